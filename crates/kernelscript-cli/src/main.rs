@@ -1,0 +1,2 @@
+//! The `kernelscript` command line. Placeholder until the CLI lands.
+fn main() {}

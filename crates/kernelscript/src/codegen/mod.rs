@@ -1,0 +1,4 @@
+//! C code generators: eBPF C (`ebpf`), userspace C and the Makefile.
+//!
+//! Generators read a checked `ir::Program` only and never report user
+//! errors; output is deterministic.

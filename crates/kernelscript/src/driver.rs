@@ -1,0 +1,1 @@
+//! Strings the passes together for one compilation. Placeholder.

@@ -1,0 +1,599 @@
+//! The checked, name-resolved, fully typed program: what the checker
+//! produces and the code generators consume.
+//!
+//! Every expression carries its `Type`; every name is resolved to an id
+//! (`LocalId`, `GlobalId`, `MapId`, ...) indexing a table in `Program`;
+//! aliases are gone; enum variants and constants have their values. Nothing
+//! here produces diagnostics: a `Program` only exists for input the checker
+//! accepted, so a generator that meets something it cannot emit has found a
+//! missing checker rule (a bug), not a user error.
+
+mod types;
+
+pub use types::*;
+
+pub use crate::syntax::ast::{BinaryOp, UnaryOp};
+use crate::span::Span;
+
+macro_rules! id_type {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+
+id_type!(
+    /// Index into `Program::structs`.
+    StructId,
+    /// Index into `Program::enums`.
+    EnumId,
+    /// Index into `Program::maps`.
+    MapId,
+    /// Index into `Program::globals`.
+    GlobalId,
+    /// Index into `Program::configs`.
+    ConfigId,
+    /// Index into `Program::consts`.
+    ConstId,
+    /// Index into `Program::functions`.
+    FunctionId,
+    /// Index into `Program::externs`.
+    ExternId,
+    /// Index into `Function::locals` of the enclosing function.
+    LocalId,
+);
+
+/// A whole checked compilation unit (the main file plus its includes).
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    pub structs: Vec<StructDef>,
+    pub enums: Vec<EnumDef>,
+    pub maps: Vec<MapDef>,
+    pub globals: Vec<GlobalDef>,
+    pub configs: Vec<ConfigDef>,
+    pub consts: Vec<ConstDef>,
+    pub functions: Vec<Function>,
+    pub externs: Vec<ExternDef>,
+}
+
+impl Program {
+    pub fn struct_def(&self, id: StructId) -> &StructDef {
+        &self.structs[id.index()]
+    }
+    pub fn enum_def(&self, id: EnumId) -> &EnumDef {
+        &self.enums[id.index()]
+    }
+    pub fn map(&self, id: MapId) -> &MapDef {
+        &self.maps[id.index()]
+    }
+    pub fn global(&self, id: GlobalId) -> &GlobalDef {
+        &self.globals[id.index()]
+    }
+    pub fn config(&self, id: ConfigId) -> &ConfigDef {
+        &self.configs[id.index()]
+    }
+    pub fn const_def(&self, id: ConstId) -> &ConstDef {
+        &self.consts[id.index()]
+    }
+    pub fn function(&self, id: FunctionId) -> &Function {
+        &self.functions[id.index()]
+    }
+    pub fn extern_def(&self, id: ExternId) -> &ExternDef {
+        &self.externs[id.index()]
+    }
+}
+
+/// Where a type or constant comes from: the user's source (emitted as C),
+/// or the kernel (already defined by kernel headers / vmlinux.h; never
+/// emitted, only named).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Source,
+    Kernel,
+}
+
+#[derive(Clone, Debug)]
+pub struct StructDef {
+    pub name: String,
+    pub fields: Vec<FieldDef>,
+    pub origin: Origin,
+    /// `Some("tcp_congestion_ops")` for `@struct_ops("...") struct`.
+    pub struct_ops: Option<String>,
+    pub span: Span,
+}
+
+impl StructDef {
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|field| field.name == name)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldDef {
+    pub name: String,
+    pub ty: Type,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumDef {
+    pub name: String,
+    pub variants: Vec<EnumVariantDef>,
+    pub origin: Origin,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumVariantDef {
+    pub name: String,
+    pub value: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapKind {
+    Hash,
+    Array,
+    PercpuHash,
+    PercpuArray,
+    LruHash,
+    LruPercpuHash,
+    LpmTrie,
+    Ringbuf,
+    ProgArray,
+    PerfEventArray,
+}
+
+impl MapKind {
+    /// The KernelScript spelling (`percpu_hash`, ...).
+    pub fn source_name(self) -> &'static str {
+        match self {
+            MapKind::Hash => "hash",
+            MapKind::Array => "array",
+            MapKind::PercpuHash => "percpu_hash",
+            MapKind::PercpuArray => "percpu_array",
+            MapKind::LruHash => "lru_hash",
+            MapKind::LruPercpuHash => "lru_percpu_hash",
+            MapKind::LpmTrie => "lpm_trie",
+            MapKind::Ringbuf => "ringbuf",
+            MapKind::ProgArray => "prog_array",
+            MapKind::PerfEventArray => "perf_event_array",
+        }
+    }
+
+    /// The `BPF_MAP_TYPE_*` constant.
+    pub fn bpf_map_type(self) -> &'static str {
+        match self {
+            MapKind::Hash => "BPF_MAP_TYPE_HASH",
+            MapKind::Array => "BPF_MAP_TYPE_ARRAY",
+            MapKind::PercpuHash => "BPF_MAP_TYPE_PERCPU_HASH",
+            MapKind::PercpuArray => "BPF_MAP_TYPE_PERCPU_ARRAY",
+            MapKind::LruHash => "BPF_MAP_TYPE_LRU_HASH",
+            MapKind::LruPercpuHash => "BPF_MAP_TYPE_LRU_PERCPU_HASH",
+            MapKind::LpmTrie => "BPF_MAP_TYPE_LPM_TRIE",
+            MapKind::Ringbuf => "BPF_MAP_TYPE_RINGBUF",
+            MapKind::ProgArray => "BPF_MAP_TYPE_PROG_ARRAY",
+            MapKind::PerfEventArray => "BPF_MAP_TYPE_PERF_EVENT_ARRAY",
+        }
+    }
+
+    /// Array-like maps always hold every key in `0..max_entries`: lookups of
+    /// a valid index never miss and entries cannot be deleted.
+    pub fn is_array(self) -> bool {
+        matches!(self, MapKind::Array | MapKind::PercpuArray)
+    }
+
+    pub fn is_percpu(self) -> bool {
+        matches!(
+            self,
+            MapKind::PercpuHash | MapKind::PercpuArray | MapKind::LruPercpuHash
+        )
+    }
+}
+
+/// `BPF_F_*` map flags from `@flags(...)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapFlag {
+    NoPrealloc,
+    NoCommonLru,
+    /// `numa_node(N)`: sets `BPF_F_NUMA_NODE` and the map's numa node.
+    NumaNode(u32),
+    Rdonly,
+    Wronly,
+    RdonlyProg,
+    WronlyProg,
+    Mmapable,
+}
+
+#[derive(Clone, Debug)]
+pub struct MapDef {
+    pub name: String,
+    pub kind: MapKind,
+    /// `Type::Void` for ring buffers, which have no key.
+    pub key: Type,
+    /// The event type for ring buffers.
+    pub value: Type,
+    pub max_entries: u32,
+    pub flags: Vec<MapFlag>,
+    pub pinned: bool,
+    pub span: Span,
+}
+
+/// A global `var` that is not a map: lives in `.bss`/`.data`, shared by
+/// every eBPF program and (unless `local`) userspace.
+#[derive(Clone, Debug)]
+pub struct GlobalDef {
+    pub name: String,
+    pub ty: Type,
+    /// A constant initialiser, already checked to be constant.
+    pub init: Option<Expr>,
+    pub pinned: bool,
+    /// `local var`: kernel-only, invisible to userspace.
+    pub local: bool,
+    pub span: Span,
+}
+
+/// A `config name { ... }` block: read-only for eBPF programs, written by
+/// userspace; declared defaults are part of the object.
+#[derive(Clone, Debug)]
+pub struct ConfigDef {
+    pub name: String,
+    pub fields: Vec<ConfigFieldDef>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConfigFieldDef {
+    pub name: String,
+    pub ty: Type,
+    pub default: Option<Expr>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConstDef {
+    pub name: String,
+    pub ty: Type,
+    /// The evaluated value (two's complement for negative signed values).
+    pub value: i128,
+    pub origin: Origin,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcDirection {
+    Ingress,
+    Egress,
+}
+
+/// What a function is: decides where it runs and how it is emitted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FunctionKind {
+    /// `@xdp fn(ctx: *xdp_md) -> xdp_action`
+    Xdp,
+    /// `@tc("ingress"|"egress") fn(ctx: *__sk_buff) -> i32`
+    Tc(TcDirection),
+    /// `@tracepoint("category/event")`
+    Tracepoint { category: String, event: String },
+    /// `@probe("function")`: fentry/kprobe, decided later from BTF.
+    Probe { target: String },
+    /// `@perf_event`
+    PerfEvent,
+    /// `@helper`: an eBPF-side function callable from programs and helpers.
+    Helper,
+    /// A method of an `@struct_ops` impl block.
+    StructOpsMethod { impl_name: String },
+    /// `@kfunc`: a kernel-module function callable from eBPF.
+    Kfunc,
+    /// `@private`: a kernel-module function callable only from kfuncs.
+    Private,
+    /// `@test`: a userspace test entry point.
+    Test,
+    /// A plain `fn`: userspace code.
+    Userspace,
+    /// `fn main()` / `fn main(args: Args)`.
+    Main,
+}
+
+/// Which output a function is emitted into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The `.ebpf.c` object.
+    Ebpf,
+    /// The userspace `.c` program.
+    Userspace,
+    /// The kernel module `.mod.c`.
+    KernelModule,
+}
+
+impl FunctionKind {
+    pub fn target(&self) -> Target {
+        match self {
+            FunctionKind::Xdp
+            | FunctionKind::Tc(_)
+            | FunctionKind::Tracepoint { .. }
+            | FunctionKind::Probe { .. }
+            | FunctionKind::PerfEvent
+            | FunctionKind::Helper
+            | FunctionKind::StructOpsMethod { .. } => Target::Ebpf,
+            FunctionKind::Kfunc | FunctionKind::Private => Target::KernelModule,
+            FunctionKind::Test | FunctionKind::Userspace | FunctionKind::Main => Target::Userspace,
+        }
+    }
+
+    /// An eBPF program entry point (gets its own `SEC()`).
+    pub fn is_program(&self) -> bool {
+        matches!(
+            self,
+            FunctionKind::Xdp
+                | FunctionKind::Tc(_)
+                | FunctionKind::Tracepoint { .. }
+                | FunctionKind::Probe { .. }
+                | FunctionKind::PerfEvent
+        )
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub name: String,
+    pub kind: FunctionKind,
+    /// Parameters, in order; each is also in `locals`.
+    pub params: Vec<LocalId>,
+    pub ret: Type,
+    /// `-> name: T`: the local holding the return value.
+    pub named_return: Option<LocalId>,
+    /// Every local of the function, parameters included.
+    pub locals: Vec<LocalDef>,
+    pub body: Block,
+    pub span: Span,
+}
+
+impl Function {
+    pub fn local(&self, id: LocalId) -> &LocalDef {
+        &self.locals[id.index()]
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct LocalDef {
+    /// The source name. Several locals of one function may share a name
+    /// (shadowing in nested blocks); generators make C names unique.
+    pub name: String,
+    pub ty: Type,
+    /// Bound by `if (var x = m[k])` or `if (var p = ptr)`: in C the local is
+    /// a pointer to the value, and reads/writes go through it.
+    pub by_reference: bool,
+    pub span: Span,
+}
+
+/// `extern name(params) -> ret`: a kernel function (kfunc) declared by the
+/// user, called from eBPF.
+#[derive(Clone, Debug)]
+pub struct ExternDef {
+    pub name: String,
+    pub params: Vec<(String, Type)>,
+    pub ret: Type,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum StmtKind {
+    /// `var x [= init]` (parameters are not declared by statements).
+    Let { local: LocalId, init: Option<Expr> },
+    /// `target = value` / `target op= value` where `target` is a place:
+    /// a local, global, field, arrow, index or deref expression.
+    Assign {
+        target: Expr,
+        op: Option<BinaryOp>,
+        value: Expr,
+    },
+    /// `m[k] = v`: insert or replace.
+    MapStore { map: MapId, key: Expr, value: Expr },
+    /// `m[k] op= v`: read-modify-write, creating the entry (from zero) when
+    /// it is absent.
+    MapCompound {
+        map: MapId,
+        key: Expr,
+        op: BinaryOp,
+        value: Expr,
+    },
+    /// `m[k].a.b = v` / `m[k].a.b op= v`: updates the stored value in place
+    /// through the lookup pointer; does nothing when the key is absent.
+    MapFieldUpdate {
+        map: MapId,
+        key: Expr,
+        /// Field indices from the value struct inward.
+        path: Vec<usize>,
+        op: Option<BinaryOp>,
+        value: Expr,
+    },
+    /// `delete m[k]`
+    MapDelete { map: MapId, key: Expr },
+    Expr(Expr),
+    If {
+        condition: Expr,
+        then_block: Block,
+        else_block: Option<Block>,
+    },
+    /// `if (var x = m[k]) { } else { }`: `binding` is a by-reference local
+    /// pointing at the stored value inside `then_block`.
+    IfLetMap {
+        binding: LocalId,
+        map: MapId,
+        key: Expr,
+        then_block: Block,
+        else_block: Option<Block>,
+    },
+    /// `if (var p = ptr_expr)`: `binding` holds the pointer when non-null.
+    IfLetPointer {
+        binding: LocalId,
+        value: Expr,
+        then_block: Block,
+        else_block: Option<Block>,
+    },
+    /// `for (i in start..end)`: half-open.
+    ForRange {
+        var: LocalId,
+        start: Expr,
+        end: Expr,
+        body: Block,
+    },
+    /// `for (k, v) in m`
+    ForEachMap {
+        key: LocalId,
+        value: Option<LocalId>,
+        map: MapId,
+        body: Block,
+    },
+    While { condition: Expr, body: Block },
+    Break,
+    Continue,
+    Return(Option<Expr>),
+    Try {
+        body: Block,
+        catches: Vec<Catch>,
+    },
+    /// `throw code`: the code is an integer expression.
+    Throw(Expr),
+    /// `defer call`: runs when the function exits, in reverse order.
+    Defer(Expr),
+    Block(Block),
+}
+
+#[derive(Clone, Debug)]
+pub struct Catch {
+    /// `None` for `catch _`.
+    pub code: Option<i128>,
+    pub body: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Type,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    /// An integer literal (its type is in `Expr::ty`).
+    Int(u64),
+    Bool(bool),
+    Char(u8),
+    Str(String),
+    Null,
+    Local(LocalId),
+    Global(GlobalId),
+    /// `cfg.field`
+    ConfigField { config: ConfigId, field: usize },
+    Const(ConstId),
+    EnumVariant { enum_id: EnumId, variant: usize },
+    /// A function used as a value (function pointer, or a program reference
+    /// passed to `load`).
+    FunctionRef(FunctionId),
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    /// Arithmetic, bitwise, comparison and short-circuit logic.
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    /// `expr as T` (the target type is `Expr::ty`).
+    Cast(Box<Expr>),
+    /// `sizeof(T)`
+    Sizeof(Type),
+    Call { callee: Callee, args: Vec<Expr> },
+    /// `base.field` where `base` is a struct value.
+    Field { base: Box<Expr>, field: usize },
+    /// `base->field` where `base` points to a struct.
+    Arrow { base: Box<Expr>, field: usize },
+    /// `base[index]` on an array, string or pointer.
+    Index { base: Box<Expr>, index: Box<Expr> },
+    /// `m[k]` read as a value: the stored value, or zero when absent.
+    MapGet { map: MapId, key: Box<Expr> },
+    StructLit {
+        struct_id: StructId,
+        /// `(field index, value)` in source order.
+        fields: Vec<(usize, Expr)>,
+    },
+    ArrayLit(Vec<Expr>),
+    Match {
+        scrutinee: Box<Expr>,
+        arms: Vec<MatchArm>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct MatchArm {
+    /// `None` for `default`.
+    pub pattern: Option<Expr>,
+    /// Statements run before producing `value` (block arms).
+    pub stmts: Vec<Stmt>,
+    /// The arm's value; `None` when the block arm ends in `return`.
+    pub value: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Callee {
+    /// A KernelScript function (helper, userspace, kfunc).
+    Function(FunctionId),
+    /// `return other_program(ctx)`: a tail call to another program.
+    TailCall(FunctionId),
+    /// An `extern` kernel function.
+    Extern(ExternId),
+    /// A function pointer value.
+    Indirect(Box<Expr>),
+    /// A language builtin (`print`, `load`, ...).
+    Builtin(Builtin),
+    /// A BPF helper such as `bpf_ktime_get_ns`, called by its C name.
+    BpfHelper(String),
+    /// `receiver.method(args)` on a ring buffer or map.
+    Method { receiver: MapId, method: Method },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    /// `print(fmt, args...)`: bpf_printk in eBPF, printf in userspace.
+    Print,
+    Load,
+    Attach,
+    Detach,
+    Register,
+    Dispatch,
+    Read,
+    Exec,
+    Daemon,
+    Test,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// `rb.reserve()` -> pointer to the event, or null.
+    Reserve,
+    /// `rb.submit(p)`
+    Submit,
+    /// `rb.discard(p)`
+    Discard,
+    /// `rb.on_event(handler)` (userspace)
+    OnEvent,
+}

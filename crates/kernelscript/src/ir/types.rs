@@ -1,0 +1,175 @@
+//! Semantic types of checked programs.
+//!
+//! `Type` is what the checker assigns to every expression and declaration.
+//! Aliases are resolved away; structs and enums are ids into the program's
+//! tables (user-declared and kernel-provided alike). Sizes and alignment
+//! follow the C ABI of BPF and x86-64, which agree for these types.
+
+use super::{EnumId, FunctionId, MapId, Program, StructId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IntType {
+    U8,
+    U16,
+    U32,
+    U64,
+    I8,
+    I16,
+    I32,
+    I64,
+}
+
+impl IntType {
+    pub fn bits(self) -> u32 {
+        match self {
+            IntType::U8 | IntType::I8 => 8,
+            IntType::U16 | IntType::I16 => 16,
+            IntType::U32 | IntType::I32 => 32,
+            IntType::U64 | IntType::I64 => 64,
+        }
+    }
+
+    pub fn is_signed(self) -> bool {
+        matches!(self, IntType::I8 | IntType::I16 | IntType::I32 | IntType::I64)
+    }
+
+    /// The KernelScript spelling (`u32`).
+    pub fn source_name(self) -> &'static str {
+        match self {
+            IntType::U8 => "u8",
+            IntType::U16 => "u16",
+            IntType::U32 => "u32",
+            IntType::U64 => "u64",
+            IntType::I8 => "i8",
+            IntType::I16 => "i16",
+            IntType::I32 => "i32",
+            IntType::I64 => "i64",
+        }
+    }
+
+    /// The kernel C spelling (`__u32`), valid in eBPF and userspace C.
+    pub fn c_name(self) -> &'static str {
+        match self {
+            IntType::U8 => "__u8",
+            IntType::U16 => "__u16",
+            IntType::U32 => "__u32",
+            IntType::U64 => "__u64",
+            IntType::I8 => "__s8",
+            IntType::I16 => "__s16",
+            IntType::I32 => "__s32",
+            IntType::I64 => "__s64",
+        }
+    }
+
+    /// Smallest and largest value, as i128.
+    pub fn range(self) -> (i128, i128) {
+        let bits = self.bits();
+        if self.is_signed() {
+            (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+        } else {
+            (0, (1i128 << bits) - 1)
+        }
+    }
+}
+
+/// The kind of program a program reference or handle refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProgramType {
+    Xdp,
+    Tc,
+    Tracepoint,
+    Probe,
+    PerfEvent,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Void,
+    Bool,
+    /// A single byte character.
+    Char,
+    Int(IntType),
+    /// `str(N)`: a NUL-terminated string in an N-byte buffer.
+    Str(u32),
+    Array(Box<Type>, u32),
+    Pointer(Box<Type>),
+    Struct(StructId),
+    Enum(EnumId),
+    Function(Box<FunctionType>),
+    /// The type of a map name; maps are not first-class values.
+    Map(MapId),
+    /// The type of a program function name used as a value (`load(prog)`).
+    ProgramRef(ProgramType),
+    /// What `load()` returns; `attach` only accepts this.
+    ProgramHandle,
+    /// The type of `null` before it meets a pointer.
+    Null,
+    /// The type of an expression that already produced a diagnostic; it
+    /// unifies with everything and never reaches a code generator.
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FunctionType {
+    pub params: Vec<Type>,
+    pub ret: Type,
+    /// Set when the value is a known function (direct calls).
+    pub function: Option<FunctionId>,
+}
+
+impl Type {
+    pub fn is_integer(&self) -> bool {
+        matches!(self, Type::Int(_))
+    }
+
+    pub fn is_pointer(&self) -> bool {
+        matches!(self, Type::Pointer(_) | Type::Null)
+    }
+
+    pub fn pointee(&self) -> Option<&Type> {
+        match self {
+            Type::Pointer(inner) => Some(inner),
+            _ => None,
+        }
+    }
+
+    /// Size in bytes as laid out in C; 0 for void and non-data types.
+    pub fn size(&self, program: &Program) -> u64 {
+        match self {
+            Type::Void | Type::Map(_) | Type::ProgramRef(_) | Type::Error | Type::Null => 0,
+            Type::Bool | Type::Char => 1,
+            Type::Int(int) => u64::from(int.bits() / 8),
+            Type::Str(len) => u64::from(*len),
+            Type::Array(element, len) => element.size(program) * u64::from(*len),
+            Type::Pointer(_) | Type::Function(_) => 8,
+            Type::ProgramHandle => 4,
+            Type::Enum(_) => 4,
+            Type::Struct(id) => {
+                let def = program.struct_def(*id);
+                let mut offset = 0u64;
+                let mut max_align = 1u64;
+                for field in &def.fields {
+                    let align = field.ty.align(program);
+                    max_align = max_align.max(align);
+                    offset = offset.next_multiple_of(align) + field.ty.size(program);
+                }
+                offset.next_multiple_of(max_align)
+            }
+        }
+    }
+
+    /// Alignment in bytes as laid out in C.
+    pub fn align(&self, program: &Program) -> u64 {
+        match self {
+            Type::Array(element, _) => element.align(program),
+            Type::Struct(id) => program
+                .struct_def(*id)
+                .fields
+                .iter()
+                .map(|field| field.ty.align(program))
+                .max()
+                .unwrap_or(1),
+            other => other.size(program).clamp(1, 8),
+        }
+    }
+}
