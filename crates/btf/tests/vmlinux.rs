@@ -1,0 +1,278 @@
+//! Tests against the running kernel's `/sys/kernel/btf/vmlinux`: parse it
+//! and check facts the KernelScript compiler will rely on (XDP context
+//! layout, `__sk_buff`, `enum xdp_action`, struct_ops, kfuncs, tracepoint
+//! structs). Each test prints `skipped: no /sys/kernel/btf/vmlinux` and
+//! passes when the file is absent. These tests must only check facts that
+//! are part of the kernel's stable BPF ABI or long-standing kfuncs, and must
+//! not time anything.
+
+use std::sync::OnceLock;
+
+use btf::{Btf, Type, TypeId, TypeKind};
+
+const VMLINUX_PATH: &str = "/sys/kernel/btf/vmlinux";
+
+/// The kernel's BTF, parsed once per test binary; `None` (after printing
+/// the skip notice) when the machine does not publish it.
+fn kernel_btf() -> Option<&'static Btf> {
+    static KERNEL: OnceLock<Option<Btf>> = OnceLock::new();
+    let kernel = KERNEL.get_or_init(|| {
+        let bytes = std::fs::read(VMLINUX_PATH).ok()?;
+        Some(
+            Btf::parse(&bytes).unwrap_or_else(|error| panic!("{VMLINUX_PATH} must parse: {error}")),
+        )
+    });
+    if kernel.is_none() {
+        println!("skipped: no {VMLINUX_PATH}");
+    }
+    kernel.as_ref()
+}
+
+fn struct_named(kernel: &Btf, name: &str) -> TypeId {
+    kernel
+        .find_by_name(TypeKind::Struct, name)
+        .unwrap_or_else(|| panic!("struct {name} in vmlinux"))
+}
+
+#[test]
+fn vmlinux_parses_with_many_types_and_64_bit_pointers() {
+    let Some(kernel) = kernel_btf() else { return };
+    assert!(kernel.last_type_id().0 > 10_000);
+    assert!(kernel.base().is_none());
+    #[cfg(target_pointer_width = "64")]
+    assert_eq!(kernel.pointer_size(), 8);
+    let unsigned_int = kernel
+        .find_by_name(TypeKind::Int, "unsigned int")
+        .expect("unsigned int");
+    assert_eq!(kernel.size_of(unsigned_int), Ok(4));
+    let u32_typedef = kernel
+        .find_by_name(TypeKind::Typedef, "__u32")
+        .expect("__u32");
+    assert_eq!(kernel.resolve(u32_typedef), Ok(unsigned_int));
+    assert_eq!(kernel.c_type_name(u32_typedef).as_deref(), Ok("__u32"));
+}
+
+#[test]
+fn xdp_md_has_six_u32_members_in_order() {
+    let Some(kernel) = kernel_btf() else { return };
+    let xdp_md = struct_named(kernel, "xdp_md");
+    assert_eq!(kernel.size_of(xdp_md), Ok(24));
+    let members = kernel.members(xdp_md).expect("struct xdp_md");
+    let expected = [
+        "data",
+        "data_end",
+        "data_meta",
+        "ingress_ifindex",
+        "rx_queue_index",
+        "egress_ifindex",
+    ];
+    assert_eq!(members.len(), expected.len());
+    for (index, (member, name)) in members.iter().zip(expected).enumerate() {
+        assert_eq!(member.name, name);
+        assert_eq!(member.bit_offset, 32 * index as u32, "offset of {name}");
+        assert!(!member.is_bitfield());
+        assert_eq!(kernel.size_of(member.type_id), Ok(4), "size of {name}");
+        assert_eq!(kernel.c_type_name(member.type_id).as_deref(), Ok("__u32"));
+        let Some(Type::Int(int)) =
+            kernel.type_by_id(kernel.resolve(member.type_id).expect("resolves"))
+        else {
+            panic!("{name} resolves to an INT");
+        };
+        assert!(!int.is_signed);
+    }
+    let pointer_text = kernel
+        .types()
+        .find(|(_, found)| *found == &Type::Pointer(xdp_md))
+        .map(|(id, _)| kernel.c_type_name(id).expect("spellable"));
+    if let Some(text) = pointer_text {
+        assert_eq!(text, "struct xdp_md *");
+    }
+}
+
+#[test]
+fn sk_buff_context_starts_with_len() {
+    let Some(kernel) = kernel_btf() else { return };
+    let context = struct_named(kernel, "__sk_buff");
+    let len = kernel
+        .find_member(context, "len")
+        .expect("query")
+        .expect("__sk_buff.len");
+    assert_eq!(len.bit_offset, 0);
+    assert_eq!(kernel.size_of(len.type_id), Ok(4));
+    assert_eq!(kernel.members(context).expect("struct")[0].name, "len");
+}
+
+#[test]
+fn kernel_sk_buff_members_are_found_through_anonymous_unions() {
+    let Some(kernel) = kernel_btf() else { return };
+    let sk_buff = struct_named(kernel, "sk_buff");
+    let direct: Vec<&str> = kernel
+        .members(sk_buff)
+        .expect("struct sk_buff")
+        .iter()
+        .map(|member| member.name.as_str())
+        .collect();
+    // `next` lives inside anonymous unions/structs at the start of sk_buff.
+    assert!(!direct.contains(&"next"));
+    let next = kernel
+        .find_member(sk_buff, "next")
+        .expect("query")
+        .expect("sk_buff.next");
+    assert_eq!(next.bit_offset, 0);
+    assert_eq!(
+        kernel.c_type_name(next.type_id).as_deref(),
+        Ok("struct sk_buff *")
+    );
+    let len = kernel
+        .find_member(sk_buff, "len")
+        .expect("query")
+        .expect("sk_buff.len");
+    assert_eq!(kernel.size_of(len.type_id), Ok(4));
+}
+
+#[test]
+fn xdp_action_values() {
+    let Some(kernel) = kernel_btf() else { return };
+    let action = kernel
+        .find_by_name(TypeKind::Enum, "xdp_action")
+        .expect("enum xdp_action");
+    let values = kernel.enum_values(action).expect("enum");
+    let value_of = |name: &str| {
+        values
+            .iter()
+            .find(|value| value.name == name)
+            .map(|value| value.value)
+    };
+    assert_eq!(value_of("XDP_ABORTED"), Some(0));
+    assert_eq!(value_of("XDP_DROP"), Some(1));
+    assert_eq!(value_of("XDP_PASS"), Some(2));
+    assert_eq!(value_of("XDP_TX"), Some(3));
+    assert_eq!(value_of("XDP_REDIRECT"), Some(4));
+    assert_eq!(kernel.c_type_name(action).as_deref(), Ok("enum xdp_action"));
+}
+
+#[test]
+fn tcp_congestion_ops_has_function_pointer_members() {
+    let Some(kernel) = kernel_btf() else { return };
+    let ops = struct_named(kernel, "tcp_congestion_ops");
+    let ssthresh = kernel
+        .find_member(ops, "ssthresh")
+        .expect("query")
+        .expect("ssthresh");
+    let prototype = kernel
+        .function_prototype(ssthresh.type_id)
+        .expect("function pointer");
+    assert_eq!(
+        kernel.c_type_name(prototype.return_type).as_deref(),
+        Ok("u32")
+    );
+    assert_eq!(prototype.parameters.len(), 1);
+    assert_eq!(
+        kernel
+            .c_type_name(prototype.parameters[0].type_id)
+            .as_deref(),
+        Ok("struct sock *")
+    );
+    assert_eq!(
+        kernel
+            .c_declaration(ssthresh.type_id, "ssthresh")
+            .as_deref(),
+        Ok("u32 (*ssthresh)(struct sock *)")
+    );
+    for callback in ["cong_avoid", "undo_cwnd", "init", "release"] {
+        let member = kernel
+            .find_member(ops, callback)
+            .expect("query")
+            .expect(callback);
+        assert!(
+            kernel.function_prototype(member.type_id).is_ok(),
+            "{callback} is a function pointer"
+        );
+    }
+    let name = kernel
+        .find_member(ops, "name")
+        .expect("query")
+        .expect("name");
+    assert_eq!(
+        kernel.c_declaration(name.type_id, "name").as_deref(),
+        Ok("char name[16]")
+    );
+}
+
+#[test]
+fn kfuncs_are_func_entries_with_prototypes() {
+    let Some(kernel) = kernel_btf() else { return };
+    let object_new = kernel
+        .find_by_name(TypeKind::Func, "bpf_obj_new_impl")
+        .expect("kfunc");
+    let prototype = kernel
+        .function_prototype(object_new)
+        .expect("FUNC has a prototype");
+    let parameter_names: Vec<&str> = prototype
+        .parameters
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(parameter_names, ["local_type_id__k", "meta__ign"]);
+    assert_eq!(
+        kernel.c_type_name(prototype.return_type).as_deref(),
+        Ok("void *")
+    );
+    assert_eq!(
+        kernel.c_type_name(object_new).as_deref(),
+        Ok("void *bpf_obj_new_impl(u64 local_type_id__k, void *meta__ign)")
+    );
+    let read_lock = kernel
+        .find_by_name(TypeKind::Func, "bpf_rcu_read_lock")
+        .expect("kfunc");
+    assert_eq!(
+        kernel.c_type_name(read_lock).as_deref(),
+        Ok("void bpf_rcu_read_lock(void)")
+    );
+}
+
+#[test]
+fn tracepoint_structs_have_fixed_layouts() {
+    let Some(kernel) = kernel_btf() else { return };
+    let switch = struct_named(kernel, "trace_event_raw_sched_switch");
+    let members = kernel.members(switch).expect("struct");
+    assert_eq!(members[0].name, "ent");
+    assert_eq!(
+        kernel.c_type_name(members[0].type_id).as_deref(),
+        Ok("struct trace_entry")
+    );
+    let prev_comm = kernel
+        .find_member(switch, "prev_comm")
+        .expect("query")
+        .expect("prev_comm");
+    assert_eq!(kernel.size_of(prev_comm.type_id), Ok(16));
+    assert_eq!(
+        kernel
+            .c_declaration(prev_comm.type_id, "prev_comm")
+            .as_deref(),
+        Ok("char prev_comm[16]")
+    );
+    let entry = struct_named(kernel, "trace_entry");
+    assert_eq!(kernel.size_of(entry), Ok(8));
+    assert_eq!(prev_comm.byte_offset(), 8);
+}
+
+#[test]
+fn every_kernel_type_is_spelled_and_sized_or_rejected_for_a_reason() {
+    let Some(kernel) = kernel_btf() else { return };
+    let mut spelled = 0;
+    for (id, found) in kernel.types() {
+        match (found.kind(), kernel.c_type_name(id)) {
+            (TypeKind::DataSec | TypeKind::DeclTag, result) => assert!(result.is_err()),
+            (kind, Ok(text)) => {
+                assert!(!text.is_empty(), "{kind} {id} spelled as nothing");
+                spelled += 1;
+            }
+            (kind, Err(error)) => panic!("{kind} {id} could not be spelled: {error}"),
+        }
+        if let Type::Struct(composite) | Type::Union(composite) = found {
+            assert_eq!(kernel.size_of(id), Ok(composite.byte_size));
+        }
+    }
+    assert!(spelled > 10_000);
+}
