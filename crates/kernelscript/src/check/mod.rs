@@ -2,14 +2,178 @@
 //!
 //! The checker is the only place (besides `syntax`) that produces user
 //! diagnostics. It produces an `ir::Program` only for input without errors.
+//!
+//! It runs in passes over all files at once (included headers first, the
+//! main file last; one global namespace):
+//!
+//! 1. `kernel`: kernel-known types, constants and helpers are defined.
+//! 2. `items::collect`: every top-level name gets an id, so functions (and
+//!    types, constants) may be used before their definition.
+//! 3. `items::resolve_types`: aliases, struct fields and enum values.
+//! 4. `items::declare_*`: constants, maps, globals, configs, then function
+//!    signatures and program attributes (`programs.rs`).
+//! 5. Bodies (`stmts.rs`, `exprs.rs`, `calls.rs`), lowering to the IR and
+//!    recording each function's calls.
+//! 6. Whole-program rules: `main`, the eBPF call graph (recursion, stack
+//!    usage) in `limits.rs`.
+//!
+//! Errors never stop a pass: an expression that failed gets `Type::Error`,
+//! which unifies with everything, so one mistake yields one diagnostic.
 
-use crate::diagnostic::Diagnostics;
-use crate::ir;
+mod calls;
+mod consts;
+mod env;
+mod errors;
+mod exprs;
+mod functions;
+mod items;
+mod kernel;
+mod limits;
+mod maps;
+mod matches;
+mod places;
+mod programs;
+mod scope;
+mod stmts;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::ir::{self, Type};
 use crate::syntax::ast;
+
+use env::Env;
+use kernel::{BuiltinKernel, KernelInfo};
+use scope::{CallEdge, FnCtx};
 
 /// Checks the parsed files of one compilation (included headers first, the
 /// main file last) and lowers them to the IR.
 pub fn check(files: &[ast::SourceFile]) -> (Option<ir::Program>, Diagnostics) {
-    let _ = files;
-    (None, Diagnostics::new())
+    let mut checker = Checker::new(files, &BuiltinKernel);
+    checker.run();
+    let Checker { program, diags, .. } = checker;
+    if diags.has_errors() {
+        (None, diags)
+    } else {
+        (Some(program), diags)
+    }
+}
+
+/// A type alias waiting for (or done with) resolution.
+pub(crate) struct AliasSlot<'a> {
+    pub name: String,
+    pub target: &'a ast::TypeExpr,
+    pub state: Resolution<Type>,
+}
+
+/// A constant waiting for (or done with) evaluation.
+pub(crate) struct ConstSlot<'a> {
+    pub decl: Option<&'a ast::ConstDecl>,
+    pub state: Resolution<()>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Resolution<T> {
+    Pending,
+    InProgress,
+    Done(T),
+}
+
+/// The source of a function: a top-level `fn` or a method of an impl block.
+pub(crate) struct FnSource<'a> {
+    pub decl: &'a ast::FunctionDecl,
+    pub impl_name: Option<String>,
+}
+
+/// A `@struct_ops` impl block.
+pub(crate) struct ImplSlot<'a> {
+    pub decl: &'a ast::ImplDecl,
+    pub ops_type: Option<String>,
+    pub methods: Vec<(String, ir::FunctionId)>,
+}
+
+/// What was learned about a function while checking its body.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FnFacts {
+    pub calls: Vec<CallEdge>,
+    /// Bytes of eBPF stack its locals take (parameters excluded).
+    pub frame_size: u64,
+}
+
+pub(crate) struct Checker<'a> {
+    pub files: &'a [ast::SourceFile],
+    pub kernel: &'a dyn KernelInfo,
+    pub program: ir::Program,
+    pub diags: Diagnostics,
+    pub env: Env,
+    pub aliases: Vec<AliasSlot<'a>>,
+    pub const_slots: Vec<ConstSlot<'a>>,
+    pub struct_decls: Vec<Option<&'a ast::StructDecl>>,
+    pub enum_decls: Vec<Option<&'a ast::EnumDecl>>,
+    pub global_decls: Vec<&'a ast::GlobalVarDecl>,
+    pub map_decls: Vec<&'a ast::GlobalVarDecl>,
+    pub config_decls: Vec<&'a ast::ConfigDecl>,
+    pub extern_decls: Vec<&'a ast::ExternDecl>,
+    pub fn_sources: Vec<FnSource<'a>>,
+    pub fn_facts: Vec<FnFacts>,
+    pub impls: Vec<ImplSlot<'a>>,
+    /// The body (or initialiser) being checked.
+    pub fx: FnCtx,
+}
+
+impl<'a> Checker<'a> {
+    pub(crate) fn new(files: &'a [ast::SourceFile], kernel: &'a dyn KernelInfo) -> Checker<'a> {
+        Checker {
+            files,
+            kernel,
+            program: ir::Program::default(),
+            diags: Diagnostics::new(),
+            env: Env::default(),
+            aliases: Vec::new(),
+            const_slots: Vec::new(),
+            struct_decls: Vec::new(),
+            enum_decls: Vec::new(),
+            global_decls: Vec::new(),
+            map_decls: Vec::new(),
+            config_decls: Vec::new(),
+            extern_decls: Vec::new(),
+            fn_sources: Vec::new(),
+            fn_facts: Vec::new(),
+            impls: Vec::new(),
+            fx: FnCtx::global(),
+        }
+    }
+
+    fn run(&mut self) {
+        self.define_kernel_items();
+        self.define_builtins();
+        self.collect_items();
+        self.resolve_types();
+        self.evaluate_consts();
+        self.declare_maps();
+        self.declare_globals();
+        self.declare_configs();
+        self.declare_externs();
+        self.declare_functions();
+        self.check_impls();
+        self.check_bodies();
+        self.check_main();
+        self.check_call_graph();
+    }
+
+    pub(crate) fn report(&mut self, diagnostic: Diagnostic) {
+        self.diags.push(diagnostic);
+    }
+
+    /// Runs `f` in the global (no function) context, restoring the current
+    /// body context afterwards. Used for initialisers and lazily evaluated
+    /// constants, which may be reached from inside a body.
+    pub(crate) fn in_global_context<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = std::mem::replace(&mut self.fx, FnCtx::global());
+        let result = f(self);
+        self.fx = saved;
+        result
+    }
 }

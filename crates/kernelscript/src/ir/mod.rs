@@ -12,8 +12,8 @@ mod types;
 
 pub use types::*;
 
-pub use crate::syntax::ast::{BinaryOp, UnaryOp};
 use crate::span::Span;
+pub use crate::syntax::ast::{BinaryOp, UnaryOp};
 
 macro_rules! id_type {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
@@ -47,6 +47,8 @@ id_type!(
     ExternId,
     /// Index into `Function::locals` of the enclosing function.
     LocalId,
+    /// Index into `Program::struct_ops`.
+    StructOpsId,
 );
 
 /// A whole checked compilation unit (the main file plus its includes).
@@ -60,6 +62,8 @@ pub struct Program {
     pub consts: Vec<ConstDef>,
     pub functions: Vec<Function>,
     pub externs: Vec<ExternDef>,
+    /// `@struct_ops("kernel_type") impl name { ... }` blocks.
+    pub struct_ops: Vec<StructOpsDef>,
 }
 
 impl Program {
@@ -86,6 +90,9 @@ impl Program {
     }
     pub fn extern_def(&self, id: ExternId) -> &ExternDef {
         &self.externs[id.index()]
+    }
+    pub fn struct_ops_def(&self, id: StructOpsId) -> &StructOpsDef {
+        &self.struct_ops[id.index()]
     }
 }
 
@@ -364,8 +371,11 @@ pub struct LocalDef {
     /// (shadowing in nested blocks); generators make C names unique.
     pub name: String,
     pub ty: Type,
-    /// Bound by `if (var x = m[k])` or `if (var p = ptr)`: in C the local is
-    /// a pointer to the value, and reads/writes go through it.
+    /// Bound by `if (var x = m[k])`: `ty` is the map's value type, but in C
+    /// the local is a pointer to the stored value, and every read or write
+    /// of `x` (or of its fields) goes through it. Locals bound by
+    /// `if (var p = ptr)` are plain pointer locals (`ty` is the pointer type)
+    /// and have this flag unset.
     pub by_reference: bool,
     pub span: Span,
 }
@@ -377,6 +387,23 @@ pub struct ExternDef {
     pub name: String,
     pub params: Vec<(String, Type)>,
     pub ret: Type,
+    pub span: Span,
+}
+
+/// `@struct_ops("tcp_congestion_ops") impl my_cc { fn ssthresh(..) ..., name: "x" }`:
+/// one kernel struct_ops instance. Each method is a `Function` of kind
+/// `StructOpsMethod`; `register(my_cc)` in userspace attaches it.
+#[derive(Clone, Debug)]
+pub struct StructOpsDef {
+    /// The impl block's name (the instance).
+    pub name: String,
+    /// The kernel struct it implements (`tcp_congestion_ops`).
+    pub ops_type: String,
+    /// `(member name, method)` in source order.
+    pub methods: Vec<(String, FunctionId)>,
+    /// Static members `name: value` in source order; values are constant
+    /// (a string literal for a byte-array member such as `name`).
+    pub fields: Vec<(String, Expr)>,
     pub span: Span,
 }
 
@@ -394,7 +421,10 @@ pub struct Stmt {
 #[derive(Clone, Debug)]
 pub enum StmtKind {
     /// `var x [= init]` (parameters are not declared by statements).
-    Let { local: LocalId, init: Option<Expr> },
+    Let {
+        local: LocalId,
+        init: Option<Expr>,
+    },
     /// `target = value` / `target op= value` where `target` is a place:
     /// a local, global, field, arrow, index or deref expression.
     Assign {
@@ -403,7 +433,11 @@ pub enum StmtKind {
         value: Expr,
     },
     /// `m[k] = v`: insert or replace.
-    MapStore { map: MapId, key: Expr, value: Expr },
+    MapStore {
+        map: MapId,
+        key: Expr,
+        value: Expr,
+    },
     /// `m[k] op= v`: read-modify-write, creating the entry (from zero) when
     /// it is absent.
     MapCompound {
@@ -423,7 +457,10 @@ pub enum StmtKind {
         value: Expr,
     },
     /// `delete m[k]`
-    MapDelete { map: MapId, key: Expr },
+    MapDelete {
+        map: MapId,
+        key: Expr,
+    },
     Expr(Expr),
     If {
         condition: Expr,
@@ -460,7 +497,10 @@ pub enum StmtKind {
         map: MapId,
         body: Block,
     },
-    While { condition: Expr, body: Block },
+    While {
+        condition: Expr,
+        body: Block,
+    },
     Break,
     Continue,
     Return(Option<Expr>),
@@ -501,9 +541,15 @@ pub enum ExprKind {
     Local(LocalId),
     Global(GlobalId),
     /// `cfg.field`
-    ConfigField { config: ConfigId, field: usize },
+    ConfigField {
+        config: ConfigId,
+        field: usize,
+    },
     Const(ConstId),
-    EnumVariant { enum_id: EnumId, variant: usize },
+    EnumVariant {
+        enum_id: EnumId,
+        variant: usize,
+    },
     /// A function used as a value (function pointer, or a program reference
     /// passed to `load`).
     FunctionRef(FunctionId),
@@ -521,15 +567,42 @@ pub enum ExprKind {
     Cast(Box<Expr>),
     /// `sizeof(T)`
     Sizeof(Type),
-    Call { callee: Callee, args: Vec<Expr> },
+    Call {
+        callee: Callee,
+        args: Vec<Expr>,
+    },
     /// `base.field` where `base` is a struct value.
-    Field { base: Box<Expr>, field: usize },
+    Field {
+        base: Box<Expr>,
+        field: usize,
+    },
     /// `base->field` where `base` points to a struct.
-    Arrow { base: Box<Expr>, field: usize },
+    Arrow {
+        base: Box<Expr>,
+        field: usize,
+    },
     /// `base[index]` on an array, string or pointer.
-    Index { base: Box<Expr>, index: Box<Expr> },
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+    },
     /// `m[k]` read as a value: the stored value, or zero when absent.
-    MapGet { map: MapId, key: Box<Expr> },
+    MapGet {
+        map: MapId,
+        key: Box<Expr>,
+    },
+    /// `m[k] != null` (and, under a `Not`, `m[k] == null`): whether the map
+    /// holds an entry for `key`. Type `bool`.
+    MapContains {
+        map: MapId,
+        key: Box<Expr>,
+    },
+    /// A map named as an argument where the language takes maps themselves
+    /// (`dispatch(rb1, rb2)`). Type `Type::Map(map)`.
+    MapRef(MapId),
+    /// A struct_ops impl block named as the argument of `register(..)`.
+    /// Type `Type::StructOps(id)`.
+    StructOpsRef(StructOpsId),
     StructLit {
         struct_id: StructId,
         /// `(field index, value)` in source order.
@@ -548,7 +621,9 @@ pub struct MatchArm {
     pub pattern: Option<Expr>,
     /// Statements run before producing `value` (block arms).
     pub stmts: Vec<Stmt>,
-    /// The arm's value; `None` when the block arm ends in `return`.
+    /// The arm's value; `None` when the arm produces none: its block ends in
+    /// `return` (or `throw`), or the match is used as a statement and the
+    /// block arm has no trailing expression.
     pub value: Option<Expr>,
     pub span: Span,
 }

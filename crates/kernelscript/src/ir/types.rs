@@ -5,7 +5,7 @@
 //! tables (user-declared and kernel-provided alike). Sizes and alignment
 //! follow the C ABI of BPF and x86-64, which agree for these types.
 
-use super::{EnumId, FunctionId, MapId, Program, StructId};
+use super::{EnumId, FunctionId, MapId, Program, StructId, StructOpsId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum IntType {
@@ -30,7 +30,10 @@ impl IntType {
     }
 
     pub fn is_signed(self) -> bool {
-        matches!(self, IntType::I8 | IntType::I16 | IntType::I32 | IntType::I64)
+        matches!(
+            self,
+            IntType::I8 | IntType::I16 | IntType::I32 | IntType::I64
+        )
     }
 
     /// The KernelScript spelling (`u32`).
@@ -102,6 +105,8 @@ pub enum Type {
     ProgramRef(ProgramType),
     /// What `load()` returns; `attach` only accepts this.
     ProgramHandle,
+    /// The type of a struct_ops impl block name (`register(impl)`).
+    StructOps(StructOpsId),
     /// The type of `null` before it meets a pointer.
     Null,
     /// The type of an expression that already produced a diagnostic; it
@@ -136,7 +141,12 @@ impl Type {
     /// Size in bytes as laid out in C; 0 for void and non-data types.
     pub fn size(&self, program: &Program) -> u64 {
         match self {
-            Type::Void | Type::Map(_) | Type::ProgramRef(_) | Type::Error | Type::Null => 0,
+            Type::Void
+            | Type::Map(_)
+            | Type::ProgramRef(_)
+            | Type::StructOps(_)
+            | Type::Error
+            | Type::Null => 0,
             Type::Bool | Type::Char => 1,
             Type::Int(int) => u64::from(int.bits() / 8),
             Type::Str(len) => u64::from(*len),

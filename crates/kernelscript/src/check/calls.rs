@@ -1,0 +1,631 @@
+//! Calls: functions, tail calls, externs, BPF helpers, function pointers
+//! and the language builtins.
+//!
+//! Who may call whom is decided in `programs.rs`; this file resolves the
+//! callee, checks the arguments against the parameters, and picks the
+//! `Callee`. Builtins are typed here:
+//!
+//! * `print(fmt, args...)` everywhere; `fmt` is a string (a literal in
+//!   eBPF, where `bpf_printk` takes at most 3 values).
+//! * Userspace only: `load(prog) -> ProgramHandle` (`prog` names a program
+//!   function), `attach(handle, target: str, flags: u32) -> i32` (`handle`
+//!   comes from `load`), `detach(handle)`, `dispatch(rb, ...) -> i32` (ring
+//!   buffers), `exec(path: str)` (never returns), `daemon()`,
+//!   `register(impl) -> i32` (a `@struct_ops` impl block), and
+//!   `test(prog, data) -> i32` (in `@test` functions only).
+
+use crate::ir::{self, Builtin, Callee, ExprKind, FunctionType, IntType, Target, Type};
+use crate::span::Span;
+use crate::syntax::ast;
+
+use super::env::{did_you_mean, Symbol};
+use super::exprs::{error_expr, node, Position};
+use super::kernel::KType;
+use super::scope::Binding;
+use super::{errors, Checker};
+
+/// The language builtins by name.
+pub(crate) const BUILTINS: &[(&str, Builtin)] = &[
+    ("print", Builtin::Print),
+    ("load", Builtin::Load),
+    ("attach", Builtin::Attach),
+    ("detach", Builtin::Detach),
+    ("register", Builtin::Register),
+    ("dispatch", Builtin::Dispatch),
+    ("read", Builtin::Read),
+    ("exec", Builtin::Exec),
+    ("daemon", Builtin::Daemon),
+    ("test", Builtin::Test),
+];
+
+/// `bpf_printk` takes a format and at most this many values.
+const EBPF_PRINT_MAX_VALUES: usize = 3;
+
+impl Checker<'_> {
+    pub(crate) fn call(
+        &mut self,
+        whole: &ast::Expr,
+        callee: &ast::Expr,
+        args: &[ast::Expr],
+        position: Position,
+    ) -> ir::Expr {
+        let span = whole.span;
+        if let ast::ExprKind::Field { base, name } = &callee.kind {
+            if let ast::ExprKind::Ident(base_name) = &base.kind {
+                if self.fx.lookup(base_name).is_none() {
+                    match self.env.symbol(base_name) {
+                        Some(Symbol::Map(map)) => return self.map_method(map, name, args, span),
+                        Some(Symbol::Import) => {
+                            self.report(errors::unsupported(span, "imported modules"));
+                            return error_expr(span);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let receiver = self.expr(base, None);
+            if receiver.ty != Type::Error {
+                let type_name = self.type_name(&receiver.ty);
+                self.report(errors::no_method(name.span, &name.name, &type_name));
+            }
+            self.skip_args(args);
+            return error_expr(span);
+        }
+        if let ast::ExprKind::Ident(name) = &callee.kind {
+            if self.fx.lookup(name).is_none() {
+                match self.env.symbol(name) {
+                    Some(Symbol::Function(id)) => {
+                        return self.call_function(id, callee.span, args, position, span)
+                    }
+                    Some(Symbol::Extern(id)) => return self.call_extern(id, name, args, span),
+                    Some(Symbol::Helper(index)) => return self.call_helper(index, args, span),
+                    Some(Symbol::Builtin(builtin)) => {
+                        return self.call_builtin(builtin, name, args, span)
+                    }
+                    Some(Symbol::Global(_))
+                    | Some(Symbol::Const(_))
+                    | Some(Symbol::Variant(..)) => {}
+                    Some(other) => {
+                        self.report(errors::not_callable(callee.span, name, other.describe()));
+                        self.skip_args(args);
+                        return error_expr(span);
+                    }
+                    None if self.sibling_method(name).is_some() => {
+                        let method = self.sibling_method(name).expect("checked above");
+                        self.check_call_allowed(method, callee.span);
+                        self.skip_args(args);
+                        return error_expr(span);
+                    }
+                    None => {
+                        let mut candidates = self.env.names_where(|symbol| {
+                            matches!(
+                                symbol,
+                                Symbol::Function(_)
+                                    | Symbol::Extern(_)
+                                    | Symbol::Helper(_)
+                                    | Symbol::Builtin(_)
+                            )
+                        });
+                        candidates.extend(self.fx.visible_names());
+                        let suggestion = did_you_mean(name, candidates);
+                        self.report(errors::undefined_name(
+                            callee.span,
+                            name,
+                            "function",
+                            suggestion,
+                        ));
+                        self.skip_args(args);
+                        return error_expr(span);
+                    }
+                }
+            } else if let Some(Binding::Const { .. }) = self.fx.lookup(name) {
+                self.report(errors::not_callable(callee.span, name, "constant"));
+                self.skip_args(args);
+                return error_expr(span);
+            }
+        }
+        let target = self.expr(callee, None);
+        let Type::Function(function) = target.ty.clone() else {
+            if target.ty != Type::Error {
+                let type_name = self.type_name(&target.ty);
+                self.report(errors::not_a_function_value(callee.span, &type_name));
+            }
+            self.skip_args(args);
+            return error_expr(span);
+        };
+        if self.fx.is_ebpf() {
+            self.report(errors::indirect_call_in_ebpf(span));
+        }
+        let args = self.call_args(&function.params, args, "function pointer", span);
+        let ret = function.ret.clone();
+        node(
+            ExprKind::Call {
+                callee: Callee::Indirect(Box::new(target)),
+                args,
+            },
+            ret,
+            span,
+        )
+    }
+
+    /// A method of the struct_ops impl block the current function belongs
+    /// to, named `name`.
+    fn sibling_method(&self, name: &str) -> Option<ir::FunctionId> {
+        let Some(ir::FunctionKind::StructOpsMethod { impl_name }) = &self.fx.kind else {
+            return None;
+        };
+        let slot = self
+            .impls
+            .iter()
+            .find(|slot| slot.decl.name.name == *impl_name)?;
+        slot.methods
+            .iter()
+            .find(|(method, _)| method == name)
+            .map(|(_, id)| *id)
+    }
+
+    /// Checks arguments that cannot be matched to parameters, for their
+    /// own diagnostics.
+    pub(crate) fn skip_args(&mut self, args: &[ast::Expr]) {
+        for arg in args {
+            if !matches!(arg.kind, ast::ExprKind::Ident(_)) {
+                self.expr(arg, None);
+            }
+        }
+    }
+
+    /// Checks `args` against `params` (count, then each type).
+    pub(crate) fn call_args(
+        &mut self,
+        params: &[Type],
+        args: &[ast::Expr],
+        callee: &str,
+        span: Span,
+    ) -> Vec<ir::Expr> {
+        if params.len() != args.len() {
+            self.report(errors::wrong_arg_count(
+                span,
+                callee,
+                params.len(),
+                args.len(),
+            ));
+            self.skip_args(args);
+            return Vec::new();
+        }
+        params
+            .iter()
+            .zip(args)
+            .map(|(param, arg)| self.expr_as(arg, param))
+            .collect()
+    }
+
+    /// A function named as a value: a program reference (for `load`) or a
+    /// function pointer.
+    pub(crate) fn function_value(&mut self, id: ir::FunctionId, span: Span) -> ir::Expr {
+        let function = self.program.function(id);
+        if let Some(program_type) = super::programs::program_type(&function.kind) {
+            return node(
+                ExprKind::FunctionRef(id),
+                Type::ProgramRef(program_type),
+                span,
+            );
+        }
+        let params = function
+            .params
+            .iter()
+            .map(|param| function.local(*param).ty.clone())
+            .collect();
+        let ty = Type::Function(Box::new(FunctionType {
+            params,
+            ret: function.ret.clone(),
+            function: Some(id),
+        }));
+        node(ExprKind::FunctionRef(id), ty, span)
+    }
+
+    fn call_function(
+        &mut self,
+        id: ir::FunctionId,
+        callee_span: Span,
+        args: &[ast::Expr],
+        position: Position,
+        span: Span,
+    ) -> ir::Expr {
+        let function = self.program.function(id);
+        let name = function.name.clone();
+        let params: Vec<Type> = function
+            .params
+            .iter()
+            .map(|param| function.local(*param).ty.clone())
+            .collect();
+        let ret = function.ret.clone();
+        if function.kind.is_program() {
+            return self.tail_call(id, callee_span, args, position, span);
+        }
+        self.check_call_allowed(id, callee_span);
+        let args = self.call_args(&params, args, &name, span);
+        if self.fx.is_ebpf() && self.program.function(id).kind.target() == Target::Ebpf {
+            self.fx.calls.push(super::scope::CallEdge {
+                callee: id,
+                span: callee_span,
+            });
+        }
+        node(
+            ExprKind::Call {
+                callee: Callee::Function(id),
+                args,
+            },
+            ret,
+            span,
+        )
+    }
+
+    fn tail_call(
+        &mut self,
+        id: ir::FunctionId,
+        callee_span: Span,
+        args: &[ast::Expr],
+        position: Position,
+        span: Span,
+    ) -> ir::Expr {
+        let callee = self.program.function(id);
+        let callee_name = callee.name.clone();
+        let ret = callee.ret.clone();
+        let callee_type = super::programs::program_type(&callee.kind);
+        let caller_type = self
+            .fx
+            .kind
+            .as_ref()
+            .and_then(super::programs::program_type);
+        if position != Position::Return || caller_type.is_none() {
+            self.report(errors::program_called_directly(
+                callee_span,
+                &callee_name,
+                self.fx.kind.is_some(),
+            ));
+            self.skip_args(args);
+            return error_expr(span);
+        }
+        if caller_type != callee_type {
+            let caller = self.fx.name.clone();
+            self.report(errors::tail_call_kind_mismatch(
+                callee_span,
+                &callee_name,
+                &caller,
+            ));
+            self.skip_args(args);
+            return error_expr(span);
+        }
+        if !super::programs::supports_tail_calls(caller_type) {
+            self.report(errors::tail_call_unsupported(
+                callee_span,
+                &self.fx.name.clone(),
+            ));
+            self.skip_args(args);
+            return error_expr(span);
+        }
+        let passes_context = matches!(args, [arg] if matches!(&arg.kind, ast::ExprKind::Ident(name)
+            if matches!(self.fx.lookup(name), Some(Binding::Local(local)) if local.index() == 0)));
+        if !passes_context {
+            self.report(errors::tail_call_needs_context(span, &callee_name));
+            self.skip_args(args);
+            return error_expr(span);
+        }
+        let context = self.expr(&args[0], None);
+        node(
+            ExprKind::Call {
+                callee: Callee::TailCall(id),
+                args: vec![context],
+            },
+            ret,
+            span,
+        )
+    }
+
+    fn call_extern(
+        &mut self,
+        id: ir::ExternId,
+        name: &str,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> ir::Expr {
+        if !self.fx.is_ebpf() {
+            self.report(errors::kernel_callee_outside_ebpf(
+                span,
+                name,
+                "extern kernel function",
+                &self.fx.name.clone(),
+            ));
+        }
+        let def = self.program.extern_def(id);
+        let params: Vec<Type> = def.params.iter().map(|(_, ty)| ty.clone()).collect();
+        let ret = def.ret.clone();
+        let args = self.call_args(&params, args, name, span);
+        node(
+            ExprKind::Call {
+                callee: Callee::Extern(id),
+                args,
+            },
+            ret,
+            span,
+        )
+    }
+
+    fn call_helper(&mut self, index: usize, args: &[ast::Expr], span: Span) -> ir::Expr {
+        let helper = &self.kernel.helpers()[index];
+        let name = helper.name;
+        if !self.fx.is_ebpf() {
+            self.report(errors::kernel_callee_outside_ebpf(
+                span,
+                name,
+                "BPF helper",
+                &self.fx.name.clone(),
+            ));
+        }
+        let params: Vec<Type> = helper
+            .params
+            .iter()
+            .map(|param| self.kernel_type(*param))
+            .collect();
+        let ret = self.kernel_type(helper.ret);
+        let args = self.call_args(&params, args, name, span);
+        node(
+            ExprKind::Call {
+                callee: Callee::BpfHelper(name.to_string()),
+                args,
+            },
+            ret,
+            span,
+        )
+    }
+
+    /// The checker type of a kernel-table type.
+    pub(crate) fn kernel_type(&self, ty: KType) -> Type {
+        match ty {
+            KType::Int(int) => Type::Int(int),
+            KType::BytePtr => Type::Pointer(Box::new(Type::Int(IntType::U8))),
+            KType::AnyPtr => Type::Pointer(Box::new(Type::Void)),
+            KType::StructPtr(name) => match self.env.symbol(name) {
+                Some(Symbol::Struct(id)) => Type::Pointer(Box::new(Type::Struct(id))),
+                _ => Type::Pointer(Box::new(Type::Void)),
+            },
+            KType::Array(int, len) => Type::Array(Box::new(Type::Int(int)), len),
+        }
+    }
+
+    fn call_builtin(
+        &mut self,
+        builtin: Builtin,
+        name: &str,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> ir::Expr {
+        if builtin != Builtin::Print && self.fx.target() != Some(Target::Userspace) {
+            self.report(errors::userspace_builtin_outside_userspace(span, name));
+            self.skip_args(args);
+            return error_expr(span);
+        }
+        let u32_type = Type::Int(IntType::U32);
+        let i32_type = Type::Int(IntType::I32);
+        let (args, ret) = match builtin {
+            Builtin::Print => (self.print_args(args, span), Type::Void),
+            Builtin::Load => (self.load_args(args, span), Type::ProgramHandle),
+            Builtin::Attach => (self.attach_args(args, span), i32_type),
+            Builtin::Detach => {
+                let args = self.handle_args(args, name, span);
+                (args, Type::Void)
+            }
+            Builtin::Dispatch => (self.dispatch_args(args, span), i32_type),
+            Builtin::Exec => (
+                self.call_args(&[Type::Str(u32::MAX)], args, name, span),
+                Type::Void,
+            ),
+            Builtin::Daemon => (self.call_args(&[], args, name, span), Type::Void),
+            Builtin::Register => (self.register_args(args, span), i32_type),
+            Builtin::Test => {
+                if self.fx.kind != Some(ir::FunctionKind::Test) {
+                    self.report(errors::test_outside_test_function(span));
+                }
+                let args = self.test_args(args, span);
+                (args, u32_type)
+            }
+            Builtin::Read => {
+                self.report(errors::unsupported(span, "`read()` of perf counters"));
+                self.skip_args(args);
+                return error_expr(span);
+            }
+        };
+        if args.iter().any(|arg| arg.ty == Type::Error) {
+            return error_expr(span);
+        }
+        node(
+            ExprKind::Call {
+                callee: Callee::Builtin(builtin),
+                args,
+            },
+            ret,
+            span,
+        )
+    }
+
+    fn print_args(&mut self, args: &[ast::Expr], span: Span) -> Vec<ir::Expr> {
+        let Some((format, values)) = args.split_first() else {
+            self.report(errors::print_needs_format(span));
+            return Vec::new();
+        };
+        let format = self.expr(format, None);
+        let mut lowered = Vec::with_capacity(args.len());
+        match (&format.kind, &format.ty) {
+            (ExprKind::Str(_), _) => {}
+            (_, Type::Str(_)) if !self.fx.is_ebpf() => {}
+            (_, Type::Error) => {}
+            (_, other) => {
+                let type_name = self.type_name(other);
+                self.report(errors::print_format_not_literal(
+                    format.span,
+                    &type_name,
+                    self.fx.is_ebpf(),
+                ));
+            }
+        }
+        lowered.push(format);
+        for value in values {
+            let value = self.expr(value, None);
+            if !matches!(
+                value.ty,
+                Type::Int(_)
+                    | Type::Bool
+                    | Type::Char
+                    | Type::Str(_)
+                    | Type::Pointer(_)
+                    | Type::Enum(_)
+                    | Type::Error
+            ) {
+                let type_name = self.type_name(&value.ty);
+                self.report(errors::not_printable(value.span, &type_name));
+            }
+            lowered.push(value);
+        }
+        if self.fx.is_ebpf() && values.len() > EBPF_PRINT_MAX_VALUES {
+            self.report(errors::too_many_print_values(
+                values[EBPF_PRINT_MAX_VALUES].span,
+                values.len(),
+            ));
+        }
+        lowered
+    }
+
+    fn load_args(&mut self, args: &[ast::Expr], span: Span) -> Vec<ir::Expr> {
+        let [arg] = args else {
+            self.report(errors::wrong_arg_count(span, "load", 1, args.len()));
+            self.skip_args(args);
+            return Vec::new();
+        };
+        let value = self.expr(arg, None);
+        match value.ty {
+            Type::ProgramRef(_) => vec![value],
+            Type::Error => vec![value],
+            _ => {
+                let type_name = self.type_name(&value.ty);
+                self.report(errors::load_needs_program(arg.span, &type_name));
+                vec![error_expr(arg.span)]
+            }
+        }
+    }
+
+    fn attach_args(&mut self, args: &[ast::Expr], span: Span) -> Vec<ir::Expr> {
+        if args.len() != 3 {
+            self.report(errors::wrong_arg_count(span, "attach", 3, args.len()));
+            self.skip_args(args);
+            return Vec::new();
+        }
+        let handle = self.handle_arg(&args[0], "attach");
+        let target = self.expr(&args[1], None);
+        let target = match target.ty {
+            Type::Str(_) | Type::Error => target,
+            _ => {
+                let type_name = self.type_name(&target.ty);
+                self.report(errors::mismatched_types(args[1].span, "str", &type_name));
+                error_expr(args[1].span)
+            }
+        };
+        let flags = self.expr_as(&args[2], &Type::Int(IntType::U32));
+        vec![handle, target, flags]
+    }
+
+    fn handle_args(&mut self, args: &[ast::Expr], name: &str, span: Span) -> Vec<ir::Expr> {
+        let [arg] = args else {
+            self.report(errors::wrong_arg_count(span, name, 1, args.len()));
+            self.skip_args(args);
+            return Vec::new();
+        };
+        vec![self.handle_arg(arg, name)]
+    }
+
+    /// A `ProgramHandle` argument; a program passed directly is the
+    /// classic "attach before load" mistake.
+    fn handle_arg(&mut self, arg: &ast::Expr, builtin: &str) -> ir::Expr {
+        let value = self.expr(arg, None);
+        match &value.ty {
+            Type::ProgramHandle | Type::Error => value,
+            Type::ProgramRef(_) => {
+                let program = match &arg.kind {
+                    ast::ExprKind::Ident(name) => name.clone(),
+                    _ => "prog".to_string(),
+                };
+                self.report(errors::handle_before_load(arg.span, builtin, &program));
+                error_expr(arg.span)
+            }
+            other => {
+                let type_name = self.type_name(other);
+                self.report(errors::mismatched_types(
+                    arg.span,
+                    "ProgramHandle",
+                    &type_name,
+                ));
+                error_expr(arg.span)
+            }
+        }
+    }
+
+    fn dispatch_args(&mut self, args: &[ast::Expr], span: Span) -> Vec<ir::Expr> {
+        if args.is_empty() {
+            self.report(errors::dispatch_needs_ring_buffer(span));
+            return Vec::new();
+        }
+        let mut lowered = Vec::new();
+        for arg in args {
+            match self.map_index_target(arg) {
+                Some(map) if self.program.map(map).kind == ir::MapKind::Ringbuf => {
+                    lowered.push(node(ExprKind::MapRef(map), Type::Map(map), arg.span));
+                }
+                _ => {
+                    self.report(errors::dispatch_needs_ring_buffer(arg.span));
+                    lowered.push(error_expr(arg.span));
+                }
+            }
+        }
+        lowered
+    }
+
+    fn register_args(&mut self, args: &[ast::Expr], span: Span) -> Vec<ir::Expr> {
+        let [arg] = args else {
+            self.report(errors::wrong_arg_count(span, "register", 1, args.len()));
+            self.skip_args(args);
+            return Vec::new();
+        };
+        let target = match &arg.kind {
+            ast::ExprKind::Ident(name) if self.fx.lookup(name).is_none() => self.env.symbol(name),
+            _ => None,
+        };
+        match target {
+            Some(Symbol::Impl(id)) if self.impls[id.0].ops_type.is_some() => {
+                let id = ir::StructOpsId(id.0 as u32);
+                vec![node(
+                    ExprKind::StructOpsRef(id),
+                    Type::StructOps(id),
+                    arg.span,
+                )]
+            }
+            _ => {
+                self.report(errors::register_needs_impl(arg.span));
+                vec![error_expr(arg.span)]
+            }
+        }
+    }
+
+    fn test_args(&mut self, args: &[ast::Expr], span: Span) -> Vec<ir::Expr> {
+        let [program, data] = args else {
+            self.report(errors::wrong_arg_count(span, "test", 2, args.len()));
+            self.skip_args(args);
+            return Vec::new();
+        };
+        let program = self.expr(program, None);
+        if !matches!(program.ty, Type::ProgramRef(_) | Type::Error) {
+            let type_name = self.type_name(&program.ty);
+            self.report(errors::load_needs_program(program.span, &type_name));
+        }
+        let data = self.expr(data, None);
+        vec![program, data]
+    }
+}

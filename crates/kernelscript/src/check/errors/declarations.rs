@@ -1,0 +1,263 @@
+//! Diagnostics about names and declarations: duplicates, unknown names and
+//! types, structs, enums, constants, globals and configs.
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::IntType;
+use crate::span::Span;
+
+use super::list;
+
+pub(crate) fn duplicate_definition(span: Span, name: &str, first: Span) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` is defined more than once"))
+        .primary(span, format!("`{name}` redefined here"))
+        .secondary(first, "first defined here")
+        .help("rename one of them; all files of a program share one namespace")
+}
+
+pub(crate) fn reserved_name(span: Span, name: &str, what: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` is already a {what}"))
+        .primary(
+            span,
+            format!("`{name}` is defined by the language or the kernel"),
+        )
+        .help("choose another name")
+}
+
+pub(crate) fn undefined_name(
+    span: Span,
+    name: &str,
+    what: &str,
+    suggestion: Option<String>,
+) -> Diagnostic {
+    let diagnostic = Diagnostic::error(format!("cannot find {what} `{name}` in this scope"))
+        .primary(span, "not found");
+    match suggestion {
+        Some(suggestion) => diagnostic.help(format!("a similar name exists: `{suggestion}`")),
+        None => diagnostic,
+    }
+}
+
+pub(crate) fn unknown_type(span: Span, name: &str, suggestion: Option<String>) -> Diagnostic {
+    let diagnostic =
+        Diagnostic::error(format!("cannot find type `{name}`")).primary(span, "unknown type");
+    match suggestion {
+        Some(suggestion) => diagnostic.help(format!("a similar type exists: `{suggestion}`")),
+        None => diagnostic
+            .help("declare it with `struct`, `enum` or `type`, or include the header that does"),
+    }
+}
+
+pub(crate) fn not_a_type(span: Span, name: &str, what: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` is not a type"))
+        .primary(span, format!("`{name}` is a {what}"))
+}
+
+pub(crate) fn alias_cycle(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("type alias `{name}` refers to itself"))
+        .primary(span, "the alias cycle closes here")
+}
+
+pub(crate) fn bad_size(span: Span, what: &str, value: i128) -> Diagnostic {
+    Diagnostic::error(format!("invalid {what} {value}")).primary(
+        span,
+        format!("the {what} must be between 1 and {}", u32::MAX),
+    )
+}
+
+pub(crate) fn void_element(span: Span) -> Diagnostic {
+    Diagnostic::error("arrays of `void` are not allowed").primary(span, "`void` has no values")
+}
+
+pub(crate) fn void_value(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(format!("`void` cannot be the type of {what}"))
+        .primary(span, "`void` has no values")
+}
+
+pub(crate) fn map_type_outside_global(span: Span, kind: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "map type `{kind}<..>` used where a value type is expected"
+    ))
+    .primary(span, "maps are not values")
+    .help("declare maps at top level: `var name : hash<K, V>(N)`")
+}
+
+pub(crate) fn duplicate_field(span: Span, name: &str, first: Span) -> Diagnostic {
+    Diagnostic::error(format!("field `{name}` is declared more than once"))
+        .primary(span, "declared again here")
+        .secondary(first, "first declared here")
+}
+
+pub(crate) fn recursive_struct(span: Span, name: &str, field: &str) -> Diagnostic {
+    Diagnostic::error(format!("recursive struct `{name}` has infinite size"))
+        .primary(span, format!("field `{field}` contains `{name}` by value"))
+        .help("use a pointer (`*T`) to refer to the struct from inside itself")
+}
+
+pub(crate) fn enum_value_out_of_range(span: Span, value: i128) -> Diagnostic {
+    Diagnostic::error(format!("enum value {value} does not fit a C enum")).primary(
+        span,
+        format!("must be between {} and {}", i32::MIN, u32::MAX),
+    )
+}
+
+pub(crate) fn not_constant(span: Span) -> Diagnostic {
+    Diagnostic::error("expected a constant expression")
+        .primary(span, "not known at compile time")
+        .help("use literals, constants, enum variants and operators on them")
+}
+
+pub(crate) fn const_cycle(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("constant `{name}` depends on itself"))
+        .primary(span, "cycle in constant definitions")
+}
+
+pub(crate) fn bad_const_type(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "constants must be integers, booleans, chars or enum values, not `{found}`"
+    ))
+    .primary(span, "unsupported constant type")
+    .help("use a global `var` for other values")
+}
+
+pub(crate) fn const_out_of_range(span: Span, value: i128, int: IntType) -> Diagnostic {
+    let (min, max) = int.range();
+    Diagnostic::error(format!(
+        "constant value {value} does not fit `{}`",
+        int.source_name()
+    ))
+    .primary(span, format!("`{}` holds {min}..={max}", int.source_name()))
+}
+
+pub(crate) fn needs_type_annotation(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("type annotations needed for `{name}`"))
+        .primary(span, "neither a type nor an initial value is given")
+        .help(format!("give it a type: `var {name}: u32`"))
+}
+
+pub(crate) fn cannot_infer_null(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("cannot infer the type of `{name}` from `null`"))
+        .primary(span, "`null` could be any pointer")
+        .help(format!("give it a pointer type: `var {name}: *T = null`"))
+}
+
+pub(crate) fn pin_local(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`local` global `{name}` cannot be pinned"))
+        .primary(span, "`pin` and `local` conflict")
+        .help("pinned globals are shared through the filesystem; drop `pin` or `local`")
+}
+
+pub(crate) fn attribute_on_global(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "attribute `@{name}` is not allowed on a global variable"
+    ))
+    .primary(span, "not allowed here")
+    .help("only maps take an attribute: `@flags(...)`")
+}
+
+pub(crate) fn unshareable_global(span: Span, name: &str, ty: &str) -> Diagnostic {
+    Diagnostic::error(format!("global `{name}` cannot have type `{ty}`"))
+        .primary(span, "globals are shared between eBPF and userspace")
+        .help("pointers, functions and program handles mean nothing on the other side; keep them in locals")
+}
+
+pub(crate) fn global_init_not_constant(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("the initial value of `{name}` must be constant"))
+        .primary(span, "not known at compile time")
+        .help("initial values are part of the object file; assign computed values at run time instead")
+}
+
+pub(crate) fn local_global_in_userspace(span: Span, name: &str, definition: Span) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`local` global `{name}` is not visible to userspace"
+    ))
+    .primary(span, "used from a userspace function")
+    .secondary(definition, "declared `local` here")
+    .help("remove `local` to share the variable with userspace")
+}
+
+pub(crate) fn bad_config_field_type(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(format!("config fields cannot have type `{found}`"))
+        .primary(span, "unsupported config field type")
+        .help("use integers, `bool`, `char`, `str(N)`, enums or arrays of integers")
+}
+
+pub(crate) fn struct_ops_needs_name(span: Span) -> Diagnostic {
+    Diagnostic::error("`@struct_ops` needs the kernel struct it implements")
+        .primary(span, "missing struct name")
+        .help("write `@struct_ops(\"tcp_congestion_ops\")`")
+}
+
+pub(crate) fn impl_needs_struct_ops(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "impl block `{name}` has no `@struct_ops` attribute"
+    ))
+    .primary(span, "impl blocks implement kernel struct_ops")
+    .help("add `@struct_ops(\"kernel_struct_name\")` before `impl`")
+}
+
+pub(crate) fn register_needs_impl(span: Span) -> Diagnostic {
+    Diagnostic::error("`register` expects a `@struct_ops` impl block")
+        .primary(span, "not a struct_ops impl block")
+}
+
+pub(crate) fn impl_as_value(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("impl block `{name}` is not a value"))
+        .primary(span, "used as a value")
+        .help(format!("register it from userspace: `register({name})`"))
+}
+
+pub(crate) fn duplicate_param(span: Span, name: &str, first: Span) -> Diagnostic {
+    Diagnostic::error(format!("parameter `{name}` is declared more than once"))
+        .primary(span, "declared again here")
+        .secondary(first, "first declared here")
+}
+
+pub(crate) fn redeclared_local(span: Span, name: &str, earlier: Option<Span>) -> Diagnostic {
+    let diagnostic = Diagnostic::error(format!("`{name}` is already declared in this scope"))
+        .primary(span, "declared again here")
+        .help("choose another name, or assign to the existing variable");
+    match earlier {
+        Some(earlier) => diagnostic.secondary(earlier, "previous declaration"),
+        None => diagnostic,
+    }
+}
+
+pub(crate) fn missing_fields(span: Span, name: &str, missing: &[String]) -> Diagnostic {
+    let noun = if missing.len() == 1 {
+        "field"
+    } else {
+        "fields"
+    };
+    Diagnostic::error(format!(
+        "missing {noun} {} in struct `{name}`",
+        list(missing)
+    ))
+    .primary(span, "every field must be given a value")
+}
+
+pub(crate) fn duplicate_field_init(span: Span, name: &str, first: Span) -> Diagnostic {
+    Diagnostic::error(format!("field `{name}` is given more than once"))
+        .primary(span, "given again here")
+        .secondary(first, "first given here")
+}
+
+pub(crate) fn unknown_field(
+    span: Span,
+    name: &str,
+    owner: &str,
+    suggestion: Option<String>,
+) -> Diagnostic {
+    let diagnostic =
+        Diagnostic::error(format!("no field `{name}` in {owner}")).primary(span, "unknown field");
+    match suggestion {
+        Some(suggestion) => diagnostic.help(format!(
+            "a field with a similar name exists: `{suggestion}`"
+        )),
+        None => diagnostic,
+    }
+}
+
+pub(crate) fn struct_literal_of_non_struct(span: Span, ty: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{ty}` is not a struct"))
+        .primary(span, "struct literals need a struct type")
+}

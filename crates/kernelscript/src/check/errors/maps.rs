@@ -1,0 +1,200 @@
+//! Diagnostics about maps: declarations, flags, access and ring buffers.
+
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+
+use super::list_str;
+
+pub(crate) fn local_map(span: Span) -> Diagnostic {
+    Diagnostic::error("maps cannot be `local`")
+        .primary(span, "maps are always shared with userspace")
+        .help("remove `local`")
+}
+
+pub(crate) fn map_with_initializer(span: Span) -> Diagnostic {
+    Diagnostic::error("maps cannot have an initial value")
+        .primary(span, "maps start empty")
+        .help("fill the map from userspace after loading, e.g. in `main`")
+}
+
+pub(crate) fn unknown_map_kind(span: Span, name: &str, kinds: &[&str]) -> Diagnostic {
+    Diagnostic::error(format!("unknown map type `{name}`"))
+        .primary(span, "not a map type")
+        .help(format!("map types are {}", list_str(kinds)))
+}
+
+pub(crate) fn wrong_map_type_args(
+    span: Span,
+    kind: &str,
+    expected: usize,
+    found: usize,
+) -> Diagnostic {
+    let shape = if expected == 1 {
+        format!("{kind}<T>(size)")
+    } else {
+        format!("{kind}<K, V>(max_entries)")
+    };
+    Diagnostic::error(format!(
+        "`{kind}` takes {expected} type argument{}, found {found}",
+        if expected == 1 { "" } else { "s" }
+    ))
+    .primary(span, "wrong number of type arguments")
+    .help(format!("write `{shape}`"))
+}
+
+pub(crate) fn map_needs_size(span: Span) -> Diagnostic {
+    Diagnostic::error("map declaration needs a size")
+        .primary(span, "missing `(max_entries)`")
+        .help("write e.g. `hash<u32, u64>(1024)`")
+}
+
+pub(crate) fn ringbuf_value_not_struct(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "ring buffer events must be structs, found `{found}`"
+    ))
+    .primary(span, "not a struct")
+    .help("declare an event struct: `struct Event { ... }` and use `ringbuf<Event>(size)`")
+}
+
+pub(crate) fn bad_ringbuf_size(span: Span, size: u32) -> Diagnostic {
+    Diagnostic::error(format!("invalid ring buffer size {size}"))
+        .primary(span, "must be a power of two of at least 4096 bytes")
+        .help(format!(
+            "use {}",
+            size.max(4096).checked_next_power_of_two().unwrap_or(4096)
+        ))
+}
+
+pub(crate) fn pointer_in_map(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(format!("maps cannot store `{found}`"))
+        .primary(
+            span,
+            "pointers are not meaningful outside the program that made them",
+        )
+        .help("store the data itself, or an id that refers to it")
+}
+
+pub(crate) fn bad_map_key(span: Span, kind: &str, found: &str) -> Diagnostic {
+    let expected = if kind == "lpm_trie" {
+        "a struct (prefix length first, then the data)"
+    } else {
+        "`u32`"
+    };
+    Diagnostic::error(format!("`{kind}` maps cannot have `{found}` keys"))
+        .primary(span, format!("keys of `{kind}` maps must be {expected}"))
+}
+
+pub(crate) fn unknown_map_flag(span: Span, name: &str, known: &[&str]) -> Diagnostic {
+    Diagnostic::error(format!("unknown map flag `{name}`"))
+        .primary(span, "not a map flag")
+        .help(format!("map flags are {}", list_str(known)))
+}
+
+pub(crate) fn numa_node_needs_arg(span: Span) -> Diagnostic {
+    Diagnostic::error("`numa_node` needs the node number")
+        .primary(span, "missing node")
+        .help("write `numa_node(0)`")
+}
+
+pub(crate) fn flag_not_for_kind(span: Span, flag: &str, kind: &str) -> Diagnostic {
+    let why = match flag {
+        "no_prealloc" if kind.contains("array") => "array maps are always preallocated",
+        "no_prealloc" => "only hash and lpm_trie maps can skip preallocation",
+        "no_common_lru" => "only LRU maps have a common LRU list",
+        "mmapable" => "only array maps can be memory-mapped",
+        _ => "the kernel rejects this combination",
+    };
+    Diagnostic::error(format!("flag `{flag}` cannot be used on a `{kind}` map")).primary(span, why)
+}
+
+pub(crate) fn duplicate_map_flag(span: Span, flag: &str) -> Diagnostic {
+    Diagnostic::error(format!("flag `{flag}` is given more than once"))
+        .primary(span, "repeated flag")
+}
+
+pub(crate) fn conflicting_map_flags(span: Span) -> Diagnostic {
+    Diagnostic::error("a map cannot be both read-only and write-only from the same side")
+        .primary(span, "conflicting access flags")
+}
+
+pub(crate) fn lpm_needs_no_prealloc(span: Span) -> Diagnostic {
+    Diagnostic::error("`lpm_trie` maps must not be preallocated")
+        .primary(span, "the kernel requires `no_prealloc` for LPM tries")
+        .help("add `@flags(no_prealloc)` before the declaration")
+}
+
+pub(crate) fn map_not_indexable(span: Span, name: &str, kind: &str) -> Diagnostic {
+    let help = match kind {
+        "ringbuf" => format!("reserve an event with `{name}.reserve()`"),
+        _ => "this map is managed by the compiler".to_string(),
+    };
+    Diagnostic::error(format!("`{kind}` map `{name}` cannot be indexed"))
+        .primary(span, "not a key-value map")
+        .help(help)
+}
+
+pub(crate) fn map_compound_on_non_integer(span: Span, name: &str, found: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "cannot update entries of `{name}` in place: its values are `{found}`"
+    ))
+    .primary(span, "`m[k] op= v` needs integer values")
+    .help("update a field instead (`m[k].field += v`), or read, modify and store the value")
+}
+
+pub(crate) fn map_access_forbidden_by_flag(
+    span: Span,
+    name: &str,
+    flag: &str,
+    write: bool,
+) -> Diagnostic {
+    let (action, side) = match (write, flag.ends_with("_prog")) {
+        (true, true) => ("written", "eBPF programs"),
+        (false, true) => ("read", "eBPF programs"),
+        (true, false) => ("written", "userspace"),
+        (false, false) => ("read", "userspace"),
+    };
+    Diagnostic::error(format!("map `{name}` cannot be {action} by {side}"))
+        .primary(span, format!("forbidden by `@flags({flag})`"))
+}
+
+pub(crate) fn map_in_kernel_module(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "kernel module functions cannot access map `{name}`"
+    ))
+    .primary(span, "maps are reached from eBPF programs and userspace")
+    .help("pass the values the function needs as arguments")
+}
+
+pub(crate) fn unknown_map_method(span: Span, method: &str, map: &str, kind: &str) -> Diagnostic {
+    let help = if kind == "ringbuf" {
+        "ring buffers have `reserve()`, `submit(event)`, `discard(event)` and `on_event(handler)`"
+            .to_string()
+    } else {
+        format!("`{kind}` maps have no methods; read with `{map}[key]`, write with `{map}[key] = value`")
+    };
+    Diagnostic::error(format!("no method `{method}` on `{kind}` map `{map}`"))
+        .primary(span, "unknown method")
+        .help(help)
+}
+
+pub(crate) fn ringbuf_method_wrong_side(
+    span: Span,
+    method: &str,
+    userspace_method: bool,
+) -> Diagnostic {
+    if userspace_method {
+        Diagnostic::error(format!("`{method}` can only be called from userspace"))
+            .primary(span, "ring buffer consumers run in userspace")
+            .help("register the handler in `main`, then call `dispatch(ring_buffer)`")
+    } else {
+        Diagnostic::error(format!("`{method}` can only be called from eBPF code"))
+            .primary(span, "ring buffer producers run in the kernel")
+            .help("userspace consumes events with `on_event(handler)` and `dispatch(...)`")
+    }
+}
+
+pub(crate) fn dispatch_needs_ring_buffer(span: Span) -> Diagnostic {
+    Diagnostic::error("`dispatch` expects ring buffers")
+        .primary(span, "not a ring buffer")
+        .help("pass one or more ring buffer maps: `dispatch(events)`")
+}

@@ -1,0 +1,50 @@
+//! The wording of every checker diagnostic: one small named constructor per
+//! diagnostic, grouped by concern, so all messages can be reviewed together.
+//!
+//! Conventions: the message is short and lowercase and names the thing in
+//! backticks; the primary label says what is wrong at that spot; `help:`
+//! says what to do; `note:` gives facts (the expected signature, the call
+//! chain). Constructors take plain strings (type names are rendered by the
+//! caller) and never look at the program.
+
+mod declarations;
+mod expressions;
+mod maps;
+mod programs;
+mod statements;
+
+pub(crate) use declarations::*;
+pub(crate) use expressions::*;
+pub(crate) use maps::*;
+pub(crate) use programs::*;
+pub(crate) use statements::*;
+
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+
+/// "expected `u32`, found `bool`".
+pub(crate) fn mismatched_types(span: Span, expected: &str, found: &str) -> Diagnostic {
+    Diagnostic::error("mismatched types")
+        .primary(span, format!("expected `{expected}`, found `{found}`"))
+}
+
+/// A language feature this compiler does not implement (yet).
+pub(crate) fn unsupported(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(format!("{what} is not supported"))
+        .primary(span, "not supported by this compiler")
+}
+
+/// `a`, `b` and `c`
+fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|item| format!("`{item}`")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn list_str(items: &[&str]) -> String {
+    let owned: Vec<String> = items.iter().map(|item| item.to_string()).collect();
+    list(&owned)
+}

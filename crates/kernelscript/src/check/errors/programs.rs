@@ -1,0 +1,394 @@
+//! Diagnostics about functions and programs: attributes, signatures, who
+//! may call whom, builtins, tail calls and eBPF limits.
+
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+
+use super::list_str;
+
+pub(crate) fn unknown_attribute(span: Span, name: &str, known: &[&str]) -> Diagnostic {
+    let known: Vec<String> = known.iter().map(|name| format!("@{name}")).collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    Diagnostic::error(format!("unknown attribute `@{name}`"))
+        .primary(span, "not an attribute here")
+        .help(format!("attributes allowed here: {}", list_str(&known)))
+}
+
+pub(crate) fn conflicting_attributes(span: Span, first: Span) -> Diagnostic {
+    Diagnostic::error("a function can have only one kind attribute")
+        .primary(span, "second kind attribute")
+        .secondary(first, "the function's kind is set here")
+}
+
+pub(crate) fn attribute_takes_no_args(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`@{name}` takes no arguments"))
+        .primary(span, "unexpected arguments")
+        .help(format!("write `@{name}`"))
+}
+
+pub(crate) fn attribute_on_main(span: Span) -> Diagnostic {
+    Diagnostic::error("`main` cannot have attributes")
+        .primary(span, "`main` is the userspace entry point")
+        .help("rename the function, or remove the attribute")
+}
+
+pub(crate) fn attribute_on_method(span: Span) -> Diagnostic {
+    Diagnostic::error("methods of an impl block cannot have attributes")
+        .primary(span, "the impl block's `@struct_ops` decides what they are")
+}
+
+pub(crate) fn struct_ops_on_function(span: Span) -> Diagnostic {
+    Diagnostic::error("`@struct_ops` belongs on an impl block")
+        .primary(span, "not allowed on a function")
+        .help("write `@struct_ops(\"tcp_congestion_ops\") impl name { fn ... }`")
+}
+
+pub(crate) fn tc_needs_direction(span: Span) -> Diagnostic {
+    Diagnostic::error("`@tc` needs a traffic direction")
+        .primary(span, "missing direction")
+        .help("write `@tc(\"ingress\")` for packets entering the interface, or `@tc(\"egress\")` for packets leaving it")
+}
+
+pub(crate) fn bad_tc_direction(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(format!("unknown traffic direction `{found}`"))
+        .primary(span, "expected \"ingress\" or \"egress\"")
+        .help("write `@tc(\"ingress\")` or `@tc(\"egress\")`")
+}
+
+pub(crate) fn tracepoint_needs_target(span: Span, found: Option<&str>) -> Diagnostic {
+    let message = match found {
+        Some(found) => format!("invalid tracepoint `{found}`"),
+        None => "`@tracepoint` needs a tracepoint name".to_string(),
+    };
+    Diagnostic::error(message)
+        .primary(span, "expected \"category/event\"")
+        .help("write e.g. `@tracepoint(\"sched/sched_switch\")`")
+}
+
+pub(crate) fn probe_needs_target(span: Span) -> Diagnostic {
+    Diagnostic::error("`@probe` needs the kernel function to probe")
+        .primary(span, "missing target")
+        .help("write e.g. `@probe(\"do_exit\")`, or `@probe(\"vfs_read+16\")` for an offset")
+}
+
+pub(crate) fn probe_offset_with_params(span: Span, target: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "a probe at an offset (`{target}`) has no parameters"
+    ))
+    .primary(
+        span,
+        "function arguments are only available at function entry",
+    )
+    .help("remove the parameters, or probe the function entry")
+}
+
+pub(crate) fn bad_probe_param(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "probe parameters must be integers or pointers, found `{found}`"
+    ))
+    .primary(span, "kernel arguments arrive in registers")
+}
+
+pub(crate) fn too_many_params(span: Span, kind: &str, max: usize) -> Diagnostic {
+    Diagnostic::error(format!("a {kind} takes at most {max} parameters"))
+        .primary(span, "too many parameters")
+        .help("group the values in a struct and pass a pointer to it")
+}
+
+pub(crate) fn bad_program_param(
+    span: Span,
+    kind: &str,
+    expected: &str,
+    found: &str,
+    signature: &str,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "the context parameter of a {kind} must be `{expected}`"
+    ))
+    .primary(span, format!("found `{found}`"))
+    .help(format!("the signature is `{signature}`"))
+}
+
+pub(crate) fn bad_program_param_count(
+    span: Span,
+    kind: &str,
+    found: usize,
+    signature: &str,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "a {kind} takes exactly one parameter, found {found}"
+    ))
+    .primary(span, "wrong parameters")
+    .help(format!("the signature is `{signature}`"))
+}
+
+pub(crate) fn bad_program_return(
+    span: Span,
+    kind: &str,
+    expected: &str,
+    found: &str,
+    signature: &str,
+) -> Diagnostic {
+    Diagnostic::error(format!("a {kind} must return `{expected}`"))
+        .primary(span, format!("found `{found}`"))
+        .help(format!("the signature is `{signature}`"))
+}
+
+pub(crate) fn bad_main_params(span: Span) -> Diagnostic {
+    Diagnostic::error("`main` takes no parameters or one struct of command-line arguments")
+        .primary(span, "unexpected parameters")
+        .help("write `fn main() -> i32` or `fn main(args: Args) -> i32` with `struct Args { ... }`")
+}
+
+pub(crate) fn bad_args_field(span: Span, field: &str, found: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "command-line argument `{field}` cannot have type `{found}`"
+    ))
+    .primary(span, "parsed from the command line")
+    .help("argument fields must be integers, `bool`, `char` or `str(N)`")
+}
+
+pub(crate) fn bad_main_return(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`main` must return `i32` or nothing, found `{found}`"
+    ))
+    .primary(span, "becomes the process exit status")
+}
+
+pub(crate) fn call_across_boundary(
+    span: Span,
+    callee: &str,
+    callee_kind: &str,
+    caller: &str,
+    caller_kind: &str,
+) -> Diagnostic {
+    let (message, help) = match (callee_kind, caller_kind) {
+        ("userspace function", _) => (
+            format!("cannot call userspace function `{callee}` from {caller_kind} `{caller}`"),
+            "eBPF code can call `@helper` functions; mark the function `@helper` if it belongs in the kernel".to_string(),
+        ),
+        ("@helper function", _) => (
+            format!("cannot call @helper function `{callee}` from {caller_kind} `{caller}`"),
+            "`@helper` functions run in eBPF and are called by programs and other helpers".to_string(),
+        ),
+        ("@private function", _) => (
+            format!("cannot call @private function `{callee}` from {caller_kind} `{caller}`"),
+            "`@private` functions are internal to the kernel module; call a `@kfunc` that uses it".to_string(),
+        ),
+        ("struct_ops method", _) => (
+            format!("cannot call struct_ops method `{callee}` directly"),
+            "struct_ops methods are called by the kernel; move shared code into a `@helper`".to_string(),
+        ),
+        _ => (
+            format!("cannot call {callee_kind} `{callee}` from {caller_kind} `{caller}`"),
+            "this function runs on the other side of the kernel/userspace boundary".to_string(),
+        ),
+    };
+    Diagnostic::error(message)
+        .primary(span, "call not allowed here")
+        .help(help)
+}
+
+pub(crate) fn kernel_callee_outside_ebpf(
+    span: Span,
+    name: &str,
+    what: &str,
+    caller: &str,
+) -> Diagnostic {
+    let caller = if caller.is_empty() {
+        "here".to_string()
+    } else {
+        format!("from `{caller}`")
+    };
+    Diagnostic::error(format!("{what} `{name}` can only be called from eBPF code"))
+        .primary(span, format!("called {caller}, which does not run in eBPF"))
+}
+
+pub(crate) fn program_called_directly(span: Span, name: &str, in_function: bool) -> Diagnostic {
+    let diagnostic = Diagnostic::error(format!("program `{name}` cannot be called directly"))
+        .primary(span, "programs are entry points, not functions")
+        .help(format!("load it from userspace with `load({name})`, or tail-call it with `return {name}(ctx)` from a program of the same kind"));
+    if in_function {
+        diagnostic.help("move shared code into a `@helper` function")
+    } else {
+        diagnostic
+    }
+}
+
+pub(crate) fn tail_call_kind_mismatch(span: Span, callee: &str, caller: &str) -> Diagnostic {
+    Diagnostic::error(format!("cannot tail-call `{callee}` from `{caller}`"))
+        .primary(span, "a tail call needs a program of the same kind")
+}
+
+pub(crate) fn tail_call_unsupported(span: Span, caller: &str) -> Diagnostic {
+    Diagnostic::error(format!("program `{caller}` cannot make tail calls")).primary(
+        span,
+        "tail calls work between @xdp, @tc or @tracepoint programs",
+    )
+}
+
+pub(crate) fn tail_call_needs_context(span: Span, callee: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "a tail call to `{callee}` must pass the program's context"
+    ))
+    .primary(span, "the context is handed over unchanged")
+    .help(format!(
+        "write `return {callee}(ctx)` with the caller's context parameter"
+    ))
+}
+
+pub(crate) fn not_callable(span: Span, name: &str, what: &str) -> Diagnostic {
+    Diagnostic::error(format!("{what} `{name}` is not a function"))
+        .primary(span, "cannot be called")
+}
+
+pub(crate) fn not_a_function_value(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(format!("expected a function, found `{found}`"))
+        .primary(span, "cannot be called")
+}
+
+pub(crate) fn no_method(span: Span, method: &str, ty: &str) -> Diagnostic {
+    Diagnostic::error(format!("no method `{method}` on type `{ty}`"))
+        .primary(span, "unknown method")
+}
+
+pub(crate) fn indirect_call_in_ebpf(span: Span) -> Diagnostic {
+    Diagnostic::error("calls through function pointers are not possible in eBPF")
+        .primary(span, "the verifier only allows direct calls")
+        .help("call the function by name, or choose between functions with `if`/`match`")
+}
+
+pub(crate) fn wrong_arg_count(
+    span: Span,
+    callee: &str,
+    expected: usize,
+    found: usize,
+) -> Diagnostic {
+    let noun = if expected == 1 {
+        "argument"
+    } else {
+        "arguments"
+    };
+    Diagnostic::error(format!(
+        "`{callee}` takes {expected} {noun}, but {found} were given"
+    ))
+    .primary(span, format!("expected {expected} {noun}"))
+}
+
+pub(crate) fn userspace_builtin_outside_userspace(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` can only be called from userspace"))
+        .primary(span, "not available in eBPF or kernel module code")
+        .help("call it from `main` or another userspace function")
+}
+
+pub(crate) fn test_outside_test_function(span: Span) -> Diagnostic {
+    Diagnostic::error("`test` can only be called from `@test` functions")
+        .primary(span, "not a test function")
+}
+
+pub(crate) fn print_needs_format(span: Span) -> Diagnostic {
+    Diagnostic::error("`print` needs a format string")
+        .primary(span, "missing format")
+        .help("write `print(\"value: %d\", x)`")
+}
+
+pub(crate) fn print_format_not_literal(span: Span, found: &str, ebpf: bool) -> Diagnostic {
+    if ebpf && found.starts_with("str(") {
+        Diagnostic::error("the format of `print` in eBPF must be a string literal")
+            .primary(span, "`bpf_printk` needs the format at compile time")
+            .help("print the string with a literal format: `print(\"%s\", text)`")
+    } else {
+        Diagnostic::error(format!(
+            "the format of `print` must be a string, found `{found}`"
+        ))
+        .primary(span, "not a string")
+        .help("write `print(\"%d\", value)`")
+    }
+}
+
+pub(crate) fn not_printable(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(format!("cannot print a value of type `{found}`"))
+        .primary(span, "not printable")
+        .help("print its fields one by one")
+}
+
+pub(crate) fn too_many_print_values(span: Span, count: usize) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`print` in eBPF takes at most 3 values after the format, found {count}"
+    ))
+    .primary(span, "the values from here on do not fit")
+    .help("split it into several `print` calls")
+    .note("`print` in eBPF code becomes `bpf_printk`, which is limited to 3 arguments")
+}
+
+pub(crate) fn load_needs_program(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(format!("`load` expects an eBPF program, found `{found}`"))
+        .primary(span, "not a program")
+        .help("pass the name of a function marked `@xdp`, `@tc(...)`, `@probe(...)`, `@tracepoint(...)` or `@perf_event`")
+}
+
+pub(crate) fn handle_before_load(span: Span, builtin: &str, program: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{builtin}` needs a loaded program: attach before load"
+    ))
+    .primary(
+        span,
+        format!("`{program}` is a program, not a handle returned by `load`"),
+    )
+    .help(format!(
+        "load it first: `var handle = load({program})`, then `{builtin}(handle, ...)`"
+    ))
+}
+
+pub(crate) fn recursion_in_ebpf(span: Span, cycle: &[String]) -> Diagnostic {
+    let mut path: Vec<String> = cycle.iter().map(|name| format!("`{name}`")).collect();
+    path.push(format!("`{}`", cycle[0]));
+    Diagnostic::error(format!(
+        "recursion is not allowed in eBPF: {}",
+        path.join(" -> ")
+    ))
+    .primary(span, "this call closes the cycle")
+    .help("rewrite the recursion as a bounded loop")
+    .note("the verifier rejects programs whose calls can recurse")
+}
+
+pub(crate) fn stack_frame_too_large(
+    span: Span,
+    name: &str,
+    total: u64,
+    largest: &[(String, String, u64)],
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::error(format!(
+        "function `{name}` needs {total} bytes of stack, over the 512-byte eBPF limit"
+    ))
+    .primary(span, "stack frame too large")
+    .help("keep large buffers in a map (e.g. a per-CPU array with one entry) instead of locals");
+    for (local, ty, size) in largest {
+        diagnostic = diagnostic.note(format!("`{local}: {ty}` takes {size} bytes"));
+    }
+    diagnostic
+}
+
+pub(crate) fn stack_chain_too_large(
+    span: Span,
+    name: &str,
+    total: u64,
+    frames: &[(String, u64)],
+) -> Diagnostic {
+    let chain: Vec<String> = frames
+        .iter()
+        .map(|(function, size)| format!("`{function}` ({size} bytes)"))
+        .collect();
+    Diagnostic::error(format!(
+        "program `{name}` needs {total} bytes of stack, over the 512-byte eBPF limit"
+    ))
+    .primary(
+        span,
+        "the stack of this program and the functions it calls is too large",
+    )
+    .note(format!(
+        "deepest call chain: {} = {total} bytes",
+        chain.join(" -> ")
+    ))
+    .help("move large locals into a map, or avoid holding them across calls")
+}

@@ -1,0 +1,909 @@
+//! Expressions: names, literals, operators, casts, fields, indexing and
+//! aggregate literals. Calls are in `calls.rs`, `match` in `matches.rs`
+//! and map indexing helpers in `maps.rs`.
+//!
+//! `expr(e, expected)` checks `e` and lowers it; `expected` is the type the
+//! context wants, used to type integer literals (and `null`, array
+//! literals). It does not enforce it: callers that need a type call
+//! `coerce`, which reports the mismatch with a precise span.
+//!
+//! Decisions: `!`, `&&` and `||` take `bool` only (an integer or pointer
+//! gets "compare with 0/null"); an enum compares with an integer (by value)
+//! but converts to one only with `as`; pointers of any types may be
+//! compared (packet bounds checks compare `*EthHdr` with `*u8`); pointer
+//! arithmetic follows C (`p + n` steps by elements, `p - q` needs one
+//! pointee type and is an `i64` count).
+
+use crate::ir::{self, BinaryOp, ExprKind, IntType, Type, UnaryOp};
+use crate::span::Span;
+use crate::syntax::ast;
+
+use super::env::{did_you_mean, Symbol};
+use super::scope::Binding;
+use super::types::{common_int, fits};
+use super::{errors, Checker};
+
+/// Where an expression's value goes, for tail calls and `match` arms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Position {
+    /// An ordinary value.
+    Value,
+    /// The operand of `return`: a program call here is a tail call.
+    Return,
+    /// An expression statement: its value, if any, is discarded.
+    Statement,
+}
+
+pub(crate) fn node(kind: ExprKind, ty: Type, span: Span) -> ir::Expr {
+    ir::Expr { kind, ty, span }
+}
+
+/// The placeholder for an expression that already produced a diagnostic.
+pub(crate) fn error_expr(span: Span) -> ir::Expr {
+    node(ExprKind::Int(0), Type::Error, span)
+}
+
+/// Whether `e` is an integer literal (possibly negated or complemented, or
+/// arithmetic on such): it takes its type from the context.
+pub(crate) fn is_untyped_int(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ast::ExprKind::Int(_) => true,
+        ast::ExprKind::Unary {
+            op: ast::UnaryOp::Neg | ast::UnaryOp::BitNot,
+            operand,
+        } => is_untyped_int(operand),
+        ast::ExprKind::Binary { op, lhs, rhs } if !op.is_comparison() && !op.is_logical() => {
+            is_untyped_int(lhs) && is_untyped_int(rhs)
+        }
+        _ => false,
+    }
+}
+
+impl Checker<'_> {
+    pub(crate) fn expr(&mut self, e: &ast::Expr, expected: Option<&Type>) -> ir::Expr {
+        self.expr_at(e, expected, Position::Value)
+    }
+
+    pub(crate) fn expr_at(
+        &mut self,
+        e: &ast::Expr,
+        expected: Option<&Type>,
+        position: Position,
+    ) -> ir::Expr {
+        let span = e.span;
+        match &e.kind {
+            ast::ExprKind::Int(value) => self.int_literal(i128::from(*value), expected, span),
+            ast::ExprKind::Bool(value) => node(ExprKind::Bool(*value), Type::Bool, span),
+            ast::ExprKind::Char(value) => match expected {
+                Some(Type::Int(int @ (IntType::U8 | IntType::I8)))
+                    if fits(i128::from(*value), *int) =>
+                {
+                    node(ExprKind::Char(*value), Type::Int(*int), span)
+                }
+                _ => node(ExprKind::Char(*value), Type::Char, span),
+            },
+            ast::ExprKind::Str(value) => {
+                let size = (value.len() + 1).min(u32::MAX as usize) as u32;
+                node(ExprKind::Str(value.clone()), Type::Str(size), span)
+            }
+            ast::ExprKind::Null => match expected {
+                Some(ty @ (Type::Pointer(_) | Type::Function(_))) => {
+                    node(ExprKind::Null, ty.clone(), span)
+                }
+                _ => node(ExprKind::Null, Type::Null, span),
+            },
+            ast::ExprKind::Ident(name) => self.ident(name, span),
+            ast::ExprKind::Unary { op, operand } => self.unary(*op, operand, expected, span),
+            ast::ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, expected, span),
+            ast::ExprKind::Cast { expr, ty } => self.cast(expr, ty, span),
+            ast::ExprKind::Sizeof(ty) => {
+                let resolved = self.resolve_type(ty);
+                if !Self::is_value_type(&resolved) {
+                    let name = self.type_name(&resolved);
+                    self.report(errors::sizeof_non_value(ty.span, &name));
+                    return error_expr(span);
+                }
+                node(ExprKind::Sizeof(resolved), Type::Int(IntType::U64), span)
+            }
+            ast::ExprKind::Call { callee, args } => self.call(e, callee, args, position),
+            ast::ExprKind::Field { base, name } => self.field(base, name, span),
+            ast::ExprKind::Arrow { base, name } => self.arrow(base, name, span),
+            ast::ExprKind::Index { base, index } => self.index(base, index, span),
+            ast::ExprKind::StructLit { name, fields } => self.struct_literal(name, fields, span),
+            ast::ExprKind::ArrayLit(elements) => self.array_literal(elements, expected, span),
+            ast::ExprKind::Match { scrutinee, arms } => {
+                self.match_expr(scrutinee, arms, expected, position, span)
+            }
+            ast::ExprKind::New { .. } => {
+                self.report(errors::unsupported(span, "object allocation with `new`"));
+                error_expr(span)
+            }
+            ast::ExprKind::Error => error_expr(span),
+        }
+    }
+
+    /// Checks `e` against `ty` and reports a mismatch.
+    pub(crate) fn expr_as(&mut self, e: &ast::Expr, ty: &Type) -> ir::Expr {
+        let checked = self.expr(e, Some(ty));
+        self.coerce(checked, ty, e.span)
+    }
+
+    /// Reports unless `expr` converts implicitly to `ty`; the result has
+    /// type `ty` (or `Error`).
+    pub(crate) fn coerce(&mut self, mut expr: ir::Expr, ty: &Type, span: Span) -> ir::Expr {
+        if self.assignable(&expr.ty, ty) {
+            if expr.ty == Type::Null || matches!(expr.ty, Type::Function(_)) {
+                expr.ty = ty.clone();
+            }
+            return expr;
+        }
+        let expected = self.type_name(ty);
+        let found = self.type_name(&expr.ty);
+        let diagnostic = match (&expr.kind, &expr.ty, ty) {
+            (ExprKind::Str(text), _, Type::Str(capacity)) => {
+                errors::string_too_long(span, text.len(), *capacity)
+            }
+            (_, Type::Void, _) => errors::void_used_as_value(span, &expected),
+            (_, Type::Int(_), Type::Int(_))
+            | (_, Type::Enum(_), Type::Int(_))
+            | (_, Type::Int(_), Type::Enum(_))
+            | (_, Type::Bool, Type::Int(_))
+            | (_, Type::Char, Type::Int(_)) => errors::needs_cast(span, &expected, &found),
+            _ => errors::mismatched_types(span, &expected, &found),
+        };
+        self.report(diagnostic);
+        error_expr(span)
+    }
+
+    fn int_literal(&mut self, value: i128, expected: Option<&Type>, span: Span) -> ir::Expr {
+        match expected {
+            Some(Type::Int(int)) => {
+                if fits(value, *int) {
+                    self.literal(value, Type::Int(*int), span)
+                } else {
+                    self.report(errors::literal_out_of_range(span, value, *int));
+                    error_expr(span)
+                }
+            }
+            Some(Type::Enum(id)) => {
+                let def = self.program.enum_def(*id);
+                match def
+                    .variants
+                    .iter()
+                    .position(|variant| i128::from(variant.value) == value)
+                {
+                    Some(variant) => node(
+                        ExprKind::EnumVariant {
+                            enum_id: *id,
+                            variant,
+                        },
+                        Type::Enum(*id),
+                        span,
+                    ),
+                    None => self.literal(value, Self::default_literal_type(value), span),
+                }
+            }
+            _ => self.literal(value, Self::default_literal_type(value), span),
+        }
+    }
+
+    fn ident(&mut self, name: &str, span: Span) -> ir::Expr {
+        match self.fx.lookup(name) {
+            Some(Binding::Local(id)) => {
+                let id = *id;
+                let ty = self.fx.local(id).ty.clone();
+                return node(ExprKind::Local(id), ty, span);
+            }
+            Some(Binding::Const { value, ty }) => {
+                let (value, ty) = (*value, ty.clone());
+                return self.literal(value, ty, span);
+            }
+            None => {}
+        }
+        let Some(entry) = self.env.get(name) else {
+            self.report_undefined(name, span, "value");
+            return error_expr(span);
+        };
+        match entry.symbol {
+            Symbol::Variant(enum_id, variant) => node(
+                ExprKind::EnumVariant { enum_id, variant },
+                Type::Enum(enum_id),
+                span,
+            ),
+            Symbol::Const(id) => {
+                self.ensure_const(id);
+                let ty = self.program.const_def(id).ty.clone();
+                if ty == Type::Error {
+                    return error_expr(span);
+                }
+                node(ExprKind::Const(id), ty, span)
+            }
+            Symbol::Global(id) => {
+                let global = self.program.global(id);
+                let ty = global.ty.clone();
+                if global.local && self.fx.target() == Some(ir::Target::Userspace) {
+                    let (global_name, global_span) = (global.name.clone(), global.span);
+                    self.report(errors::local_global_in_userspace(
+                        span,
+                        &global_name,
+                        global_span,
+                    ));
+                }
+                if ty == Type::Error {
+                    return error_expr(span);
+                }
+                node(ExprKind::Global(id), ty, span)
+            }
+            Symbol::Function(id) => self.function_value(id, span),
+            Symbol::Map(_) => {
+                self.report(errors::map_as_value(span, name));
+                error_expr(span)
+            }
+            Symbol::Config(_) => {
+                self.report(errors::config_as_value(span, name));
+                error_expr(span)
+            }
+            Symbol::Extern(_) | Symbol::Helper(_) | Symbol::Builtin(_) => {
+                self.report(errors::callable_as_value(
+                    span,
+                    name,
+                    entry.symbol.describe(),
+                ));
+                error_expr(span)
+            }
+            Symbol::Impl(_) => {
+                self.report(errors::impl_as_value(span, name));
+                error_expr(span)
+            }
+            Symbol::Primitive | Symbol::Struct(_) | Symbol::Enum(_) | Symbol::Alias(_) => {
+                self.report(errors::type_as_value(span, name));
+                error_expr(span)
+            }
+            Symbol::Import => {
+                self.report(errors::unsupported(span, "imported modules"));
+                error_expr(span)
+            }
+        }
+    }
+
+    /// Reports an unknown name with the closest visible name as a hint.
+    pub(crate) fn report_undefined(&mut self, name: &str, span: Span, what: &str) {
+        let mut candidates: Vec<&str> = self.fx.visible_names();
+        candidates.extend(self.env.names_where(|symbol| !symbol.is_type()));
+        let suggestion = did_you_mean(name, candidates);
+        self.report(errors::undefined_name(span, name, what, suggestion));
+    }
+
+    fn unary(
+        &mut self,
+        op: UnaryOp,
+        operand: &ast::Expr,
+        expected: Option<&Type>,
+        span: Span,
+    ) -> ir::Expr {
+        match op {
+            UnaryOp::Neg => {
+                if let ast::ExprKind::Int(value) = operand.kind {
+                    return self.int_literal(-i128::from(value), expected, span);
+                }
+                let inner = self.expr(operand, expected);
+                match &inner.ty {
+                    Type::Int(int) if int.is_signed() => {
+                        let ty = inner.ty.clone();
+                        node(
+                            ExprKind::Unary {
+                                op,
+                                operand: Box::new(inner),
+                            },
+                            ty,
+                            span,
+                        )
+                    }
+                    Type::Error => error_expr(span),
+                    other => {
+                        let name = self.type_name(other);
+                        self.report(errors::bad_unary_operand(span, op, &name));
+                        error_expr(span)
+                    }
+                }
+            }
+            UnaryOp::Not => {
+                let inner = self.expr(operand, Some(&Type::Bool));
+                match &inner.ty {
+                    Type::Bool => node(
+                        ExprKind::Unary {
+                            op,
+                            operand: Box::new(inner),
+                        },
+                        Type::Bool,
+                        span,
+                    ),
+                    Type::Error => error_expr(span),
+                    other => {
+                        let name = self.type_name(other);
+                        self.report(errors::not_on_non_bool(span, &name, other.is_pointer()));
+                        error_expr(span)
+                    }
+                }
+            }
+            UnaryOp::BitNot => {
+                let inner = self.expr(operand, expected);
+                match &inner.ty {
+                    Type::Int(_) => {
+                        let ty = inner.ty.clone();
+                        node(
+                            ExprKind::Unary {
+                                op,
+                                operand: Box::new(inner),
+                            },
+                            ty,
+                            span,
+                        )
+                    }
+                    Type::Error => error_expr(span),
+                    other => {
+                        let name = self.type_name(other);
+                        self.report(errors::bad_unary_operand(span, op, &name));
+                        error_expr(span)
+                    }
+                }
+            }
+            UnaryOp::Deref => {
+                let inner = self.expr(operand, None);
+                match &inner.ty {
+                    Type::Pointer(pointee) if **pointee != Type::Void => {
+                        let ty = (**pointee).clone();
+                        node(
+                            ExprKind::Unary {
+                                op,
+                                operand: Box::new(inner),
+                            },
+                            ty,
+                            span,
+                        )
+                    }
+                    Type::Error => error_expr(span),
+                    other => {
+                        let name = self.type_name(other);
+                        self.report(errors::bad_deref(span, &name));
+                        error_expr(span)
+                    }
+                }
+            }
+            UnaryOp::AddrOf => {
+                if let Some(map) = self.map_index_target(operand) {
+                    let _ = map;
+                    self.report(errors::address_of_map_entry(span));
+                    return error_expr(span);
+                }
+                let inner = self.expr(operand, None);
+                if inner.ty == Type::Error {
+                    return error_expr(span);
+                }
+                if !is_place(&inner) {
+                    self.report(errors::address_of_value(operand.span));
+                    return error_expr(span);
+                }
+                let ty = Type::Pointer(Box::new(inner.ty.clone()));
+                node(
+                    ExprKind::Unary {
+                        op,
+                        operand: Box::new(inner),
+                    },
+                    ty,
+                    span,
+                )
+            }
+        }
+    }
+
+    /// Checks both operands of a binary operator, letting an untyped
+    /// literal on one side take the other side's type.
+    pub(crate) fn operands(
+        &mut self,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        expected: Option<&Type>,
+    ) -> (ir::Expr, ir::Expr) {
+        if is_untyped_int(lhs) && !is_untyped_int(rhs) {
+            let right = self.expr(rhs, expected);
+            let hint = literal_hint(&right.ty).or(expected.cloned());
+            let left = self.expr(lhs, hint.as_ref());
+            (left, right)
+        } else {
+            let left = self.expr(lhs, expected);
+            let hint = if is_untyped_int(rhs) {
+                literal_hint(&left.ty).or(expected.cloned())
+            } else {
+                expected.cloned()
+            };
+            let right = self.expr(rhs, hint.as_ref());
+            (left, right)
+        }
+    }
+
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        expected: Option<&Type>,
+        span: Span,
+    ) -> ir::Expr {
+        if op.is_logical() {
+            let left = self.expr(lhs, Some(&Type::Bool));
+            let right = self.expr(rhs, Some(&Type::Bool));
+            for side in [&left, &right] {
+                if !matches!(side.ty, Type::Bool | Type::Error) {
+                    let name = self.type_name(&side.ty);
+                    self.report(errors::logical_on_non_bool(
+                        side.span,
+                        op,
+                        &name,
+                        side.ty.is_pointer(),
+                    ));
+                }
+            }
+            return binary_node(op, left, right, Type::Bool, span);
+        }
+        if op.is_comparison() {
+            return self.comparison(op, lhs, rhs, span);
+        }
+        let arithmetic_expected = match expected {
+            Some(ty @ Type::Int(_)) => Some(ty),
+            _ => None,
+        };
+        let (left, right) = self.operands(lhs, rhs, arithmetic_expected);
+        if left.ty == Type::Error || right.ty == Type::Error {
+            return error_expr(span);
+        }
+        let ty = match (&left.ty, &right.ty) {
+            (Type::Int(a), Type::Int(b)) => {
+                if matches!(op, BinaryOp::Shl | BinaryOp::Shr) {
+                    Some(Type::Int(*a))
+                } else {
+                    common_int(*a, *b).map(Type::Int)
+                }
+            }
+            (Type::Pointer(_), Type::Int(_)) if matches!(op, BinaryOp::Add | BinaryOp::Sub) => {
+                Some(left.ty.clone())
+            }
+            (Type::Int(_), Type::Pointer(_)) if op == BinaryOp::Add => Some(right.ty.clone()),
+            (Type::Pointer(a), Type::Pointer(b)) if op == BinaryOp::Sub && a == b => {
+                Some(Type::Int(IntType::I64))
+            }
+            (Type::Str(a), Type::Str(b)) if op == BinaryOp::Add => Some(Type::Str(a + b - 1)),
+            _ => None,
+        };
+        match ty {
+            Some(ty) => binary_node(op, left, right, ty, span),
+            None => {
+                let (left_name, right_name) = (self.type_name(&left.ty), self.type_name(&right.ty));
+                let both_ints = left.ty.is_integer() && right.ty.is_integer();
+                self.report(errors::bad_binary_operands(
+                    span,
+                    op,
+                    &left_name,
+                    &right_name,
+                    both_ints,
+                ));
+                error_expr(span)
+            }
+        }
+    }
+
+    fn comparison(
+        &mut self,
+        op: BinaryOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+    ) -> ir::Expr {
+        if matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+            let presence = match (&lhs.kind, &rhs.kind) {
+                (_, ast::ExprKind::Null) => Some(lhs),
+                (ast::ExprKind::Null, _) => Some(rhs),
+                _ => None,
+            };
+            if let Some(entry) = presence {
+                if let Some(contains) = self.map_presence(entry, span) {
+                    if op == BinaryOp::Eq {
+                        let operand = Box::new(contains);
+                        return node(
+                            ExprKind::Unary {
+                                op: UnaryOp::Not,
+                                operand,
+                            },
+                            Type::Bool,
+                            span,
+                        );
+                    }
+                    return contains;
+                }
+            }
+        }
+        let (left, right) = self.operands(lhs, rhs, None);
+        if left.ty == Type::Error || right.ty == Type::Error {
+            return error_expr(span);
+        }
+        let equality = matches!(op, BinaryOp::Eq | BinaryOp::Ne);
+        let ok = match (&left.ty, &right.ty) {
+            (Type::Int(a), Type::Int(b)) => common_int(*a, *b).is_some(),
+            (Type::Int(_), Type::Enum(_)) | (Type::Enum(_), Type::Int(_)) => true,
+            (Type::Enum(a), Type::Enum(b)) => a == b,
+            (Type::Char, Type::Char) | (Type::Char, Type::Int(_)) | (Type::Int(_), Type::Char) => {
+                true
+            }
+            (Type::Bool, Type::Bool) => equality,
+            (Type::Str(_), Type::Str(_)) => equality,
+            (Type::Pointer(_), Type::Pointer(_)) => true,
+            (Type::Pointer(_) | Type::Function(_), Type::Null)
+            | (Type::Null, Type::Pointer(_) | Type::Function(_)) => equality,
+            _ => false,
+        };
+        if !ok {
+            let (left_name, right_name) = (self.type_name(&left.ty), self.type_name(&right.ty));
+            let both_ints = left.ty.is_integer() && right.ty.is_integer();
+            self.report(errors::bad_comparison(
+                span,
+                op,
+                &left_name,
+                &right_name,
+                both_ints,
+            ));
+            return error_expr(span);
+        }
+        let (left, right) = match (&left.ty, &right.ty) {
+            (Type::Null, ty) => (node(ExprKind::Null, ty.clone(), left.span), right),
+            (ty, Type::Null) => {
+                let ty = ty.clone();
+                (left, node(ExprKind::Null, ty, right.span))
+            }
+            _ => (left, right),
+        };
+        binary_node(op, left, right, Type::Bool, span)
+    }
+
+    fn cast(&mut self, operand: &ast::Expr, target: &ast::TypeExpr, span: Span) -> ir::Expr {
+        let ty = self.resolve_type(target);
+        let inner = self.expr(operand, None);
+        if ty == Type::Error || inner.ty == Type::Error {
+            return error_expr(span);
+        }
+        let ok = inner.ty == ty
+            || match (&inner.ty, &ty) {
+                (Type::Int(_) | Type::Char | Type::Bool | Type::Enum(_), Type::Int(_)) => true,
+                (Type::Int(_) | Type::Char, Type::Char) => true,
+                (Type::Int(_), Type::Enum(_)) => true,
+                (Type::Pointer(_) | Type::Null, Type::Pointer(_)) => true,
+                (Type::Pointer(_), Type::Int(int)) | (Type::Int(int), Type::Pointer(_)) => {
+                    int.bits() == 64
+                }
+                _ => false,
+            };
+        if !ok {
+            let (from, to) = (self.type_name(&inner.ty), self.type_name(&ty));
+            self.report(errors::bad_cast(span, &from, &to));
+            return error_expr(span);
+        }
+        node(ExprKind::Cast(Box::new(inner)), ty, span)
+    }
+
+    fn field(&mut self, base: &ast::Expr, name: &ast::Ident, span: Span) -> ir::Expr {
+        if let ast::ExprKind::Ident(base_name) = &base.kind {
+            if self.fx.lookup(base_name).is_none() {
+                match self.env.symbol(base_name) {
+                    Some(Symbol::Config(config)) => return self.config_field(config, name, span),
+                    Some(Symbol::Map(_)) => {
+                        self.report(errors::map_method_not_called(span, base_name, &name.name));
+                        return error_expr(span);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let inner = self.expr(base, None);
+        match &inner.ty {
+            Type::Struct(id) => {
+                let id = *id;
+                match self.struct_field(id, name) {
+                    Some((field, ty)) => node(
+                        ExprKind::Field {
+                            base: Box::new(inner),
+                            field,
+                        },
+                        ty,
+                        span,
+                    ),
+                    None => error_expr(span),
+                }
+            }
+            Type::Pointer(pointee) if matches!(**pointee, Type::Struct(_)) => {
+                let name_of = self.type_name(&inner.ty);
+                self.report(errors::dot_on_pointer(name.span, &name.name, &name_of));
+                error_expr(span)
+            }
+            Type::Error => error_expr(span),
+            other => {
+                let name_of = self.type_name(other);
+                self.report(errors::no_fields(name.span, &name.name, &name_of));
+                error_expr(span)
+            }
+        }
+    }
+
+    fn config_field(&mut self, config: ir::ConfigId, name: &ast::Ident, span: Span) -> ir::Expr {
+        let def = self.program.config(config);
+        match def.fields.iter().position(|field| field.name == name.name) {
+            Some(field) => {
+                let ty = def.fields[field].ty.clone();
+                node(ExprKind::ConfigField { config, field }, ty, span)
+            }
+            None => {
+                let suggestion = did_you_mean(
+                    &name.name,
+                    def.fields.iter().map(|field| field.name.as_str()),
+                );
+                let config_name = def.name.clone();
+                self.report(errors::unknown_field(
+                    name.span,
+                    &name.name,
+                    &format!("config `{config_name}`"),
+                    suggestion,
+                ));
+                error_expr(span)
+            }
+        }
+    }
+
+    /// The index and type of field `name` of struct `id`, or a report.
+    pub(crate) fn struct_field(
+        &mut self,
+        id: ir::StructId,
+        name: &ast::Ident,
+    ) -> Option<(usize, Type)> {
+        let def = self.program.struct_def(id);
+        if let Some(index) = def.field_index(&name.name) {
+            return Some((index, def.fields[index].ty.clone()));
+        }
+        let suggestion = did_you_mean(
+            &name.name,
+            def.fields.iter().map(|field| field.name.as_str()),
+        );
+        let owner = format!("struct `{}`", def.name);
+        self.report(errors::unknown_field(
+            name.span, &name.name, &owner, suggestion,
+        ));
+        None
+    }
+
+    fn arrow(&mut self, base: &ast::Expr, name: &ast::Ident, span: Span) -> ir::Expr {
+        let inner = self.expr(base, None);
+        match &inner.ty {
+            Type::Pointer(pointee) => match **pointee {
+                Type::Struct(id) => match self.struct_field(id, name) {
+                    Some((field, ty)) => node(
+                        ExprKind::Arrow {
+                            base: Box::new(inner),
+                            field,
+                        },
+                        ty,
+                        span,
+                    ),
+                    None => error_expr(span),
+                },
+                _ => {
+                    let name_of = self.type_name(&inner.ty);
+                    self.report(errors::no_fields(name.span, &name.name, &name_of));
+                    error_expr(span)
+                }
+            },
+            Type::Struct(_) => {
+                let name_of = self.type_name(&inner.ty);
+                self.report(errors::arrow_on_value(name.span, &name.name, &name_of));
+                error_expr(span)
+            }
+            Type::Error => error_expr(span),
+            other => {
+                let name_of = self.type_name(other);
+                self.report(errors::no_fields(name.span, &name.name, &name_of));
+                error_expr(span)
+            }
+        }
+    }
+
+    fn index(&mut self, base: &ast::Expr, index: &ast::Expr, span: Span) -> ir::Expr {
+        if let Some(map) = self.map_index_target(base) {
+            return self.map_get(map, base, index, span);
+        }
+        let inner = self.expr(base, None);
+        let position = self.expr(index, None);
+        if inner.ty == Type::Error || position.ty == Type::Error {
+            return error_expr(span);
+        }
+        if !position.ty.is_integer() {
+            let name = self.type_name(&position.ty);
+            self.report(errors::bad_index_type(index.span, &name));
+            return error_expr(span);
+        }
+        let element = match &inner.ty {
+            Type::Array(element, len) => {
+                if let Some(value) = self.eval(&position) {
+                    if value < 0 || value >= i128::from(*len) {
+                        self.report(errors::index_out_of_bounds(index.span, value, *len));
+                        return error_expr(span);
+                    }
+                }
+                (**element).clone()
+            }
+            Type::Str(_) => Type::Char,
+            Type::Pointer(pointee) if **pointee != Type::Void => (**pointee).clone(),
+            other => {
+                let name = self.type_name(other);
+                self.report(errors::not_indexable(base.span, &name));
+                return error_expr(span);
+            }
+        };
+        node(
+            ExprKind::Index {
+                base: Box::new(inner),
+                index: Box::new(position),
+            },
+            element,
+            span,
+        )
+    }
+
+    fn struct_literal(
+        &mut self,
+        name: &ast::Ident,
+        fields: &[ast::FieldInit],
+        span: Span,
+    ) -> ir::Expr {
+        let struct_ty = self.resolve_named_struct(name);
+        let Some(id) = struct_ty else {
+            for field in fields {
+                self.expr(&field.value, None);
+            }
+            return error_expr(span);
+        };
+        let mut lowered: Vec<(usize, ir::Expr)> = Vec::new();
+        let mut failed = false;
+        for init in fields {
+            let Some((index, ty)) = self.struct_field(id, &init.name) else {
+                self.expr(&init.value, None);
+                failed = true;
+                continue;
+            };
+            if let Some((_, earlier)) = lowered.iter().find(|(seen, _)| *seen == index) {
+                self.report(errors::duplicate_field_init(
+                    init.name.span,
+                    &init.name.name,
+                    earlier.span,
+                ));
+                failed = true;
+                continue;
+            }
+            let value = self.expr_as(&init.value, &ty);
+            lowered.push((index, value));
+        }
+        let def = self.program.struct_def(id);
+        let missing: Vec<String> = def
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !lowered.iter().any(|(seen, _)| seen == index))
+            .map(|(_, field)| field.name.clone())
+            .collect();
+        if !missing.is_empty() && !failed {
+            let struct_name = def.name.clone();
+            self.report(errors::missing_fields(span, &struct_name, &missing));
+            failed = true;
+        }
+        if failed {
+            return error_expr(span);
+        }
+        node(
+            ExprKind::StructLit {
+                struct_id: id,
+                fields: lowered,
+            },
+            Type::Struct(id),
+            span,
+        )
+    }
+
+    /// The struct a struct literal names (directly or through an alias).
+    fn resolve_named_struct(&mut self, name: &ast::Ident) -> Option<ir::StructId> {
+        let written = ast::TypeExpr {
+            kind: ast::TypeExprKind::Named(name.name.clone()),
+            span: name.span,
+        };
+        match self.resolve_type(&written) {
+            Type::Struct(id) => Some(id),
+            Type::Error => None,
+            other => {
+                let type_name = self.type_name(&other);
+                self.report(errors::struct_literal_of_non_struct(name.span, &type_name));
+                None
+            }
+        }
+    }
+
+    fn array_literal(
+        &mut self,
+        elements: &[ast::Expr],
+        expected: Option<&Type>,
+        span: Span,
+    ) -> ir::Expr {
+        if let Some(Type::Array(element, len)) = expected {
+            let lowered: Vec<ir::Expr> =
+                elements.iter().map(|e| self.expr_as(e, element)).collect();
+            if lowered.len() > *len as usize {
+                self.report(errors::too_many_elements(span, lowered.len(), *len));
+                return error_expr(span);
+            }
+            let ty = Type::Array(element.clone(), *len);
+            return node(ExprKind::ArrayLit(lowered), ty, span);
+        }
+        let Some(first) = elements.first() else {
+            self.report(errors::empty_array_literal(span));
+            return error_expr(span);
+        };
+        let first = self.expr(first, None);
+        let element = first.ty.clone();
+        let mut lowered = vec![first];
+        for e in &elements[1..] {
+            lowered.push(self.expr_as(e, &element));
+        }
+        if element == Type::Error {
+            return error_expr(span);
+        }
+        let ty = Type::Array(Box::new(element), lowered.len() as u32);
+        node(ExprKind::ArrayLit(lowered), ty, span)
+    }
+}
+
+/// The type an untyped literal on the other side of an operator takes.
+fn literal_hint(ty: &Type) -> Option<Type> {
+    match ty {
+        Type::Int(_) | Type::Enum(_) => Some(ty.clone()),
+        Type::Pointer(_) => Some(Type::Int(IntType::U64)),
+        _ => None,
+    }
+}
+
+fn binary_node(op: BinaryOp, lhs: ir::Expr, rhs: ir::Expr, ty: Type, span: Span) -> ir::Expr {
+    if lhs.ty == Type::Error || rhs.ty == Type::Error {
+        return error_expr(span);
+    }
+    node(
+        ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        ty,
+        span,
+    )
+}
+
+/// Whether `expr` denotes a memory location (can be assigned, or have its
+/// address taken).
+pub(crate) fn is_place(expr: &ir::Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Local(_)
+        | ExprKind::Global(_)
+        | ExprKind::ConfigField { .. }
+        | ExprKind::Arrow { .. } => true,
+        ExprKind::Field { base, .. } => is_place(base),
+        ExprKind::Index { base, .. } => match &base.ty {
+            Type::Pointer(_) => true,
+            _ => is_place(base),
+        },
+        ExprKind::Unary {
+            op: UnaryOp::Deref, ..
+        } => true,
+        _ => false,
+    }
+}

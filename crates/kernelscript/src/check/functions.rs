@@ -1,0 +1,279 @@
+//! Functions: signatures, bodies, `main`, and `@struct_ops` impl blocks.
+//!
+//! Signatures are resolved before any body is checked, so calls may precede
+//! definitions. A body's parameters and its top-level statements share one
+//! scope (redeclaring a parameter is an error). A named return `-> name: T`
+//! is a local initialised to zero; a bare `return` returns it, and so does
+//! falling off the end.
+//!
+//! Decision: in a function returning a value, a trailing expression
+//! statement is the returned value (as in a `match` block arm), so
+//! `fn f() -> u32 { match (x) { ... } }` needs no `return`. Any other body
+//! that can reach its closing brace without returning is an error there.
+
+use crate::ir::{self, ExprKind, FunctionId, FunctionKind, IntType, LocalDef, StmtKind, Type};
+use crate::span::Span;
+use crate::syntax::ast;
+
+use super::env::Symbol;
+use super::exprs::{node, Position};
+use super::scope::{Binding, FnCtx};
+use super::stmts::completes;
+use super::{errors, Checker};
+
+impl Checker<'_> {
+    pub(crate) fn declare_functions(&mut self) {
+        for index in 0..self.fn_sources.len() {
+            let decl = self.fn_sources[index].decl;
+            let kind = match self.fn_sources[index].impl_name.clone() {
+                Some(impl_name) => {
+                    for attribute in &decl.attributes {
+                        self.report(errors::attribute_on_method(attribute.span));
+                    }
+                    FunctionKind::StructOpsMethod { impl_name }
+                }
+                None => self.function_kind(decl),
+            };
+            let mut locals: Vec<LocalDef> = Vec::with_capacity(decl.params.len() + 1);
+            for param in &decl.params {
+                let ty = self.resolve_value_type(&param.ty, "parameters");
+                if let Some(first) = locals.iter().find(|local| local.name == param.name.name) {
+                    self.report(errors::duplicate_param(
+                        param.name.span,
+                        &param.name.name,
+                        first.span,
+                    ));
+                }
+                locals.push(LocalDef {
+                    name: param.name.name.clone(),
+                    ty,
+                    by_reference: false,
+                    span: param.name.span,
+                });
+            }
+            let params: Vec<ir::LocalId> = (0..locals.len())
+                .map(|index| ir::LocalId(index as u32))
+                .collect();
+            let param_types: Vec<Type> = locals.iter().map(|local| local.ty.clone()).collect();
+            let ret = match &decl.ret {
+                Some(ret) => self.resolve_type(&ret.ty),
+                None => Type::Void,
+            };
+            let mut named_return = None;
+            if let Some(ast::ReturnType {
+                name: Some(name),
+                ty,
+            }) = &decl.ret
+            {
+                if ret == Type::Void {
+                    self.report(errors::void_value(ty.span, "named return values"));
+                }
+                named_return = Some(ir::LocalId(locals.len() as u32));
+                locals.push(LocalDef {
+                    name: name.name.clone(),
+                    ty: ret.clone(),
+                    by_reference: false,
+                    span: name.span,
+                });
+            }
+            self.check_program_signature(decl, &kind, &param_types, &ret);
+            let function = &mut self.program.functions[index];
+            function.kind = kind;
+            function.params = params;
+            function.ret = ret;
+            function.named_return = named_return;
+            function.locals = locals;
+        }
+    }
+
+    pub(crate) fn check_bodies(&mut self) {
+        for index in 0..self.fn_sources.len() {
+            self.check_body(FunctionId(index as u32));
+        }
+    }
+
+    fn check_body(&mut self, id: FunctionId) {
+        let decl = self.fn_sources[id.index()].decl;
+        let function = self.program.function(id);
+        let mut fx = FnCtx::function(&function.name, function.kind.clone(), function.ret.clone());
+        fx.named_return = function.named_return;
+        for local in &function.locals {
+            let local_id = fx.new_local(&local.name, local.ty.clone(), false, local.span);
+            let _ = fx.bind(&local.name, Binding::Local(local_id));
+        }
+        self.fx = fx;
+        let ret = self.fx.ret.clone();
+        let mut stmts;
+        let trailing_value = ret != Type::Void && self.fx.named_return.is_none();
+        match decl.body.stmts.split_last() {
+            Some((
+                ast::Stmt {
+                    kind: ast::StmtKind::Expr(e),
+                    span,
+                },
+                rest,
+            )) if trailing_value => {
+                stmts = self.stmts(rest);
+                let value = self.expr_at(e, Some(&ret), Position::Return);
+                let kind = if value.ty == Type::Void {
+                    StmtKind::Expr(value)
+                } else {
+                    let value_span = value.span;
+                    let value = self.coerce(value, &ret, value_span);
+                    StmtKind::Return(Some(value))
+                };
+                stmts.push(ir::Stmt { kind, span: *span });
+            }
+            _ => stmts = self.stmts(&decl.body.stmts),
+        }
+        let body = ir::Block { stmts };
+        let mut body = body;
+        if completes(&body) {
+            if self.fx.named_return.is_some() {
+                body.stmts.push(ir::Stmt {
+                    kind: StmtKind::Return(None),
+                    span: closing_brace(decl.body.span),
+                });
+            } else if ret != Type::Void && ret != Type::Error {
+                let ret_name = self.type_name(&ret);
+                let name = self.fx.name.clone();
+                self.report(errors::missing_return(
+                    closing_brace(decl.body.span),
+                    &name,
+                    &ret_name,
+                ));
+            }
+        }
+        let fx = std::mem::replace(&mut self.fx, FnCtx::global());
+        let param_count = self.program.function(id).params.len();
+        let frame_size = fx
+            .locals
+            .iter()
+            .skip(param_count)
+            .map(|local| {
+                if local.by_reference {
+                    8
+                } else {
+                    local.ty.size(&self.program)
+                }
+            })
+            .sum();
+        let facts = &mut self.fn_facts[id.index()];
+        facts.calls = fx.calls;
+        facts.frame_size = frame_size;
+        let function = &mut self.program.functions[id.index()];
+        function.locals = fx.locals;
+        function.body = body;
+    }
+
+    /// At most one `main`.
+    pub(crate) fn check_main(&mut self) {
+        let mut first: Option<Span> = None;
+        for function in &self.program.functions {
+            if function.kind != FunctionKind::Main {
+                continue;
+            }
+            match first {
+                None => first = Some(function.span),
+                Some(first) => {
+                    self.diags
+                        .push(errors::duplicate_definition(function.span, "main", first))
+                }
+            }
+        }
+    }
+
+    /// `@struct_ops("kernel_type")` impl blocks: the attribute, and the
+    /// members against the kernel struct when the program declares it.
+    pub(crate) fn check_impls(&mut self) {
+        for index in 0..self.impls.len() {
+            let decl = self.impls[index].decl;
+            let mut ops_type = None;
+            for attribute in &decl.attributes {
+                match attribute.name.name.as_str() {
+                    "struct_ops" => match self.string_arg(attribute) {
+                        Some(name) => ops_type = Some(name),
+                        None => self.report(errors::struct_ops_needs_name(attribute.span)),
+                    },
+                    other => self.report(errors::unknown_attribute(
+                        attribute.name.span,
+                        other,
+                        &["struct_ops"],
+                    )),
+                }
+            }
+            let Some(ops_type) = ops_type else {
+                if decl.attributes.is_empty() {
+                    self.report(errors::impl_needs_struct_ops(
+                        decl.name.span,
+                        &decl.name.name,
+                    ));
+                }
+                continue;
+            };
+            let ops_struct = match self.env.symbol(&ops_type) {
+                Some(Symbol::Struct(id)) => Some(id),
+                _ => None,
+            };
+            if let Some(ops_struct) = ops_struct {
+                for member in &decl.members {
+                    if let ast::ImplMember::Function(function) = member {
+                        self.struct_ops_member(ops_struct, &function.name);
+                    }
+                }
+            }
+            let fields = self.in_global_context(|checker| {
+                let mut fields = Vec::new();
+                for member in &decl.members {
+                    let ast::ImplMember::Field { name, value } = member else {
+                        continue;
+                    };
+                    let ty = ops_struct.and_then(|id| checker.struct_ops_member(id, name));
+                    let checked = match (&value.kind, &ty) {
+                        (ast::ExprKind::Str(text), Some(Type::Array(element, len)))
+                            if matches!(
+                                **element,
+                                Type::Int(IntType::U8 | IntType::I8) | Type::Char
+                            ) =>
+                        {
+                            if text.len() >= *len as usize {
+                                checker.report(errors::string_too_long(
+                                    value.span,
+                                    text.len(),
+                                    *len,
+                                ));
+                            }
+                            let ty = ty.clone().unwrap_or(Type::Error);
+                            node(ExprKind::Str(text.clone()), ty, value.span)
+                        }
+                        (_, Some(ty)) => checker.expr_as(value, ty),
+                        (_, None) => checker.expr(value, None),
+                    };
+                    if checked.ty != Type::Error && !checker.is_constant(&checked) {
+                        checker.report(errors::global_init_not_constant(value.span, &name.name));
+                    }
+                    fields.push((name.name.clone(), checked));
+                }
+                fields
+            });
+            let def = &mut self.program.struct_ops[index];
+            def.ops_type = ops_type.clone();
+            def.fields = fields;
+            self.impls[index].ops_type = Some(ops_type);
+        }
+    }
+
+    /// The type of member `name` of the struct_ops struct `id`, or a report.
+    fn struct_ops_member(&mut self, id: ir::StructId, name: &ast::Ident) -> Option<Type> {
+        self.struct_field(id, name).map(|(_, ty)| ty)
+    }
+}
+
+/// The span of a block's closing brace.
+fn closing_brace(block: Span) -> Span {
+    Span {
+        file: block.file,
+        start: block.end.saturating_sub(1).max(block.start),
+        end: block.end,
+    }
+}

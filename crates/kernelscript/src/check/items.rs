@@ -1,0 +1,623 @@
+//! Declarations: collecting every top-level name, then resolving types,
+//! globals, configs and externs. Maps are in `maps.rs`, functions in
+//! `functions.rs`.
+//!
+//! Decisions:
+//! * One namespace for all files; a second definition of a name is an
+//!   error pointing at the first. Enum variants are global names (C style).
+//! * A `struct`/`enum` declaration of a kernel-known type (`xdp_md`,
+//!   `xdp_action`, as BTF-generated headers contain) is accepted and the
+//!   kernel table's definition kept; so is an `extern` of a BPF helper.
+//! * A struct may not contain itself by value (directly or through other
+//!   structs or arrays).
+//! * Global initialisers and config defaults must be constant. `pin local
+//!   var` is an error (local globals are never visible outside the kernel),
+//!   and globals cannot hold pointers, functions or program handles, which
+//!   mean nothing on the other side.
+
+use crate::ir::{
+    self, ConfigDef, ConfigFieldDef, ConfigId, ConstDef, ConstId, EnumDef, EnumId, EnumVariantDef,
+    ExternDef, ExternId, FieldDef, Function, FunctionId, FunctionKind, GlobalDef, GlobalId, MapDef,
+    MapId, MapKind, Origin, StructDef, StructId, Type,
+};
+use crate::span::Span;
+use crate::syntax::ast;
+
+use super::calls::BUILTINS;
+use super::env::{AliasId, ImplId, Symbol, PRIMITIVE_NAMES};
+use super::maps::is_map_type;
+use super::{errors, AliasSlot, Checker, ConstSlot, FnFacts, FnSource, ImplSlot, Resolution};
+
+impl<'a> Checker<'a> {
+    pub(crate) fn define_kernel_items(&mut self) {
+        for name in PRIMITIVE_NAMES {
+            let _ = self.env.define(name, Symbol::Primitive, None);
+        }
+        let kernel = self.kernel;
+        for kernel_struct in kernel.structs() {
+            let id = StructId(self.program.structs.len() as u32);
+            self.program.structs.push(StructDef {
+                name: kernel_struct.name.to_string(),
+                fields: Vec::new(),
+                origin: Origin::Kernel,
+                struct_ops: None,
+                span: Span::default(),
+            });
+            self.struct_decls.push(None);
+            let _ = self
+                .env
+                .define(kernel_struct.name, Symbol::Struct(id), None);
+        }
+        for (index, kernel_struct) in kernel.structs().iter().enumerate() {
+            let fields = kernel_struct
+                .fields
+                .iter()
+                .map(|(name, ty)| FieldDef {
+                    name: name.to_string(),
+                    ty: self.kernel_type(*ty),
+                })
+                .collect();
+            self.program.structs[index].fields = fields;
+        }
+        for kernel_enum in kernel.enums() {
+            let id = EnumId(self.program.enums.len() as u32);
+            let variants = kernel_enum
+                .variants
+                .iter()
+                .map(|(name, value)| EnumVariantDef {
+                    name: name.to_string(),
+                    value: *value,
+                })
+                .collect();
+            self.program.enums.push(EnumDef {
+                name: kernel_enum.name.to_string(),
+                variants,
+                origin: Origin::Kernel,
+                span: Span::default(),
+            });
+            self.enum_decls.push(None);
+            let _ = self.env.define(kernel_enum.name, Symbol::Enum(id), None);
+            for (index, (name, _)) in kernel_enum.variants.iter().enumerate() {
+                let _ = self.env.define(name, Symbol::Variant(id, index), None);
+            }
+        }
+        for kernel_const in kernel.consts() {
+            let id = ConstId(self.program.consts.len() as u32);
+            self.program.consts.push(ConstDef {
+                name: kernel_const.name.to_string(),
+                ty: Type::Int(kernel_const.ty),
+                value: kernel_const.value,
+                origin: Origin::Kernel,
+                span: Span::default(),
+            });
+            self.const_slots.push(ConstSlot {
+                decl: None,
+                state: Resolution::Done(()),
+            });
+            let _ = self.env.define(kernel_const.name, Symbol::Const(id), None);
+        }
+        for (index, helper) in kernel.helpers().iter().enumerate() {
+            let _ = self.env.define(helper.name, Symbol::Helper(index), None);
+        }
+    }
+
+    pub(crate) fn define_builtins(&mut self) {
+        for (name, builtin) in BUILTINS {
+            let _ = self.env.define(name, Symbol::Builtin(*builtin), None);
+        }
+    }
+
+    /// Defines a user name; reports a duplicate (and returns false).
+    fn define(&mut self, name: &ast::Ident, symbol: Symbol) -> bool {
+        match self.env.define(&name.name, symbol, Some(name.span)) {
+            Ok(()) => true,
+            Err(existing) => {
+                let diagnostic = match existing.span {
+                    Some(first) => errors::duplicate_definition(name.span, &name.name, first),
+                    None => {
+                        errors::reserved_name(name.span, &name.name, existing.symbol.describe())
+                    }
+                };
+                self.report(diagnostic);
+                false
+            }
+        }
+    }
+
+    /// The kernel struct or enum `name` refers to, if any.
+    fn is_kernel_type(&self, name: &str) -> bool {
+        match self.env.symbol(name) {
+            Some(Symbol::Struct(id)) => self.program.struct_def(id).origin == Origin::Kernel,
+            Some(Symbol::Enum(id)) => self.program.enum_def(id).origin == Origin::Kernel,
+            _ => false,
+        }
+    }
+
+    pub(crate) fn collect_items(&mut self) {
+        let files = self.files;
+        for file in files {
+            for item in &file.items {
+                self.collect_item(item);
+            }
+        }
+    }
+
+    fn collect_item(&mut self, item: &'a ast::Item) {
+        match &item.kind {
+            ast::ItemKind::Include { .. } | ast::ItemKind::Error => {}
+            ast::ItemKind::Import { name, .. } => {
+                self.report(errors::unsupported(item.span, "`import`"));
+                self.define(name, Symbol::Import);
+            }
+            ast::ItemKind::Config(decl) => {
+                let id = ConfigId(self.program.configs.len() as u32);
+                if self.define(&decl.name, Symbol::Config(id)) {
+                    self.program.configs.push(ConfigDef {
+                        name: decl.name.name.clone(),
+                        fields: Vec::new(),
+                        span: decl.name.span,
+                    });
+                    self.config_decls.push(decl);
+                }
+            }
+            ast::ItemKind::GlobalVar(decl) if is_map_type(&decl.ty) => {
+                let id = MapId(self.program.maps.len() as u32);
+                if self.define(&decl.name, Symbol::Map(id)) {
+                    self.program.maps.push(MapDef {
+                        name: decl.name.name.clone(),
+                        kind: MapKind::Hash,
+                        key: Type::Error,
+                        value: Type::Error,
+                        max_entries: 1,
+                        flags: Vec::new(),
+                        pinned: decl.pin,
+                        span: decl.name.span,
+                    });
+                    self.map_decls.push(decl);
+                }
+            }
+            ast::ItemKind::GlobalVar(decl) => {
+                let id = GlobalId(self.program.globals.len() as u32);
+                if self.define(&decl.name, Symbol::Global(id)) {
+                    self.program.globals.push(GlobalDef {
+                        name: decl.name.name.clone(),
+                        ty: Type::Error,
+                        init: None,
+                        pinned: decl.pin,
+                        local: decl.local,
+                        span: decl.name.span,
+                    });
+                    self.global_decls.push(decl);
+                }
+            }
+            ast::ItemKind::Const(decl) => {
+                let id = ConstId(self.program.consts.len() as u32);
+                if self.define(&decl.name, Symbol::Const(id)) {
+                    self.program.consts.push(ConstDef {
+                        name: decl.name.name.clone(),
+                        ty: Type::Error,
+                        value: 0,
+                        origin: Origin::Source,
+                        span: decl.name.span,
+                    });
+                    self.const_slots.push(ConstSlot {
+                        decl: Some(decl),
+                        state: Resolution::Pending,
+                    });
+                }
+            }
+            ast::ItemKind::Struct(decl) => {
+                if self.is_kernel_type(&decl.name.name) {
+                    return;
+                }
+                let id = StructId(self.program.structs.len() as u32);
+                if self.define(&decl.name, Symbol::Struct(id)) {
+                    self.program.structs.push(StructDef {
+                        name: decl.name.name.clone(),
+                        fields: Vec::new(),
+                        origin: Origin::Source,
+                        struct_ops: None,
+                        span: decl.name.span,
+                    });
+                    self.struct_decls.push(Some(decl));
+                }
+            }
+            ast::ItemKind::Enum(decl) => {
+                if self.is_kernel_type(&decl.name.name) {
+                    return;
+                }
+                let id = EnumId(self.program.enums.len() as u32);
+                if self.define(&decl.name, Symbol::Enum(id)) {
+                    let mut variants = Vec::new();
+                    for variant in &decl.variants {
+                        if self.define(&variant.name, Symbol::Variant(id, variants.len())) {
+                            variants.push(EnumVariantDef {
+                                name: variant.name.name.clone(),
+                                value: 0,
+                            });
+                        }
+                    }
+                    self.program.enums.push(EnumDef {
+                        name: decl.name.name.clone(),
+                        variants,
+                        origin: Origin::Source,
+                        span: decl.name.span,
+                    });
+                    self.enum_decls.push(Some(decl));
+                }
+            }
+            ast::ItemKind::TypeAlias { name, ty } => {
+                let id = AliasId(self.aliases.len());
+                if self.define(name, Symbol::Alias(id)) {
+                    self.aliases.push(AliasSlot {
+                        name: name.name.clone(),
+                        target: ty,
+                        state: Resolution::Pending,
+                    });
+                }
+            }
+            ast::ItemKind::Function(decl) => {
+                let id = FunctionId(self.program.functions.len() as u32);
+                if self.define(&decl.name, Symbol::Function(id)) {
+                    self.push_function(decl, None);
+                }
+            }
+            ast::ItemKind::Extern(decl) => {
+                if matches!(self.env.symbol(&decl.name.name), Some(Symbol::Helper(_))) {
+                    return;
+                }
+                let id = ExternId(self.program.externs.len() as u32);
+                if self.define(&decl.name, Symbol::Extern(id)) {
+                    self.program.externs.push(ExternDef {
+                        name: decl.name.name.clone(),
+                        params: Vec::new(),
+                        ret: Type::Void,
+                        span: decl.name.span,
+                    });
+                    self.extern_decls.push(decl);
+                }
+            }
+            ast::ItemKind::Impl(decl) => {
+                let id = ImplId(self.impls.len());
+                if !self.define(&decl.name, Symbol::Impl(id)) {
+                    return;
+                }
+                let mut methods: Vec<(String, FunctionId)> = Vec::new();
+                for member in &decl.members {
+                    if let ast::ImplMember::Function(function) = member {
+                        if let Some((_, first)) =
+                            methods.iter().find(|(name, _)| *name == function.name.name)
+                        {
+                            let first_span = self.program.function(*first).span;
+                            self.report(errors::duplicate_definition(
+                                function.name.span,
+                                &function.name.name,
+                                first_span,
+                            ));
+                            continue;
+                        }
+                        let function_id =
+                            self.push_function(function, Some(decl.name.name.clone()));
+                        methods.push((function.name.name.clone(), function_id));
+                    }
+                }
+                self.program.struct_ops.push(ir::StructOpsDef {
+                    name: decl.name.name.clone(),
+                    ops_type: String::new(),
+                    methods: methods.clone(),
+                    fields: Vec::new(),
+                    span: decl.name.span,
+                });
+                self.impls.push(ImplSlot {
+                    decl,
+                    ops_type: None,
+                    methods,
+                });
+            }
+        }
+    }
+
+    fn push_function(
+        &mut self,
+        decl: &'a ast::FunctionDecl,
+        impl_name: Option<String>,
+    ) -> FunctionId {
+        let id = FunctionId(self.program.functions.len() as u32);
+        self.program.functions.push(Function {
+            name: decl.name.name.clone(),
+            kind: FunctionKind::Userspace,
+            params: Vec::new(),
+            ret: Type::Void,
+            named_return: None,
+            locals: Vec::new(),
+            body: ir::Block::default(),
+            span: decl.name.span,
+        });
+        self.fn_sources.push(FnSource { decl, impl_name });
+        self.fn_facts.push(FnFacts::default());
+        id
+    }
+
+    pub(crate) fn resolve_types(&mut self) {
+        for index in 0..self.aliases.len() {
+            let span = self.aliases[index].target.span;
+            self.resolve_alias(AliasId(index), span);
+        }
+        for index in 0..self.struct_decls.len() {
+            if let Some(decl) = self.struct_decls[index] {
+                self.resolve_struct(StructId(index as u32), decl);
+            }
+        }
+        for index in 0..self.program.structs.len() {
+            self.check_struct_recursion(StructId(index as u32));
+        }
+        for index in 0..self.enum_decls.len() {
+            if let Some(decl) = self.enum_decls[index] {
+                self.resolve_enum(EnumId(index as u32), decl);
+            }
+        }
+    }
+
+    fn resolve_struct(&mut self, id: StructId, decl: &ast::StructDecl) {
+        let mut fields: Vec<FieldDef> = Vec::with_capacity(decl.fields.len());
+        let mut spans: Vec<Span> = Vec::with_capacity(decl.fields.len());
+        for field in &decl.fields {
+            let ty = self.resolve_value_type(&field.ty, "struct fields");
+            if let Some(index) = fields
+                .iter()
+                .position(|existing| existing.name == field.name.name)
+            {
+                self.report(errors::duplicate_field(
+                    field.name.span,
+                    &field.name.name,
+                    spans[index],
+                ));
+                continue;
+            }
+            fields.push(FieldDef {
+                name: field.name.name.clone(),
+                ty,
+            });
+            spans.push(field.name.span);
+        }
+        let mut struct_ops = None;
+        for attribute in &decl.attributes {
+            match attribute.name.name.as_str() {
+                "struct_ops" => match self.string_arg(attribute) {
+                    Some(name) => struct_ops = Some(name),
+                    None => self.report(errors::struct_ops_needs_name(attribute.span)),
+                },
+                other => self.report(errors::unknown_attribute(
+                    attribute.name.span,
+                    other,
+                    &["struct_ops"],
+                )),
+            }
+        }
+        let def = &mut self.program.structs[id.index()];
+        def.fields = fields;
+        def.struct_ops = struct_ops;
+    }
+
+    /// Reports a struct that contains itself by value, and breaks the cycle
+    /// (the offending field becomes `Error`) so sizes stay computable.
+    fn check_struct_recursion(&mut self, root: StructId) {
+        fn contains(
+            program: &ir::Program,
+            ty: &Type,
+            target: StructId,
+            visiting: &mut Vec<StructId>,
+        ) -> bool {
+            match ty {
+                Type::Struct(id) => {
+                    if *id == target {
+                        return true;
+                    }
+                    if visiting.contains(id) {
+                        return false;
+                    }
+                    visiting.push(*id);
+                    program
+                        .struct_def(*id)
+                        .fields
+                        .iter()
+                        .any(|field| contains(program, &field.ty, target, visiting))
+                }
+                Type::Array(element, _) => contains(program, element, target, visiting),
+                _ => false,
+            }
+        }
+        let field_count = self.program.struct_def(root).fields.len();
+        for index in 0..field_count {
+            let ty = self.program.struct_def(root).fields[index].ty.clone();
+            if contains(&self.program, &ty, root, &mut Vec::new()) {
+                let def = self.program.struct_def(root);
+                let (name, span) = (def.name.clone(), def.span);
+                self.report(errors::recursive_struct(
+                    span,
+                    &name,
+                    &def.fields[index].name.clone(),
+                ));
+                self.program.structs[root.index()].fields[index].ty = Type::Error;
+            }
+        }
+    }
+
+    fn resolve_enum(&mut self, id: EnumId, decl: &ast::EnumDecl) {
+        let mut next: i128 = 0;
+        let mut index = 0;
+        for variant in &decl.variants {
+            if index >= self.program.enum_def(id).variants.len()
+                || self.program.enum_def(id).variants[index].name != variant.name.name
+            {
+                continue;
+            }
+            let value = match &variant.value {
+                Some(value) => self
+                    .in_global_context(|checker| checker.const_int(value, None))
+                    .unwrap_or(next),
+                None => next,
+            };
+            if value < i128::from(i32::MIN) || value > i128::from(u32::MAX) {
+                self.report(errors::enum_value_out_of_range(variant.name.span, value));
+            }
+            self.program.enums[id.index()].variants[index].value = value as i64;
+            next = value + 1;
+            index += 1;
+        }
+    }
+
+    pub(crate) fn declare_globals(&mut self) {
+        for index in 0..self.global_decls.len() {
+            let decl = self.global_decls[index];
+            let (ty, init) = self.in_global_context(|checker| checker.global_value(decl));
+            let def = &mut self.program.globals[index];
+            def.ty = ty;
+            def.init = init;
+        }
+    }
+
+    fn global_value(&mut self, decl: &ast::GlobalVarDecl) -> (Type, Option<ir::Expr>) {
+        for attribute in &decl.attributes {
+            self.report(errors::attribute_on_global(
+                attribute.span,
+                &attribute.name.name,
+            ));
+        }
+        if decl.pin && decl.local {
+            self.report(errors::pin_local(decl.name.span, &decl.name.name));
+        }
+        let declared = decl
+            .ty
+            .as_ref()
+            .map(|ty| self.resolve_value_type(ty, "global variables"));
+        let init = decl.init.as_ref().map(|init| match &declared {
+            Some(ty) => self.expr_as(init, ty),
+            None => self.expr(init, None),
+        });
+        let ty = match (declared, &init) {
+            (Some(ty), _) => ty,
+            (None, Some(init)) => self.inferred_type(init, &decl.name.name),
+            (None, None) => {
+                self.report(errors::needs_type_annotation(
+                    decl.name.span,
+                    &decl.name.name,
+                ));
+                Type::Error
+            }
+        };
+        if matches!(
+            ty,
+            Type::Pointer(_) | Type::Function(_) | Type::ProgramHandle
+        ) {
+            let found = self.type_name(&ty);
+            let span = decl.ty.as_ref().map_or(decl.name.span, |ty| ty.span);
+            self.report(errors::unshareable_global(span, &decl.name.name, &found));
+        }
+        if let Some(init) = &init {
+            if init.ty != Type::Error && !self.is_constant(init) {
+                self.report(errors::global_init_not_constant(init.span, &decl.name.name));
+            }
+        }
+        (ty, init)
+    }
+
+    /// Whether `expr` can be computed at compile time (initialisers).
+    pub(crate) fn is_constant(&self, expr: &ir::Expr) -> bool {
+        match &expr.kind {
+            ir::ExprKind::Str(_) | ir::ExprKind::Null => true,
+            ir::ExprKind::ArrayLit(elements) => {
+                elements.iter().all(|element| self.is_constant(element))
+            }
+            ir::ExprKind::StructLit { fields, .. } => {
+                fields.iter().all(|(_, value)| self.is_constant(value))
+            }
+            _ => self.eval(expr).is_some(),
+        }
+    }
+
+    pub(crate) fn declare_configs(&mut self) {
+        for index in 0..self.config_decls.len() {
+            let decl = self.config_decls[index];
+            let fields = self.in_global_context(|checker| checker.config_fields(decl));
+            self.program.configs[index].fields = fields;
+        }
+    }
+
+    fn config_fields(&mut self, decl: &ast::ConfigDecl) -> Vec<ConfigFieldDef> {
+        let mut fields: Vec<ConfigFieldDef> = Vec::new();
+        let mut spans: Vec<Span> = Vec::new();
+        for field in &decl.fields {
+            let ty = self.resolve_value_type(&field.ty, "config fields");
+            let allowed = match &ty {
+                Type::Int(_)
+                | Type::Bool
+                | Type::Char
+                | Type::Str(_)
+                | Type::Enum(_)
+                | Type::Error => true,
+                Type::Array(element, _) => {
+                    matches!(**element, Type::Int(_) | Type::Bool | Type::Char)
+                }
+                _ => false,
+            };
+            if !allowed {
+                let found = self.type_name(&ty);
+                self.report(errors::bad_config_field_type(field.ty.span, &found));
+            }
+            let default = field
+                .default
+                .as_ref()
+                .map(|default| self.expr_as(default, &ty));
+            if let Some(default) = &default {
+                if default.ty != Type::Error && !self.is_constant(default) {
+                    self.report(errors::global_init_not_constant(
+                        default.span,
+                        &field.name.name,
+                    ));
+                }
+            }
+            if let Some(index) = fields
+                .iter()
+                .position(|existing| existing.name == field.name.name)
+            {
+                self.report(errors::duplicate_field(
+                    field.name.span,
+                    &field.name.name,
+                    spans[index],
+                ));
+                continue;
+            }
+            fields.push(ConfigFieldDef {
+                name: field.name.name.clone(),
+                ty,
+                default,
+            });
+            spans.push(field.name.span);
+        }
+        fields
+    }
+
+    pub(crate) fn declare_externs(&mut self) {
+        for index in 0..self.extern_decls.len() {
+            let decl = self.extern_decls[index];
+            let params = decl
+                .params
+                .iter()
+                .map(|param| {
+                    (
+                        param.name.name.clone(),
+                        self.resolve_value_type(&param.ty, "parameters"),
+                    )
+                })
+                .collect();
+            let ret = match &decl.ret {
+                Some(ret) => self.resolve_type(ret),
+                None => Type::Void,
+            };
+            let def = &mut self.program.externs[index];
+            def.params = params;
+            def.ret = ret;
+        }
+    }
+}

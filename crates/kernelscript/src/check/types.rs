@@ -1,0 +1,287 @@
+//! Types: resolving written types, naming them, and the conversion rules.
+//!
+//! Decisions (where the spec is vague):
+//! * Implicit conversions only widen: `u8 → u16 → u32 → u64`,
+//!   `i8 → … → i64`, and unsigned to a strictly wider signed type
+//!   (`u32 → i64`). Narrowing, sign changes, `int ↔ enum` and `int ↔ bool`
+//!   need `as`.
+//! * An integer literal has no type of its own: it takes the expected type
+//!   (and must fit its range). With nothing expected it is `u32` if it fits,
+//!   else `u64`; a negated literal is `i32`, else `i64`. An integer literal
+//!   also converts to an enum type when its value is one of the enum's
+//!   variants (`return 2` in an `xdp_action` function).
+//! * `str(N)` is an N-byte buffer holding at most N-1 characters and a NUL:
+//!   a string literal of length L has type `str(L+1)` and fits `str(N)` when
+//!   `L < N`; `str(N)` converts to `str(M)` when `N <= M`. Concatenation of
+//!   `str(N)` and `str(M)` is `str(N+M-1)`.
+//! * `*void` (the parameter type of helpers taking any pointer) accepts
+//!   every pointer; `null` converts to every pointer and function type.
+//! * Two integers of different types in one arithmetic operation meet at
+//!   the wider type when one widens to the other; otherwise (`i32 + u32`,
+//!   `u64 + i64`) it is an error asking for `as`.
+
+use crate::ir::{FunctionType, IntType, Type};
+use crate::span::Span;
+use crate::syntax::ast;
+
+use super::env::{did_you_mean, primitive_type, Symbol, PRIMITIVE_NAMES};
+use super::{errors, Checker, Resolution};
+
+impl Checker<'_> {
+    /// Resolves a written type. Reports unknown names and bad sizes; map
+    /// types are rejected here (only global declarations may use them).
+    pub(crate) fn resolve_type(&mut self, written: &ast::TypeExpr) -> Type {
+        match &written.kind {
+            ast::TypeExprKind::Named(name) => self.resolve_named_type(name, written.span),
+            ast::TypeExprKind::Str(size) => match self.const_size(size, "string capacity") {
+                Some(size) => Type::Str(size),
+                None => Type::Error,
+            },
+            ast::TypeExprKind::Array { element, size } => {
+                let element = self.resolve_type(element);
+                if element == Type::Void {
+                    self.report(errors::void_element(written.span));
+                    return Type::Error;
+                }
+                match self.const_size(size, "array length") {
+                    Some(size) if element != Type::Error => Type::Array(Box::new(element), size),
+                    _ => Type::Error,
+                }
+            }
+            ast::TypeExprKind::Pointer(inner) => {
+                let inner = self.resolve_type(inner);
+                if inner == Type::Error {
+                    Type::Error
+                } else {
+                    Type::Pointer(Box::new(inner))
+                }
+            }
+            ast::TypeExprKind::Function { params, ret } => {
+                let params = params
+                    .iter()
+                    .map(|param| self.resolve_type(param))
+                    .collect();
+                let ret = match ret {
+                    Some(ret) => self.resolve_type(ret),
+                    None => Type::Void,
+                };
+                Type::Function(Box::new(FunctionType {
+                    params,
+                    ret,
+                    function: None,
+                }))
+            }
+            ast::TypeExprKind::Generic { name, .. } => {
+                self.report(errors::map_type_outside_global(written.span, &name.name));
+                Type::Error
+            }
+            ast::TypeExprKind::Error => Type::Error,
+        }
+    }
+
+    /// Resolves a value type: like `resolve_type`, but `void` is an error.
+    pub(crate) fn resolve_value_type(&mut self, written: &ast::TypeExpr, what: &str) -> Type {
+        let ty = self.resolve_type(written);
+        if ty == Type::Void {
+            self.report(errors::void_value(written.span, what));
+            return Type::Error;
+        }
+        ty
+    }
+
+    fn resolve_named_type(&mut self, name: &str, span: Span) -> Type {
+        if let Some(ty) = primitive_type(name) {
+            return ty;
+        }
+        match self.env.symbol(name) {
+            Some(Symbol::Struct(id)) => Type::Struct(id),
+            Some(Symbol::Enum(id)) => Type::Enum(id),
+            Some(Symbol::Alias(id)) => self.resolve_alias(id, span),
+            Some(other) => {
+                self.report(errors::not_a_type(span, name, other.describe()));
+                Type::Error
+            }
+            None => {
+                let mut candidates = self.env.names_where(Symbol::is_type);
+                candidates.extend(PRIMITIVE_NAMES);
+                let suggestion = did_you_mean(name, candidates);
+                self.report(errors::unknown_type(span, name, suggestion));
+                Type::Error
+            }
+        }
+    }
+
+    /// Resolves an alias on first use; a cycle is reported at the use that
+    /// closes it.
+    pub(crate) fn resolve_alias(&mut self, id: super::env::AliasId, span: Span) -> Type {
+        match &self.aliases[id.0].state {
+            Resolution::Done(ty) => ty.clone(),
+            Resolution::InProgress => {
+                let name = self.aliases[id.0].name.clone();
+                self.report(errors::alias_cycle(span, &name));
+                self.aliases[id.0].state = Resolution::Done(Type::Error);
+                Type::Error
+            }
+            Resolution::Pending => {
+                self.aliases[id.0].state = Resolution::InProgress;
+                let target = self.aliases[id.0].target;
+                let ty = self.resolve_type(target);
+                if self.aliases[id.0].state == Resolution::InProgress {
+                    self.aliases[id.0].state = Resolution::Done(ty.clone());
+                }
+                match &self.aliases[id.0].state {
+                    Resolution::Done(ty) => ty.clone(),
+                    _ => ty,
+                }
+            }
+        }
+    }
+
+    /// A positive constant size (`str(N)`, `T[N]`, map sizes).
+    pub(crate) fn const_size(&mut self, size: &ast::Expr, what: &str) -> Option<u32> {
+        let value = self.const_int(size, Some(&Type::Int(IntType::U32)))?;
+        if value <= 0 || value > i128::from(u32::MAX) {
+            self.report(errors::bad_size(size.span, what, value));
+            return None;
+        }
+        Some(value as u32)
+    }
+
+    /// The type as written in KernelScript, for messages.
+    pub(crate) fn type_name(&self, ty: &Type) -> String {
+        match ty {
+            Type::Void => "void".to_string(),
+            Type::Bool => "bool".to_string(),
+            Type::Char => "char".to_string(),
+            Type::Int(int) => int.source_name().to_string(),
+            Type::Str(size) => format!("str({size})"),
+            Type::Array(element, size) => format!("{}[{size}]", self.type_name(element)),
+            Type::Pointer(inner) => format!("*{}", self.type_name(inner)),
+            Type::Struct(id) => self.program.struct_def(*id).name.clone(),
+            Type::Enum(id) => self.program.enum_def(*id).name.clone(),
+            Type::Function(function) => {
+                let params: Vec<String> =
+                    function.params.iter().map(|p| self.type_name(p)).collect();
+                format!(
+                    "fn({}) -> {}",
+                    params.join(", "),
+                    self.type_name(&function.ret)
+                )
+            }
+            Type::Map(id) => {
+                let map = self.program.map(*id);
+                match map.kind {
+                    crate::ir::MapKind::Ringbuf => {
+                        format!("ringbuf<{}>", self.type_name(&map.value))
+                    }
+                    kind => format!(
+                        "{}<{}, {}>",
+                        kind.source_name(),
+                        self.type_name(&map.key),
+                        self.type_name(&map.value)
+                    ),
+                }
+            }
+            Type::ProgramRef(_) => "program".to_string(),
+            Type::ProgramHandle => "ProgramHandle".to_string(),
+            Type::StructOps(id) => format!("impl {}", self.program.struct_ops_def(*id).name),
+            Type::Null => "null".to_string(),
+            Type::Error => "{error}".to_string(),
+        }
+    }
+
+    /// Whether a value of type `from` may be used where `to` is expected
+    /// without `as`.
+    pub(crate) fn assignable(&self, from: &Type, to: &Type) -> bool {
+        if from == to || *from == Type::Error || *to == Type::Error {
+            return true;
+        }
+        match (from, to) {
+            (Type::Int(from), Type::Int(to)) => int_widens(*from, *to),
+            (Type::Null, Type::Pointer(_) | Type::Function(_)) => true,
+            (Type::Pointer(_), Type::Pointer(target)) if **target == Type::Void => true,
+            (Type::Str(from), Type::Str(to)) => from <= to,
+            (Type::Function(from), Type::Function(to)) => {
+                from.params == to.params && from.ret == to.ret
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `ty` is a data type a variable can hold.
+    pub(crate) fn is_value_type(ty: &Type) -> bool {
+        !matches!(
+            ty,
+            Type::Void | Type::Map(_) | Type::ProgramRef(_) | Type::StructOps(_) | Type::Null
+        )
+    }
+}
+
+/// Implicit integer widening.
+pub(crate) fn int_widens(from: IntType, to: IntType) -> bool {
+    if from == to {
+        return true;
+    }
+    match (from.is_signed(), to.is_signed()) {
+        (false, false) | (true, true) => from.bits() <= to.bits(),
+        (false, true) => from.bits() < to.bits(),
+        (true, false) => false,
+    }
+}
+
+/// The type two integer operands meet at, if one widens to the other.
+pub(crate) fn common_int(a: IntType, b: IntType) -> Option<IntType> {
+    if int_widens(a, b) {
+        Some(b)
+    } else if int_widens(b, a) {
+        Some(a)
+    } else {
+        None
+    }
+}
+
+/// The default type of an unconstrained integer literal.
+pub(crate) fn default_int_type(value: i128) -> IntType {
+    if value < 0 {
+        if value >= i128::from(i32::MIN) {
+            IntType::I32
+        } else {
+            IntType::I64
+        }
+    } else if value <= i128::from(u32::MAX) {
+        IntType::U32
+    } else {
+        IntType::U64
+    }
+}
+
+/// Whether `value` fits `int`.
+pub(crate) fn fits(value: i128, int: IntType) -> bool {
+    let (min, max) = int.range();
+    value >= min && value <= max
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use IntType::*;
+
+    #[test]
+    fn widening_is_lossless_only() {
+        assert!(int_widens(U8, U64));
+        assert!(int_widens(U32, I64));
+        assert!(!int_widens(U32, I32));
+        assert!(!int_widens(I8, U64));
+        assert!(!int_widens(U64, U32));
+        assert_eq!(common_int(U16, U64), Some(U64));
+        assert_eq!(common_int(I32, U32), None);
+    }
+
+    #[test]
+    fn unconstrained_literals_default_to_u32_or_i32() {
+        assert_eq!(default_int_type(7), U32);
+        assert_eq!(default_int_type(1 << 40), U64);
+        assert_eq!(default_int_type(-1), I32);
+        assert_eq!(default_int_type(-(1 << 40)), I64);
+    }
+}
