@@ -46,21 +46,23 @@ fn atom(text: impl Into<String>) -> Doc {
     Doc::Inline(text.into())
 }
 
-/// `(head child ...)`, on one line unless a child needs several.
+/// `(head child ...)`, on one line unless a child needs several; then the
+/// children before the first multi-line one stay on the head's line.
 fn list(head: &str, children: Vec<Doc>) -> Doc {
-    if children.iter().all(|child| matches!(child, Doc::Inline(_))) {
-        let mut parts: Vec<&str> = Vec::new();
-        if !head.is_empty() {
-            parts.push(head);
-        }
-        for child in &children {
-            if let Doc::Inline(child) = child {
-                parts.push(child);
-            }
-        }
-        return Doc::Inline(format!("({})", parts.join(" ")));
+    let mut head_parts: Vec<String> = Vec::new();
+    if !head.is_empty() {
+        head_parts.push(head.to_string());
     }
-    nested(head, children)
+    let mut rest = children.into_iter().peekable();
+    while let Some(Doc::Inline(text)) = rest.peek() {
+        head_parts.push(text.clone());
+        rest.next();
+    }
+    let rest: Vec<Doc> = rest.collect();
+    if rest.is_empty() {
+        return Doc::Inline(format!("({})", head_parts.join(" ")));
+    }
+    nested(&head_parts.join(" "), rest)
 }
 
 /// `(head` with each child on its own line.

@@ -151,13 +151,11 @@ impl Parser<'_> {
                     }
                 }
                 TokenKind::LParen if self.continues_line() => {
-                    let open = self.bump();
-                    let mut args_height = 0;
-                    let args = self.parse_comma_list(open, TokenKind::RParen, |parser| {
-                        let (arg, arg_height) = parser.expr_with_height();
-                        args_height = args_height.max(arg_height);
-                        Some(arg)
-                    });
+                    let Some((args, args_height)) =
+                        self.nested(|_| None, |parser| Some(parser.call_args()))
+                    else {
+                        return self.error_tree(base.span);
+                    };
                     height = 1 + height.max(args_height);
                     ExprKind::Call {
                         callee: Box::new(base),
@@ -165,16 +163,11 @@ impl Parser<'_> {
                     }
                 }
                 TokenKind::LBracket if self.continues_line() => {
-                    let open = self.bump();
-                    let (index, index_height) =
-                        self.with_mode(Mode::GROUP, |parser| parser.expr_with_height());
-                    if !self.at(TokenKind::RBracket) {
-                        self.with_mode(Mode::GROUP, |parser| {
-                            parser.report_missing("`]`");
-                            parser.skip_in_list(TokenKind::RBracket);
-                        });
-                    }
-                    self.expect_closing(TokenKind::RBracket, open);
+                    let Some((index, index_height)) =
+                        self.nested(|_| None, |parser| Some(parser.index()))
+                    else {
+                        return self.error_tree(base.span);
+                    };
                     height = 1 + height.max(index_height);
                     ExprKind::Index {
                         base: Box::new(base),
@@ -189,6 +182,33 @@ impl Parser<'_> {
                 return self.error_tree(base.span);
             }
         }
+    }
+
+    /// `(args)` of a call; returns the arguments and their greatest height.
+    fn call_args(&mut self) -> (Vec<Expr>, u32) {
+        let open = self.bump();
+        let mut args_height = 0;
+        let args = self.parse_comma_list(open, TokenKind::RParen, |parser| {
+            let (arg, arg_height) = parser.expr_with_height();
+            args_height = args_height.max(arg_height);
+            Some(arg)
+        });
+        (args, args_height)
+    }
+
+    /// `[index]` after an expression.
+    fn index(&mut self) -> Tree {
+        let open = self.bump();
+        let index = self.with_mode(Mode::GROUP, |parser| {
+            let tree = parser.expr_with_height();
+            if !parser.at(TokenKind::RBracket) {
+                parser.report_missing("`]`");
+                parser.skip_in_list(TokenKind::RBracket);
+            }
+            tree
+        });
+        self.expect_closing(TokenKind::RBracket, open);
+        index
     }
 
     fn primary(&mut self) -> Tree {
@@ -229,15 +249,17 @@ impl Parser<'_> {
             }
             TokenKind::Ident => {
                 if self.at_struct_literal() {
-                    return self.struct_literal();
+                    return self.nested(|parser| parser.error_tree(span), Self::struct_literal);
                 }
                 self.bump();
                 ExprKind::Ident(self.text_of(span).to_string())
             }
             TokenKind::LParen => return self.parenthesized(),
             TokenKind::LBracket => return self.array_literal(),
-            TokenKind::Match => return self.match_expr(),
-            TokenKind::New => return self.new_expr(),
+            TokenKind::Match => {
+                return self.nested(|parser| parser.error_tree(span), Self::match_expr)
+            }
+            TokenKind::New => return self.nested(|parser| parser.error_tree(span), Self::new_expr),
             TokenKind::Sizeof => {
                 self.bump();
                 let open = self.span();

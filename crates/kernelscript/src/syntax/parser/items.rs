@@ -47,6 +47,7 @@ impl Parser<'_> {
     fn parse_item(&mut self) -> Item {
         let start = self.span();
         let errors_before = self.errors_reported;
+        self.too_deep_reported = false;
         let kind = self.parse_item_kind();
         let item = Item {
             kind,

@@ -42,6 +42,7 @@ pub fn parse_tokens(
         errors_reported: 0,
         last_error_start: None,
         depth: 0,
+        too_deep_reported: false,
         mode: Mode::BLOCK,
         prev_end: 0,
     };
@@ -83,6 +84,8 @@ struct Parser<'a> {
     errors_reported: usize,
     last_error_start: Option<u32>,
     depth: u32,
+    /// "nesting too deep" was reported for the current item.
+    too_deep_reported: bool,
     mode: Mode,
     /// End offset of the last consumed token.
     prev_end: u32,
@@ -329,6 +332,24 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
     }
 
+    /// Runs `parse` one nesting level deeper, or returns `at_limit(self)`
+    /// when the limit is reached (reported and skipped by `enter`). Used
+    /// on top of the basic guards where one level of nesting takes several
+    /// stack frames (`match`, calls, struct literals, statements), so the
+    /// stack used per level stays roughly the same for every construct.
+    fn nested<T>(
+        &mut self,
+        at_limit: impl FnOnce(&Self) -> T,
+        parse: impl FnOnce(&mut Self) -> T,
+    ) -> T {
+        if !self.enter() {
+            return at_limit(self);
+        }
+        let result = parse(self);
+        self.leave();
+        result
+    }
+
     /// Checks that a tree of `height` built at the current depth stays
     /// within the limit; if not, reports and skips like `enter`.
     fn check_height(&mut self, height: u32) -> bool {
@@ -339,13 +360,23 @@ impl<'a> Parser<'a> {
         true
     }
 
+    /// Reports the nesting limit (once per item) and skips the construct
+    /// at hand. The enclosing constructs then usually miss a closing token
+    /// right where the skip stopped; that error is a consequence of this
+    /// one and is dropped like a duplicate.
     fn too_deep(&mut self) {
-        self.report(errors::nesting_too_deep(self.span(), MAX_DEPTH));
+        if self.too_deep_reported {
+            self.errors_reported += 1;
+        } else {
+            self.too_deep_reported = true;
+            self.report(errors::nesting_too_deep(self.span(), MAX_DEPTH));
+        }
         if self.kind().is_opening_delimiter() {
             self.skip_group();
         } else {
             self.skip_to_boundary();
         }
+        self.last_error_start = Some(self.missing_span().start);
     }
 
     // ---- Recovery -----------------------------------------------------

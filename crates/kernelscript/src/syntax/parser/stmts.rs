@@ -86,7 +86,7 @@ impl Parser<'_> {
 
     fn parse_stmt(&mut self) -> Stmt {
         let start = self.span();
-        let kind = self.parse_stmt_kind();
+        let kind = self.nested(|_| StmtKind::Error, Self::parse_stmt_kind);
         Stmt {
             kind,
             span: self.span_from(start),

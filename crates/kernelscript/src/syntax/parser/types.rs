@@ -106,7 +106,7 @@ impl Parser<'_> {
                 self.expect_closing(TokenKind::RBracket, open);
                 (kind, height)
             }
-            TokenKind::Fn => self.function_type(),
+            TokenKind::Fn => self.nested(|_| (TypeExprKind::Error, 1), Self::function_type),
             TokenKind::Ident => {
                 let name_span = self.bump();
                 let name = self.text_of(name_span);
@@ -117,7 +117,11 @@ impl Parser<'_> {
                     self.expect_closing(TokenKind::RParen, open);
                     (TypeExprKind::Str(Box::new(size)), height + 1)
                 } else if context == Context::Declaration && self.at(TokenKind::Lt) {
-                    self.generic_type(self.ident(name_span))
+                    let name = self.ident(name_span);
+                    self.nested(
+                        |_| (TypeExprKind::Error, 1),
+                        |parser| parser.generic_type(name),
+                    )
                 } else {
                     (TypeExprKind::Named(name.to_string()), 1)
                 }
