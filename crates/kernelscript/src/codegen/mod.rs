@@ -2,3 +2,6 @@
 //!
 //! Generators read a checked `ir::Program` only and never report user
 //! errors; output is deterministic.
+
+pub mod c_writer;
+pub mod ebpf;

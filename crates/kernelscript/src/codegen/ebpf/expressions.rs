@@ -1,0 +1,607 @@
+//! Expressions: C text with just the parentheses precedence (and clang's
+//! `-Wparentheses` taste) requires.
+//!
+//! Points of care, all decided from IR types, never from names:
+//! * Arithmetic on integers narrower than `int` is cast back to its type
+//!   when the result feeds another operator, so it wraps as in KernelScript
+//!   instead of being promoted.
+//! * Packet pointer fields of a context (`ctx->data`) are `__u32` in C:
+//!   reads become `(void *)(long)ctx->data`, and `(__u8 *)(long)ctx->data`
+//!   where byte arithmetic follows.
+//! * Integer literals keep the base they were written in (hex stays hex)
+//!   and get `U`/`ULL`/`LL` suffixes only where C would otherwise compute in
+//!   the wrong width.
+//! * By-reference locals (map lookups, `if (var p = ...)`) are pointers:
+//!   `stats->count`, `*stats`.
+
+use crate::codegen::c_writer::{char_literal, string_literal};
+use crate::ir::{
+    BinaryOp, Builtin, Callee, Expr, ExprKind, FunctionKind, IntType, Method, Origin, Type, UnaryOp,
+};
+use crate::span::Span;
+
+use super::functions::{FunctionEmitter, Spelling};
+use super::types::{declaration, is_narrow_int, type_name};
+use super::{maps, matching, tc, xdp};
+
+/// Precedence of postfix and primary expressions (names, calls, `a[i]`,
+/// `a.f`, `a->f`, literals, parenthesised text).
+pub(super) const POSTFIX: u8 = 15;
+/// Prefix operators and casts.
+pub(super) const UNARY: u8 = 14;
+/// `?:`
+pub(super) const CONDITIONAL: u8 = 3;
+
+/// A C expression and how tightly it binds.
+#[derive(Clone, Debug)]
+pub(super) struct CExpr {
+    pub(super) text: String,
+    pub(super) precedence: u8,
+    /// The operator, when this is a binary expression (for clarity
+    /// parentheses).
+    pub(super) op: Option<BinaryOp>,
+}
+
+impl CExpr {
+    pub(super) fn primary(text: impl Into<String>) -> CExpr {
+        CExpr {
+            text: text.into(),
+            precedence: POSTFIX,
+            op: None,
+        }
+    }
+
+    pub(super) fn unary(text: impl Into<String>) -> CExpr {
+        CExpr {
+            text: text.into(),
+            precedence: UNARY,
+            op: None,
+        }
+    }
+
+    /// The text, parenthesised unless it binds at least as tightly as
+    /// `precedence`.
+    pub(super) fn at(&self, precedence: u8) -> String {
+        if self.precedence >= precedence {
+            self.text.clone()
+        } else {
+            format!("({})", self.text)
+        }
+    }
+}
+
+fn binary_precedence(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 13,
+        BinaryOp::Add | BinaryOp::Sub => 12,
+        BinaryOp::Shl | BinaryOp::Shr => 11,
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 10,
+        BinaryOp::Eq | BinaryOp::Ne => 9,
+        BinaryOp::BitAnd => 8,
+        BinaryOp::BitXor => 7,
+        BinaryOp::BitOr => 6,
+        BinaryOp::And => 5,
+        BinaryOp::Or => 4,
+    }
+}
+
+/// Whether `child` under `parent` gets parentheses for the reader even
+/// though precedence does not need them (`(a & b) | c`, `(a << 2) + 1`,
+/// `(a && b) || c`, `(a < b) == c`).
+fn needs_clarity_parens(parent: BinaryOp, child: BinaryOp) -> bool {
+    let bitwise = |op| {
+        matches!(
+            op,
+            BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor | BinaryOp::Shl | BinaryOp::Shr
+        )
+    };
+    (bitwise(parent) && child != parent)
+        || (bitwise(child) && child != parent)
+        || (parent == BinaryOp::Or && child == BinaryOp::And)
+        || (parent.is_comparison() && child.is_comparison())
+}
+
+impl<'a> FunctionEmitter<'_, 'a> {
+    /// `expr` as C.
+    pub(super) fn expr(&mut self, expr: &'a Expr) -> CExpr {
+        match &expr.kind {
+            ExprKind::Int(value) => self.int_literal(*value, &expr.ty, expr.span, false),
+            ExprKind::Bool(value) => CExpr::primary(if *value { "true" } else { "false" }),
+            ExprKind::Char(byte) => CExpr::primary(char_literal(*byte)),
+            ExprKind::Str(text) => CExpr::primary(string_literal(text)),
+            ExprKind::Null => CExpr::primary("NULL"),
+            ExprKind::Local(id) => match self.locals.get(id) {
+                Some(Spelling::Value(name)) => CExpr::primary(name.clone()),
+                Some(Spelling::Pointer(pointer)) => CExpr::unary(format!("*{pointer}")),
+                None => CExpr::primary(self.function.local(*id).name.clone()),
+            },
+            ExprKind::Global(id) => CExpr::primary(self.gen.global_spelling(*id)),
+            ExprKind::ConfigField { config, field } => {
+                let config = self.program.config(*config);
+                CExpr::primary(format!("{}.{}", config.name, config.fields[*field].name))
+            }
+            ExprKind::Const(id) => CExpr::primary(self.program.const_def(*id).name.clone()),
+            ExprKind::EnumVariant { enum_id, variant } => CExpr::primary(
+                self.program.enum_def(*enum_id).variants[*variant]
+                    .name
+                    .clone(),
+            ),
+            ExprKind::FunctionRef(id) => CExpr::primary(self.program.function(*id).name.clone()),
+            ExprKind::Unary { op, operand } => self.unary(*op, operand),
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
+            ExprKind::Cast(inner) => self.cast(inner, &expr.ty),
+            ExprKind::Sizeof(ty) => {
+                CExpr::primary(format!("sizeof({})", type_name(self.program, ty)))
+            }
+            ExprKind::Call { callee, args } => self.call(callee, args),
+            ExprKind::Field { base, field } => self.field(base, *field),
+            ExprKind::Arrow { base, field } => self.arrow(base, *field),
+            ExprKind::Index { base, index } => {
+                let base = self.operand(base).at(POSTFIX);
+                let index = self.operand(index).text;
+                CExpr::primary(format!("{base}[{index}]"))
+            }
+            ExprKind::MapGet { map, key } => maps::get(self, *map, key),
+            ExprKind::MapContains { map, key } => maps::contains(self, *map, key, false),
+            ExprKind::MapRef(map) => CExpr::unary(format!("&{}", self.program.map(*map).name)),
+            ExprKind::StructOpsRef(id) => {
+                CExpr::primary(self.program.struct_ops_def(*id).name.clone())
+            }
+            ExprKind::StructLit { .. } | ExprKind::ArrayLit(_) => {
+                CExpr::primary(self.compound_literal(expr))
+            }
+            ExprKind::Match { scrutinee, arms } => {
+                matching::match_expression(self, scrutinee, arms, &expr.ty)
+            }
+        }
+    }
+
+    /// `expr` as the condition of `if`/`while`.
+    pub(super) fn condition(&mut self, expr: &'a Expr) -> String {
+        self.expr(expr).text
+    }
+
+    /// `expr` as an operand of another operator: narrow arithmetic is cast
+    /// back to its own type so it wraps instead of being promoted to `int`.
+    pub(super) fn operand(&mut self, expr: &'a Expr) -> CExpr {
+        let wraps = matches!(
+            &expr.kind,
+            ExprKind::Binary {
+                op: BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Shl,
+                ..
+            } | ExprKind::Unary {
+                op: UnaryOp::Neg | UnaryOp::BitNot,
+                ..
+            }
+        ) && is_narrow_int(&expr.ty);
+        let text = self.expr(expr);
+        if wraps {
+            let ty = type_name(self.program, &expr.ty);
+            CExpr::unary(format!("({ty})({})", text.text))
+        } else {
+            text
+        }
+    }
+
+    /// An initialiser: braces for struct and array literals (designated
+    /// for structs), the expression otherwise.
+    pub(super) fn initializer(&mut self, expr: &'a Expr) -> String {
+        match &expr.kind {
+            ExprKind::StructLit { struct_id, fields } => {
+                if fields.is_empty() {
+                    return "{}".to_string();
+                }
+                let def = self.program.struct_def(*struct_id);
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(index, value)| {
+                        format!(".{} = {}", def.fields[*index].name, self.initializer(value))
+                    })
+                    .collect();
+                format!("{{ {} }}", fields.join(", "))
+            }
+            ExprKind::ArrayLit(elements) => {
+                if elements.is_empty() {
+                    return "{}".to_string();
+                }
+                let elements: Vec<String> = elements
+                    .iter()
+                    .map(|element| self.initializer(element))
+                    .collect();
+                format!("{{ {} }}", elements.join(", "))
+            }
+            _ => self.expr(expr).text,
+        }
+    }
+
+    /// A struct or array literal as a C99 compound literal.
+    pub(super) fn compound_literal(&mut self, expr: &'a Expr) -> String {
+        let ty = type_name(self.program, &expr.ty);
+        let init = self.initializer(expr);
+        format!("({ty}){init}")
+    }
+
+    fn unary(&mut self, op: UnaryOp, operand: &'a Expr) -> CExpr {
+        match op {
+            UnaryOp::AddrOf => match &operand.kind {
+                ExprKind::Local(id) => match self.locals.get(id) {
+                    Some(Spelling::Pointer(pointer)) => CExpr::primary(pointer.clone()),
+                    _ => {
+                        let inner = self.expr(operand);
+                        CExpr::unary(format!("&{}", inner.at(UNARY)))
+                    }
+                },
+                ExprKind::Unary {
+                    op: UnaryOp::Deref,
+                    operand: pointer,
+                } => self.expr(pointer),
+                _ => {
+                    let inner = self.expr(operand);
+                    CExpr::unary(format!("&{}", inner.at(UNARY)))
+                }
+            },
+            _ => {
+                if let (UnaryOp::Not, ExprKind::MapContains { map, key }) = (op, &operand.kind) {
+                    return maps::contains(self, *map, key, true);
+                }
+                let symbol = match op {
+                    UnaryOp::Neg => "-",
+                    UnaryOp::Not => "!",
+                    UnaryOp::BitNot => "~",
+                    UnaryOp::Deref => "*",
+                    UnaryOp::AddrOf => "&",
+                };
+                let inner = self.operand(operand);
+                // `- -x` and `--x` read alike; keep nested prefixes apart.
+                let text =
+                    if inner.precedence == UNARY && inner.text.starts_with(['-', '+', '&', '*']) {
+                        format!("({})", inner.text)
+                    } else {
+                        inner.at(UNARY)
+                    };
+                CExpr::unary(format!("{symbol}{text}"))
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinaryOp, lhs: &'a Expr, rhs: &'a Expr) -> CExpr {
+        let precedence = binary_precedence(op);
+        let pointer_arithmetic = matches!(op, BinaryOp::Add | BinaryOp::Sub);
+        let left = self.binary_side(op, lhs, rhs, true, pointer_arithmetic);
+        let right = self.binary_side(op, rhs, lhs, false, pointer_arithmetic);
+        let wrap = |side: &CExpr, strict: bool| {
+            let clarity = side.op.is_some_and(|child| needs_clarity_parens(op, child));
+            let too_loose = if strict {
+                side.precedence <= precedence
+            } else {
+                side.precedence < precedence
+            };
+            if clarity || too_loose {
+                format!("({})", side.text)
+            } else {
+                side.text.clone()
+            }
+        };
+        CExpr {
+            text: format!(
+                "{} {} {}",
+                wrap(&left, false),
+                op.symbol(),
+                wrap(&right, true)
+            ),
+            precedence,
+            op: Some(op),
+        }
+    }
+
+    /// One operand of a binary operator: literals that would compute in
+    /// `int` get a 64-bit suffix; packet pointers become `__u8 *`.
+    fn binary_side(
+        &mut self,
+        op: BinaryOp,
+        side: &'a Expr,
+        other: &'a Expr,
+        is_left: bool,
+        pointer_arithmetic: bool,
+    ) -> CExpr {
+        if pointer_arithmetic {
+            if let Some(field) = self.packet_pointer_field(side) {
+                return CExpr::unary(format!("(__u8 *)(long){field}"));
+            }
+        }
+        if let ExprKind::Int(value) = &side.kind {
+            let other_is_constant = matches!(other.kind, ExprKind::Int(_) | ExprKind::Const(_));
+            let shifted = is_left && matches!(op, BinaryOp::Shl | BinaryOp::Shr);
+            let arithmetic = !op.is_comparison() && !op.is_logical();
+            return self.int_literal(
+                *value,
+                &side.ty,
+                side.span,
+                arithmetic && (other_is_constant || shifted),
+            );
+        }
+        self.operand(side)
+    }
+
+    fn cast(&mut self, inner: &'a Expr, ty: &Type) -> CExpr {
+        let target = type_name(self.program, ty);
+        if let Some(field) = self.packet_pointer_field(inner) {
+            return CExpr::unary(format!("({target})(long){field}"));
+        }
+        if &inner.ty == ty {
+            return self.expr(inner);
+        }
+        let inner = self.operand(inner);
+        CExpr::unary(format!("({target}){}", inner.at(UNARY)))
+    }
+
+    fn field(&mut self, base: &'a Expr, field: usize) -> CExpr {
+        let name = field_name(self, &base.ty, field);
+        if let ExprKind::Local(id) = &base.kind {
+            if let Some(Spelling::Pointer(pointer)) = self.locals.get(id) {
+                return CExpr::primary(format!("{pointer}->{name}"));
+            }
+        }
+        if let ExprKind::Unary {
+            op: UnaryOp::Deref,
+            operand,
+        } = &base.kind
+        {
+            let pointer = self.expr(operand).at(POSTFIX);
+            return CExpr::primary(format!("{pointer}->{name}"));
+        }
+        let base = self.expr(base).at(POSTFIX);
+        CExpr::primary(format!("{base}.{name}"))
+    }
+
+    fn arrow(&mut self, base: &'a Expr, field: usize) -> CExpr {
+        if let Some(raw) = self.packet_pointer_field_at(base, field) {
+            return CExpr::unary(format!("(void *)(long){raw}"));
+        }
+        let pointee = base.ty.pointee().cloned().unwrap_or(Type::Error);
+        let name = field_name(self, &pointee, field);
+        let base = self.expr(base).at(POSTFIX);
+        CExpr::primary(format!("{base}->{name}"))
+    }
+
+    /// `ctx->data` (raw, still `__u32`) when `expr` reads a packet pointer
+    /// field of an XDP or TC context.
+    pub(super) fn packet_pointer_field(&mut self, expr: &'a Expr) -> Option<String> {
+        match &expr.kind {
+            ExprKind::Arrow { base, field } => self.packet_pointer_field_at(base, *field),
+            _ => None,
+        }
+    }
+
+    fn packet_pointer_field_at(&mut self, base: &'a Expr, field: usize) -> Option<String> {
+        let Type::Struct(id) = base.ty.pointee()? else {
+            return None;
+        };
+        let def = self.program.struct_def(*id);
+        let field_def = def.fields.get(field)?;
+        let is_packet_pointer = def.origin == Origin::Kernel
+            && field_def.ty.is_pointer()
+            && match def.name.as_str() {
+                xdp::CONTEXT_STRUCT => xdp::is_packet_pointer_field(&field_def.name),
+                tc::CONTEXT_STRUCT => tc::is_packet_pointer_field(&field_def.name),
+                _ => false,
+            };
+        if !is_packet_pointer {
+            return None;
+        }
+        let base = self.expr(base).at(POSTFIX);
+        Some(format!("{base}->{}", field_def.name))
+    }
+
+    fn call(&mut self, callee: &'a Callee, args: &'a [Expr]) -> CExpr {
+        let name = match callee {
+            Callee::Function(id) => self.program.function(*id).name.clone(),
+            Callee::Extern(id) => self.program.extern_def(*id).name.clone(),
+            Callee::BpfHelper(name) => name.clone(),
+            Callee::Indirect(target) => self.expr(target).at(POSTFIX),
+            Callee::TailCall(target) => {
+                // Outside `return` (where `emit_return` handles it) a tail
+                // call is just the helper call.
+                let (map_name, index) = match &self.gen.tail_calls {
+                    Some(table) => (
+                        table.map_name.clone(),
+                        table
+                            .targets
+                            .iter()
+                            .position(|id| id == target)
+                            .unwrap_or(0),
+                    ),
+                    None => ("prog_array".to_string(), 0),
+                };
+                let context = args
+                    .first()
+                    .map(|arg| self.expr(arg).text)
+                    .unwrap_or_else(|| "ctx".into());
+                return CExpr::primary(format!("bpf_tail_call({context}, &{map_name}, {index})"));
+            }
+            Callee::Builtin(Builtin::Print) => return self.print(args),
+            Callee::Builtin(builtin) => format!("{builtin:?}").to_lowercase(),
+            Callee::Method { receiver, method } => return self.method(*receiver, *method, args),
+        };
+        let args: Vec<String> = args.iter().map(|arg| self.expr(arg).text).collect();
+        CExpr::primary(format!("{name}({})", args.join(", ")))
+    }
+
+    /// `print(fmt, args...)` is `bpf_printk`. A format without any `%`
+    /// followed by arguments (`print("count: ", n)`) gets one conversion
+    /// per argument appended.
+    fn print(&mut self, args: &'a [Expr]) -> CExpr {
+        let mut parts = Vec::new();
+        let mut rest = args;
+        if let Some((
+            Expr {
+                kind: ExprKind::Str(format),
+                ..
+            },
+            tail,
+        )) = args.split_first()
+        {
+            let mut format = format.clone();
+            if !format.contains('%') && !tail.is_empty() {
+                for arg in tail {
+                    format.push_str(conversion(&arg.ty));
+                }
+            }
+            parts.push(string_literal(&format));
+            rest = tail;
+        }
+        for arg in rest {
+            parts.push(self.operand(arg).text);
+        }
+        CExpr::primary(format!("bpf_printk({})", parts.join(", ")))
+    }
+
+    fn method(&mut self, map: crate::ir::MapId, method: Method, args: &'a [Expr]) -> CExpr {
+        let map_name = self.program.map(map).name.clone();
+        match method {
+            Method::Reserve => {
+                let value = type_name(self.program, &self.program.map(map).value);
+                CExpr::primary(format!(
+                    "bpf_ringbuf_reserve(&{map_name}, sizeof({value}), 0)"
+                ))
+            }
+            Method::Submit | Method::Discard => {
+                let Some(arg) = args.first() else {
+                    return CExpr::primary("0");
+                };
+                if !arg.ty.is_pointer() && method == Method::Submit {
+                    // A value rather than a reserved pointer: copy it in.
+                    return maps::output(self, map, arg);
+                }
+                let pointer = self.expr(arg).text;
+                let helper = if method == Method::Submit {
+                    "bpf_ringbuf_submit"
+                } else {
+                    "bpf_ringbuf_discard"
+                };
+                CExpr::primary(format!("{helper}({pointer}, 0)"))
+            }
+            Method::OnEvent => CExpr::primary("0"),
+        }
+    }
+
+    /// An integer literal of type `ty`; `force_suffix` asks for a 64-bit
+    /// suffix on 64-bit types even when the value fits in `int`.
+    pub(super) fn int_literal(
+        &self,
+        value: u64,
+        ty: &Type,
+        span: Span,
+        force_suffix: bool,
+    ) -> CExpr {
+        let int = match ty {
+            Type::Int(int) => *int,
+            _ => IntType::U64,
+        };
+        let bits = int.bits();
+        let truncated = if bits == 64 {
+            value
+        } else {
+            value & ((1u64 << bits) - 1)
+        };
+        let negative = int.is_signed() && bits < 128 && (truncated >> (bits - 1)) & 1 == 1;
+        if negative {
+            // Two's complement of a negative signed value.
+            let magnitude = (!truncated).wrapping_add(1)
+                & if bits == 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << bits) - 1
+                };
+            if bits == 64 && magnitude == 1u64 << 63 {
+                return CExpr::primary("(-9223372036854775807LL - 1)");
+            }
+            let suffix = if bits == 64 && (magnitude > i32::MAX as u64 || force_suffix) {
+                "LL"
+            } else {
+                ""
+            };
+            return CExpr::unary(format!("-{magnitude}{suffix}"));
+        }
+        let digits = self.literal_digits(truncated, span);
+        let suffix = match (int.is_signed(), bits) {
+            (false, 64) if truncated > u64::from(u32::MAX) || force_suffix => "ULL",
+            (false, _) if truncated > i32::MAX as u64 => "U",
+            (true, 64) if truncated > i32::MAX as u64 || force_suffix => "LL",
+            _ => "",
+        };
+        CExpr::primary(format!("{digits}{suffix}"))
+    }
+
+    /// `value` in the base its source spelling used (hex for `0x`/`0b`
+    /// literals), decimal otherwise.
+    fn literal_digits(&self, value: u64, span: Span) -> String {
+        let written = self.gen.source_text(span).unwrap_or("").trim();
+        let lower = written.to_ascii_lowercase();
+        let digits: String = lower.chars().filter(|c| *c != '_').collect();
+        let parsed = if let Some(hex) = digits.strip_prefix("0x") {
+            u64::from_str_radix(hex, 16).ok()
+        } else if let Some(binary) = digits.strip_prefix("0b") {
+            u64::from_str_radix(binary, 2).ok()
+        } else {
+            None
+        };
+        match parsed {
+            Some(parsed) if parsed == value => {
+                let width = if digits.starts_with("0x") {
+                    digits.len() - 2
+                } else {
+                    0
+                };
+                let upper = written.chars().skip(2).any(|c| c.is_ascii_uppercase());
+                if upper {
+                    format!("0x{value:0width$X}")
+                } else {
+                    format!("0x{value:0width$x}")
+                }
+            }
+            _ => value.to_string(),
+        }
+    }
+
+    /// `T name` for a local declaration of `ty`.
+    pub(super) fn declare(&self, ty: &Type, name: &str) -> String {
+        declaration(self.program, ty, name)
+    }
+
+    /// Whether this function is an eBPF program entry point.
+    #[allow(dead_code)]
+    pub(super) fn is_program(&self) -> bool {
+        !matches!(self.function.kind, FunctionKind::Helper)
+    }
+}
+
+/// The `bpf_printk` conversion for an argument of type `ty`.
+fn conversion(ty: &Type) -> &'static str {
+    match ty {
+        Type::Int(int) => match (int.is_signed(), int.bits()) {
+            (true, 64) => "%lld",
+            (false, 64) => "%llu",
+            (true, _) => "%d",
+            (false, _) => "%u",
+        },
+        Type::Char => "%c",
+        Type::Str(_) => "%s",
+        Type::Pointer(_) => "%p",
+        _ => "%d",
+    }
+}
+
+/// The name of field `index` of the struct type `ty`.
+fn field_name(emitter: &FunctionEmitter<'_, '_>, ty: &Type, index: usize) -> String {
+    match ty {
+        Type::Struct(id) => emitter
+            .program
+            .struct_def(*id)
+            .fields
+            .get(index)
+            .map(|field| field.name.clone())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}

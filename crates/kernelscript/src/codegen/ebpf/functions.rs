@@ -1,0 +1,568 @@
+//! One eBPF function: its signature and `SEC()`, the C names of its locals,
+//! and every way of leaving it.
+//!
+//! `FunctionEmitter` carries the per-function state the statement and
+//! expression emitters share: C names (unique where the IR has shadowed
+//! duplicates, never shadowing a file-scope name), the registered `defer`s,
+//! the enclosing `try` blocks and loops.
+//!
+//! Exits (`return`, an uncaught `throw`, falling off the end) all go through
+//! `emit_return` / `emit_uncaught_throw`, which first run the deferred
+//! calls registered so far, newest first. A `defer` directly in the function
+//! body runs at every later exit; one in a nested block sets a flag when
+//! reached, and exits run it only if the flag is set (so it runs at function
+//! exit, as the language says, and at most once). A `throw` inside `try`
+//! stores the code in the function's `error` local and jumps to that try's
+//! catch dispatch (`goto catch`); an uncaught one leaves the function with
+//! the attach type's failure result (see `xdp.rs`, `tc.rs`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::codegen::c_writer::CWriter;
+use crate::ir::{
+    Expr, ExprKind, Function, FunctionId, FunctionKind, LocalId, Program, Stmt, StmtKind, Type,
+};
+use crate::span::Span;
+
+use super::names::first_free;
+use super::tracing::ProbeStyle;
+use super::types::{declaration, zero_initializer};
+use super::{statements, tc, tracing, visit, xdp, Generator};
+
+/// How the C code reaches a local's object.
+#[derive(Clone, Debug)]
+pub(super) enum Spelling {
+    /// An lvalue naming the object itself: `count`, `captures->total`.
+    Value(String),
+    /// An expression holding a pointer to the object: `stats` (the object
+    /// is `*stats`, its fields `stats->f`). Used for `by_reference` locals.
+    Pointer(String),
+}
+
+/// A `defer`red call registered at the current point of the walk.
+#[derive(Clone, Debug)]
+pub(super) struct Deferred<'a> {
+    pub(super) call: &'a Expr,
+    pub(super) span: Span,
+    /// Set when the defer sits in a nested block: the flag local that
+    /// records whether it was reached.
+    pub(super) flag: Option<String>,
+}
+
+/// What `break` / `continue` mean in the innermost loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum LoopKind {
+    /// A C loop (`for`, `while`).
+    Plain,
+    /// The body of a `bpf_for_each_map_elem` callback: `return 1` stops the
+    /// iteration, `return 0` goes on.
+    MapCallback,
+}
+
+pub(super) struct FunctionEmitter<'g, 'a> {
+    pub(super) gen: &'g mut Generator<'a>,
+    pub(super) program: &'a Program,
+    pub(super) function: &'a Function,
+    pub(super) function_id: FunctionId,
+    /// The function's text.
+    pub(super) out: CWriter,
+    /// Definitions that must precede the function (loop callbacks).
+    pub(super) preceding: CWriter,
+    pub(super) locals: BTreeMap<LocalId, Spelling>,
+    /// C names declared in each open block, innermost last.
+    scopes: Vec<BTreeSet<String>>,
+    /// Generated names (temporaries, flags): unique in the whole function.
+    temps: BTreeSet<String>,
+    /// Every source name of the function's locals; generated names avoid
+    /// them all so no later declaration can clash.
+    source_names: BTreeSet<String>,
+    labels: BTreeSet<String>,
+    pub(super) defers: Vec<Deferred<'a>>,
+    /// Flags of defers in nested blocks, by statement address.
+    defer_flags: BTreeMap<usize, String>,
+    /// Catch labels of the enclosing `try` bodies, innermost last.
+    pub(super) tries: Vec<String>,
+    pub(super) loops: Vec<LoopKind>,
+    /// The local holding a thrown code, when the function catches.
+    pub(super) error_code: Option<String>,
+    /// Nesting of blocks below the function body (0 = the body itself).
+    pub(super) block_depth: usize,
+    /// When false, no `#line` directives are written (text produced for
+    /// GNU statement expressions, which sit inside one C statement).
+    pub(super) map_lines: bool,
+}
+
+/// Emits function `id` (with any definitions it needs before it).
+pub(super) fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
+    let program = gen.program;
+    let function = program.function(id);
+    let mut emitter = FunctionEmitter::new(gen, function, id);
+    emitter.emit();
+    let mut text = emitter.preceding;
+    if !text.is_empty() {
+        text.blank_line();
+    }
+    text.append(emitter.out);
+    text
+}
+
+impl<'g, 'a> FunctionEmitter<'g, 'a> {
+    fn new(gen: &'g mut Generator<'a>, function: &'a Function, function_id: FunctionId) -> Self {
+        FunctionEmitter {
+            program: gen.program,
+            gen,
+            function,
+            function_id,
+            out: CWriter::new(),
+            preceding: CWriter::new(),
+            locals: BTreeMap::new(),
+            scopes: vec![BTreeSet::new()],
+            temps: BTreeSet::new(),
+            source_names: function
+                .locals
+                .iter()
+                .map(|local| local.name.clone())
+                .collect(),
+            labels: BTreeSet::new(),
+            defers: Vec::new(),
+            defer_flags: BTreeMap::new(),
+            tries: Vec::new(),
+            loops: Vec::new(),
+            error_code: None,
+            block_depth: 0,
+            map_lines: true,
+        }
+    }
+
+    fn emit(&mut self) {
+        let function = self.function;
+        let params: Vec<String> = function
+            .params
+            .iter()
+            .map(|param| {
+                let name = self.declare_local(*param);
+                declaration(self.program, &function.locals[param.index()].ty, &name)
+            })
+            .collect();
+        let params = if params.is_empty() {
+            "void".to_string()
+        } else {
+            params.join(", ")
+        };
+        let name = &function.name;
+        match &function.kind {
+            FunctionKind::Helper => {
+                self.map_line(function.span);
+                let ret = declaration(self.program, &function.ret, name);
+                self.out
+                    .line(format!("static __always_inline {ret}({params})"));
+            }
+            FunctionKind::Probe { target }
+                if tracing::probe_style(target) == ProbeStyle::Fentry =>
+            {
+                self.out
+                    .line(format!("SEC(\"{}\")", tracing::probe_section(target)));
+                self.map_line(function.span);
+                self.out
+                    .line(format!("int BPF_PROG({name}{})", prefixed_params(&params)));
+            }
+            FunctionKind::StructOpsMethod { .. } => {
+                self.out.line(format!("SEC(\"struct_ops/{name}\")"));
+                self.map_line(function.span);
+                let ret = declaration(self.program, &function.ret, "");
+                self.out.line(format!(
+                    "{ret} BPF_PROG({name}{})",
+                    prefixed_params(&params)
+                ));
+            }
+            kind => {
+                self.out.line(format!("SEC(\"{}\")", section(kind)));
+                self.map_line(function.span);
+                self.out.line(format!("int {name}({params})"));
+            }
+        }
+        self.out.open_block("");
+        self.emit_prologue();
+        statements::emit_stmts(self, &function.body.stmts);
+        if visit::falls_through(&function.body) {
+            self.emit_fall_off_end(function.span);
+        }
+        self.out.close_block();
+        self.out.map_to_output(&self.gen.output_name);
+    }
+
+    /// Declarations every exit may need: the named return value, the
+    /// thrown-code local, the flags of nested defers.
+    fn emit_prologue(&mut self) {
+        let function = self.function;
+        if let Some(named) = function.named_return {
+            let name = self.declare_local(named);
+            let ty = &function.locals[named.index()].ty;
+            self.out.line(format!(
+                "{} = {};",
+                declaration(self.program, ty, &name),
+                zero_initializer(ty)
+            ));
+        }
+        let mut has_try = false;
+        let mut nested_defers = Vec::new();
+        scan_defers(&function.body.stmts, 0, &mut has_try, &mut nested_defers);
+        if has_try {
+            let name = self.temp("error");
+            self.out.line(format!("__s64 {name} = 0;"));
+            self.error_code = Some(name);
+        }
+        for stmt in nested_defers {
+            let name = self.temp("deferred");
+            self.out.line(format!("bool {name} = false;"));
+            self.defer_flags.insert(stmt as *const Stmt as usize, name);
+        }
+    }
+
+    fn emit_fall_off_end(&mut self, span: Span) {
+        if self.function.ret == Type::Void {
+            if !self.defers.is_empty() {
+                self.emit_defers(span);
+            }
+        } else if let Some(named) = self.function.named_return {
+            self.emit_defers(span);
+            let name = self.local_lvalue(named);
+            self.out.line(format!("return {name};"));
+        } else {
+            // The checker guarantees a value-returning function returns on
+            // every path; C still wants a return after a final `if`/`else`.
+            self.emit_defers(span);
+            let value = self.failure_result();
+            self.out.line(format!("return {value};"));
+        }
+    }
+
+    // ---- names ----------------------------------------------------------
+
+    /// Gives local `id` a C name visible from here on in the current block.
+    pub(super) fn declare_local(&mut self, id: LocalId) -> String {
+        let local = self.function.local(id);
+        let name = first_free(&local.name, |candidate| {
+            self.gen.file_names.is_taken(candidate)
+                || self.temps.contains(candidate)
+                || self.scopes.iter().any(|scope| scope.contains(candidate))
+        });
+        self.scopes
+            .last_mut()
+            .expect("a scope is open")
+            .insert(name.clone());
+        let spelling = if local.by_reference {
+            Spelling::Pointer(name.clone())
+        } else {
+            Spelling::Value(name.clone())
+        };
+        self.locals.insert(id, spelling);
+        name
+    }
+
+    /// A generated local's name, unique in the function: never a source
+    /// name, a file-scope name or another generated name.
+    pub(super) fn temp(&mut self, base: &str) -> String {
+        let name = first_free(base, |candidate| {
+            self.gen.file_names.is_taken(candidate)
+                || self.source_names.contains(candidate)
+                || self.temps.contains(candidate)
+                || self.scopes.iter().any(|scope| scope.contains(candidate))
+        });
+        self.temps.insert(name.clone());
+        name
+    }
+
+    /// A `goto` label unique in the function.
+    pub(super) fn label(&mut self, base: &str) -> String {
+        let name = first_free(base, |candidate| self.labels.contains(candidate));
+        self.labels.insert(name.clone());
+        name
+    }
+
+    pub(super) fn open_scope(&mut self) {
+        self.scopes.push(BTreeSet::new());
+    }
+
+    pub(super) fn close_scope(&mut self) {
+        self.scopes.pop();
+    }
+
+    /// The lvalue of local `id`: `count`, or `*stats` for a by-reference
+    /// local.
+    pub(super) fn local_lvalue(&self, id: LocalId) -> String {
+        match self.locals.get(&id) {
+            Some(Spelling::Value(name)) => name.clone(),
+            Some(Spelling::Pointer(pointer)) => format!("*{pointer}"),
+            None => self.function.local(id).name.clone(),
+        }
+    }
+
+    // ---- lines ----------------------------------------------------------
+
+    /// Maps the following lines to the source line of `span`.
+    pub(super) fn map_line(&mut self, span: Span) {
+        if !self.gen.options.line_directives || !self.map_lines {
+            return;
+        }
+        if let Some((file, line)) = self.gen.source_line(span) {
+            self.out.map_to_source(&file, line);
+        }
+    }
+
+    // ---- exits ----------------------------------------------------------
+
+    /// Writes the deferred calls registered so far, newest first.
+    pub(super) fn emit_defers(&mut self, exit_span: Span) {
+        if self.defers.is_empty() {
+            return;
+        }
+        for deferred in self.defers.clone().into_iter().rev() {
+            self.map_line(deferred.span);
+            let call = self.expr(deferred.call);
+            match &deferred.flag {
+                Some(flag) => {
+                    self.out.open_block(format!("if ({flag})"));
+                    self.out.line(format!("{};", call.text));
+                    self.out.close_block();
+                }
+                None => self.out.line(format!("{};", call.text)),
+            }
+        }
+        self.map_line(exit_span);
+    }
+
+    /// Registers `defer call` (statement `stmt`) at the current point.
+    pub(super) fn register_defer(&mut self, stmt: &'a Stmt, call: &'a Expr) {
+        let flag = self
+            .defer_flags
+            .get(&(stmt as *const Stmt as usize))
+            .cloned();
+        if let Some(flag) = &flag {
+            self.out.line(format!("{flag} = true;"));
+        }
+        self.defers.push(Deferred {
+            call,
+            span: stmt.span,
+            flag,
+        });
+    }
+
+    /// `return value` (or a bare `return`) from the function.
+    pub(super) fn emit_return(&mut self, value: Option<&'a Expr>, span: Span) {
+        if self.loops.contains(&LoopKind::MapCallback) {
+            // Inside a map iteration callback: the enclosing function's
+            // return is not reachable from here (the checker rejects it).
+            self.out.line("return 1;");
+            return;
+        }
+        let Some(value) = value else {
+            self.emit_defers(span);
+            match self.function.named_return {
+                Some(named) => {
+                    let name = self.local_lvalue(named);
+                    self.out.line(format!("return {name};"));
+                }
+                None if self.function.ret == Type::Void => self.out.line("return;"),
+                None => {
+                    let value = self.failure_result();
+                    self.out.line(format!("return {value};"));
+                }
+            }
+            return;
+        };
+        match &value.kind {
+            ExprKind::Call {
+                callee: crate::ir::Callee::TailCall(target),
+                args,
+            } => {
+                self.emit_tail_call(*target, args, span);
+                return;
+            }
+            ExprKind::Match { scrutinee, arms } => {
+                super::matching::emit_match(
+                    self,
+                    scrutinee,
+                    arms,
+                    &value.ty,
+                    super::matching::Sink::Return,
+                );
+                return;
+            }
+            _ => {}
+        }
+        if value.ty == Type::Void || self.function.ret == Type::Void {
+            let text = self.expr(value).text;
+            self.out.line(format!("{text};"));
+            self.emit_defers(span);
+            self.out.line("return;");
+            return;
+        }
+        if self.defers.is_empty() || is_constant(value) {
+            self.emit_defers(span);
+            let text = self.expr(value).text;
+            self.out.line(format!("return {text};"));
+            return;
+        }
+        // Evaluate the value before the deferred calls run.
+        let result = self.temp("result");
+        let ret = self.function.ret.clone();
+        let decl = declaration(self.program, &ret, &result);
+        let text = self.expr(value).text;
+        self.out.line(format!("{decl} = {text};"));
+        self.emit_defers(span);
+        self.out.line(format!("return {result};"));
+    }
+
+    /// `return target(ctx)`: jump to `target` through the program array;
+    /// only if that fails does execution continue, returning the failure
+    /// result. Deferred calls run first, since a tail call never returns.
+    fn emit_tail_call(&mut self, target: FunctionId, args: &'a [Expr], span: Span) {
+        self.emit_defers(span);
+        let (map_name, index) = match &self.gen.tail_calls {
+            Some(table) => (
+                table.map_name.clone(),
+                table
+                    .targets
+                    .iter()
+                    .position(|id| *id == target)
+                    .unwrap_or(0),
+            ),
+            None => ("prog_array".to_string(), 0),
+        };
+        let context = match args.first() {
+            Some(arg) => self.expr(arg).text,
+            None => "ctx".to_string(),
+        };
+        let target_name = &self.program.function(target).name;
+        self.out.line(format!(
+            "bpf_tail_call({context}, &{map_name}, {index}); /* {target_name} */"
+        ));
+        let failure = self.failure_result();
+        self.out.line(format!("return {failure};"));
+    }
+
+    /// `throw code`: to the innermost enclosing catch, or out of the
+    /// function with the failure result.
+    pub(super) fn emit_throw(&mut self, code: &'a Expr, span: Span) {
+        match (self.tries.last().cloned(), self.error_code.clone()) {
+            (Some(label), Some(error)) => {
+                let code = self.expr(code).text;
+                self.out.line(format!("{error} = {code};"));
+                self.out.line(format!("goto {label};"));
+            }
+            _ => self.emit_uncaught_throw(span),
+        }
+    }
+
+    /// Passes the code in `error` on to the next enclosing catch, or leaves
+    /// the function (no catch matched).
+    pub(super) fn emit_rethrow(&mut self, span: Span) {
+        match self.tries.last().cloned() {
+            Some(label) => self.out.line(format!("goto {label};")),
+            None => self.emit_uncaught_throw(span),
+        }
+    }
+
+    fn emit_uncaught_throw(&mut self, span: Span) {
+        if self.loops.contains(&LoopKind::MapCallback) {
+            self.out.line("return 1;");
+            return;
+        }
+        self.emit_defers(span);
+        if self.function.ret == Type::Void {
+            self.out.line("return;");
+        } else {
+            let value = self.failure_result();
+            self.out.line(format!("return {value};"));
+        }
+    }
+
+    /// What the function returns when it fails: the attach type's failure
+    /// action for programs, zero for helpers.
+    pub(super) fn failure_result(&self) -> String {
+        match &self.function.kind {
+            FunctionKind::Xdp => xdp::FAILURE_RESULT.to_string(),
+            FunctionKind::Tc(_) => tc::FAILURE_RESULT.to_string(),
+            FunctionKind::Tracepoint { .. }
+            | FunctionKind::Probe { .. }
+            | FunctionKind::PerfEvent => tracing::FAILURE_RESULT.to_string(),
+            _ => match &self.function.ret {
+                Type::Struct(_) | Type::Array(..) | Type::Str(_) => {
+                    let ty = super::types::type_name(self.program, &self.function.ret);
+                    format!("({ty}){{}}")
+                }
+                other => zero_initializer(other).to_string(),
+            },
+        }
+    }
+}
+
+/// The `SEC()` name of a program function.
+fn section(kind: &FunctionKind) -> String {
+    match kind {
+        FunctionKind::Xdp => xdp::SECTION.to_string(),
+        FunctionKind::Tc(_) => tc::SECTION.to_string(),
+        FunctionKind::Tracepoint { category, event } => {
+            tracing::tracepoint_section(category, event)
+        }
+        FunctionKind::Probe { target } => tracing::probe_section(target),
+        FunctionKind::PerfEvent => tracing::PERF_EVENT_SECTION.to_string(),
+        // Not programs; `emit` handles them before asking.
+        _ => ".text".to_string(),
+    }
+}
+
+/// `, a, b` for the `BPF_PROG(name, a, b)` parameter list.
+fn prefixed_params(params: &str) -> String {
+    if params == "void" {
+        String::new()
+    } else {
+        format!(", {params}")
+    }
+}
+
+/// Finds `try` statements and `defer`s in nested blocks (which need flags).
+fn scan_defers<'a>(
+    stmts: &'a [Stmt],
+    depth: usize,
+    has_try: &mut bool,
+    nested: &mut Vec<&'a Stmt>,
+) {
+    for stmt in stmts {
+        match &stmt.kind {
+            StmtKind::Defer(_) if depth > 0 => nested.push(stmt),
+            StmtKind::Try { .. } => *has_try = true,
+            _ => {}
+        }
+        for block in visit::child_blocks(stmt) {
+            scan_defers(&block.stmts, depth + 1, has_try, nested);
+        }
+        for expr in visit::stmt_exprs(stmt) {
+            visit::walk_exprs(expr, &mut |expr| {
+                if let ExprKind::Match { arms, .. } = &expr.kind {
+                    for arm in arms {
+                        scan_defers(&arm.stmts, depth + 1, has_try, nested);
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// Whether `expr` is a constant the deferred calls cannot change.
+fn is_constant(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Int(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Char(_)
+        | ExprKind::Null
+        | ExprKind::Const(_)
+        | ExprKind::EnumVariant { .. }
+        | ExprKind::Sizeof(_) => true,
+        ExprKind::Cast(inner) => is_constant(inner),
+        ExprKind::Unary { operand, .. } => is_constant(operand),
+        ExprKind::Binary { lhs, rhs, .. } => is_constant(lhs) && is_constant(rhs),
+        _ => false,
+    }
+}

@@ -1,0 +1,235 @@
+//! Which headers the object includes, and which kernel constants it must
+//! define itself.
+//!
+//! Networking-only objects (XDP, TC, helpers) use the UAPI headers listed in
+//! ARCHITECTURE.md, plus the protocol headers (`linux/ip.h`, ...) of the
+//! kernel structs they use. Objects with tracing programs, or using kernel
+//! types no UAPI header declares, include `vmlinux.h` instead (the two must
+//! never be mixed). Kernel constants are only named; those no included
+//! header defines (most `#define`s are absent from `vmlinux.h`) get a
+//! guarded `#define` with the value the checker knows.
+
+use std::collections::BTreeSet;
+
+use crate::ir::{ConstId, EnumId, ExprKind, FunctionKind, Origin, Program, StructId, Type};
+
+use super::visit;
+
+/// The includes every object starts with in UAPI mode (ARCHITECTURE.md).
+const UAPI_BASE: &[&str] = &[
+    "linux/types.h",
+    "linux/bpf.h",
+    "linux/pkt_cls.h",
+    "bpf/bpf_helpers.h",
+    "bpf/bpf_endian.h",
+];
+
+/// The includes of a `vmlinux.h` object.
+const VMLINUX_BASE: &[&str] = &[
+    "bpf/bpf_helpers.h",
+    "bpf/bpf_tracing.h",
+    "bpf/bpf_core_read.h",
+    "bpf/bpf_endian.h",
+];
+
+/// UAPI header declaring a kernel struct, for the structs networking
+/// programs commonly parse. `None`: only `vmlinux.h` has it.
+fn uapi_header_of_struct(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "ethhdr" => "linux/if_ether.h",
+        "iphdr" => "linux/ip.h",
+        "ipv6hdr" => "linux/ipv6.h",
+        "udphdr" => "linux/udp.h",
+        "tcphdr" => "linux/tcp.h",
+        "icmphdr" => "linux/icmp.h",
+        "icmp6hdr" => "linux/icmpv6.h",
+        _ if name.starts_with("bpf_") || name == "xdp_md" || name == "__sk_buff" => "linux/bpf.h",
+        _ => return None,
+    })
+}
+
+/// UAPI header defining a kernel enum.
+fn uapi_header_of_enum(name: &str) -> Option<&'static str> {
+    (name == "xdp_action" || name.starts_with("bpf_")).then_some("linux/bpf.h")
+}
+
+/// UAPI header defining a kernel constant (macro or enumerator).
+fn uapi_header_of_const(name: &str) -> Option<&'static str> {
+    let prefixed = |prefix: &str| name.starts_with(prefix);
+    if prefixed("TC_ACT_") {
+        Some("linux/pkt_cls.h")
+    } else if prefixed("XDP_") || prefixed("BPF_") {
+        Some("linux/bpf.h")
+    } else if prefixed("ETH_P_") || matches!(name, "ETH_ALEN" | "ETH_HLEN" | "ETH_DATA_LEN") {
+        Some("linux/if_ether.h")
+    } else if prefixed("IPPROTO_") {
+        Some("linux/in.h")
+    } else {
+        None
+    }
+}
+
+/// Kernel constants that are enumerators in `vmlinux.h` (macros are not
+/// there at all).
+fn vmlinux_has_const(name: &str) -> bool {
+    ["XDP_", "BPF_", "IPPROTO_"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+}
+
+#[derive(Clone, Debug, Default)]
+pub(super) struct Headers {
+    /// `#include "vmlinux.h"` instead of UAPI headers.
+    pub(super) vmlinux: bool,
+    /// `<...>` includes, in order.
+    pub(super) includes: Vec<&'static str>,
+    /// Kernel constants to define under `#ifndef`.
+    pub(super) guarded_consts: Vec<ConstId>,
+}
+
+/// Kernel items and features an object's eBPF side uses.
+#[derive(Default)]
+struct Usage {
+    structs: BTreeSet<StructId>,
+    enums: BTreeSet<EnumId>,
+    consts: BTreeSet<ConstId>,
+    bool_type: bool,
+    tracing: bool,
+}
+
+pub(super) fn headers(program: &Program, ebpf_functions: &[usize]) -> Headers {
+    let usage = usage(program, ebpf_functions);
+    let mut extra = BTreeSet::new();
+    let mut vmlinux = usage.tracing;
+    for id in &usage.structs {
+        match uapi_header_of_struct(&program.struct_def(*id).name) {
+            Some(header) => {
+                extra.insert(header);
+            }
+            None => vmlinux = true,
+        }
+    }
+    for id in &usage.enums {
+        if uapi_header_of_enum(&program.enum_def(*id).name).is_none() {
+            vmlinux = true;
+        }
+    }
+    let mut guarded_consts = Vec::new();
+    for id in &usage.consts {
+        let name = &program.const_def(*id).name;
+        if vmlinux {
+            if !vmlinux_has_const(name) {
+                guarded_consts.push(*id);
+            }
+        } else {
+            match uapi_header_of_const(name) {
+                Some(header) => {
+                    extra.insert(header);
+                }
+                None => guarded_consts.push(*id),
+            }
+        }
+    }
+    let includes = if vmlinux {
+        VMLINUX_BASE.to_vec()
+    } else {
+        let mut includes: Vec<&'static str> = UAPI_BASE[..3].to_vec();
+        includes.extend(
+            extra
+                .into_iter()
+                .filter(|header| !UAPI_BASE.contains(header)),
+        );
+        if usage.bool_type {
+            includes.push("stdbool.h");
+        }
+        includes.extend(&UAPI_BASE[3..]);
+        includes
+    };
+    Headers {
+        vmlinux,
+        includes,
+        guarded_consts,
+    }
+}
+
+fn usage(program: &Program, ebpf_functions: &[usize]) -> Usage {
+    let mut usage = Usage::default();
+    let mut types: Vec<&Type> = Vec::new();
+    for map in &program.maps {
+        types.push(&map.key);
+        types.push(&map.value);
+    }
+    types.extend(program.globals.iter().map(|global| &global.ty));
+    for config in &program.configs {
+        types.extend(config.fields.iter().map(|field| &field.ty));
+    }
+    for function in ebpf_functions
+        .iter()
+        .map(|index| &program.functions[*index])
+    {
+        usage.tracing |= matches!(
+            function.kind,
+            FunctionKind::Tracepoint { .. }
+                | FunctionKind::Probe { .. }
+                | FunctionKind::PerfEvent
+                | FunctionKind::StructOpsMethod { .. }
+        );
+        types.push(&function.ret);
+        types.extend(function.locals.iter().map(|local| &local.ty));
+        visit::walk_block_exprs(&function.body, &mut |expr| {
+            types.push(&expr.ty);
+            match &expr.kind {
+                ExprKind::Const(id) if program.const_def(*id).origin == Origin::Kernel => {
+                    usage.consts.insert(*id);
+                }
+                ExprKind::Sizeof(ty) => types.push(ty),
+                ExprKind::Bool(_) => usage.bool_type = true,
+                _ => {}
+            }
+        });
+    }
+    let mut seen_structs = BTreeSet::new();
+    while let Some(ty) = types.pop() {
+        match ty {
+            Type::Bool => usage.bool_type = true,
+            Type::Array(inner, _) | Type::Pointer(inner) => types.push(inner),
+            Type::Function(function) => {
+                types.push(&function.ret);
+                types.extend(function.params.iter());
+            }
+            Type::Struct(id) => {
+                let def = program.struct_def(*id);
+                if def.origin == Origin::Kernel {
+                    usage.structs.insert(*id);
+                } else if seen_structs.insert(*id) {
+                    types.extend(def.fields.iter().map(|field| &field.ty));
+                }
+            }
+            Type::Enum(id) if program.enum_def(*id).origin == Origin::Kernel => {
+                usage.enums.insert(*id);
+            }
+            _ => {}
+        }
+    }
+    // Global initialisers and config defaults may name kernel constants too.
+    let initialisers = program
+        .globals
+        .iter()
+        .filter_map(|global| global.init.as_ref())
+        .chain(program.configs.iter().flat_map(|config| {
+            config
+                .fields
+                .iter()
+                .filter_map(|field| field.default.as_ref())
+        }));
+    for init in initialisers {
+        visit::walk_exprs(init, &mut |expr| match &expr.kind {
+            ExprKind::Const(id) if program.const_def(*id).origin == Origin::Kernel => {
+                usage.consts.insert(*id);
+            }
+            ExprKind::Bool(_) => usage.bool_type = true,
+            _ => {}
+        });
+    }
+    usage
+}

@@ -1,0 +1,393 @@
+//! File-scope items: kernel constants the headers lack, user constants,
+//! enums and structs, BTF-defined maps, shared globals, config blocks,
+//! `extern` kfunc declarations.
+//!
+//! Only user-origin types and constants are defined here; kernel-origin ones
+//! come from the included headers (see `headers.rs`). Layout conventions
+//! userspace relies on (global and config placement, pinning) are the ones
+//! in ARCHITECTURE.md.
+
+use std::collections::BTreeSet;
+
+use crate::codegen::c_writer::{char_literal, CWriter};
+use crate::ir::{
+    ConstDef, ConstId, Expr, ExprKind, MapFlag, MapKind, Origin, Program, StructId, Type,
+};
+
+use super::types::{declaration, zero_initializer};
+use super::TailCallTable;
+
+/// `#ifndef NAME / #define NAME VALUE / #endif` for kernel constants no
+/// included header provides.
+pub(super) fn emit_kernel_consts(out: &mut CWriter, program: &Program, consts: &[ConstId]) {
+    if consts.is_empty() {
+        return;
+    }
+    out.blank_line();
+    out.line("/* Kernel constants the included headers do not define. */");
+    for id in consts {
+        let def = program.const_def(*id);
+        out.unindented(format!("#ifndef {}", def.name));
+        out.unindented(format!("#define {} {}", def.name, const_value(def, true)));
+        out.unindented("#endif");
+    }
+}
+
+/// User `const`s as `#define`s (usable as `case` labels and array sizes).
+pub(super) fn emit_user_consts(out: &mut CWriter, program: &Program) {
+    let mut first = true;
+    for def in program
+        .consts
+        .iter()
+        .filter(|def| def.origin == Origin::Source)
+    {
+        if first {
+            out.blank_line();
+            first = false;
+        }
+        out.unindented(format!("#define {} {}", def.name, const_value(def, false)));
+    }
+}
+
+/// A constant's value in C: hex for kernel constants of 256 and more (as
+/// the kernel headers spell them), decimal otherwise.
+fn const_value(def: &ConstDef, prefer_hex: bool) -> String {
+    match &def.ty {
+        Type::Bool => (if def.value != 0 { "true" } else { "false" }).to_string(),
+        Type::Char => char_literal(def.value as u8),
+        Type::Int(int) => {
+            let value = def.value;
+            if value < 0 {
+                let suffix = if int.bits() == 64 && value < i128::from(i32::MIN) {
+                    "LL"
+                } else {
+                    ""
+                };
+                if int.bits() == 64 && value == i128::from(i64::MIN) {
+                    return "(-9223372036854775807LL - 1)".to_string();
+                }
+                return format!("({value}{suffix})");
+            }
+            let suffix = match (int.is_signed(), int.bits()) {
+                (false, 64) if value > i128::from(u32::MAX) => "ULL",
+                (false, _) if value > i128::from(i32::MAX) => "U",
+                (true, 64) if value > i128::from(i32::MAX) => "LL",
+                _ => "",
+            };
+            if prefer_hex && value >= 256 {
+                format!("0x{value:04x}{suffix}")
+            } else {
+                format!("{value}{suffix}")
+            }
+        }
+        _ => def.value.to_string(),
+    }
+}
+
+pub(super) fn emit_enums(out: &mut CWriter, program: &Program) {
+    for def in program
+        .enums
+        .iter()
+        .filter(|def| def.origin == Origin::Source)
+    {
+        out.blank_line();
+        out.open_block(format!("enum {}", def.name));
+        for variant in &def.variants {
+            out.line(format!("{} = {},", variant.name, variant.value));
+        }
+        out.close_block_with(";");
+    }
+}
+
+/// User structs, each after the structs it contains by value.
+pub(super) fn emit_structs(out: &mut CWriter, program: &Program) {
+    let mut done = BTreeSet::new();
+    for index in 0..program.structs.len() {
+        emit_struct_after_dependencies(out, program, StructId(index as u32), &mut done);
+    }
+    for config in &program.configs {
+        out.blank_line();
+        out.open_block(format!("struct {}_config", config.name));
+        for field in &config.fields {
+            out.line(format!("{};", declaration(program, &field.ty, &field.name)));
+        }
+        out.close_block_with(";");
+    }
+}
+
+fn emit_struct_after_dependencies(
+    out: &mut CWriter,
+    program: &Program,
+    id: StructId,
+    done: &mut BTreeSet<StructId>,
+) {
+    let def = program.struct_def(id);
+    if def.origin == Origin::Kernel || def.struct_ops.is_some() || !done.insert(id) {
+        return;
+    }
+    for field in &def.fields {
+        let mut ty = &field.ty;
+        while let Type::Array(element, _) = ty {
+            ty = element;
+        }
+        if let Type::Struct(dependency) = ty {
+            emit_struct_after_dependencies(out, program, *dependency, done);
+        }
+    }
+    out.blank_line();
+    out.open_block(format!("struct {}", def.name));
+    for field in &def.fields {
+        out.line(format!("{};", declaration(program, &field.ty, &field.name)));
+    }
+    out.close_block_with(";");
+}
+
+/// BTF-defined maps in `SEC(".maps")`, then the tail-call program array.
+pub(super) fn emit_maps(out: &mut CWriter, program: &Program, tail_calls: Option<&TailCallTable>) {
+    for map in &program.maps {
+        out.blank_line();
+        out.open_block("struct");
+        out.line(format!("__uint(type, {});", map.kind.bpf_map_type()));
+        out.line(format!("__uint(max_entries, {});", map.max_entries));
+        match map.kind {
+            MapKind::Ringbuf => {}
+            MapKind::ProgArray | MapKind::PerfEventArray => {
+                out.line("__uint(key_size, sizeof(__u32));");
+                out.line("__uint(value_size, sizeof(__u32));");
+            }
+            _ => {
+                out.line(format!(
+                    "__type(key, {});",
+                    super::types::type_name(program, &map.key)
+                ));
+                out.line(format!(
+                    "__type(value, {});",
+                    super::types::type_name(program, &map.value)
+                ));
+            }
+        }
+        let mut flags: Vec<&str> = map.flags.iter().map(|flag| flag_name(*flag)).collect();
+        // The kernel refuses an LPM trie without this flag.
+        if map.kind == MapKind::LpmTrie && !flags.contains(&"BPF_F_NO_PREALLOC") {
+            flags.insert(0, "BPF_F_NO_PREALLOC");
+        }
+        if !flags.is_empty() {
+            out.line(format!("__uint(map_flags, {});", flags.join(" | ")));
+        }
+        for flag in &map.flags {
+            if let MapFlag::NumaNode(node) = flag {
+                out.line(format!("__uint(numa_node, {node});"));
+            }
+        }
+        if map.pinned {
+            out.line("__uint(pinning, LIBBPF_PIN_BY_NAME);");
+        }
+        out.close_block_with(format!(" {} SEC(\".maps\");", map.name));
+    }
+    if let Some(table) = tail_calls {
+        out.blank_line();
+        out.line(format!(
+            "/* Tail-call targets; userspace stores each program's fd at its index: {}. */",
+            table
+                .targets
+                .iter()
+                .enumerate()
+                .map(|(index, id)| format!("{index} = {}", program.function(*id).name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        out.open_block("struct");
+        out.line("__uint(type, BPF_MAP_TYPE_PROG_ARRAY);");
+        out.line(format!("__uint(max_entries, {});", table.targets.len()));
+        out.line("__uint(key_size, sizeof(__u32));");
+        out.line("__uint(value_size, sizeof(__u32));");
+        out.close_block_with(format!(" {} SEC(\".maps\");", table.map_name));
+    }
+}
+
+fn flag_name(flag: MapFlag) -> &'static str {
+    match flag {
+        MapFlag::NoPrealloc => "BPF_F_NO_PREALLOC",
+        MapFlag::NoCommonLru => "BPF_F_NO_COMMON_LRU",
+        MapFlag::NumaNode(_) => "BPF_F_NUMA_NODE",
+        MapFlag::Rdonly => "BPF_F_RDONLY",
+        MapFlag::Wronly => "BPF_F_WRONLY",
+        MapFlag::RdonlyProg => "BPF_F_RDONLY_PROG",
+        MapFlag::WronlyProg => "BPF_F_WRONLY_PROG",
+        MapFlag::Mmapable => "BPF_F_MMAPABLE",
+    }
+}
+
+/// Globals and config instances. Shared ones are plain globals in `.data`
+/// (the skeleton's `skel->data`), `local` ones are `static`.
+pub(super) fn emit_globals(program: &Program, out: &mut CWriter) {
+    let mut first = true;
+    let mut separate = |out: &mut CWriter| {
+        if first {
+            out.blank_line();
+            first = false;
+        }
+    };
+    for global in &program.globals {
+        separate(out);
+        let init = match &global.init {
+            Some(init) => constant_initializer(program, init),
+            None => zero_initializer(&global.ty).to_string(),
+        };
+        let decl = declaration(program, &global.ty, &global.name);
+        if global.local {
+            out.line(format!("static {decl} = {init};"));
+        } else {
+            out.line(format!("{decl} SEC(\".data\") = {init};"));
+        }
+    }
+    for config in &program.configs {
+        out.blank_line();
+        let fields: Vec<String> = config
+            .fields
+            .iter()
+            .filter_map(|field| {
+                let default = field.default.as_ref()?;
+                Some(format!(
+                    ".{} = {},",
+                    field.name,
+                    constant_initializer(program, default)
+                ))
+            })
+            .collect();
+        let head = format!(
+            "struct {}_config {} SEC(\".data\") =",
+            config.name, config.name
+        );
+        if fields.is_empty() {
+            out.line(format!("{head} {{}};"));
+        } else {
+            out.open_block(head);
+            for field in fields {
+                out.line(field);
+            }
+            out.close_block_with(";");
+        }
+    }
+}
+
+/// A constant expression (checked constant by the checker) as a C
+/// initialiser.
+pub(super) fn constant_initializer(program: &Program, expr: &Expr) -> String {
+    match &expr.kind {
+        ExprKind::StructLit { struct_id, fields } => {
+            if fields.is_empty() {
+                return "{}".to_string();
+            }
+            let def = program.struct_def(*struct_id);
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(index, value)| {
+                    format!(
+                        ".{} = {}",
+                        def.fields[*index].name,
+                        constant_initializer(program, value)
+                    )
+                })
+                .collect();
+            format!("{{ {} }}", fields.join(", "))
+        }
+        ExprKind::ArrayLit(elements) => {
+            if elements.is_empty() {
+                return "{}".to_string();
+            }
+            let elements: Vec<String> = elements
+                .iter()
+                .map(|element| constant_initializer(program, element))
+                .collect();
+            format!("{{ {} }}", elements.join(", "))
+        }
+        _ => constant_expression(program, expr),
+    }
+}
+
+fn constant_expression(program: &Program, expr: &Expr) -> String {
+    match &expr.kind {
+        ExprKind::Int(value) => {
+            let def = ConstDef {
+                name: String::new(),
+                ty: expr.ty.clone(),
+                value: signed_value(*value, &expr.ty),
+                origin: Origin::Source,
+                span: expr.span,
+            };
+            const_value(&def, false)
+        }
+        ExprKind::Bool(value) => (if *value { "true" } else { "false" }).to_string(),
+        ExprKind::Char(byte) => char_literal(*byte),
+        ExprKind::Str(text) => crate::codegen::c_writer::string_literal(text),
+        ExprKind::Null => "NULL".to_string(),
+        ExprKind::Const(id) => program.const_def(*id).name.clone(),
+        ExprKind::EnumVariant { enum_id, variant } => {
+            program.enum_def(*enum_id).variants[*variant].name.clone()
+        }
+        ExprKind::Sizeof(ty) => format!("sizeof({})", super::types::type_name(program, ty)),
+        ExprKind::Cast(inner) => {
+            format!(
+                "({})({})",
+                super::types::type_name(program, &expr.ty),
+                constant_expression(program, inner)
+            )
+        }
+        ExprKind::Unary { op, operand } => {
+            let symbol = match op {
+                crate::ir::UnaryOp::Neg => "-",
+                crate::ir::UnaryOp::Not => "!",
+                crate::ir::UnaryOp::BitNot => "~",
+                crate::ir::UnaryOp::Deref => "*",
+                crate::ir::UnaryOp::AddrOf => "&",
+            };
+            format!("{symbol}({})", constant_expression(program, operand))
+        }
+        ExprKind::Binary { op, lhs, rhs } => format!(
+            "({} {} {})",
+            constant_expression(program, lhs),
+            op.symbol(),
+            constant_expression(program, rhs)
+        ),
+        ExprKind::StructLit { .. } | ExprKind::ArrayLit(_) => {
+            format!(
+                "({}){}",
+                super::types::type_name(program, &expr.ty),
+                constant_initializer(program, expr)
+            )
+        }
+        // Not constant; the checker only lets constants initialise globals.
+        _ => "0".to_string(),
+    }
+}
+
+/// An `Int` literal's value, negative when its signed type's sign bit is set.
+fn signed_value(value: u64, ty: &Type) -> i128 {
+    match ty {
+        Type::Int(int) if int.is_signed() => {
+            let shift = 64 - int.bits();
+            i128::from(((value << shift) as i64) >> shift)
+        }
+        _ => i128::from(value),
+    }
+}
+
+/// `extern` kfunc declarations.
+pub(super) fn emit_externs(out: &mut CWriter, program: &Program) {
+    for def in &program.externs {
+        out.blank_line();
+        let params: Vec<String> = def
+            .params
+            .iter()
+            .map(|(name, ty)| declaration(program, ty, name))
+            .collect();
+        let params = if params.is_empty() {
+            "void".to_string()
+        } else {
+            params.join(", ")
+        };
+        let decl = declaration(program, &def.ret, &def.name);
+        out.line(format!("extern {decl}({params}) __ksym;"));
+    }
+}

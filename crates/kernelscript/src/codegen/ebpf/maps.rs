@@ -1,0 +1,742 @@
+//! Map operations: `m[k]`, `m[k] = v`, `m[k] op= v`, `m[k].f op= v`,
+//! `delete m[k]`, `if (var v = m[k])`, `for (k, v) in m`, ring buffer
+//! output.
+//!
+//! BPF map helpers take keys and values by address. When the key (and
+//! value) already live in addressable storage (a local, a global, a config
+//! field) the helper is called directly: `bpf_map_lookup_elem(&flows, &key)`.
+//! Otherwise the operation goes through a small accessor, emitted once per
+//! map and operation and only when used, whose parameters give the values
+//! an address: `counters_get(ip % 256)`, `counters_add(key, 1)`.
+//!
+//! `m[k] op= v` creates a missing entry from zero (libbpf-tools'
+//! lookup-or-init: insert with `BPF_NOEXIST`, then look up again, so a
+//! concurrent insert is never overwritten) and updates it in place. On
+//! shared (non-per-CPU) maps `+=` and `-=` of 32/64-bit values use
+//! `__sync_fetch_and_add`/`__sync_fetch_and_sub`, so concurrent programs do
+//! not lose counts; other operators and per-CPU maps update plainly.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::codegen::c_writer::CWriter;
+use crate::ir::{
+    BinaryOp, Block, Expr, ExprKind, LocalId, MapDef, MapId, MapKind, Program, Stmt, StmtKind, Type,
+};
+use crate::span::Span;
+
+use super::expressions::CExpr;
+use super::functions::{FunctionEmitter, LoopKind, Spelling};
+use super::statements;
+use super::types::{declaration, type_name, zero_initializer};
+use super::visit;
+
+/// A per-map accessor function some body needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Accessor {
+    pub(super) map: MapId,
+    pub(super) kind: AccessorKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum AccessorKind {
+    /// `V NAME_get(K key)`: the value, or zero when absent.
+    Get,
+    /// `V *NAME_lookup(K key)`: `bpf_map_lookup_elem` for a computed key.
+    Lookup,
+    /// `long NAME_update(K key, V value)`: insert or replace.
+    Update,
+    /// `long NAME_delete(K key)`.
+    Delete,
+    /// `long NAME_output(V event)`: copy an event into a ring buffer.
+    Output,
+    /// `void NAME_OP(K key, V operand)`: `m[k] op= operand`.
+    Apply(ApplyOp),
+}
+
+/// The operator of a compound map assignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum ApplyOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    And,
+    Or,
+    Xor,
+    Shl,
+    Shr,
+}
+
+impl ApplyOp {
+    fn from_binary(op: BinaryOp) -> ApplyOp {
+        match op {
+            BinaryOp::Sub => ApplyOp::Sub,
+            BinaryOp::Mul => ApplyOp::Mul,
+            BinaryOp::Div => ApplyOp::Div,
+            BinaryOp::Rem => ApplyOp::Rem,
+            BinaryOp::BitAnd => ApplyOp::And,
+            BinaryOp::BitOr => ApplyOp::Or,
+            BinaryOp::BitXor => ApplyOp::Xor,
+            BinaryOp::Shl => ApplyOp::Shl,
+            BinaryOp::Shr => ApplyOp::Shr,
+            // Only arithmetic and bitwise operators have compound forms.
+            _ => ApplyOp::Add,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            ApplyOp::Add => "add",
+            ApplyOp::Sub => "sub",
+            ApplyOp::Mul => "mul",
+            ApplyOp::Div => "div",
+            ApplyOp::Rem => "mod",
+            ApplyOp::And => "and",
+            ApplyOp::Or => "or",
+            ApplyOp::Xor => "xor",
+            ApplyOp::Shl => "shl",
+            ApplyOp::Shr => "shr",
+        }
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            ApplyOp::Add => "+=",
+            ApplyOp::Sub => "-=",
+            ApplyOp::Mul => "*=",
+            ApplyOp::Div => "/=",
+            ApplyOp::Rem => "%=",
+            ApplyOp::And => "&=",
+            ApplyOp::Or => "|=",
+            ApplyOp::Xor => "^=",
+            ApplyOp::Shl => "<<=",
+            ApplyOp::Shr => ">>=",
+        }
+    }
+}
+
+impl AccessorKind {
+    fn suffix(self) -> &'static str {
+        match self {
+            AccessorKind::Get => "get",
+            AccessorKind::Lookup => "lookup",
+            AccessorKind::Update => "update",
+            AccessorKind::Delete => "delete",
+            AccessorKind::Output => "output",
+            AccessorKind::Apply(op) => op.name(),
+        }
+    }
+}
+
+impl FunctionEmitter<'_, '_> {
+    /// The C name of the accessor, requesting its emission.
+    fn accessor(&mut self, map: MapId, kind: AccessorKind) -> String {
+        let program = self.program;
+        let generator = &mut *self.gen;
+        generator
+            .accessors
+            .entry(Accessor { map, kind })
+            .or_insert_with(|| {
+                let base = format!("{}_{}", program.map(map).name, kind.suffix());
+                generator.file_names.fresh(&base)
+            })
+            .clone()
+    }
+}
+
+/// `&x` when `expr` denotes addressable storage of exactly type `ty` (a
+/// local, global or config field, or a field of one).
+fn address<'a>(emitter: &mut FunctionEmitter<'_, 'a>, expr: &'a Expr, ty: &Type) -> Option<String> {
+    if &expr.ty != ty || !is_storage(emitter, expr) {
+        return None;
+    }
+    if let ExprKind::Local(id) = &expr.kind {
+        if let Some(Spelling::Pointer(pointer)) = emitter.locals.get(id) {
+            return Some(pointer.clone());
+        }
+    }
+    let text = emitter.expr(expr);
+    Some(format!("&{}", text.at(super::expressions::UNARY)))
+}
+
+fn is_storage(emitter: &FunctionEmitter<'_, '_>, expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Local(id) => emitter.locals.contains_key(id),
+        ExprKind::Global(_) | ExprKind::ConfigField { .. } => true,
+        ExprKind::Field { base, .. } => is_storage(emitter, base),
+        _ => false,
+    }
+}
+
+/// `m[k]` as a value: the stored value, or zero.
+pub(super) fn get<'a>(emitter: &mut FunctionEmitter<'_, 'a>, map: MapId, key: &'a Expr) -> CExpr {
+    let name = emitter.accessor(map, AccessorKind::Get);
+    let key = emitter.expr(key).text;
+    CExpr::primary(format!("{name}({key})"))
+}
+
+/// `m[k] != null` (`m[k] == null` when `negated`): one lookup, compared.
+pub(super) fn contains<'a>(
+    emitter: &mut FunctionEmitter<'_, 'a>,
+    map: MapId,
+    key: &'a Expr,
+    negated: bool,
+) -> CExpr {
+    let entry = lookup(emitter, map, key);
+    let op = if negated { BinaryOp::Eq } else { BinaryOp::Ne };
+    CExpr {
+        text: format!("{entry} {} NULL", op.symbol()),
+        precedence: 9,
+        op: Some(op),
+    }
+}
+
+/// `rb.submit(value)` for a value that is not a reserved pointer:
+/// `bpf_ringbuf_output`.
+pub(super) fn output<'a>(
+    emitter: &mut FunctionEmitter<'_, 'a>,
+    map: MapId,
+    event: &'a Expr,
+) -> CExpr {
+    let map_def = emitter.program.map(map);
+    if let Some(address) = address(emitter, event, &map_def.value.clone()) {
+        let map_name = &emitter.program.map(map).name;
+        let size = type_name(emitter.program, &emitter.program.map(map).value);
+        return CExpr::primary(format!(
+            "bpf_ringbuf_output(&{map_name}, {address}, sizeof({size}), 0)"
+        ));
+    }
+    let name = emitter.accessor(map, AccessorKind::Output);
+    let event = emitter.expr(event).text;
+    CExpr::primary(format!("{name}({event})"))
+}
+
+/// A pointer to the entry for `key`: `bpf_map_lookup_elem(&m, &key)` or
+/// `m_lookup(expr)`.
+fn lookup<'a>(emitter: &mut FunctionEmitter<'_, 'a>, map: MapId, key: &'a Expr) -> String {
+    let map_def = emitter.program.map(map);
+    match address(emitter, key, &map_def.key.clone()) {
+        Some(key) => format!("bpf_map_lookup_elem(&{}, {key})", map_def.name),
+        None => {
+            let name = emitter.accessor(map, AccessorKind::Lookup);
+            let key = emitter.expr(key).text;
+            format!("{name}({key})")
+        }
+    }
+}
+
+/// `m[k] = v`.
+pub(super) fn emit_store<'a>(
+    emitter: &mut FunctionEmitter<'_, 'a>,
+    map: MapId,
+    key: &'a Expr,
+    value: &'a Expr,
+) {
+    let map_def = emitter.program.map(map);
+    let key_address = address(emitter, key, &map_def.key.clone());
+    let value_address = address(emitter, value, &map_def.value.clone());
+    if let (Some(key), Some(value)) = (key_address, value_address) {
+        emitter.out.line(format!(
+            "bpf_map_update_elem(&{}, {key}, {value}, BPF_ANY);",
+            map_def.name
+        ));
+        return;
+    }
+    let name = emitter.accessor(map, AccessorKind::Update);
+    let key = emitter.expr(key).text;
+    let value = emitter.expr(value).text;
+    emitter.out.line(format!("{name}({key}, {value});"));
+}
+
+/// `m[k] op= v`.
+pub(super) fn emit_compound<'a>(
+    emitter: &mut FunctionEmitter<'_, 'a>,
+    map: MapId,
+    key: &'a Expr,
+    op: BinaryOp,
+    value: &'a Expr,
+) {
+    let name = emitter.accessor(map, AccessorKind::Apply(ApplyOp::from_binary(op)));
+    let key = emitter.expr(key).text;
+    let value = emitter.expr(value).text;
+    emitter.out.line(format!("{name}({key}, {value});"));
+}
+
+/// `m[k].a.b op= v`: in place through one lookup; nothing when absent.
+pub(super) fn emit_field_update<'a>(
+    emitter: &mut FunctionEmitter<'_, 'a>,
+    map: MapId,
+    key: &'a Expr,
+    path: &[usize],
+    op: Option<BinaryOp>,
+    value: &'a Expr,
+) {
+    let map_def = emitter.program.map(map);
+    let entry_pointer = lookup(emitter, map, key);
+    let entry = emitter.temp("entry");
+    let decl = declaration(
+        emitter.program,
+        &Type::Pointer(Box::new(map_def.value.clone())),
+        &entry,
+    );
+    emitter.out.line(format!("{decl} = {entry_pointer};"));
+    let mut place = entry.clone();
+    let mut ty = map_def.value.clone();
+    for (depth, index) in path.iter().enumerate() {
+        let Type::Struct(id) = ty else { break };
+        let field = &emitter.program.struct_def(id).fields[*index];
+        place.push_str(if depth == 0 { "->" } else { "." });
+        place.push_str(&field.name);
+        ty = field.ty.clone();
+    }
+    let value = emitter.expr(value).text;
+    emitter.out.open_block(format!("if ({entry})"));
+    match op {
+        Some(op) => match atomic_update(map_def.kind, &ty, ApplyOp::from_binary(op)) {
+            Some(builtin) => emitter.out.line(format!("{builtin}(&{place}, {value});")),
+            None => emitter
+                .out
+                .line(format!("{place} {}= {value};", op.symbol())),
+        },
+        None => emitter.out.line(format!("{place} = {value};")),
+    }
+    emitter.out.close_block();
+}
+
+/// `delete m[k]`.
+pub(super) fn emit_delete<'a>(emitter: &mut FunctionEmitter<'_, 'a>, map: MapId, key: &'a Expr) {
+    let map_def = emitter.program.map(map);
+    match address(emitter, key, &map_def.key.clone()) {
+        Some(key) => emitter
+            .out
+            .line(format!("bpf_map_delete_elem(&{}, {key});", map_def.name)),
+        None => {
+            let name = emitter.accessor(map, AccessorKind::Delete);
+            let key = emitter.expr(key).text;
+            emitter.out.line(format!("{name}({key});"));
+        }
+    }
+}
+
+/// `if (var v = m[k]) { } else { }`: one lookup, `v` is the entry pointer.
+pub(super) fn emit_if_let<'a>(
+    emitter: &mut FunctionEmitter<'_, 'a>,
+    binding: LocalId,
+    map: MapId,
+    key: &'a Expr,
+    then_block: &'a Block,
+    else_block: Option<&'a Block>,
+) {
+    let entry_pointer = lookup(emitter, map, key);
+    let value_ty = emitter.program.map(map).value.clone();
+    let name = emitter.declare_local(binding);
+    // The binding reads through the pointer whatever the IR flag says.
+    emitter
+        .locals
+        .insert(binding, Spelling::Pointer(name.clone()));
+    let decl = declaration(emitter.program, &Type::Pointer(Box::new(value_ty)), &name);
+    emitter.out.line(format!("{decl} = {entry_pointer};"));
+    statements::emit_if_present(emitter, &name, then_block, else_block);
+}
+
+/// The atomic builtin for `op` on a value of `ty` in a map of `kind`, when
+/// one applies (see the module documentation).
+fn atomic_update(kind: MapKind, ty: &Type, op: ApplyOp) -> Option<&'static str> {
+    let wide = matches!(ty, Type::Int(int) if int.bits() >= 32);
+    if kind.is_percpu() || !wide {
+        return None;
+    }
+    match op {
+        ApplyOp::Add => Some("__sync_fetch_and_add"),
+        ApplyOp::Sub => Some("__sync_fetch_and_sub"),
+        _ => None,
+    }
+}
+
+/// `for (k, v) in m { body }`: `bpf_for_each_map_elem` with a callback
+/// generated before the function. Locals of the function the body uses
+/// travel in a context struct, copied in before and back out after.
+pub(super) fn emit_for_each<'a>(
+    emitter: &mut FunctionEmitter<'_, 'a>,
+    key: LocalId,
+    value: Option<LocalId>,
+    map: MapId,
+    body: &'a Block,
+    span: Span,
+) {
+    let program = emitter.program;
+    let map_def = program.map(map);
+    let captured = captured_locals(body, key, value);
+    let written = written_locals(body);
+    let callback = emitter
+        .gen
+        .file_names
+        .fresh(&format!("{}_each_{}", emitter.function.name, map_def.name));
+    let context_struct = format!("{callback}_ctx");
+
+    // Copy-in at the loop, before the callback takes over the spellings.
+    let captured_spellings: Vec<(LocalId, Spelling)> = captured
+        .iter()
+        .filter_map(|id| {
+            emitter
+                .locals
+                .get(id)
+                .map(|spelling| (*id, spelling.clone()))
+        })
+        .collect();
+    let context_local = (!captured_spellings.is_empty()).then(|| emitter.temp("loop_ctx"));
+    if let Some(context_local) = &context_local {
+        let fields: Vec<String> = captured_spellings
+            .iter()
+            .map(|(id, spelling)| {
+                let source = match spelling {
+                    Spelling::Value(name) | Spelling::Pointer(name) => name.clone(),
+                };
+                format!(".{} = {source}", capture_field(emitter, *id))
+            })
+            .collect();
+        emitter.out.line(format!(
+            "struct {context_struct} {context_local} = {{ {} }};",
+            fields.join(", ")
+        ));
+    }
+    let context_argument = match &context_local {
+        Some(name) => format!("&{name}"),
+        None => "NULL".to_string(),
+    };
+    emitter.out.line(format!(
+        "bpf_for_each_map_elem(&{}, {callback}, {context_argument}, 0);",
+        map_def.name
+    ));
+    if let Some(context_local) = &context_local {
+        for (id, spelling) in &captured_spellings {
+            if let (Spelling::Value(name), true) = (spelling, written.contains(id)) {
+                let field = capture_field(emitter, *id);
+                emitter
+                    .out
+                    .line(format!("{name} = {context_local}.{field};"));
+            }
+        }
+    }
+
+    // The callback, written to `preceding` with the body's spellings.
+    let saved_out = std::mem::take(&mut emitter.out);
+    let saved_tries = std::mem::take(&mut emitter.tries);
+    let saved_locals = emitter.locals.clone();
+    let mut definition = CWriter::new();
+    if context_local.is_some() {
+        definition.open_block(format!("struct {context_struct}"));
+        for (id, spelling) in &captured_spellings {
+            let local = emitter.function.local(*id);
+            let ty = match spelling {
+                Spelling::Value(_) => local.ty.clone(),
+                Spelling::Pointer(_) => Type::Pointer(Box::new(local.ty.clone())),
+            };
+            let field = capture_field(emitter, *id);
+            definition.line(format!("{};", declaration(program, &ty, &field)));
+        }
+        definition.close_block_with(";");
+        definition.blank_line();
+    }
+    emitter.open_scope();
+    let map_param = emitter.temp("map");
+    let key_name = emitter.declare_local(key);
+    emitter
+        .locals
+        .insert(key, Spelling::Pointer(key_name.clone()));
+    let key_param = declaration(
+        program,
+        &Type::Pointer(Box::new(map_def.key.clone())),
+        &key_name,
+    );
+    let value_param = match value {
+        Some(value) => {
+            let name = emitter.declare_local(value);
+            emitter
+                .locals
+                .insert(value, Spelling::Pointer(name.clone()));
+            declaration(
+                program,
+                &Type::Pointer(Box::new(map_def.value.clone())),
+                &name,
+            )
+        }
+        None => {
+            let name = emitter.temp("value");
+            declaration(
+                program,
+                &Type::Pointer(Box::new(map_def.value.clone())),
+                &name,
+            )
+        }
+    };
+    let context_param = emitter.temp("captures");
+    for (id, spelling) in &captured_spellings {
+        let field = format!("{context_param}->{}", capture_field(emitter, *id));
+        let spelling = match spelling {
+            Spelling::Value(_) => Spelling::Value(field),
+            Spelling::Pointer(_) => Spelling::Pointer(field),
+        };
+        emitter.locals.insert(*id, spelling);
+    }
+    let context_type = if context_local.is_some() {
+        format!("struct {context_struct} *{context_param}")
+    } else {
+        format!("void *{context_param}")
+    };
+    definition.line(format!(
+        "static long {callback}(void *{map_param}, {key_param}, {value_param}, {context_type})"
+    ));
+    emitter.out = definition;
+    emitter.map_line(span);
+    emitter.out.open_block("");
+    statements::emit_loop_body(emitter, body, LoopKind::MapCallback);
+    if visit::falls_through(body) {
+        emitter.out.line("return 0;");
+    }
+    emitter.out.close_block();
+    emitter.out.map_to_output(&emitter.gen.output_name);
+    emitter.close_scope();
+    let definition = std::mem::replace(&mut emitter.out, saved_out);
+    emitter.preceding.blank_line();
+    emitter.preceding.append(definition);
+    emitter.tries = saved_tries;
+    emitter.locals = saved_locals;
+}
+
+fn capture_field(emitter: &FunctionEmitter<'_, '_>, id: LocalId) -> String {
+    match emitter.locals.get(&id) {
+        Some(Spelling::Value(name) | Spelling::Pointer(name)) => {
+            // A name that is itself a path (nested callbacks) keeps its tail.
+            name.rsplit("->").next().unwrap_or(name).to_string()
+        }
+        None => emitter.function.local(id).name.clone(),
+    }
+}
+
+/// Locals `body` uses but does not declare (besides the loop's own key and
+/// value), in id order.
+fn captured_locals(body: &Block, key: LocalId, value: Option<LocalId>) -> Vec<LocalId> {
+    let mut declared: BTreeSet<LocalId> = [key].into_iter().chain(value).collect();
+    visit::walk_stmts(body, &mut |stmt: &Stmt| match &stmt.kind {
+        StmtKind::Let { local, .. } => {
+            declared.insert(*local);
+        }
+        StmtKind::IfLetMap { binding, .. } | StmtKind::IfLetPointer { binding, .. } => {
+            declared.insert(*binding);
+        }
+        StmtKind::ForRange { var, .. } => {
+            declared.insert(*var);
+        }
+        StmtKind::ForEachMap { key, value, .. } => {
+            declared.insert(*key);
+            declared.extend(*value);
+        }
+        _ => {}
+    });
+    let mut used = BTreeSet::new();
+    visit::walk_block_exprs(body, &mut |expr| {
+        if let ExprKind::Local(id) = &expr.kind {
+            if !declared.contains(id) {
+                used.insert(*id);
+            }
+        }
+    });
+    used.into_iter().collect()
+}
+
+/// Locals `body` assigns to or takes the address of.
+fn written_locals(body: &Block) -> BTreeSet<LocalId> {
+    fn root_local(expr: &Expr) -> Option<LocalId> {
+        match &expr.kind {
+            ExprKind::Local(id) => Some(*id),
+            ExprKind::Field { base, .. } | ExprKind::Index { base, .. } => root_local(base),
+            _ => None,
+        }
+    }
+    let mut written = BTreeSet::new();
+    visit::walk_stmts(body, &mut |stmt: &Stmt| {
+        if let StmtKind::Assign { target, .. } = &stmt.kind {
+            written.extend(root_local(target));
+        }
+    });
+    visit::walk_block_exprs(body, &mut |expr| {
+        if let ExprKind::Unary {
+            op: crate::ir::UnaryOp::AddrOf,
+            operand,
+        } = &expr.kind
+        {
+            written.extend(root_local(operand));
+        }
+    });
+    written
+}
+
+/// Local names inside accessors, chosen not to shadow any map.
+struct AccessorLocals {
+    key: String,
+    value: String,
+    zero: String,
+    operand: String,
+    event: String,
+}
+
+impl AccessorLocals {
+    fn new(program: &Program) -> AccessorLocals {
+        let free = |base: &str| {
+            super::names::first_free(base, |name| program.maps.iter().any(|map| map.name == name))
+        };
+        AccessorLocals {
+            key: free("key"),
+            value: free("value"),
+            zero: free("zero"),
+            operand: free("operand"),
+            event: free("event"),
+        }
+    }
+}
+
+/// Writes the requested accessors, grouped by map.
+pub(super) fn emit_accessors(
+    out: &mut CWriter,
+    program: &Program,
+    accessors: &BTreeMap<Accessor, String>,
+) {
+    let locals = AccessorLocals::new(program);
+    let AccessorLocals {
+        key: k,
+        value: v,
+        event: e,
+        ..
+    } = &locals;
+    for (accessor, name) in accessors {
+        let map = program.map(accessor.map);
+        let map_name = &map.name;
+        out.blank_line();
+        match accessor.kind {
+            AccessorKind::Get => emit_get_accessor(out, program, map, name, &locals),
+            AccessorKind::Lookup => {
+                let key = declaration(program, &map.key, k);
+                let value = declaration(program, &Type::Pointer(Box::new(map.value.clone())), name);
+                out.line(format!("static __always_inline {value}({key})"));
+                out.open_block("");
+                out.line(format!("return bpf_map_lookup_elem(&{map_name}, &{k});"));
+                out.close_block();
+            }
+            AccessorKind::Update => {
+                let key = declaration(program, &map.key, k);
+                let value = declaration(program, &map.value, v);
+                out.line(format!(
+                    "static __always_inline long {name}({key}, {value})"
+                ));
+                out.open_block("");
+                out.line(format!(
+                    "return bpf_map_update_elem(&{map_name}, &{k}, &{v}, BPF_ANY);"
+                ));
+                out.close_block();
+            }
+            AccessorKind::Delete => {
+                let key = declaration(program, &map.key, k);
+                out.line(format!("static __always_inline long {name}({key})"));
+                out.open_block("");
+                out.line(format!("return bpf_map_delete_elem(&{map_name}, &{k});"));
+                out.close_block();
+            }
+            AccessorKind::Output => {
+                let event = declaration(program, &map.value, e);
+                out.line(format!("static __always_inline long {name}({event})"));
+                out.open_block("");
+                out.line(format!(
+                    "return bpf_ringbuf_output(&{map_name}, &{e}, sizeof({e}), 0);"
+                ));
+                out.close_block();
+            }
+            AccessorKind::Apply(op) => emit_apply_accessor(out, program, map, name, op, &locals),
+        }
+    }
+}
+
+fn emit_get_accessor(
+    out: &mut CWriter,
+    program: &Program,
+    map: &MapDef,
+    name: &str,
+    locals: &AccessorLocals,
+) {
+    let AccessorLocals {
+        key: k, value: v, ..
+    } = locals;
+    let key = declaration(program, &map.key, k);
+    let ret = declaration(program, &map.value, name);
+    let pointer = declaration(program, &Type::Pointer(Box::new(map.value.clone())), v);
+    out.line(format!("static __always_inline {ret}({key})"));
+    out.open_block("");
+    out.line(format!(
+        "{pointer} = bpf_map_lookup_elem(&{}, &{k});",
+        map.name
+    ));
+    out.blank_line();
+    match &map.value {
+        Type::Struct(_) => {
+            out.open_block(format!("if ({v})"));
+            out.line(format!("return *{v};"));
+            out.close_block();
+            out.line(format!("return ({}){{}};", type_name(program, &map.value)));
+        }
+        other => out.line(format!("return {v} ? *{v} : {};", zero_initializer(other))),
+    }
+    out.close_block();
+}
+
+fn emit_apply_accessor(
+    out: &mut CWriter,
+    program: &Program,
+    map: &MapDef,
+    name: &str,
+    op: ApplyOp,
+    locals: &AccessorLocals,
+) {
+    let AccessorLocals {
+        key: k,
+        value: v,
+        zero: z,
+        operand: o,
+        ..
+    } = locals;
+    let map_name = &map.name;
+    let key = declaration(program, &map.key, k);
+    let operand = declaration(program, &map.value, o);
+    let pointer = declaration(program, &Type::Pointer(Box::new(map.value.clone())), v);
+    out.line(format!(
+        "static __always_inline void {name}({key}, {operand})"
+    ));
+    out.open_block("");
+    out.line(format!(
+        "{pointer} = bpf_map_lookup_elem(&{map_name}, &{k});"
+    ));
+    out.blank_line();
+    if !map.kind.is_array() {
+        // Missing: insert zero (unless another CPU just did), look up again.
+        out.open_block(format!("if (!{v})"));
+        out.line(format!(
+            "{} = {};",
+            declaration(program, &map.value, z),
+            zero_initializer(&map.value)
+        ));
+        out.blank_line();
+        out.line(format!(
+            "bpf_map_update_elem(&{map_name}, &{k}, &{z}, BPF_NOEXIST);"
+        ));
+        out.line(format!("{v} = bpf_map_lookup_elem(&{map_name}, &{k});"));
+        out.close_block();
+    }
+    out.open_block(format!("if (!{v})"));
+    out.line("return;");
+    out.close_block();
+    match atomic_update(map.kind, &map.value, op) {
+        Some(builtin) => out.line(format!("{builtin}({v}, {o});")),
+        None => out.line(format!("*{v} {} {o};", op.symbol())),
+    }
+    out.close_block();
+}
