@@ -255,6 +255,12 @@ pub fn missing_comma(span: Span, found: &str) -> Diagnostic {
     expected(span, "`,`", found).help("separate the entries with `,`")
 }
 
+pub fn new_takes_one_argument(span: Span) -> Diagnostic {
+    Diagnostic::error("`new` takes at most one argument")
+        .primary(span, "unexpected argument")
+        .help("the optional argument is the allocation flag, as in `new T(GFP_ATOMIC)`")
+}
+
 pub fn array_repeat_unsupported(span: Span) -> Diagnostic {
     Diagnostic::error("`[value; count]` array expressions are not supported")
         .primary(span, "not supported")

@@ -67,6 +67,7 @@ impl Lexer<'_> {
             span: self.span(start, self.pos),
             newline_before: self.newline_before,
             literal,
+            unterminated: false,
         });
         self.newline_before = false;
     }
@@ -198,7 +199,9 @@ impl Lexer<'_> {
                 None | Some('\n') => {
                     let span = self.span(start, self.pos);
                     self.diagnostics.push(errors::unterminated_string(span));
-                    break;
+                    self.push(TokenKind::Str, start, Literal::Str(value));
+                    self.mark_unterminated();
+                    return;
                 }
                 Some('"') => {
                     self.pos += 1;
@@ -272,6 +275,7 @@ impl Lexer<'_> {
                 let span = self.span(start, self.pos);
                 self.diagnostics.push(errors::unterminated_char(span));
                 self.push(TokenKind::Char, start, Literal::Char(0));
+                self.mark_unterminated();
                 return;
             }
             Some('\'') => {
@@ -313,9 +317,18 @@ impl Lexer<'_> {
                 self.pos = line_end;
                 let span = self.span(start, self.pos);
                 self.diagnostics.push(errors::unterminated_char(span));
+                self.push(TokenKind::Char, start, Literal::Char(0));
+                self.mark_unterminated();
+                return;
             }
         }
         self.push(TokenKind::Char, start, Literal::Char(0));
+    }
+
+    fn mark_unterminated(&mut self) {
+        if let Some(token) = self.tokens.last_mut() {
+            token.unterminated = true;
+        }
     }
 
     fn punctuation(&mut self) {

@@ -21,7 +21,16 @@ use crate::diagnostic::Diagnostics;
 use crate::span::FileId;
 
 /// Parses one file. Spans in the tree and the diagnostics carry `file`.
+/// Diagnostics come in source order (the lexer's and the parser's merged).
 pub fn parse(file: FileId, text: &str) -> (ast::SourceFile, Diagnostics) {
-    let (tokens, diagnostics) = lexer::lex(file, text);
-    parser::parse_tokens(file, text, tokens, diagnostics)
+    let (tokens, lexer_diagnostics) = lexer::lex(file, text);
+    let (source_file, parser_diagnostics) = parser::parse_tokens(file, text, tokens);
+    let mut all = lexer_diagnostics.into_vec();
+    all.extend(parser_diagnostics.into_vec());
+    all.sort_by_key(|diagnostic| diagnostic.primary_span().map_or(0, |span| span.start));
+    let mut diagnostics = Diagnostics::new();
+    for diagnostic in all {
+        diagnostics.push(diagnostic);
+    }
+    (source_file, diagnostics)
 }

@@ -254,6 +254,10 @@ pub struct Token {
     /// token and this one. Comments spanning lines count as newlines.
     pub newline_before: bool,
     pub literal: Literal,
+    /// A string or character literal that ran to the end of its line
+    /// without a closing quote (reported by the lexer); what should have
+    /// followed it on that line is lost, so the parser stays quiet about it.
+    pub unterminated: bool,
 }
 
 impl Token {

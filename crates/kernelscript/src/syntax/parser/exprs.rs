@@ -372,9 +372,13 @@ impl Parser<'_> {
             let args = self.parse_comma_list(open, TokenKind::RParen, |parser| {
                 Some(parser.expr_with_height())
             });
-            if let Some((first, first_height)) = args.into_iter().next() {
+            let mut args = args.into_iter();
+            if let Some((first, first_height)) = args.next() {
                 height = height.max(first_height);
                 arg = Some(Box::new(first));
+            }
+            if let Some((extra, _)) = args.next() {
+                self.report(errors::new_takes_one_argument(extra.span));
             }
         } else {
             self.report_missing("`(`");

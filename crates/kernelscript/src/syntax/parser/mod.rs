@@ -26,19 +26,18 @@ use crate::syntax::token::{Token, TokenKind};
 /// parser builds; deeper input gets one "nesting too deep" error.
 pub const MAX_DEPTH: u32 = 256;
 
-/// Parses a whole file from its tokens; `diagnostics` holds the lexer's.
+/// Parses a whole file from its tokens (which end with `Eof`).
 pub fn parse_tokens(
     file: FileId,
     text: &str,
     tokens: Vec<Token>,
-    diagnostics: Diagnostics,
 ) -> (ast::SourceFile, Diagnostics) {
     let mut parser = Parser {
         text,
         file,
         tokens,
         pos: 0,
-        diagnostics,
+        diagnostics: Diagnostics::new(),
         errors_reported: 0,
         last_error_start: None,
         depth: 0,
@@ -204,7 +203,7 @@ impl<'a> Parser<'a> {
         if self.eat(close) {
             return true;
         }
-        if self.at(TokenKind::Unknown) {
+        if self.at(TokenKind::Unknown) || self.after_unterminated_literal() {
             self.errors_reported += 1;
             return false;
         }
@@ -219,25 +218,36 @@ impl<'a> Parser<'a> {
         false
     }
 
-    /// An identifier, or an error naming what was found.
+    /// An identifier, or an error naming what was found. A keyword used as
+    /// a name is reported and then taken as the name, so parsing goes on
+    /// as the writer meant (unless it starts the next line's statement).
     fn expect_name(&mut self) -> Option<ast::Ident> {
         if self.at(TokenKind::Ident) {
             let span = self.bump();
             return Some(self.ident(span));
         }
-        if !self.at(TokenKind::Unknown) {
-            let found = self.found();
-            let keyword = self.kind().is_keyword();
-            self.report(errors::expected_name(self.span(), &found, keyword));
-        } else {
+        if self.at(TokenKind::Unknown) {
             self.errors_reported += 1;
+            return None;
+        }
+        let found = self.found();
+        if self.at_line_start_keyword() {
+            // The name is missing; the keyword starts the next statement.
+            self.report(errors::expected_name(self.missing_span(), &found, false));
+            return None;
+        }
+        let keyword = self.kind().is_keyword();
+        self.report(errors::expected_name(self.span(), &found, keyword));
+        if keyword {
+            let span = self.bump();
+            return Some(self.ident(span));
         }
         None
     }
 
     /// A field name: an identifier or any keyword (`ctx->type`, `type: u16`).
     fn expect_field_name(&mut self) -> Option<ast::Ident> {
-        if self.kind().is_keyword() {
+        if self.kind().is_keyword() && !self.at_line_start_keyword() {
             let span = self.bump();
             return Some(self.ident(span));
         }
@@ -295,13 +305,21 @@ impl<'a> Parser<'a> {
     /// Reports that `what` was expected where the current token is; stays
     /// quiet on an unknown character, which the lexer already reported.
     fn report_missing(&mut self, what: &str) {
-        if self.at(TokenKind::Unknown) {
+        if self.at(TokenKind::Unknown) || self.after_unterminated_literal() {
             self.errors_reported += 1;
             return;
         }
         let found = self.found();
         let span = self.missing_span();
         self.report(errors::expected(span, what, &found));
+    }
+
+    /// The previous token is a string or character literal that lost the
+    /// rest of its line.
+    fn after_unterminated_literal(&self) -> bool {
+        self.pos
+            .checked_sub(1)
+            .is_some_and(|index| self.tokens[index].unterminated)
     }
 
     /// Reports `diagnostic` unless the current token is an unknown
@@ -462,7 +480,9 @@ impl<'a> Parser<'a> {
 
     /// Skips a broken list element: to the next `,` or `close` at this
     /// level, an unmatched closing delimiter, or a line starting with an
-    /// item or statement keyword (the list was never closed).
+    /// item or statement keyword (the list was never closed). In a `(...)`
+    /// or `[...]` list it also stops at a `{`, which most likely opens the
+    /// body after an unclosed parameter list or condition.
     fn skip_in_list(&mut self, close: TokenKind) {
         let mut balance = 0usize;
         loop {
@@ -470,7 +490,8 @@ impl<'a> Parser<'a> {
             if kind == TokenKind::Eof || self.at_line_start_keyword() {
                 return;
             }
-            if balance == 0 && (kind == TokenKind::Comma || kind == close) {
+            let at_body = kind == TokenKind::LBrace && close != TokenKind::RBrace;
+            if balance == 0 && (kind == TokenKind::Comma || kind == close || at_body) {
                 return;
             }
             if kind.is_closing_delimiter() {
@@ -505,7 +526,8 @@ impl<'a> Parser<'a> {
 
     /// Parses `element, element, ...` up to `close` (trailing comma
     /// allowed) after the opening delimiter at `open` was consumed; newlines
-    /// do not end anything inside. Consumes `close`, or reports it missing.
+    /// do not end anything inside. Consumes `close`, or reports it missing
+    /// (unless an error inside the list already explains it).
     fn parse_comma_list<T>(
         &mut self,
         open: Span,
@@ -515,6 +537,7 @@ impl<'a> Parser<'a> {
         let saved = self.mode;
         self.mode = Mode::GROUP;
         let mut elements = Vec::new();
+        let errors_before_list = self.errors_reported;
         loop {
             if self.at(close) || self.at(TokenKind::Eof) || self.at_line_start_keyword() {
                 break;
@@ -527,31 +550,36 @@ impl<'a> Parser<'a> {
             if self.eat(TokenKind::Comma) {
                 continue;
             }
-            if self.at(close) {
-                break;
-            }
-            if errors_before == self.errors_reported {
-                let on_new_line = self.peek().newline_before;
-                let progressed = self.pos > before;
-                if on_new_line
-                    && progressed
-                    && !self.at(TokenKind::Eof)
-                    && !self.at_line_start_keyword()
-                {
-                    let found = self.found();
-                    let span = self.missing_span();
-                    self.report(errors::missing_comma(span, &found));
-                    continue;
-                }
-                self.report_missing(&format!("`,` or `{}`", close.spelling()));
-            }
-            self.skip_in_list(close);
-            if self.pos == before || !self.eat(TokenKind::Comma) {
+            if self.at(close) || !self.after_element(close, before, errors_before) {
                 break;
             }
         }
         self.mode = saved;
-        self.expect_closing(close, open);
+        if self.at(close) || self.errors_reported == errors_before_list {
+            self.expect_closing(close, open);
+        }
         elements
+    }
+
+    /// After a list element not followed by `,` or `close`: reports what
+    /// is wrong and recovers. Returns whether the list goes on.
+    fn after_element(&mut self, close: TokenKind, before: usize, errors_before: usize) -> bool {
+        let progressed = self.pos > before;
+        if errors_before == self.errors_reported {
+            let at_body = self.at(TokenKind::LBrace) && close != TokenKind::RBrace;
+            if self.at(TokenKind::Eof) || self.at_line_start_keyword() || at_body {
+                // Unclosed list: the caller reports the missing `close`.
+                return false;
+            }
+            if self.peek().newline_before && progressed {
+                let found = self.found();
+                let span = self.missing_span();
+                self.report(errors::missing_comma(span, &found));
+                return true;
+            }
+            self.report_missing(&format!("`,` or `{}`", close.spelling()));
+        }
+        self.skip_in_list(close);
+        progressed && self.eat(TokenKind::Comma)
     }
 }

@@ -260,12 +260,10 @@ impl Parser<'_> {
                 Some(Condition::Expr(condition))
             }
         });
-        let condition = condition.unwrap_or_else(|| {
-            Condition::Expr(Expr {
-                kind: ExprKind::Error,
-                span: open,
-            })
-        });
+        let condition = condition.unwrap_or(Condition::Expr(Expr {
+            kind: ExprKind::Error,
+            span: open,
+        }));
         self.close_condition(open);
         condition
     }

@@ -173,6 +173,7 @@ impl Parser<'_> {
         let open = self.bump();
         let mut height = 1;
         let mut args = Vec::new();
+        let errors_before_list = self.errors_reported;
         self.with_mode(Mode::GROUP, |parser| loop {
             if parser.at_closing_angle()
                 || parser.at(TokenKind::Eof)
@@ -181,22 +182,20 @@ impl Parser<'_> {
                 break;
             }
             let before = parser.pos;
+            let errors_before = parser.errors_reported;
             let (arg, arg_height) = parser.type_in(Context::Declaration);
             height = height.max(arg_height + 1);
             args.push(arg);
             if parser.eat(TokenKind::Comma) {
                 continue;
             }
-            if parser.at_closing_angle() {
-                break;
-            }
-            parser.report_missing("`,` or `>`");
-            parser.skip_in_list(TokenKind::Gt);
-            if parser.pos == before || !parser.eat(TokenKind::Comma) {
+            if parser.at_closing_angle()
+                || !parser.after_element(TokenKind::Gt, before, errors_before)
+            {
                 break;
             }
         });
-        if !self.eat_closing_angle() {
+        if !self.eat_closing_angle() && self.errors_reported == errors_before_list {
             self.expect_closing(TokenKind::Gt, open);
         }
         let mut size = None;
