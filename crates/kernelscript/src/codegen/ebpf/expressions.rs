@@ -16,12 +16,12 @@
 
 use crate::codegen::c_writer::{char_literal, string_literal};
 use crate::ir::{
-    BinaryOp, Builtin, Callee, Expr, ExprKind, FunctionKind, IntType, Method, Origin, Type, UnaryOp,
+    BinaryOp, Builtin, Callee, Expr, ExprKind, IntType, Method, Origin, Type, UnaryOp,
 };
 use crate::span::Span;
 
 use super::functions::{FunctionEmitter, Spelling};
-use super::types::{declaration, is_narrow_int, type_name};
+use super::types::{is_narrow_int, type_name};
 use super::{maps, matching, tc, xdp};
 
 /// Precedence of postfix and primary expressions (names, calls, `a[i]`,
@@ -562,17 +562,6 @@ impl<'a> FunctionEmitter<'_, 'a> {
             }
             _ => value.to_string(),
         }
-    }
-
-    /// `T name` for a local declaration of `ty`.
-    pub(super) fn declare(&self, ty: &Type, name: &str) -> String {
-        declaration(self.program, ty, name)
-    }
-
-    /// Whether this function is an eBPF program entry point.
-    #[allow(dead_code)]
-    pub(super) fn is_program(&self) -> bool {
-        !matches!(self.function.kind, FunctionKind::Helper)
     }
 }
 

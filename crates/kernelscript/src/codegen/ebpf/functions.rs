@@ -63,7 +63,6 @@ pub(super) struct FunctionEmitter<'g, 'a> {
     pub(super) gen: &'g mut Generator<'a>,
     pub(super) program: &'a Program,
     pub(super) function: &'a Function,
-    pub(super) function_id: FunctionId,
     /// The function's text.
     pub(super) out: CWriter,
     /// Definitions that must precede the function (loop callbacks).
@@ -96,7 +95,7 @@ pub(super) struct FunctionEmitter<'g, 'a> {
 pub(super) fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
     let program = gen.program;
     let function = program.function(id);
-    let mut emitter = FunctionEmitter::new(gen, function, id);
+    let mut emitter = FunctionEmitter::new(gen, function);
     emitter.emit();
     let mut text = emitter.preceding;
     if !text.is_empty() {
@@ -107,12 +106,11 @@ pub(super) fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter 
 }
 
 impl<'g, 'a> FunctionEmitter<'g, 'a> {
-    fn new(gen: &'g mut Generator<'a>, function: &'a Function, function_id: FunctionId) -> Self {
+    fn new(gen: &'g mut Generator<'a>, function: &'a Function) -> Self {
         FunctionEmitter {
             program: gen.program,
             gen,
             function,
-            function_id,
             out: CWriter::new(),
             preceding: CWriter::new(),
             locals: BTreeMap::new(),

@@ -85,12 +85,16 @@ pub(super) struct Headers {
     pub(super) includes: Vec<&'static str>,
     /// Kernel constants to define under `#ifndef`.
     pub(super) guarded_consts: Vec<ConstId>,
+    /// The user structs the eBPF side uses (others are userspace-only and
+    /// not emitted).
+    pub(super) user_structs: BTreeSet<StructId>,
 }
 
 /// Kernel items and features an object's eBPF side uses.
 #[derive(Default)]
 struct Usage {
     structs: BTreeSet<StructId>,
+    user_structs: BTreeSet<StructId>,
     enums: BTreeSet<EnumId>,
     consts: BTreeSet<ConstId>,
     bool_type: bool,
@@ -149,12 +153,16 @@ pub(super) fn headers(program: &Program, ebpf_functions: &[usize]) -> Headers {
         vmlinux,
         includes,
         guarded_consts,
+        user_structs: usage.user_structs,
     }
 }
 
 fn usage(program: &Program, ebpf_functions: &[usize]) -> Usage {
     let mut usage = Usage::default();
+    // Types spelled in the C text; `bool` only matters among these.
     let mut types: Vec<&Type> = Vec::new();
+    // Types of expressions, which only matter for the kernel types they use.
+    let mut expr_types: Vec<&Type> = Vec::new();
     for map in &program.maps {
         types.push(&map.key);
         types.push(&map.value);
@@ -174,10 +182,18 @@ fn usage(program: &Program, ebpf_functions: &[usize]) -> Usage {
                 | FunctionKind::PerfEvent
                 | FunctionKind::StructOpsMethod { .. }
         );
+        usage.bool_type |= has_nested_defer(&function.body.stmts, 0);
         types.push(&function.ret);
         types.extend(function.locals.iter().map(|local| &local.ty));
         visit::walk_block_exprs(&function.body, &mut |expr| {
-            types.push(&expr.ty);
+            expr_types.push(&expr.ty);
+            match &expr.kind {
+                ExprKind::Cast(_)
+                | ExprKind::StructLit { .. }
+                | ExprKind::ArrayLit(_)
+                | ExprKind::Match { .. } => types.push(&expr.ty),
+                _ => {}
+            }
             match &expr.kind {
                 ExprKind::Const(id) if program.const_def(*id).origin == Origin::Kernel => {
                     usage.consts.insert(*id);
@@ -188,21 +204,24 @@ fn usage(program: &Program, ebpf_functions: &[usize]) -> Usage {
             }
         });
     }
-    let mut seen_structs = BTreeSet::new();
-    while let Some(ty) = types.pop() {
+    // (type, whether the C text spells it)
+    let mut pending: Vec<(&Type, bool)> = types.into_iter().map(|ty| (ty, true)).collect();
+    pending.extend(expr_types.into_iter().map(|ty| (ty, false)));
+    while let Some((ty, spelled)) = pending.pop() {
         match ty {
-            Type::Bool => usage.bool_type = true,
-            Type::Array(inner, _) | Type::Pointer(inner) => types.push(inner),
+            Type::Bool => usage.bool_type |= spelled,
+            Type::Array(inner, _) | Type::Pointer(inner) => pending.push((inner, spelled)),
             Type::Function(function) => {
-                types.push(&function.ret);
-                types.extend(function.params.iter());
+                pending.push((&function.ret, spelled));
+                pending.extend(function.params.iter().map(|param| (param, spelled)));
             }
             Type::Struct(id) => {
                 let def = program.struct_def(*id);
                 if def.origin == Origin::Kernel {
                     usage.structs.insert(*id);
-                } else if seen_structs.insert(*id) {
-                    types.extend(def.fields.iter().map(|field| &field.ty));
+                } else if usage.user_structs.insert(*id) {
+                    // User structs are defined in the C text.
+                    pending.extend(def.fields.iter().map(|field| (&field.ty, true)));
                 }
             }
             Type::Enum(id) if program.enum_def(*id).origin == Origin::Kernel => {
@@ -232,4 +251,14 @@ fn usage(program: &Program, ebpf_functions: &[usize]) -> Usage {
         });
     }
     usage
+}
+
+/// Whether a `defer` sits in a nested block (its flag is a `bool`).
+fn has_nested_defer(stmts: &[crate::ir::Stmt], depth: usize) -> bool {
+    stmts.iter().any(|stmt| {
+        (depth > 0 && matches!(stmt.kind, crate::ir::StmtKind::Defer(_)))
+            || visit::child_blocks(stmt)
+                .iter()
+                .any(|block| has_nested_defer(&block.stmts, depth + 1))
+    })
 }
