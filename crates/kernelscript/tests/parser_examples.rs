@@ -1,7 +1,8 @@
 //! Every `.ks` program and `.kh` header of the reference implementation's
 //! `examples/` directory must parse without a single diagnostic.
 //!
-//! The directory is taken from the `KS_REFERENCE_EXAMPLES` environment
+//! Every prefix ending at a line break parses too (with errors, but
+//! without panicking). The directory is taken from the `KS_REFERENCE_EXAMPLES` environment
 //! variable (the files are not part of this repository); without it the
 //! test prints that it was skipped. Subdirectories are included.
 

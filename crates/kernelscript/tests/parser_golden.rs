@@ -542,3 +542,78 @@ impl sched {
         "#]],
     );
 }
+
+/// The source text under `span`.
+fn slice(text: &str, span: kernelscript::span::Span) -> &str {
+    &text[span.start as usize..span.end as usize]
+}
+
+#[test]
+fn spans_cover_exactly_the_written_text() {
+    use kernelscript::syntax::ast::{ExprKind, ItemKind, StmtKind};
+    let text = "@xdp fn f(ctx: *xdp_md) -> u32 {
+    var y = x & 3 // comment
+    m[k].f += (a + b) * c
+    if (var v = m[k]) { return v } else { return 0 }
+}
+var g : hash<u32, u64>(16)
+";
+    let (file, diagnostics) = parse(FileId(0), text);
+    assert!(diagnostics.is_empty());
+    let mut out = String::new();
+    for item in &file.items {
+        out.push_str(&format!("item: {}\n", slice(text, item.span)));
+        if let ItemKind::Function(function) = &item.kind {
+            for param in &function.params {
+                out.push_str(&format!("param type: {}\n", slice(text, param.ty.span)));
+            }
+            for stmt in &function.body.stmts {
+                out.push_str(&format!("stmt: {}\n", slice(text, stmt.span)));
+                match &stmt.kind {
+                    StmtKind::Var {
+                        init: Some(init), ..
+                    } => {
+                        out.push_str(&format!("  init: {}\n", slice(text, init.span)));
+                    }
+                    StmtKind::Assign { target, value, .. } => {
+                        out.push_str(&format!("  target: {}\n", slice(text, target.span)));
+                        out.push_str(&format!("  value: {}\n", slice(text, value.span)));
+                        if let ExprKind::Binary { lhs, .. } = &value.kind {
+                            out.push_str(&format!("  lhs: {}\n", slice(text, lhs.span)));
+                        }
+                    }
+                    StmtKind::If {
+                        else_branch: Some(else_branch),
+                        ..
+                    } => {
+                        out.push_str(&format!("  else: {}\n", slice(text, else_branch.span)));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let ItemKind::GlobalVar(var) = &item.kind {
+            let ty = var.ty.as_ref().expect("typed");
+            out.push_str(&format!("type: {}\n", slice(text, ty.span)));
+        }
+    }
+    expect![[r#"
+        item: @xdp fn f(ctx: *xdp_md) -> u32 {
+            var y = x & 3 // comment
+            m[k].f += (a + b) * c
+            if (var v = m[k]) { return v } else { return 0 }
+        }
+        param type: *xdp_md
+        stmt: var y = x & 3
+          init: x & 3
+        stmt: m[k].f += (a + b) * c
+          target: m[k].f
+          value: (a + b) * c
+          lhs: (a + b)
+        stmt: if (var v = m[k]) { return v } else { return 0 }
+          else: { return 0 }
+        item: var g : hash<u32, u64>(16)
+        type: hash<u32, u64>(16)
+    "#]]
+    .assert_eq(&out);
+}

@@ -164,19 +164,20 @@ impl Lexer<'_> {
             .take_while(|b| (*b as char).is_digit(radix))
             .count();
         let (digits, tail) = run.split_at(valid_len);
-        let value = if digits.is_empty() {
+        let first_invalid = tail.chars().next();
+        let value = if let Some(digit) = first_invalid.filter(char::is_ascii_digit) {
+            self.diagnostics
+                .push(errors::invalid_digit(span, digit, radix));
+            0
+        } else if digits.is_empty() {
             self.diagnostics.push(errors::missing_digits(
                 span,
                 &self.text[start..digits_start],
             ));
             0
-        } else if let Some(first) = tail.chars().next() {
-            let diagnostic = if first.is_ascii_digit() {
-                errors::invalid_digit(span, first, radix)
-            } else {
-                errors::invalid_integer_suffix(span, tail)
-            };
-            self.diagnostics.push(diagnostic);
+        } else if !tail.is_empty() {
+            self.diagnostics
+                .push(errors::invalid_integer_suffix(span, tail));
             0
         } else {
             match u64::from_str_radix(digits, radix) {
@@ -406,5 +407,109 @@ impl Lexer<'_> {
         self.diagnostics
             .push(errors::unknown_character(span, first));
         self.push(TokenKind::Unknown, start, Literal::None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each token as `kind` or `kind(value)`, with `\n` before tokens that
+    /// follow a newline (except the first, and `Eof`, which always does).
+    fn tokens(text: &str) -> String {
+        let (tokens, _) = lex(FileId(0), text);
+        let mut out = Vec::new();
+        for (index, token) in tokens.iter().enumerate() {
+            let mut piece = String::new();
+            if token.newline_before && index > 0 && token.kind != TokenKind::Eof {
+                piece.push_str("\\n ");
+            }
+            piece.push_str(&format!("{:?}", token.kind));
+            match &token.literal {
+                Literal::None if token.kind == TokenKind::Ident => {
+                    let span = token.span;
+                    piece.push_str(&format!(
+                        "({})",
+                        &text[span.start as usize..span.end as usize]
+                    ));
+                }
+                Literal::None => {}
+                Literal::Int(value) => piece.push_str(&format!("({value})")),
+                Literal::Str(value) => piece.push_str(&format!("({value:?})")),
+                Literal::Char(value) => piece.push_str(&format!("({value})")),
+            }
+            out.push(piece);
+        }
+        out.join(" ")
+    }
+
+    fn messages(text: &str) -> Vec<String> {
+        let (_, diagnostics) = lex(FileId(0), text);
+        diagnostics.iter().map(|d| d.message.clone()).collect()
+    }
+
+    #[test]
+    fn keywords_and_type_words() {
+        assert_eq!(
+            tokens("fn u32 str as sizeof in from _x"),
+            "Fn Ident(u32) Ident(str) As Sizeof In From Ident(_x) Eof"
+        );
+    }
+
+    #[test]
+    fn operators_take_the_longest_match() {
+        assert_eq!(
+            tokens("<<= << <= < >>= >> >= > -> -= - .. . && &= & || |= | == = != !"),
+            "ShlEq Shl Le Lt ShrEq Shr Ge Gt Arrow MinusEq Minus DotDot Dot AndAnd AmpEq Amp \
+             OrOr PipeEq Pipe EqEq Eq NotEq Bang Eof"
+        );
+        assert_eq!(tokens("0..10"), "Int(0) DotDot Int(10) Eof");
+    }
+
+    #[test]
+    fn newlines_are_recorded_on_the_next_token() {
+        assert_eq!(
+            tokens("a // c\nb /* x\ny */ c /* z */ d\n"),
+            "Ident(a) \\n Ident(b) \\n Ident(c) Ident(d) Eof"
+        );
+    }
+
+    #[test]
+    fn integer_literals_in_every_base() {
+        assert_eq!(
+            tokens("0 42 0x2A 0X2a 0o52 0b101010 18446744073709551615"),
+            "Int(0) Int(42) Int(42) Int(42) Int(42) Int(42) Int(18446744073709551615) Eof"
+        );
+        assert_eq!(tokens("18446744073709551616"), "Int(0) Eof");
+        assert_eq!(
+            messages("18446744073709551616"),
+            ["integer literal is too large"]
+        );
+        assert_eq!(messages("0o8"), ["invalid digit `8` in octal literal"]);
+    }
+
+    #[test]
+    fn escapes_in_strings_and_chars() {
+        assert_eq!(
+            tokens(r#""a\n\t\r\\\'\"\0\x41" '\n' '\xff' 'z'"#),
+            r#"Str("a\n\t\r\\'\"\0A") Char(10) Char(255) Char(122) Eof"#
+        );
+    }
+
+    #[test]
+    fn unterminated_literals_stop_at_the_end_of_the_line() {
+        assert_eq!(tokens("\"abc\nx"), "Str(\"abc\") \\n Ident(x) Eof");
+        assert_eq!(tokens("'a\nx"), "Char(0) \\n Ident(x) Eof");
+        let (tokens, _) = lex(FileId(0), "\"abc\n");
+        assert!(tokens[0].unterminated);
+        assert_eq!(messages("'a\n"), ["unterminated character literal"]);
+    }
+
+    #[test]
+    fn unknown_characters_form_one_token_per_run() {
+        assert_eq!(tokens("a $$é b"), "Ident(a) Unknown Ident(b) Eof");
+        assert_eq!(messages("a $$é b"), ["unknown character `$`"]);
+        let (tokens, _) = lex(FileId(0), "é✅");
+        assert_eq!((tokens[0].span.start, tokens[0].span.end), (0, 5));
     }
 }
