@@ -106,6 +106,12 @@ impl Env {
         Ok(())
     }
 
+    /// Replaces the meaning of `name` (a user definition of a builtin's
+    /// name hides the builtin).
+    pub(crate) fn redefine(&mut self, name: &str, symbol: Symbol, span: Option<Span>) {
+        self.names.insert(name.to_string(), Entry { symbol, span });
+    }
+
     pub(crate) fn get(&self, name: &str) -> Option<Entry> {
         self.names.get(name).copied()
     }

@@ -107,10 +107,15 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Defines a user name; reports a duplicate (and returns false).
+    /// Defines a user name; reports a duplicate (and returns false). A
+    /// user definition hides a language builtin of the same name.
     fn define(&mut self, name: &ast::Ident, symbol: Symbol) -> bool {
         match self.env.define(&name.name, symbol, Some(name.span)) {
             Ok(()) => true,
+            Err(existing) if matches!(existing.symbol, Symbol::Builtin(_)) => {
+                self.env.redefine(&name.name, symbol, Some(name.span));
+                true
+            }
             Err(existing) => {
                 let diagnostic = match existing.span {
                     Some(first) => errors::duplicate_definition(name.span, &name.name, first),
@@ -458,7 +463,7 @@ impl<'a> Checker<'a> {
                     .unwrap_or(next),
                 None => next,
             };
-            if value < i128::from(i32::MIN) || value > i128::from(u32::MAX) {
+            if value < i128::from(i64::MIN) || value > i128::from(i64::MAX) {
                 self.report(errors::enum_value_out_of_range(variant.name.span, value));
             }
             self.program.enums[id.index()].variants[index].value = value as i64;

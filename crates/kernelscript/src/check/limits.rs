@@ -27,10 +27,11 @@ impl Checker<'_> {
             .iter()
             .map(|function| function.kind.target() == Target::Ebpf)
             .collect();
-        for index in 0..count {
-            if is_ebpf[index] && self.fn_facts[index].frame_size > MAX_STACK_BYTES {
-                self.report_frame(FunctionId(index as u32));
-            }
+        let oversized: Vec<usize> = (0..count)
+            .filter(|index| is_ebpf[*index] && self.fn_facts[*index].frame_size > MAX_STACK_BYTES)
+            .collect();
+        for index in oversized {
+            self.report_frame(FunctionId(index as u32));
         }
         let in_cycle = self.report_recursion(&is_ebpf);
         let mut deepest: Vec<Option<(u64, Vec<FunctionId>)>> = vec![None; count];

@@ -87,13 +87,23 @@ impl Checker<'_> {
         }
         let result = match arm_expected {
             Some(ty) => Some(ty),
-            None => self.unify_arms(&lowered),
+            None => {
+                let literal_spans: Vec<Option<Span>> = arms
+                    .iter()
+                    .enumerate()
+                    .map(|(index, arm)| deferred.contains(&index).then_some(arm.span))
+                    .collect();
+                self.unify_arms(&lowered, &literal_spans)
+            }
         };
         for index in deferred {
             let ast::MatchArmBody::Expr(e) = &arms[index].body else {
                 continue;
             };
-            lowered[index].value = Some(self.expr(e, result.as_ref()));
+            let hint = result
+                .as_ref()
+                .filter(|ty| matches!(ty, Type::Int(_) | Type::Enum(_)));
+            lowered[index].value = Some(self.expr(e, hint));
         }
         let result = result.or_else(|| {
             lowered
@@ -196,6 +206,9 @@ impl Checker<'_> {
                     Some((_, ast::StmtKind::Expr(e))) => {
                         value = Some(self.expr_at(e, expected, position))
                     }
+                    Some((last, _)) if position != Position::Statement && if_has_value(last) => {
+                        value = Some(self.if_value(last, expected, position));
+                    }
                     Some((last, _)) => {
                         stmts.extend(self.stmts(std::slice::from_ref(last)));
                         let diverges = !super::stmts::completes(&ir::Block {
@@ -216,14 +229,131 @@ impl Checker<'_> {
         }
     }
 
-    /// The type typed arms meet at, or `None` if no arm has a typed value.
-    fn unify_arms(&mut self, arms: &[MatchArm]) -> Option<Type> {
+    /// `if (c) { ...; a } else { ...; b }` ending a block arm, as a value:
+    /// a `match` on the condition with a `true` arm and a `default` arm.
+    fn if_value(
+        &mut self,
+        stmt: &ast::Stmt,
+        expected: Option<&Type>,
+        position: Position,
+    ) -> ir::Expr {
+        let ast::StmtKind::If {
+            condition: ast::Condition::Expr(condition),
+            then_block,
+            else_branch: Some(else_branch),
+        } = &stmt.kind
+        else {
+            return error_expr(stmt.span);
+        };
+        let condition = self.condition(condition);
+        let scrutinee = match &condition.ty {
+            Type::Bool | Type::Error => condition,
+            ty => {
+                let zero = match ty {
+                    Type::Pointer(_) => node(ExprKind::Null, ty.clone(), condition.span),
+                    _ => self.literal(0, ty.clone(), condition.span),
+                };
+                let span = condition.span;
+                let operands = (Box::new(condition), Box::new(zero));
+                node(
+                    ExprKind::Binary {
+                        op: ast::BinaryOp::Ne,
+                        lhs: operands.0,
+                        rhs: operands.1,
+                    },
+                    Type::Bool,
+                    span,
+                )
+            }
+        };
+        let (then_stmts, then_value) = self.arm_body(
+            &ast::MatchArmBody::Block(then_block.clone()),
+            expected,
+            position,
+        );
+        let (else_stmts, else_value) = match &else_branch.kind {
+            ast::StmtKind::Block(block) => {
+                self.arm_body(&ast::MatchArmBody::Block(block.clone()), expected, position)
+            }
+            _ => (
+                Vec::new(),
+                Some(self.if_value(else_branch, expected, position)),
+            ),
+        };
+        let true_pattern = node(ExprKind::Bool(true), Type::Bool, stmt.span);
+        let mut arms = vec![
+            MatchArm {
+                pattern: Some(true_pattern),
+                stmts: then_stmts,
+                value: then_value,
+                span: then_block.span,
+            },
+            MatchArm {
+                pattern: None,
+                stmts: else_stmts,
+                value: else_value,
+                span: else_branch.span,
+            },
+        ];
+        let result = match expected {
+            Some(ty) if *ty != Type::Error => Some(ty.clone()),
+            _ => self.unify_arms(&arms, &[None, None]),
+        };
+        let Some(result) = result else {
+            return node(
+                ExprKind::Match {
+                    scrutinee: Box::new(scrutinee),
+                    arms,
+                },
+                Type::Void,
+                stmt.span,
+            );
+        };
+        for arm in &mut arms {
+            if let Some(value) = arm.value.take() {
+                let value_span = value.span;
+                arm.value = Some(self.coerce(value, &result, value_span));
+            }
+        }
+        node(
+            ExprKind::Match {
+                scrutinee: Box::new(scrutinee),
+                arms,
+            },
+            result,
+            stmt.span,
+        )
+    }
+
+    /// The type the arms meet at, in source order: typed arms widen it,
+    /// integer literal arms (`literal_spans[i]` is set, their value not yet
+    /// checked) only require it to be an integer or enum. `None` if no arm
+    /// has a typed value. Reports the first arm that does not fit.
+    fn unify_arms(&mut self, arms: &[MatchArm], literal_spans: &[Option<Span>]) -> Option<Type> {
         let mut result: Option<Type> = None;
-        for value in arms.iter().filter_map(|arm| arm.value.as_ref()) {
+        let mut first_literal: Option<Span> = None;
+        for (index, arm) in arms.iter().enumerate() {
+            if let Some(literal) = literal_spans.get(index).copied().flatten() {
+                match &result {
+                    Some(ty) if !matches!(ty, Type::Int(_) | Type::Enum(_) | Type::Error) => {
+                        let expected = self.type_name(ty);
+                        self.report(errors::arm_type_mismatch(literal, &expected, "integer"));
+                        return Some(Type::Error);
+                    }
+                    _ => first_literal = first_literal.or(Some(literal)),
+                }
+                continue;
+            }
+            let Some(value) = &arm.value else { continue };
             if value.ty == Type::Error {
                 continue;
             }
             let Some(current) = &result else {
+                if first_literal.is_some() && !matches!(value.ty, Type::Int(_) | Type::Enum(_)) {
+                    let found = self.type_name(&value.ty);
+                    self.report(errors::arm_type_mismatch(value.span, "integer", &found));
+                    return Some(Type::Error);
+                }
                 result = Some(value.ty.clone());
                 continue;
             };
@@ -268,4 +398,31 @@ impl Checker<'_> {
             self.report(errors::non_exhaustive_match(span, &missing));
         }
     }
+}
+
+/// Whether `stmt` is an `if`/`else` whose branches all end in a value (or
+/// `return`/`throw`), so it can be the value of a block arm.
+fn if_has_value(stmt: &ast::Stmt) -> bool {
+    let ast::StmtKind::If {
+        condition: ast::Condition::Expr(_),
+        then_block,
+        else_branch: Some(else_branch),
+    } = &stmt.kind
+    else {
+        return false;
+    };
+    let block_has_value = |block: &ast::Block| match block.stmts.last() {
+        Some(last) => {
+            matches!(
+                last.kind,
+                ast::StmtKind::Expr(_) | ast::StmtKind::Return(_) | ast::StmtKind::Throw(_)
+            ) || if_has_value(last)
+        }
+        None => false,
+    };
+    block_has_value(then_block)
+        && match &else_branch.kind {
+            ast::StmtKind::Block(block) => block_has_value(block),
+            _ => if_has_value(else_branch),
+        }
 }

@@ -571,7 +571,11 @@ fn expr_completes(expr: &ir::Expr) -> bool {
             ..
         } => false,
         ExprKind::Match { arms, .. } => arms.iter().any(|arm| {
-            arm.stmts.iter().all(stmt_completes) && arm.value.as_ref().map_or(true, expr_completes)
+            arm.stmts.iter().all(stmt_completes)
+                && match &arm.value {
+                    Some(value) => expr_completes(value),
+                    None => true,
+                }
         }),
         _ => true,
     }
