@@ -521,3 +521,27 @@ fn keywords_are_not_names() {
         "#]],
     );
 }
+
+#[test]
+fn indented_items_in_a_block_are_misplaced_not_unclosing() {
+    check_with_tree(
+        "fn f() {
+    type T = u32
+    struct S {
+        a: u32,
+    }
+    var ok = 1
+}
+",
+        expect![[r#"
+            (fn f ()
+              <error>
+              <error>
+              (var ok = 1))
+            2:5: `type` is only allowed at the top level
+              ^ 2:5 not allowed inside a function body
+            3:5: `struct` is only allowed at the top level
+              ^ 3:5 not allowed inside a function body
+        "#]],
+    );
+}

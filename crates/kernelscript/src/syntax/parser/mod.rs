@@ -153,6 +153,12 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The current token is the first thing on its line, unindented.
+    fn at_column_one(&self) -> bool {
+        let start = self.span().start as usize;
+        start == 0 || self.text.as_bytes().get(start - 1) == Some(&b'\n')
+    }
+
     /// The current token begins a line with a word that only starts an
     /// item or a statement, so an unclosed group before it has ended.
     fn at_line_start_keyword(&self) -> bool {

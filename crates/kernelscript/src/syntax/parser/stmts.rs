@@ -48,11 +48,13 @@ impl Parser<'_> {
             if self.eat(TokenKind::RBrace) {
                 break;
             }
-            let unclosed = self.at(TokenKind::Eof)
-                || (self.peek().newline_before
-                    && self.at_item_start()
-                    && !self.at(TokenKind::Var)
-                    && !self.at(TokenKind::Const));
+            // An item keyword at the start of a line, unindented, begins
+            // the next item: this block was never closed. (Indented, it is
+            // an item misplaced in the block, reported by `parse_stmt`.)
+            let next_item = self.at_item_start()
+                && !matches!(self.kind(), TokenKind::Var | TokenKind::Const)
+                && self.at_column_one();
+            let unclosed = self.at(TokenKind::Eof) || next_item;
             if unclosed {
                 self.expect_closing(TokenKind::RBrace, open);
                 break;
