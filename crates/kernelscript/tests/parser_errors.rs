@@ -218,6 +218,7 @@ fn conditions_need_parentheses() {
     while x { }
     for i in 0..3 { }
     if (x = 1) { }
+    if (y) return
 }",
         expect![[r#"
             (fn f ()
@@ -227,6 +228,8 @@ fn conditions_need_parentheses() {
               (while x)
               (for (i (range 0 3)))
               (if x
+                (then))
+              (if y
                 (then)))
             2:8: expected `(` after `if`
               ^ 2:8 expected `(`
@@ -240,6 +243,9 @@ fn conditions_need_parentheses() {
             5:11: expected `)`, found `=`
               ^ 5:11 assignment is not allowed in a condition
               help: to compare, use `==`; to bind a value, write `if (var name = value)`
+            6:12: expected `{`, found keyword `return`
+              ^ 6:12 expected `{`
+              help: a body is always a block in braces, even for one statement
         "#]],
     );
 }

@@ -438,6 +438,7 @@ type H = fn()
 type I = hash<u32, array<u32, u8>>(10)
 type J = u8[2][3]
 type K = *[u8; 4]
+type L = fn(*u8, u32) -> hash: u64
 var rb : ringbuf<Event>(4096)
 var x: hash<u32, u64>",
         expect![[r#"
@@ -452,6 +453,7 @@ var x: hash<u32, u64>",
             (type I (generic hash u32 (generic array u32 u8) (size 10)))
             (type J (arr (arr u8 2) 3))
             (type K (ptr (arr u8 4)))
+            (type L (fn ((ptr u8) u32) u64))
             (global rb : (generic ringbuf Event (size 4096)))
             (global x : (generic hash u32 u64))
         "#]],

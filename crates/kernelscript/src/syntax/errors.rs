@@ -198,6 +198,10 @@ pub fn statement_starts_with_operator(span: Span, operator: &str) -> Diagnostic 
         ))
 }
 
+pub fn expected_block(span: Span, found: &str) -> Diagnostic {
+    expected(span, "`{`", found).help("a body is always a block in braces, even for one statement")
+}
+
 pub fn else_without_if(span: Span) -> Diagnostic {
     Diagnostic::error("`else` without `if`")
         .primary(span, "no `if` before this `else`")

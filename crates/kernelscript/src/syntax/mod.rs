@@ -10,7 +10,7 @@
 
 pub mod ast;
 pub mod dump;
-pub mod errors;
+mod errors;
 pub mod lexer;
 mod parser;
 pub mod token;

@@ -20,7 +20,12 @@ impl Parser<'_> {
     pub(super) fn parse_block(&mut self) -> Block {
         let start = self.span();
         if !self.at(TokenKind::LBrace) {
-            self.report_missing("`{`");
+            if self.at(TokenKind::Unknown) {
+                self.errors_reported += 1;
+            } else {
+                let found = self.found();
+                self.report(errors::expected_block(self.missing_span(), &found));
+            }
             return Block {
                 stmts: Vec::new(),
                 span: self.missing_span(),

@@ -139,7 +139,8 @@ impl Parser<'_> {
         (ty, height)
     }
 
-    /// `fn(T, name: U) -> R`; parameter names are allowed and dropped.
+    /// `fn(T, name: U) -> R`; parameter names and a return name are
+    /// allowed and dropped.
     fn function_type(&mut self) -> (TypeExprKind, u32) {
         self.bump();
         let mut height = 1;
@@ -159,6 +160,11 @@ impl Parser<'_> {
             self.report_missing("`(`");
         }
         let ret = if self.eat(TokenKind::Arrow) {
+            if self.at(TokenKind::Ident) && self.nth(1) == TokenKind::Colon {
+                // A named return, `-> hash: u64`; the name is dropped.
+                self.bump();
+                self.bump();
+            }
             let (ret, ret_height) = self.type_in(Context::Declaration);
             height = height.max(ret_height + 1);
             Some(Box::new(ret))
