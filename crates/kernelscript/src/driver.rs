@@ -152,3 +152,34 @@ fn include_too_deep(span: Span) -> Diagnostic {
     Diagnostic::error("includes nest too deeply")
         .primary(span, format!("more than {MAX_INCLUDE_DEPTH} nested includes"))
 }
+
+/// Settings of the code generators for one project.
+pub struct GenerateOptions {
+    /// `NAME`: a C identifier derived from the `.ks` file stem; names the
+    /// outputs (`NAME.ebpf.c`, `NAME.c`), the skeleton and the pin directory.
+    pub project_name: String,
+}
+
+/// The generated files of one project.
+pub struct Outputs {
+    /// `NAME.ebpf.c`
+    pub ebpf_c: String,
+    /// `NAME.c`, when the program has userspace code (a `main`).
+    pub userspace_c: Option<String>,
+    /// `Makefile`
+    pub makefile: Option<String>,
+}
+
+/// Runs the code generators on a program that checked without errors.
+/// `sources` names files as `#line` directives should spell them.
+pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOptions) -> Outputs {
+    let ebpf_options = crate::codegen::ebpf::EbpfOptions {
+        project_name: options.project_name.clone(),
+        line_directives: true,
+    };
+    Outputs {
+        ebpf_c: crate::codegen::ebpf::generate(program, sources, &ebpf_options),
+        userspace_c: None,
+        makefile: None,
+    }
+}

@@ -44,6 +44,12 @@ impl SourceMap {
         &self.get(file).name
     }
 
+    /// Changes the name a file is known by (the CLI names files relative
+    /// to the output directory for `#line`, so clang finds their text).
+    pub fn rename(&mut self, file: FileId, name: impl Into<String>) {
+        self.files[file.0 as usize].name = name.into();
+    }
+
     pub fn text(&self, file: FileId) -> &str {
         &self.get(file).text
     }

@@ -1,0 +1,29 @@
+//! One module per subcommand, and the failure type they share.
+
+pub mod build;
+pub mod check;
+pub mod compile;
+
+use std::process::ExitCode;
+
+/// Why a command failed. Diagnostics were already printed when the
+/// source had errors; other failures carry their message.
+pub enum Failure {
+    /// The program has errors; they were rendered already.
+    SourceErrors { count: usize },
+    /// Anything else: unreadable file, a tool that failed, ...
+    Message(String),
+}
+
+impl Failure {
+    pub fn report(self) -> ExitCode {
+        match self {
+            Failure::SourceErrors { count } => {
+                let plural = if count == 1 { "" } else { "s" };
+                eprintln!("error: could not compile due to {count} previous error{plural}");
+            }
+            Failure::Message(message) => eprintln!("error: {message}"),
+        }
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,124 @@
+//! Where a compilation's inputs come from and its outputs go.
+//!
+//! `analyze_file` reads the main file, runs the core's analysis with a
+//! filesystem include loader and prints the diagnostics. `Project` names
+//! the output files for `NAME.ks`: `NAME.ebpf.c`, `NAME.c`, `Makefile`,
+//! `NAME.ebpf.o`, `NAME.skel.h` and the binary `NAME`.
+
+use crate::commands::Failure;
+use crate::loader::FsLoader;
+use crate::render;
+use kernelscript::driver::{self, Analysis};
+use std::path::{Path, PathBuf};
+
+/// Reads, parses and checks `file`, printing its diagnostics to stderr.
+pub fn analyze_file(file: &Path) -> Result<Analysis, Failure> {
+    let bytes = std::fs::read(file)
+        .map_err(|error| Failure::Message(format!("cannot read `{}`: {error}", file.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::Message(format!("`{}` is not valid UTF-8", file.display())))?;
+    let name = file.to_string_lossy().into_owned();
+    let analysis = driver::analyze(&name, &text, &mut FsLoader);
+    render::emit_all(&analysis.sources, analysis.diagnostics.iter());
+    Ok(analysis)
+}
+
+/// The output layout of one `.ks` file.
+pub struct Project {
+    /// A C identifier derived from the file stem.
+    pub name: String,
+    pub dir: PathBuf,
+}
+
+impl Project {
+    pub fn new(file: &Path, output: Option<&Path>) -> Project {
+        let stem = file
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = c_identifier(&stem);
+        let dir = match output {
+            Some(dir) => dir.to_path_buf(),
+            None => PathBuf::from(&name),
+        };
+        Project { name, dir }
+    }
+
+    pub fn ebpf_c(&self) -> PathBuf {
+        self.dir.join(format!("{}.ebpf.c", self.name))
+    }
+    pub fn ebpf_object(&self) -> PathBuf {
+        self.dir.join(format!("{}.ebpf.o", self.name))
+    }
+    pub fn skeleton(&self) -> PathBuf {
+        self.dir.join(format!("{}.skel.h", self.name))
+    }
+    pub fn userspace_c(&self) -> PathBuf {
+        self.dir.join(format!("{}.c", self.name))
+    }
+    pub fn binary(&self) -> PathBuf {
+        self.dir.join(&self.name)
+    }
+    pub fn makefile(&self) -> PathBuf {
+        self.dir.join("Makefile")
+    }
+
+    pub fn write(&self, path: &Path, contents: &str, verbose: bool) -> Result<(), Failure> {
+        std::fs::write(path, contents).map_err(|error| {
+            Failure::Message(format!("cannot write `{}`: {error}", path.display()))
+        })?;
+        if verbose {
+            eprintln!("wrote {}", path.display());
+        }
+        Ok(())
+    }
+}
+
+/// How `target` is reached from the directory `from`: a relative path
+/// when both resolve on disk, else `target` made absolute.
+pub fn path_from(from: &Path, target: &Path) -> String {
+    let (Ok(from), Ok(target)) = (from.canonicalize(), target.canonicalize()) else {
+        return std::path::absolute(target)
+            .unwrap_or_else(|_| target.to_path_buf())
+            .to_string_lossy()
+            .into_owned();
+    };
+    let common = from
+        .components()
+        .zip(target.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut relative = PathBuf::new();
+    for _ in from.components().skip(common) {
+        relative.push("..");
+    }
+    for component in target.components().skip(common) {
+        relative.push(component);
+    }
+    relative.to_string_lossy().into_owned()
+}
+
+/// `my-prog.v2` → `my_prog_v2`; a leading digit gets a `_` prefix.
+pub fn c_identifier(stem: &str) -> String {
+    let mut name: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::c_identifier;
+
+    #[test]
+    fn stems_become_c_identifiers() {
+        assert_eq!(c_identifier("packet_filter"), "packet_filter");
+        assert_eq!(c_identifier("my-prog.v2"), "my_prog_v2");
+        assert_eq!(c_identifier("3way"), "_3way");
+        assert_eq!(c_identifier(""), "_");
+    }
+}

@@ -1,0 +1,77 @@
+//! Renders core diagnostics for people, with codespan-reporting.
+//!
+//! This is the one place diagnostics become text: `file:line:col`, the
+//! source line, a caret under the span, labels, `help:` and `note:` lines.
+//! Colour is used only when stderr is a terminal.
+
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{
+    self,
+    termcolor::{ColorChoice, StandardStream},
+};
+use kernelscript::diagnostic::{Diagnostic, Severity};
+use kernelscript::source::SourceMap;
+use std::io::IsTerminal;
+
+/// Converts a diagnostic to codespan's form; file ids are `FileId.0`.
+fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<usize> {
+    let severity = match diagnostic.severity {
+        Severity::Error => cs::Severity::Error,
+        Severity::Warning => cs::Severity::Warning,
+    };
+    let labels = diagnostic
+        .labels
+        .iter()
+        .map(|label| {
+            let range = label.span.start as usize..label.span.end as usize;
+            let file = label.span.file.0 as usize;
+            let codespan_label = if label.primary {
+                cs::Label::primary(file, range)
+            } else {
+                cs::Label::secondary(file, range)
+            };
+            codespan_label.with_message(label.message.clone())
+        })
+        .collect();
+    let notes = diagnostic
+        .help
+        .iter()
+        .map(|help| format!("help: {help}"))
+        .chain(diagnostic.notes.iter().map(|note| format!("note: {note}")))
+        .collect();
+    cs::Diagnostic::new(severity)
+        .with_message(diagnostic.message.clone())
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+fn files_of(sources: &SourceMap) -> SimpleFiles<String, String> {
+    let mut files = SimpleFiles::new();
+    for (_, source) in sources.files() {
+        files.add(source.name.clone(), source.text.clone());
+    }
+    files
+}
+
+/// Writes every diagnostic to stderr.
+pub fn emit_all<'a>(sources: &SourceMap, diagnostics: impl IntoIterator<Item = &'a Diagnostic>) {
+    let files = files_of(sources);
+    let choice = if std::io::stderr().is_terminal() {
+        ColorChoice::Auto
+    } else {
+        ColorChoice::Never
+    };
+    let stderr = StandardStream::stderr(choice);
+    let mut writer = stderr.lock();
+    let config = term::Config::default();
+    for diagnostic in diagnostics {
+        // A span outside its file is a compiler bug; codespan reports it as
+        // an error, and we fall back to the bare message.
+        if term::emit_to_write_style(&mut writer, &config, &files, &to_codespan(diagnostic))
+            .is_err()
+        {
+            eprintln!("error: {}", diagnostic.message);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Finding and running the external tools a build needs: clang, bpftool,
+//! a C compiler, and the libbpf headers and library.
+//!
+//! A missing tool is reported with the Debian package that provides it.
+//! With `--verbose`, every command is echoed before it runs.
+
+use crate::commands::Failure;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// An external program, the environment variable overriding it, and the
+/// Debian/Ubuntu package that provides it.
+pub struct Tool {
+    pub default: &'static str,
+    pub env_var: &'static str,
+    pub package: &'static str,
+}
+
+pub const CLANG: Tool = Tool {
+    default: "clang",
+    env_var: "CLANG",
+    package: "clang",
+};
+pub const BPFTOOL: Tool = Tool {
+    default: "bpftool",
+    env_var: "BPFTOOL",
+    package: "bpftool",
+};
+pub const CC: Tool = Tool {
+    default: "cc",
+    env_var: "CC",
+    package: "gcc",
+};
+
+impl Tool {
+    /// The command to run: `$ENV_VAR` if set, else the default name.
+    pub fn program(&self) -> String {
+        std::env::var(self.env_var).unwrap_or_else(|_| self.default.to_string())
+    }
+
+    /// Fails with a message naming the package when the tool is absent.
+    pub fn require(&self) -> Result<String, Failure> {
+        let program = self.program();
+        if find_in_path(&program).is_some() {
+            Ok(program)
+        } else {
+            Err(Failure::Message(format!(
+                "`{program}` was not found; install it with `apt-get install {}` (or set {} to its path)",
+                self.package, self.env_var
+            )))
+        }
+    }
+}
+
+/// Resolves a program name against `PATH` (or checks a path directly).
+pub fn find_in_path(program: &str) -> Option<PathBuf> {
+    if program.contains('/') {
+        let path = PathBuf::from(program);
+        return path.is_file().then_some(path);
+    }
+    let path_var = std::env::var_os("PATH")?;
+    std::env::split_paths(&path_var)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The include directory holding `asm/types.h` for BPF builds
+/// (`/usr/include/x86_64-linux-gnu` on Debian x86-64).
+pub fn multiarch_include() -> Option<PathBuf> {
+    let machine = std::env::consts::ARCH;
+    let dir = PathBuf::from(format!("/usr/include/{machine}-linux-gnu"));
+    dir.is_dir().then_some(dir)
+}
+
+/// The `-D__TARGET_ARCH_*` value for this machine.
+pub fn target_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "x86",
+        "aarch64" => "arm64",
+        "s390x" => "s390",
+        "powerpc64" => "powerpc",
+        "riscv64" => "riscv",
+        other => other,
+    }
+}
+
+/// Fails naming libbpf-dev when the libbpf headers are missing.
+pub fn require_libbpf_headers() -> Result<(), Failure> {
+    if Path::new("/usr/include/bpf/bpf_helpers.h").is_file()
+        || Path::new("/usr/local/include/bpf/bpf_helpers.h").is_file()
+    {
+        Ok(())
+    } else {
+        Err(Failure::Message(
+            "the libbpf headers (bpf/bpf_helpers.h) were not found; install them with `apt-get install libbpf-dev`".to_string(),
+        ))
+    }
+}
+
+/// Runs `command` in `dir`, echoing it when `verbose`. Output goes to a
+/// file when `stdout_to` is given. A non-zero exit is a failure carrying
+/// the tool's stderr.
+pub fn run(
+    program: &str,
+    args: &[String],
+    dir: &Path,
+    stdout_to: Option<&Path>,
+    verbose: bool,
+) -> Result<(), Failure> {
+    if verbose {
+        let redirect = stdout_to
+            .map(|path| format!(" > {}", path.display()))
+            .unwrap_or_default();
+        eprintln!(
+            "+ (cd {} && {program} {}{redirect})",
+            dir.display(),
+            args.join(" ")
+        );
+    }
+    let mut command = Command::new(program);
+    command.args(args).current_dir(dir).stderr(Stdio::piped());
+    if stdout_to.is_some() {
+        command.stdout(Stdio::piped());
+    }
+    let output = command
+        .output()
+        .map_err(|error| Failure::Message(format!("cannot run `{program}`: {error}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(Failure::Message(format!(
+            "`{program} {}` failed ({}):\n{}",
+            args.join(" "),
+            output.status,
+            stderr.trim_end()
+        )));
+    }
+    if let Some(path) = stdout_to {
+        std::fs::write(path, &output.stdout).map_err(|error| {
+            Failure::Message(format!("cannot write `{}`: {error}", path.display()))
+        })?;
+    }
+    Ok(())
+}
