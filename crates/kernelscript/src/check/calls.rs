@@ -210,6 +210,18 @@ impl Checker<'_> {
                 span,
             );
         }
+        if let Some(target) = self.fx.target() {
+            if function.kind.target() != target {
+                let name = function.name.clone();
+                let kind = super::programs::kind_label(&function.kind);
+                let here = self.fx.name.clone();
+                self.report(errors::function_value_across_boundary(
+                    span, &name, kind, &here,
+                ));
+                return error_expr(span);
+            }
+        }
+        let function = self.program.function(id);
         let params = function
             .params
             .iter()

@@ -542,15 +542,25 @@ impl Checker<'_> {
             _ => false,
         };
         if !ok {
-            let (left_name, right_name) = (self.type_name(&left.ty), self.type_name(&right.ty));
-            let both_ints = left.ty.is_integer() && right.ty.is_integer();
-            self.report(errors::bad_comparison(
-                span,
-                op,
-                &left_name,
-                &right_name,
-                both_ints,
-            ));
+            let diagnostic = match (&left.ty, &right.ty) {
+                (Type::Null, other) | (other, Type::Null) => {
+                    let value = if left.ty == Type::Null { &right } else { &left };
+                    let local = match value.kind {
+                        ExprKind::Local(id) if self.fx.facts[id.index()].copied_from_map => {
+                            Some(self.fx.local(id).name.clone())
+                        }
+                        _ => None,
+                    };
+                    errors::value_compared_with_null(span, &self.type_name(other), local.as_deref())
+                }
+                _ => {
+                    let (left_name, right_name) =
+                        (self.type_name(&left.ty), self.type_name(&right.ty));
+                    let both_ints = left.ty.is_integer() && right.ty.is_integer();
+                    errors::bad_comparison(span, op, &left_name, &right_name, both_ints)
+                }
+            };
+            self.report(diagnostic);
             return error_expr(span);
         }
         let (left, right) = match (&left.ty, &right.ty) {

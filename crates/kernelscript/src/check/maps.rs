@@ -169,13 +169,20 @@ impl Checker<'_> {
         key_written: &ast::TypeExpr,
         value_written: &ast::TypeExpr,
     ) {
-        for (ty, written) in [(&def.key, key_written), (&def.value, value_written)] {
+        let entries = [
+            (&def.key, key_written, "keys"),
+            (&def.value, value_written, "values"),
+        ];
+        for (ty, written, what) in entries {
             if matches!(
                 ty,
                 Type::Pointer(_) | Type::Function(_) | Type::ProgramHandle
             ) {
                 let found = self.type_name(ty);
                 self.report(errors::pointer_in_map(written.span, &found));
+            } else if *ty != Type::Error && ty.size(&self.program) == 0 {
+                let found = self.type_name(ty);
+                self.report(errors::empty_map_entry(written.span, what, &found));
             }
         }
         let key_ok = match def.kind {

@@ -28,6 +28,8 @@ pub(crate) enum Binding {
 pub(crate) struct LocalFacts {
     /// A `for` loop variable: the bound proof needs it unmodified.
     pub loop_var: bool,
+    /// Declared as `var x = m[k]`: a copy of a map value.
+    pub copied_from_map: bool,
 }
 
 /// What a `try` block catches, for checking that eBPF throws are caught.

@@ -169,6 +169,13 @@ impl Checker<'_> {
             }
         };
         let (local, bound) = self.fx.declare(&name.name, ty, name.span);
+        if let Some(ir::Expr {
+            kind: ExprKind::MapGet { .. },
+            ..
+        }) = &init
+        {
+            self.fx.facts[local.index()].copied_from_map = true;
+        }
         if let Err(earlier) = bound {
             self.report(errors::redeclared_local(name.span, &name.name, earlier));
         }

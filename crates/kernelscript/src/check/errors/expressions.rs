@@ -158,6 +158,19 @@ pub(crate) fn bad_comparison(
     }
 }
 
+pub(crate) fn value_compared_with_null(span: Span, ty: &str, local: Option<&str>) -> Diagnostic {
+    let diagnostic = Diagnostic::error(format!("a `{ty}` value is never null")).primary(
+        span,
+        "only pointers and map entries can be compared with `null`",
+    );
+    match local {
+        Some(name) => diagnostic.help(format!(
+            "`{name}` holds a copy of the map value (zero when absent): test the entry with `map[key] != null`, or bind it with `if (var {name} = map[key]) {{ ... }}`"
+        )),
+        None => diagnostic,
+    }
+}
+
 pub(crate) fn bad_cast(span: Span, from: &str, to: &str) -> Diagnostic {
     let diagnostic =
         Diagnostic::error(format!("cannot cast `{from}` to `{to}`")).primary(span, "invalid cast");

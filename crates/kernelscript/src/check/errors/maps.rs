@@ -74,6 +74,12 @@ pub(crate) fn pointer_in_map(span: Span, found: &str) -> Diagnostic {
         .help("store the data itself, or an id that refers to it")
 }
 
+pub(crate) fn empty_map_entry(span: Span, what: &str, found: &str) -> Diagnostic {
+    Diagnostic::error(format!("map {what} cannot be empty"))
+        .primary(span, format!("`{found}` has size 0"))
+        .help("the kernel rejects maps with zero-sized keys or values; add a field")
+}
+
 pub(crate) fn bad_map_key(span: Span, kind: &str, found: &str) -> Diagnostic {
     let expected = if kind == "lpm_trie" {
         "a struct (prefix length first, then the data)"

@@ -189,6 +189,22 @@ pub(crate) fn call_across_boundary(
         .help(help)
 }
 
+pub(crate) fn function_value_across_boundary(
+    span: Span,
+    name: &str,
+    kind: &str,
+    here: &str,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "{kind} `{name}` cannot be used as a value in `{here}`"
+    ))
+    .primary(
+        span,
+        "it runs on the other side of the kernel/userspace boundary",
+    )
+    .help("function values can only refer to functions that run where they are used")
+}
+
 pub(crate) fn kernel_callee_outside_ebpf(
     span: Span,
     name: &str,
