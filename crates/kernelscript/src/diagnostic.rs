@@ -127,6 +127,18 @@ impl Diagnostics {
         self.items.extend(other.items);
     }
 
+    /// Orders diagnostics by file and position of their primary label
+    /// (stable: diagnostics at one place keep their order); diagnostics
+    /// without a label come last.
+    pub fn sort_by_position(&mut self) {
+        self.items.sort_by_key(|diagnostic| {
+            diagnostic
+                .primary_span()
+                .map(|span| (0, span.file, span.start))
+                .unwrap_or((1, Default::default(), 0))
+        });
+    }
+
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.items
     }

@@ -74,6 +74,7 @@ pub fn analyze(name: &str, text: &str, loader: &mut dyn SourceLoader) -> Analysi
     files.push(main_ast);
     let (program, check_diagnostics) = check::check(&files);
     diagnostics.extend(check_diagnostics);
+    diagnostics.sort_by_position();
     let program = if diagnostics.has_errors() {
         None
     } else {
