@@ -122,4 +122,15 @@ macro_rules! goldens {
     };
 }
 
-goldens!(xdp_counter);
+goldens!(
+    control_flow,
+    errors_defer,
+    globals_configs,
+    map_operations,
+    match_forms,
+    packet_parser,
+    ringbuf_events,
+    tail_calls,
+    tc_classifier,
+    xdp_counter,
+);

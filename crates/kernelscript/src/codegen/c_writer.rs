@@ -28,6 +28,8 @@ pub struct CWriter {
     /// When mapped to a source file: that file and the source line the
     /// next written line corresponds to (as the C compiler will count it).
     mapping: Option<(String, u32)>,
+    /// Whether the last line is a `#line` to a source file.
+    ends_with_source_directive: bool,
 }
 
 impl CWriter {
@@ -109,15 +111,21 @@ impl CWriter {
 
     /// Makes the following lines count as `line` of `file` (1-based),
     /// writing `#line line "file"` only when the lines written since the
-    /// last directive do not already land there.
+    /// last directive do not already land there. A directive with nothing
+    /// after it yet is replaced rather than followed by another.
     pub fn map_to_source(&mut self, file: &str, line: u32) {
         if let Some((mapped_file, next_line)) = &self.mapping {
             if mapped_file == file && *next_line == line {
                 return;
             }
         }
-        self.lines
-            .push(Line::Text(format!("#line {line} {}", string_literal(file))));
+        let directive = Line::Text(format!("#line {line} {}", string_literal(file)));
+        if self.ends_with_source_directive {
+            *self.lines.last_mut().expect("a directive was written") = directive;
+        } else {
+            self.lines.push(directive);
+        }
+        self.ends_with_source_directive = true;
         self.mapping = Some((file.to_string(), line));
     }
 
@@ -125,8 +133,14 @@ impl CWriter {
     /// itself, named `output_file`, if they were mapped to a source.
     pub fn map_to_output(&mut self, output_file: &str) {
         if self.mapping.take().is_some() {
-            self.lines
-                .push(Line::OutputLineDirective(output_file.to_string()));
+            let directive = Line::OutputLineDirective(output_file.to_string());
+            if self.ends_with_source_directive {
+                // Nothing was mapped by the last directive: replace it.
+                *self.lines.last_mut().expect("a directive was written") = directive;
+            } else {
+                self.lines.push(directive);
+            }
+            self.ends_with_source_directive = false;
         }
     }
 
@@ -134,6 +148,9 @@ impl CWriter {
     /// kept, not shifted). The mapping state becomes `other`'s: when
     /// `other`'s first lines are not mapped, call `map_to_output` first.
     pub fn append(&mut self, other: CWriter) {
+        if !other.lines.is_empty() {
+            self.ends_with_source_directive = other.ends_with_source_directive;
+        }
         self.lines.extend(other.lines);
         self.mapping = other.mapping;
     }
@@ -162,6 +179,7 @@ impl CWriter {
     }
 
     fn push(&mut self, text: String) {
+        self.ends_with_source_directive = false;
         self.lines.push(Line::Text(text));
         if let Some((_, next_line)) = &mut self.mapping {
             *next_line += 1;
@@ -264,6 +282,7 @@ mod tests {
         writer.line("b();"); // line 4
         writer.map_to_source("x.ks", 4); // drifted to 5: directive
         writer.line("c();");
+        writer.map_to_source("y.kh", 9); // replaced by the next one
         writer.map_to_source("y.kh", 5); // other file: directive
         writer.line("d();");
         writer.map_to_output("out.c");

@@ -137,7 +137,10 @@ impl<'a> FunctionEmitter<'_, 'a> {
             ExprKind::Field { base, field } => self.field(base, *field),
             ExprKind::Arrow { base, field } => self.arrow(base, *field),
             ExprKind::Index { base, index } => {
-                let base = self.operand(base).at(POSTFIX);
+                let base = match self.packet_pointer_field(base) {
+                    Some(field) => format!("((__u8 *)(long){field})"),
+                    None => self.operand(base).at(POSTFIX),
+                };
                 let index = self.operand(index).text;
                 CExpr::primary(format!("{base}[{index}]"))
             }
@@ -244,6 +247,11 @@ impl<'a> FunctionEmitter<'_, 'a> {
                 if let (UnaryOp::Not, ExprKind::MapContains { map, key }) = (op, &operand.kind) {
                     return maps::contains(self, *map, key, true);
                 }
+                if op == UnaryOp::Deref {
+                    if let Some(field) = self.packet_pointer_field(operand) {
+                        return CExpr::unary(format!("*(__u8 *)(long){field}"));
+                    }
+                }
                 let symbol = match op {
                     UnaryOp::Neg => "-",
                     UnaryOp::Not => "!",
@@ -265,8 +273,14 @@ impl<'a> FunctionEmitter<'_, 'a> {
     }
 
     fn binary(&mut self, op: BinaryOp, lhs: &'a Expr, rhs: &'a Expr) -> CExpr {
+        if matches!(op, BinaryOp::Div | BinaryOp::Rem) && is_signed_int(&lhs.ty) {
+            let lhs = self.operand(lhs).text;
+            let rhs = self.operand(rhs).text;
+            return CExpr::primary(self.signed_division(op, &lhs, &rhs));
+        }
         let precedence = binary_precedence(op);
-        let pointer_arithmetic = matches!(op, BinaryOp::Add | BinaryOp::Sub);
+        // Packet pointers compared or offset must be `__u8 *` on both sides.
+        let pointer_arithmetic = !op.is_logical();
         let left = self.binary_side(op, lhs, rhs, true, pointer_arithmetic);
         let right = self.binary_side(op, rhs, lhs, false, pointer_arithmetic);
         let wrap = |side: &CExpr, strict: bool| {
@@ -292,6 +306,19 @@ impl<'a> FunctionEmitter<'_, 'a> {
             precedence,
             op: Some(op),
         }
+    }
+
+    /// `signed_div(a, b)` / `signed_rem(a, b)`: the BPF instruction set
+    /// before v4 (clang 14's targets) has no signed division, so signed
+    /// `/` and `%` go through helpers built on unsigned division.
+    pub(super) fn signed_division(&mut self, op: BinaryOp, lhs: &str, rhs: &str) -> String {
+        let support = if op == BinaryOp::Div {
+            super::Support::SignedDiv
+        } else {
+            super::Support::SignedRem
+        };
+        let name = self.gen.support_function(support);
+        format!("{name}({lhs}, {rhs})")
     }
 
     /// One operand of a binary operator: literals that would compute in
@@ -402,17 +429,7 @@ impl<'a> FunctionEmitter<'_, 'a> {
             Callee::TailCall(target) => {
                 // Outside `return` (where `emit_return` handles it) a tail
                 // call is just the helper call.
-                let (map_name, index) = match &self.gen.tail_calls {
-                    Some(table) => (
-                        table.map_name.clone(),
-                        table
-                            .targets
-                            .iter()
-                            .position(|id| id == target)
-                            .unwrap_or(0),
-                    ),
-                    None => ("prog_array".to_string(), 0),
-                };
+                let (map_name, index) = self.gen.tail_call_slot(*target);
                 let context = args
                     .first()
                     .map(|arg| self.expr(arg).text)
@@ -563,6 +580,11 @@ impl<'a> FunctionEmitter<'_, 'a> {
             _ => value.to_string(),
         }
     }
+}
+
+/// Whether `ty` is a signed integer type.
+pub(super) fn is_signed_int(ty: &Type) -> bool {
+    matches!(ty, Type::Int(int) if int.is_signed())
 }
 
 /// The `bpf_printk` conversion for an argument of type `ty`.

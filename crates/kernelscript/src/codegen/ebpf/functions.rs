@@ -20,7 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::codegen::c_writer::CWriter;
 use crate::ir::{
-    Expr, ExprKind, Function, FunctionId, FunctionKind, LocalId, Program, Stmt, StmtKind, Type,
+    Expr, ExprKind, Function, FunctionId, FunctionKind, LocalId, MapKind, Program, Stmt, StmtKind,
+    Type,
 };
 use crate::span::Span;
 
@@ -47,6 +48,9 @@ pub(super) struct Deferred<'a> {
     /// Set when the defer sits in a nested block: the flag local that
     /// records whether it was reached.
     pub(super) flag: Option<String>,
+    /// The naming scope the defer was registered in: while it is open,
+    /// the defer has certainly been reached and needs no flag test.
+    scope: usize,
 }
 
 /// What `break` / `continue` mean in the innermost loop.
@@ -68,8 +72,14 @@ pub(super) struct FunctionEmitter<'g, 'a> {
     /// Definitions that must precede the function (loop callbacks).
     pub(super) preceding: CWriter,
     pub(super) locals: BTreeMap<LocalId, Spelling>,
+    /// By-reference locals bound to a map entry, with the map's kind (for
+    /// atomic updates through them).
+    pub(super) map_bindings: BTreeMap<LocalId, MapKind>,
     /// C names declared in each open block, innermost last.
     scopes: Vec<BTreeSet<String>>,
+    /// Identities of the open blocks, parallel to `scopes`.
+    scope_ids: Vec<usize>,
+    next_scope_id: usize,
     /// Generated names (temporaries, flags): unique in the whole function.
     temps: BTreeSet<String>,
     /// Every source name of the function's locals; generated names avoid
@@ -114,7 +124,10 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
             out: CWriter::new(),
             preceding: CWriter::new(),
             locals: BTreeMap::new(),
+            map_bindings: BTreeMap::new(),
             scopes: vec![BTreeSet::new()],
+            scope_ids: vec![0],
+            next_scope_id: 1,
             temps: BTreeSet::new(),
             source_names: function
                 .locals
@@ -280,10 +293,13 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
 
     pub(super) fn open_scope(&mut self) {
         self.scopes.push(BTreeSet::new());
+        self.scope_ids.push(self.next_scope_id);
+        self.next_scope_id += 1;
     }
 
     pub(super) fn close_scope(&mut self) {
         self.scopes.pop();
+        self.scope_ids.pop();
     }
 
     /// The lvalue of local `id`: `count`, or `*stats` for a by-reference
@@ -310,6 +326,12 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
 
     // ---- exits ----------------------------------------------------------
 
+    /// Whether the code being written is the body of a map iteration
+    /// callback (where `return` means something else).
+    pub(super) fn in_map_callback(&self) -> bool {
+        self.loops.contains(&LoopKind::MapCallback)
+    }
+
     /// Writes the deferred calls registered so far, newest first.
     pub(super) fn emit_defers(&mut self, exit_span: Span) {
         if self.defers.is_empty() {
@@ -318,13 +340,14 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
         for deferred in self.defers.clone().into_iter().rev() {
             self.map_line(deferred.span);
             let call = self.expr(deferred.call);
+            let reached = self.scope_ids.contains(&deferred.scope);
             match &deferred.flag {
-                Some(flag) => {
+                Some(flag) if !reached => {
                     self.out.open_block(format!("if ({flag})"));
                     self.out.line(format!("{};", call.text));
                     self.out.close_block();
                 }
-                None => self.out.line(format!("{};", call.text)),
+                _ => self.out.line(format!("{};", call.text)),
             }
         }
         self.map_line(exit_span);
@@ -339,10 +362,12 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
         if let Some(flag) = &flag {
             self.out.line(format!("{flag} = true;"));
         }
+        let scope = *self.scope_ids.last().expect("a scope is open");
         self.defers.push(Deferred {
             call,
             span: stmt.span,
             flag,
+            scope,
         });
     }
 
@@ -417,17 +442,7 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
     /// result. Deferred calls run first, since a tail call never returns.
     fn emit_tail_call(&mut self, target: FunctionId, args: &'a [Expr], span: Span) {
         self.emit_defers(span);
-        let (map_name, index) = match &self.gen.tail_calls {
-            Some(table) => (
-                table.map_name.clone(),
-                table
-                    .targets
-                    .iter()
-                    .position(|id| *id == target)
-                    .unwrap_or(0),
-            ),
-            None => ("prog_array".to_string(), 0),
-        };
+        let (map_name, index) = self.gen.tail_call_slot(target);
         let context = match args.first() {
             Some(arg) => self.expr(arg).text,
             None => "ctx".to_string(),

@@ -11,7 +11,8 @@ use std::collections::BTreeSet;
 
 use crate::codegen::c_writer::{char_literal, CWriter};
 use crate::ir::{
-    ConstDef, ConstId, Expr, ExprKind, MapFlag, MapKind, Origin, Program, StructId, Type,
+    ConstDef, ConstId, Expr, ExprKind, FunctionId, MapFlag, MapKind, Origin, Program, StructId,
+    Type,
 };
 
 use super::types::{declaration, zero_initializer};
@@ -100,10 +101,10 @@ pub(super) fn emit_enums(out: &mut CWriter, program: &Program) {
 }
 
 /// User structs, each after the structs it contains by value.
-pub(super) fn emit_structs(out: &mut CWriter, program: &Program) {
+pub(super) fn emit_structs(out: &mut CWriter, program: &Program, used: &BTreeSet<StructId>) {
     let mut done = BTreeSet::new();
-    for index in 0..program.structs.len() {
-        emit_struct_after_dependencies(out, program, StructId(index as u32), &mut done);
+    for id in used {
+        emit_struct_after_dependencies(out, program, *id, &mut done);
     }
     for config in &program.configs {
         out.blank_line();
@@ -143,7 +144,7 @@ fn emit_struct_after_dependencies(
 }
 
 /// BTF-defined maps in `SEC(".maps")`, then the tail-call program array.
-pub(super) fn emit_maps(out: &mut CWriter, program: &Program, tail_calls: Option<&TailCallTable>) {
+pub(super) fn emit_maps(out: &mut CWriter, program: &Program, tail_calls: &[TailCallTable]) {
     for map in &program.maps {
         out.blank_line();
         out.open_block("struct");
@@ -184,7 +185,7 @@ pub(super) fn emit_maps(out: &mut CWriter, program: &Program, tail_calls: Option
         }
         out.close_block_with(format!(" {} SEC(\".maps\");", map.name));
     }
-    if let Some(table) = tail_calls {
+    for table in tail_calls {
         out.blank_line();
         out.line(format!(
             "/* Tail-call targets; userspace stores each program's fd at its index: {}. */",
@@ -373,21 +374,40 @@ fn signed_value(value: u64, ty: &Type) -> i128 {
     }
 }
 
-/// `extern` kfunc declarations.
-pub(super) fn emit_externs(out: &mut CWriter, program: &Program) {
+/// `extern ... __ksym` declarations: the user's `extern` kernel functions,
+/// and the `@kfunc` functions of the generated kernel module that eBPF code
+/// calls (`kfuncs`).
+pub(super) fn emit_externs(out: &mut CWriter, program: &Program, kfuncs: &[FunctionId]) {
+    let mut declarations = Vec::new();
     for def in &program.externs {
-        out.blank_line();
         let params: Vec<String> = def
             .params
             .iter()
             .map(|(name, ty)| declaration(program, ty, name))
             .collect();
+        declarations.push((declaration(program, &def.ret, &def.name), params));
+    }
+    for id in kfuncs {
+        let function = program.function(*id);
+        let params: Vec<String> = function
+            .params
+            .iter()
+            .map(|param| {
+                let local = function.local(*param);
+                declaration(program, &local.ty, &local.name)
+            })
+            .collect();
+        declarations.push((declaration(program, &function.ret, &function.name), params));
+    }
+    if !declarations.is_empty() {
+        out.blank_line();
+    }
+    for (decl, params) in declarations {
         let params = if params.is_empty() {
             "void".to_string()
         } else {
             params.join(", ")
         };
-        let decl = declaration(program, &def.ret, &def.name);
         out.line(format!("extern {decl}({params}) __ksym;"));
     }
 }

@@ -335,9 +335,30 @@ pub(super) fn emit_if_let<'a>(
     emitter
         .locals
         .insert(binding, Spelling::Pointer(name.clone()));
+    emitter
+        .map_bindings
+        .insert(binding, emitter.program.map(map).kind);
     let decl = declaration(emitter.program, &Type::Pointer(Box::new(value_ty)), &name);
     emitter.out.line(format!("{decl} = {entry_pointer};"));
     statements::emit_if_present(emitter, &name, then_block, else_block);
+}
+
+/// The atomic builtin for `target op= value` when `target` lies in a map
+/// entry bound by `if (var v = m[k])` and `atomic_update` applies.
+pub(super) fn atomic_assignment(
+    emitter: &FunctionEmitter<'_, '_>,
+    target: &Expr,
+    op: BinaryOp,
+) -> Option<&'static str> {
+    let mut root = target;
+    while let ExprKind::Field { base, .. } = &root.kind {
+        root = base;
+    }
+    let ExprKind::Local(id) = &root.kind else {
+        return None;
+    };
+    let kind = *emitter.map_bindings.get(id)?;
+    atomic_update(kind, &target.ty, ApplyOp::from_binary(op))
 }
 
 /// The atomic builtin for `op` on a value of `ty` in a map of `kind`, when

@@ -56,14 +56,19 @@ fn emit_switch<'a>(
     let subject = emitter.expr(scrutinee).text;
     emitter.out.open_block(format!("switch ({subject})"));
     for arm in arms {
-        emitter.map_line(arm.span);
         let label = match &arm.pattern {
             Some(pattern) => format!("case {}:", emitter.expr(pattern).text),
             None => "default:".to_string(),
         };
         // Kernel style: labels at the `switch`'s indentation.
         emitter.out.dedent();
-        if arm.stmts.is_empty() {
+        if let Some(result) = one_line_result(emitter, arm, sink) {
+            // `case 80: return XDP_PASS;`: a table like the source's, and
+            // each arm stays on its source line.
+            emitter.map_line(arm.span);
+            emitter.out.line(format!("{label} {result}"));
+            emitter.out.indent();
+        } else if arm.stmts.is_empty() {
             emitter.out.line(label);
             emitter.out.indent();
             emit_arm_result(emitter, arm, sink, true);
@@ -87,7 +92,8 @@ fn emit_if_chain<'a>(
     arms: &'a [MatchArm],
     sink: &Sink,
 ) {
-    let subject = if is_plain_value(scrutinee) {
+    let tests = arms.iter().filter(|arm| arm.pattern.is_some()).count();
+    let subject = if tests <= 1 || is_plain_value(scrutinee) {
         emitter.expr(scrutinee)
     } else {
         // Evaluate the scrutinee once.
@@ -100,7 +106,11 @@ fn emit_if_chain<'a>(
     let coded: Vec<&MatchArm> = arms.iter().filter(|arm| arm.pattern.is_some()).collect();
     let default = arms.iter().find(|arm| arm.pattern.is_none());
     for (index, arm) in coded.iter().enumerate() {
-        emitter.map_line(arm.span);
+        if index > 0 {
+            // The test is code of this arm; the first one shares the
+            // `match` line.
+            emitter.map_line(arm.span);
+        }
         let pattern = arm.pattern.as_ref().expect("filtered");
         let test = pattern_test(emitter, &subject, &scrutinee.ty, pattern);
         if index == 0 {
@@ -111,7 +121,6 @@ fn emit_if_chain<'a>(
         emit_arm_body(emitter, arm, sink);
     }
     if let Some(arm) = default {
-        emitter.map_line(arm.span);
         if coded.is_empty() {
             emitter.out.open_block("");
         } else {
@@ -131,6 +140,44 @@ fn emit_arm_body<'a>(emitter: &mut FunctionEmitter<'_, 'a>, arm: &'a MatchArm, s
     emitter.close_scope();
 }
 
+/// The whole of a statement-free arm's result as one line of C, when it is
+/// that short: `return X;`, `v = X; break;`, `break;`.
+fn one_line_result<'a>(
+    emitter: &mut FunctionEmitter<'_, 'a>,
+    arm: &'a MatchArm,
+    sink: &Sink,
+) -> Option<String> {
+    if !arm.stmts.is_empty() {
+        return None;
+    }
+    let value = arm.value.as_ref()?;
+    let simple = !matches!(
+        value.kind,
+        ExprKind::Match { .. }
+            | ExprKind::Call {
+                callee: crate::ir::Callee::TailCall(_),
+                ..
+            }
+    ) && !is_array_like(&value.ty);
+    if !simple {
+        return None;
+    }
+    match sink {
+        Sink::Return => {
+            let plain_return = emitter.defers.is_empty()
+                && emitter.function.ret != Type::Void
+                && value.ty != Type::Void
+                && !emitter.in_map_callback();
+            plain_return.then(|| format!("return {};", emitter.expr(value).text))
+        }
+        Sink::Assign(target) => Some(format!("{target} = {}; break;", emitter.expr(value).text)),
+        Sink::Discard if has_effects(value) => {
+            Some(format!("{}; break;", emitter.expr(value).text))
+        }
+        Sink::Discard => Some("break;".to_string()),
+    }
+}
+
 /// The arm's value delivered to `sink`, then `break;` when in a `switch`
 /// and control would otherwise fall into the next case.
 fn emit_arm_result<'a>(
@@ -139,6 +186,9 @@ fn emit_arm_result<'a>(
     sink: &Sink,
     in_switch: bool,
 ) {
+    if arm.stmts.is_empty() {
+        emitter.map_line(arm.span);
+    }
     let Some(value) = &arm.value else {
         // No value: the arm's statements end in `return`/`throw`, or the
         // match is a statement.
@@ -262,6 +312,11 @@ fn pattern_test<'a>(
     subject_ty: &Type,
     pattern: &'a Expr,
 ) -> String {
+    match (subject_ty, &pattern.kind) {
+        (Type::Bool, ExprKind::Bool(true)) => return subject.text.clone(),
+        (Type::Bool, ExprKind::Bool(false)) => return format!("!{}", subject.at(14)),
+        _ => {}
+    }
     let pattern_text = emitter.expr(pattern).at(10);
     if let (Type::Str(_), ExprKind::Str(text)) = (subject_ty, &pattern.kind) {
         let length = text.len() + 1;
@@ -274,7 +329,8 @@ fn pattern_test<'a>(
 }
 
 fn is_switch_type(ty: &Type) -> bool {
-    matches!(ty, Type::Int(_) | Type::Enum(_) | Type::Char | Type::Bool)
+    // Not `bool`: clang warns about a switch on a boolean.
+    matches!(ty, Type::Int(_) | Type::Enum(_) | Type::Char)
 }
 
 /// Whether `pattern` is an integer constant expression C accepts after

@@ -36,7 +36,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::codegen::c_writer::CWriter;
-use crate::ir::{Callee, ExprKind, FunctionId, FunctionKind, Program, Target};
+use crate::ir::{Callee, ExprKind, FunctionId, FunctionKind, Program, ProgramType, Target};
 use crate::source::SourceMap;
 
 use maps::Accessor;
@@ -52,23 +52,27 @@ pub struct EbpfOptions {
     pub line_directives: bool,
 }
 
-/// The program array behind `return other_program(ctx)` tail calls.
+/// A program array behind `return other_program(ctx)` tail calls.
 ///
+/// The kernel lets one program array serve programs of one type only, so
+/// there is a table per program type that tail-calls (`prog_array` when a
+/// single type does, else `prog_array_xdp`, `prog_array_tc`, ...).
 /// Userspace must store the fd of `targets[i]` at index `i` of the map
 /// `map_name` before attaching (see ARCHITECTURE.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TailCallTable {
-    /// The `BPF_MAP_TYPE_PROG_ARRAY` map's C name (`prog_array` unless a
-    /// user map already has that name).
+    /// The `BPF_MAP_TYPE_PROG_ARRAY` map's C name.
     pub map_name: String,
-    /// Every program some program tail-calls, in declaration order: the
-    /// index of a program in this list is its slot in the map.
+    /// The type of every program in the table.
+    pub program_type: ProgramType,
+    /// Every program of that type some program tail-calls, in declaration
+    /// order: the index of a program in this list is its slot in the map.
     pub targets: Vec<FunctionId>,
 }
 
-/// The tail-call program array of `program`, if any program tail-calls.
-pub fn tail_call_table(program: &Program) -> Option<TailCallTable> {
-    let mut targets = BTreeSet::new();
+/// The tail-call program arrays of `program`, by program type.
+pub fn tail_call_tables(program: &Program) -> Vec<TailCallTable> {
+    let mut targets: BTreeMap<u8, (ProgramType, BTreeSet<FunctionId>)> = BTreeMap::new();
     for function in &program.functions {
         if function.kind.target() != Target::Ebpf {
             continue;
@@ -79,25 +83,62 @@ pub fn tail_call_table(program: &Program) -> Option<TailCallTable> {
                 ..
             } = &expr.kind
             {
-                targets.insert(*target);
+                if let Some((rank, program_type)) = program_type(&program.function(*target).kind) {
+                    targets
+                        .entry(rank)
+                        .or_insert_with(|| (program_type, BTreeSet::new()))
+                        .1
+                        .insert(*target);
+                }
             }
         });
     }
-    if targets.is_empty() {
-        return None;
-    }
-    let map_name = names::first_free("prog_array", |name| {
-        program.maps.iter().any(|map| map.name == name)
-            || program.globals.iter().any(|global| global.name == name)
-            || program
-                .functions
-                .iter()
-                .any(|function| function.name == name)
-    });
-    Some(TailCallTable {
-        map_name,
-        targets: targets.into_iter().collect(),
+    let single = targets.len() == 1;
+    targets
+        .into_values()
+        .map(|(program_type, targets)| {
+            let base = if single {
+                "prog_array".to_string()
+            } else {
+                format!("prog_array_{}", program_type_name(program_type))
+            };
+            let map_name = names::first_free(&base, |name| {
+                program.maps.iter().any(|map| map.name == name)
+                    || program.globals.iter().any(|global| global.name == name)
+                    || program
+                        .functions
+                        .iter()
+                        .any(|function| function.name == name)
+            });
+            TailCallTable {
+                map_name,
+                program_type,
+                targets: targets.into_iter().collect(),
+            }
+        })
+        .collect()
+}
+
+/// The program type of a program function, with a rank for ordering.
+fn program_type(kind: &FunctionKind) -> Option<(u8, ProgramType)> {
+    Some(match kind {
+        FunctionKind::Xdp => (0, ProgramType::Xdp),
+        FunctionKind::Tc(_) => (1, ProgramType::Tc),
+        FunctionKind::Tracepoint { .. } => (2, ProgramType::Tracepoint),
+        FunctionKind::Probe { .. } => (3, ProgramType::Probe),
+        FunctionKind::PerfEvent => (4, ProgramType::PerfEvent),
+        _ => return None,
     })
+}
+
+fn program_type_name(program_type: ProgramType) -> &'static str {
+    match program_type {
+        ProgramType::Xdp => "xdp",
+        ProgramType::Tc => "tc",
+        ProgramType::Tracepoint => "tracepoint",
+        ProgramType::Probe => "probe",
+        ProgramType::PerfEvent => "perf_event",
+    }
 }
 
 /// Generates the eBPF C of `program`.
@@ -118,9 +159,20 @@ pub(super) struct Generator<'a> {
     /// Map accessor functions requested by function bodies, with their
     /// C names.
     accessors: BTreeMap<Accessor, String>,
-    tail_calls: Option<TailCallTable>,
+    tail_calls: Vec<TailCallTable>,
     /// The eBPF functions in emission order: each helper before its callers.
     function_order: Vec<FunctionId>,
+    /// Support functions some body needs, with their C names.
+    support: BTreeMap<Support, String>,
+}
+
+/// A generated function the C text needs besides map accessors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Support {
+    /// Signed 64-bit division on unsigned instructions.
+    SignedDiv,
+    /// Signed 64-bit remainder on unsigned instructions.
+    SignedRem,
 }
 
 impl<'a> Generator<'a> {
@@ -144,8 +196,8 @@ impl<'a> Generator<'a> {
         {
             file_names.reserve(name);
         }
-        let tail_calls = tail_call_table(program);
-        if let Some(table) = &tail_calls {
+        let tail_calls = tail_call_tables(program);
+        for table in &tail_calls {
             file_names.reserve(&table.map_name);
         }
         Generator {
@@ -157,6 +209,7 @@ impl<'a> Generator<'a> {
             accessors: BTreeMap::new(),
             tail_calls,
             function_order: function_order(program),
+            support: BTreeMap::new(),
         }
     }
 
@@ -184,10 +237,12 @@ impl<'a> Generator<'a> {
         items::emit_kernel_consts(&mut out, self.program, &headers.guarded_consts);
         items::emit_user_consts(&mut out, self.program);
         items::emit_enums(&mut out, self.program);
-        items::emit_structs(&mut out, self.program);
-        items::emit_maps(&mut out, self.program, self.tail_calls.as_ref());
+        items::emit_structs(&mut out, self.program, &headers.user_structs);
+        items::emit_maps(&mut out, self.program, &self.tail_calls);
         items::emit_globals(self.program, &mut out);
-        items::emit_externs(&mut out, self.program);
+        let kfuncs = called_kfuncs(self.program, &self.function_order);
+        items::emit_externs(&mut out, self.program, &kfuncs);
+        emit_support_functions(&mut out, &self.support);
         maps::emit_accessors(&mut out, self.program, &self.accessors);
         for function in functions {
             out.blank_line();
@@ -197,6 +252,58 @@ impl<'a> Generator<'a> {
         out.unindented("char LICENSE[] SEC(\"license\") = \"GPL\";");
         out.finish()
     }
+}
+
+/// Writes the requested support functions.
+fn emit_support_functions(out: &mut CWriter, support: &BTreeMap<Support, String>) {
+    for (support, name) in support {
+        out.blank_line();
+        let what = match support {
+            Support::SignedDiv => "division",
+            Support::SignedRem => "remainder",
+        };
+        out.line(format!(
+            "/* Signed {what} (truncating, as in C) with unsigned BPF instructions. */"
+        ));
+        out.line(format!(
+            "static __always_inline __s64 {name}(__s64 a, __s64 b)"
+        ));
+        out.open_block("");
+        out.line("__u64 magnitude_a = a < 0 ? -(__u64)a : (__u64)a;");
+        out.line("__u64 magnitude_b = b < 0 ? -(__u64)b : (__u64)b;");
+        match support {
+            Support::SignedDiv => {
+                out.line("__u64 quotient = magnitude_a / magnitude_b;");
+                out.blank_line();
+                out.line("return (a < 0) != (b < 0) ? -(__s64)quotient : (__s64)quotient;");
+            }
+            Support::SignedRem => {
+                out.line("__u64 remainder = magnitude_a % magnitude_b;");
+                out.blank_line();
+                out.line("return a < 0 ? -(__s64)remainder : (__s64)remainder;");
+            }
+        }
+        out.close_block();
+    }
+}
+
+/// The `@kfunc` functions the eBPF functions call, in declaration order.
+fn called_kfuncs(program: &Program, ebpf_functions: &[FunctionId]) -> Vec<FunctionId> {
+    let mut kfuncs = BTreeSet::new();
+    for id in ebpf_functions {
+        visit::walk_block_exprs(&program.function(*id).body, &mut |expr| {
+            if let ExprKind::Call {
+                callee: Callee::Function(callee),
+                ..
+            } = &expr.kind
+            {
+                if program.function(*callee).kind == FunctionKind::Kfunc {
+                    kfuncs.insert(*callee);
+                }
+            }
+        });
+    }
+    kfuncs.into_iter().collect()
 }
 
 /// eBPF functions in source order, except that a helper comes before its
@@ -259,6 +366,30 @@ impl<'a> Generator<'a> {
         self.sources
             .text(span.file)
             .get(span.start as usize..span.end as usize)
+    }
+
+    /// The C name of support function `support`, requesting its emission.
+    fn support_function(&mut self, support: Support) -> String {
+        let base = match support {
+            Support::SignedDiv => "signed_div",
+            Support::SignedRem => "signed_rem",
+        };
+        let file_names = &mut self.file_names;
+        self.support
+            .entry(support)
+            .or_insert_with(|| file_names.fresh(base))
+            .clone()
+    }
+
+    /// The program array and slot of tail-call target `target`.
+    fn tail_call_slot(&self, target: FunctionId) -> (String, usize) {
+        for table in &self.tail_calls {
+            if let Some(index) = table.targets.iter().position(|id| *id == target) {
+                return (table.map_name.clone(), index);
+            }
+        }
+        // Every target is in a table (`tail_call_tables` found them all).
+        ("prog_array".to_string(), 0)
     }
 
     /// How C names global `id`.

@@ -5,8 +5,9 @@
 //! drifted from its source line. Blocks are always braced; `else if`
 //! chains stay flat.
 
-use crate::ir::{Block, Catch, Expr, ExprKind, LocalId, Stmt, StmtKind, Type};
+use crate::ir::{BinaryOp, Block, Catch, Expr, ExprKind, LocalId, Stmt, StmtKind, Type};
 
+use super::expressions::is_signed_int;
 use super::functions::{FunctionEmitter, LoopKind};
 use super::matching::{self, Sink};
 use super::types::{declaration, is_array_like, zero_initializer};
@@ -33,6 +34,20 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
     match &stmt.kind {
         StmtKind::Let { local, init } => emit_let(emitter, *local, init.as_ref()),
         StmtKind::Assign { target, op, value } => match op {
+            Some(op @ (BinaryOp::Div | BinaryOp::Rem)) if is_signed_int(&target.ty) => {
+                let target = emitter.expr(target).text;
+                let value = emitter.operand(value).text;
+                let quotient = emitter.signed_division(*op, &target, &value);
+                emitter.out.line(format!("{target} = {quotient};"));
+            }
+            Some(op) if maps::atomic_assignment(emitter, target, *op).is_some() => {
+                let builtin = maps::atomic_assignment(emitter, target, *op).expect("checked");
+                let target = emitter.expr(target);
+                let value = emitter.expr(value).text;
+                emitter
+                    .out
+                    .line(format!("{builtin}(&{}, {value});", target.at(14)));
+            }
             Some(op) => {
                 let target = emitter.expr(target).text;
                 let value = emitter.expr(value).text;

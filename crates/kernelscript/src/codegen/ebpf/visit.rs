@@ -194,10 +194,10 @@ fn stmt_falls_through(stmt: &Stmt) -> bool {
             ..
         } => falls_through(then_block) || falls_through(else_block),
         StmtKind::Block(block) => falls_through(block),
+        // A code no catch matches leaves the function (or goes to an outer
+        // catch), so only the body and the catches can fall through.
         StmtKind::Try { body, catches } => {
-            falls_through(body)
-                || catches.iter().any(|catch| falls_through(&catch.body))
-                || !catches.iter().any(|catch| catch.code.is_none())
+            falls_through(body) || catches.iter().any(|catch| falls_through(&catch.body))
         }
         _ => true,
     }
