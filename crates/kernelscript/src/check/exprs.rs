@@ -229,6 +229,10 @@ impl Checker<'_> {
                         global_span,
                     ));
                 }
+                if self.fx.target() == Some(ir::Target::KernelModule) {
+                    self.report(errors::shared_state_in_kernel_module(span, "global", name));
+                    return error_expr(span);
+                }
                 if ty == Type::Error {
                     return error_expr(span);
                 }
@@ -476,7 +480,31 @@ impl Checker<'_> {
             _ => None,
         };
         match ty {
-            Some(ty) => binary_node(op, left, right, ty, span),
+            Some(ty) => {
+                if let (Type::Int(int), Some(amount)) = (&ty, self.eval(&right)) {
+                    let problem = match op {
+                        BinaryOp::Div | BinaryOp::Rem if amount == 0 => {
+                            Some(errors::division_by_zero(right.span, op))
+                        }
+                        BinaryOp::Shl | BinaryOp::Shr
+                            if amount < 0 || amount >= i128::from(int.bits()) =>
+                        {
+                            Some(errors::shift_too_large(
+                                right.span,
+                                amount,
+                                int.source_name(),
+                                int.bits(),
+                            ))
+                        }
+                        _ => None,
+                    };
+                    if let Some(problem) = problem {
+                        self.report(problem);
+                        return error_expr(span);
+                    }
+                }
+                binary_node(op, left, right, ty, span)
+            }
             None => {
                 let (left_name, right_name) = (self.type_name(&left.ty), self.type_name(&right.ty));
                 let both_ints = left.ty.is_integer() && right.ty.is_integer();
@@ -643,6 +671,15 @@ impl Checker<'_> {
     }
 
     fn config_field(&mut self, config: ir::ConfigId, name: &ast::Ident, span: Span) -> ir::Expr {
+        if self.fx.target() == Some(ir::Target::KernelModule) {
+            let config_name = self.program.config(config).name.clone();
+            self.report(errors::shared_state_in_kernel_module(
+                span,
+                "config",
+                &config_name,
+            ));
+            return error_expr(span);
+        }
         let def = self.program.config(config);
         match def.fields.iter().position(|field| field.name == name.name) {
             Some(field) => {

@@ -137,6 +137,24 @@ pub(crate) fn bad_binary_operands(
     }
 }
 
+pub(crate) fn division_by_zero(span: Span, op: BinaryOp) -> Diagnostic {
+    let what = if op == BinaryOp::Div {
+        "division"
+    } else {
+        "remainder"
+    };
+    Diagnostic::error(format!("{what} by zero")).primary(span, "this is always 0")
+}
+
+pub(crate) fn shift_too_large(span: Span, amount: i128, ty: &str, bits: u32) -> Diagnostic {
+    Diagnostic::error(format!("cannot shift a `{ty}` by {amount} bits"))
+        .primary(
+            span,
+            format!("the shift amount must be between 0 and {}", bits - 1),
+        )
+        .help("widen the value first, e.g. `(x as u64) << 40`")
+}
+
 pub(crate) fn bad_comparison(
     span: Span,
     op: BinaryOp,

@@ -164,10 +164,17 @@ pub(crate) fn map_access_forbidden_by_flag(
 }
 
 pub(crate) fn map_in_kernel_module(span: Span, name: &str) -> Diagnostic {
+    shared_state_in_kernel_module(span, "map", name)
+}
+
+pub(crate) fn shared_state_in_kernel_module(span: Span, what: &str, name: &str) -> Diagnostic {
     Diagnostic::error(format!(
-        "kernel module functions cannot access map `{name}`"
+        "kernel module functions cannot access {what} `{name}`"
     ))
-    .primary(span, "maps are reached from eBPF programs and userspace")
+    .primary(
+        span,
+        format!("{what}s live in the eBPF object, which `@kfunc` and `@private` code cannot reach"),
+    )
     .help("pass the values the function needs as arguments")
 }
 
