@@ -186,7 +186,7 @@ int track(struct xdp_md *ctx)
 	struct FlowStats *stats = bpf_map_lookup_elem(&flows, &key);
 	if (stats) {
 #line 36 "map_operations.ks"
-		stats->packets += 1;
+		__sync_fetch_and_add(&stats->packets, 1);
 		stats->bytes = stats->bytes + (__u64)len;
 		stats->last_len = len;
 	} else {
