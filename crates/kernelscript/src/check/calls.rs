@@ -290,20 +290,29 @@ impl Checker<'_> {
             .as_ref()
             .and_then(super::programs::program_type);
         if position != Position::Return || caller_type.is_none() {
+            let definition = self.program.function(id).span;
             self.report(errors::program_called_directly(
                 callee_span,
                 &callee_name,
-                self.fx.kind.is_some(),
+                definition,
             ));
             self.skip_args(args);
             return error_expr(span);
         }
         if caller_type != callee_type {
             let caller = self.fx.name.clone();
+            let callee_kind = super::programs::kind_label(&self.program.function(id).kind);
+            let caller_kind = self
+                .fx
+                .kind
+                .as_ref()
+                .map_or("function", super::programs::kind_label);
             self.report(errors::tail_call_kind_mismatch(
                 callee_span,
                 &callee_name,
+                callee_kind,
                 &caller,
+                caller_kind,
             ));
             self.skip_args(args);
             return error_expr(span);

@@ -468,12 +468,14 @@ impl Checker<'_> {
             _ => true,
         };
         if !allowed {
+            let definition = self.program.function(callee).span;
             self.report(errors::call_across_boundary(
                 span,
                 &callee_name,
                 kind_label(&callee_kind),
                 &caller_name,
                 kind_label(&caller_kind),
+                definition,
             ));
         }
     }

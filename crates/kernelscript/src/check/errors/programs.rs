@@ -161,6 +161,7 @@ pub(crate) fn call_across_boundary(
     callee_kind: &str,
     caller: &str,
     caller_kind: &str,
+    definition: Span,
 ) -> Diagnostic {
     let (message, help) = match (callee_kind, caller_kind) {
         ("userspace function", _) => (
@@ -186,6 +187,7 @@ pub(crate) fn call_across_boundary(
     };
     Diagnostic::error(message)
         .primary(span, "call not allowed here")
+        .secondary(definition, format!("`{callee}` is a {callee_kind}"))
         .help(help)
 }
 
@@ -220,20 +222,28 @@ pub(crate) fn kernel_callee_outside_ebpf(
         .primary(span, format!("called {caller}, which does not run in eBPF"))
 }
 
-pub(crate) fn program_called_directly(span: Span, name: &str, in_function: bool) -> Diagnostic {
-    let diagnostic = Diagnostic::error(format!("program `{name}` cannot be called directly"))
+pub(crate) fn program_called_directly(span: Span, name: &str, definition: Span) -> Diagnostic {
+    Diagnostic::error(format!("program `{name}` cannot be called directly"))
         .primary(span, "programs are entry points, not functions")
-        .help(format!("load it from userspace with `load({name})`, or tail-call it with `return {name}(ctx)` from a program of the same kind"));
-    if in_function {
-        diagnostic.help("move shared code into a `@helper` function")
-    } else {
-        diagnostic
-    }
+        .secondary(definition, format!("`{name}` is a program"))
+        .help(format!(
+            "load it from userspace with `load({name})`, or tail-call it with `return {name}(ctx)` from a program of the same kind"
+        ))
+        .help("to share code between programs, move it into a `@helper` function")
 }
 
-pub(crate) fn tail_call_kind_mismatch(span: Span, callee: &str, caller: &str) -> Diagnostic {
-    Diagnostic::error(format!("cannot tail-call `{callee}` from `{caller}`"))
-        .primary(span, "a tail call needs a program of the same kind")
+pub(crate) fn tail_call_kind_mismatch(
+    span: Span,
+    callee: &str,
+    callee_kind: &str,
+    caller: &str,
+    caller_kind: &str,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "cannot tail-call {callee_kind} `{callee}` from {caller_kind} `{caller}`"
+    ))
+    .primary(span, "a tail call needs a program of the same kind")
+    .note("a tail call replaces the running program, so both must take the same context")
 }
 
 pub(crate) fn tail_call_unsupported(span: Span, caller: &str) -> Diagnostic {
