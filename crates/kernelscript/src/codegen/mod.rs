@@ -5,3 +5,5 @@
 
 pub mod c_writer;
 pub mod ebpf;
+pub mod makefile;
+pub mod userspace;

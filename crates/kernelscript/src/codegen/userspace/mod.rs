@@ -1,0 +1,563 @@
+//! The userspace C program (`NAME.c`): the user's `main` and plain
+//! functions, plus the runtime that loads, attaches and talks to the eBPF
+//! object through its bpftool skeleton (`NAME.skel.h`, `struct NAME_ebpf`).
+//!
+//! Reads the IR only and never reports user errors. Output is
+//! deterministic and only contains the runtime pieces the program uses.
+//! The concerns live in their own files:
+//!
+//! * `functions`, `statements`, `expressions`, `print`: user code.
+//! * `args`: `main(args: Args)` command-line parsing and `--help`.
+//! * `lifecycle`: open/load of the object, `load`/`attach`/`detach`,
+//!   signals and the single cleanup path.
+//! * `maps`: typed map helpers (read, write, delete, iterate, per-CPU).
+//! * `events`: ring-buffer handlers and `dispatch`.
+//! * `runtime`: strings, `try`/`throw`, `daemon`.
+//!
+//! Runtime decisions (documented here once, and in the generated C):
+//!
+//! * **Object and `load`.** The skeleton is opened at start-up (after the
+//!   arguments parse) and loaded once, at the first `load(prog)` or the
+//!   first map access. libbpf loads an object in one go, so every program
+//!   that userspace can ever `load` (any program it names) and the tail-call
+//!   targets reachable from them are loaded then; the other programs get
+//!   `bpf_program__set_autoload(false)` and never reach the verifier.
+//!   `load(prog)` returns the program's file descriptor as its handle.
+//! * **Pinning.** With any `pin` map, the object is opened with
+//!   `pin_root_path = /sys/fs/bpf/NAME/maps` (created before the load), so
+//!   libbpf reuses a pinned map or creates and pins it before the programs
+//!   load: programs and userspace share one map, across runs.
+//! * **Attach.** XDP uses a BPF link (`bpf_link_create`, mode flags only),
+//!   TC a clsact hook (`bpf_tc_hook_create` + `bpf_tc_attach`), tracepoints
+//!   and probes `bpf_program__attach*`. `attach` returns 0 or a negative
+//!   errno after printing the reason; an `attach` whose result is ignored
+//!   exits the program (status 1) on failure. `detach` is idempotent.
+//! * **Exit.** SIGINT/SIGTERM only set a flag; `dispatch` returns 0 when it
+//!   sees it, and `while` loops exit the program (status 128 + signal).
+//!   Every exit path (return from `main`, `exit`, errors) runs one
+//!   `atexit` cleanup that detaches everything and destroys the skeleton.
+//! * **Per-CPU maps.** Reading gives the sum over CPUs (integers, and
+//!   integer fields of structs; other fields come from CPU 0); writing
+//!   stores the value on CPU 0 and zero on the others, so a read after a
+//!   write returns the written value.
+//! * **Events.** `rb.on_event(f)` sets the handler; `dispatch(rbs...)`
+//!   polls the ring buffers until a signal (returns 0), a handler returning
+//!   non-zero (returns that value) or a polling error (negative errno).
+
+mod args;
+mod events;
+mod expressions;
+mod functions;
+mod lifecycle;
+mod maps;
+mod names;
+mod print;
+mod runtime;
+mod statements;
+mod types;
+mod visit;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ir::{
+    Callee, ConstId, ExprKind, FunctionId, FunctionKind, MapId, Origin, Program, Target, Type,
+};
+use crate::source::SourceMap;
+
+use crate::codegen::c_writer::CWriter;
+use names::Namer;
+use runtime::raw;
+
+/// What the caller knows that the IR does not.
+#[derive(Clone, Debug)]
+pub struct UserspaceOptions {
+    /// `NAME`: the C identifier derived from the `.ks` file stem. Names the
+    /// skeleton (`NAME.skel.h`, `struct NAME_ebpf`), the pin directory and
+    /// the program in messages.
+    pub project_name: String,
+}
+
+/// The userspace program for `program`, or `None` when it has no `main`
+/// (an eBPF-only project).
+pub fn generate(
+    program: &Program,
+    sources: &SourceMap,
+    options: &UserspaceOptions,
+) -> Option<String> {
+    let main = program
+        .functions
+        .iter()
+        .position(|function| function.kind == FunctionKind::Main)?;
+    let generator = Generator::new(program, sources, options, FunctionId(main as u32));
+    Some(generator.run())
+}
+
+/// How userspace uses one map; decides which helpers are emitted.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct MapUse {
+    pub lookup: bool,
+    pub get: bool,
+    pub update: bool,
+    pub delete: bool,
+    pub iterate: bool,
+    pub contains: bool,
+}
+
+/// The runtime pieces the user code turned out to need.
+#[derive(Default)]
+pub(crate) struct Needs {
+    pub load: bool,
+    pub attach: bool,
+    /// An `attach` whose result is ignored (failure exits).
+    pub attach_or_exit: bool,
+    pub detach: bool,
+    pub program_table: bool,
+    pub maps: BTreeMap<MapId, MapUse>,
+    /// Ring buffers with an `on_event`, with the handler's type.
+    pub on_event: BTreeMap<MapId, Type>,
+    /// Ring buffers named in a `dispatch`.
+    pub dispatched: BTreeSet<MapId>,
+    pub str_copy: bool,
+    pub str_concat: bool,
+    pub str_eq: bool,
+    pub throw: bool,
+    pub daemon: bool,
+    pub ktime: bool,
+    pub check_exit: bool,
+    /// Struct wrappers for array-like return values: data declarator →
+    /// typedef name.
+    pub result_types: BTreeMap<String, String>,
+}
+
+/// One eBPF program of the object, as userspace knows it.
+pub(crate) struct ProgramEntry {
+    pub function: FunctionId,
+    /// The program's name: its skeleton member and `bpftool` name.
+    pub name: String,
+    /// Its index constant in the generated program table.
+    pub constant: String,
+    /// Loaded with the object (userspace names it, or a loaded program
+    /// tail-calls it).
+    pub autoload: bool,
+}
+
+pub(crate) struct Generator<'a> {
+    pub program: &'a Program,
+    pub sources: &'a SourceMap,
+    /// `NAME`.
+    pub project: String,
+    pub main: FunctionId,
+    /// File-scope C names.
+    pub namer: Namer,
+    pub function_names: BTreeMap<FunctionId, String>,
+    pub const_names: BTreeMap<ConstId, String>,
+    pub programs: Vec<ProgramEntry>,
+    pub needs: Needs,
+    /// Whether the program throws anywhere (functions with `defer` then
+    /// catch and rethrow to run their deferred calls).
+    pub program_throws: bool,
+    /// Names of generated per-map helpers, by map and operation.
+    pub map_helper_names: BTreeMap<(MapId, &'static str), String>,
+}
+
+impl<'a> Generator<'a> {
+    fn new(
+        program: &'a Program,
+        sources: &'a SourceMap,
+        options: &UserspaceOptions,
+        main: FunctionId,
+    ) -> Generator<'a> {
+        let mut namer = Namer::new();
+        // Enumerators of source enums keep their names: reserve them first.
+        for def in &program.enums {
+            if def.origin == Origin::Source {
+                for variant in &def.variants {
+                    namer.reserve(&variant.name);
+                }
+            }
+        }
+        let mut function_names = BTreeMap::new();
+        for (index, function) in program.functions.iter().enumerate() {
+            let id = FunctionId(index as u32);
+            match function.kind {
+                FunctionKind::Main => {
+                    function_names.insert(id, namer.fresh("ks_main"));
+                }
+                FunctionKind::Userspace => {
+                    function_names.insert(id, namer.user_name(&function.name));
+                }
+                _ => {}
+            }
+        }
+        let mut const_names = BTreeMap::new();
+        for (index, def) in program.consts.iter().enumerate() {
+            if def.origin == Origin::Source {
+                const_names.insert(ConstId(index as u32), namer.user_name(&def.name));
+            }
+        }
+        // Map helpers are named up front so that no local can shadow one.
+        let mut map_helper_names = BTreeMap::new();
+        for (index, map) in program.maps.iter().enumerate() {
+            for operation in maps::OPERATIONS {
+                let name = namer.user_name(&format!("{}_{operation}", map.name));
+                map_helper_names.insert((MapId(index as u32), *operation), name);
+            }
+        }
+        let programs = program_entries(program);
+        let program_throws = program_throws(program);
+        Generator {
+            program,
+            sources,
+            project: options.project_name.clone(),
+            main,
+            namer,
+            function_names,
+            const_names,
+            programs,
+            needs: Needs::default(),
+            program_throws,
+            map_helper_names,
+        }
+    }
+
+    /// `struct NAME_ebpf`'s prefix: `NAME_ebpf`.
+    pub fn skeleton(&self) -> String {
+        format!("{}_ebpf", self.project)
+    }
+
+    /// Whether anything loads the object (a `load`, a map access, a
+    /// `dispatch`).
+    pub fn needs_object_load(&self) -> bool {
+        let needs = &self.needs;
+        (needs.load && self.programs.iter().any(|entry| entry.autoload))
+            || !needs.maps.is_empty()
+            || !needs.dispatched.is_empty()
+    }
+
+    pub fn has_pinned_maps(&self) -> bool {
+        self.program.maps.iter().any(|map| map.pinned)
+    }
+
+    /// The name of the per-map helper `operation` (one of
+    /// `maps::OPERATIONS`).
+    pub fn map_helper(&self, map: MapId, operation: &'static str) -> String {
+        self.map_helper_names[&(map, operation)].clone()
+    }
+
+    pub fn map_use(&mut self, map: MapId) -> &mut MapUse {
+        self.needs.maps.entry(map).or_default()
+    }
+
+    fn run(mut self) -> String {
+        let userspace: Vec<FunctionId> = self
+            .program
+            .functions
+            .iter()
+            .enumerate()
+            .filter(|(_, function)| {
+                matches!(function.kind, FunctionKind::Userspace | FunctionKind::Main)
+            })
+            .map(|(index, _)| FunctionId(index as u32))
+            .collect();
+
+        // User code first: it decides which runtime pieces are needed.
+        let prototypes: Vec<String> = userspace
+            .iter()
+            .map(|&id| format!("{};", functions::signature(&mut self, id)))
+            .collect();
+        let mut bodies = CWriter::new();
+        for &id in &userspace {
+            bodies.blank_line();
+            functions::write_function(&mut self, &mut bodies, id);
+        }
+        self.settle_needs();
+
+        let mut out = CWriter::new();
+        self.write_header(&mut out);
+        self.write_types(&mut out);
+        raw(&mut out, format!("#include \"{}.skel.h\"", self.project));
+        out.blank_line();
+        self.write_consts(&mut out);
+        lifecycle::write_state(&self, &mut out);
+        runtime::write(&self, &mut out);
+        lifecycle::write_runtime(&self, &mut out);
+        maps::write(&self, &mut out);
+        events::write(&self, &mut out);
+        lifecycle::write_setup(&self, &mut out);
+        if !prototypes.is_empty() {
+            raw(
+                &mut out,
+                "/* The program's own functions (defined at the end of this file). */",
+            );
+            for prototype in &prototypes {
+                raw(&mut out, prototype);
+            }
+            out.blank_line();
+        }
+        args::write(&self, &mut out);
+        lifecycle::write_main(&self, &mut out);
+        raw(
+            &mut out,
+            format!(
+                "/* ---- The functions of {}, in source order. ---- */",
+                self.source_file_name()
+            ),
+        );
+        out.append(bodies);
+        out.finish()
+    }
+
+    /// Needs implied by other needs.
+    fn settle_needs(&mut self) {
+        let needs = &mut self.needs;
+        if needs.load || needs.attach || needs.detach {
+            needs.program_table = true;
+        }
+        for map in needs.on_event.keys() {
+            needs.dispatched.insert(*map);
+        }
+        let map_ids: Vec<MapId> = needs.maps.keys().copied().collect();
+        for map in map_ids {
+            let map_use = self.needs.maps.get_mut(&map).expect("present");
+            if map_use.get || map_use.iterate || map_use.contains {
+                map_use.lookup = true;
+            }
+        }
+    }
+
+    /// The name of the main `.ks` file, for comments.
+    pub fn source_file_name(&self) -> String {
+        let span = self.program.function(self.main).span;
+        self.sources
+            .files()
+            .find(|(id, _)| *id == span.file)
+            .map(|(_, text)| text.name.clone())
+            .unwrap_or_else(|| format!("{}.ks", self.project))
+    }
+
+    fn write_header(&self, out: &mut CWriter) {
+        raw(
+            out,
+            format!(
+                "/* {}.c: userspace program generated by kernelscript from {}. */",
+                self.project,
+                self.source_file_name()
+            ),
+        );
+        raw(out, "/*");
+        raw(
+            out,
+            format!(
+                " * Build with the generated Makefile: it compiles {0}.ebpf.c to {0}.ebpf.o,",
+                self.project
+            ),
+        );
+        raw(
+            out,
+            format!(
+            " * generates the skeleton {0}.skel.h with bpftool and links this file with libbpf.",
+            self.project
+        ),
+        );
+        raw(out, " */");
+        out.blank_line();
+        let mut includes = vec![
+            "errno.h",
+            "signal.h",
+            "stdarg.h",
+            "stdbool.h",
+            "stdio.h",
+            "stdlib.h",
+            "string.h",
+            "unistd.h",
+        ];
+        if self.needs.throw {
+            includes.push("setjmp.h");
+        }
+        if self.needs.ktime {
+            includes.push("time.h");
+        }
+        if self.has_pinned_maps() {
+            includes.push("sys/stat.h");
+        }
+        if self.needs.attach && self.attaches_to_interfaces() {
+            includes.push("net/if.h");
+            includes.push("linux/if_link.h");
+        }
+        includes.push("linux/types.h");
+        includes.push("bpf/bpf.h");
+        includes.push("bpf/libbpf.h");
+        includes.sort();
+        for include in includes {
+            raw(out, format!("#include <{include}>"));
+        }
+        out.blank_line();
+        raw(
+            out,
+            "/* gcc predefines these in GNU mode; KernelScript names may use them. */",
+        );
+        raw(out, "#undef linux");
+        raw(out, "#undef unix");
+        out.blank_line();
+    }
+
+    pub fn attaches_to_interfaces(&self) -> bool {
+        self.programs.iter().any(|entry| {
+            matches!(
+                self.program.function(entry.function).kind,
+                FunctionKind::Xdp | FunctionKind::Tc(_)
+            )
+        })
+    }
+
+    /// Enums, structs and config blocks, before the skeleton header that
+    /// refers to them; then wrappers for array-like return values.
+    fn write_types(&self, out: &mut CWriter) {
+        let mut wrote = false;
+        for def in &self.program.enums {
+            if def.origin == Origin::Source {
+                types::write_enum(out, def);
+                out.blank_line();
+                wrote = true;
+            }
+        }
+        let roots: Vec<Type> = self
+            .program
+            .maps
+            .iter()
+            .flat_map(|map| [map.key.clone(), map.value.clone()])
+            .chain(
+                self.program
+                    .globals
+                    .iter()
+                    .filter(|global| !global.local)
+                    .map(|global| global.ty.clone()),
+            )
+            .chain(
+                self.program
+                    .configs
+                    .iter()
+                    .flat_map(|config| config.fields.iter().map(|field| field.ty.clone())),
+            )
+            .collect();
+        for id in types::structs_to_define(self.program, &roots) {
+            types::write_struct(out, self.program, id);
+            out.blank_line();
+            wrote = true;
+        }
+        for config in &self.program.configs {
+            types::write_config_struct(out, self.program, config);
+            out.blank_line();
+            wrote = true;
+        }
+        for (data, name) in &self.needs.result_types {
+            raw(out, format!("typedef struct {{ {data}; }} {name};"));
+            wrote = true;
+        }
+        if wrote {
+            out.blank_line();
+        }
+    }
+
+    fn write_consts(&self, out: &mut CWriter) {
+        let mut wrote = false;
+        for (id, name) in &self.const_names {
+            let def = self.program.const_def(*id);
+            let value = expressions::int_literal_i128(def.value, &def.ty);
+            raw(
+                out,
+                format!(
+                    "static const {} = {value};",
+                    types::declaration(self.program, &def.ty, name)
+                ),
+            );
+            wrote = true;
+        }
+        if wrote {
+            out.blank_line();
+        }
+    }
+
+    /// The C spelling of a function's return type: array-like values are
+    /// returned inside a one-member struct (`ks_str16_t`).
+    pub fn return_type(&mut self, ty: &Type) -> String {
+        if !types::is_array_like(ty) {
+            return types::type_name(self.program, ty);
+        }
+        let data = types::declaration(self.program, ty, "data");
+        if let Some(name) = self.needs.result_types.get(&data) {
+            return name.clone();
+        }
+        let base = match ty {
+            Type::Str(len) => format!("ks_str{len}_t"),
+            _ => "ks_array_t".to_string(),
+        };
+        let name = self.namer.fresh(&base);
+        self.needs.result_types.insert(data, name.clone());
+        name
+    }
+}
+
+/// Every program entry point of the object with its autoload decision.
+fn program_entries(program: &Program) -> Vec<ProgramEntry> {
+    let mut named = BTreeSet::new();
+    for function in &program.functions {
+        if function.kind.target() != Target::Userspace {
+            continue;
+        }
+        visit::each_expr(&function.body, &mut |expr| {
+            if let ExprKind::FunctionRef(id) = expr.kind {
+                if program.function(id).kind.is_program() {
+                    named.insert(id);
+                }
+            }
+        });
+    }
+    // Tail-call targets of loaded programs are loaded with them.
+    let mut autoload = BTreeSet::new();
+    let mut pending: Vec<FunctionId> = named.into_iter().collect();
+    while let Some(id) = pending.pop() {
+        if !autoload.insert(id) {
+            continue;
+        }
+        visit::each_expr(&program.function(id).body, &mut |expr| {
+            if let ExprKind::Call {
+                callee: Callee::TailCall(target),
+                ..
+            } = &expr.kind
+            {
+                pending.push(*target);
+            }
+        });
+    }
+    program
+        .functions
+        .iter()
+        .enumerate()
+        .filter(|(_, function)| function.kind.is_program())
+        .map(|(index, function)| {
+            let id = FunctionId(index as u32);
+            ProgramEntry {
+                function: id,
+                name: function.name.clone(),
+                constant: format!("KS_PROG_{}", function.name),
+                autoload: autoload.contains(&id),
+            }
+        })
+        .collect()
+}
+
+fn program_throws(program: &Program) -> bool {
+    program.functions.iter().any(|function| {
+        let mut throws = false;
+        visit::each_stmt(&function.body, &mut |stmt| {
+            if matches!(stmt.kind, crate::ir::StmtKind::Throw(_)) {
+                throws = true;
+            }
+        });
+        throws
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,222 @@
+//! `print(...)` in userspace: one `printf` call ending in a newline.
+//!
+//! When the first argument is a string literal it is the format: each
+//! `%` conversion takes the next argument, and its length and signedness
+//! are rewritten from that argument's type (so `%d` prints a `u64`
+//! correctly; flags, width and precision are kept). Arguments left over
+//! after the format, and all arguments when there is no literal format,
+//! are appended with their natural conversion, separated by a space
+//! (none after text that already ends in whitespace). Booleans print as
+//! `true`/`false`, strings are bounded by their capacity (`%.16s`).
+//! A `%` without an argument to take prints literally.
+
+use crate::ir::{Expr, ExprKind, Type};
+
+use super::functions::FunctionEmitter;
+use super::names::c_string;
+use super::types;
+
+/// A parsed `%[flags][width][.precision][length]conversion`.
+struct Spec {
+    flags: String,
+    width: String,
+    precision: Option<String>,
+    conversion: char,
+}
+
+pub fn printf_call(emitter: &mut FunctionEmitter, args: &[Expr]) -> String {
+    let (format, rest) = match args.first() {
+        Some(Expr {
+            kind: ExprKind::Str(text),
+            ..
+        }) => (Some(text.as_str()), &args[1..]),
+        _ => (None, args),
+    };
+    let mut out = String::new();
+    let mut c_args = Vec::new();
+    let mut pending = rest.iter();
+    if let Some(format) = format {
+        let mut chars = format.char_indices().peekable();
+        while let Some((start, c)) = chars.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            if let Some((_, '%')) = chars.peek() {
+                chars.next();
+                out.push_str("%%");
+                continue;
+            }
+            let (spec, consumed) = parse_spec(&format[start + 1..]);
+            match (spec, pending.clone().next()) {
+                (Some(spec), Some(arg)) => {
+                    pending.next();
+                    for _ in 0..consumed {
+                        chars.next();
+                    }
+                    convert(emitter, Some(&spec), arg, &mut out, &mut c_args);
+                }
+                // Nothing to print here: keep the text as written.
+                _ => out.push_str("%%"),
+            }
+        }
+    }
+    for arg in pending {
+        if !out.is_empty() && !out.ends_with(char::is_whitespace) {
+            out.push(' ');
+        }
+        convert(emitter, None, arg, &mut out, &mut c_args);
+    }
+    out.push('\n');
+    let mut call = format!("printf({}", c_string(&out));
+    for arg in c_args {
+        call.push_str(", ");
+        call.push_str(&arg);
+    }
+    call.push(')');
+    call
+}
+
+/// Parses the text after a `%`; returns the spec and the number of
+/// characters it spans. `*` widths and unknown conversions are rejected.
+fn parse_spec(text: &str) -> (Option<Spec>, usize) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut index = 0;
+    let mut flags = String::new();
+    while index < chars.len() && "-+ #0".contains(chars[index]) {
+        flags.push(chars[index]);
+        index += 1;
+    }
+    let mut width = String::new();
+    while index < chars.len() && chars[index].is_ascii_digit() {
+        width.push(chars[index]);
+        index += 1;
+    }
+    let mut precision = None;
+    if index < chars.len() && chars[index] == '.' {
+        index += 1;
+        let mut digits = String::new();
+        while index < chars.len() && chars[index].is_ascii_digit() {
+            digits.push(chars[index]);
+            index += 1;
+        }
+        precision = Some(digits);
+    }
+    while index < chars.len() && "hlLqjzt".contains(chars[index]) {
+        index += 1;
+    }
+    match chars.get(index) {
+        Some(&conversion) if "diuxXocsp".contains(conversion) => (
+            Some(Spec {
+                flags,
+                width,
+                precision,
+                conversion,
+            }),
+            index + 1,
+        ),
+        _ => (None, 0),
+    }
+}
+
+/// Appends the conversion for `arg` (following `spec` where it fits the
+/// type) to `out`, and its C argument to `c_args`.
+fn convert(
+    emitter: &mut FunctionEmitter,
+    spec: Option<&Spec>,
+    arg: &Expr,
+    out: &mut String,
+    c_args: &mut Vec<String>,
+) {
+    let prefix = spec
+        .map(|spec| format!("%{}{}", spec.flags, spec.width))
+        .unwrap_or_else(|| "%".into());
+    let asked = spec.map(|spec| spec.conversion);
+    // A literal string argument becomes part of the format text.
+    if let ExprKind::Str(text) = &arg.kind {
+        let plain = spec.is_none_or(|spec| {
+            spec.conversion == 's'
+                && spec.flags.is_empty()
+                && spec.width.is_empty()
+                && spec.precision.is_none()
+        });
+        if plain {
+            out.push_str(&text.replace('%', "%%"));
+            return;
+        }
+    }
+    match &arg.ty {
+        Type::Int(int) => {
+            let value = emitter.value(arg);
+            let wide = int.bits() == 64;
+            let length = if wide { "ll" } else { "" };
+            let conversion = match asked {
+                Some(c @ ('x' | 'X' | 'o')) => c,
+                Some('c') if !wide => 'c',
+                _ if int.is_signed() => 'd',
+                _ => 'u',
+            };
+            let needs_unsigned_cast = int.is_signed() && matches!(conversion, 'x' | 'X' | 'o');
+            let argument = if needs_unsigned_cast {
+                let unsigned = if wide {
+                    "unsigned long long".to_string()
+                } else {
+                    format!("__u{}", int.bits())
+                };
+                format!("({unsigned})({value})")
+            } else {
+                value
+            };
+            let precision = spec
+                .and_then(|spec| spec.precision.as_ref())
+                .map(|digits| format!(".{digits}"))
+                .unwrap_or_default();
+            out.push_str(&format!("{prefix}{precision}{length}{conversion}"));
+            c_args.push(argument);
+        }
+        Type::Bool => {
+            let value = emitter.value(arg);
+            if matches!(asked, Some('d' | 'i' | 'u' | 'x' | 'X' | 'o')) {
+                out.push_str(&format!("{prefix}d"));
+                c_args.push(value);
+            } else {
+                out.push_str(&format!("{prefix}s"));
+                c_args.push(format!("({value}) ? \"true\" : \"false\""));
+            }
+        }
+        Type::Char => {
+            let value = emitter.value(arg);
+            match asked {
+                Some(c @ ('d' | 'i' | 'u' | 'x' | 'X' | 'o')) => {
+                    out.push_str(&format!("{prefix}{}", if c == 'i' { 'd' } else { c }))
+                }
+                _ => out.push_str(&format!("{prefix}c")),
+            }
+            c_args.push(value);
+        }
+        Type::Str(len) => {
+            let operand = emitter.str_operand(arg);
+            let precision = spec
+                .and_then(|spec| spec.precision.as_ref())
+                .and_then(|digits| digits.parse::<u32>().ok())
+                .map_or(*len, |asked| asked.min(*len));
+            out.push_str(&format!("{prefix}.{precision}s"));
+            c_args.push(operand.text);
+        }
+        Type::Enum(_) | Type::ProgramHandle | Type::ProgramRef(_) => {
+            let value = emitter.value(arg);
+            out.push_str(&format!("{prefix}d"));
+            c_args.push(format!("(int)({value})"));
+        }
+        Type::Pointer(_) | Type::Null | Type::Function(_) => {
+            let value = emitter.value(arg);
+            out.push_str(&format!("{prefix}p"));
+            c_args.push(format!("(void *)({value})"));
+        }
+        other => {
+            // Aggregates have no printf conversion: name the type instead.
+            let name = types::type_name(emitter.gen.program, other);
+            out.push_str(&format!("<{}>", name.replace('%', "%%")));
+        }
+    }
+}
