@@ -143,6 +143,13 @@ impl LoadedObject {
         self.with_program(name, |p| Ok(p.prog_type()))
     }
 
+    /// The file descriptor of loaded program `name` (what a program array
+    /// stores).
+    pub fn program_fd(&self, name: &str) -> Result<i32, AccessError> {
+        use std::os::fd::{AsFd, AsRawFd};
+        self.with_program(name, |p| Ok(p.as_fd().as_raw_fd()))
+    }
+
     fn with_program<T>(
         &self,
         name: &str,

@@ -47,6 +47,13 @@ pub enum DirectiveKind {
     },
     /// `map-delete: NAME[KEY]`
     MapDelete { map: String, key: Value },
+    /// `map-set-prog: NAME[KEY] = PROG` — stores program `PROG`'s fd in a
+    /// program array (so tail calls through `NAME[KEY]` reach `PROG`).
+    MapSetProg {
+        map: String,
+        key: Value,
+        prog: String,
+    },
     /// `global: NAME == VALUE`
     Global { name: String, expect: Value },
     /// `global-set: NAME = VALUE` (before the first load-needing directive:
@@ -88,6 +95,7 @@ pub const DIRECTIVE_NAMES: &[&str] = &[
     "map",
     "map-set",
     "map-delete",
+    "map-set-prog",
     "global",
     "global-set",
     "expect-load-error",
@@ -191,6 +199,15 @@ pub fn parse_directive(name: &str, rest: &str) -> Result<DirectiveKind, String> 
                 map,
                 key,
                 value: parse_value(&mut c)?,
+            }
+        }
+        "map-set-prog" => {
+            let (map, key) = map_slot(&mut c)?;
+            c.expect_word("=", "after the key")?;
+            DirectiveKind::MapSetProg {
+                map,
+                key,
+                prog: c.word("a program name")?,
             }
         }
         "map-delete" => {

@@ -104,6 +104,7 @@ pub fn parse_and_validate(file: &Path, source: &str) -> Result<Vec<Directive>, E
             d.kind,
             DirectiveKind::GlobalSet { .. }
                 | DirectiveKind::MapSet { .. }
+                | DirectiveKind::MapSetProg { .. }
                 | DirectiveKind::MapDelete { .. }
         )
     });

@@ -87,6 +87,7 @@ impl<'a> Runner<'a> {
             DirectiveKind::Map { map, key, expect } => self.map(map, key, expect),
             DirectiveKind::MapSet { map, key, value } => self.map_set(map, key, value),
             DirectiveKind::MapDelete { map, key } => self.map_delete(map, key),
+            DirectiveKind::MapSetProg { map, key, prog } => self.map_set_prog(map, key, prog),
             DirectiveKind::Global { name, expect } => self.global(name, expect),
             DirectiveKind::GlobalSet { name, value } => self
                 .obj()
@@ -276,6 +277,14 @@ impl<'a> Runner<'a> {
             obj.update(map, &kb, &vb)
         };
         r.map_err(|e| e.to_string())
+    }
+
+    fn map_set_prog(&self, map: &str, key: &Value, prog: &str) -> Step {
+        let obj = self.obj();
+        let kb = self.key_bytes(map, key)?;
+        let fd = obj.program_fd(prog).map_err(|e| e.to_string())?;
+        obj.update(map, &kb, &fd.to_ne_bytes())
+            .map_err(|e| e.to_string())
     }
 
     fn map_delete(&self, map: &str, key: &Value) -> Step {
