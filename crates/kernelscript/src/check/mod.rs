@@ -20,6 +20,7 @@
 //! Errors never stop a pass: an expression that failed gets `Type::Error`,
 //! which unifies with everything, so one mistake yields one diagnostic.
 
+mod aggregates;
 mod calls;
 mod consts;
 mod env;

@@ -12,8 +12,8 @@ use crate::ir::{self, BinaryOp, ExprKind, StmtKind, Target, Type};
 use crate::span::Span;
 use crate::syntax::ast;
 
+use super::aggregates::is_place;
 use super::env::Symbol;
-use super::exprs::is_place;
 use super::scope::Binding;
 use super::{errors, Checker};
 
