@@ -170,7 +170,12 @@ fn golden(name: &str) {
     }
 
     let dir = project_dir(name, "golden", &generated);
-    run(Command::new("make").arg("-s").current_dir(&dir), "make");
+    run(
+        Command::new("make")
+            .args(["-s", "CFLAGS=-g -O2 -Wall -Werror"])
+            .current_dir(&dir),
+        "make",
+    );
     let binary = dir.join(name);
 
     let help = run(Command::new(&binary).arg("--help"), "--help");
@@ -191,7 +196,17 @@ fn golden(name: &str) {
         assert_eq!(lines(&output.stdout), case.stdout, "{context}: stdout");
         assert_eq!(lines(&output.stderr), case.stderr, "{context}: stderr");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    remove_unless_kept(&dir);
+}
+
+/// Removes a project directory, unless `KS_KEEP_GOLDEN_BUILDS` is set (to
+/// inspect or run a build by hand).
+fn remove_unless_kept(dir: &Path) {
+    if std::env::var_os("KS_KEEP_GOLDEN_BUILDS").is_some() {
+        eprintln!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 /// libbpf 1.7 built from the sources the `libbpf-sys` crate vendors, once
@@ -316,4 +331,4 @@ macro_rules! goldens {
     };
 }
 
-goldens!(rate_limiter);
+goldens!(control_flow, maps_demo, rate_limiter);

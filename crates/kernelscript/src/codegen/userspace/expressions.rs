@@ -151,10 +151,10 @@ impl FunctionEmitter<'_, '_> {
             }
         }
         match &expr.kind {
-            ExprKind::Int(value) => {
-                let text = int_literal(*value, &expr.ty);
-                literal_expr(text)
-            }
+            ExprKind::Int(value) => match self.hex_spelling(expr, *value) {
+                Some(hex) => CExpr::primary(hex),
+                None => literal_expr(int_literal(*value, &expr.ty)),
+            },
             ExprKind::Bool(value) => CExpr::primary(if *value { "true" } else { "false" }),
             ExprKind::Char(byte) => CExpr::primary(c_char(*byte)),
             ExprKind::Str(text) => CExpr::primary(c_string(text)),
@@ -283,6 +283,32 @@ impl FunctionEmitter<'_, '_> {
                 CExpr::primary(self.match_expression(scrutinee, arms, &expr.ty))
             }
         }
+    }
+
+    /// A literal the source wrote in hexadecimal keeps that spelling
+    /// (with the suffix its value needs).
+    fn hex_spelling(&self, expr: &Expr, value: u64) -> Option<String> {
+        let span = expr.span;
+        self.gen.sources.files().nth(span.file.0 as usize)?;
+        let text = self
+            .gen
+            .sources
+            .text(span.file)
+            .get(span.start as usize..span.end as usize)?;
+        let digits = text
+            .strip_prefix("0x")
+            .or_else(|| text.strip_prefix("0X"))?
+            .replace('_', "");
+        if u64::from_str_radix(&digits, 16).ok()? != value {
+            return None;
+        }
+        let (bits, signed) = match &expr.ty {
+            Type::Int(int) => (int.bits(), int.is_signed()),
+            _ => (32, false),
+        };
+        let decimal = unsigned_text(value, bits, signed);
+        let suffix = decimal.trim_start_matches(|c: char| c.is_ascii_digit());
+        Some(format!("0x{}{suffix}", digits.to_ascii_lowercase()))
     }
 
     fn field_name(&self, ty: &Type, field: usize) -> String {
@@ -710,7 +736,12 @@ impl FunctionEmitter<'_, '_> {
             types::type_name(self.gen.program, ty)
         };
         if let Some(result) = &result {
-            self.out.line(format!("{result_type} {result} = {{0}};"));
+            let zero = if types::is_array_like(ty) {
+                "{0}"
+            } else {
+                types::zero_initializer(ty)
+            };
+            self.out.line(format!("{result_type} {result} = {zero};"));
         }
         let mut first = true;
         let ordered: Vec<&MatchArm> = arms

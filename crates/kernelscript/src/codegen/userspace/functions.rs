@@ -111,7 +111,7 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
         let local_names = function
             .locals
             .iter()
-            .map(|local| namer.user_name(&local.name))
+            .map(|local| namer.local_name(&local.name))
             .collect();
         let local_is_pointer = vec![false; function.locals.len()];
         FunctionEmitter {
@@ -177,7 +177,8 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
         }
         if let Some(named) = function.named_return {
             let declaration = self.local_declaration(named);
-            self.out.line(format!("{declaration} = {{0}};"));
+            let zero = types::zero_initializer(&function.local(named).ty);
+            self.out.line(format!("{declaration} = {zero};"));
         }
         let hoisted: Vec<LocalId> = self.hoisted.iter().copied().collect();
         for local in hoisted {
@@ -185,7 +186,8 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
                 continue;
             }
             let declaration = self.local_declaration(local);
-            self.out.line(format!("{declaration} = {{0}};"));
+            let zero = types::zero_initializer(&function.local(local).ty);
+            self.out.line(format!("{declaration} = {zero};"));
         }
         let flags: Vec<String> = self.defers.iter().map(|slot| slot.flag.clone()).collect();
         for flag in &flags {

@@ -39,7 +39,9 @@ pub fn write_state(generator: &Generator, out: &mut CWriter) {
     );
     raw(out, " * load() or map access. */");
     raw(out, format!("static struct {skeleton} *ks_skel;"));
-    raw(out, "static bool ks_loaded;");
+    if generator.needs_object_load() {
+        raw(out, "static bool ks_loaded;");
+    }
     raw(
         out,
         "/* SIGINT or SIGTERM once one has arrived: the program should stop. */",

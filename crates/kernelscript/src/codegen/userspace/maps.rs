@@ -175,7 +175,11 @@ impl<'g> MapHelpers<'g> {
             raw(out, "");
         }
         for line in statements {
-            raw(out, format!("    {line}"));
+            if line.is_empty() {
+                raw(out, "");
+            } else {
+                raw(out, format!("    {line}"));
+            }
         }
         raw(out, "}");
         out.blank_line();
@@ -546,7 +550,14 @@ fn accumulate_member(
     depth: usize,
 ) {
     match ty {
-        Type::Int(_) => lines.push(format!("{dst} += {src};")),
+        Type::Int(_) => {
+            let unwrap = |text: &str| {
+                text.strip_prefix("(*")
+                    .and_then(|rest| rest.strip_suffix(')'))
+                    .map_or_else(|| text.to_string(), |pointer| format!("*{pointer}"))
+            };
+            lines.push(format!("{} += {};", unwrap(dst), unwrap(src)))
+        }
         Type::Struct(id) => {
             for field in &program.struct_def(*id).fields {
                 accumulate_member(

@@ -317,6 +317,13 @@ impl<'a> Generator<'a> {
             needs.dispatched.insert(*map);
         }
         let map_ids: Vec<MapId> = needs.maps.keys().copied().collect();
+        // Map helpers zero-fill string keys and values with ks_str_copy.
+        if map_ids.iter().any(|map| {
+            let def = self.program.map(*map);
+            matches!(def.key, Type::Str(_)) || matches!(def.value, Type::Str(_))
+        }) {
+            self.needs.str_copy = true;
+        }
         for map in map_ids {
             let map_use = self.needs.maps.get_mut(&map).expect("present");
             if map_use.get || map_use.iterate || map_use.contains {

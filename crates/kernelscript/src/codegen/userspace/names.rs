@@ -284,6 +284,40 @@ const RESERVED: &[&str] = &[
     "main",
 ];
 
+/// Macros of the included headers that a local must not be named after,
+/// and the functions generated code calls inside user functions (a local
+/// of that name would hide them). Other libc names may be locals.
+const LOCAL_RESERVED: &[&str] = &[
+    "bool",
+    "true",
+    "false",
+    "NULL",
+    "errno",
+    "stdin",
+    "stdout",
+    "stderr",
+    "offsetof",
+    "va_start",
+    "va_end",
+    "va_arg",
+    "va_copy",
+    "sa_handler",
+    "sa_sigaction",
+    "si_pid",
+    "si_uid",
+    "si_status",
+    "si_addr",
+    "linux",
+    "unix",
+    "i386",
+    "printf",
+    "memcpy",
+    "memset",
+    "memmove",
+    "setjmp",
+    "main",
+];
+
 /// Prefixes of names owned by libbpf or by the generated runtime.
 const RESERVED_PREFIXES: &[&str] = &[
     "ks_",
@@ -329,6 +363,30 @@ impl Namer {
     /// not reserved, otherwise `name_`, `name_2`, `name_3` ...
     pub fn user_name(&mut self, name: &str) -> String {
         let mut candidate = if is_reserved(name) {
+            format!("{name}_")
+        } else {
+            name.to_string()
+        };
+        let base = candidate.clone();
+        let mut counter = 2;
+        while self.taken.contains(&candidate) {
+            candidate = format!("{base}_{counter}");
+            counter += 1;
+        }
+        self.taken.insert(candidate.clone());
+        candidate
+    }
+
+    /// A C name for the user's local `name`: like [`Namer::user_name`], but
+    /// only keywords, header macros and functions generated code calls in
+    /// function bodies are avoided (a local may shadow other libc names).
+    pub fn local_name(&mut self, name: &str) -> String {
+        let reserved = is_c_keyword(name)
+            || LOCAL_RESERVED.contains(&name)
+            || RESERVED_PREFIXES
+                .iter()
+                .any(|prefix| name.starts_with(prefix));
+        let mut candidate = if reserved {
             format!("{name}_")
         } else {
             name.to_string()

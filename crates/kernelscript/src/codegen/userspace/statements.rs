@@ -131,11 +131,7 @@ impl FunctionEmitter<'_, '_> {
                 self.out
                     .line(format!("memset(&{name}, 0, sizeof({name}));"));
             } else {
-                let zero = if matches!(ty, Type::Str(_)) {
-                    "\"\""
-                } else {
-                    "{0}"
-                };
+                let zero = types::zero_initializer(&ty);
                 let declaration = self.local_declaration(local);
                 self.out.line(format!("{declaration} = {zero};"));
             }
@@ -272,25 +268,55 @@ impl FunctionEmitter<'_, '_> {
         let update = self.gen.map_helper(map, "update");
         let map_def = self.gen.program.map(map).clone();
         let entry = self.fresh("entry");
-        let key_name = self.fresh("key");
         let key_text = self.map_argument(&map_def.key, key);
         self.out.open_block("");
-        self.out.line(format!(
-            "{} = {key_text};",
-            types::declaration(self.gen.program, &map_def.key, &key_name)
-        ));
+        let key_arg = self.stable_key(&map_def.key, key, key_text, None);
         self.out.line(format!(
             "{};",
             types::declaration(self.gen.program, &map_def.value, &entry)
         ));
         self.out
-            .open_block(format!("if ({lookup}({key_name}, &{entry}))"));
+            .open_block(format!("if ({lookup}({key_arg}, &{entry}))"));
         let (place, field_ty) = self.field_path(&entry, &map_def.value, path);
         self.store(&place, &field_ty, op, value);
         self.out
-            .line(format!("{update}({key_name}, {entry}, BPF_EXIST);"));
+            .line(format!("{update}({key_arg}, {entry}, BPF_EXIST);"));
         self.out.close_block();
         self.out.close_block();
+    }
+
+    /// A key expression that can be evaluated again later with the same
+    /// result: `text` itself when `key` has no side effects and (given a
+    /// `block` that runs in between) no local it reads changes there;
+    /// otherwise a copy in a fresh local. Array-like keys are passed as
+    /// they are.
+    fn stable_key(&mut self, ty: &Type, key: &Expr, text: String, block: Option<&Block>) -> String {
+        let changed_in_block = block.is_some_and(|block| {
+            let mut locals = Vec::new();
+            let wrapper = Block {
+                stmts: vec![Stmt {
+                    kind: StmtKind::Expr(key.clone()),
+                    span: key.span,
+                }],
+            };
+            visit::each_expr(&wrapper, &mut |expr| {
+                if let ExprKind::Local(local) = expr.kind {
+                    locals.push(local);
+                }
+            });
+            locals
+                .into_iter()
+                .any(|local| visit::may_modify_local(block, local))
+        });
+        if types::is_array_like(ty) || !(visit::has_side_effects(key) || changed_in_block) {
+            return text;
+        }
+        let name = self.fresh("key");
+        self.out.line(format!(
+            "{} = {text};",
+            types::declaration(self.gen.program, ty, &name)
+        ));
+        name
     }
 
     /// `base.a.b` for field indices `path` into `ty`, and the field's type.
@@ -383,12 +409,7 @@ impl FunctionEmitter<'_, '_> {
 
         let key_text = self.map_argument(&map_def.key, key);
         let key_arg = if write_back {
-            let key_name = self.fresh(&format!("{name}_key"));
-            self.out.line(format!(
-                "{} = {key_text};",
-                types::declaration(self.gen.program, &map_def.key, &key_name)
-            ));
-            key_name
+            self.stable_key(&map_def.key, key, key_text, Some(then_block))
         } else {
             key_text
         };
@@ -633,7 +654,7 @@ impl FunctionEmitter<'_, '_> {
 
     fn try_statement(&mut self, body: &Block, catches: &[Catch]) {
         self.gen.needs.throw = true;
-        let frame = self.fresh("ks_try");
+        let frame = self.fresh("ks_try_frame");
         self.out
             .line(format!("struct ks_try {frame} = {{ .prev = ks_try_top }};"));
         self.out.line(format!("ks_try_top = &{frame};"));

@@ -47,6 +47,17 @@ const UAPI_STRUCTS: &[&str] = &[
     "sk_reuseport_md",
 ];
 
+/// The initializer that zeroes a `ty` object.
+pub fn zero_initializer(ty: &Type) -> &'static str {
+    match ty {
+        Type::Bool => "false",
+        Type::Pointer(_) | Type::Null | Type::Function(_) => "NULL",
+        Type::Str(_) => "\"\"",
+        Type::Struct(_) | Type::Array(..) => "{0}",
+        _ => "0",
+    }
+}
+
 /// `str(N)` and `T[N]`: values C cannot assign, pass or return by value.
 pub fn is_array_like(ty: &Type) -> bool {
     matches!(ty, Type::Str(_) | Type::Array(..))
