@@ -115,7 +115,13 @@ impl<'a> FunctionEmitter<'_, 'a> {
                 Some(Spelling::Pointer(pointer)) => CExpr::unary(format!("*{pointer}")),
                 None => CExpr::primary(self.function.local(*id).name.clone()),
             },
-            ExprKind::Global(id) => CExpr::primary(self.gen.global_spelling(*id)),
+            ExprKind::Global(id) => {
+                let global = self.program.global(*id);
+                match (&self.pinned_entry, global.pinned) {
+                    (Some(entry), true) => CExpr::primary(format!("{entry}->{}", global.name)),
+                    _ => CExpr::primary(global.name.clone()),
+                }
+            }
             ExprKind::ConfigField { config, field } => {
                 let config = self.program.config(*config);
                 CExpr::primary(format!("{}.{}", config.name, config.fields[*field].name))
@@ -278,6 +284,9 @@ impl<'a> FunctionEmitter<'_, 'a> {
             let rhs = self.operand(rhs).text;
             return CExpr::primary(self.signed_division(op, &lhs, &rhs));
         }
+        if matches!(op, BinaryOp::Eq | BinaryOp::Ne) && matches!(lhs.ty, Type::Str(_)) {
+            return self.string_comparison(op == BinaryOp::Ne, lhs, rhs);
+        }
         let precedence = binary_precedence(op);
         // Packet pointers compared or offset must be `__u8 *` on both sides.
         let pointer_arithmetic = !op.is_logical();
@@ -305,6 +314,31 @@ impl<'a> FunctionEmitter<'_, 'a> {
             ),
             precedence,
             op: Some(op),
+        }
+    }
+
+    /// `strings_equal(a, b, n)`: byte-wise up to the first NUL, over at
+    /// most the bytes both sides can hold (a literal: its length and NUL).
+    pub(super) fn string_comparison(
+        &mut self,
+        negated: bool,
+        lhs: &'a Expr,
+        rhs: &'a Expr,
+    ) -> CExpr {
+        let capacity = |expr: &Expr| match (&expr.kind, &expr.ty) {
+            (ExprKind::Str(text), _) => text.len() as u64 + 1,
+            (_, Type::Str(size)) => u64::from(*size),
+            _ => u64::MAX,
+        };
+        let size = capacity(lhs).min(capacity(rhs));
+        let name = self.gen.support_function(super::Support::StringsEqual);
+        let lhs = self.expr(lhs).text;
+        let rhs = self.expr(rhs).text;
+        let call = format!("{name}({lhs}, {rhs}, {size})");
+        if negated {
+            CExpr::unary(format!("!{call}"))
+        } else {
+            CExpr::primary(call)
         }
     }
 
@@ -445,8 +479,9 @@ impl<'a> FunctionEmitter<'_, 'a> {
     }
 
     /// `print(fmt, args...)` is `bpf_printk`. A format without any `%`
-    /// followed by arguments (`print("count: ", n)`) gets one conversion
-    /// per argument appended.
+    /// followed by arguments (`print("count: ", n, " of ", total)`) is
+    /// printed piece by piece: string literal arguments join the format,
+    /// the others get a conversion for their type.
     fn print(&mut self, args: &'a [Expr]) -> CExpr {
         let mut parts = Vec::new();
         let mut rest = args;
@@ -458,14 +493,25 @@ impl<'a> FunctionEmitter<'_, 'a> {
             tail,
         )) = args.split_first()
         {
-            let mut format = format.clone();
-            if !format.contains('%') && !tail.is_empty() {
+            if format.contains('%') || tail.is_empty() {
+                parts.push(string_literal(format));
+                rest = tail;
+            } else {
+                let mut joined = format.clone();
+                let mut values = Vec::new();
                 for arg in tail {
-                    format.push_str(conversion(&arg.ty));
+                    match &arg.kind {
+                        ExprKind::Str(text) => joined.push_str(&text.replace('%', "%%")),
+                        _ => {
+                            joined.push_str(conversion(&arg.ty));
+                            values.push(self.operand(arg).text);
+                        }
+                    }
                 }
+                parts.push(string_literal(&joined));
+                parts.extend(values);
+                rest = &[];
             }
-            parts.push(string_literal(&format));
-            rest = tail;
         }
         for arg in rest {
             parts.push(self.operand(arg).text);

@@ -94,6 +94,9 @@ pub(super) struct FunctionEmitter<'g, 'a> {
     pub(super) loops: Vec<LoopKind>,
     /// The local holding a thrown code, when the function catches.
     pub(super) error_code: Option<String>,
+    /// The local pointing at the `pin var` globals' map entry, when the
+    /// function uses them.
+    pub(super) pinned_entry: Option<String>,
     /// Nesting of blocks below the function body (0 = the body itself).
     pub(super) block_depth: usize,
     /// When false, no `#line` directives are written (text produced for
@@ -140,6 +143,7 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
             tries: Vec::new(),
             loops: Vec::new(),
             error_code: None,
+            pinned_entry: None,
             block_depth: 0,
             map_lines: true,
         }
@@ -177,7 +181,8 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
                 self.out
                     .line(format!("int BPF_PROG({name}{})", prefixed_params(&params)));
             }
-            FunctionKind::StructOpsMethod { .. } => {
+            FunctionKind::StructOpsMethod { impl_name } => {
+                let name = struct_ops_method_name(impl_name, name);
                 self.out.line(format!("SEC(\"struct_ops/{name}\")"));
                 self.map_line(function.span);
                 let ret = declaration(self.program, &function.ret, "");
@@ -215,6 +220,11 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
                 zero_initializer(ty)
             ));
         }
+        if uses_pinned_globals(self.program, &function.body) {
+            let name = self.temp("pinned");
+            self.emit_pinned_entry(&name);
+            self.pinned_entry = Some(name);
+        }
         let mut has_try = false;
         let mut nested_defers = Vec::new();
         scan_defers(&function.body.stmts, 0, &mut has_try, &mut nested_defers);
@@ -228,6 +238,26 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
             self.out.line(format!("bool {name} = false;"));
             self.defer_flags.insert(stmt as *const Stmt as usize, name);
         }
+    }
+
+    /// `struct pinned_globals *name = pinned_globals_entry();` and leaving
+    /// when the (one-entry array) lookup fails, which it cannot.
+    pub(super) fn emit_pinned_entry(&mut self, name: &str) {
+        let Some(map) = self.gen.pinned_globals.clone() else {
+            return;
+        };
+        self.out
+            .line(format!("struct {map} *{name} = {map}_entry();"));
+        self.out.open_block(format!("if (!{name})"));
+        if self.in_map_callback() {
+            self.out.line("return 1;");
+        } else if self.function.ret == Type::Void {
+            self.out.line("return;");
+        } else {
+            let failure = self.failure_result();
+            self.out.line(format!("return {failure};"));
+        }
+        self.out.close_block();
     }
 
     fn emit_fall_off_end(&mut self, span: Span) {
@@ -526,6 +556,14 @@ fn section(kind: &FunctionKind) -> String {
     }
 }
 
+/// The C name of struct_ops method `method` of impl block `impl_name`:
+/// prefixed, so members such as `init` or `release` cannot collide with C
+/// library builtins. Userspace reaches these programs through the
+/// struct_ops map, never by name.
+pub(super) fn struct_ops_method_name(impl_name: &str, method: &str) -> String {
+    format!("{impl_name}_{method}")
+}
+
 /// `, a, b` for the `BPF_PROG(name, a, b)` parameter list.
 fn prefixed_params(params: &str) -> String {
     if params == "void" {
@@ -561,6 +599,17 @@ fn scan_defers<'a>(
             });
         }
     }
+}
+
+/// Whether `block` reads or writes a `pin var` global.
+pub(super) fn uses_pinned_globals(program: &Program, block: &crate::ir::Block) -> bool {
+    let mut uses = false;
+    visit::walk_block_exprs(block, &mut |expr| {
+        if let ExprKind::Global(id) = &expr.kind {
+            uses |= program.global(*id).pinned;
+        }
+    });
+    uses
 }
 
 /// Whether `expr` is a constant the deferred calls cannot change.

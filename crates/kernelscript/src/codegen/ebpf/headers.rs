@@ -95,14 +95,22 @@ pub(super) struct Headers {
 struct Usage {
     structs: BTreeSet<StructId>,
     user_structs: BTreeSet<StructId>,
+    kernel_provided: BTreeSet<StructId>,
     enums: BTreeSet<EnumId>,
     consts: BTreeSet<ConstId>,
     bool_type: bool,
     tracing: bool,
 }
 
-pub(super) fn headers(program: &Program, ebpf_functions: &[usize]) -> Headers {
-    let usage = usage(program, ebpf_functions);
+/// The headers of an object made of `ebpf_functions`; `generated_bool`
+/// says whether generated code (not the program's own) spells `bool`.
+pub(super) fn headers(
+    program: &Program,
+    ebpf_functions: &[usize],
+    generated_bool: bool,
+) -> Headers {
+    let mut usage = usage(program, ebpf_functions);
+    usage.bool_type |= generated_bool;
     let mut extra = BTreeSet::new();
     let mut vmlinux = usage.tracing;
     for id in &usage.structs {
@@ -182,6 +190,16 @@ fn usage(program: &Program, ebpf_functions: &[usize]) -> Usage {
                 | FunctionKind::PerfEvent
                 | FunctionKind::StructOpsMethod { .. }
         );
+        if matches!(function.kind, FunctionKind::Tracepoint { .. }) {
+            // The trace event struct a tracepoint program receives is the
+            // kernel's (`vmlinux.h` defines it), even when the source
+            // declares it to name its fields.
+            for param in &function.params {
+                if let Some(Type::Struct(id)) = function.local(*param).ty.pointee() {
+                    usage.kernel_provided.insert(*id);
+                }
+            }
+        }
         usage.bool_type |= has_nested_defer(&function.body.stmts, 0);
         types.push(&function.ret);
         types.extend(function.locals.iter().map(|local| &local.ty));
@@ -217,7 +235,7 @@ fn usage(program: &Program, ebpf_functions: &[usize]) -> Usage {
             }
             Type::Struct(id) => {
                 let def = program.struct_def(*id);
-                if def.origin == Origin::Kernel {
+                if def.origin == Origin::Kernel || usage.kernel_provided.contains(id) {
                     usage.structs.insert(*id);
                 } else if usage.user_structs.insert(*id) {
                     // User structs are defined in the C text.

@@ -219,6 +219,39 @@ fn flag_name(flag: MapFlag) -> &'static str {
     }
 }
 
+/// `pin var` globals: one `struct pinned_globals` (fields in declaration
+/// order) held by a one-entry array map named `map_name`. Userspace pins
+/// the map at `/sys/fs/bpf/PROJECT/globals/pinned_globals` and writes the
+/// declared initial values when it creates it (see ARCHITECTURE.md).
+pub(super) fn emit_pinned_globals(out: &mut CWriter, program: &Program, map_name: &str) {
+    out.blank_line();
+    out.line("/* `pin var` globals, kept in a one-entry map userspace pins. */");
+    out.open_block(format!("struct {map_name}"));
+    for global in program.globals.iter().filter(|global| global.pinned) {
+        out.line(format!(
+            "{};",
+            declaration(program, &global.ty, &global.name)
+        ));
+    }
+    out.close_block_with(";");
+    out.blank_line();
+    out.open_block("struct");
+    out.line("__uint(type, BPF_MAP_TYPE_ARRAY);");
+    out.line("__uint(max_entries, 1);");
+    out.line("__type(key, __u32);");
+    out.line(format!("__type(value, struct {map_name});"));
+    out.close_block_with(format!(" {map_name} SEC(\".maps\");"));
+    out.blank_line();
+    out.line(format!(
+        "static __always_inline struct {map_name} *{map_name}_entry(void)"
+    ));
+    out.open_block("");
+    out.line("__u32 key = 0;");
+    out.blank_line();
+    out.line(format!("return bpf_map_lookup_elem(&{map_name}, &key);"));
+    out.close_block();
+}
+
 /// Globals and config instances. Shared ones are plain globals in `.data`
 /// (the skeleton's `skel->data`), `local` ones are `static`.
 pub(super) fn emit_globals(program: &Program, out: &mut CWriter) {
@@ -229,7 +262,7 @@ pub(super) fn emit_globals(program: &Program, out: &mut CWriter) {
             first = false;
         }
     };
-    for global in &program.globals {
+    for global in program.globals.iter().filter(|global| !global.pinned) {
         separate(out);
         let init = match &global.init {
             Some(init) => constant_initializer(program, init),
@@ -371,6 +404,34 @@ fn signed_value(value: u64, ty: &Type) -> i128 {
             i128::from(((value << shift) as i64) >> shift)
         }
         _ => i128::from(value),
+    }
+}
+
+/// `SEC(".struct_ops") struct KERNEL_TYPE NAME = { .member = (void *)method,
+/// .field = value }`: one per `@struct_ops` impl block, after its methods.
+/// The map takes the impl block's name (userspace attaches it).
+pub(super) fn emit_struct_ops(out: &mut CWriter, program: &Program) {
+    for def in &program.struct_ops {
+        out.blank_line();
+        out.line("SEC(\".struct_ops\")");
+        out.open_block(format!("struct {} {} =", def.ops_type, def.name));
+        for (member, method) in &def.methods {
+            let function = program.function(*method);
+            let name = match &function.kind {
+                crate::ir::FunctionKind::StructOpsMethod { impl_name } => {
+                    super::functions::struct_ops_method_name(impl_name, &function.name)
+                }
+                _ => function.name.clone(),
+            };
+            out.line(format!(".{member} = (void *){name},"));
+        }
+        for (field, value) in &def.fields {
+            out.line(format!(
+                ".{field} = {},",
+                constant_initializer(program, value)
+            ));
+        }
+        out.close_block_with(";");
     }
 }
 

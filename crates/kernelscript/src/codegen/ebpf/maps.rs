@@ -477,6 +477,7 @@ pub(super) fn emit_for_each<'a>(
             emitter
                 .locals
                 .insert(value, Spelling::Pointer(name.clone()));
+            emitter.map_bindings.insert(value, map_def.kind);
             declaration(
                 program,
                 &Type::Pointer(Box::new(map_def.value.clone())),
@@ -506,12 +507,19 @@ pub(super) fn emit_for_each<'a>(
     } else {
         format!("void *{context_param}")
     };
-    definition.line(format!(
-        "static long {callback}(void *{map_param}, {key_param}, {value_param}, {context_type})"
-    ));
     emitter.out = definition;
     emitter.map_line(span);
+    emitter.out.line(format!(
+        "static long {callback}(void *{map_param}, {key_param}, {value_param}, {context_type})"
+    ));
     emitter.out.open_block("");
+    emitter.loops.push(LoopKind::MapCallback);
+    if let Some(entry) = emitter.pinned_entry.clone() {
+        if super::functions::uses_pinned_globals(program, body) {
+            emitter.emit_pinned_entry(&entry);
+        }
+    }
+    emitter.loops.pop();
     statements::emit_loop_body(emitter, body, LoopKind::MapCallback);
     if visit::falls_through(body) {
         emitter.out.line("return 0;");

@@ -317,14 +317,13 @@ fn pattern_test<'a>(
         (Type::Bool, ExprKind::Bool(false)) => return format!("!{}", subject.at(14)),
         _ => {}
     }
-    let pattern_text = emitter.expr(pattern).at(10);
-    if let (Type::Str(_), ExprKind::Str(text)) = (subject_ty, &pattern.kind) {
-        let length = text.len() + 1;
-        return format!(
-            "__builtin_memcmp({}, {pattern_text}, {length}) == 0",
-            subject.at(16)
-        );
+    if let (Type::Str(capacity), ExprKind::Str(text)) = (subject_ty, &pattern.kind) {
+        let size = (text.len() as u64 + 1).min(u64::from(*capacity));
+        let name = emitter.gen.support_function(super::Support::StringsEqual);
+        let literal = emitter.expr(pattern).text;
+        return format!("{name}({}, {literal}, {size})", subject.text);
     }
+    let pattern_text = emitter.expr(pattern).at(10);
     format!("{} == {pattern_text}", subject.at(10))
 }
 
