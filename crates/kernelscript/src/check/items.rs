@@ -216,11 +216,16 @@ impl<'a> Checker<'a> {
                     return;
                 }
                 let id = StructId(self.program.structs.len() as u32);
+                let origin = if self.kernel.defines_struct(&decl.name.name) {
+                    Origin::Kernel
+                } else {
+                    Origin::Source
+                };
                 if self.define(&decl.name, Symbol::Struct(id)) {
                     self.program.structs.push(StructDef {
                         name: decl.name.name.clone(),
                         fields: Vec::new(),
-                        origin: Origin::Source,
+                        origin,
                         struct_ops: None,
                         span: decl.name.span,
                     });

@@ -61,6 +61,11 @@ pub(crate) trait KernelInfo {
     fn enums(&self) -> &[KernelEnum];
     fn consts(&self) -> &[KernelConst];
     fn helpers(&self) -> &[HelperSig];
+    /// Whether the kernel defines a struct named `name` that the tables
+    /// above do not describe field by field. A source declaration of such a
+    /// struct (as BTF-generated headers contain) describes the kernel's
+    /// type: it is checked with the declared fields but never emitted.
+    fn defines_struct(&self, name: &str) -> bool;
 }
 
 /// The built-in tables (no BTF).
@@ -127,6 +132,23 @@ const STRUCTS: &[KernelStruct] = &[
         name: "bpf_perf_event_data",
         fields: PERF_EVENT_DATA,
     },
+];
+
+/// Kernel-internal structs programs commonly name (tracing contexts and
+/// struct_ops types); they come from `vmlinux.h`.
+const KERNEL_STRUCT_NAMES: &[&str] = &[
+    "trace_entry",
+    "pt_regs",
+    "task_struct",
+    "file",
+    "inode",
+    "dentry",
+    "sock",
+    "sk_buff",
+    "tcp_sock",
+    "tcp_congestion_ops",
+    "sched_ext_ops",
+    "scx_exit_info",
 ];
 
 const ENUMS: &[KernelEnum] = &[KernelEnum {
@@ -256,5 +278,9 @@ impl KernelInfo for BuiltinKernel {
 
     fn helpers(&self) -> &[HelperSig] {
         HELPERS
+    }
+
+    fn defines_struct(&self, name: &str) -> bool {
+        name.starts_with("trace_event_raw_") || KERNEL_STRUCT_NAMES.contains(&name)
     }
 }

@@ -560,3 +560,24 @@ fn headers_redeclaring_kernel_types_are_accepted() {
     let f = function(&program, "f");
     assert_eq!(f.locals[2].ty, Type::Int(IntType::I64));
 }
+
+#[test]
+fn declarations_of_kernel_structs_keep_their_fields_but_are_not_emitted() {
+    let source = "struct trace_event_raw_sched_switch { prev_pid: u32, next_pid: u32 }
+        struct Local { x: u32 }
+        @tracepoint(\"sched/sched_switch\")
+        fn on_switch(ctx: *trace_event_raw_sched_switch) -> i32 {
+            var next: u32 = ctx->next_pid
+            return 0
+        }";
+    let program = checked(source);
+    let switch = program
+        .structs
+        .iter()
+        .find(|s| s.name == "trace_event_raw_sched_switch")
+        .unwrap();
+    assert_eq!(switch.origin, Origin::Kernel);
+    assert_eq!(switch.fields.len(), 2);
+    let local = program.structs.iter().find(|s| s.name == "Local").unwrap();
+    assert_eq!(local.origin, Origin::Source);
+}

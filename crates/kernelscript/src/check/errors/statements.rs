@@ -108,6 +108,15 @@ pub(crate) fn return_value_in_void(span: Span, function: &str) -> Diagnostic {
     .help("declare a return type: `-> T`")
 }
 
+pub(crate) fn return_in_map_iteration(span: Span) -> Diagnostic {
+    Diagnostic::error("cannot `return` from inside `for (k, v) in map` in eBPF code")
+        .primary(
+            span,
+            "the loop body runs as a callback of `bpf_for_each_map_elem`",
+        )
+        .help("set a variable and `break`, then return after the loop")
+}
+
 pub(crate) fn missing_return(span: Span, function: &str, ty: &str) -> Diagnostic {
     Diagnostic::error(format!(
         "function `{function}` may end without returning a `{ty}`"
