@@ -95,8 +95,7 @@ fn needs_clarity_parens(parent: BinaryOp, child: BinaryOp) -> bool {
             BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor | BinaryOp::Shl | BinaryOp::Shr
         )
     };
-    (bitwise(parent) && child != parent)
-        || (bitwise(child) && child != parent)
+    (child != parent && (bitwise(parent) || bitwise(child)))
         || (parent == BinaryOp::Or && child == BinaryOp::And)
         || (parent.is_comparison() && child.is_comparison())
 }

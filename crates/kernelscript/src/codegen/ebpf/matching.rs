@@ -36,7 +36,7 @@ pub(super) fn emit_match<'a>(
     let switchable = is_switch_type(&scrutinee.ty)
         && arms
             .iter()
-            .all(|arm| arm.pattern.as_ref().map_or(true, is_case_label))
+            .all(|arm| arm.pattern.as_ref().is_none_or(is_case_label))
         && !arms
             .iter()
             .any(|arm| visit::breaks_enclosing_loop(&arm.stmts));
