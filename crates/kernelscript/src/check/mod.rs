@@ -120,6 +120,8 @@ pub(crate) struct Checker<'a> {
     pub fn_sources: Vec<FnSource<'a>>,
     pub fn_facts: Vec<FnFacts>,
     pub impls: Vec<ImplSlot<'a>>,
+    /// Kernel structs known only by name (used behind pointers).
+    pub opaque_structs: Vec<ir::StructId>,
     /// The body (or initialiser) being checked.
     pub fx: FnCtx,
 }
@@ -143,6 +145,7 @@ impl<'a> Checker<'a> {
             fn_sources: Vec::new(),
             fn_facts: Vec::new(),
             impls: Vec::new(),
+            opaque_structs: Vec::new(),
             fx: FnCtx::global(),
         }
     }

@@ -20,7 +20,7 @@
 //!   the wider type when one widens to the other; otherwise (`i32 + u32`,
 //!   `u64 + i64`) it is an error asking for `as`.
 
-use crate::ir::{FunctionType, IntType, Type};
+use crate::ir::{FunctionType, IntType, Origin, StructDef, StructId, Type};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -43,6 +43,7 @@ impl Checker<'_> {
                     self.report(errors::void_element(written.span));
                     return Type::Error;
                 }
+                let element = self.reject_opaque(element, written.span);
                 match self.const_size(size, "array length") {
                     Some(size) if element != Type::Error => Type::Array(Box::new(element), size),
                     _ => Type::Error,
@@ -86,6 +87,19 @@ impl Checker<'_> {
             self.report(errors::void_value(written.span, what));
             return Type::Error;
         }
+        self.reject_opaque(ty, written.span)
+    }
+
+    /// Reports an opaque kernel struct used by value (it has no known
+    /// layout); pointers to it are fine.
+    fn reject_opaque(&mut self, ty: Type, span: Span) -> Type {
+        if let Type::Struct(id) = ty {
+            if self.opaque_structs.contains(&id) {
+                let name = self.program.struct_def(id).name.clone();
+                self.report(errors::opaque_kernel_struct(span, &name));
+                return Type::Error;
+            }
+        }
         ty
     }
 
@@ -100,6 +114,20 @@ impl Checker<'_> {
             Some(other) => {
                 self.report(errors::not_a_type(span, name, other.describe()));
                 Type::Error
+            }
+            None if self.kernel.defines_struct(name) => {
+                let id = StructId(self.program.structs.len() as u32);
+                self.program.structs.push(StructDef {
+                    name: name.to_string(),
+                    fields: Vec::new(),
+                    origin: Origin::Kernel,
+                    struct_ops: None,
+                    span: Span::default(),
+                });
+                self.struct_decls.push(None);
+                self.opaque_structs.push(id);
+                let _ = self.env.define(name, Symbol::Struct(id), None);
+                Type::Struct(id)
             }
             None => {
                 let mut candidates = self.env.names_where(Symbol::is_type);

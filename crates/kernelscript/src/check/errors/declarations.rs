@@ -47,6 +47,16 @@ pub(crate) fn unknown_type(span: Span, name: &str, suggestion: Option<String>) -
     }
 }
 
+pub(crate) fn opaque_kernel_struct(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "kernel struct `{name}` can only be used behind a pointer"
+    ))
+    .primary(span, "its layout is not known here")
+    .help(format!(
+        "use `*{name}`, or declare `struct {name} {{ ... }}` with the fields you need"
+    ))
+}
+
 pub(crate) fn not_a_type(span: Span, name: &str, what: &str) -> Diagnostic {
     Diagnostic::error(format!("`{name}` is not a type"))
         .primary(span, format!("`{name}` is a {what}"))
@@ -94,9 +104,9 @@ pub(crate) fn recursive_struct(span: Span, name: &str, field: &str) -> Diagnosti
 }
 
 pub(crate) fn enum_value_out_of_range(span: Span, value: i128) -> Diagnostic {
-    Diagnostic::error(format!("enum value {value} does not fit a C enum")).primary(
+    Diagnostic::error(format!("enum value {value} is out of range")).primary(
         span,
-        format!("must be between {} and {}", i32::MIN, u32::MAX),
+        format!("enum values must be between {} and {}", i64::MIN, i64::MAX),
     )
 }
 
