@@ -63,6 +63,13 @@ pub fn generate_makefile(program: &Program, project_name: &str) -> String {
     line("LIBBPF_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)");
     line("LIBBPF_LDLIBS ?= $(or $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null),-lbpf) -lelf -lz");
     line("");
+    line("# Kernel types for tracing programs: NAME.ebpf.c includes vmlinux.h, made");
+    line("# from the running kernel's BTF, only when it needs it.");
+    line("VMLINUX_BTF ?= /sys/kernel/btf/vmlinux");
+    line(&format!(
+        "VMLINUX_H := $(if $(shell grep -s -l -F 'include \"vmlinux.h\"' {name}.ebpf.c),vmlinux.h)"
+    ));
+    line("");
     line("BPF_CFLAGS ?= -g -O2 -Wall");
     line("BPF_INCLUDES := $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) $(LIBBPF_CFLAGS)");
     line("CFLAGS ?= -g -O2 -Wall");
@@ -76,12 +83,15 @@ pub fn generate_makefile(program: &Program, project_name: &str) -> String {
         line(&format!("all: {name}.ebpf.o"));
     }
     line("");
-    line(&format!("{name}.ebpf.o: {name}.ebpf.c"));
+    line(&format!("{name}.ebpf.o: {name}.ebpf.c $(VMLINUX_H)"));
     line(
         "\t$(CLANG) $(BPF_CFLAGS) -target bpf -D__TARGET_ARCH_$(ARCH) $(BPF_INCLUDES) -c $< -o $@",
     );
     line("");
-    let mut built = vec![format!("{name}.ebpf.o")];
+    line("vmlinux.h:");
+    line("\t$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@");
+    line("");
+    let mut built = vec![format!("{name}.ebpf.o"), "vmlinux.h".to_string()];
     if has_userspace {
         line(&format!("{name}.skel.h: {name}.ebpf.o"));
         line(&format!(
@@ -109,6 +119,6 @@ mod tests {
         let makefile = generate_makefile(&Program::default(), "probe");
         assert!(makefile.contains("all: probe.ebpf.o\n"));
         assert!(!makefile.contains("skel.h"));
-        assert!(makefile.contains("\trm -f probe.ebpf.o\n"));
+        assert!(makefile.contains("\trm -f probe.ebpf.o vmlinux.h\n"));
     }
 }
