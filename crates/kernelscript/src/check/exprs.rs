@@ -166,6 +166,9 @@ impl Checker<'_> {
                     error_expr(span)
                 }
             }
+            Some(Type::Char) if fits(value, IntType::U8) => {
+                node(ExprKind::Char(value as u8), Type::Char, span)
+            }
             Some(Type::Enum(id)) => {
                 let def = self.program.enum_def(*id);
                 match def

@@ -6,16 +6,23 @@
 //! It runs in passes over all files at once (included headers first, the
 //! main file last; one global namespace):
 //!
-//! 1. `kernel`: kernel-known types, constants and helpers are defined.
-//! 2. `items::collect`: every top-level name gets an id, so functions (and
-//!    types, constants) may be used before their definition.
-//! 3. `items::resolve_types`: aliases, struct fields and enum values.
-//! 4. `items::declare_*`: constants, maps, globals, configs, then function
-//!    signatures and program attributes (`programs.rs`).
-//! 5. Bodies (`stmts.rs`, `exprs.rs`, `calls.rs`), lowering to the IR and
-//!    recording each function's calls.
-//! 6. Whole-program rules: `main`, the eBPF call graph (recursion, stack
-//!    usage) in `limits.rs`.
+//! 1. `kernel.rs`: kernel-known types, constants and BPF helpers, and the
+//!    language builtins, are defined (`items.rs`).
+//! 2. `items.rs` collects every top-level name and gives it an id, so
+//!    functions, types and constants may be used before their definition.
+//! 3. Types: aliases, struct fields, enum values (`items.rs`, `types.rs`);
+//!    constants (`consts.rs`, lazily, in dependency order).
+//! 4. Declarations: maps (`maps.rs`), globals and configs (`items.rs`),
+//!    function signatures and program kinds (`functions.rs`,
+//!    `programs.rs`), struct_ops impl blocks.
+//! 5. Bodies: statements (`stmts.rs`, `places.rs`), expressions
+//!    (`exprs.rs`, `aggregates.rs`, `matches.rs`, `calls.rs`), lowered to
+//!    the IR while recording each function's calls and locals.
+//! 6. Whole-program rules: one `main`, and the eBPF call graph (recursion,
+//!    stack usage) in `limits.rs`.
+//!
+//! All wording lives in `errors/`. Scoping state of the body being checked
+//! lives in `scope.rs`, global names in `env.rs`.
 //!
 //! Errors never stop a pass: an expression that failed gets `Type::Error`,
 //! which unifies with everything, so one mistake yields one diagnostic.
