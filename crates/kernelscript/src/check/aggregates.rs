@@ -283,6 +283,12 @@ impl Checker<'_> {
             let ty = Type::Array(element.clone(), *len);
             return node(ExprKind::ArrayLit(lowered), ty, span);
         }
+        if expected == Some(&Type::Error) {
+            for element in elements {
+                self.expr(element, None);
+            }
+            return error_expr(span);
+        }
         let Some(first) = elements.first() else {
             self.report(errors::empty_array_literal(span));
             return error_expr(span);

@@ -442,12 +442,11 @@ impl<'a> Checker<'a> {
             let ty = self.program.struct_def(root).fields[index].ty.clone();
             if contains(&self.program, &ty, root, &mut Vec::new()) {
                 let def = self.program.struct_def(root);
-                let (name, span) = (def.name.clone(), def.span);
-                self.report(errors::recursive_struct(
-                    span,
-                    &name,
-                    &def.fields[index].name.clone(),
-                ));
+                let (name, field) = (def.name.clone(), def.fields[index].name.clone());
+                let span = self.struct_decls[root.index()]
+                    .and_then(|decl| decl.fields.iter().find(|f| f.name.name == field))
+                    .map_or(def.span, |f| f.ty.span);
+                self.report(errors::recursive_struct(span, &name, &field));
                 self.program.structs[root.index()].fields[index].ty = Type::Error;
             }
         }
