@@ -231,23 +231,7 @@ impl<'a> FunctionEmitter<'_, 'a> {
 
     fn unary(&mut self, op: UnaryOp, operand: &'a Expr) -> CExpr {
         match op {
-            UnaryOp::AddrOf => match &operand.kind {
-                ExprKind::Local(id) => match self.locals.get(id) {
-                    Some(Spelling::Pointer(pointer)) => CExpr::primary(pointer.clone()),
-                    _ => {
-                        let inner = self.expr(operand);
-                        CExpr::unary(format!("&{}", inner.at(UNARY)))
-                    }
-                },
-                ExprKind::Unary {
-                    op: UnaryOp::Deref,
-                    operand: pointer,
-                } => self.expr(pointer),
-                _ => {
-                    let inner = self.expr(operand);
-                    CExpr::unary(format!("&{}", inner.at(UNARY)))
-                }
-            },
+            UnaryOp::AddrOf => self.address_of(operand),
             _ => {
                 if let (UnaryOp::Not, ExprKind::MapContains { map, key }) = (op, &operand.kind) {
                     return maps::contains(self, *map, key, true);
@@ -275,6 +259,25 @@ impl<'a> FunctionEmitter<'_, 'a> {
                 CExpr::unary(format!("{symbol}{text}"))
             }
         }
+    }
+
+    /// `&place`, without `&*`: a by-reference local is its pointer, `*p`
+    /// is `p`.
+    pub(super) fn address_of(&mut self, place: &'a Expr) -> CExpr {
+        match &place.kind {
+            ExprKind::Local(id) => {
+                if let Some(Spelling::Pointer(pointer)) = self.locals.get(id) {
+                    return CExpr::primary(pointer.clone());
+                }
+            }
+            ExprKind::Unary {
+                op: UnaryOp::Deref,
+                operand,
+            } => return self.expr(operand),
+            _ => {}
+        }
+        let inner = self.expr(place);
+        CExpr::unary(format!("&{}", inner.at(UNARY)))
     }
 
     fn binary(&mut self, op: BinaryOp, lhs: &'a Expr, rhs: &'a Expr) -> CExpr {

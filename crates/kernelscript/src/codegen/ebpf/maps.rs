@@ -27,7 +27,7 @@ use crate::span::Span;
 use super::expressions::CExpr;
 use super::functions::{FunctionEmitter, LoopKind, Spelling};
 use super::statements;
-use super::types::{declaration, type_name, zero_initializer};
+use super::types::{declaration, has_padding, type_name, zero_initializer};
 use super::visit;
 
 /// A per-map accessor function some body needs.
@@ -148,7 +148,8 @@ impl FunctionEmitter<'_, '_> {
 /// `&x` when `expr` denotes addressable storage of exactly type `ty` (a
 /// local, global or config field, or a field of one).
 fn address<'a>(emitter: &mut FunctionEmitter<'_, 'a>, expr: &'a Expr, ty: &Type) -> Option<String> {
-    if &expr.ty != ty || !is_storage(emitter, expr) {
+    // A key with padding goes through an accessor, which zeroes it.
+    if &expr.ty != ty || !is_storage(emitter, expr) || has_padding(emitter.program, ty) {
         return None;
     }
     if let ExprKind::Local(id) = &expr.kind {
@@ -626,6 +627,42 @@ impl AccessorLocals {
     }
 }
 
+/// Inside an accessor: the key to hand to map helpers. A key type with
+/// padding is copied field by field into a zero-initialised local first,
+/// so the padding bytes are zero (map keys compare as bytes).
+fn key_storage(out: &mut CWriter, program: &Program, map: &MapDef, key: &str) -> String {
+    if !has_padding(program, &map.key) {
+        return key.to_string();
+    }
+    let copy = format!("{key}_bytes");
+    out.line("/* Map keys compare as bytes: rebuild the key with zeroed padding. */");
+    out.line(format!("{} = {{}};", declaration(program, &map.key, &copy)));
+    out.blank_line();
+    copy_fields(out, program, &map.key, &copy, key);
+    copy
+}
+
+/// `dst.f = src.f;` for each field of the struct type `ty`, recursing into
+/// structs with padding (whose own padding must stay zero).
+fn copy_fields(out: &mut CWriter, program: &Program, ty: &Type, dst: &str, src: &str) {
+    let Type::Struct(id) = ty else { return };
+    for field in &program.struct_def(*id).fields {
+        let (dst, src) = (
+            format!("{dst}.{}", field.name),
+            format!("{src}.{}", field.name),
+        );
+        match &field.ty {
+            Type::Struct(_) if has_padding(program, &field.ty) => {
+                copy_fields(out, program, &field.ty, &dst, &src)
+            }
+            Type::Array(..) | Type::Str(_) => {
+                out.line(format!("__builtin_memcpy({dst}, {src}, sizeof({dst}));"))
+            }
+            _ => out.line(format!("{dst} = {src};")),
+        }
+    }
+}
+
 /// Writes the requested accessors, grouped by map.
 pub(super) fn emit_accessors(
     out: &mut CWriter,
@@ -633,97 +670,20 @@ pub(super) fn emit_accessors(
     accessors: &BTreeMap<Accessor, String>,
 ) {
     let locals = AccessorLocals::new(program);
-    let AccessorLocals {
-        key: k,
-        value: v,
-        event: e,
-        ..
-    } = &locals;
     for (accessor, name) in accessors {
         let map = program.map(accessor.map);
-        let map_name = &map.name;
         out.blank_line();
-        match accessor.kind {
-            AccessorKind::Get => emit_get_accessor(out, program, map, name, &locals),
-            AccessorKind::Lookup => {
-                let key = declaration(program, &map.key, k);
-                let value = declaration(program, &Type::Pointer(Box::new(map.value.clone())), name);
-                out.line(format!("static __always_inline {value}({key})"));
-                out.open_block("");
-                out.line(format!("return bpf_map_lookup_elem(&{map_name}, &{k});"));
-                out.close_block();
-            }
-            AccessorKind::Update => {
-                let key = declaration(program, &map.key, k);
-                let value = declaration(program, &map.value, v);
-                out.line(format!(
-                    "static __always_inline long {name}({key}, {value})"
-                ));
-                out.open_block("");
-                out.line(format!(
-                    "return bpf_map_update_elem(&{map_name}, &{k}, &{v}, BPF_ANY);"
-                ));
-                out.close_block();
-            }
-            AccessorKind::Delete => {
-                let key = declaration(program, &map.key, k);
-                out.line(format!("static __always_inline long {name}({key})"));
-                out.open_block("");
-                out.line(format!("return bpf_map_delete_elem(&{map_name}, &{k});"));
-                out.close_block();
-            }
-            AccessorKind::Output => {
-                let event = declaration(program, &map.value, e);
-                out.line(format!("static __always_inline long {name}({event})"));
-                out.open_block("");
-                out.line(format!(
-                    "return bpf_ringbuf_output(&{map_name}, &{e}, sizeof({e}), 0);"
-                ));
-                out.close_block();
-            }
-            AccessorKind::Apply(op) => emit_apply_accessor(out, program, map, name, op, &locals),
-        }
+        emit_accessor(out, program, map, name, accessor.kind, &locals);
     }
 }
 
-fn emit_get_accessor(
+/// One accessor (see `AccessorKind`).
+fn emit_accessor(
     out: &mut CWriter,
     program: &Program,
     map: &MapDef,
     name: &str,
-    locals: &AccessorLocals,
-) {
-    let AccessorLocals {
-        key: k, value: v, ..
-    } = locals;
-    let key = declaration(program, &map.key, k);
-    let ret = declaration(program, &map.value, name);
-    let pointer = declaration(program, &Type::Pointer(Box::new(map.value.clone())), v);
-    out.line(format!("static __always_inline {ret}({key})"));
-    out.open_block("");
-    out.line(format!(
-        "{pointer} = bpf_map_lookup_elem(&{}, &{k});",
-        map.name
-    ));
-    out.blank_line();
-    match &map.value {
-        Type::Struct(_) => {
-            out.open_block(format!("if ({v})"));
-            out.line(format!("return *{v};"));
-            out.close_block();
-            out.line(format!("return ({}){{}};", type_name(program, &map.value)));
-        }
-        other => out.line(format!("return {v} ? *{v} : {};", zero_initializer(other))),
-    }
-    out.close_block();
-}
-
-fn emit_apply_accessor(
-    out: &mut CWriter,
-    program: &Program,
-    map: &MapDef,
-    name: &str,
-    op: ApplyOp,
+    kind: AccessorKind,
     locals: &AccessorLocals,
 ) {
     let AccessorLocals {
@@ -731,41 +691,96 @@ fn emit_apply_accessor(
         value: v,
         zero: z,
         operand: o,
-        ..
+        event: e,
     } = locals;
     let map_name = &map.name;
-    let key = declaration(program, &map.key, k);
-    let operand = declaration(program, &map.value, o);
-    let pointer = declaration(program, &Type::Pointer(Box::new(map.value.clone())), v);
-    out.line(format!(
-        "static __always_inline void {name}({key}, {operand})"
-    ));
+    let key_param = declaration(program, &map.key, k);
+    let value_pointer = Type::Pointer(Box::new(map.value.clone()));
+    let signature = match kind {
+        AccessorKind::Get => declaration(program, &map.value, name) + &format!("({key_param})"),
+        AccessorKind::Lookup => {
+            declaration(program, &value_pointer, name) + &format!("({key_param})")
+        }
+        AccessorKind::Update => {
+            format!(
+                "long {name}({key_param}, {})",
+                declaration(program, &map.value, v)
+            )
+        }
+        AccessorKind::Delete => format!("long {name}({key_param})"),
+        AccessorKind::Apply(_) => {
+            format!(
+                "void {name}({key_param}, {})",
+                declaration(program, &map.value, o)
+            )
+        }
+        AccessorKind::Output => format!("long {name}({})", declaration(program, &map.value, e)),
+    };
+    out.line(format!("static __always_inline {signature}"));
     out.open_block("");
-    out.line(format!(
-        "{pointer} = bpf_map_lookup_elem(&{map_name}, &{k});"
-    ));
-    out.blank_line();
-    if !map.kind.is_array() {
-        // Missing: insert zero (unless another CPU just did), look up again.
-        out.open_block(format!("if (!{v})"));
-        out.line(format!(
-            "{} = {};",
-            declaration(program, &map.value, z),
-            zero_initializer(&map.value)
-        ));
-        out.blank_line();
-        out.line(format!(
-            "bpf_map_update_elem(&{map_name}, &{k}, &{z}, BPF_NOEXIST);"
-        ));
-        out.line(format!("{v} = bpf_map_lookup_elem(&{map_name}, &{k});"));
-        out.close_block();
-    }
-    out.open_block(format!("if (!{v})"));
-    out.line("return;");
-    out.close_block();
-    match atomic_update(map.kind, &map.value, op) {
-        Some(builtin) => out.line(format!("{builtin}({v}, {o});")),
-        None => out.line(format!("*{v} {} {o};", op.symbol())),
+    let key = match kind {
+        AccessorKind::Output => String::new(),
+        _ => key_storage(out, program, map, k),
+    };
+    match kind {
+        AccessorKind::Output => {
+            out.line(format!(
+                "return bpf_ringbuf_output(&{map_name}, &{e}, sizeof({e}), 0);"
+            ));
+        }
+        AccessorKind::Lookup => {
+            out.line(format!("return bpf_map_lookup_elem(&{map_name}, &{key});"));
+        }
+        AccessorKind::Update => {
+            out.line(format!(
+                "return bpf_map_update_elem(&{map_name}, &{key}, &{v}, BPF_ANY);"
+            ));
+        }
+        AccessorKind::Delete => {
+            out.line(format!("return bpf_map_delete_elem(&{map_name}, &{key});"));
+        }
+        AccessorKind::Get => {
+            let pointer = declaration(program, &value_pointer, v);
+            out.line(format!(
+                "{pointer} = bpf_map_lookup_elem(&{map_name}, &{key});"
+            ));
+            out.blank_line();
+            match &map.value {
+                Type::Struct(_) => {
+                    out.open_block(format!("if ({v})"));
+                    out.line(format!("return *{v};"));
+                    out.close_block();
+                    out.line(format!("return ({}){{}};", type_name(program, &map.value)));
+                }
+                other => out.line(format!("return {v} ? *{v} : {};", zero_initializer(other))),
+            }
+        }
+        AccessorKind::Apply(op) => {
+            let pointer = declaration(program, &value_pointer, v);
+            out.line(format!(
+                "{pointer} = bpf_map_lookup_elem(&{map_name}, &{key});"
+            ));
+            out.blank_line();
+            if !map.kind.is_array() {
+                // Missing: insert zero (unless another CPU just did), look up again.
+                out.open_block(format!("if (!{v})"));
+                let zero = declaration(program, &map.value, z);
+                out.line(format!("{zero} = {};", zero_initializer(&map.value)));
+                out.blank_line();
+                out.line(format!(
+                    "bpf_map_update_elem(&{map_name}, &{key}, &{z}, BPF_NOEXIST);"
+                ));
+                out.line(format!("{v} = bpf_map_lookup_elem(&{map_name}, &{key});"));
+                out.close_block();
+            }
+            out.open_block(format!("if (!{v})"));
+            out.line("return;");
+            out.close_block();
+            match atomic_update(map.kind, &map.value, op) {
+                Some(builtin) => out.line(format!("{builtin}({v}, {o});")),
+                None => out.line(format!("*{v} {} {o};", op.symbol())),
+            }
+        }
     }
     out.close_block();
 }

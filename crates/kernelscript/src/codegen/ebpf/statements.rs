@@ -42,11 +42,9 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
             }
             Some(op) if maps::atomic_assignment(emitter, target, *op).is_some() => {
                 let builtin = maps::atomic_assignment(emitter, target, *op).expect("checked");
-                let target = emitter.expr(target);
+                let target = emitter.address_of(target).text;
                 let value = emitter.expr(value).text;
-                emitter
-                    .out
-                    .line(format!("{builtin}(&{}, {value});", target.at(14)));
+                emitter.out.line(format!("{builtin}({target}, {value});"));
             }
             Some(op) => {
                 let target = emitter.expr(target).text;

@@ -86,6 +86,22 @@ pub(super) fn is_narrow_int(ty: &Type) -> bool {
     matches!(ty, Type::Int(int) if int.bits() < 32) || matches!(ty, Type::Char)
 }
 
+/// Whether a struct (or an aggregate containing one) has padding bytes.
+/// Map keys compare as bytes, so such keys are rebuilt with zeroed padding
+/// before a map helper sees them.
+pub(super) fn has_padding(program: &Program, ty: &Type) -> bool {
+    match ty {
+        Type::Array(element, _) => has_padding(program, element),
+        Type::Struct(id) => {
+            let fields = &program.struct_def(*id).fields;
+            let payload: u64 = fields.iter().map(|field| field.ty.size(program)).sum();
+            payload != ty.size(program)
+                || fields.iter().any(|field| has_padding(program, &field.ty))
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +163,12 @@ mod tests {
         assert_eq!(type_name(&program, &pointer(flow.clone())), "struct flow *");
         assert_eq!(type_name(&program, &Type::Str(8)), "char[8]");
         assert_eq!(type_name(&program, &flow), "struct flow");
+    }
+
+    #[test]
+    fn padding_is_detected() {
+        let program = program_with_struct();
+        assert!(has_padding(&program, &Type::Struct(StructId(0))));
+        assert!(!has_padding(&program, &Type::Int(IntType::U64)));
     }
 }
