@@ -89,6 +89,9 @@ pub(super) struct FunctionEmitter<'g, 'a> {
     pub(super) defers: Vec<Deferred<'a>>,
     /// Flags of defers in nested blocks, by statement address.
     defer_flags: BTreeMap<usize, String>,
+    /// How flags are spelled where not by their name (inside a map
+    /// iteration callback: through the context struct).
+    pub(super) flag_spellings: BTreeMap<String, String>,
     /// Catch labels of the enclosing `try` bodies, innermost last.
     pub(super) tries: Vec<String>,
     pub(super) loops: Vec<LoopKind>,
@@ -140,6 +143,7 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
             labels: BTreeSet::new(),
             defers: Vec::new(),
             defer_flags: BTreeMap::new(),
+            flag_spellings: BTreeMap::new(),
             tries: Vec::new(),
             loops: Vec::new(),
             error_code: None,
@@ -383,14 +387,27 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
         self.map_line(exit_span);
     }
 
+    /// The flag of the nested defer `stmt`.
+    pub(super) fn defer_flag(&self, stmt: &Stmt) -> Option<String> {
+        self.defer_flags
+            .get(&(stmt as *const Stmt as usize))
+            .cloned()
+    }
+
+    /// How the code being written spells defer flag `flag`.
+    pub(super) fn flag_spelling(&self, flag: &str) -> String {
+        self.flag_spellings
+            .get(flag)
+            .cloned()
+            .unwrap_or_else(|| flag.to_string())
+    }
+
     /// Registers `defer call` (statement `stmt`) at the current point.
     pub(super) fn register_defer(&mut self, stmt: &'a Stmt, call: &'a Expr) {
-        let flag = self
-            .defer_flags
-            .get(&(stmt as *const Stmt as usize))
-            .cloned();
+        let flag = self.defer_flag(stmt);
         if let Some(flag) = &flag {
-            self.out.line(format!("{flag} = true;"));
+            let spelled = self.flag_spelling(flag);
+            self.out.line(format!("{spelled} = true;"));
         }
         let scope = *self.scope_ids.last().expect("a scope is open");
         self.defers.push(Deferred {

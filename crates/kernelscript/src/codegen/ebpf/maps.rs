@@ -376,9 +376,22 @@ fn atomic_update(kind: MapKind, ty: &Type, op: ApplyOp) -> Option<&'static str> 
     }
 }
 
+/// A value the map iteration callback shares with the enclosing function
+/// through the context struct: a captured local or a defer flag.
+struct Capture {
+    /// The field of the context struct.
+    field: String,
+    ty: Type,
+    /// How the enclosing function spells it.
+    outer: String,
+    /// Copied back after the loop (the body may change it).
+    write_back: bool,
+}
+
 /// `for (k, v) in m { body }`: `bpf_for_each_map_elem` with a callback
-/// generated before the function. Locals of the function the body uses
-/// travel in a context struct, copied in before and back out after.
+/// generated before the function. Locals of the function the body uses,
+/// and the flags of defers registered in the body, travel in a context
+/// struct, copied in before the call and back out after it.
 pub(super) fn emit_for_each<'a>(
     emitter: &mut FunctionEmitter<'_, 'a>,
     key: LocalId,
@@ -389,7 +402,6 @@ pub(super) fn emit_for_each<'a>(
 ) {
     let program = emitter.program;
     let map_def = program.map(map);
-    let captured = captured_locals(body, key, value);
     let written = written_locals(body);
     let callback = emitter
         .gen
@@ -397,26 +409,50 @@ pub(super) fn emit_for_each<'a>(
         .fresh(&format!("{}_each_{}", emitter.function.name, map_def.name));
     let context_struct = format!("{callback}_ctx");
 
-    // Copy-in at the loop, before the callback takes over the spellings.
-    let captured_spellings: Vec<(LocalId, Spelling)> = captured
-        .iter()
-        .filter_map(|id| {
-            emitter
-                .locals
-                .get(id)
-                .map(|spelling| (*id, spelling.clone()))
-        })
-        .collect();
-    let context_local = (!captured_spellings.is_empty()).then(|| emitter.temp("loop_ctx"));
+    let mut captures = Vec::new();
+    let mut captured_locals_spelled = Vec::new();
+    for id in captured_locals(body, key, value) {
+        let Some(spelling) = emitter.locals.get(&id).cloned() else {
+            continue;
+        };
+        let local_ty = emitter.function.local(id).ty.clone();
+        let (ty, outer, write_back) = match &spelling {
+            Spelling::Value(name) => (local_ty, name.clone(), written.contains(&id)),
+            Spelling::Pointer(name) => (Type::Pointer(Box::new(local_ty)), name.clone(), false),
+        };
+        let field = capture_field(emitter, id);
+        captures.push(Capture {
+            field,
+            ty,
+            outer,
+            write_back,
+        });
+        captured_locals_spelled.push((id, spelling));
+    }
+    let mut flags = Vec::new();
+    visit::walk_stmts(body, &mut |stmt| {
+        if let StmtKind::Defer(_) = stmt.kind {
+            if let Some(flag) = emitter.defer_flag(stmt) {
+                flags.push(flag);
+            }
+        }
+    });
+    for flag in &flags {
+        let outer = emitter.flag_spelling(flag);
+        captures.push(Capture {
+            field: flag.clone(),
+            ty: Type::Bool,
+            outer,
+            write_back: true,
+        });
+    }
+
+    // The call, with copy-in and copy-out.
+    let context_local = (!captures.is_empty()).then(|| emitter.temp("loop_ctx"));
     if let Some(context_local) = &context_local {
-        let fields: Vec<String> = captured_spellings
+        let fields: Vec<String> = captures
             .iter()
-            .map(|(id, spelling)| {
-                let source = match spelling {
-                    Spelling::Value(name) | Spelling::Pointer(name) => name.clone(),
-                };
-                format!(".{} = {source}", capture_field(emitter, *id))
-            })
+            .map(|capture| format!(".{} = {}", capture.field, capture.outer))
             .collect();
         emitter.out.line(format!(
             "struct {context_struct} {context_local} = {{ {} }};",
@@ -432,13 +468,11 @@ pub(super) fn emit_for_each<'a>(
         map_def.name
     ));
     if let Some(context_local) = &context_local {
-        for (id, spelling) in &captured_spellings {
-            if let (Spelling::Value(name), true) = (spelling, written.contains(id)) {
-                let field = capture_field(emitter, *id);
-                emitter
-                    .out
-                    .line(format!("{name} = {context_local}.{field};"));
-            }
+        for capture in captures.iter().filter(|capture| capture.write_back) {
+            emitter.out.line(format!(
+                "{} = {context_local}.{};",
+                capture.outer, capture.field
+            ));
         }
     }
 
@@ -446,17 +480,15 @@ pub(super) fn emit_for_each<'a>(
     let saved_out = std::mem::take(&mut emitter.out);
     let saved_tries = std::mem::take(&mut emitter.tries);
     let saved_locals = emitter.locals.clone();
+    let saved_flags = emitter.flag_spellings.clone();
     let mut definition = CWriter::new();
     if context_local.is_some() {
         definition.open_block(format!("struct {context_struct}"));
-        for (id, spelling) in &captured_spellings {
-            let local = emitter.function.local(*id);
-            let ty = match spelling {
-                Spelling::Value(_) => local.ty.clone(),
-                Spelling::Pointer(_) => Type::Pointer(Box::new(local.ty.clone())),
-            };
-            let field = capture_field(emitter, *id);
-            definition.line(format!("{};", declaration(program, &ty, &field)));
+        for capture in &captures {
+            definition.line(format!(
+                "{};",
+                declaration(program, &capture.ty, &capture.field)
+            ));
         }
         definition.close_block_with(";");
         definition.blank_line();
@@ -472,36 +504,35 @@ pub(super) fn emit_for_each<'a>(
         &Type::Pointer(Box::new(map_def.key.clone())),
         &key_name,
     );
-    let value_param = match value {
+    let value_name = match value {
         Some(value) => {
             let name = emitter.declare_local(value);
             emitter
                 .locals
                 .insert(value, Spelling::Pointer(name.clone()));
             emitter.map_bindings.insert(value, map_def.kind);
-            declaration(
-                program,
-                &Type::Pointer(Box::new(map_def.value.clone())),
-                &name,
-            )
+            name
         }
-        None => {
-            let name = emitter.temp("value");
-            declaration(
-                program,
-                &Type::Pointer(Box::new(map_def.value.clone())),
-                &name,
-            )
-        }
+        None => emitter.temp("value"),
     };
+    let value_param = declaration(
+        program,
+        &Type::Pointer(Box::new(map_def.value.clone())),
+        &value_name,
+    );
     let context_param = emitter.temp("captures");
-    for (id, spelling) in &captured_spellings {
-        let field = format!("{context_param}->{}", capture_field(emitter, *id));
+    for (id, spelling) in captured_locals_spelled {
+        let field = format!("{context_param}->{}", capture_field(emitter, id));
         let spelling = match spelling {
             Spelling::Value(_) => Spelling::Value(field),
             Spelling::Pointer(_) => Spelling::Pointer(field),
         };
-        emitter.locals.insert(*id, spelling);
+        emitter.locals.insert(id, spelling);
+    }
+    for flag in &flags {
+        emitter
+            .flag_spellings
+            .insert(flag.clone(), format!("{context_param}->{flag}"));
     }
     let context_type = if context_local.is_some() {
         format!("struct {context_struct} *{context_param}")
@@ -533,6 +564,7 @@ pub(super) fn emit_for_each<'a>(
     emitter.preceding.append(definition);
     emitter.tries = saved_tries;
     emitter.locals = saved_locals;
+    emitter.flag_spellings = saved_flags;
 }
 
 fn capture_field(emitter: &FunctionEmitter<'_, '_>, id: LocalId) -> String {
