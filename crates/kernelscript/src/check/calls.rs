@@ -325,6 +325,24 @@ impl Checker<'_> {
             self.skip_args(args);
             return error_expr(span);
         }
+        let callee_context = self
+            .program
+            .function(id)
+            .locals
+            .first()
+            .map(|local| local.ty.clone());
+        let caller_context = self.fx.locals.first().map(|local| local.ty.clone());
+        if callee_context != caller_context {
+            let context =
+                callee_context.map_or_else(|| "no context".to_string(), |ty| self.type_name(&ty));
+            self.report(errors::tail_call_context_mismatch(
+                callee_span,
+                &callee_name,
+                &context,
+            ));
+            self.skip_args(args);
+            return error_expr(span);
+        }
         let passes_context = matches!(args, [arg] if matches!(&arg.kind, ast::ExprKind::Ident(name)
             if matches!(self.fx.lookup(name), Some(Binding::Local(local)) if local.index() == 0)));
         if !passes_context {

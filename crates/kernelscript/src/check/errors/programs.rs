@@ -246,6 +246,14 @@ pub(crate) fn tail_call_kind_mismatch(
     .note("a tail call replaces the running program, so both must take the same context")
 }
 
+pub(crate) fn tail_call_context_mismatch(span: Span, callee: &str, context: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "cannot tail-call `{callee}`: it takes a different context (`{context}`)"
+    ))
+    .primary(span, "the context is handed over unchanged")
+    .help("tail calls work between programs attached to the same kind of event")
+}
+
 pub(crate) fn tail_call_unsupported(span: Span, caller: &str) -> Diagnostic {
     Diagnostic::error(format!("program `{caller}` cannot make tail calls")).primary(
         span,
