@@ -15,9 +15,7 @@
 //!   `stats->count`, `*stats`.
 
 use crate::codegen::c_writer::{char_literal, string_literal};
-use crate::ir::{
-    BinaryOp, Builtin, Callee, Expr, ExprKind, IntType, Method, Origin, Type, UnaryOp,
-};
+use crate::ir::{BinaryOp, Builtin, Callee, Expr, ExprKind, Method, Origin, Type, UnaryOp};
 use crate::span::Span;
 
 use super::functions::{FunctionEmitter, Spelling};
@@ -550,8 +548,7 @@ impl<'a> FunctionEmitter<'_, 'a> {
         }
     }
 
-    /// An integer literal of type `ty`; `force_suffix` asks for a 64-bit
-    /// suffix on 64-bit types even when the value fits in `int`.
+    /// An integer literal of type `ty` (see `literals::int_literal`).
     pub(super) fn int_literal(
         &self,
         value: u64,
@@ -559,73 +556,10 @@ impl<'a> FunctionEmitter<'_, 'a> {
         span: Span,
         force_suffix: bool,
     ) -> CExpr {
-        let int = match ty {
-            Type::Int(int) => *int,
-            _ => IntType::U64,
-        };
-        let bits = int.bits();
-        let truncated = if bits == 64 {
-            value
-        } else {
-            value & ((1u64 << bits) - 1)
-        };
-        let negative = int.is_signed() && bits < 128 && (truncated >> (bits - 1)) & 1 == 1;
-        if negative {
-            // Two's complement of a negative signed value.
-            let magnitude = (!truncated).wrapping_add(1)
-                & if bits == 64 {
-                    u64::MAX
-                } else {
-                    (1u64 << bits) - 1
-                };
-            if bits == 64 && magnitude == 1u64 << 63 {
-                return CExpr::primary("(-9223372036854775807LL - 1)");
-            }
-            let suffix = if bits == 64 && (magnitude > i32::MAX as u64 || force_suffix) {
-                "LL"
-            } else {
-                ""
-            };
-            return CExpr::unary(format!("-{magnitude}{suffix}"));
-        }
-        let digits = self.literal_digits(truncated, span);
-        let suffix = match (int.is_signed(), bits) {
-            (false, 64) if truncated > u64::from(u32::MAX) || force_suffix => "ULL",
-            (false, _) if truncated > i32::MAX as u64 => "U",
-            (true, 64) if truncated > i32::MAX as u64 || force_suffix => "LL",
-            _ => "",
-        };
-        CExpr::primary(format!("{digits}{suffix}"))
-    }
-
-    /// `value` in the base its source spelling used (hex for `0x`/`0b`
-    /// literals), decimal otherwise.
-    fn literal_digits(&self, value: u64, span: Span) -> String {
-        let written = self.gen.source_text(span).unwrap_or("").trim();
-        let lower = written.to_ascii_lowercase();
-        let digits: String = lower.chars().filter(|c| *c != '_').collect();
-        let parsed = if let Some(hex) = digits.strip_prefix("0x") {
-            u64::from_str_radix(hex, 16).ok()
-        } else if let Some(binary) = digits.strip_prefix("0b") {
-            u64::from_str_radix(binary, 2).ok()
-        } else {
-            None
-        };
-        match parsed {
-            Some(parsed) if parsed == value => {
-                let width = if digits.starts_with("0x") {
-                    digits.len() - 2
-                } else {
-                    0
-                };
-                let upper = written.chars().skip(2).any(|c| c.is_ascii_uppercase());
-                if upper {
-                    format!("0x{value:0width$X}")
-                } else {
-                    format!("0x{value:0width$x}")
-                }
-            }
-            _ => value.to_string(),
+        let written = self.gen.source_text(span).unwrap_or("");
+        match super::literals::int_literal(value, ty, written, force_suffix) {
+            (text, true) => CExpr::unary(text),
+            (text, false) => CExpr::primary(text),
         }
     }
 }

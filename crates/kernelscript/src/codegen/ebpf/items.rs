@@ -17,6 +17,7 @@ use crate::ir::{
 
 use super::types::{declaration, zero_initializer};
 use super::TailCallTable;
+use crate::source::SourceMap;
 
 /// `#ifndef NAME / #define NAME VALUE / #endif` for kernel constants no
 /// included header provides.
@@ -254,7 +255,7 @@ pub(super) fn emit_pinned_globals(out: &mut CWriter, program: &Program, map_name
 
 /// Globals and config instances. Shared ones are plain globals in `.data`
 /// (the skeleton's `skel->data`), `local` ones are `static`.
-pub(super) fn emit_globals(program: &Program, out: &mut CWriter) {
+pub(super) fn emit_globals(program: &Program, sources: &SourceMap, out: &mut CWriter) {
     let mut first = true;
     let mut separate = |out: &mut CWriter| {
         if first {
@@ -265,7 +266,7 @@ pub(super) fn emit_globals(program: &Program, out: &mut CWriter) {
     for global in program.globals.iter().filter(|global| !global.pinned) {
         separate(out);
         let init = match &global.init {
-            Some(init) => constant_initializer(program, init),
+            Some(init) => constant_initializer(program, sources, init),
             None => zero_initializer(&global.ty).to_string(),
         };
         let decl = declaration(program, &global.ty, &global.name);
@@ -285,7 +286,7 @@ pub(super) fn emit_globals(program: &Program, out: &mut CWriter) {
                 Some(format!(
                     ".{} = {},",
                     field.name,
-                    constant_initializer(program, default)
+                    constant_initializer(program, sources, default)
                 ))
             })
             .collect();
@@ -307,7 +308,7 @@ pub(super) fn emit_globals(program: &Program, out: &mut CWriter) {
 
 /// A constant expression (checked constant by the checker) as a C
 /// initialiser.
-pub(super) fn constant_initializer(program: &Program, expr: &Expr) -> String {
+pub(super) fn constant_initializer(program: &Program, sources: &SourceMap, expr: &Expr) -> String {
     match &expr.kind {
         ExprKind::StructLit { struct_id, fields } => {
             if fields.is_empty() {
@@ -320,7 +321,7 @@ pub(super) fn constant_initializer(program: &Program, expr: &Expr) -> String {
                     format!(
                         ".{} = {}",
                         def.fields[*index].name,
-                        constant_initializer(program, value)
+                        constant_initializer(program, sources, value)
                     )
                 })
                 .collect();
@@ -332,25 +333,19 @@ pub(super) fn constant_initializer(program: &Program, expr: &Expr) -> String {
             }
             let elements: Vec<String> = elements
                 .iter()
-                .map(|element| constant_initializer(program, element))
+                .map(|element| constant_initializer(program, sources, element))
                 .collect();
             format!("{{ {} }}", elements.join(", "))
         }
-        _ => constant_expression(program, expr),
+        _ => constant_expression(program, sources, expr),
     }
 }
 
-fn constant_expression(program: &Program, expr: &Expr) -> String {
+fn constant_expression(program: &Program, sources: &SourceMap, expr: &Expr) -> String {
     match &expr.kind {
         ExprKind::Int(value) => {
-            let def = ConstDef {
-                name: String::new(),
-                ty: expr.ty.clone(),
-                value: signed_value(*value, &expr.ty),
-                origin: Origin::Source,
-                span: expr.span,
-            };
-            const_value(&def, false)
+            let written = super::span_text(sources, expr.span).unwrap_or("");
+            super::literals::int_literal(*value, &expr.ty, written, false).0
         }
         ExprKind::Bool(value) => (if *value { "true" } else { "false" }).to_string(),
         ExprKind::Char(byte) => char_literal(*byte),
@@ -365,7 +360,7 @@ fn constant_expression(program: &Program, expr: &Expr) -> String {
             format!(
                 "({})({})",
                 super::types::type_name(program, &expr.ty),
-                constant_expression(program, inner)
+                constant_expression(program, sources, inner)
             )
         }
         ExprKind::Unary { op, operand } => {
@@ -376,19 +371,29 @@ fn constant_expression(program: &Program, expr: &Expr) -> String {
                 crate::ir::UnaryOp::Deref => "*",
                 crate::ir::UnaryOp::AddrOf => "&",
             };
-            format!("{symbol}({})", constant_expression(program, operand))
+            let operand_text = constant_expression(program, sources, operand);
+            let plain = matches!(
+                operand.kind,
+                ExprKind::Const(_) | ExprKind::EnumVariant { .. }
+            ) || (matches!(operand.kind, ExprKind::Int(_))
+                && !operand_text.starts_with('-'));
+            if plain {
+                format!("{symbol}{operand_text}")
+            } else {
+                format!("{symbol}({operand_text})")
+            }
         }
         ExprKind::Binary { op, lhs, rhs } => format!(
             "({} {} {})",
-            constant_expression(program, lhs),
+            constant_expression(program, sources, lhs),
             op.symbol(),
-            constant_expression(program, rhs)
+            constant_expression(program, sources, rhs)
         ),
         ExprKind::StructLit { .. } | ExprKind::ArrayLit(_) => {
             format!(
                 "({}){}",
                 super::types::type_name(program, &expr.ty),
-                constant_initializer(program, expr)
+                constant_initializer(program, sources, expr)
             )
         }
         // Not constant; the checker only lets constants initialise globals.
@@ -396,21 +401,10 @@ fn constant_expression(program: &Program, expr: &Expr) -> String {
     }
 }
 
-/// An `Int` literal's value, negative when its signed type's sign bit is set.
-fn signed_value(value: u64, ty: &Type) -> i128 {
-    match ty {
-        Type::Int(int) if int.is_signed() => {
-            let shift = 64 - int.bits();
-            i128::from(((value << shift) as i64) >> shift)
-        }
-        _ => i128::from(value),
-    }
-}
-
 /// `SEC(".struct_ops") struct KERNEL_TYPE NAME = { .member = (void *)method,
 /// .field = value }`: one per `@struct_ops` impl block, after its methods.
 /// The map takes the impl block's name (userspace attaches it).
-pub(super) fn emit_struct_ops(out: &mut CWriter, program: &Program) {
+pub(super) fn emit_struct_ops(out: &mut CWriter, program: &Program, sources: &SourceMap) {
     for def in &program.struct_ops {
         out.blank_line();
         out.line("SEC(\".struct_ops\")");
@@ -428,7 +422,7 @@ pub(super) fn emit_struct_ops(out: &mut CWriter, program: &Program) {
         for (field, value) in &def.fields {
             out.line(format!(
                 ".{field} = {},",
-                constant_initializer(program, value)
+                constant_initializer(program, sources, value)
             ));
         }
         out.close_block_with(";");

@@ -20,6 +20,7 @@ mod expressions;
 mod functions;
 mod headers;
 mod items;
+mod literals;
 mod maps;
 mod matching;
 mod names;
@@ -269,7 +270,7 @@ impl<'a> Generator<'a> {
         items::emit_enums(&mut out, self.program);
         items::emit_structs(&mut out, self.program, &headers.user_structs);
         items::emit_maps(&mut out, self.program, &self.tail_calls);
-        items::emit_globals(self.program, &mut out);
+        items::emit_globals(self.program, self.sources, &mut out);
         if let Some(name) = &self.pinned_globals {
             items::emit_pinned_globals(&mut out, self.program, name);
         }
@@ -281,11 +282,19 @@ impl<'a> Generator<'a> {
             out.blank_line();
             out.append(function);
         }
-        items::emit_struct_ops(&mut out, self.program);
+        items::emit_struct_ops(&mut out, self.program, self.sources);
         out.blank_line();
         out.unindented("char LICENSE[] SEC(\"license\") = \"GPL\";");
         out.finish()
     }
+}
+
+/// The text `span` covers, when its file is in `sources`.
+fn span_text(sources: &SourceMap, span: crate::span::Span) -> Option<&str> {
+    sources.files().nth(span.file.0 as usize)?;
+    sources
+        .text(span.file)
+        .get(span.start as usize..span.end as usize)
 }
 
 /// Writes the requested support functions.
@@ -421,10 +430,7 @@ impl<'a> Generator<'a> {
 
     /// The source text `span` covers, when available.
     fn source_text(&self, span: crate::span::Span) -> Option<&'a str> {
-        self.sources.files().nth(span.file.0 as usize)?;
-        self.sources
-            .text(span.file)
-            .get(span.start as usize..span.end as usize)
+        span_text(self.sources, span)
     }
 
     /// The C name of support function `support`, requesting its emission.

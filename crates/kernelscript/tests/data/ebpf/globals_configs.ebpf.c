@@ -25,15 +25,15 @@ bool enabled SEC(".data") = true;
 char name[16] SEC(".data") = "ks";
 __u16 weights[4] SEC(".data") = { 1, 2, 3, 4 };
 struct Limits limits SEC(".data") = { .low = 64, .high = 1500 };
-__s32 offset SEC(".data") = -(5);
-static __u64 secret = 1311768467294899695ULL;
+__s32 offset SEC(".data") = -5;
+static __u64 secret = 0x1234567890abcdefULL;
 static __u32 calls = 0;
 
 struct network_config network SEC(".data") = {
 	.max_packet_size = 1500,
 	.enable_logging = false,
 	.blocked_ports = { 22, 23, 3389 },
-	.threshold = -(1),
+	.threshold = -1,
 };
 
 SEC("xdp")
