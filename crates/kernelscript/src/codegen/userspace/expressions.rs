@@ -179,7 +179,10 @@ impl FunctionEmitter<'_, '_> {
                 ))
             }
             ExprKind::Const(id) => match self.gen.const_names.get(id) {
-                Some(name) => CExpr::primary(name.clone()),
+                Some(name) => {
+                    self.gen.needs.consts.insert(*id);
+                    CExpr::primary(name.clone())
+                }
                 None => {
                     let def = self.gen.program.const_def(*id);
                     literal_expr(int_literal_i128(def.value, &def.ty))

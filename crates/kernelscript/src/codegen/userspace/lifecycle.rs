@@ -92,6 +92,17 @@ fn has_program_table(generator: &Generator) -> bool {
     generator.needs.program_table && generator.programs.iter().any(|entry| entry.autoload)
 }
 
+fn has_tc_attachments(generator: &Generator) -> bool {
+    has_attachments(generator)
+        && generator.programs.iter().any(|entry| {
+            entry.autoload
+                && matches!(
+                    generator.program.function(entry.function).kind,
+                    FunctionKind::Tc(_)
+                )
+        })
+}
+
 fn has_attachments(generator: &Generator) -> bool {
     has_program_table(generator) && (generator.needs.attach || generator.needs.detach)
 }
@@ -185,6 +196,9 @@ fn write_open(generator: &Generator, out: &mut CWriter, table: bool) {
     ));
     raw(out, "        exit(1);");
     raw(out, "    }");
+    if has_tc_attachments(generator) {
+        raw(out, "    libbpf_set_print(ks_libbpf_print);");
+    }
     for entry in &generator.programs {
         if !entry.autoload {
             raw(
@@ -477,6 +491,17 @@ static int ks_attach_xdp(struct ks_attachment *attachment, const char *target, _
 "#;
 
 const ATTACH_TC: &str = r#"
+/* libbpf's messages go to stderr as usual, except while creating a clsact
+ * qdisc that may already exist (the kernel's refusal is expected then). */
+static bool ks_libbpf_quiet;
+
+static int ks_libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
+{
+    if (level == LIBBPF_DEBUG || ks_libbpf_quiet)
+        return 0;
+    return vfprintf(stderr, format, args);
+}
+
 /* TC: a filter in the interface's clsact qdisc (created when missing), on
  * the direction of the program's @tc attribute. */
 static int ks_attach_tc(struct ks_attachment *attachment, const char *target)
@@ -490,7 +515,9 @@ static int ks_attach_tc(struct ks_attachment *attachment, const char *target)
     if (!attachment->ifindex)
         return -errno;
     hook.ifindex = attachment->ifindex;
+    ks_libbpf_quiet = true;
     err = bpf_tc_hook_create(&hook);
+    ks_libbpf_quiet = false;
     if (err && err != -EEXIST)
         return err;
     attachment->tc_hook_created = !err;

@@ -124,6 +124,8 @@ pub(crate) struct Needs {
     pub daemon: bool,
     pub ktime: bool,
     pub check_exit: bool,
+    /// Source `const`s the user code names.
+    pub consts: BTreeSet<ConstId>,
     /// Struct wrappers for array-like return values: data declarator →
     /// typedef name.
     pub result_types: BTreeMap<String, String>,
@@ -469,6 +471,9 @@ impl<'a> Generator<'a> {
     fn write_consts(&self, out: &mut CWriter) {
         let mut wrote = false;
         for (id, name) in &self.const_names {
+            if !self.needs.consts.contains(id) {
+                continue;
+            }
             let def = self.program.const_def(*id);
             let value = expressions::int_literal_i128(def.value, &def.ty);
             raw(

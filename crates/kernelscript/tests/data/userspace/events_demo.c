@@ -140,6 +140,17 @@ static int ks_attach_xdp(struct ks_attachment *attachment, const char *target, _
 	return 0;
 }
 
+/* libbpf's messages go to stderr as usual, except while creating a clsact
+ * qdisc that may already exist (the kernel's refusal is expected then). */
+static bool ks_libbpf_quiet;
+
+static int ks_libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
+{
+	if (level == LIBBPF_DEBUG || ks_libbpf_quiet)
+		return 0;
+	return vfprintf(stderr, format, args);
+}
+
 /* TC: a filter in the interface's clsact qdisc (created when missing), on
  * the direction of the program's @tc attribute. */
 static int ks_attach_tc(struct ks_attachment *attachment, const char *target)
@@ -153,7 +164,9 @@ static int ks_attach_tc(struct ks_attachment *attachment, const char *target)
 	if (!attachment->ifindex)
 		return -errno;
 	hook.ifindex = attachment->ifindex;
+	ks_libbpf_quiet = true;
 	err = bpf_tc_hook_create(&hook);
+	ks_libbpf_quiet = false;
 	if (err && err != -EEXIST)
 		return err;
 	attachment->tc_hook_created = !err;
@@ -416,6 +429,7 @@ static void ks_open(void)
 		fprintf(stderr, "events_demo: cannot open the eBPF object: %s\n", strerror(errno));
 		exit(1);
 	}
+	libbpf_set_print(ks_libbpf_print);
 	ks_programs[KS_PROG_watch].prog = ks_skel->progs.watch;
 	ks_programs[KS_PROG_tc_in].prog = ks_skel->progs.tc_in;
 	ks_programs[KS_PROG_tc_out].prog = ks_skel->progs.tc_out;

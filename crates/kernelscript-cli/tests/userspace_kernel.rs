@@ -1,0 +1,716 @@
+//! The generated userspace programs against the real kernel: each test
+//! compiles a `.ks` program, builds it with its generated Makefile (clang,
+//! `bpftool gen skeleton`, cc with the system libbpf) and runs the binary
+//! as a user would, as root:
+//!
+//! * XDP and TC programs attached to a veth pair whose other end sits in a
+//!   network namespace the test creates (10.x addresses only inside it);
+//!   UDP datagrams sent from the namespace are counted by the programs
+//!   and reported through a ring buffer to a userspace handler, and the
+//!   binary prints the counters (map, global, per-CPU map) it reads back;
+//! * SIGINT ends `dispatch`, SIGTERM ends a `while` loop; after any exit
+//!   nothing stays attached to the interface;
+//! * a `pin` map keeps its value across two runs;
+//! * tracepoint events reach a handler;
+//! * a failed attach names the program, the target and the reason.
+//!
+//! Kernel tests run one at a time (`testkit::kernel_lock`) and clean up
+//! (namespace, interfaces, pins, child processes) even when they fail.
+//! Without root or `bpf()` they print `skipped: <reason>`, and fail
+//! instead when `KS_REQUIRE_KERNEL=1`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use kernelscript::codegen::ebpf::{self, EbpfOptions};
+use kernelscript::codegen::makefile::generate_makefile;
+use kernelscript::codegen::userspace::{self, UserspaceOptions};
+use kernelscript::driver::{analyze, NoIncludes};
+
+/// A built project: its directory (removed on drop) and binary.
+struct Project {
+    dir: PathBuf,
+    binary: PathBuf,
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Compiles `source` as `NAME.ks` and builds it with the generated
+/// Makefile.
+fn build(name: &str, source: &str) -> Project {
+    let file_name = format!("{name}.ks");
+    let analysis = analyze(&file_name, source, &mut NoIncludes);
+    let Some(program) = analysis.program else {
+        let messages: Vec<String> = analysis
+            .diagnostics
+            .iter()
+            .map(|diagnostic| {
+                let line = diagnostic
+                    .primary_span()
+                    .map_or(0, |span| analysis.sources.line(span));
+                format!("{file_name}:{line}: {}", diagnostic.message)
+            })
+            .collect();
+        panic!("{file_name} does not check:\n{}", messages.join("\n"));
+    };
+    let ebpf_c = ebpf::generate(
+        &program,
+        &analysis.sources,
+        &EbpfOptions {
+            project_name: name.to_string(),
+            line_directives: true,
+        },
+    );
+    let userspace_c = userspace::generate(
+        &program,
+        &analysis.sources,
+        &UserspaceOptions {
+            project_name: name.to_string(),
+        },
+    )
+    .expect("the program has a main");
+    let dir =
+        std::env::temp_dir().join(format!("ks-userspace-kernel-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("project directory");
+    for (file, text) in [
+        (file_name.clone(), source.to_string()),
+        (format!("{name}.ebpf.c"), ebpf_c),
+        (format!("{name}.c"), userspace_c),
+        ("Makefile".to_string(), generate_makefile(&program, name)),
+    ] {
+        std::fs::write(dir.join(file), text).expect("write generated file");
+    }
+    let project = Project {
+        binary: dir.join(name),
+        dir,
+    };
+    let output = Command::new("make")
+        .args(["-s", "CFLAGS=-g -O2 -Wall -Werror"])
+        .current_dir(&project.dir)
+        .output()
+        .expect("run make");
+    assert!(
+        output.status.success(),
+        "make failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    project
+}
+
+fn sh(program: &str, args: &[&str]) -> Output {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {program}: {error}"));
+    assert!(
+        output.status.success(),
+        "{program} {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A veth pair: `host` stays in this namespace (no address: XDP and TC
+/// see frames without one); its peer lives in a namespace of its own with
+/// 10.201.0.2/24 and a static neighbour entry for 10.201.0.1 pointing at
+/// `host`, so datagrams sent from the namespace reach `host`. Dropping it
+/// deletes the namespace, which deletes the pair.
+struct Veth {
+    namespace: String,
+    host: String,
+}
+
+impl Veth {
+    fn new() -> Veth {
+        let id = std::process::id() % 100_000;
+        let veth = Veth {
+            namespace: format!("ks-userspace-{id}"),
+            host: format!("ksu{id}h"),
+        };
+        let peer = format!("ksu{id}n");
+        let _ = Command::new("ip")
+            .args(["netns", "del", &veth.namespace])
+            .output();
+        let _ = Command::new("ip")
+            .args(["link", "del", &veth.host])
+            .output();
+        sh("ip", &["netns", "add", &veth.namespace]);
+        sh(
+            "ip",
+            &[
+                "link", "add", &veth.host, "type", "veth", "peer", "name", &peer,
+            ],
+        );
+        sh("ip", &["link", "set", &peer, "netns", &veth.namespace]);
+        sh("ip", &["link", "set", &veth.host, "up"]);
+        let mac = std::fs::read_to_string(format!("/sys/class/net/{}/address", veth.host))
+            .expect("host interface MAC address");
+        veth.exec(&["ip", "addr", "add", "10.201.0.2/24", "dev", &peer]);
+        veth.exec(&["ip", "link", "set", &peer, "up"]);
+        veth.exec(&[
+            "ip",
+            "neigh",
+            "add",
+            "10.201.0.1",
+            "lladdr",
+            mac.trim(),
+            "dev",
+            &peer,
+        ]);
+        veth
+    }
+
+    /// Runs a command inside the namespace.
+    fn exec(&self, command: &[&str]) -> Output {
+        let mut args = vec!["netns", "exec", self.namespace.as_str()];
+        args.extend_from_slice(command);
+        sh("ip", &args)
+    }
+
+    /// Sends `count` UDP datagrams of `payload` bytes to 10.201.0.1:`port`.
+    fn send_udp(&self, count: usize, payload: usize, port: u16) {
+        let script = format!(
+            "import socket, time\n\
+             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+             for _ in range({count}):\n    s.sendto(b'x' * {payload}, ('10.201.0.1', {port}))\n    time.sleep(0.01)\n"
+        );
+        self.exec(&["python3", "-c", &script]);
+    }
+
+    /// Panics when an XDP program or a clsact qdisc is left on `host`.
+    fn assert_nothing_attached(&self) {
+        let link = text(&sh("ip", &["-d", "link", "show", "dev", &self.host]).stdout);
+        assert!(
+            !link.contains("xdp"),
+            "an XDP program is still attached:\n{link}"
+        );
+        let qdiscs = text(&sh("tc", &["qdisc", "show", "dev", &self.host]).stdout);
+        assert!(
+            !qdiscs.contains("clsact"),
+            "the clsact qdisc is still there:\n{qdiscs}"
+        );
+    }
+}
+
+impl Drop for Veth {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.namespace])
+            .output();
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.host])
+            .output();
+    }
+}
+
+/// A running binary: killed on drop if it is still running.
+struct Running {
+    child: Child,
+    stdout: BufReader<std::process::ChildStdout>,
+    lines: Vec<String>,
+}
+
+impl Running {
+    fn start(binary: &Path, args: &[&str]) -> Running {
+        let mut child = Command::new(binary)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the program");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        Running {
+            child,
+            stdout,
+            lines: Vec::new(),
+        }
+    }
+
+    /// Reads stdout until a line equal to `line` (the program prints it
+    /// once everything is attached).
+    fn wait_for_line(&mut self, line: &str) {
+        loop {
+            let mut next = String::new();
+            let read = self.stdout.read_line(&mut next).expect("read stdout");
+            if read == 0 {
+                let stderr = self.stderr();
+                panic!(
+                    "the program ended before printing `{line}`; stdout: {:?}\nstderr: {stderr}",
+                    self.lines
+                );
+            }
+            let next = next.trim_end().to_string();
+            self.lines.push(next.clone());
+            if next == line {
+                return;
+            }
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        sh(
+            "kill",
+            &[&format!("-{signal}"), &self.child.id().to_string()],
+        );
+    }
+
+    /// Waits (at most 20 s) for the exit; returns the status code, all of
+    /// stdout and stderr.
+    fn finish(mut self) -> (Option<i32>, Vec<String>, String) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                let mut rest = String::new();
+                std::io::Read::read_to_string(&mut self.stdout, &mut rest).expect("read stdout");
+                let mut lines = std::mem::take(&mut self.lines);
+                lines.extend(rest.lines().map(str::to_string));
+                return (status.code(), lines, self.stderr());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the program did not exit within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stderr(&mut self) -> String {
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+        }
+        stderr
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Counts UDP datagrams to a port (from a config block) of at least a
+/// minimum length in XDP (global, map, per-CPU map) and TC ingress
+/// (global); TC reports each one through a ring buffer, whose handler
+/// stops `dispatch` after the expected number.
+const UDP_WATCH: &str = r#"
+struct EthHdr {
+    dst: u8[6],
+    src: u8[6],
+    proto: u16,
+}
+
+struct Ipv4Hdr {
+    version_ihl: u8,
+    tos: u8,
+    total_len: u16,
+    id: u16,
+    frag_off: u16,
+    ttl: u8,
+    protocol: u8,
+    check: u16,
+    saddr: u32,
+    daddr: u32,
+}
+
+struct UdpHdr {
+    source: u16,
+    dest: u16,
+    len: u16,
+    check: u16,
+}
+
+struct Event {
+    len: u32,
+}
+
+const ETH_P_IP: u16 = 0x0800
+const IPPROTO_UDP: u8 = 17
+
+config filter {
+    port: u16 = 0,
+    min_len: u32 = 0,
+}
+
+var events : ringbuf<Event>(4096)
+var by_port : hash<u16, u64>(64)
+var per_cpu : percpu_array<u32, u64>(1)
+var xdp_udp: u64 = 0
+var tc_udp: u64 = 0
+var expected: u32 = 0
+var received: u32 = 0
+
+@xdp
+fn watch_udp(ctx: *xdp_md) -> xdp_action {
+    var data = ctx->data
+    var data_end = ctx->data_end
+    if (data + sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(UdpHdr) > data_end) {
+        return XDP_PASS
+    }
+    var eth = data as *EthHdr
+    var ip = (data + sizeof(EthHdr)) as *Ipv4Hdr
+    var udp = (data + sizeof(EthHdr) + sizeof(Ipv4Hdr)) as *UdpHdr
+    if (bpf_ntohs(eth->proto) != ETH_P_IP || ip->version_ihl != 0x45 || ip->protocol != IPPROTO_UDP) {
+        return XDP_PASS
+    }
+    if (bpf_ntohs(udp->dest) != filter.port || (data_end - data) as u32 < filter.min_len) {
+        return XDP_PASS
+    }
+    xdp_udp += 1
+    by_port[filter.port] += 1
+    per_cpu[0] += 1
+    return XDP_PASS
+}
+
+@tc("ingress")
+fn tc_udp_counter(ctx: *__sk_buff) -> i32 {
+    var data = ctx->data
+    var data_end = ctx->data_end
+    if (data + sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(UdpHdr) > data_end) {
+        return TC_ACT_OK
+    }
+    var eth = data as *EthHdr
+    var ip = (data + sizeof(EthHdr)) as *Ipv4Hdr
+    var udp = (data + sizeof(EthHdr) + sizeof(Ipv4Hdr)) as *UdpHdr
+    if (bpf_ntohs(eth->proto) != ETH_P_IP || ip->version_ihl != 0x45 || ip->protocol != IPPROTO_UDP) {
+        return TC_ACT_OK
+    }
+    if (bpf_ntohs(udp->dest) != filter.port || ctx->len < filter.min_len) {
+        return TC_ACT_OK
+    }
+    tc_udp += 1
+    var event = events.reserve()
+    if (event != null) {
+        event->len = ctx->len
+        events.submit(event)
+    }
+    return TC_ACT_OK
+}
+
+fn on_packet(event: *Event) -> i32 {
+    received += 1
+    if (received >= expected) {
+        return 1
+    }
+    return 0
+}
+
+struct Args {
+    interface: str(16),
+    port: u16,
+    min_len: u32,
+    packets: u32,
+}
+
+fn main(args: Args) -> i32 {
+    filter.port = args.port
+    filter.min_len = args.min_len
+    expected = args.packets
+    events.on_event(on_packet)
+    var xdp = load(watch_udp)
+    var tc = load(tc_udp_counter)
+    attach(xdp, args.interface, 0)
+    attach(tc, args.interface, 0)
+    print("attached to", args.interface)
+    var result = dispatch(events)
+    print("dispatch:", result)
+    print("events:", received)
+    print("xdp udp:", xdp_udp)
+    print("tc udp:", tc_udp)
+    print("port", args.port, "count:", by_port[args.port])
+    print("per-cpu total:", per_cpu[0])
+    return 0
+}
+"#;
+
+#[test]
+fn xdp_and_tc_count_udp_datagrams_on_a_veth_and_detach_at_exit() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build("udp_watch", UDP_WATCH);
+    let veth = Veth::new();
+    let mut running = Running::start(
+        &project.binary,
+        &[
+            &format!("--interface={}", veth.host),
+            "--port=9999",
+            "--min-len=60",
+            "--packets=5",
+        ],
+    );
+    running.wait_for_line(&format!("attached to {}", veth.host));
+    // Short datagrams (43-byte frames) and other ports are not counted.
+    veth.send_udp(3, 1, 9999);
+    veth.send_udp(2, 100, 7777);
+    veth.send_udp(5, 100, 9999);
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(0), "stderr: {stderr}");
+    assert_eq!(
+        stdout,
+        [
+            format!("attached to {}", veth.host),
+            "dispatch: 1".to_string(),
+            "events: 5".to_string(),
+            "xdp udp: 5".to_string(),
+            "tc udp: 5".to_string(),
+            "port 9999 count: 5".to_string(),
+            "per-cpu total: 5".to_string(),
+        ]
+    );
+    assert_eq!(stderr, "");
+    veth.assert_nothing_attached();
+}
+
+#[test]
+fn sigint_ends_dispatch_and_the_cleanup_detaches_everything() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build("udp_watch", UDP_WATCH);
+    let veth = Veth::new();
+    let mut running = Running::start(
+        &project.binary,
+        &[
+            &format!("--interface={}", veth.host),
+            "--port=9999",
+            "--packets=1000",
+        ],
+    );
+    running.wait_for_line(&format!("attached to {}", veth.host));
+    veth.send_udp(2, 10, 9999);
+    // The handler has not asked to stop: only the signal ends dispatch().
+    std::thread::sleep(Duration::from_millis(300));
+    running.signal("INT");
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(0), "stderr: {stderr}");
+    assert_eq!(stdout[1], "dispatch: 0");
+    assert_eq!(stdout[2], "events: 2");
+    veth.assert_nothing_attached();
+}
+
+/// Attaches XDP and TC egress, then loops until a signal.
+const SPIN: &str = r#"
+@xdp
+fn pass_all(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+@tc("egress")
+fn pass_out(ctx: *__sk_buff) -> i32 {
+    return TC_ACT_OK
+}
+
+struct Args {
+    interface: str(16),
+}
+
+fn main(args: Args) -> i32 {
+    var xdp = load(pass_all)
+    attach(xdp, args.interface, 0)
+    var tc = load(pass_out)
+    attach(tc, args.interface, 0)
+    print("attached")
+    var spins: u64 = 0
+    while (spins >= 0) {
+        spins += 1
+    }
+    return 0
+}
+"#;
+
+#[test]
+fn sigterm_ends_a_while_loop_with_status_143_and_nothing_stays_attached() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build("spin", SPIN);
+    let veth = Veth::new();
+    let mut running = Running::start(&project.binary, &[&format!("--interface={}", veth.host)]);
+    running.wait_for_line("attached");
+    let link = text(&sh("ip", &["-d", "link", "show", "dev", &veth.host]).stdout);
+    assert!(
+        link.contains("xdp"),
+        "XDP is attached while the program runs:\n{link}"
+    );
+    let filters = text(&sh("tc", &["filter", "show", "dev", &veth.host, "egress"]).stdout);
+    assert!(
+        filters.contains("pass_out"),
+        "TC egress is attached:\n{filters}"
+    );
+    running.signal("TERM");
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(128 + 15), "stderr: {stderr}");
+    assert_eq!(stdout, ["attached"]);
+    veth.assert_nothing_attached();
+}
+
+/// Counts its runs in a pinned map (and, for contrast, in a plain one).
+const PIN_RESTART: &str = r#"
+pin var runs : hash<u32, u64>(4)
+var plain : hash<u32, u64>(4)
+
+@xdp
+fn unused(ctx: *xdp_md) -> xdp_action {
+    runs[1] += 1
+    plain[1] += 1
+    return XDP_PASS
+}
+
+fn main() -> i32 {
+    runs[0] += 1
+    plain[0] += 1
+    print("runs:", runs[0], "plain:", plain[0])
+    return 0
+}
+"#;
+
+/// Removes `/sys/fs/bpf/NAME` before and after a test.
+struct PinDir(PathBuf);
+
+impl PinDir {
+    fn new(name: &str) -> PinDir {
+        let dir = PinDir(Path::new("/sys/fs/bpf").join(name));
+        dir.remove();
+        dir
+    }
+
+    fn remove(&self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Drop for PinDir {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+#[test]
+fn a_pinned_map_keeps_its_value_across_runs() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let name = "ks_userspace_pin_restart";
+    let pins = PinDir::new(name);
+    let project = build(name, PIN_RESTART);
+    for expected in ["runs: 1 plain: 1", "runs: 2 plain: 1", "runs: 3 plain: 1"] {
+        let output = Command::new(&project.binary).output().expect("run");
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert_eq!(text(&output.stdout), format!("{expected}\n"));
+    }
+    assert!(
+        pins.0.join("maps/runs").exists(),
+        "the map is pinned by name"
+    );
+    assert!(
+        !pins.0.join("maps/plain").exists(),
+        "only `pin` maps are pinned"
+    );
+}
+
+/// Reports scheduler switches through a ring buffer.
+const SWITCHES: &str = r#"
+struct trace_event_raw_sched_switch {
+    ent: u64,
+}
+
+struct Switch {
+    pid: u32,
+}
+
+var switches : ringbuf<Switch>(8192)
+var seen: u32 = 0
+
+@tracepoint("sched/sched_switch")
+fn on_switch(ctx: *trace_event_raw_sched_switch) -> i32 {
+    var event = switches.reserve()
+    if (event != null) {
+        event->pid = (bpf_get_current_pid_tgid() >> 32) as u32
+        switches.submit(event)
+    }
+    return 0
+}
+
+fn on_event(event: *Switch) -> i32 {
+    seen += 1
+    if (seen == 3) {
+        return 7
+    }
+    return 0
+}
+
+fn main() -> i32 {
+    switches.on_event(on_event)
+    var tracer = load(on_switch)
+    attach(tracer, "", 0)
+    var result = dispatch(switches)
+    print("dispatch returned", result, "after", seen, "events")
+    return 0
+}
+"#;
+
+#[test]
+fn tracepoint_events_reach_the_handler() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    if !Path::new("/sys/kernel/tracing/events").exists() {
+        // Tracepoints attach through tracefs (not mounted on a fresh machine).
+        sh("mount", &["-t", "tracefs", "nodev", "/sys/kernel/tracing"]);
+    }
+    let project = build("switches", SWITCHES);
+    let output = Command::new(&project.binary).output().expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "dispatch returned 7 after 3 events\n");
+}
+
+/// Attaches to an interface that does not exist, checked and unchecked.
+const BAD_TARGET: &str = r#"
+@xdp
+fn nowhere(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+fn main() -> i32 {
+    var prog = load(nowhere)
+    var result = attach(prog, "ks-no-such-if", 0)
+    print("attach returned", result)
+    attach(prog, "ks-no-such-if", 0)
+    print("not reached")
+    return 0
+}
+"#;
+
+#[test]
+fn a_failed_attach_is_reported_and_an_unchecked_one_exits() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build("bad_target", BAD_TARGET);
+    let output = Command::new(&project.binary).output().expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(text(&output.stdout), "attach returned -19\n");
+    assert_eq!(
+        text(&output.stderr),
+        "bad_target: cannot attach nowhere to 'ks-no-such-if': No such device\n\
+         bad_target: cannot attach nowhere to 'ks-no-such-if': No such device\n"
+    );
+}
