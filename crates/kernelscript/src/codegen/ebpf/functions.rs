@@ -196,6 +196,14 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
                 ));
             }
             kind => {
+                // A kprobe at an offset sees registers, not arguments.
+                let params = match kind {
+                    FunctionKind::Probe { .. } if function.params.is_empty() => {
+                        let context = self.temp("ctx");
+                        format!("struct pt_regs *{context}")
+                    }
+                    _ => params,
+                };
                 self.out.line(format!("SEC(\"{}\")", section(kind)));
                 self.map_line(function.span);
                 self.out.line(format!("int {name}({params})"));

@@ -24,10 +24,10 @@ static __always_inline void unlinks_add(__u32 key, __u64 operand)
 }
 
 SEC("fentry/do_unlinkat")
-#line 8 "probe_fentry.ks"
+#line 9 "probe_fentry.ks"
 int BPF_PROG(on_unlink, __s32 dfd, __u8 *name)
 {
-#line 9 "probe_fentry.ks"
+#line 10 "probe_fentry.ks"
 	unlinks_add(0, 1);
 	if (dfd < 0) {
 		bpf_printk("unlink relative to cwd");
@@ -35,5 +35,15 @@ int BPF_PROG(on_unlink, __s32 dfd, __u8 *name)
 	return 0;
 }
 #line 38 "probe_fentry.ebpf.c"
+
+SEC("kprobe/vfs_read+16")
+#line 18 "probe_fentry.ks"
+int inside_read(struct pt_regs *ctx)
+{
+#line 19 "probe_fentry.ks"
+	unlinks_add(0, 100);
+	return 0;
+}
+#line 48 "probe_fentry.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";
