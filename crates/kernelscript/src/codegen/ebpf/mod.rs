@@ -8,8 +8,9 @@
 //!
 //! Files by concern: `headers` (includes, kernel constants), `items`
 //! (types, maps, globals, configs), `functions` (signatures, locals, exits,
-//! defer, try/throw), `statements`, `expressions`, `matching` (`match`),
-//! `maps` (map operations and accessors), one file per attach type whose
+//! defer, try/throw), `statements`, `expressions`, `literals`, `matching`
+//! (`match`), `maps` (map operations and accessors), `iteration` (`for
+//! (k, v) in m`), one file per attach type whose
 //! context needs care (`xdp`, `tc`, `tracing`), and the shared helpers
 //! `types`, `names`, `visit`.
 //!
@@ -20,6 +21,7 @@ mod expressions;
 mod functions;
 mod headers;
 mod items;
+mod iteration;
 mod literals;
 mod maps;
 mod matching;

@@ -11,7 +11,7 @@ use super::expressions::is_signed_int;
 use super::functions::{FunctionEmitter, LoopKind};
 use super::matching::{self, Sink};
 use super::types::{declaration, is_array_like, zero_initializer};
-use super::{maps, visit};
+use super::{iteration, maps, visit};
 
 pub(super) fn emit_stmts<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmts: &'a [Stmt]) {
     for stmt in stmts {
@@ -115,7 +115,7 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
             value,
             map,
             body,
-        } => maps::emit_for_each(emitter, *key, *value, *map, body, stmt.span),
+        } => iteration::emit_for_each(emitter, *key, *value, *map, body, stmt.span),
         StmtKind::While { condition, body } => {
             let condition = emitter.expr(condition).text;
             emitter.out.open_block(format!("while ({condition})"));
