@@ -19,7 +19,8 @@ fn every_e2e_program_loads_runs_and_leaves_the_expected_state() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if name.ends_with(".ks") && name.contains(&filter) {
-                let report = testkit::e2e::run_file(&path, &compile).unwrap_or_else(|e| panic!("{e}"));
+                let report =
+                    testkit::e2e::run_file(&path, &compile).unwrap_or_else(|e| panic!("{e}"));
                 eprintln!("{name}: {} checks", report.checks);
                 ran += 1;
             }

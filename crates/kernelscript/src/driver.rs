@@ -168,19 +168,33 @@ pub struct Outputs {
     /// `NAME.c`, when the program has userspace code (a `main`).
     pub userspace_c: Option<String>,
     /// `Makefile`
-    pub makefile: Option<String>,
+    pub makefile: String,
+}
+
+impl Outputs {
+    /// Whether the eBPF C includes `vmlinux.h` (tracing programs use kernel
+    /// types), which the build must then generate from the kernel's BTF.
+    pub fn needs_vmlinux_h(&self) -> bool {
+        self.ebpf_c
+            .lines()
+            .any(|line| line.trim() == "#include \"vmlinux.h\"")
+    }
 }
 
 /// Runs the code generators on a program that checked without errors.
 /// `sources` names files as `#line` directives should spell them.
 pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOptions) -> Outputs {
-    let ebpf_options = crate::codegen::ebpf::EbpfOptions {
+    use crate::codegen::{ebpf, makefile, userspace};
+    let ebpf_options = ebpf::EbpfOptions {
         project_name: options.project_name.clone(),
         line_directives: true,
     };
+    let userspace_options = userspace::UserspaceOptions {
+        project_name: options.project_name.clone(),
+    };
     Outputs {
-        ebpf_c: crate::codegen::ebpf::generate(program, sources, &ebpf_options),
-        userspace_c: None,
-        makefile: None,
+        ebpf_c: ebpf::generate(program, sources, &ebpf_options),
+        userspace_c: userspace::generate(program, sources, &userspace_options),
+        makefile: makefile::generate_makefile(program, &options.project_name),
     }
 }

@@ -6,13 +6,20 @@ use crate::project::{self, Project};
 use kernelscript::driver;
 use std::path::Path;
 
+/// What `compile` wrote.
+pub struct Compiled {
+    pub project: Project,
+    /// The eBPF C includes `vmlinux.h`; the build must generate it.
+    pub needs_vmlinux_h: bool,
+}
+
 /// Compiles `file` and returns the project layout written.
 pub fn run(
     file: &Path,
     output: Option<&Path>,
     write_makefile: bool,
     verbose: bool,
-) -> Result<Project, Failure> {
+) -> Result<Compiled, Failure> {
     let mut analysis = project::analyze_file(file)?;
     let Some(program) = analysis.program.take() else {
         let count = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -44,8 +51,11 @@ pub fn run(
     if let Some(userspace_c) = &outputs.userspace_c {
         project.write(&project.userspace_c(), userspace_c, verbose)?;
     }
-    if let (true, Some(makefile)) = (write_makefile, &outputs.makefile) {
-        project.write(&project.makefile(), makefile, verbose)?;
+    if write_makefile {
+        project.write(&project.makefile(), &outputs.makefile, verbose)?;
     }
-    Ok(project)
+    Ok(Compiled {
+        project,
+        needs_vmlinux_h: outputs.needs_vmlinux_h(),
+    })
 }
