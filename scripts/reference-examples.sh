@@ -13,7 +13,16 @@ dir=${1:?usage: reference-examples.sh DIR [KERNELSCRIPT_BINARY]}
 ks=${2:-target/debug/kernelscript}
 out=$(mktemp -d)
 pins=/sys/fs/bpf/ks-reference-$$
-trap 'rm -rf "$out" "$pins"' EXIT
+# `pin` maps are pinned by name under /sys/fs/bpf by bpftool: remove every
+# pin that was not there before.
+before=$(ls /sys/fs/bpf 2>/dev/null)
+cleanup() {
+    rm -rf "$out" "$pins"
+    for entry in $(ls /sys/fs/bpf 2>/dev/null); do
+        grep -qxF "$entry" <<<"$before" || rm -rf "/sys/fs/bpf/$entry"
+    done
+}
+trap cleanup EXIT
 
 total=0 checked=0 built=0 loaded=0 userspace=0 with_main=0
 for file in "$dir"/*.ks; do

@@ -84,6 +84,8 @@ pub struct LoadedObject {
     pub(crate) path: PathBuf,
     pub(crate) globals: BTreeMap<String, GlobalVar>,
     pub(crate) log: String,
+    /// Where this object's `pin` maps are pinned; removed on drop.
+    pub(crate) pin_root: PathBuf,
 }
 
 impl fmt::Debug for LoadedObject {
@@ -170,11 +172,16 @@ impl LoadedObject {
             error,
             log,
         };
+        // `pin` maps are pinned under a directory of this load's own, removed
+        // when the object is dropped, so tests never see each other's pins.
+        let pin_root = scratch_pin_root();
         type Opened = (Object, BTreeMap<String, GlobalVar>);
         let (result, log) = with_libbpf_log(|| -> Result<Opened, (&'static str, String)> {
-            let mut open = ObjectBuilder::default()
-                .open_file(o)
+            let mut builder = ObjectBuilder::default();
+            builder
+                .pin_root_path(&pin_root)
                 .map_err(|e| ("open", e.to_string()))?;
+            let mut open = builder.open_file(o).map_err(|e| ("open", e.to_string()))?;
             let globals = globals_of(open.as_libbpf_object());
             for (name, bytes) in &options.globals {
                 set_initial_global(&mut open, &globals, name, bytes)
@@ -189,8 +196,12 @@ impl LoadedObject {
                 path: o.to_path_buf(),
                 globals,
                 log,
+                pin_root,
             }),
-            Err((stage, error)) => Err(fail(stage, error, log)),
+            Err((stage, error)) => {
+                let _ = std::fs::remove_dir_all(&pin_root);
+                Err(fail(stage, error, log))
+            }
         }
     }
 
@@ -212,6 +223,21 @@ impl LoadedObject {
     /// The underlying libbpf-rs object, for anything this crate does not wrap.
     pub fn object(&self) -> &Object {
         &self.obj
+    }
+}
+
+/// A fresh directory name under bpffs for one object's pinned maps.
+fn scratch_pin_root() -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    PathBuf::from(format!("/sys/fs/bpf/testkit-{}-{n}", std::process::id()))
+}
+
+impl Drop for LoadedObject {
+    fn drop(&mut self) {
+        // Pins keep maps alive after the object closes: remove them.
+        let _ = std::fs::remove_dir_all(&self.pin_root);
     }
 }
 
