@@ -12,6 +12,8 @@
 //!   nothing stays attached to the interface;
 //! * a `pin` map keeps its value across two runs;
 //! * tracepoint events reach a handler;
+//! * a tail call reaches a program userspace put in the program array;
+//! * `register` adds a TCP congestion control until the program exits;
 //! * a failed attach names the program, the target and the reason.
 //!
 //! Kernel tests run one at a time (`testkit::kernel_lock`) and clean up
@@ -713,4 +715,163 @@ fn a_failed_attach_is_reported_and_an_unchecked_one_exits() {
         "bad_target: cannot attach nowhere to 'ks-no-such-if': No such device\n\
          bad_target: cannot attach nowhere to 'ks-no-such-if': No such device\n"
     );
+}
+
+/// `entry` hands UDP datagrams to port 9999 to `counter` by a tail call;
+/// only `entry` is loaded by name, `counter` comes with it.
+const TAIL_CALL: &str = r#"
+struct EthHdr {
+    dst: u8[6],
+    src: u8[6],
+    proto: u16,
+}
+
+struct Ipv4Hdr {
+    version_ihl: u8,
+    tos: u8,
+    total_len: u16,
+    id: u16,
+    frag_off: u16,
+    ttl: u8,
+    protocol: u8,
+    check: u16,
+    saddr: u32,
+    daddr: u32,
+}
+
+struct UdpHdr {
+    source: u16,
+    dest: u16,
+    len: u16,
+    check: u16,
+}
+
+struct Hit {
+    len: u32,
+}
+
+var hits : ringbuf<Hit>(4096)
+var counted: u64 = 0
+var seen: u32 = 0
+
+@xdp
+fn counter(ctx: *xdp_md) -> xdp_action {
+    counted += 1
+    var hit = hits.reserve()
+    if (hit != null) {
+        hit->len = (ctx->data_end - ctx->data) as u32
+        hits.submit(hit)
+    }
+    return XDP_PASS
+}
+
+@xdp
+fn entry(ctx: *xdp_md) -> xdp_action {
+    var data = ctx->data
+    var data_end = ctx->data_end
+    if (data + sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(UdpHdr) > data_end) {
+        return XDP_PASS
+    }
+    var eth = data as *EthHdr
+    var ip = (data + sizeof(EthHdr)) as *Ipv4Hdr
+    var udp = (data + sizeof(EthHdr) + sizeof(Ipv4Hdr)) as *UdpHdr
+    if (bpf_ntohs(eth->proto) != 0x0800 || ip->version_ihl != 0x45 || ip->protocol != 17) {
+        return XDP_PASS
+    }
+    if (bpf_ntohs(udp->dest) != 9999) {
+        return XDP_PASS
+    }
+    return counter(ctx)
+}
+
+fn on_hit(hit: *Hit) -> i32 {
+    seen += 1
+    if (seen == 4) {
+        return 1
+    }
+    return 0
+}
+
+struct Args {
+    interface: str(16),
+}
+
+fn main(args: Args) -> i32 {
+    hits.on_event(on_hit)
+    var prog = load(entry)
+    attach(prog, args.interface, 0)
+    print("attached")
+    dispatch(hits)
+    print("hits:", seen, "counted:", counted)
+    return 0
+}
+"#;
+
+#[test]
+fn a_tail_call_reaches_the_target_userspace_installed() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build("tail_call", TAIL_CALL);
+    let veth = Veth::new();
+    let mut running = Running::start(&project.binary, &[&format!("--interface={}", veth.host)]);
+    running.wait_for_line("attached");
+    veth.send_udp(4, 50, 9999);
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(0), "stderr: {stderr}");
+    assert_eq!(stdout, ["attached", "hits: 4 counted: 4"]);
+    veth.assert_nothing_attached();
+}
+
+/// Registers a TCP congestion control and keeps it until a signal.
+const CONGESTION_CONTROL: &str = r#"
+@struct_ops("tcp_congestion_ops")
+impl ks_cc {
+    fn ssthresh(sk: *u8) -> u32 {
+        return 16
+    }
+    fn undo_cwnd(sk: *u8) -> u32 {
+        return 10
+    }
+    fn cong_avoid(sk: *u8, ack: u32, acked: u32) {
+    }
+    name: "ks_userspace_cc",
+}
+
+fn main() -> i32 {
+    var result = register(ks_cc)
+    print("register:", result)
+    var spins: u64 = 0
+    while (spins >= 0) {
+        spins += 1
+    }
+    return 0
+}
+"#;
+
+fn available_congestion_controls() -> String {
+    std::fs::read_to_string("/proc/sys/net/ipv4/tcp_available_congestion_control")
+        .expect("read the available congestion controls")
+}
+
+#[test]
+fn register_adds_a_congestion_control_until_exit() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build("congestion", CONGESTION_CONTROL);
+    assert!(!available_congestion_controls().contains("ks_userspace_cc"));
+    let mut running = Running::start(&project.binary, &[]);
+    running.wait_for_line("register: 0");
+    let listed = available_congestion_controls();
+    assert!(
+        listed
+            .split_whitespace()
+            .any(|name| name == "ks_userspace_cc"),
+        "registered while running: {listed}"
+    );
+    running.signal("TERM");
+    let (status, _, stderr) = running.finish();
+    assert_eq!(status, Some(143), "stderr: {stderr}");
+    assert!(!available_congestion_controls().contains("ks_userspace_cc"));
 }

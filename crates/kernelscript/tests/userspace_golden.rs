@@ -331,4 +331,10 @@ macro_rules! goldens {
     };
 }
 
-goldens!(control_flow, events_demo, maps_demo, rate_limiter);
+goldens!(
+    control_flow,
+    events_demo,
+    lifecycle_demo,
+    maps_demo,
+    rate_limiter
+);

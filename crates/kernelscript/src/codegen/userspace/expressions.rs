@@ -484,7 +484,20 @@ impl FunctionEmitter<'_, '_> {
                 self.gen.needs.daemon = true;
                 CExpr::postfix("ks_daemon()")
             }
-            Builtin::Register | Builtin::Read | Builtin::Exec | Builtin::Test => {
+            Builtin::Register => {
+                let ExprKind::StructOpsRef(id) = args[0].kind else {
+                    panic!("internal error: register() of {:?}", args[0].kind);
+                };
+                self.gen.needs.registered.insert(id);
+                let name = &self.gen.program.struct_ops_def(id).name;
+                CExpr::postfix(format!("ks_register(KS_OPS_{name})"))
+            }
+            Builtin::Exec => {
+                self.gen.needs.exec = true;
+                let script = self.str_operand(&args[0]).text;
+                CExpr::postfix(format!("ks_exec({script})"))
+            }
+            Builtin::Read | Builtin::Test => {
                 panic!(
                     "internal error: `{builtin:?}` is not supported by the userspace generator yet"
                 )

@@ -70,6 +70,7 @@ pub fn write_runtime(generator: &Generator, out: &mut CWriter) {
         write_program_table(generator, out);
     }
     if generator.needs_object_load() {
+        write_tail_call_setter(generator, out);
         write_load(generator, out);
     }
     if has_program_table(generator) && needs.load {
@@ -78,6 +79,42 @@ pub fn write_runtime(generator: &Generator, out: &mut CWriter) {
     if has_attachments(generator) {
         write_attachments(generator, out);
     }
+    if !generator.needs.registered.is_empty() {
+        write_struct_ops(generator, out);
+    }
+}
+
+/// The struct_ops table and `register()`.
+fn write_struct_ops(generator: &Generator, out: &mut CWriter) {
+    raw(
+        out,
+        "/* The struct_ops impl blocks register() attaches; a name is its index here. */",
+    );
+    raw(out, "enum {");
+    for id in &generator.needs.registered {
+        raw(
+            out,
+            format!("    KS_OPS_{},", generator.program.struct_ops_def(*id).name),
+        );
+    }
+    raw(out, "    KS_OPS_COUNT_");
+    raw(out, "};");
+    out.blank_line();
+    raw(out, "static struct ks_struct_ops {");
+    raw(out, "    const char *name;");
+    raw(out, "    struct bpf_map *map;   /* set by ks_open() */");
+    raw(out, "    struct bpf_link *link; /* while registered */");
+    raw(out, "} ks_struct_ops[] = {");
+    for id in &generator.needs.registered {
+        let name = &generator.program.struct_ops_def(*id).name;
+        raw(
+            out,
+            format!("    [KS_OPS_{name}] = {{ .name = \"{name}\" }},"),
+        );
+    }
+    raw(out, "};");
+    out.blank_line();
+    emit(out, generator, REGISTER);
 }
 
 /// Opening the object, the cleanup and the signal handlers (after the
@@ -210,6 +247,40 @@ fn write_open(generator: &Generator, out: &mut CWriter, table: bool) {
             );
         }
     }
+    // struct_ops impl blocks nothing registers are neither created nor loaded.
+    for (index, def) in generator.program.struct_ops.iter().enumerate() {
+        if generator
+            .needs
+            .registered
+            .contains(&crate::ir::StructOpsId(index as u32))
+        {
+            raw(
+                out,
+                format!(
+                    "    ks_struct_ops[KS_OPS_{0}].map = ks_skel->maps.{0};",
+                    def.name
+                ),
+            );
+            continue;
+        }
+        raw(
+            out,
+            format!(
+                "    bpf_map__set_autocreate(ks_skel->maps.{}, false);",
+                def.name
+            ),
+        );
+        for (_, method) in &def.methods {
+            let method = generator.program.function(*method);
+            raw(
+                out,
+                format!(
+                    "    bpf_program__set_autoload(ks_skel->progs.{}_{}, false);",
+                    def.name, method.name
+                ),
+            );
+        }
+    }
     if table {
         for entry in generator.programs.iter().filter(|entry| entry.autoload) {
             raw(
@@ -272,9 +343,55 @@ fn write_load(generator: &Generator, out: &mut CWriter) {
     );
     raw(out, "        exit(1);");
     raw(out, "    }");
+    let tables = tail_call_slots(generator);
+    if !tables.is_empty() {
+        raw(
+            out,
+            "    /* Tail-call targets go to their slots before anything is attached. */",
+        );
+    }
+    for (map, slots) in &tables {
+        for (slot, name) in slots {
+            raw(
+                out,
+                format!(
+                    "    ks_set_tail_call(ks_skel->maps.{map}, {slot}, ks_skel->progs.{name}, \"{name}\");"
+                ),
+            );
+        }
+    }
     raw(out, "    ks_loaded = true;");
     raw(out, "}");
     out.blank_line();
+}
+
+/// The prog_arrays of `return other_program(ctx)` tail calls with the
+/// `(slot, program)` pairs userspace fills: every target that is loaded.
+fn tail_call_slots(generator: &Generator) -> Vec<(String, Vec<(usize, String)>)> {
+    crate::codegen::ebpf::tail_call_tables(generator.program)
+        .into_iter()
+        .filter_map(|table| {
+            let slots: Vec<(usize, String)> = table
+                .targets
+                .iter()
+                .enumerate()
+                .filter(|(_, target)| {
+                    generator
+                        .programs
+                        .iter()
+                        .any(|entry| entry.function == **target && entry.autoload)
+                })
+                .map(|(slot, target)| (slot, generator.program.function(*target).name.clone()))
+                .collect();
+            (!slots.is_empty()).then_some((table.map_name, slots))
+        })
+        .collect()
+}
+
+fn write_tail_call_setter(generator: &Generator, out: &mut CWriter) {
+    if !tail_call_slots(generator).is_empty() {
+        emit(out, generator, SET_TAIL_CALL);
+    }
 }
 
 fn write_attachments(generator: &Generator, out: &mut CWriter) {
@@ -289,6 +406,7 @@ fn write_attachments(generator: &Generator, out: &mut CWriter) {
     let tc = has(|kind| matches!(kind, FunctionKind::Tc(_)));
     let tracepoint = has(|kind| matches!(kind, FunctionKind::Tracepoint { .. }));
     let probe = has(|kind| matches!(kind, FunctionKind::Probe { .. }));
+    let perf = has(|kind| matches!(kind, FunctionKind::PerfEvent));
 
     emit(out, generator, ATTACHMENT_STATE);
     if xdp {
@@ -302,6 +420,9 @@ fn write_attachments(generator: &Generator, out: &mut CWriter) {
     }
     if probe {
         emit(out, generator, ATTACH_PROBE);
+    }
+    if perf {
+        emit(out, generator, ATTACH_PERF_EVENT);
     }
 
     let mut attach = String::from(ATTACH_HEAD);
@@ -323,6 +444,14 @@ fn write_attachments(generator: &Generator, out: &mut CWriter) {
     if probe {
         attach.push_str(
             "    case KS_PROBE:\n        err = ks_attach_probe(&attachment);\n        break;\n",
+        );
+    }
+    if perf {
+        attach.push_str(
+            "    case KS_PERF_EVENT:\n        err = ks_attach_perf_event(&attachment, target, flags);\n        break;\n",
+        );
+        detach.push_str(
+            "    case KS_PERF_EVENT:\n        for (int i = 0; i < attachment->link_count; i++)\n            bpf_link__destroy(attachment->links[i]);\n        free(attachment->links);\n        break;\n",
         );
     }
     if tracepoint || probe {
@@ -361,7 +490,110 @@ fn write_cleanup(generator: &Generator, out: &mut CWriter, attachments: bool) {
         raw(out, "        ks_detach_attachment(&ks_attachments[i]);");
         raw(out, "    free(ks_attachments);");
     }
+    if !generator.needs.registered.is_empty() {
+        raw(out, "    for (int i = 0; i < KS_OPS_COUNT_; i++)");
+        raw(out, "        bpf_link__destroy(ks_struct_ops[i].link);");
+    }
     raw(out, format!("    {skeleton}__destroy(ks_skel);"));
+    raw(out, "}");
+    out.blank_line();
+}
+
+/// `exec(script)`: hands the maps (and what is attached) to Python.
+pub fn write_exec(generator: &Generator, out: &mut CWriter) {
+    raw(
+        out,
+        "/* exec(script): replaces this program with `python3 script`. The maps stay",
+    );
+    raw(
+        out,
+        " * open across exec, named in the environment as KS_MAP_<name>=<fd>, and so do",
+    );
+    raw(
+        out,
+        " * the attachments that live as long as their links (XDP, tracing); TC filters",
+    );
+    raw(out, " * stay attached regardless. */");
+    raw(out, "static _Noreturn void ks_exec(const char *script)");
+    raw(out, "{");
+    raw(out, "    static const struct {");
+    raw(out, "        const char *variable;");
+    raw(
+        out,
+        "        size_t offset; /* of the map pointer in the skeleton */",
+    );
+    raw(out, "    } maps[] = {");
+    let skeleton = generator.skeleton();
+    for map in &generator.program.maps {
+        raw(
+            out,
+            format!(
+                "        {{ \"KS_MAP_{0}\", offsetof(struct {skeleton}, maps.{0}) }},",
+                map.name
+            ),
+        );
+    }
+    raw(out, "    };");
+    raw(out, "    char fd_text[16];");
+    out.blank_line();
+    raw(out, "    ks_load_object();");
+    raw(
+        out,
+        "    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {",
+    );
+    raw(
+        out,
+        "        struct bpf_map *map = *(struct bpf_map **)((char *)ks_skel + maps[i].offset);",
+    );
+    raw(out, "        int fd = bpf_map__fd(map);");
+    out.blank_line();
+    raw(out, "        fcntl(fd, F_SETFD, 0);");
+    raw(
+        out,
+        "        snprintf(fd_text, sizeof(fd_text), \"%d\", fd);",
+    );
+    raw(out, "        setenv(maps[i].variable, fd_text, 1);");
+    raw(out, "    }");
+    if has_attachments(generator) {
+        raw(
+            out,
+            "    for (size_t i = 0; i < ks_attachment_count; i++) {",
+        );
+        raw(
+            out,
+            "        struct ks_attachment *attachment = &ks_attachments[i];",
+        );
+        out.blank_line();
+        raw(out, "        if (attachment->link_fd >= 0)");
+        raw(out, "            fcntl(attachment->link_fd, F_SETFD, 0);");
+        raw(out, "        if (attachment->link)");
+        raw(
+            out,
+            "            fcntl(bpf_link__fd(attachment->link), F_SETFD, 0);",
+        );
+        raw(
+            out,
+            "        for (int j = 0; j < attachment->link_count; j++)",
+        );
+        raw(
+            out,
+            "            fcntl(bpf_link__fd(attachment->links[j]), F_SETFD, 0);",
+        );
+        raw(out, "    }");
+    }
+    raw(out, "    fflush(NULL);");
+    raw(
+        out,
+        "    execlp(\"python3\", \"python3\", script, (char *)NULL);",
+    );
+    raw(
+        out,
+        format!(
+            "    fprintf(stderr, \"{}: cannot run python3 %s: %s\\n\", script, strerror(errno));",
+            generator.project
+        ),
+    );
+    raw(out, "    exit(1);");
     raw(out, "}");
     out.blank_line();
 }
@@ -428,6 +660,42 @@ static void ks_make_pin_root(void)
 }
 "#;
 
+const SET_TAIL_CALL: &str = r#"
+/* Stores a loaded program in slot `slot` of a program array, where
+ * `return program(ctx)` tail calls find it. */
+static void ks_set_tail_call(struct bpf_map *map, __u32 slot, const struct bpf_program *prog, const char *name)
+{
+    int fd = bpf_program__fd(prog);
+    int err = bpf_map__update_elem(map, &slot, sizeof(slot), &fd, sizeof(fd), BPF_ANY);
+
+    if (err) {
+        fprintf(stderr, "@NAME@: cannot install the tail-call target %s: %s\n", name, strerror(-err));
+        exit(1);
+    }
+}
+"#;
+
+const REGISTER: &str = r#"
+/* register(impl): attaches the struct_ops map of the impl block (until
+ * exit); 0, or a negative errno after a message. */
+static int ks_register(int ops)
+{
+    struct ks_struct_ops *impl = &ks_struct_ops[ops];
+    int err;
+
+    ks_load_object();
+    if (impl->link)
+        return 0;
+    impl->link = bpf_map__attach_struct_ops(impl->map);
+    if (!impl->link) {
+        err = -errno;
+        fprintf(stderr, "@NAME@: cannot register %s: %s\n", impl->name, strerror(-err));
+        return err;
+    }
+    return 0;
+}
+"#;
+
 const LOAD: &str = r#"
 /* load(prog): the handle is the program's file descriptor. */
 static int ks_load(int program)
@@ -452,6 +720,8 @@ struct ks_attachment {
     int ifindex;                /* XDP and TC */
     int link_fd;                /* XDP: the BPF link */
     struct bpf_link *link;      /* tracepoints and probes */
+    struct bpf_link **links;    /* perf events: one per CPU */
+    int link_count;
     struct bpf_tc_hook tc_hook; /* TC: the clsact hook ... */
     struct bpf_tc_opts tc_opts; /* ... and the filter in it */
     bool tc_hook_created;       /* this process created the clsact qdisc */
@@ -591,6 +861,85 @@ static int ks_attach_probe(struct ks_attachment *attachment)
     attachment->link = bpf_program__attach(ks_programs[attachment->program].prog);
     if (!attachment->link)
         return -errno;
+    return 0;
+}
+"#;
+
+const ATTACH_PERF_EVENT: &str = r#"
+/* Undoes a partly attached perf event; returns err. */
+static int ks_perf_event_failed(struct ks_attachment *attachment, int err)
+{
+    for (int i = 0; i < attachment->link_count; i++)
+        bpf_link__destroy(attachment->links[i]);
+    free(attachment->links);
+    attachment->links = NULL;
+    attachment->link_count = 0;
+    return err;
+}
+
+/* Perf events: the target names the event ("cpu-clock" when empty; also
+ * task-clock, page-faults, context-switches, cpu-migrations, cycles,
+ * instructions, cache-references, cache-misses, branch-misses), sampled
+ * system-wide on every online CPU at `flags` Hz (99 when 0). */
+static int ks_attach_perf_event(struct ks_attachment *attachment, const char *target, __u32 flags)
+{
+    static const struct {
+        const char *name;
+        __u32 type;
+        __u64 config;
+    } events[] = {
+        { "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK },
+        { "task-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK },
+        { "page-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS },
+        { "context-switches", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES },
+        { "cpu-migrations", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_MIGRATIONS },
+        { "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES },
+        { "instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS },
+        { "cache-references", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_REFERENCES },
+        { "cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES },
+        { "branch-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES },
+    };
+    const struct bpf_program *prog = ks_programs[attachment->program].prog;
+    struct perf_event_attr attr;
+    int cpus = libbpf_num_possible_cpus();
+    size_t event = 0;
+
+    if (target && target[0]) {
+        for (event = 0; event < sizeof(events) / sizeof(events[0]); event++) {
+            if (strcmp(events[event].name, target) == 0)
+                break;
+        }
+        if (event == sizeof(events) / sizeof(events[0]))
+            return -EINVAL;
+    }
+    if (cpus < 0)
+        return cpus;
+    memset(&attr, 0, sizeof(attr));
+    attr.size = sizeof(attr);
+    attr.type = events[event].type;
+    attr.config = events[event].config;
+    attr.freq = 1;
+    attr.sample_freq = flags ? flags : 99;
+    attachment->links = calloc(cpus, sizeof(*attachment->links));
+    if (!attachment->links)
+        return -ENOMEM;
+    for (int cpu = 0; cpu < cpus; cpu++) {
+        int fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+        struct bpf_link *link;
+
+        if (fd < 0 && errno == ENODEV)
+            continue; /* an offline CPU */
+        if (fd < 0)
+            return ks_perf_event_failed(attachment, -errno);
+        link = bpf_program__attach_perf_event(prog, fd);
+        if (!link) {
+            int err = -errno;
+
+            close(fd);
+            return ks_perf_event_failed(attachment, err);
+        }
+        attachment->links[attachment->link_count++] = link;
+    }
     return 0;
 }
 "#;

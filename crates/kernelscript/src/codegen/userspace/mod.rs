@@ -60,7 +60,8 @@ mod visit;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::{
-    Callee, ConstId, ExprKind, FunctionId, FunctionKind, MapId, Origin, Program, Target, Type,
+    Callee, ConstId, ExprKind, FunctionId, FunctionKind, MapId, Origin, Program, StructOpsId,
+    Target, Type,
 };
 use crate::source::SourceMap;
 
@@ -122,8 +123,11 @@ pub(crate) struct Needs {
     pub str_eq: bool,
     pub throw: bool,
     pub daemon: bool,
+    pub exec: bool,
     pub ktime: bool,
     pub check_exit: bool,
+    /// struct_ops impl blocks passed to `register`.
+    pub registered: BTreeSet<StructOpsId>,
     /// Source `const`s the user code names.
     pub consts: BTreeSet<ConstId>,
     /// Struct wrappers for array-like return values: data declarator →
@@ -234,6 +238,8 @@ impl<'a> Generator<'a> {
         (needs.load && self.programs.iter().any(|entry| entry.autoload))
             || !needs.maps.is_empty()
             || !needs.dispatched.is_empty()
+            || !needs.registered.is_empty()
+            || needs.exec
     }
 
     pub fn has_pinned_maps(&self) -> bool {
@@ -286,6 +292,9 @@ impl<'a> Generator<'a> {
         maps::write(&self, &mut out);
         events::write(&self, &mut out);
         lifecycle::write_setup(&self, &mut out);
+        if self.needs.exec {
+            lifecycle::write_exec(&self, &mut out);
+        }
         if !prototypes.is_empty() {
             raw(
                 &mut out,
@@ -386,12 +395,19 @@ impl<'a> Generator<'a> {
         if self.needs.ktime {
             includes.push("time.h");
         }
+        if self.needs.exec {
+            includes.push("fcntl.h");
+        }
         if self.has_pinned_maps() {
             includes.push("sys/stat.h");
         }
         if self.needs.attach && self.attaches_to_interfaces() {
             includes.push("net/if.h");
             includes.push("linux/if_link.h");
+        }
+        if self.needs.attach && self.attaches_perf_events() {
+            includes.push("linux/perf_event.h");
+            includes.push("sys/syscall.h");
         }
         includes.push("linux/types.h");
         includes.push("bpf/bpf.h");
@@ -408,6 +424,12 @@ impl<'a> Generator<'a> {
         raw(out, "#undef linux");
         raw(out, "#undef unix");
         out.blank_line();
+    }
+
+    pub fn attaches_perf_events(&self) -> bool {
+        self.programs.iter().any(|entry| {
+            entry.autoload && self.program.function(entry.function).kind == FunctionKind::PerfEvent
+        })
     }
 
     pub fn attaches_to_interfaces(&self) -> bool {

@@ -440,6 +440,9 @@ pub fn c_string_bytes(bytes: &[u8]) -> String {
 
 /// A C character literal (with quotes).
 pub fn c_char(byte: u8) -> String {
+    if byte == 0 {
+        return "'\\0'".to_string();
+    }
     let mut out = String::from("'");
     push_escaped(&mut out, byte, b'\'');
     out.push('\'');
@@ -481,7 +484,7 @@ mod tests {
         assert_eq!(c_string("a\"b\\c\n"), r#""a\"b\\c\n""#);
         assert_eq!(c_string_bytes(&[0x01, b'7']), r#""\0017""#);
         assert_eq!(c_char(b'\''), r"'\''");
-        assert_eq!(c_char(0), r"'\000'");
+        assert_eq!(c_char(0), r"'\0'");
         assert_eq!(c_string("??="), r#""?\?=""#);
     }
 }

@@ -105,6 +105,8 @@ struct ks_attachment {
 	int ifindex;                /* XDP and TC */
 	int link_fd;                /* XDP: the BPF link */
 	struct bpf_link *link;      /* tracepoints and probes */
+	struct bpf_link **links;    /* perf events: one per CPU */
+	int link_count;
 	struct bpf_tc_hook tc_hook; /* TC: the clsact hook ... */
 	struct bpf_tc_opts tc_opts; /* ... and the filter in it */
 	bool tc_hook_created;       /* this process created the clsact qdisc */
