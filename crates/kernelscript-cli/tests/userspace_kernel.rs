@@ -1,7 +1,7 @@
 //! The generated userspace programs against the real kernel: each test
-//! compiles a `.ks` program, builds it with its generated Makefile (clang,
-//! `bpftool gen skeleton`, cc with the system libbpf) and runs the binary
-//! as a user would, as root:
+//! compiles a `.ks` program with `kernelscript compile`, builds it with the
+//! generated Makefile (clang, `bpftool gen skeleton`, cc with the system
+//! libbpf) and runs the binary as a user would, as root:
 //!
 //! * XDP and TC programs attached to a veth pair whose other end sits in a
 //!   network namespace the test creates (10.x addresses only inside it);
@@ -26,11 +26,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use kernelscript::codegen::ebpf::{self, EbpfOptions};
-use kernelscript::codegen::makefile::generate_makefile;
-use kernelscript::codegen::userspace::{self, UserspaceOptions};
-use kernelscript::driver::{analyze, NoIncludes};
-
 /// A built project: its directory (removed on drop) and binary.
 struct Project {
     dir: PathBuf,
@@ -43,59 +38,34 @@ impl Drop for Project {
     }
 }
 
-/// Compiles `source` as `NAME.ks` and builds it with the generated
-/// Makefile.
+/// Compiles `source` as `NAME.ks` with `kernelscript compile` and builds
+/// the output with the generated Makefile, as a user would.
 fn build(name: &str, source: &str) -> Project {
-    let file_name = format!("{name}.ks");
-    let analysis = analyze(&file_name, source, &mut NoIncludes);
-    let Some(program) = analysis.program else {
-        let messages: Vec<String> = analysis
-            .diagnostics
-            .iter()
-            .map(|diagnostic| {
-                let line = diagnostic
-                    .primary_span()
-                    .map_or(0, |span| analysis.sources.line(span));
-                format!("{file_name}:{line}: {}", diagnostic.message)
-            })
-            .collect();
-        panic!("{file_name} does not check:\n{}", messages.join("\n"));
-    };
-    let ebpf_c = ebpf::generate(
-        &program,
-        &analysis.sources,
-        &EbpfOptions {
-            project_name: name.to_string(),
-            line_directives: true,
-        },
-    );
-    let userspace_c = userspace::generate(
-        &program,
-        &analysis.sources,
-        &UserspaceOptions {
-            project_name: name.to_string(),
-        },
-    )
-    .expect("the program has a main");
     let dir =
         std::env::temp_dir().join(format!("ks-userspace-kernel-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("project directory");
-    for (file, text) in [
-        (file_name.clone(), source.to_string()),
-        (format!("{name}.ebpf.c"), ebpf_c),
-        (format!("{name}.c"), userspace_c),
-        ("Makefile".to_string(), generate_makefile(&program, name)),
-    ] {
-        std::fs::write(dir.join(file), text).expect("write generated file");
-    }
     let project = Project {
-        binary: dir.join(name),
+        binary: dir.join("out").join(name),
         dir,
     };
+    let source_path = project.dir.join(format!("{name}.ks"));
+    std::fs::write(&source_path, source).expect("write the .ks file");
+    let compiled = Command::new(env!("CARGO_BIN_EXE_kernelscript"))
+        .arg("compile")
+        .arg(&source_path)
+        .arg("-o")
+        .arg(project.dir.join("out"))
+        .output()
+        .expect("run kernelscript compile");
+    assert!(
+        compiled.status.success(),
+        "kernelscript compile {name}.ks failed:\n{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
     let output = Command::new("make")
         .args(["-s", "CFLAGS=-g -O2 -Wall -Werror"])
-        .current_dir(&project.dir)
+        .current_dir(project.dir.join("out"))
         .output()
         .expect("run make");
     assert!(

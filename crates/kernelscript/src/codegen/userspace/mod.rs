@@ -343,13 +343,17 @@ impl<'a> Generator<'a> {
         }
     }
 
-    /// The name of the main `.ks` file, for comments.
+    /// The file name of the main `.ks` file (without directories), for
+    /// comments.
     pub fn source_file_name(&self) -> String {
         let span = self.program.function(self.main).span;
         self.sources
             .files()
             .find(|(id, _)| *id == span.file)
-            .map(|(_, text)| text.name.clone())
+            .map(|(_, text)| {
+                let name = text.name.rsplit('/').next().unwrap_or(&text.name);
+                name.to_string()
+            })
             .unwrap_or_else(|| format!("{}.ks", self.project))
     }
 
