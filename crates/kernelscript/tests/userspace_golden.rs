@@ -336,5 +336,6 @@ goldens!(
     events_demo,
     lifecycle_demo,
     maps_demo,
-    rate_limiter
+    rate_limiter,
+    strings_demo,
 );

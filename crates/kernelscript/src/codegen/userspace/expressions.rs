@@ -601,6 +601,29 @@ impl FunctionEmitter<'_, '_> {
         self.expr(&plain)
     }
 
+    /// `a + b` concatenated straight into `dst` (`cap` bytes), when `expr`
+    /// is a string concatenation; `dst` must not be one of its operands.
+    pub fn concat_into(&mut self, dst: &str, cap: u32, expr: &Expr) -> Option<String> {
+        let ExprKind::Binary {
+            op: BinaryOp::Add,
+            lhs,
+            rhs,
+        } = &expr.kind
+        else {
+            return None;
+        };
+        if !matches!(expr.ty, Type::Str(_)) {
+            return None;
+        }
+        self.gen.needs.str_concat = true;
+        let left = self.str_operand(lhs);
+        let right = self.str_operand(rhs);
+        Some(format!(
+            "ks_str_concat({dst}, {cap}, {}, {}, {}, {});",
+            left.text, left.cap, right.text, right.cap
+        ))
+    }
+
     /// `a + b` for strings, into a fresh buffer of `cap` bytes.
     pub fn concat(&mut self, left: StrOperand, right: StrOperand, cap: u32) -> StrOperand {
         self.gen.needs.str_concat = true;

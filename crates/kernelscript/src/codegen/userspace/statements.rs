@@ -147,6 +147,19 @@ impl FunctionEmitter<'_, '_> {
                 let literal = super::expressions::truncated_literal(text, *len);
                 self.out.line(format!("{declaration} = {literal};"));
             }
+            (
+                Type::Str(len),
+                ExprKind::Binary {
+                    op: BinaryOp::Add, ..
+                },
+            ) => {
+                // A fresh variable cannot be an operand: concatenate into it.
+                let concat = self
+                    .concat_into(&name, *len, init)
+                    .expect("a string concatenation");
+                self.out.line(format!("{declaration};"));
+                self.out.line(concat);
+            }
             (Type::Str(_), _) | (Type::Array(..), _)
                 if !matches!(init.kind, ExprKind::ArrayLit(_)) =>
             {
@@ -612,14 +625,19 @@ impl FunctionEmitter<'_, '_> {
                 let Type::Str(len) = ret else {
                     panic!("internal error: returning an array from a userspace function");
                 };
-                self.gen.needs.str_copy = true;
-                let source = self.str_operand(value);
                 self.out.open_block("");
                 self.out.line(format!("{wrapper} ks_result;"));
-                self.out.line(format!(
-                    "ks_str_copy(ks_result.data, {len}, {}, {});",
-                    source.text, source.cap
-                ));
+                match self.concat_into("ks_result.data", len, value) {
+                    Some(concat) => self.out.line(concat),
+                    None => {
+                        self.gen.needs.str_copy = true;
+                        let source = self.str_operand(value);
+                        self.out.line(format!(
+                            "ks_str_copy(ks_result.data, {len}, {}, {});",
+                            source.text, source.cap
+                        ));
+                    }
+                }
                 self.write_exit_work(true);
                 self.out.line("return ks_result;");
                 self.out.close_block();
