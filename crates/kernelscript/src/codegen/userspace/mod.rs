@@ -44,16 +44,21 @@
 //!   polls the ring buffers until a signal (returns 0), a handler returning
 //!   non-zero (returns that value) or a polling error (negative errno).
 
+mod aggregates;
 mod args;
+mod attach;
+mod calls;
 mod events;
 mod expressions;
 mod functions;
 mod lifecycle;
+mod literals;
 mod maps;
 mod names;
 mod print;
 mod runtime;
 mod statements;
+mod strings;
 mod types;
 mod visit;
 
@@ -501,7 +506,7 @@ impl<'a> Generator<'a> {
                 continue;
             }
             let def = self.program.const_def(*id);
-            let value = expressions::int_literal_i128(def.value, &def.ty);
+            let value = literals::int_literal_i128(def.value, &def.ty);
             raw(
                 out,
                 format!(

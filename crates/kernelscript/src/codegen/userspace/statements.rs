@@ -144,7 +144,7 @@ impl FunctionEmitter<'_, '_> {
         let declaration = self.local_declaration(local);
         match (&ty, &init.kind) {
             (Type::Str(len), ExprKind::Str(text)) => {
-                let literal = super::expressions::truncated_literal(text, *len);
+                let literal = super::literals::truncated_literal(text, *len);
                 self.out.line(format!("{declaration} = {literal};"));
             }
             (
@@ -188,7 +188,7 @@ impl FunctionEmitter<'_, '_> {
                 let source = match op {
                     None => self.str_operand(value),
                     Some(BinaryOp::Add) => {
-                        let current = super::expressions::StrOperand {
+                        let current = super::strings::StrOperand {
                             text: place.to_string(),
                             cap: *len,
                         };
