@@ -595,10 +595,10 @@ int main(int argc, char **argv)
 }
 
 /* ---- The functions of events_demo.ks, in source order. ---- */
-#line 56 "events_demo.ks"
+#line 61 "events_demo.ks"
 static __s32 handle(struct PacketEvent *event)
 {
-#line 57 "events_demo.ks"
+#line 62 "events_demo.ks"
 	ks_skel->data->handled += 1;
 	printf("event: %u bytes, ingress %s\n", event->len, (event->ingress) ? "true" : "false");
 	if (ks_skel->data->handled >= 3) {
@@ -607,10 +607,10 @@ static __s32 handle(struct PacketEvent *event)
 	return 0;
 }
 
-#line 65 "events_demo.ks"
+#line 70 "events_demo.ks"
 static __s32 ks_main(struct Args args)
 {
-#line 66 "events_demo.ks"
+#line 71 "events_demo.ks"
 	ks_events_on_event(handle);
 	int xdp = ks_load(KS_PROG_watch);
 	ks_attach_or_exit(xdp, args.interface, 0);

@@ -585,10 +585,10 @@ int main(int argc, char **argv)
 }
 
 /* ---- The functions of lifecycle_demo.ks, in source order. ---- */
-#line 76 "lifecycle_demo.ks"
+#line 81 "lifecycle_demo.ks"
 static __s32 ks_main(struct Args args)
 {
-#line 77 "lifecycle_demo.ks"
+#line 82 "lifecycle_demo.ks"
 	int xdp = ks_load(KS_PROG_entry);
 	ks_attach_or_exit(xdp, args.interface, 0);
 	int sampler = ks_load(KS_PROG_on_sample);

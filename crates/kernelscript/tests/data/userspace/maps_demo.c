@@ -517,10 +517,10 @@ int main(int argc, char **argv)
 }
 
 /* ---- The functions of maps_demo.ks, in source order. ---- */
-#line 32 "maps_demo.ks"
+#line 37 "maps_demo.ks"
 static __s32 ks_main(void)
 {
-#line 33 "maps_demo.ks"
+#line 38 "maps_demo.ks"
 	struct FlowKey key = { .proto = 6, .port = 80, .addr = 0x0a000001 };
 	flows_update(key, (struct FlowStats){ .packets = 1, .bytes = 60, .last_len = 60 }, BPF_ANY);
 	{
@@ -530,14 +530,14 @@ static __s32 ks_main(void)
 			flows_update(key, entry, BPF_EXIST);
 		}
 	}
-#line 36 "maps_demo.ks"
+#line 41 "maps_demo.ks"
 	struct FlowStats stats;
 	if (flows_lookup(key, &stats)) {
-#line 37 "maps_demo.ks"
+#line 42 "maps_demo.ks"
 		stats.bytes = stats.bytes + 100;
 		flows_update(key, stats, BPF_EXIST);
 	} else {
-#line 39 "maps_demo.ks"
+#line 44 "maps_demo.ks"
 		printf("no entry\n");
 	}
 	if (flows_contains(key)) {
@@ -562,11 +562,11 @@ static __s32 ks_main(void)
 			__u32 index;
 			if (!names_lookup(name, &index))
 				continue;
-#line 54 "maps_demo.ks"
+#line 59 "maps_demo.ks"
 			printf("%.16s -> %u\n", name, index);
 		}
 	}
-#line 56 "maps_demo.ks"
+#line 61 "maps_demo.ks"
 	{
 		struct FlowKey flow;
 		struct FlowKey next_flow;
@@ -577,11 +577,11 @@ static __s32 ks_main(void)
 			struct FlowStats stats_2;
 			if (!flows_lookup(flow, &stats_2))
 				continue;
-#line 57 "maps_demo.ks"
+#line 62 "maps_demo.ks"
 			printf("port %u: %llu packets, %llu bytes\n", flow.port, stats_2.packets, stats_2.bytes);
 		}
 	}
-#line 59 "maps_demo.ks"
+#line 64 "maps_demo.ks"
 	names_delete("lo");
 	flows_delete(key);
 	return 0;

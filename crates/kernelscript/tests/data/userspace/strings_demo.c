@@ -178,12 +178,12 @@ int main(int argc, char **argv)
 }
 
 /* ---- The functions of strings_demo.ks, in source order. ---- */
-#line 27 "strings_demo.ks"
+#line 32 "strings_demo.ks"
 static ks_str20_t shout(const char *text_arg)
 {
 	char text[16];
 	ks_str_copy(text, sizeof(text), text_arg, 16);
-#line 28 "strings_demo.ks"
+#line 33 "strings_demo.ks"
 	if (ks_str_eq(text, 16, "hey", 4)) {
 		ks_str_copy(text, 16, "HEY", 4);
 	}
@@ -194,42 +194,42 @@ static ks_str20_t shout(const char *text_arg)
 	}
 }
 
-#line 34 "strings_demo.ks"
+#line 39 "strings_demo.ks"
 static char initial(const char *name)
 {
-#line 35 "strings_demo.ks"
+#line 40 "strings_demo.ks"
 	return name[0];
 }
 
-#line 38 "strings_demo.ks"
+#line 43 "strings_demo.ks"
 static __u32 length_class(const char *name)
 {
-#line 39 "strings_demo.ks"
+#line 44 "strings_demo.ks"
 	__u32 count = 0;
 	while (count < 24 && name[count] != '\0') {
 		ks_check_exit();
-#line 41 "strings_demo.ks"
+#line 46 "strings_demo.ks"
 		count += 1;
 	}
 	return count - 4;
 }
 
-#line 46 "strings_demo.ks"
+#line 51 "strings_demo.ks"
 static __s32 ks_main(void)
 {
-#line 47 "strings_demo.ks"
+#line 52 "strings_demo.ks"
 	char first[8] = "Ada";
 	char last[16] = "Lovelace";
 	char full[24];
 	ks_str_concat(full, 24, ks_str_concat((char[9]){0}, 9, first, 8, " ", 2), 9, last, 16);
-#line 50 "strings_demo.ks"
+#line 55 "strings_demo.ks"
 	printf("full name: %.24s (%u)\n", full, length_class(full));
 	if (ks_str_eq(first, 8, "Ada", 4) && !ks_str_eq(last, 16, "Byron", 6)) {
 		printf("initial %c\n", initial(first));
 	}
 	struct Person person = { .age = 36 };
 	ks_str_copy(person.name, 8, first, 8);
-#line 55 "strings_demo.ks"
+#line 60 "strings_demo.ks"
 	printf("%.8s is %u\n", person.name, person.age);
 	ks_str_copy(person.name, 8, "Grace", 6);
 	person.age = 85;
