@@ -426,59 +426,34 @@ fn write_cleanup(generator: &Generator, out: &mut CWriter, attachments: bool) {
 
 /// `exec(script)`: hands the maps (and what is attached) to Python.
 pub fn write_exec(generator: &Generator, out: &mut CWriter) {
+    if !generator.program.maps.is_empty() {
+        emit(out, generator, EXPORT_MAP);
+    }
     raw(
         out,
         "/* exec(script): replaces this program with `python3 script`. The maps stay",
     );
     raw(
         out,
-        " * open across exec, named in the environment as KS_MAP_<name>=<fd>, and so do",
+        " * open across exec, named in the environment as KS_MAP_<name>=<fd>, and so",
     );
     raw(
         out,
-        " * the attachments that live as long as their links (XDP, tracing); TC filters",
+        " * do the attachments that live as long as their links (XDP, tracing); TC",
     );
-    raw(out, " * stay attached regardless. */");
+    raw(out, " * filters stay attached regardless. */");
     raw(out, "static _Noreturn void ks_exec(const char *script)");
     raw(out, "{");
-    raw(out, "    static const struct {");
-    raw(out, "        const char *variable;");
-    raw(
-        out,
-        "        size_t offset; /* of the map pointer in the skeleton */",
-    );
-    raw(out, "    } maps[] = {");
-    let skeleton = generator.skeleton();
+    raw(out, "    ks_load_object();");
     for map in &generator.program.maps {
         raw(
             out,
             format!(
-                "        {{ \"KS_MAP_{0}\", offsetof(struct {skeleton}, maps.{0}) }},",
+                "    ks_export_map(\"KS_MAP_{0}\", ks_skel->maps.{0});",
                 map.name
             ),
         );
     }
-    raw(out, "    };");
-    raw(out, "    char fd_text[16];");
-    out.blank_line();
-    raw(out, "    ks_load_object();");
-    raw(
-        out,
-        "    for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {",
-    );
-    raw(
-        out,
-        "        struct bpf_map *map = *(struct bpf_map **)((char *)ks_skel + maps[i].offset);",
-    );
-    raw(out, "        int fd = bpf_map__fd(map);");
-    out.blank_line();
-    raw(out, "        fcntl(fd, F_SETFD, 0);");
-    raw(
-        out,
-        "        snprintf(fd_text, sizeof(fd_text), \"%d\", fd);",
-    );
-    raw(out, "        setenv(maps[i].variable, fd_text, 1);");
-    raw(out, "    }");
     if has_attachments(generator) {
         raw(
             out,
@@ -597,6 +572,19 @@ static void ks_set_tail_call(struct bpf_map *map, __u32 slot, const struct bpf_p
         fprintf(stderr, "@NAME@: cannot install the tail-call target %s: %s\n", name, strerror(-err));
         exit(1);
     }
+}
+"#;
+
+const EXPORT_MAP: &str = r#"
+/* Keeps a map's fd open across exec and names it in the environment. */
+static void ks_export_map(const char *variable, const struct bpf_map *map)
+{
+    char fd_text[16];
+    int fd = bpf_map__fd(map);
+
+    fcntl(fd, F_SETFD, 0);
+    snprintf(fd_text, sizeof(fd_text), "%d", fd);
+    setenv(variable, fd_text, 1);
 }
 "#;
 

@@ -426,27 +426,12 @@ static void ks_handle_signals(void)
 }
 
 /* exec(script): replaces this program with `python3 script`. The maps stay
- * open across exec, named in the environment as KS_MAP_<name>=<fd>, and so do
- * the attachments that live as long as their links (XDP, tracing); TC filters
- * stay attached regardless. */
+ * open across exec, named in the environment as KS_MAP_<name>=<fd>, and so
+ * do the attachments that live as long as their links (XDP, tracing); TC
+ * filters stay attached regardless. */
 static _Noreturn void ks_exec(const char *script)
 {
-	static const struct {
-		const char *variable;
-		size_t offset; /* of the map pointer in the skeleton */
-	} maps[] = {
-	};
-	char fd_text[16];
-
 	ks_load_object();
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		struct bpf_map *map = *(struct bpf_map **)((char *)ks_skel + maps[i].offset);
-		int fd = bpf_map__fd(map);
-
-		fcntl(fd, F_SETFD, 0);
-		snprintf(fd_text, sizeof(fd_text), "%d", fd);
-		setenv(maps[i].variable, fd_text, 1);
-	}
 	for (size_t i = 0; i < ks_attachment_count; i++) {
 		struct ks_attachment *attachment = &ks_attachments[i];
 
