@@ -334,10 +334,16 @@ fn write_load(generator: &Generator, out: &mut CWriter) {
     }
     raw(out, format!("    err = {skeleton}__load(ks_skel);"));
     raw(out, "    if (err) {");
+    // libbpf has logged the details (the verifier's log, the program).
+    let what = if loaded.is_empty() {
+        "maps only".to_string()
+    } else {
+        loaded.join(", ")
+    };
     raw(
         out,
         format!(
-            "        fprintf(stderr, \"{}: cannot load the eBPF object: %s\\n\", strerror(-err));",
+            "        fprintf(stderr, \"{}: cannot load the eBPF object ({what}): %s\\n\", strerror(-err));",
             generator.project
         ),
     );

@@ -78,7 +78,7 @@ static void ks_load_object(void)
 		return;
 	err = events_demo_ebpf__load(ks_skel);
 	if (err) {
-		fprintf(stderr, "events_demo: cannot load the eBPF object: %s\n", strerror(-err));
+		fprintf(stderr, "events_demo: cannot load the eBPF object (watch, tc_in, tc_out, on_switch): %s\n", strerror(-err));
 		exit(1);
 	}
 	ks_loaded = true;

@@ -110,7 +110,7 @@ static void ks_load_object(void)
 		return;
 	err = lifecycle_demo_ebpf__load(ks_skel);
 	if (err) {
-		fprintf(stderr, "lifecycle_demo: cannot load the eBPF object: %s\n", strerror(-err));
+		fprintf(stderr, "lifecycle_demo: cannot load the eBPF object (deep, entry, on_sample, on_unlink): %s\n", strerror(-err));
 		exit(1);
 	}
 	/* Tail-call targets go to their slots before anything is attached. */

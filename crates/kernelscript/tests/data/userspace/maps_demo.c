@@ -91,7 +91,7 @@ static void ks_load_object(void)
 	ks_make_pin_root();
 	err = maps_demo_ebpf__load(ks_skel);
 	if (err) {
-		fprintf(stderr, "maps_demo: cannot load the eBPF object: %s\n", strerror(-err));
+		fprintf(stderr, "maps_demo: cannot load the eBPF object (maps only): %s\n", strerror(-err));
 		exit(1);
 	}
 	ks_loaded = true;

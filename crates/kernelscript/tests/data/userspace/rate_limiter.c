@@ -74,7 +74,7 @@ static void ks_load_object(void)
 		return;
 	err = rate_limiter_ebpf__load(ks_skel);
 	if (err) {
-		fprintf(stderr, "rate_limiter: cannot load the eBPF object: %s\n", strerror(-err));
+		fprintf(stderr, "rate_limiter: cannot load the eBPF object (rate_limiter): %s\n", strerror(-err));
 		exit(1);
 	}
 	ks_loaded = true;
