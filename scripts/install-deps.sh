@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages KernelScript builds, tests and runs with
+# (Debian 12 / Ubuntu 22.04 or newer, as root), and mounts the kernel
+# filesystems eBPF programs need.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# clang/llvm: build generated eBPF C; libbpf-dev + linux-libc-dev: its headers;
+# libelf-dev zlib1g-dev pkg-config make gcc: generated userspace programs and the
+# vendored libbpf of the test harness; bpftool: skeletons and vmlinux.h;
+# iproute2: veth/netns/tc in the demo and the tests.
+apt-get install -y --no-install-recommends \
+    clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config bpftool iproute2 \
+    make gcc libc6-dev linux-libc-dev ca-certificates
+
+# Tracepoint attach needs tracefs (not mounted on a fresh machine); bpffs for pins.
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing || true
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || true
