@@ -538,7 +538,11 @@ impl Checker<'_> {
                 _ => None,
             };
             if let Some(entry) = presence {
-                if let Some(contains) = self.map_presence(entry, span) {
+                let contains = match self.map_presence(entry, span) {
+                    Some(contains) => Some(contains),
+                    None => self.local_presence(entry, span),
+                };
+                if let Some(contains) = contains {
                     if op == BinaryOp::Eq {
                         let operand = Box::new(contains);
                         return node(
@@ -583,7 +587,12 @@ impl Checker<'_> {
                         }
                         _ => None,
                     };
-                    errors::value_compared_with_null(span, &self.type_name(other), local.as_deref())
+                    let why = match (&local, other) {
+                        (Some(name), _) => errors::NeverNull::ConvertedMapCopy { name },
+                        (None, Type::ProgramHandle) => errors::NeverNull::ProgramHandle,
+                        (None, _) => errors::NeverNull::Value,
+                    };
+                    errors::value_compared_with_null(span, &self.type_name(other), why)
                 }
                 _ => {
                     let (left_name, right_name) =

@@ -126,8 +126,9 @@ impl Checker<'_> {
             }
             _ => stmts = self.stmts(&decl.body.stmts),
         }
-        let body = ir::Block { stmts };
-        let mut body = body;
+        let mut body = ir::Block { stmts };
+        self.add_presence_flags(&mut body);
+        self.check_nullness(&body);
         if completes(&body) {
             if self.fx.named_return.is_some() {
                 body.stmts.push(ir::Stmt {

@@ -17,7 +17,10 @@
 //!    `programs.rs`), struct_ops impl blocks.
 //! 5. Bodies: statements (`stmts.rs`, `places.rs`), expressions
 //!    (`exprs.rs`, `aggregates.rs`, `matches.rs`, `calls.rs`), lowered to
-//!    the IR while recording each function's calls and locals.
+//!    the IR while recording each function's calls and locals. Once a
+//!    body is lowered, map-read locals compared with `null` get their
+//!    found flags (`presence.rs`) and pointers that may be null are
+//!    checked before use (`nullness.rs`).
 //! 6. Whole-program rules: one `main`, and the eBPF call graph (recursion,
 //!    stack usage) in `limits.rs`.
 //!
@@ -39,7 +42,9 @@ mod kernel;
 mod limits;
 mod maps;
 mod matches;
+mod nullness;
 mod places;
+mod presence;
 mod programs;
 mod scope;
 mod stmts;

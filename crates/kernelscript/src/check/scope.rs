@@ -30,6 +30,12 @@ pub(crate) struct LocalFacts {
     pub loop_var: bool,
     /// Declared as `var x = m[k]`: a copy of a map value.
     pub copied_from_map: bool,
+    /// Declared as `var x = m[k]` with the map's value type: `x == null`
+    /// asks whether the entry existed (see `presence.rs`).
+    pub may_track_presence: bool,
+    /// The `bool` local recording whether the entry existed, added when
+    /// the body first compares `x` with `null`.
+    pub found: Option<LocalId>,
 }
 
 /// What a `try` block catches, for checking that eBPF throws are caught.

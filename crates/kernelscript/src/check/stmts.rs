@@ -7,6 +7,8 @@
 //! * `if (var x = m[k])` binds `x` by reference to the stored value (writes
 //!   through `x` update the map); `if (var p = ptr)` binds the non-null
 //!   pointer. Either name is visible in the then-branch only.
+//! * `var x = m[k]` copies the value (zero when absent); `x == null` then
+//!   asks whether the entry existed (`presence.rs`).
 //! * `for (i in a..b)` is half-open; `i` has the type the bounds meet at
 //!   and cannot be assigned in the body.
 //! * In eBPF code every `throw` must be caught by an enclosing `try` of the
@@ -171,10 +173,14 @@ impl Checker<'_> {
         let (local, bound) = self.fx.declare(&name.name, ty, name.span);
         if let Some(ir::Expr {
             kind: ExprKind::MapGet { .. },
+            ty: value_ty,
             ..
         }) = &init
         {
-            self.fx.facts[local.index()].copied_from_map = true;
+            let same_type = *value_ty != Type::Error && *value_ty == self.fx.local(local).ty;
+            let facts = &mut self.fx.facts[local.index()];
+            facts.copied_from_map = true;
+            facts.may_track_presence = same_type;
         }
         if let Err(earlier) = bound {
             self.report(errors::redeclared_local(name.span, &name.name, earlier));

@@ -581,3 +581,97 @@ fn declarations_of_kernel_structs_keep_their_fields_but_are_not_emitted() {
     let local = program.structs.iter().find(|s| s.name == "Local").unwrap();
     assert_eq!(local.origin, Origin::Source);
 }
+
+#[test]
+fn map_read_locals_compared_with_null_get_a_found_flag() {
+    let source = format!(
+        "{MAPS} @xdp fn f(ctx: *xdp_md) -> xdp_action {{
+            var c = counts[1]
+            var untested = counts[2]
+            if (c == null) {{ return XDP_DROP }}
+            c = counts[3]
+            if (c != null) {{ return XDP_TX }}
+            return XDP_PASS
+        }}"
+    );
+    let program = checked(&source);
+    let f = function(&program, "f");
+    let stmts = &f.body.stmts;
+    // `var c = counts[1]` became `var c` and `var c_found = MapLoad`.
+    let StmtKind::Let {
+        local: c,
+        init: None,
+    } = &stmts[0].kind
+    else {
+        panic!("expected `var c`, got {:?}", stmts[0].kind)
+    };
+    let StmtKind::Let {
+        local: found,
+        init: Some(load),
+    } = &stmts[1].kind
+    else {
+        panic!("expected `var c_found = ...`, got {:?}", stmts[1].kind)
+    };
+    assert_eq!(f.local(*found).name, "c_found");
+    assert_eq!(f.local(*found).ty, Type::Bool);
+    let ExprKind::MapLoad { key, dest, .. } = &load.kind else {
+        panic!("expected MapLoad, got {:?}", load.kind)
+    };
+    assert!(matches!(key.kind, ExprKind::Int(1)));
+    assert!(matches!(
+        &dest.kind,
+        ExprKind::Unary { op: UnaryOp::AddrOf, operand } if matches!(operand.kind, ExprKind::Local(id) if id == *c)
+    ));
+    // A local never compared with null stays a plain copy.
+    assert!(matches!(
+        &stmts[2].kind,
+        StmtKind::Let { init: Some(init), .. } if matches!(init.kind, ExprKind::MapGet { .. })
+    ));
+    // `c == null` reads `!c_found`.
+    let StmtKind::If { condition, .. } = &stmts[3].kind else {
+        panic!()
+    };
+    assert!(matches!(
+        &condition.kind,
+        ExprKind::Unary { op: UnaryOp::Not, operand } if matches!(operand.kind, ExprKind::Local(id) if id == *found)
+    ));
+    // `c = counts[3]` reads again: `c_found = MapLoad`.
+    assert!(matches!(
+        &stmts[4].kind,
+        StmtKind::Assign { target, value, .. }
+            if matches!(target.kind, ExprKind::Local(id) if id == *found)
+                && matches!(value.kind, ExprKind::MapLoad { .. })
+    ));
+    let StmtKind::If { condition, .. } = &stmts[5].kind else {
+        panic!()
+    };
+    assert!(matches!(condition.kind, ExprKind::Local(id) if id == *found));
+}
+
+#[test]
+fn a_maybe_null_pointer_error_points_at_the_use_and_the_source() {
+    let source = "struct E { n: u32 }
+        var events : ringbuf<E>(4096)
+        @xdp fn f(ctx: *xdp_md) -> xdp_action {
+            var e = events.reserve()
+            events.submit(e)
+            return XDP_PASS
+        }";
+    let (file, _) = syntax::parse(FileId(0), source);
+    let (program, diagnostics) = super::check(&[file]);
+    assert!(program.is_none());
+    let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1);
+    let error = errors[0];
+    assert_eq!(error.message, "`e` may be null here");
+    let text = |span: crate::span::Span| &source[span.start as usize..span.end as usize];
+    assert!(error.labels[0].primary);
+    assert_eq!(text(error.labels[0].span), "e");
+    assert_eq!(error.labels[0].message, "passed to `events.submit` here");
+    assert!(!error.labels[1].primary);
+    assert_eq!(text(error.labels[1].span), "events.reserve()");
+    assert_eq!(
+        error.help,
+        vec!["check it first: `if (e != null) { ... }`".to_string()]
+    );
+}

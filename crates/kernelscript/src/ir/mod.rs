@@ -597,6 +597,21 @@ pub enum ExprKind {
         map: MapId,
         key: Box<Expr>,
     },
+    /// One lookup that copies the entry for `key` to where `dest` points
+    /// (zero when the key is absent) and is true when the entry exists.
+    /// Type `bool`; `dest` is `&x` of the map's value type.
+    ///
+    /// This is how a local remembers whether its map entry existed: for
+    /// `var x = m[k]` where the program asks `x == null`, the checker adds
+    /// a `bool` local (named `x_found`) and lowers the declaration to
+    /// `var x` (zero) followed by `var x_found = MapLoad { m, k, &x }`; a
+    /// later `x = m[k]` becomes `x_found = MapLoad { .. }`, and `x == null`
+    /// / `x != null` read `!x_found` / `x_found`.
+    MapLoad {
+        map: MapId,
+        key: Box<Expr>,
+        dest: Box<Expr>,
+    },
     /// A map named as an argument where the language takes maps themselves
     /// (`dispatch(rb1, rb2)`). Type `Type::Map(map)`.
     MapRef(MapId),

@@ -176,16 +176,31 @@ pub(crate) fn bad_comparison(
     }
 }
 
-pub(crate) fn value_compared_with_null(span: Span, ty: &str, local: Option<&str>) -> Diagnostic {
+/// Why a value compared with `null` can never be null, when there is more
+/// to say than its type.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum NeverNull<'a> {
+    /// Nothing more.
+    Value,
+    /// A local declared from a map read but converted to another type.
+    ConvertedMapCopy { name: &'a str },
+    /// A handle returned by `load`.
+    ProgramHandle,
+}
+
+pub(crate) fn value_compared_with_null(span: Span, ty: &str, why: NeverNull<'_>) -> Diagnostic {
     let diagnostic = Diagnostic::error(format!("a `{ty}` value is never null")).primary(
         span,
         "only pointers and map entries can be compared with `null`",
     );
-    match local {
-        Some(name) => diagnostic.help(format!(
-            "`{name}` holds a copy of the map value (zero when absent): test the entry with `map[key] != null`, or bind it with `if (var {name} = map[key]) {{ ... }}`"
+    match why {
+        NeverNull::Value => diagnostic,
+        NeverNull::ConvertedMapCopy { name } => diagnostic.help(format!(
+            "`{name}` holds the map value converted to `{ty}`; only a local declared as `var {name} = map[key]` (without a type, or with the map's value type) remembers whether the entry existed"
         )),
-        None => diagnostic,
+        NeverNull::ProgramHandle => diagnostic.help(
+            "`load` never returns null: when a program fails to load, the generated program prints the error and exits",
+        ),
     }
 }
 

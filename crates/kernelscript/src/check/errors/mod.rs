@@ -10,12 +10,14 @@
 mod declarations;
 mod expressions;
 mod maps;
+mod nullness;
 mod programs;
 mod statements;
 
 pub(crate) use declarations::*;
 pub(crate) use expressions::*;
 pub(crate) use maps::*;
+pub(crate) use nullness::*;
 pub(crate) use programs::*;
 pub(crate) use statements::*;
 

@@ -149,6 +149,7 @@ impl<'a> FunctionEmitter<'_, 'a> {
             }
             ExprKind::MapGet { map, key } => maps::get(self, *map, key),
             ExprKind::MapContains { map, key } => maps::contains(self, *map, key, false),
+            ExprKind::MapLoad { map, key, dest } => maps::load(self, *map, key, dest),
             ExprKind::MapRef(map) => CExpr::unary(format!("&{}", self.program.map(*map).name)),
             ExprKind::StructOpsRef(id) => {
                 CExpr::primary(self.program.struct_ops_def(*id).name.clone())

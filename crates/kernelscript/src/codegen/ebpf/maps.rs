@@ -39,6 +39,9 @@ pub(super) enum AccessorKind {
     Get,
     /// `V *NAME_lookup(K key)`: `bpf_map_lookup_elem` for a computed key.
     Lookup,
+    /// `bool NAME_load(K key, V *value)`: copy the value out (zero when
+    /// absent); whether the entry exists.
+    Load,
     /// `long NAME_update(K key, V value)`: insert or replace.
     Update,
     /// `long NAME_delete(K key)`.
@@ -117,6 +120,7 @@ impl AccessorKind {
         match self {
             AccessorKind::Get => "get",
             AccessorKind::Lookup => "lookup",
+            AccessorKind::Load => "load",
             AccessorKind::Update => "update",
             AccessorKind::Delete => "delete",
             AccessorKind::Output => "output",
@@ -187,6 +191,20 @@ pub(super) fn contains<'a>(
         precedence: 9,
         op: Some(op),
     }
+}
+
+/// `MapLoad`: `m_load(key, &x)` copies the entry into `x` (zero when
+/// absent) and is whether it exists.
+pub(super) fn load<'a>(
+    emitter: &mut FunctionEmitter<'_, 'a>,
+    map: MapId,
+    key: &'a Expr,
+    dest: &'a Expr,
+) -> CExpr {
+    let name = emitter.accessor(map, AccessorKind::Load);
+    let key = emitter.expr(key).text;
+    let dest = emitter.expr(dest).text;
+    CExpr::primary(format!("{name}({key}, {dest})"))
 }
 
 /// `rb.submit(value)` for a value that is not a reserved pointer:
@@ -379,6 +397,7 @@ struct AccessorLocals {
     zero: String,
     operand: String,
     event: String,
+    entry: String,
 }
 
 impl AccessorLocals {
@@ -392,6 +411,7 @@ impl AccessorLocals {
             zero: free("zero"),
             operand: free("operand"),
             event: free("event"),
+            entry: free("entry"),
         }
     }
 }
@@ -461,6 +481,7 @@ fn emit_accessor(
         zero: z,
         operand: o,
         event: e,
+        entry,
     } = locals;
     let map_name = &map.name;
     let key_param = declaration(program, &map.key, k);
@@ -470,6 +491,10 @@ fn emit_accessor(
         AccessorKind::Lookup => {
             declaration(program, &value_pointer, name) + &format!("({key_param})")
         }
+        AccessorKind::Load => format!(
+            "bool {name}({key_param}, {})",
+            declaration(program, &value_pointer, v)
+        ),
         AccessorKind::Update => {
             format!(
                 "long {name}({key_param}, {})",
@@ -499,6 +524,32 @@ fn emit_accessor(
         }
         AccessorKind::Lookup => {
             out.line(format!("return bpf_map_lookup_elem(&{map_name}, &{key});"));
+        }
+        AccessorKind::Load => {
+            let pointer = declaration(program, &value_pointer, entry);
+            out.line(format!(
+                "{pointer} = bpf_map_lookup_elem(&{map_name}, &{key});"
+            ));
+            out.blank_line();
+            out.open_block(format!("if (!{entry})"));
+            match &map.value {
+                Type::Array(..) | Type::Str(_) => {
+                    out.line(format!("__builtin_memset({v}, 0, sizeof(*{v}));"))
+                }
+                Type::Struct(_) => {
+                    out.line(format!("*{v} = ({}){{}};", type_name(program, &map.value)))
+                }
+                other => out.line(format!("*{v} = {};", zero_initializer(other))),
+            }
+            out.line("return false;");
+            out.close_block();
+            match &map.value {
+                Type::Array(..) | Type::Str(_) => {
+                    out.line(format!("__builtin_memcpy({v}, {entry}, sizeof(*{v}));"))
+                }
+                _ => out.line(format!("*{v} = *{entry};")),
+            }
+            out.line("return true;");
         }
         AccessorKind::Update => {
             out.line(format!(

@@ -133,6 +133,7 @@ pub(super) fn child_exprs(expr: &Expr) -> Vec<&Expr> {
         ExprKind::Field { base, .. } | ExprKind::Arrow { base, .. } => vec![base],
         ExprKind::Index { base, index } => vec![base, index],
         ExprKind::MapGet { key, .. } | ExprKind::MapContains { key, .. } => vec![key],
+        ExprKind::MapLoad { key, dest, .. } => vec![key, dest],
         ExprKind::StructLit { fields, .. } => fields.iter().map(|(_, value)| value).collect(),
         ExprKind::ArrayLit(elements) => elements.iter().collect(),
         ExprKind::Match { scrutinee, arms } => {

@@ -257,6 +257,22 @@ impl FunctionEmitter<'_, '_> {
                 let key = self.map_argument(&key_ty, key);
                 CExpr::postfix(format!("{contains}({key})"))
             }
+            ExprKind::MapLoad { map, key, dest } => {
+                self.gen.map_use(*map).load = true;
+                let load = self.gen.map_helper(*map, "load");
+                let map_def = self.gen.program.map(*map);
+                let (key_ty, value_ty) = (map_def.key.clone(), map_def.value.clone());
+                let key = self.map_argument(&key_ty, key);
+                // Array-like values are passed as their elements' address.
+                let dest = match &dest.kind {
+                    ExprKind::Unary {
+                        op: UnaryOp::AddrOf,
+                        operand,
+                    } if types::is_array_like(&value_ty) => self.map_argument(&value_ty, operand),
+                    _ => self.value(dest),
+                };
+                CExpr::postfix(format!("{load}({key}, {dest})"))
+            }
             ExprKind::MapRef(_) | ExprKind::StructOpsRef(_) => {
                 panic!("internal error: a map or impl block used as a userspace value")
             }

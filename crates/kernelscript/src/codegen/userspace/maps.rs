@@ -4,6 +4,8 @@
 //! * `M_lookup(key, &value)`: copy out; false when absent.
 //! * `M_get(key)`: the value, or zero when absent (`m[k]` as a value).
 //! * `M_contains(key)`: `m[k] != null`.
+//! * `M_load(key, &value)`: `M_lookup` into zeroed storage (a local that
+//!   remembers whether its entry existed, `ir::ExprKind::MapLoad`).
 //! * `M_update(key, value, flags)`: insert or replace (`BPF_ANY`), or
 //!   write back an entry that must still exist (`BPF_EXIST`).
 //! * `M_delete(key)`: absent keys are not an error.
@@ -23,7 +25,9 @@ use super::Generator;
 use crate::codegen::c_writer::CWriter;
 
 /// The helper operations, in the order names are allocated.
-pub const OPERATIONS: &[&str] = &["lookup", "get", "contains", "update", "delete", "next_key"];
+pub const OPERATIONS: &[&str] = &[
+    "lookup", "get", "contains", "update", "delete", "next_key", "load",
+];
 
 pub fn write(generator: &Generator, out: &mut CWriter) {
     if generator.needs.maps.is_empty() {
@@ -50,6 +54,9 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         }
         if map_use.contains {
             helpers.contains(out);
+        }
+        if map_use.load {
+            helpers.load(out);
         }
         if map_use.update {
             helpers.update(out);
@@ -302,6 +309,26 @@ impl<'g> MapHelpers<'g> {
             "return value;".to_string(),
         ];
         self.write_function(out, &comment, &signature, &declarations, &statements);
+    }
+
+    /// `M_load(key, &value)`: like `M_lookup`, but zero-fills `*value`
+    /// first, so an absent key reads as zero (`var x = m[k]` compared with
+    /// `null`).
+    fn load(&self, out: &mut CWriter) {
+        let name = &self.map.name;
+        let comment =
+            format!("/* {name}[key], copied to *value (zero when absent); false when absent. */");
+        let signature = format!(
+            "static bool {}({}, {})",
+            self.name("load"),
+            self.key_parameter(),
+            self.value_out_parameter()
+        );
+        let statements = vec![
+            format!("memset(value, 0, {});", self.value_size()),
+            format!("return {}(key, value);", self.name("lookup")),
+        ];
+        self.write_function(out, &comment, &signature, &[], &statements);
     }
 
     fn contains(&self, out: &mut CWriter) {

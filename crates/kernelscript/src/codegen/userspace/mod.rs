@@ -107,6 +107,7 @@ pub(crate) struct MapUse {
     pub delete: bool,
     pub iterate: bool,
     pub contains: bool,
+    pub load: bool,
 }
 
 /// The runtime pieces the user code turned out to need.
@@ -342,7 +343,7 @@ impl<'a> Generator<'a> {
         }
         for map in map_ids {
             let map_use = self.needs.maps.get_mut(&map).expect("present");
-            if map_use.get || map_use.iterate || map_use.contains {
+            if map_use.get || map_use.iterate || map_use.contains || map_use.load {
                 map_use.lookup = true;
             }
         }

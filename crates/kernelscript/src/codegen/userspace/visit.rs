@@ -150,6 +150,10 @@ fn walk_expr<'a>(
         ExprKind::MapGet { key, .. } | ExprKind::MapContains { key, .. } => {
             walk_expr(key, on_stmt, on_expr)
         }
+        ExprKind::MapLoad { key, dest, .. } => {
+            walk_expr(key, on_stmt, on_expr);
+            walk_expr(dest, on_stmt, on_expr);
+        }
         ExprKind::StructLit { fields, .. } => {
             for (_, value) in fields {
                 walk_expr(value, on_stmt, on_expr);

@@ -1,0 +1,68 @@
+//! Diagnostics of the null-safety pass (`check/nullness.rs`): a pointer
+//! that may be null used where it must not be.
+
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+
+/// How a maybe-null pointer was used.
+#[derive(Clone, Debug)]
+pub(crate) enum NullableUse {
+    /// `p->f`, `*p`.
+    Deref,
+    /// `p[i]`.
+    Index,
+    /// `p + n`, `p - n`, `p += n`.
+    Arithmetic,
+    /// An argument of the named callee (`events.submit`, `helper`).
+    Argument(String),
+}
+
+/// Where a pointer got the value that may be null.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NullableOrigin {
+    /// `rb.reserve()`.
+    Reserve(Span),
+    /// `null`.
+    Null(Span),
+    /// `var p: *T` without a value (it starts out null).
+    Unset(Span),
+}
+
+pub(crate) fn may_be_null(
+    span: Span,
+    name: &str,
+    used: &NullableUse,
+    origin: NullableOrigin,
+) -> Diagnostic {
+    let label = match used {
+        NullableUse::Deref => "dereferenced here".to_string(),
+        NullableUse::Index => "indexed here".to_string(),
+        NullableUse::Arithmetic => "used in pointer arithmetic here".to_string(),
+        NullableUse::Argument(callee) => format!("passed to `{callee}` here"),
+    };
+    let diagnostic = Diagnostic::error(format!("`{name}` may be null here")).primary(span, label);
+    let diagnostic = match origin {
+        NullableOrigin::Reserve(at) => {
+            diagnostic.secondary(at, "`reserve()` returns null when the ring buffer is full")
+        }
+        NullableOrigin::Null(at) => {
+            diagnostic.secondary(at, format!("`{name}` is set to null here"))
+        }
+        NullableOrigin::Unset(at) => diagnostic.secondary(
+            at,
+            format!("`{name}` is declared without a value here, so it starts out null"),
+        ),
+    };
+    diagnostic.help(format!("check it first: `if ({name} != null) {{ ... }}`"))
+}
+
+/// A deferred call uses the pointer at an exit where it may be null.
+pub(crate) fn may_be_null_when_deferred(
+    span: Span,
+    name: &str,
+    used: &NullableUse,
+    origin: NullableOrigin,
+    exit: Span,
+) -> Diagnostic {
+    may_be_null(span, name, used, origin).secondary(exit, "the deferred call runs here")
+}
