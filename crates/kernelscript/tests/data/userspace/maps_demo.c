@@ -385,6 +385,13 @@ static bool names_lookup(const char *key, __u32 *value)
 	return true;
 }
 
+/* names[key], copied to *value (zero when absent); false when absent. */
+static bool names_load(const char *key, __u32 *value)
+{
+	memset(value, 0, sizeof(__u32));
+	return names_lookup(key, value);
+}
+
 /* names[key] = value. */
 static void names_update(const char *key, __u32 value, __u64 flags)
 {
@@ -582,6 +589,15 @@ static __s32 ks_main(void)
 		}
 	}
 #line 64 "maps_demo.ks"
+	__u32 eth = 0;
+#line 64 "maps_demo.ks"
+	bool eth_found = names_load("eth0", &eth);
+	__u32 missing = 0;
+#line 65 "maps_demo.ks"
+	bool missing_found = names_load("nope", &missing);
+	if (!missing_found && eth_found) {
+		printf("eth0 is %u and nope is absent\n", eth);
+	}
 	names_delete("lo");
 	flows_delete(key);
 	return 0;
