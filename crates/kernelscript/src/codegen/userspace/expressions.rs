@@ -263,13 +263,33 @@ impl FunctionEmitter<'_, '_> {
                 let map_def = self.gen.program.map(*map);
                 let (key_ty, value_ty) = (map_def.key.clone(), map_def.value.clone());
                 let key = self.map_argument(&key_ty, key);
+                let ExprKind::Unary { operand: place, .. } = &dest.kind else {
+                    panic!("internal error: MapLoad into something other than `&local`")
+                };
+                let array_like = types::is_array_like(&value_ty);
+                let volatile = super::visit::place_root(place)
+                    .is_some_and(|local| self.volatile_locals.contains(&local));
+                if volatile {
+                    // No `volatile` object is written through a plain
+                    // pointer: load into a temporary, then assign.
+                    let place = self.value(place);
+                    let (argument, copy) = if array_like {
+                        let copy = format!("memcpy((void *){place}, ks_value, sizeof(ks_value));");
+                        ("ks_value", copy)
+                    } else {
+                        ("&ks_value", format!("{place} = ks_value;"))
+                    };
+                    let declaration = types::declaration(self.gen.program, &value_ty, "ks_value");
+                    let body = format!(
+                        "{declaration};\nbool ks_found = {load}({key}, {argument});\n{copy}\nks_found;\n"
+                    );
+                    return CExpr::primary(statement_expression(&body));
+                }
                 // Array-like values are passed as their elements' address.
-                let dest = match &dest.kind {
-                    ExprKind::Unary {
-                        op: UnaryOp::AddrOf,
-                        operand,
-                    } if types::is_array_like(&value_ty) => self.map_argument(&value_ty, operand),
-                    _ => self.value(dest),
+                let dest = if array_like {
+                    self.map_argument(&value_ty, place)
+                } else {
+                    self.value(dest)
                 };
                 CExpr::postfix(format!("{load}({key}, {dest})"))
             }

@@ -287,6 +287,19 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
                     }
                 }
             });
+            // `x = m[k]` for a local that remembers its entry writes `x`
+            // through `MapLoad`'s destination.
+            visit::each_expr(body, &mut |expr| {
+                if let ExprKind::MapLoad { dest, .. } = &expr.kind {
+                    if let ExprKind::Unary { operand, .. } = &dest.kind {
+                        if let Some(root) = visit::place_root(operand) {
+                            if !declared_inside.contains(&root) {
+                                self.volatile_locals.insert(root);
+                            }
+                        }
+                    }
+                }
+            });
         }
     }
 
