@@ -11,7 +11,8 @@
 //!   function), `attach(handle, target: str, flags: u32) -> i32` (`handle`
 //!   comes from `load`), `detach(handle)`, `dispatch(rb, ...) -> i32` (ring
 //!   buffers), `exec(path: str)` (never returns), `daemon()`,
-//!   `register(impl) -> i32` (a `@struct_ops` impl block), and
+//!   `register(impl) -> i32` (a `@struct_ops` impl block), `sleep(ms: u32)`,
+//!   and
 //!   `test(prog, data) -> i32` (in `@test` functions only).
 
 use crate::ir::{self, Builtin, Callee, ExprKind, FunctionType, IntType, Target, Type};
@@ -35,6 +36,7 @@ pub(crate) const BUILTINS: &[(&str, Builtin)] = &[
     ("read", Builtin::Read),
     ("exec", Builtin::Exec),
     ("daemon", Builtin::Daemon),
+    ("sleep", Builtin::Sleep),
     ("test", Builtin::Test),
 ];
 
@@ -460,6 +462,7 @@ impl Checker<'_> {
                 Type::Void,
             ),
             Builtin::Daemon => (self.call_args(&[], args, name, span), Type::Void),
+            Builtin::Sleep => (self.call_args(&[u32_type.clone()], args, name, span), Type::Void),
             Builtin::Register => (self.register_args(args, span), i32_type),
             Builtin::Test => {
                 if self.fx.kind != Some(ir::FunctionKind::Test) {

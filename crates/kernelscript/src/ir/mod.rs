@@ -673,6 +673,9 @@ pub enum Builtin {
     Read,
     Exec,
     Daemon,
+    /// `sleep(ms)`: pauses userspace for `ms` milliseconds (returns early
+    /// on SIGINT/SIGTERM).
+    Sleep,
     Test,
 }
 

@@ -96,6 +96,11 @@ impl FunctionEmitter<'_, '_> {
                     rings.len()
                 ))
             }
+            Builtin::Sleep => {
+                self.gen.needs.sleep = true;
+                let ms = self.value(&args[0]);
+                CExpr::postfix(format!("ks_sleep_ms({ms})"))
+            }
             Builtin::Daemon => {
                 self.gen.needs.daemon = true;
                 CExpr::postfix("ks_daemon()")

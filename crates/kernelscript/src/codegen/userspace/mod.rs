@@ -129,6 +129,7 @@ pub(crate) struct Needs {
     pub str_eq: bool,
     pub throw: bool,
     pub daemon: bool,
+    pub sleep: bool,
     pub exec: bool,
     pub ktime: bool,
     pub check_exit: bool,
@@ -402,7 +403,7 @@ impl<'a> Generator<'a> {
         if self.needs.throw {
             includes.push("setjmp.h");
         }
-        if self.needs.ktime {
+        if self.needs.ktime || self.needs.sleep {
             includes.push("time.h");
         }
         if self.needs.exec {

@@ -63,6 +63,9 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     if needs.daemon {
         emit(out, generator, DAEMON);
     }
+    if needs.sleep {
+        emit(out, generator, SLEEP);
+    }
 }
 
 const STR_COPY: &str = r#"
@@ -153,6 +156,18 @@ static void ks_check_exit(void)
 {
     if (ks_exit_signal)
         exit(128 + ks_exit_signal);
+}
+"#;
+
+const SLEEP: &str = r#"
+/* sleep(ms): pauses for ms milliseconds; SIGINT or SIGTERM ends it early
+ * (the loop around it then sees the stop request). */
+static void ks_sleep_ms(__u32 ms)
+{
+    struct timespec delay = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+    while (!ks_exit_signal && nanosleep(&delay, &delay) != 0 && errno == EINTR)
+        ;
 }
 "#;
 
