@@ -13,3 +13,6 @@ export CARGO_TERM_COLOR=never
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+
+# The README's main job, end to end: build, load, attach, real packets.
+bash scripts/demo.sh

@@ -84,7 +84,10 @@ impl Diagnostic {
 
     /// The span of the first primary label, if any.
     pub fn primary_span(&self) -> Option<Span> {
-        self.labels.iter().find(|label| label.primary).map(|label| label.span)
+        self.labels
+            .iter()
+            .find(|label| label.primary)
+            .map(|label| label.span)
     }
 
     pub fn is_error(&self) -> bool {

@@ -150,8 +150,10 @@ fn include_cycle(span: Span, path: &str) -> Diagnostic {
 }
 
 fn include_too_deep(span: Span) -> Diagnostic {
-    Diagnostic::error("includes nest too deeply")
-        .primary(span, format!("more than {MAX_INCLUDE_DEPTH} nested includes"))
+    Diagnostic::error("includes nest too deeply").primary(
+        span,
+        format!("more than {MAX_INCLUDE_DEPTH} nested includes"),
+    )
 }
 
 /// Settings of the code generators for one project.

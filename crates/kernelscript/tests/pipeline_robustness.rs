@@ -56,7 +56,10 @@ fn compile(name: &str, text: &str) {
         for diagnostic in analysis.diagnostics.iter() {
             for label in &diagnostic.labels {
                 let file_text = analysis.sources.text(label.span.file);
-                assert!(label.span.end as usize <= file_text.len(), "span past the end");
+                assert!(
+                    label.span.end as usize <= file_text.len(),
+                    "span past the end"
+                );
                 assert!(file_text.is_char_boundary(label.span.start as usize));
                 assert!(file_text.is_char_boundary(label.span.end as usize));
             }
@@ -68,11 +71,63 @@ fn compile(name: &str, text: &str) {
 }
 
 const TOKENS: &[&str] = &[
-    "(", ")", "{", "}", "[", "]", ",", ";", "\n", "->", ".", "=", "+=", "&", "|", "<<",
-    "as", "u8", "u64", "*", "-", "!", "~", "var", "if", "else", "for", "in", "..", "while",
-    "return", "break", "continue", "match", "default", "try", "catch", "throw", "defer",
-    "delete", "null", "true", "0", "18446744073709551615", "\"s\"", "'c'", "ctx", "sizeof",
-    "@xdp", "@helper", "fn", "struct", "enum", "const", "config", "local", "pin",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ";",
+    "\n",
+    "->",
+    ".",
+    "=",
+    "+=",
+    "&",
+    "|",
+    "<<",
+    "as",
+    "u8",
+    "u64",
+    "*",
+    "-",
+    "!",
+    "~",
+    "var",
+    "if",
+    "else",
+    "for",
+    "in",
+    "..",
+    "while",
+    "return",
+    "break",
+    "continue",
+    "match",
+    "default",
+    "try",
+    "catch",
+    "throw",
+    "defer",
+    "delete",
+    "null",
+    "true",
+    "0",
+    "18446744073709551615",
+    "\"s\"",
+    "'c'",
+    "ctx",
+    "sizeof",
+    "@xdp",
+    "@helper",
+    "fn",
+    "struct",
+    "enum",
+    "const",
+    "config",
+    "local",
+    "pin",
 ];
 
 fn mutate(rng: &mut XorShift, text: &str) -> String {
@@ -109,13 +164,19 @@ fn mutate(rng: &mut XorShift, text: &str) -> String {
                 let token = TOKENS[rng.below(TOKENS.len())];
                 let line = &lines[at];
                 let cut = rng.below(line.len() + 1);
-                let cut = (0..=cut).rev().find(|&i| line.is_char_boundary(i)).unwrap_or(0);
+                let cut = (0..=cut)
+                    .rev()
+                    .find(|&i| line.is_char_boundary(i))
+                    .unwrap_or(0);
                 lines[at] = format!("{}{token}{}", &line[..cut], &line[cut..]);
             }
             _ => {
                 let line = &lines[at];
                 let cut = rng.below(line.len() + 1);
-                let cut = (0..=cut).rev().find(|&i| line.is_char_boundary(i)).unwrap_or(0);
+                let cut = (0..=cut)
+                    .rev()
+                    .find(|&i| line.is_char_boundary(i))
+                    .unwrap_or(0);
                 lines[at] = line[..cut].to_string();
             }
         }
@@ -130,7 +191,11 @@ fn the_seeds_themselves_compile() {
         assert!(
             analysis.program.is_some(),
             "{name} should check cleanly: {:?}",
-            analysis.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
+            analysis
+                .diagnostics
+                .iter()
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
         );
     }
 }
@@ -144,13 +209,19 @@ fn mutated_programs_never_panic() {
         let (name, text) = &seeds[round % seeds.len()];
         let mutant = mutate(&mut rng, text);
         compile(name, &mutant);
-        if driver::analyze(name, &mutant, &mut NoIncludes).program.is_some() {
+        if driver::analyze(name, &mutant, &mut NoIncludes)
+            .program
+            .is_some()
+        {
             checked_ok += 1;
         }
     }
     // Some mutants (dropped comment lines, duplicated statements) are still
     // valid programs, so the generators were exercised too.
-    assert!(checked_ok > 100, "only {checked_ok} mutants checked cleanly");
+    assert!(
+        checked_ok > 100,
+        "only {checked_ok} mutants checked cleanly"
+    );
 }
 
 #[test]
@@ -169,8 +240,10 @@ fn hostile_inputs_never_panic() {
     let deep_struct: String = (0..3000)
         .map(|i| format!("struct S{i} {{ inner: S{} }}\n", i + 1))
         .collect();
-    let self_struct = "struct S { s: S }\n@xdp fn f(ctx: *xdp_md) -> xdp_action { var s: S\n return XDP_PASS }\n";
-    let huge_array = "@xdp fn f(ctx: *xdp_md) -> xdp_action { var a: u8[4294967295]\n return XDP_PASS }\n";
+    let self_struct =
+        "struct S { s: S }\n@xdp fn f(ctx: *xdp_md) -> xdp_action { var s: S\n return XDP_PASS }\n";
+    let huge_array =
+        "@xdp fn f(ctx: *xdp_md) -> xdp_action { var a: u8[4294967295]\n return XDP_PASS }\n";
     for (name, text) in [
         ("deep_if", deep_if.as_str()),
         ("long_chain", long_chain.as_str()),

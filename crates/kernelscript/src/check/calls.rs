@@ -462,7 +462,10 @@ impl Checker<'_> {
                 Type::Void,
             ),
             Builtin::Daemon => (self.call_args(&[], args, name, span), Type::Void),
-            Builtin::Sleep => (self.call_args(&[u32_type.clone()], args, name, span), Type::Void),
+            Builtin::Sleep => (
+                self.call_args(std::slice::from_ref(&u32_type), args, name, span),
+                Type::Void,
+            ),
             Builtin::Register => (self.register_args(args, span), i32_type),
             Builtin::Test => {
                 if self.fx.kind != Some(ir::FunctionKind::Test) {

@@ -169,7 +169,10 @@ pub struct ImplDecl {
 pub enum ImplMember {
     Function(FunctionDecl),
     /// `name: value,` — a static field of a struct_ops implementation.
-    Field { name: Ident, value: Expr },
+    Field {
+        name: Ident,
+        value: Expr,
+    },
 }
 
 /// A type as written.
@@ -186,7 +189,10 @@ pub enum TypeExprKind {
     /// `str(N)`
     Str(Box<Expr>),
     /// `T[N]`, `[T; N]` or `[T N]`
-    Array { element: Box<TypeExpr>, size: Box<Expr> },
+    Array {
+        element: Box<TypeExpr>,
+        size: Box<Expr>,
+    },
     /// `*T`
     Pointer(Box<TypeExpr>),
     /// `fn(T, U) -> R`
