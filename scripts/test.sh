@@ -10,9 +10,9 @@ bash scripts/install-deps.sh
 export KS_REQUIRE_KERNEL=1
 export CARGO_TERM_COLOR=never
 
+# The README's main job, end to end: build, load, attach, real packets.
+bash scripts/demo.sh
+
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
-
-# The README's main job, end to end: build, load, attach, real packets.
-bash scripts/demo.sh
