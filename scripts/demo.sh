@@ -32,9 +32,9 @@ echo "== a veth pair: ks-demo0 here, ks-demo1 in namespace $ns"
 ip netns add "$ns"
 ip link add ks-demo0 type veth peer name ks-demo1
 ip link set ks-demo1 netns "$ns"
-ip addr add 10.201.0.1/24 dev ks-demo0
+ip addr add 10.202.0.1/24 dev ks-demo0
 ip link set ks-demo0 up
-ip netns exec "$ns" ip addr add 10.201.0.2/24 dev ks-demo1
+ip netns exec "$ns" ip addr add 10.202.0.2/24 dev ks-demo1
 ip netns exec "$ns" ip link set ks-demo1 up
 ip netns exec "$ns" ip link set lo up
 
@@ -42,7 +42,7 @@ echo "== $out/packet_counter --iface ks-demo0 --packets 20 --timeout_ms 10000"
 "$out/packet_counter" --iface ks-demo0 --packets 20 --timeout_ms 10000 &
 counter=$!
 sleep 1
-ip netns exec "$ns" bash -c 'for i in $(seq 40); do echo "datagram $i" > /dev/udp/10.201.0.1/9999; sleep 0.02; done' || true
+ip netns exec "$ns" bash -c 'for i in $(seq 40); do echo "datagram $i" > /dev/udp/10.202.0.1/9999; sleep 0.02; done' || true
 status=0
 wait "$counter" || status=$?
 echo "== packet_counter exited with status $status"
