@@ -393,10 +393,10 @@ fn expression_errors() {
               ^ 2:18 expected an expression
             3:18: `[value; count]` array expressions are not supported
               ^ 3:18 not supported
-              help: `[value]` fills every element of a fixed-size array with `value`
+              help: write the elements out, as in `[v, v, v, v]`; a shorter list leaves the rest zero (`[7]` for a `u32[4]` is `7, 0, 0, 0`)
             4:15: `[value; count]` array expressions are not supported
               ^ 4:15 not supported
-              help: `[value]` fills every element of a fixed-size array with `value`
+              help: write the elements out, as in `[v, v, v, v]`; a shorter list leaves the rest zero (`[7]` for a `u32[4]` is `7, 0, 0, 0`)
             5:15: expected an expression, found `,`
               ^ 5:15 expected an expression
             6:15: expected an identifier, found keyword `var`

@@ -355,7 +355,13 @@ impl Checker<'_> {
                 let found = self.type_name(&checked.ty);
                 self.report(errors::not_iterable(iterable.span, &found));
             }
+            // Bind the loop names (untyped) so the body reports no cascade.
+            self.fx.push_scope();
+            for name in std::iter::once(key).chain(value) {
+                self.fx.declare(&name.name, Type::Error, name.span);
+            }
             self.loop_body(body);
+            self.fx.pop_scope();
             return None;
         };
         let def = self.program.map(map);

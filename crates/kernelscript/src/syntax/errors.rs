@@ -268,5 +268,8 @@ pub fn new_takes_one_argument(span: Span) -> Diagnostic {
 pub fn array_repeat_unsupported(span: Span) -> Diagnostic {
     Diagnostic::error("`[value; count]` array expressions are not supported")
         .primary(span, "not supported")
-        .help("`[value]` fills every element of a fixed-size array with `value`")
+        .help(
+            "write the elements out, as in `[v, v, v, v]`; a shorter list leaves the rest zero \
+             (`[7]` for a `u32[4]` is `7, 0, 0, 0`)",
+        )
 }

@@ -15,7 +15,12 @@ pub(crate) fn duplicate_definition(span: Span, name: &str, first: Span) -> Diagn
 }
 
 pub(crate) fn reserved_name(span: Span, name: &str, what: &str) -> Diagnostic {
-    Diagnostic::error(format!("`{name}` is already a {what}"))
+    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    Diagnostic::error(format!("`{name}` is already {article} {what}"))
         .primary(
             span,
             format!("`{name}` is defined by the language or the kernel"),
