@@ -358,7 +358,7 @@ impl Checker<'_> {
             // Bind the loop names (untyped) so the body reports no cascade.
             self.fx.push_scope();
             for name in std::iter::once(key).chain(value) {
-                self.fx.declare(&name.name, Type::Error, name.span);
+                let _ = self.fx.declare(&name.name, Type::Error, name.span);
             }
             self.loop_body(body);
             self.fx.pop_scope();
@@ -372,6 +372,11 @@ impl Checker<'_> {
         ) {
             let found = self.type_name(&Type::Map(map));
             self.report(errors::not_iterable(iterable.span, &found));
+        } else if kind == MapKind::LpmTrie && self.fx.is_ebpf() {
+            self.report(errors::not_iterable_in_ebpf(
+                iterable.span,
+                kind.source_name(),
+            ));
         }
         self.check_map_access(map, iterable.span, false);
         self.fx.push_scope();

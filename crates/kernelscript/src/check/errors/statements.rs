@@ -82,6 +82,18 @@ pub(crate) fn not_iterable(span: Span, found: &str) -> Diagnostic {
         .help("use `for (i in 0..n)` for a range")
 }
 
+pub(crate) fn not_iterable_in_ebpf(span: Span, kind: &str) -> Diagnostic {
+    Diagnostic::error(format!("cannot iterate over an `{kind}` map in eBPF code"))
+        .primary(
+            span,
+            "`bpf_for_each_map_elem` does not support this map type",
+        )
+        .help("iterate it from userspace, or look entries up by key")
+        .note(
+            "in eBPF, `for (k, v) in m` works on hash, LRU and array maps (per-CPU kinds included)",
+        )
+}
+
 pub(crate) fn unbounded_loop(span: Span) -> Diagnostic {
     Diagnostic::error("infinite loop in eBPF code")
         .primary(span, "this loop never exits")
