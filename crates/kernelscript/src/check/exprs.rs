@@ -480,7 +480,13 @@ impl Checker<'_> {
             (Type::Pointer(a), Type::Pointer(b)) if op == BinaryOp::Sub && a == b => {
                 Some(Type::Int(IntType::I64))
             }
-            (Type::Str(a), Type::Str(b)) if op == BinaryOp::Add => Some(Type::Str(a + b - 1)),
+            (Type::Str(a), Type::Str(b)) if op == BinaryOp::Add => {
+                if self.fx.is_ebpf() {
+                    self.report(errors::string_concat_in_ebpf(span));
+                    return error_expr(span);
+                }
+                Some(Type::Str(a + b - 1))
+            }
             _ => None,
         };
         match ty {

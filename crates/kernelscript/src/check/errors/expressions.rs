@@ -137,6 +137,12 @@ pub(crate) fn bad_binary_operands(
     }
 }
 
+pub(crate) fn string_concat_in_ebpf(span: Span) -> Diagnostic {
+    Diagnostic::error("strings cannot be concatenated in eBPF code")
+        .primary(span, "`+` on strings is a userspace operation")
+        .help("build the text in userspace, or print the parts as separate `print` arguments")
+}
+
 pub(crate) fn division_by_zero(span: Span, op: BinaryOp) -> Diagnostic {
     let what = if op == BinaryOp::Div {
         "division"
