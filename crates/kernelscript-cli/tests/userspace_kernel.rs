@@ -10,7 +10,8 @@
 //!   binary prints the counters (map, global, per-CPU map) it reads back;
 //! * SIGINT ends `dispatch`, SIGTERM ends a `while` loop; after any exit
 //!   nothing stays attached to the interface;
-//! * a `pin` map keeps its value across two runs;
+//! * a `pin` map keeps its value across two runs, and so do `pin var`
+//!   globals, which an attached XDP program reads and writes meanwhile;
 //! * tracepoint events reach a handler;
 //! * a tail call reaches a program userspace put in the program array;
 //! * `register` adds a TCP congestion control until the program exits;
@@ -596,6 +597,102 @@ fn a_pinned_map_keeps_its_value_across_runs() {
         !pins.0.join("maps/plain").exists(),
         "only `pin` maps are pinned"
     );
+}
+
+/// Counts its runs in `pin var` globals and a pinned map. With
+/// `--packets=N` it also attaches an XDP program that counts 142-byte
+/// frames (100-byte UDP payloads) in a pinned global and copies the run
+/// count (written by userspace) into another, and waits until it has seen
+/// N of them: userspace watches the kernel's writes as they happen.
+const PINNED_GLOBALS: &str = r#"
+struct Args {
+    interface: str(16),
+    packets: u64,
+}
+
+pin var runs: u64 = 0
+pin var packets: u64 = 0
+pin var runs_seen: u64 = 0
+pin var greeting: str(16) = "hello"
+pin var run_log : hash<u32, u64>(4)
+
+@xdp
+fn count_frames(ctx: *xdp_md) -> xdp_action {
+    if (ctx->data_end - ctx->data == 142) {
+        packets += 1
+        runs_seen = runs
+    }
+    return XDP_PASS
+}
+
+fn main(args: Args) -> i32 {
+    runs += 1
+    run_log[0] += 1
+    if (args.packets > 0) {
+        var counter = load(count_frames)
+        attach(counter, args.interface, 0)
+        var goal = packets + args.packets
+        print("attached")
+        while (packets < goal) {
+            sleep(10)
+        }
+    }
+    print("runs:", runs, "map:", run_log[0], "packets:", packets, "seen:", runs_seen, "greeting:", greeting)
+    greeting = "again"
+    return 0
+}
+"#;
+
+#[test]
+fn pinned_globals_keep_their_values_across_runs_and_are_shared_with_xdp() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let name = "ks_userspace_pinned_globals";
+    let pins = PinDir::new(name);
+    let project = build(name, PINNED_GLOBALS);
+    let run = || {
+        let output = Command::new(&project.binary).output().expect("run");
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        text(&output.stdout)
+    };
+    // The declared initial value ("hello") is written when the map is
+    // created, never over what an earlier run left.
+    assert_eq!(run(), "runs: 1 map: 1 packets: 0 seen: 0 greeting: hello\n");
+    assert_eq!(run(), "runs: 2 map: 2 packets: 0 seen: 0 greeting: again\n");
+    assert_eq!(run(), "runs: 3 map: 3 packets: 0 seen: 0 greeting: again\n");
+    assert!(
+        pins.0.join("globals/pinned_globals").exists(),
+        "the globals' map is pinned at /sys/fs/bpf/NAME/globals/pinned_globals"
+    );
+    assert!(pins.0.join("maps/run_log").exists(), "the `pin` map too");
+
+    // The XDP program writes the same entry (through its pointer) while
+    // userspace reads it, and reads what userspace wrote.
+    let veth = Veth::new();
+    let mut running = Running::start(
+        &project.binary,
+        &[&format!("--interface={}", veth.host), "--packets=5"],
+    );
+    running.wait_for_line("attached");
+    veth.send_udp(5, 100, 9999);
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(0), "stderr: {stderr}");
+    assert_eq!(
+        stdout,
+        [
+            "attached",
+            "runs: 4 map: 4 packets: 5 seen: 4 greeting: again"
+        ]
+    );
+    veth.assert_nothing_attached();
+    drop(veth);
+    // What the kernel wrote outlives both processes.
+    assert_eq!(run(), "runs: 5 map: 5 packets: 5 seen: 4 greeting: again\n");
+
+    // Without the pins, the next run starts over from the initial values.
+    pins.remove();
+    assert_eq!(run(), "runs: 1 map: 1 packets: 0 seen: 0 greeting: hello\n");
 }
 
 /// Reports scheduler switches through a ring buffer.

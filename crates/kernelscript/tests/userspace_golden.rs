@@ -336,6 +336,7 @@ goldens!(
     events_demo,
     lifecycle_demo,
     maps_demo,
+    pinned_globals,
     rate_limiter,
     strings_demo,
 );

@@ -222,11 +222,14 @@ fn flag_name(flag: MapFlag) -> &'static str {
 
 /// `pin var` globals: one `struct pinned_globals` (fields in declaration
 /// order) held by a one-entry array map named `map_name`. Userspace pins
-/// the map at `/sys/fs/bpf/PROJECT/globals/pinned_globals` and writes the
-/// declared initial values when it creates it (see ARCHITECTURE.md).
+/// the map at `/sys/fs/bpf/PROJECT/globals/pinned_globals`, writes the
+/// declared initial values when it creates it, and reads and writes the
+/// entry in place through `mmap` (hence `BPF_F_MMAPABLE`; see
+/// ARCHITECTURE.md).
 pub(super) fn emit_pinned_globals(out: &mut CWriter, program: &Program, map_name: &str) {
     out.blank_line();
-    out.line("/* `pin var` globals, kept in a one-entry map userspace pins. */");
+    out.line("/* `pin var` globals, kept in a one-entry map userspace pins (and maps into");
+    out.line(" * its memory: BPF_F_MMAPABLE). */");
     out.open_block(format!("struct {map_name}"));
     for global in program.globals.iter().filter(|global| global.pinned) {
         out.line(format!(
@@ -241,6 +244,7 @@ pub(super) fn emit_pinned_globals(out: &mut CWriter, program: &Program, map_name
     out.line("__uint(max_entries, 1);");
     out.line("__type(key, __u32);");
     out.line(format!("__type(value, struct {map_name});"));
+    out.line("__uint(map_flags, BPF_F_MMAPABLE);");
     out.close_block_with(format!(" {map_name} SEC(\".maps\");"));
     out.blank_line();
     out.line(format!(

@@ -93,7 +93,7 @@ impl FunctionEmitter<'_, '_> {
 
     /// The initializer of one field or element of type `ty`, or `None`
     /// when it is filled by a copy after the declaration.
-    fn element_initializer(
+    pub(super) fn element_initializer(
         &mut self,
         ty: &Type,
         value: &Expr,

@@ -161,8 +161,13 @@ impl FunctionEmitter<'_, '_> {
                 }
             }
             ExprKind::Global(global) => {
-                let name = &self.gen.program.global(*global).name;
-                CExpr::postfix(format!("ks_skel->data->{name}"))
+                let global = self.gen.program.global(*global);
+                if global.pinned {
+                    self.gen.needs.pinned_globals = true;
+                    CExpr::postfix(format!("{}()->{}", super::pinned::ACCESSOR, global.name))
+                } else {
+                    CExpr::postfix(format!("ks_skel->data->{}", global.name))
+                }
             }
             ExprKind::ConfigField { config, field } => {
                 let def = self.gen.program.config(*config);

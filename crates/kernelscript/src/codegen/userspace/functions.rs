@@ -106,7 +106,10 @@ pub fn write_function(gen: &mut Generator, out: &mut CWriter, id: FunctionId) {
 }
 
 impl<'g, 'a> FunctionEmitter<'g, 'a> {
-    fn new(gen: &'g mut Generator<'a>, function: &'a Function) -> FunctionEmitter<'g, 'a> {
+    pub(super) fn new(
+        gen: &'g mut Generator<'a>,
+        function: &'a Function,
+    ) -> FunctionEmitter<'g, 'a> {
         let mut namer = gen.namer.clone();
         let local_names = function
             .locals

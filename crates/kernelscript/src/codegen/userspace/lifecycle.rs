@@ -305,9 +305,11 @@ fn write_open(generator: &Generator, out: &mut CWriter, table: bool) {
 
 fn write_load(generator: &Generator, out: &mut CWriter) {
     let skeleton = generator.skeleton();
-    if generator.has_pinned_maps() {
-        emit(out, generator, PIN_ROOT);
+    let pinned_globals = super::pinned::handles_pinned_globals(generator);
+    if generator.has_pinned_maps() || pinned_globals {
+        emit(out, generator, MAKE_DIRS);
     }
+    super::pinned::write_setup(generator, out);
     let loaded: Vec<&str> = generator
         .programs
         .iter()
@@ -325,12 +327,18 @@ fn write_load(generator: &Generator, out: &mut CWriter) {
     }
     raw(out, "static void ks_load_object(void)");
     raw(out, "{");
+    if pinned_globals {
+        raw(out, "    bool pinned_globals_created;");
+    }
     raw(out, "    int err;");
     out.blank_line();
     raw(out, "    if (ks_loaded)");
     raw(out, "        return;");
     if generator.has_pinned_maps() {
-        raw(out, "    ks_make_pin_root();");
+        raw(out, "    ks_make_dirs(ks_pin_root);");
+    }
+    if pinned_globals {
+        raw(out, "    pinned_globals_created = ks_pin_globals();");
     }
     raw(out, format!("    err = {skeleton}__load(ks_skel);"));
     raw(out, "    if (err) {");
@@ -349,6 +357,9 @@ fn write_load(generator: &Generator, out: &mut CWriter) {
     );
     raw(out, "        exit(1);");
     raw(out, "    }");
+    if pinned_globals {
+        raw(out, "    ks_map_pinned_globals(pinned_globals_created);");
+    }
     let tables = tail_call_slots(generator);
     if !tables.is_empty() {
         raw(
@@ -424,6 +435,16 @@ fn write_cleanup(generator: &Generator, out: &mut CWriter, attachments: bool) {
     if !generator.needs.registered.is_empty() {
         raw(out, "    for (int i = 0; i < KS_OPS_COUNT_; i++)");
         raw(out, "        bpf_link__destroy(ks_struct_ops[i].link);");
+    }
+    if let (Some(map), true) = (
+        &generator.pinned_globals,
+        super::pinned::handles_pinned_globals(generator),
+    ) {
+        raw(out, "    if (ks_pinned_globals_entry)");
+        raw(
+            out,
+            format!("        munmap(ks_pinned_globals_entry, sizeof(struct {map}));"),
+        );
     }
     raw(out, format!("    {skeleton}__destroy(ks_skel);"));
     raw(out, "}");
@@ -545,14 +566,14 @@ pub fn write_main(generator: &Generator, out: &mut CWriter) {
     out.blank_line();
 }
 
-const PIN_ROOT: &str = r#"
-/* mkdir -p the pin directory (bpffs is mounted at /sys/fs/bpf). */
-static void ks_make_pin_root(void)
+const MAKE_DIRS: &str = r#"
+/* mkdir -p a pin directory (bpffs is mounted at /sys/fs/bpf). */
+static void ks_make_dirs(const char *dir)
 {
-    char path[sizeof(ks_pin_root)];
+    char path[PATH_MAX];
     char *slash = path;
 
-    memcpy(path, ks_pin_root, sizeof(path));
+    snprintf(path, sizeof(path), "%s", dir);
     while ((slash = strchr(slash + 1, '/')) != NULL) {
         *slash = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST)

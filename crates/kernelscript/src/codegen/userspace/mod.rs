@@ -12,6 +12,7 @@
 //!   signals and the single cleanup path.
 //! * `maps`: typed map helpers (read, write, delete, iterate, per-CPU).
 //! * `events`: ring-buffer handlers and `dispatch`.
+//! * `pinned`: `pin var` globals (pin path, initial values, `mmap`).
 //! * `runtime`: strings, `try`/`throw`, `daemon`.
 //!
 //! Runtime decisions (documented here once, and in the generated C):
@@ -26,7 +27,8 @@
 //! * **Pinning.** With any `pin` map, the object is opened with
 //!   `pin_root_path = /sys/fs/bpf/NAME/maps` (created before the load), so
 //!   libbpf reuses a pinned map or creates and pins it before the programs
-//!   load: programs and userspace share one map, across runs.
+//!   load: programs and userspace share one map, across runs. `pin var`
+//!   globals live in their own pinned map, mapped into memory (`pinned`).
 //! * **Attach.** XDP uses a BPF link (`bpf_link_create`, mode flags only),
 //!   TC a clsact hook (`bpf_tc_hook_create` + `bpf_tc_attach`), tracepoints
 //!   and probes `bpf_program__attach*`. `attach` returns 0 or a negative
@@ -55,6 +57,7 @@ mod lifecycle;
 mod literals;
 mod maps;
 mod names;
+mod pinned;
 mod print;
 mod runtime;
 mod statements;
@@ -133,6 +136,8 @@ pub(crate) struct Needs {
     pub exec: bool,
     pub ktime: bool,
     pub check_exit: bool,
+    /// User code reads or writes a `pin var` global.
+    pub pinned_globals: bool,
     /// struct_ops impl blocks passed to `register`.
     pub registered: BTreeSet<StructOpsId>,
     /// Source `const`s the user code names.
@@ -171,6 +176,12 @@ pub(crate) struct Generator<'a> {
     pub program_throws: bool,
     /// Names of generated per-map helpers, by map and operation.
     pub map_helper_names: BTreeMap<(MapId, &'static str), String>,
+    /// The map (and struct) holding the `pin var` globals, if any
+    /// (`codegen::ebpf::pinned_globals_map`).
+    pub pinned_globals: Option<String>,
+    /// The C lines that build their declared initial values
+    /// (`pinned::initial_values`).
+    pub pinned_initial_values: Vec<String>,
 }
 
 impl<'a> Generator<'a> {
@@ -230,6 +241,8 @@ impl<'a> Generator<'a> {
             needs: Needs::default(),
             program_throws,
             map_helper_names,
+            pinned_globals: crate::codegen::ebpf::pinned_globals_map(program),
+            pinned_initial_values: Vec::new(),
         }
     }
 
@@ -238,12 +251,13 @@ impl<'a> Generator<'a> {
         format!("{}_ebpf", self.project)
     }
 
-    /// Whether anything loads the object (a `load`, a map access, a
-    /// `dispatch`).
+    /// Whether anything loads the object (a `load`, a map or pinned
+    /// global access, a `dispatch`).
     pub fn needs_object_load(&self) -> bool {
         let needs = &self.needs;
         (needs.load && self.programs.iter().any(|entry| entry.autoload))
             || !needs.maps.is_empty()
+            || needs.pinned_globals
             || !needs.dispatched.is_empty()
             || !needs.registered.is_empty()
             || needs.exec
@@ -286,6 +300,11 @@ impl<'a> Generator<'a> {
             functions::write_function(&mut self, &mut bodies, id);
         }
         self.settle_needs();
+        if let Some(map) = self.pinned_globals.clone() {
+            if self.needs_object_load() {
+                self.pinned_initial_values = pinned::initial_values(&mut self, &map);
+            }
+        }
 
         let mut out = CWriter::new();
         self.write_header(&mut out);
@@ -296,6 +315,7 @@ impl<'a> Generator<'a> {
         lifecycle::write_state(&self, &mut out);
         runtime::write(&self, &mut out);
         lifecycle::write_runtime(&self, &mut out);
+        pinned::write_accessor(&self, &mut out);
         maps::write(&self, &mut out);
         events::write(&self, &mut out);
         lifecycle::write_setup(&self, &mut out);
@@ -409,8 +429,12 @@ impl<'a> Generator<'a> {
         if self.needs.exec {
             includes.push("fcntl.h");
         }
-        if self.has_pinned_maps() {
+        if self.has_pinned_maps() || pinned::handles_pinned_globals(self) {
+            includes.push("limits.h");
             includes.push("sys/stat.h");
+        }
+        if pinned::handles_pinned_globals(self) {
+            includes.push("sys/mman.h");
         }
         if self.needs.attach && self.attaches_to_interfaces() {
             includes.push("net/if.h");
@@ -485,6 +509,10 @@ impl<'a> Generator<'a> {
         for id in types::structs_to_define(self.program, &roots) {
             types::write_struct(out, self.program, id);
             out.blank_line();
+            wrote = true;
+        }
+        if pinned::handles_pinned_globals(self) {
+            pinned::write_struct(self, out);
             wrote = true;
         }
         for config in &self.program.configs {

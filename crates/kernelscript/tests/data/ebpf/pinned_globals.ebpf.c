@@ -16,7 +16,8 @@ struct {
 
 __u32 plain SEC(".data") = 7;
 
-/* `pin var` globals, kept in a one-entry map userspace pins. */
+/* `pin var` globals, kept in a one-entry map userspace pins (and maps into
+ * its memory: BPF_F_MMAPABLE). */
 struct pinned_globals {
 	__u64 sessions;
 	char last_interface[16];
@@ -28,6 +29,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct pinned_globals);
+	__uint(map_flags, BPF_F_MMAPABLE);
 } pinned_globals SEC(".maps");
 
 static __always_inline struct pinned_globals *pinned_globals_entry(void)
@@ -47,7 +49,7 @@ static __always_inline void bump(void)
 #line 13 "pinned_globals.ks"
 	pinned->sessions += 1;
 }
-#line 51 "pinned_globals.ebpf.c"
+#line 53 "pinned_globals.ebpf.c"
 
 #line 23 "pinned_globals.ks"
 static long persist_each_seen(void *map, __u32 *key, __u64 *count, void *captures)
@@ -62,7 +64,7 @@ static long persist_each_seen(void *map, __u32 *key, __u64 *count, void *capture
 	}
 	return 0;
 }
-#line 66 "pinned_globals.ebpf.c"
+#line 68 "pinned_globals.ebpf.c"
 
 SEC("xdp")
 #line 17 "pinned_globals.ks"
@@ -82,6 +84,6 @@ int persist(struct xdp_md *ctx)
 #line 28 "pinned_globals.ks"
 	return XDP_PASS;
 }
-#line 86 "pinned_globals.ebpf.c"
+#line 88 "pinned_globals.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/types.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -61,13 +62,13 @@ static char *ks_str_copy(char *dst, size_t cap, const char *src, size_t src_cap)
 	return dst;
 }
 
-/* mkdir -p the pin directory (bpffs is mounted at /sys/fs/bpf). */
-static void ks_make_pin_root(void)
+/* mkdir -p a pin directory (bpffs is mounted at /sys/fs/bpf). */
+static void ks_make_dirs(const char *dir)
 {
-	char path[sizeof(ks_pin_root)];
+	char path[PATH_MAX];
 	char *slash = path;
 
-	memcpy(path, ks_pin_root, sizeof(path));
+	snprintf(path, sizeof(path), "%s", dir);
 	while ((slash = strchr(slash + 1, '/')) != NULL) {
 		*slash = '\0';
 		if (mkdir(path, 0700) != 0 && errno != EEXIST)
@@ -88,7 +89,7 @@ static void ks_load_object(void)
 
 	if (ks_loaded)
 		return;
-	ks_make_pin_root();
+	ks_make_dirs(ks_pin_root);
 	err = maps_demo_ebpf__load(ks_skel);
 	if (err) {
 		fprintf(stderr, "maps_demo: cannot load the eBPF object (maps only): %s\n", strerror(-err));

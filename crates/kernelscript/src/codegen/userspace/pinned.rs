@@ -1,0 +1,218 @@
+//! `pin var` globals in userspace. The eBPF object keeps them in the
+//! one-entry array map `codegen::ebpf::pinned_globals_map` names (value
+//! `struct pinned_globals`, `BPF_F_MMAPABLE`); this file emits the other
+//! half of that convention (ARCHITECTURE.md):
+//!
+//! * before the object loads, the map gets the pin path
+//!   `/sys/fs/bpf/NAME/globals/pinned_globals` (directories created), so
+//!   libbpf reuses the map pinned there or creates and pins it; whether a
+//!   pin existed is checked first, because libbpf does not say;
+//! * after the load, entry 0 is mapped into memory, and a map this load
+//!   created receives the declared initial values (a reused one keeps the
+//!   values an earlier run left);
+//! * user code reads and writes `ks_pinned_globals()->NAME` in place, the
+//!   way programs use their entry pointer: the same memory, no copies.
+//!
+//! Nothing here runs unless userspace loads the object. Two processes
+//! creating the map at the same instant could both write the initial
+//! values; one of them then loses nothing but its own first writes.
+
+use super::functions::FunctionEmitter;
+use super::runtime::raw;
+use super::Generator;
+use crate::codegen::c_writer::CWriter;
+
+/// The C accessor user code reads and writes pinned globals through.
+pub const ACCESSOR: &str = "ks_pinned_globals";
+
+/// The declared initial values: the lines (indented from column 0 in
+/// steps of four spaces) that declare and fill a local `struct
+/// pinned_globals initial`; fields without an initialiser are zero. Computed with the user code, since constants it names and string
+/// copies are needs of their own.
+pub fn initial_values(generator: &mut Generator, map: &str) -> Vec<String> {
+    let program = generator.program;
+    let main = program.function(generator.main);
+    // Initialisers are constants: they name no local of `main`.
+    let mut emitter = FunctionEmitter::new(generator, main);
+    let mut fields = Vec::new();
+    let mut post = Vec::new();
+    for global in program.globals.iter().filter(|global| global.pinned) {
+        let Some(init) = &global.init else {
+            continue;
+        };
+        let place = format!("initial.{}", global.name);
+        if let Some(text) = emitter.element_initializer(&global.ty, init, &place, &mut post) {
+            fields.push(format!(".{} = {text}", global.name));
+        }
+    }
+    let mut lines = Vec::new();
+    if fields.is_empty() {
+        lines.push(format!("struct {map} initial = {{0}};"));
+    } else {
+        lines.push(format!("struct {map} initial = {{"));
+        lines.extend(fields.iter().map(|field| format!("    {field},")));
+        lines.push("};".to_string());
+    }
+    lines.extend(post);
+    lines
+}
+
+/// `struct pinned_globals`, exactly as the eBPF object declares it.
+pub fn write_struct(generator: &Generator, out: &mut CWriter) {
+    let Some(map) = &generator.pinned_globals else {
+        return;
+    };
+    out.open_block(format!("struct {map}"));
+    for global in generator
+        .program
+        .globals
+        .iter()
+        .filter(|global| global.pinned)
+    {
+        out.line(format!(
+            "{};",
+            super::types::declaration(generator.program, &global.ty, &global.name)
+        ));
+    }
+    out.close_block_with(";");
+    out.blank_line();
+}
+
+/// Whether the generated program handles the pinned globals' map: the
+/// object has one and userspace loads the object.
+pub fn handles_pinned_globals(generator: &Generator) -> bool {
+    generator.pinned_globals.is_some() && generator.needs_object_load()
+}
+
+/// The pin path, and the two steps around the object load
+/// (`ks_pin_globals` before, `ks_map_pinned_globals` after).
+pub fn write_setup(generator: &Generator, out: &mut CWriter) {
+    let Some(map) = &generator.pinned_globals else {
+        return;
+    };
+    if !generator.needs_object_load() {
+        return;
+    }
+    let project = &generator.project;
+    raw(
+        out,
+        format!("/* `pin var` globals: entry 0 of the map {map}, pinned at this path"),
+    );
+    raw(
+        out,
+        " * so that they outlive the process; mapped into memory by the load. */",
+    );
+    raw(
+        out,
+        format!("static const char ks_pinned_globals_dir[] = \"/sys/fs/bpf/{project}/globals\";"),
+    );
+    raw(
+        out,
+        format!(
+            "static const char ks_pinned_globals_path[] = \"/sys/fs/bpf/{project}/globals/pinned_globals\";"
+        ),
+    );
+    raw(
+        out,
+        format!("static struct {map} *ks_pinned_globals_entry;"),
+    );
+    out.blank_line();
+
+    raw(
+        out,
+        "/* Before the load: libbpf reuses the map pinned at ks_pinned_globals_path,",
+    );
+    raw(
+        out,
+        " * or creates the map and pins it there. True when no pin existed (the load",
+    );
+    raw(out, " * creates the map). */");
+    raw(out, "static bool ks_pin_globals(void)");
+    raw(out, "{");
+    raw(out, "    bool created;");
+    raw(out, "    int err;");
+    out.blank_line();
+    raw(out, "    ks_make_dirs(ks_pinned_globals_dir);");
+    raw(
+        out,
+        "    created = access(ks_pinned_globals_path, F_OK) != 0;",
+    );
+    raw(
+        out,
+        format!("    err = bpf_map__set_pin_path(ks_skel->maps.{map}, ks_pinned_globals_path);"),
+    );
+    raw(out, "    if (err) {");
+    raw(
+        out,
+        format!(
+            "        fprintf(stderr, \"{project}: cannot pin the `pin var` globals at %s: %s\\n\", ks_pinned_globals_path, strerror(-err));"
+        ),
+    );
+    raw(out, "        exit(1);");
+    raw(out, "    }");
+    raw(out, "    return created;");
+    raw(out, "}");
+    out.blank_line();
+
+    raw(
+        out,
+        "/* After the load: maps entry 0 into memory; a map the load created gets",
+    );
+    raw(
+        out,
+        " * the declared initial values, a reused one keeps those of earlier runs. */",
+    );
+    raw(out, "static void ks_map_pinned_globals(bool created)");
+    raw(out, "{");
+    raw(
+        out,
+        format!("    int fd = bpf_map__fd(ks_skel->maps.{map});"),
+    );
+    raw(
+        out,
+        format!(
+            "    void *entry = mmap(NULL, sizeof(struct {map}), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);"
+        ),
+    );
+    out.blank_line();
+    raw(out, "    if (entry == MAP_FAILED) {");
+    raw(
+        out,
+        format!(
+            "        fprintf(stderr, \"{project}: cannot map the `pin var` globals: %s\\n\", strerror(errno));"
+        ),
+    );
+    raw(out, "        exit(1);");
+    raw(out, "    }");
+    raw(out, "    ks_pinned_globals_entry = entry;");
+    raw(out, "    if (created) {");
+    for line in &generator.pinned_initial_values {
+        raw(out, format!("        {line}"));
+    }
+    out.blank_line();
+    raw(out, "        *ks_pinned_globals_entry = initial;");
+    raw(out, "    }");
+    raw(out, "}");
+    out.blank_line();
+}
+
+/// `ks_pinned_globals()`, when user code reads or writes a pinned global.
+pub fn write_accessor(generator: &Generator, out: &mut CWriter) {
+    let Some(map) = &generator.pinned_globals else {
+        return;
+    };
+    if !generator.needs.pinned_globals {
+        return;
+    }
+    raw(
+        out,
+        "/* The `pin var` globals, read and written in place (the first use loads",
+    );
+    raw(out, " * the object). */");
+    raw(out, format!("static struct {map} *{ACCESSOR}(void)"));
+    raw(out, "{");
+    raw(out, "    ks_load_object();");
+    raw(out, "    return ks_pinned_globals_entry;");
+    raw(out, "}");
+    out.blank_line();
+}
