@@ -224,6 +224,7 @@ impl Checker<'_> {
             let value = self.expr_as(&init.value, &ty);
             lowered.push((index, value));
         }
+        self.perf_option_defaults(id, &mut lowered, span);
         let def = self.program.struct_def(id);
         let missing: Vec<String> = def
             .fields

@@ -9,7 +9,10 @@
 //!   eBPF, where `bpf_printk` takes at most 3 values).
 //! * Userspace only: `load(prog) -> ProgramHandle` (`prog` names a program
 //!   function), `attach(handle, target: str, flags: u32) -> i32` (`handle`
-//!   comes from `load`), `detach(handle)`, `dispatch(rb, ...) -> i32` (ring
+//!   comes from `load`), `detach(handle)`, the perf counter form
+//!   `attach(handle, perf_options { ... }, 0) -> PerfAttachment` with
+//!   `read(attachment) -> i64` and `detach(attachment)` (rules in
+//!   `perf.rs`), `dispatch(rb, ...) -> i32` (ring
 //!   buffers), `exec(path: str)` (never returns), `daemon()`,
 //!   `register(impl) -> i32` (a `@struct_ops` impl block), `sleep(ms: u32)`,
 //!   and
@@ -451,9 +454,14 @@ impl Checker<'_> {
         let (args, ret) = match builtin {
             Builtin::Print => (self.print_args(args, span), Type::Void),
             Builtin::Load => (self.load_args(args, span), Type::ProgramHandle),
-            Builtin::Attach => (self.attach_args(args, span), i32_type),
+            Builtin::Attach => {
+                let args = self.attach_args(args, span);
+                let perf = matches!(args.get(1).map(|options| &options.ty),
+                    Some(Type::Struct(id)) if self.is_perf_options(*id));
+                (args, if perf { Type::PerfAttachment } else { i32_type })
+            }
             Builtin::Detach => {
-                let args = self.handle_args(args, name, span);
+                let args = self.detach_args(args, span);
                 (args, Type::Void)
             }
             Builtin::Dispatch => (self.dispatch_args(args, span), i32_type),
@@ -474,11 +482,10 @@ impl Checker<'_> {
                 let args = self.test_args(args, span);
                 (args, u32_type)
             }
-            Builtin::Read => {
-                self.report(errors::unsupported(span, "`read()` of perf counters"));
-                self.skip_args(args);
-                return error_expr(span);
-            }
+            Builtin::Read => (
+                self.perf_attachment_arg(args, name, span),
+                Type::Int(IntType::I64),
+            ),
         };
         if args.iter().any(|arg| arg.ty == Type::Error) {
             return error_expr(span);
@@ -566,6 +573,9 @@ impl Checker<'_> {
         }
         let handle = self.handle_arg(&args[0], "attach");
         let target = self.expr(&args[1], None);
+        if matches!(target.ty, Type::Struct(id) if self.is_perf_options(id)) {
+            return self.perf_attach_args(handle, target, &args[2]);
+        }
         let target = match target.ty {
             Type::Str(_) | Type::Error => target,
             _ => {
@@ -578,19 +588,28 @@ impl Checker<'_> {
         vec![handle, target, flags]
     }
 
-    fn handle_args(&mut self, args: &[ast::Expr], name: &str, span: Span) -> Vec<ir::Expr> {
-        let [arg] = args else {
-            self.report(errors::wrong_arg_count(span, name, 1, args.len()));
-            self.skip_args(args);
-            return Vec::new();
-        };
-        vec![self.handle_arg(arg, name)]
-    }
-
     /// A `ProgramHandle` argument; a program passed directly is the
     /// classic "attach before load" mistake.
     fn handle_arg(&mut self, arg: &ast::Expr, builtin: &str) -> ir::Expr {
         let value = self.expr(arg, None);
+        self.handle_value(value, arg, builtin)
+    }
+
+    /// `detach(handle)` or `detach(perf_attachment)`.
+    fn detach_args(&mut self, args: &[ast::Expr], span: Span) -> Vec<ir::Expr> {
+        let [arg] = args else {
+            self.report(errors::wrong_arg_count(span, "detach", 1, args.len()));
+            self.skip_args(args);
+            return Vec::new();
+        };
+        let value = self.expr(arg, None);
+        if value.ty == Type::PerfAttachment {
+            return vec![value];
+        }
+        vec![self.handle_value(value, arg, "detach")]
+    }
+
+    fn handle_value(&mut self, value: ir::Expr, arg: &ast::Expr, builtin: &str) -> ir::Expr {
         match &value.ty {
             Type::ProgramHandle | Type::Error => value,
             Type::ProgramRef(_) => {

@@ -147,6 +147,7 @@ pub(crate) fn primitive_type(name: &str) -> Option<Type> {
         "char" => Type::Char,
         "void" => Type::Void,
         "ProgramHandle" => Type::ProgramHandle,
+        "PerfAttachment" => Type::PerfAttachment,
         _ => return None,
     })
 }
@@ -165,6 +166,7 @@ pub(crate) const PRIMITIVE_NAMES: &[&str] = &[
     "char",
     "void",
     "ProgramHandle",
+    "PerfAttachment",
 ];
 
 /// The closest candidate to `name` by edit distance, if close enough to be

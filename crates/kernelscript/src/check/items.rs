@@ -105,6 +105,7 @@ impl<'a> Checker<'a> {
         for (name, builtin) in BUILTINS {
             let _ = self.env.define(name, Symbol::Builtin(*builtin), None);
         }
+        self.define_perf_items();
     }
 
     /// Defines a user name; reports a duplicate (and returns false). A
@@ -112,7 +113,10 @@ impl<'a> Checker<'a> {
     fn define(&mut self, name: &ast::Ident, symbol: Symbol) -> bool {
         match self.env.define(&name.name, symbol, Some(name.span)) {
             Ok(()) => true,
-            Err(existing) if matches!(existing.symbol, Symbol::Builtin(_)) => {
+            Err(existing)
+                if matches!(existing.symbol, Symbol::Builtin(_))
+                    || (existing.span.is_none() && Self::is_perf_name(&name.name)) =>
+            {
                 self.env.redefine(&name.name, symbol, Some(name.span));
                 true
             }
@@ -517,7 +521,7 @@ impl<'a> Checker<'a> {
         };
         if matches!(
             ty,
-            Type::Pointer(_) | Type::Function(_) | Type::ProgramHandle
+            Type::Pointer(_) | Type::Function(_) | Type::ProgramHandle | Type::PerfAttachment
         ) {
             let found = self.type_name(&ty);
             let span = decl.ty.as_ref().map_or(decl.name.span, |ty| ty.span);

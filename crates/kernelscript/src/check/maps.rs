@@ -176,7 +176,7 @@ impl Checker<'_> {
         for (ty, written, what) in entries {
             if matches!(
                 ty,
-                Type::Pointer(_) | Type::Function(_) | Type::ProgramHandle
+                Type::Pointer(_) | Type::Function(_) | Type::ProgramHandle | Type::PerfAttachment
             ) {
                 let found = self.type_name(ty);
                 self.report(errors::pointer_in_map(written.span, &found));

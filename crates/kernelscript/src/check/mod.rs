@@ -43,6 +43,7 @@ mod limits;
 mod maps;
 mod matches;
 mod nullness;
+mod perf;
 mod places;
 mod presence;
 mod programs;

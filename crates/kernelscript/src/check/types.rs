@@ -212,6 +212,7 @@ impl Checker<'_> {
             }
             Type::ProgramRef(_) => "program".to_string(),
             Type::ProgramHandle => "ProgramHandle".to_string(),
+            Type::PerfAttachment => "PerfAttachment".to_string(),
             Type::StructOps(id) => format!("impl {}", self.program.struct_ops_def(*id).name),
             Type::Null => "null".to_string(),
             Type::Error => "{error}".to_string(),

@@ -105,6 +105,9 @@ pub enum Type {
     ProgramRef(ProgramType),
     /// What `load()` returns; `attach` only accepts this.
     ProgramHandle,
+    /// What `attach(handle, perf_options { ... }, 0)` returns: one open
+    /// perf counter with the program attached, for `read` and `detach`.
+    PerfAttachment,
     /// The type of a struct_ops impl block name (`register(impl)`).
     StructOps(StructOpsId),
     /// The type of `null` before it meets a pointer.
@@ -152,7 +155,7 @@ impl Type {
             Type::Str(len) => u64::from(*len),
             Type::Array(element, len) => element.size(program) * u64::from(*len),
             Type::Pointer(_) | Type::Function(_) => 8,
-            Type::ProgramHandle => 4,
+            Type::ProgramHandle | Type::PerfAttachment => 4,
             Type::Enum(_) => 4,
             Type::Struct(id) => {
                 let def = program.struct_def(*id);

@@ -11,6 +11,7 @@ mod declarations;
 mod expressions;
 mod maps;
 mod nullness;
+mod perf;
 mod programs;
 mod statements;
 
@@ -18,6 +19,7 @@ pub(crate) use declarations::*;
 pub(crate) use expressions::*;
 pub(crate) use maps::*;
 pub(crate) use nullness::*;
+pub(crate) use perf::*;
 pub(crate) use programs::*;
 pub(crate) use statements::*;
 

@@ -59,6 +59,7 @@ fn build(program: &Program, ty: &Type, declarator: String) -> String {
         Type::Map(_)
         | Type::ProgramRef(_)
         | Type::ProgramHandle
+        | Type::PerfAttachment
         | Type::StructOps(_)
         | Type::Error => base("int"),
     }

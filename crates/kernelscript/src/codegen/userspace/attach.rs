@@ -46,7 +46,8 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     if probe {
         emit(out, generator, ATTACH_PROBE);
     }
-    if perf {
+    let perf_only = generator.needs.perf_counters.any() && !generator.needs.target_attach;
+    if perf && !perf_only {
         emit(out, generator, ATTACH_PERF_EVENT);
     }
 
@@ -76,7 +77,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
             "    case KS_PERF_EVENT:\n        err = ks_attach_perf_event(&attachment, target, flags);\n        break;\n",
         );
         detach.push_str(
-            "    case KS_PERF_EVENT:\n        for (int i = 0; i < attachment->link_count; i++)\n            bpf_link__destroy(attachment->links[i]);\n        free(attachment->links);\n        break;\n",
+            "    case KS_PERF_EVENT:\n        for (int i = 0; i < attachment->link_count; i++)\n            bpf_link__destroy(attachment->links[i]);\n        free(attachment->links);\n        free(attachment->perf_fds);\n        break;\n",
         );
     }
     if tracepoint || probe {
@@ -90,8 +91,15 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     if generator.needs.detach {
         detach.push_str(DETACH);
     }
-    emit(out, generator, &attach);
+    // A program whose only attaches are perf counters has no use for
+    // ks_attach.
+    if !perf_only {
+        emit(out, generator, &attach);
+    }
     emit(out, generator, &detach);
+    if generator.needs.perf_counters.any() {
+        super::attach_perf::write(generator, out);
+    }
 }
 
 const ATTACHMENT_STATE: &str = r#"
@@ -103,6 +111,7 @@ struct ks_attachment {
     int link_fd;                /* XDP: the BPF link */
     struct bpf_link *link;      /* tracepoints and probes */
     struct bpf_link **links;    /* perf events: one per CPU */
+    int *perf_fds;              /* perf_options counters: for read() */
     int link_count;
     struct bpf_tc_hook tc_hook; /* TC: the clsact hook ... */
     struct bpf_tc_opts tc_opts; /* ... and the filter in it */

@@ -76,6 +76,18 @@ impl FunctionEmitter<'_, '_> {
                 CExpr::postfix(format!("ks_load({program})"))
             }
             Builtin::Attach => CExpr::postfix(self.attach_call("ks_attach", args)),
+            Builtin::Detach if args[0].ty == Type::PerfAttachment => {
+                self.gen.needs.attach = true;
+                self.gen.needs.perf_counters.detach = true;
+                let attachment = self.value(&args[0]);
+                CExpr::postfix(format!("ks_perf_detach({attachment})"))
+            }
+            Builtin::Read => {
+                self.gen.needs.attach = true;
+                self.gen.needs.perf_counters.read = true;
+                let attachment = self.value(&args[0]);
+                CExpr::postfix(format!("ks_perf_read({attachment})"))
+            }
             Builtin::Detach => {
                 self.gen.needs.detach = true;
                 let handle = self.value(&args[0]);
@@ -118,7 +130,7 @@ impl FunctionEmitter<'_, '_> {
                 let script = self.str_operand(&args[0]).text;
                 CExpr::postfix(format!("ks_exec({script})"))
             }
-            Builtin::Read | Builtin::Test => {
+            Builtin::Test => {
                 panic!(
                     "internal error: `{builtin:?}` is not supported by the userspace generator yet"
                 )
@@ -129,6 +141,14 @@ impl FunctionEmitter<'_, '_> {
     /// `FUNCTION(handle, target, flags)` for `attach`.
     pub fn attach_call(&mut self, function: &str, args: &[Expr]) -> String {
         self.gen.needs.attach = true;
+        if super::attach_perf::is_perf_attach(self.gen.program, args) {
+            // Failing is fatal whether or not the result is used.
+            self.gen.needs.perf_counters.attach = true;
+            let handle = self.value(&args[0]);
+            let options = self.value(&args[1]);
+            return format!("ks_attach_perf({handle}, {options})");
+        }
+        self.gen.needs.target_attach = true;
         let handle = self.value(&args[0]);
         let target = self.str_operand(&args[1]).text;
         let flags = args

@@ -49,6 +49,7 @@
 mod aggregates;
 mod args;
 mod attach;
+mod attach_perf;
 mod calls;
 mod events;
 mod expressions;
@@ -120,6 +121,11 @@ pub(crate) struct Needs {
     pub attach: bool,
     /// An `attach` whose result is ignored (failure exits).
     pub attach_or_exit: bool,
+    /// `attach(handle, target, flags)` (the interface/tracepoint form).
+    pub target_attach: bool,
+    /// `attach(handle, perf_options { ... }, 0)`, `read` or `detach` of a
+    /// perf attachment.
+    pub perf_counters: attach_perf::PerfUse,
     pub detach: bool,
     pub program_table: bool,
     pub maps: BTreeMap<MapId, MapUse>,
@@ -443,6 +449,9 @@ impl<'a> Generator<'a> {
         if self.needs.attach && self.attaches_perf_events() {
             includes.push("linux/perf_event.h");
             includes.push("sys/syscall.h");
+        }
+        if self.needs.perf_counters.any() {
+            includes.push("sys/ioctl.h");
         }
         includes.push("linux/types.h");
         includes.push("bpf/bpf.h");

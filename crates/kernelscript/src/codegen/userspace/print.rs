@@ -203,7 +203,7 @@ fn convert(
             out.push_str(&format!("{prefix}.{precision}s"));
             c_args.push(operand.text);
         }
-        Type::Enum(_) | Type::ProgramHandle | Type::ProgramRef(_) => {
+        Type::Enum(_) | Type::ProgramHandle | Type::PerfAttachment | Type::ProgramRef(_) => {
             let value = emitter.value(arg);
             out.push_str(&format!("{prefix}d"));
             c_args.push(format!("(int)({value})"));

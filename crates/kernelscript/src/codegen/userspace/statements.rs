@@ -354,7 +354,8 @@ impl FunctionEmitter<'_, '_> {
         } = &expr.kind
         {
             // The result is ignored: a failure must not go unnoticed.
-            self.gen.needs.attach_or_exit = true;
+            self.gen.needs.attach_or_exit |=
+                !super::attach_perf::is_perf_attach(self.gen.program, args);
             let call = self.attach_call("ks_attach_or_exit", args);
             self.out.line(format!("{call};"));
             return;

@@ -82,7 +82,8 @@ fn base_name(program: &Program, ty: &Type) -> String {
         }
         // Program references are indices into the generated program table;
         // handles are program file descriptors.
-        Type::ProgramRef(_) | Type::ProgramHandle => "int".into(),
+        // Perf attachments are indices into the attachment array.
+        Type::ProgramRef(_) | Type::ProgramHandle | Type::PerfAttachment => "int".into(),
         Type::Null => "void *".into(),
         Type::Map(_) | Type::StructOps(_) | Type::Error => {
             panic!("internal error: userspace codegen met a value of type {ty:?}")

@@ -140,6 +140,7 @@ struct ks_attachment {
 	int link_fd;                /* XDP: the BPF link */
 	struct bpf_link *link;      /* tracepoints and probes */
 	struct bpf_link **links;    /* perf events: one per CPU */
+	int *perf_fds;              /* perf_options counters: for read() */
 	int link_count;
 	struct bpf_tc_hook tc_hook; /* TC: the clsact hook ... */
 	struct bpf_tc_opts tc_opts; /* ... and the filter in it */
@@ -328,6 +329,7 @@ static void ks_detach_attachment(struct ks_attachment *attachment)
 		for (int i = 0; i < attachment->link_count; i++)
 			bpf_link__destroy(attachment->links[i]);
 		free(attachment->links);
+		free(attachment->perf_fds);
 		break;
 	case KS_TRACEPOINT:
 	case KS_PROBE:

@@ -102,6 +102,7 @@ struct ks_attachment {
 	int link_fd;                /* XDP: the BPF link */
 	struct bpf_link *link;      /* tracepoints and probes */
 	struct bpf_link **links;    /* perf events: one per CPU */
+	int *perf_fds;              /* perf_options counters: for read() */
 	int link_count;
 	struct bpf_tc_hook tc_hook; /* TC: the clsact hook ... */
 	struct bpf_tc_opts tc_opts; /* ... and the filter in it */
