@@ -942,3 +942,37 @@ fn register_adds_a_congestion_control_until_exit() {
     assert_eq!(status, Some(143), "stderr: {stderr}");
     assert!(!available_congestion_controls().contains("ks_userspace_cc"));
 }
+
+/// Writes map entries through the value of `for (k, v) in m`.
+const ITERATION_WRITES: &str = r#"
+var totals : hash<u32, u64>(4)
+
+@xdp
+fn unused(ctx: *xdp_md) -> xdp_action {
+    for (k, v) in totals {
+        v += 1
+    }
+    return XDP_PASS
+}
+
+fn main() -> i32 {
+    totals[1] = 5
+    totals[2] = 7
+    for (k, v) in totals {
+        v += 10
+    }
+    print("totals:", totals[1], totals[2])
+    return 0
+}
+"#;
+
+#[test]
+fn the_value_of_a_map_iteration_writes_the_entry_as_in_ebpf() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build("ks_userspace_iteration_writes", ITERATION_WRITES);
+    let output = Command::new(&project.binary).output().expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "totals: 15 17\n");
+}

@@ -381,8 +381,11 @@ impl Checker<'_> {
         self.check_map_access(map, iterable.span, false);
         self.fx.push_scope();
         let (key, _) = self.fx.declare(&key.name, key_ty, key.span);
+        // `v` is bound by reference, like `if (var v = m[k])`: eBPF gets the
+        // entry's pointer, userspace a copy written back after the body.
         let value = value.map(|value| {
-            let (local, bound) = self.fx.declare(&value.name, value_ty, value.span);
+            let local = self.fx.new_local(&value.name, value_ty, true, value.span);
+            let bound = self.fx.bind(&value.name, Binding::Local(local));
             if let Err(earlier) = bound {
                 self.report(errors::redeclared_local(value.span, &value.name, earlier));
             }
