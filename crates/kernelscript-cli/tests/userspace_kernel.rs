@@ -976,3 +976,31 @@ fn the_value_of_a_map_iteration_writes_the_entry_as_in_ebpf() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "totals: 15 17\n");
 }
+
+/// Arithmetic on `u8`/`u16` wraps in the narrow type, as in eBPF.
+const NARROW_ARITHMETIC: &str = r#"
+@xdp
+fn unused(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+fn main() -> i32 {
+    var a: u8 = 250
+    var b: u8 = 10
+    var c: u16 = 3
+    var d: u16 = 5
+    print("%u %u %u", (a + b) as u32, (c - d) as u32, (a + b) / 2)
+    return 0
+}
+"#;
+
+#[test]
+fn narrow_arithmetic_wraps_in_userspace() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build("ks_userspace_narrow_arithmetic", NARROW_ARITHMETIC);
+    let output = Command::new(&project.binary).output().expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "4 65534 2\n");
+}

@@ -121,7 +121,22 @@ impl FunctionEmitter<'_, '_> {
     /// The expression's C text, at any precedence (for arguments,
     /// initialisers and statement positions).
     pub fn value(&mut self, expr: &Expr) -> String {
-        self.expr(expr).text
+        self.wrapped(expr).text
+    }
+
+    /// `expr`, cast back to its type when it is arithmetic on an integer
+    /// narrower than `int`: C promotes `u8 + u8` to `int`, KernelScript
+    /// computes in `u8` (as the eBPF generator's `operand` does).
+    fn wrapped(&mut self, expr: &Expr) -> CExpr {
+        let value = self.expr(expr);
+        if !wraps_narrow(expr) {
+            return value;
+        }
+        let ty = types::type_name(self.gen.program, &expr.ty);
+        CExpr {
+            text: format!("({ty})({})", value.text),
+            prec: PREC_UNARY,
+        }
     }
 
     /// A condition: strings are true when non-empty.
@@ -207,7 +222,7 @@ impl FunctionEmitter<'_, '_> {
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
             ExprKind::Cast(inner) => {
                 let ty = types::type_name(self.gen.program, &expr.ty);
-                let inner = self.expr(inner).at(PREC_UNARY);
+                let inner = self.wrapped(inner).at(PREC_UNARY);
                 CExpr {
                     text: format!("({ty}){inner}"),
                     prec: PREC_UNARY,
@@ -362,7 +377,7 @@ impl FunctionEmitter<'_, '_> {
                 return literal_expr(negative_literal(value, &operand.ty));
             }
         }
-        let inner = self.expr(operand).at(PREC_UNARY);
+        let inner = self.wrapped(operand).at(PREC_UNARY);
         let symbol = op.symbol();
         // `- -x` and `& &x` must not merge into `--x` / `&&x`.
         let inner = if inner.starts_with(symbol) && matches!(op, UnaryOp::Neg | UnaryOp::AddrOf) {
@@ -413,6 +428,9 @@ impl FunctionEmitter<'_, '_> {
             }
             _ => None,
         };
+        if wraps_narrow(operand) {
+            return self.wrapped(operand).text;
+        }
         let value = self.expr(operand);
         match child_op {
             Some(child) if operand_needs_parens(parent, child, right) => {
@@ -445,4 +463,23 @@ mod tests {
         assert!(!operand_needs_parens(Lt, Add, true));
         assert!(operand_needs_parens(Eq, Lt, false));
     }
+}
+
+/// Whether `expr` is arithmetic that C would compute wider than its
+/// KernelScript type (`u8`, `u16`, `char` and signed kinds: promoted to
+/// `int`), so its value must be cast back before it is used.
+fn wraps_narrow(expr: &Expr) -> bool {
+    let narrow =
+        matches!(&expr.ty, Type::Int(int) if int.bits() < 32) || matches!(expr.ty, Type::Char);
+    narrow
+        && matches!(
+            &expr.kind,
+            ExprKind::Binary {
+                op: BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Shl,
+                ..
+            } | ExprKind::Unary {
+                op: UnaryOp::Neg | UnaryOp::BitNot,
+                ..
+            }
+        )
 }
