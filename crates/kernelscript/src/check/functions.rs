@@ -77,6 +77,7 @@ impl Checker<'_> {
                 });
             }
             self.check_program_signature(decl, &kind, &param_types, &ret);
+            self.check_returned_type(decl, &kind, &ret);
             let function = &mut self.program.functions[index];
             function.kind = kind;
             function.params = params;
@@ -84,6 +85,37 @@ impl Checker<'_> {
             function.named_return = named_return;
             function.locals = locals;
         }
+    }
+
+    /// C cannot return arrays. The eBPF (and kernel-module) generators
+    /// return types as they are, so an array or `str(N)` (a `char[N]`
+    /// there) cannot be returned; the userspace generator wraps `str(N)`
+    /// in a struct, but not other arrays. Programs have fixed return types
+    /// (`programs.rs`).
+    fn check_returned_type(&mut self, decl: &ast::FunctionDecl, kind: &FunctionKind, ret: &Type) {
+        // `None`: userspace.
+        let ebpf_side = match kind {
+            FunctionKind::Helper => Some("a @helper"),
+            FunctionKind::StructOpsMethod { .. } => Some("a struct_ops method"),
+            FunctionKind::Kfunc => Some("a @kfunc"),
+            FunctionKind::Private => Some("a @private function"),
+            FunctionKind::Userspace | FunctionKind::Test => None,
+            _ => return,
+        };
+        let element = match ret {
+            Type::Array(element, _) => self.type_name(element),
+            Type::Str(_) if ebpf_side.is_some() => "char".to_string(),
+            _ => return,
+        };
+        let Some(returned) = &decl.ret else {
+            return;
+        };
+        let (span, ty) = (returned.ty.span, self.type_name(ret));
+        let diagnostic = match ebpf_side {
+            Some(who) => errors::array_return(span, who, &ty, &element),
+            None => errors::array_return_in_userspace(span, &ty, &element),
+        };
+        self.report(diagnostic);
     }
 
     pub(crate) fn check_bodies(&mut self) {
@@ -129,6 +161,7 @@ impl Checker<'_> {
         let mut body = ir::Block { stmts };
         self.add_presence_flags(&mut body);
         self.check_nullness(&body);
+        self.check_ownership(&body, closing_brace(decl.body.span));
         if completes(&body) {
             if self.fx.named_return.is_some() {
                 body.stmts.push(ir::Stmt {

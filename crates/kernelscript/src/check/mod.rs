@@ -19,8 +19,9 @@
 //!    (`exprs.rs`, `aggregates.rs`, `matches.rs`, `calls.rs`), lowered to
 //!    the IR while recording each function's calls and locals. Once a
 //!    body is lowered, map-read locals compared with `null` get their
-//!    found flags (`presence.rs`) and pointers that may be null are
-//!    checked before use (`nullness.rs`).
+//!    found flags (`presence.rs`), pointers that may be null are
+//!    checked before use (`nullness.rs`) and ring-buffer reservations are
+//!    released exactly once on every path (`ownership/`).
 //! 6. Whole-program rules: one `main`, and the eBPF call graph (recursion,
 //!    stack usage) in `limits.rs`.
 //!
@@ -43,6 +44,7 @@ mod limits;
 mod maps;
 mod matches;
 mod nullness;
+mod ownership;
 mod perf;
 mod places;
 mod presence;

@@ -276,3 +276,25 @@ pub(crate) fn struct_literal_of_non_struct(span: Span, ty: &str) -> Diagnostic {
     Diagnostic::error(format!("`{ty}` is not a struct"))
         .primary(span, "struct literals need a struct type")
 }
+
+/// `fn f() -> u8[4]` (or `-> str(N)`) in eBPF or kernel-module code. `who`:
+/// "a @helper"; `element`: the element type, for the out-pointer suggestion.
+pub(crate) fn array_return(span: Span, who: &str, ty: &str, element: &str) -> Diagnostic {
+    array_return_help(span, who, ty, element)
+        .note("C functions cannot return arrays, and `str(N)` is a character array in eBPF C")
+}
+
+/// `fn f() -> u8[4]` in userspace, which may return `str(N)` only.
+pub(crate) fn array_return_in_userspace(span: Span, ty: &str, element: &str) -> Diagnostic {
+    array_return_help(span, "a userspace function", ty, element)
+        .note("C functions cannot return arrays; userspace functions may return `str(N)`")
+}
+
+fn array_return_help(span: Span, who: &str, ty: &str, element: &str) -> Diagnostic {
+    Diagnostic::error(format!("{who} cannot return an array"))
+        .primary(span, format!("`{ty}` is an array type"))
+        .help(format!(
+            "return a struct that holds it (`struct Result {{ value: {ty} }}`), \
+             or take an out-pointer parameter (`out: *{element}`) and write the elements through it"
+        ))
+}

@@ -1,0 +1,339 @@
+//! The uses in expressions (`ownership/mod.rs`): releases, uses after a
+//! release, `reserve()` calls not stored in a local, and the reports at
+//! exits (after the deferred calls).
+
+use crate::ir::{BinaryOp, Callee, Expr, ExprKind, LocalId, MapId, Method, UnaryOp};
+use crate::span::Span;
+
+use super::super::errors::{self, NullableUse, Release, ReleaseKind, ReservationExit, Reserved};
+use super::facts::{
+    last_char, local_of, merge, refine, site, Facts, Reservation, Site, State, Status,
+};
+use super::Ownership;
+
+impl<'a> Ownership<'a> {
+    pub(super) fn name(&self, local: LocalId) -> &'a str {
+        &self.locals[local.index()].name
+    }
+
+    fn reserved<'r>(&self, reservation: &'r Reservation) -> Reserved<'r>
+    where
+        'a: 'r,
+    {
+        Reserved {
+            name: &reservation.name,
+            map: &self.program.map(reservation.map).name,
+            at: reservation.span,
+        }
+    }
+
+    /// Reports every reservation in `facts` still owned (on some path) at
+    /// `exit` (`at`), after the deferred calls ran.
+    pub(super) fn leave(&mut self, facts: Facts<'a>, at: Span, exit: ReservationExit) {
+        let facts = self.run_deferred(facts, at);
+        self.report_owned(&facts, at, |_| Some(exit));
+    }
+
+    /// Reports the reservations owned in `facts` for which `exit_of` gives
+    /// how they are leaked at `at`.
+    pub(super) fn report_owned(
+        &mut self,
+        facts: &Facts<'a>,
+        at: Span,
+        exit_of: impl Fn(Site) -> Option<ReservationExit>,
+    ) {
+        if self.quiet {
+            return;
+        }
+        for (site, reservation) in &facts.reservations {
+            let partial = match reservation.status {
+                Status::Owned => None,
+                Status::Partial(release) => Some(release),
+                Status::Released(_) => continue,
+            };
+            let Some(exit) = exit_of(*site) else {
+                continue;
+            };
+            if !self.leaked.insert(*site) {
+                continue;
+            }
+            let diagnostic =
+                errors::reservation_leaked(at, exit, &self.reserved(reservation), partial);
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    /// Runs the deferred calls registered in `facts` (newest first) at the
+    /// exit `at`; the facts after them.
+    pub(super) fn run_deferred(&mut self, mut facts: Facts<'a>, at: Span) -> Facts<'a> {
+        let deferred = std::mem::take(&mut facts.deferred);
+        self.exit = Some(at);
+        for entry in deferred.iter().rev() {
+            let ran = self.expr(entry.call, facts.clone());
+            facts = match entry.certain {
+                true => ran.unwrap_or(facts),
+                false => merge(ran, Some(facts)).unwrap_or_default(),
+            };
+        }
+        self.exit = None;
+        facts
+    }
+
+    /// Reports `expr` used as `used` if it is a local holding a released
+    /// reservation.
+    pub(super) fn require(&mut self, expr: &Expr, used: NullableUse, facts: &Facts<'a>) {
+        let Some(local) = local_of(expr) else {
+            return;
+        };
+        let Some(sites) = facts.holders.get(&local) else {
+            return;
+        };
+        let released =
+            sites.iter().find_map(
+                |site| match facts.reservations.get(site).map(|r| r.status) {
+                    Some(Status::Released(release)) => Some((release, false)),
+                    Some(Status::Partial(release)) => Some((release, true)),
+                    _ => None,
+                },
+            );
+        let Some((release, on_some_paths)) = released else {
+            return;
+        };
+        if self.quiet || self.reported.contains(&expr.span) {
+            return;
+        }
+        self.reported.push(expr.span);
+        let name = self.name(local);
+        let diagnostic = match self.exit {
+            Some(exit) => errors::used_after_release_when_deferred(
+                expr.span,
+                name,
+                &used,
+                release,
+                on_some_paths,
+                exit,
+            ),
+            None => errors::used_after_release(expr.span, name, &used, release, on_some_paths),
+        };
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// `map.submit(arg)` / `map.discard(arg)` at `span`.
+    fn release(
+        &mut self,
+        map: MapId,
+        arg: &Expr,
+        kind: ReleaseKind,
+        span: Span,
+        facts: &mut Facts<'a>,
+    ) {
+        let callee = format!("{}.{}", self.program.map(map).name, kind.method());
+        let local = local_of(arg);
+        let sites = local.and_then(|local| facts.holders.get(&local)).cloned();
+        let Some(sites) = sites.filter(|sites| !sites.is_empty()) else {
+            if !self.quiet && !self.reported.contains(&arg.span) {
+                self.reported.push(arg.span);
+                let name = local.map(|local| self.name(local));
+                let map_name = &self.program.map(map).name;
+                let diagnostic = errors::release_needs_reservation(arg.span, map_name, kind, name);
+                self.diagnostics.push(diagnostic);
+            }
+            return;
+        };
+        self.require(arg, NullableUse::Argument(callee), facts);
+        let release = Release { span, kind };
+        for site in sites {
+            if let Some(reservation) = facts.reservations.get_mut(&site) {
+                reservation.status = Status::Released(release);
+            }
+        }
+    }
+
+    /// The `reserve()` of `earlier` runs again (in a later iteration of a
+    /// loop) while `earlier` may still be owned: the new reservation takes
+    /// its place, so `earlier` can never be released.
+    pub(super) fn reserved_again(&mut self, earlier: Reservation) {
+        let partial = match earlier.status {
+            Status::Owned => None,
+            Status::Partial(release) => Some(release),
+            Status::Released(_) => return,
+        };
+        if self.quiet || !self.leaked.insert(site(earlier.span)) {
+            return;
+        }
+        let at = match self.loops.last() {
+            Some(exits) => last_char(exits.span),
+            None => earlier.span,
+        };
+        let diagnostic = errors::reservation_leaked(
+            at,
+            ReservationExit::LoopRepeats,
+            &self.reserved(&earlier),
+            partial,
+        );
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Checks the uses in `expr`; the facts after it (`match` arms may
+    /// assign locals, or leave the function).
+    pub(super) fn expr(&mut self, expr: &'a Expr, facts: Facts<'a>) -> State<'a> {
+        match &expr.kind {
+            ExprKind::Arrow { base, .. } => {
+                self.require(base, NullableUse::Deref, &facts);
+                self.expr(base, facts)
+            }
+            ExprKind::Unary { op, operand } => {
+                if *op == UnaryOp::Deref {
+                    self.require(operand, NullableUse::Deref, &facts);
+                }
+                self.expr(operand, facts)
+            }
+            ExprKind::Index { base, index } => {
+                if base.ty.is_pointer() {
+                    self.require(base, NullableUse::Index, &facts);
+                }
+                let facts = self.expr(base, facts)?;
+                self.expr(index, facts)
+            }
+            ExprKind::Binary {
+                op: op @ (BinaryOp::And | BinaryOp::Or),
+                lhs,
+                rhs,
+            } => {
+                let after_lhs = self.expr(lhs, facts)?;
+                let (when_true, when_false) = refine(lhs, &after_lhs);
+                let rhs_start = if *op == BinaryOp::And {
+                    when_true
+                } else {
+                    when_false
+                };
+                let after_rhs = self.expr(rhs, rhs_start);
+                merge(Some(after_lhs), after_rhs)
+            }
+            ExprKind::Binary { op, lhs, rhs } => {
+                if matches!(op, BinaryOp::Add | BinaryOp::Sub) {
+                    for side in [lhs, rhs] {
+                        if side.ty.is_pointer() {
+                            self.require(side, NullableUse::Arithmetic, &facts);
+                        }
+                    }
+                }
+                let facts = self.expr(lhs, facts)?;
+                self.expr(rhs, facts)
+            }
+            ExprKind::Call { callee, args } => self.call(expr, callee, args, facts),
+            ExprKind::Match { scrutinee, arms } => {
+                let facts = self.expr(scrutinee, facts)?;
+                let mut after = None;
+                for arm in arms {
+                    let mut arm_facts = Some(facts.clone());
+                    if let Some(pattern) = &arm.pattern {
+                        arm_facts = self.expr(pattern, facts.clone());
+                    }
+                    let arm_facts = arm_facts.and_then(|facts| self.stmts(&arm.stmts, facts));
+                    let arm_facts = match (&arm.value, arm_facts) {
+                        (Some(value), Some(facts)) => self.expr(value, facts),
+                        (_, arm_facts) => arm_facts,
+                    };
+                    after = merge(after, arm_facts);
+                }
+                after
+            }
+            ExprKind::Cast(inner) => self.expr(inner, facts),
+            ExprKind::Field { base, .. } => self.expr(base, facts),
+            ExprKind::MapGet { key, .. } | ExprKind::MapContains { key, .. } => {
+                self.expr(key, facts)
+            }
+            ExprKind::MapLoad { key, dest, .. } => {
+                let facts = self.expr(key, facts)?;
+                self.expr(dest, facts)
+            }
+            ExprKind::StructLit { fields, .. } => {
+                let mut facts = facts;
+                for (_, value) in fields {
+                    facts = self.expr(value, facts)?;
+                }
+                Some(facts)
+            }
+            ExprKind::ArrayLit(elements) => {
+                let mut facts = facts;
+                for element in elements {
+                    facts = self.expr(element, facts)?;
+                }
+                Some(facts)
+            }
+            ExprKind::Int(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Char(_)
+            | ExprKind::Str(_)
+            | ExprKind::Null
+            | ExprKind::Local(_)
+            | ExprKind::Global(_)
+            | ExprKind::ConfigField { .. }
+            | ExprKind::Const(_)
+            | ExprKind::EnumVariant { .. }
+            | ExprKind::FunctionRef(_)
+            | ExprKind::MapRef(_)
+            | ExprKind::StructOpsRef(_)
+            | ExprKind::Sizeof(_) => Some(facts),
+        }
+    }
+
+    /// A call `expr` (not in a position that stores its result).
+    fn call(
+        &mut self,
+        expr: &'a Expr,
+        callee: &'a Callee,
+        args: &'a [Expr],
+        facts: Facts<'a>,
+    ) -> State<'a> {
+        let mut facts = facts;
+        if let Callee::Indirect(target) = callee {
+            facts = self.expr(target, facts)?;
+        }
+        for arg in args {
+            facts = self.expr(arg, facts)?;
+        }
+        let (receiver, method) = match callee {
+            Callee::Method { receiver, method } => (*receiver, *method),
+            // `print` and the lifecycle builtins take no pointers to data.
+            Callee::Builtin(_) => return Some(facts),
+            _ => {
+                let name = self.callee_name(callee);
+                for arg in args.iter().filter(|arg| arg.ty.is_pointer()) {
+                    self.require(arg, NullableUse::Argument(name.clone()), &facts);
+                }
+                return Some(facts);
+            }
+        };
+        match (method, args) {
+            (Method::Reserve, _) if !self.quiet && !self.reported.contains(&expr.span) => {
+                self.reported.push(expr.span);
+                let map = &self.program.map(receiver).name;
+                self.diagnostics
+                    .push(errors::reservation_not_kept(expr.span, map));
+            }
+            (Method::Submit, [arg]) => {
+                self.release(receiver, arg, ReleaseKind::Submit, expr.span, &mut facts)
+            }
+            (Method::Discard, [arg]) => {
+                self.release(receiver, arg, ReleaseKind::Discard, expr.span, &mut facts)
+            }
+            _ => {}
+        }
+        Some(facts)
+    }
+
+    /// The name of a callee that is not a ring-buffer method or a builtin,
+    /// for "passed to `...`".
+    fn callee_name(&self, callee: &Callee) -> String {
+        match callee {
+            Callee::Function(id) | Callee::TailCall(id) => self.program.function(*id).name.clone(),
+            Callee::Extern(id) => self.program.extern_def(*id).name.clone(),
+            Callee::BpfHelper(name) => name.clone(),
+            Callee::Indirect(_) | Callee::Builtin(_) | Callee::Method { .. } => {
+                "a function pointer".to_string()
+            }
+        }
+    }
+}
