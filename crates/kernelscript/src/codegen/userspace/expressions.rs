@@ -445,6 +445,25 @@ impl FunctionEmitter<'_, '_> {
     }
 }
 
+/// Whether `expr` is arithmetic that C would compute wider than its
+/// KernelScript type (`u8`, `u16`, `char` and signed kinds: promoted to
+/// `int`), so its value must be cast back before it is used.
+fn wraps_narrow(expr: &Expr) -> bool {
+    let narrow =
+        matches!(&expr.ty, Type::Int(int) if int.bits() < 32) || matches!(expr.ty, Type::Char);
+    narrow
+        && matches!(
+            &expr.kind,
+            ExprKind::Binary {
+                op: BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Shl,
+                ..
+            } | ExprKind::Unary {
+                op: UnaryOp::Neg | UnaryOp::BitNot,
+                ..
+            }
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,23 +482,4 @@ mod tests {
         assert!(!operand_needs_parens(Lt, Add, true));
         assert!(operand_needs_parens(Eq, Lt, false));
     }
-}
-
-/// Whether `expr` is arithmetic that C would compute wider than its
-/// KernelScript type (`u8`, `u16`, `char` and signed kinds: promoted to
-/// `int`), so its value must be cast back before it is used.
-fn wraps_narrow(expr: &Expr) -> bool {
-    let narrow =
-        matches!(&expr.ty, Type::Int(int) if int.bits() < 32) || matches!(expr.ty, Type::Char);
-    narrow
-        && matches!(
-            &expr.kind,
-            ExprKind::Binary {
-                op: BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Shl,
-                ..
-            } | ExprKind::Unary {
-                op: UnaryOp::Neg | UnaryOp::BitNot,
-                ..
-            }
-        )
 }
