@@ -170,9 +170,10 @@ pub(crate) fn used_after_release(
             },
         ),
     };
+    // Not named: the release may go through another copy of the pointer.
     let secondary = match on_some_paths {
-        true => format!("`{name}` is {past} here on some paths"),
-        false => format!("`{name}` is {past} here"),
+        true => format!("{past} here on some paths"),
+        false => format!("{past} here"),
     };
     Diagnostic::error(message)
         .primary(span, label)
