@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::ir::{BinaryOp, Expr, ExprKind, LocalId, MapId, Program, UnaryOp};
 use crate::span::Span;
 
-use super::super::errors::Release;
+use crate::check::errors::Release;
 
 /// A reservation, named by its `reserve()` call: `(file, start, end)`.
 pub(super) type Site = (u32, u32, u32);

@@ -41,9 +41,15 @@
 //! program and would let one release its caller's reservation.
 //!
 //! Without this pass the kernel verifier rejects the object (`Unreleased
-//! reference id=N`, or `R1 invalid mem access` after a release); by
-//! invariant 3 of ARCHITECTURE.md that must be a checker error instead.
-//! This pass only reads the IR and reports; it never changes the program.
+//! reference id=N`; after a release `invalid mem access 'scalar'` or `R1
+//! type=scalar expected=ringbuf_mem`); by invariant 3 of ARCHITECTURE.md
+//! that must be a checker error instead. This pass only reads the IR and
+//! reports; it never changes the program.
+//!
+//! Here: statements, joins at branches, `try`/`throw` and loops;
+//! `facts.rs`: the facts and how they join and refine; `uses.rs`:
+//! expressions (uses, releases, `reserve()` calls) and the reports at
+//! exits.
 
 mod facts;
 mod uses;
@@ -314,11 +320,9 @@ impl<'a> Ownership<'a> {
                     .cloned()
                     .unwrap_or_default();
                 let facts = self.run_deferred(facts, stmt.span);
-                self.report_owned(&facts, stmt.span, |site| {
-                    Some(match returned.contains(&site) {
-                        true => ReservationExit::ReturnsIt,
-                        false => ReservationExit::Return,
-                    })
+                self.report_owned(&facts, stmt.span, |site| match returned.contains(&site) {
+                    true => ReservationExit::ReturnsIt,
+                    false => ReservationExit::Return,
                 });
                 None
             }

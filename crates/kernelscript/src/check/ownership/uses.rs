@@ -5,11 +5,11 @@
 use crate::ir::{BinaryOp, Callee, Expr, ExprKind, LocalId, MapId, Method, UnaryOp};
 use crate::span::Span;
 
-use super::super::errors::{self, NullableUse, Release, ReleaseKind, ReservationExit, Reserved};
 use super::facts::{
     last_char, local_of, merge, refine, site, Facts, Reservation, Site, State, Status,
 };
 use super::Ownership;
+use crate::check::errors::{self, NullableUse, Release, ReleaseKind, ReservationExit, Reserved};
 
 impl<'a> Ownership<'a> {
     pub(super) fn name(&self, local: LocalId) -> &'a str {
@@ -31,16 +31,16 @@ impl<'a> Ownership<'a> {
     /// `exit` (`at`), after the deferred calls ran.
     pub(super) fn leave(&mut self, facts: Facts<'a>, at: Span, exit: ReservationExit) {
         let facts = self.run_deferred(facts, at);
-        self.report_owned(&facts, at, |_| Some(exit));
+        self.report_owned(&facts, at, |_| exit);
     }
 
-    /// Reports the reservations owned in `facts` for which `exit_of` gives
-    /// how they are leaked at `at`.
+    /// Reports the reservations owned (on some path) in `facts` at `at`,
+    /// which is an exit of kind `exit_of(reservation)`.
     pub(super) fn report_owned(
         &mut self,
         facts: &Facts<'a>,
         at: Span,
-        exit_of: impl Fn(Site) -> Option<ReservationExit>,
+        exit_of: impl Fn(Site) -> ReservationExit,
     ) {
         if self.quiet {
             return;
@@ -51,14 +51,15 @@ impl<'a> Ownership<'a> {
                 Status::Partial(release) => Some(release),
                 Status::Released(_) => continue,
             };
-            let Some(exit) = exit_of(*site) else {
-                continue;
-            };
             if !self.leaked.insert(*site) {
                 continue;
             }
-            let diagnostic =
-                errors::reservation_leaked(at, exit, &self.reserved(reservation), partial);
+            let diagnostic = errors::reservation_leaked(
+                at,
+                exit_of(*site),
+                &self.reserved(reservation),
+                partial,
+            );
             self.diagnostics.push(diagnostic);
         }
     }
