@@ -334,6 +334,7 @@ macro_rules! goldens {
 goldens!(
     control_flow,
     events_demo,
+    kernel_structs,
     lifecycle_demo,
     maps_demo,
     pinned_globals,

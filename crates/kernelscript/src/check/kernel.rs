@@ -151,6 +151,19 @@ const KERNEL_STRUCT_NAMES: &[&str] = &[
     "scx_exit_info",
 ];
 
+/// Structs of the UAPI header `<linux/bpf.h>` (helper arguments, program
+/// contexts) that BTF-generated headers such as `tc.kh` declare again; the
+/// header defines them for eBPF and userspace C alike.
+#[rustfmt::skip]
+const UAPI_STRUCT_NAMES: &[&str] = &[
+    "bpf_sock", "bpf_sock_tuple", "bpf_sock_ops", "bpf_sock_addr", "bpf_sockopt",
+    "bpf_sk_lookup", "bpf_sysctl", "bpf_flow_keys", "bpf_fib_lookup", "bpf_tunnel_key",
+    "bpf_xfrm_state", "bpf_spin_lock", "bpf_timer", "bpf_dynptr", "bpf_list_head",
+    "bpf_list_node", "bpf_rb_root", "bpf_rb_node", "bpf_perf_event_value", "bpf_pidns_info",
+    "bpf_redir_neigh", "bpf_devmap_val", "bpf_cpumap_val", "bpf_raw_tracepoint_args",
+    "sk_msg_md", "sk_reuseport_md",
+];
+
 const ENUMS: &[KernelEnum] = &[KernelEnum {
     name: "xdp_action",
     variants: &[
@@ -281,6 +294,8 @@ impl KernelInfo for BuiltinKernel {
     }
 
     fn defines_struct(&self, name: &str) -> bool {
-        name.starts_with("trace_event_raw_") || KERNEL_STRUCT_NAMES.contains(&name)
+        name.starts_with("trace_event_raw_")
+            || KERNEL_STRUCT_NAMES.contains(&name)
+            || UAPI_STRUCT_NAMES.contains(&name)
     }
 }

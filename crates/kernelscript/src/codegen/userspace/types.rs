@@ -14,8 +14,11 @@ use crate::ir::{self, FunctionType, Origin, Program, StructId, Type};
 use crate::codegen::c_writer::CWriter;
 
 /// Structs that `<linux/bpf.h>` (pulled in by libbpf's headers) already
-/// defines; a kernel struct outside this list that userspace uses by value
-/// is defined from the IR.
+/// defines. A kernel struct (`Origin::Kernel`) in this list is never
+/// defined here, whoever declared its fields (a BTF-generated `.kh`
+/// header, say). A kernel struct outside it that userspace uses by value
+/// (a tracepoint record in a ring buffer) is in no header userspace
+/// includes, so it is defined from its declared fields.
 const UAPI_STRUCTS: &[&str] = &[
     "xdp_md",
     "__sk_buff",
@@ -163,8 +166,8 @@ pub fn parameter_declaration(program: &Program, ty: &Type, name: &str) -> String
 }
 
 /// The `#include`-free definition order of the structs userspace needs:
-/// every source struct, plus kernel structs used by value by those (or by
-/// `extra_roots`), dependencies first.
+/// every source struct, plus kernel structs outside `UAPI_STRUCTS` used by
+/// value by those (or by `extra_roots`), dependencies first.
 pub fn structs_to_define(program: &Program, extra_roots: &[Type]) -> Vec<StructId> {
     let mut order = Vec::new();
     let mut visited = BTreeSet::new();
@@ -188,14 +191,22 @@ fn visit_struct(
     if !visited.insert(id) {
         return;
     }
-    for field in &program.struct_def(id).fields {
+    let def = program.struct_def(id);
+    // The header defines its field types too.
+    if provided_by_headers(def) {
+        return;
+    }
+    for field in &def.fields {
         visit_type(program, &field.ty, visited, order);
     }
-    let def = program.struct_def(id);
-    let provided = def.origin == Origin::Kernel && UAPI_STRUCTS.contains(&def.name.as_str());
-    if !provided && def.struct_ops.is_none() {
+    if def.struct_ops.is_none() {
         order.push(id);
     }
+}
+
+/// Whether the headers userspace includes define `def`.
+fn provided_by_headers(def: &ir::StructDef) -> bool {
+    def.origin == Origin::Kernel && UAPI_STRUCTS.contains(&def.name.as_str())
 }
 
 /// Follows by-value uses only: a pointer to a struct needs no definition.
