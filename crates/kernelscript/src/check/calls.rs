@@ -538,10 +538,19 @@ impl Checker<'_> {
             }
             lowered.push(value);
         }
-        if self.fx.is_ebpf() && values.len() > EBPF_PRINT_MAX_VALUES {
+        // After a `%`-free first string, string literals are folded into
+        // bpf_printk's format; only the other values count.
+        let folds_literals = matches!(&lowered[0].kind, ExprKind::Str(text) if !text.contains('%'));
+        let counted: Vec<&ast::Expr> = values
+            .iter()
+            .zip(&lowered[1..])
+            .filter(|(_, value)| !(folds_literals && matches!(value.kind, ExprKind::Str(_))))
+            .map(|(written, _)| written)
+            .collect();
+        if self.fx.is_ebpf() && counted.len() > EBPF_PRINT_MAX_VALUES {
             self.report(errors::too_many_print_values(
-                values[EBPF_PRINT_MAX_VALUES].span,
-                values.len(),
+                counted[EBPF_PRINT_MAX_VALUES].span,
+                counted.len(),
             ));
         }
         lowered

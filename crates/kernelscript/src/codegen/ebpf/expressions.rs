@@ -500,7 +500,12 @@ impl<'a> FunctionEmitter<'_, 'a> {
             } else {
                 let mut joined = format.clone();
                 let mut values = Vec::new();
+                // Arguments after a plain (`%`-free) first string are
+                // separated by spaces, as userspace `print` does.
                 for arg in tail {
+                    if !joined.is_empty() && !joined.ends_with(char::is_whitespace) {
+                        joined.push(' ');
+                    }
                     match &arg.kind {
                         ExprKind::Str(text) => joined.push_str(&text.replace('%', "%%")),
                         _ => {

@@ -36,7 +36,7 @@ int announce(struct xdp_md *ctx)
 		__builtin_memcpy(kind, "medium", 7);
 	}
 	bpf_printk("packet of %u bytes", len);
-	bpf_printk("len=%u kind=%s", len, kind);
+	bpf_printk("len= %u  kind= %s", len, kind);
 	bpf_printk("as signed: %d, wide: %llu", (__s32)len, (__u64)len);
 	if (strings_equal(kind, "jumbo", 6)) {
 		return XDP_DROP;
