@@ -12,62 +12,13 @@
 //! run one at a time (`testkit::kernel_lock`); without root or `bpf()` they
 //! print `skipped: <reason>`, and fail instead when `KS_REQUIRE_KERNEL=1`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-/// A built project: its directory (removed on drop) and binary.
-struct Project {
-    dir: PathBuf,
-    binary: PathBuf,
-}
+mod support;
+use support::{build, text};
 
-impl Drop for Project {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Compiles `source` as `NAME.ks` and builds it with the generated
-/// Makefile, as a user would.
-fn build(name: &str, source: &str) -> Project {
-    let dir = std::env::temp_dir().join(format!("ks-perf-kernel-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("project directory");
-    let project = Project {
-        binary: dir.join("out").join(name),
-        dir,
-    };
-    let source_path = project.dir.join(format!("{name}.ks"));
-    std::fs::write(&source_path, source).expect("write the .ks file");
-    let compiled = Command::new(env!("CARGO_BIN_EXE_kernelscript"))
-        .arg("compile")
-        .arg(&source_path)
-        .arg("-o")
-        .arg(project.dir.join("out"))
-        .output()
-        .expect("run kernelscript compile");
-    assert!(
-        compiled.status.success(),
-        "kernelscript compile {name}.ks failed:\n{}",
-        text(&compiled.stderr)
-    );
-    let made = Command::new("make")
-        .args(["-s", "CFLAGS=-g -O2 -Wall -Werror"])
-        .current_dir(project.dir.join("out"))
-        .output()
-        .expect("run make");
-    assert!(
-        made.status.success(),
-        "make failed:\n{}{}",
-        text(&made.stdout),
-        text(&made.stderr)
-    );
-    project
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+const SUITE: &str = "perf-kernel";
 
 /// The numbers after `label ` in `line`.
 fn number_after(line: &str, label: &str) -> i64 {
@@ -121,7 +72,7 @@ fn a_page_fault_counter_counts_touched_pages_and_detaches() {
     let Some(_kernel) = testkit::skip_unless_capable() else {
         return;
     };
-    let project = build("perf_faults", PAGE_FAULTS);
+    let project = build(SUITE, "perf_faults", PAGE_FAULTS);
     let output = Command::new(&project.binary).output().expect("run");
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
@@ -159,7 +110,7 @@ fn a_hardware_counter_works_or_fails_with_the_reason() {
     let Some(_kernel) = testkit::skip_unless_capable() else {
         return;
     };
-    let project = build("perf_cycles", CYCLES);
+    let project = build(SUITE, "perf_cycles", CYCLES);
     let output = Command::new(&project.binary).output().expect("run");
     if Path::new("/sys/bus/event_source/devices/cpu").exists() {
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));

@@ -27,56 +27,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// A built project: its directory (removed on drop) and binary.
-struct Project {
-    dir: PathBuf,
-    binary: PathBuf,
-}
+mod support;
+use support::{build, text};
 
-impl Drop for Project {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Compiles `source` as `NAME.ks` with `kernelscript compile` and builds
-/// the output with the generated Makefile, as a user would.
-fn build(name: &str, source: &str) -> Project {
-    let dir =
-        std::env::temp_dir().join(format!("ks-userspace-kernel-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("project directory");
-    let project = Project {
-        binary: dir.join("out").join(name),
-        dir,
-    };
-    let source_path = project.dir.join(format!("{name}.ks"));
-    std::fs::write(&source_path, source).expect("write the .ks file");
-    let compiled = Command::new(env!("CARGO_BIN_EXE_kernelscript"))
-        .arg("compile")
-        .arg(&source_path)
-        .arg("-o")
-        .arg(project.dir.join("out"))
-        .output()
-        .expect("run kernelscript compile");
-    assert!(
-        compiled.status.success(),
-        "kernelscript compile {name}.ks failed:\n{}",
-        String::from_utf8_lossy(&compiled.stderr)
-    );
-    let output = Command::new("make")
-        .args(["-s", "CFLAGS=-g -O2 -Wall -Werror"])
-        .current_dir(project.dir.join("out"))
-        .output()
-        .expect("run make");
-    assert!(
-        output.status.success(),
-        "make failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    project
-}
+const SUITE: &str = "userspace-kernel";
 
 fn sh(program: &str, args: &[&str]) -> Output {
     let output = Command::new(program)
@@ -90,10 +44,6 @@ fn sh(program: &str, args: &[&str]) -> Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A veth pair: `host` stays in this namespace (no address: XDP and TC
@@ -418,7 +368,7 @@ fn xdp_and_tc_count_udp_datagrams_on_a_veth_and_detach_at_exit() {
     let Some(_kernel) = testkit::skip_unless_capable() else {
         return;
     };
-    let project = build("udp_watch", UDP_WATCH);
+    let project = build(SUITE, "udp_watch", UDP_WATCH);
     let veth = Veth::new();
     let mut running = Running::start(
         &project.binary,
@@ -457,7 +407,7 @@ fn sigint_ends_dispatch_and_the_cleanup_detaches_everything() {
     let Some(_kernel) = testkit::skip_unless_capable() else {
         return;
     };
-    let project = build("udp_watch", UDP_WATCH);
+    let project = build(SUITE, "udp_watch", UDP_WATCH);
     let veth = Veth::new();
     let mut running = Running::start(
         &project.binary,
@@ -514,7 +464,7 @@ fn sigterm_ends_a_while_loop_with_status_143_and_nothing_stays_attached() {
     let Some(_kernel) = testkit::skip_unless_capable() else {
         return;
     };
-    let project = build("spin", SPIN);
+    let project = build(SUITE, "spin", SPIN);
     let veth = Veth::new();
     let mut running = Running::start(&project.binary, &[&format!("--interface={}", veth.host)]);
     running.wait_for_line("attached");
@@ -583,7 +533,7 @@ fn a_pinned_map_keeps_its_value_across_runs() {
     };
     let name = "ks_userspace_pin_restart";
     let pins = PinDir::new(name);
-    let project = build(name, PIN_RESTART);
+    let project = build(SUITE, name, PIN_RESTART);
     for expected in ["runs: 1 plain: 1", "runs: 2 plain: 1", "runs: 3 plain: 1"] {
         let output = Command::new(&project.binary).output().expect("run");
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
@@ -650,7 +600,7 @@ fn pinned_globals_keep_their_values_across_runs_and_are_shared_with_xdp() {
     };
     let name = "ks_userspace_pinned_globals";
     let pins = PinDir::new(name);
-    let project = build(name, PINNED_GLOBALS);
+    let project = build(SUITE, name, PINNED_GLOBALS);
     let run = || {
         let output = Command::new(&project.binary).output().expect("run");
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
@@ -745,7 +695,7 @@ fn tracepoint_events_reach_the_handler() {
         // Tracepoints attach through tracefs (not mounted on a fresh machine).
         sh("mount", &["-t", "tracefs", "nodev", "/sys/kernel/tracing"]);
     }
-    let project = build("switches", SWITCHES);
+    let project = build(SUITE, "switches", SWITCHES);
     let output = Command::new(&project.binary).output().expect("run");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "dispatch returned 7 after 3 events\n");
@@ -773,7 +723,7 @@ fn a_failed_attach_is_reported_and_an_unchecked_one_exits() {
     let Some(_kernel) = testkit::skip_unless_capable() else {
         return;
     };
-    let project = build("bad_target", BAD_TARGET);
+    let project = build(SUITE, "bad_target", BAD_TARGET);
     let output = Command::new(&project.binary).output().expect("run");
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(text(&output.stdout), "attach returned -19\n");
@@ -879,7 +829,7 @@ fn a_tail_call_reaches_the_target_userspace_installed() {
     let Some(_kernel) = testkit::skip_unless_capable() else {
         return;
     };
-    let project = build("tail_call", TAIL_CALL);
+    let project = build(SUITE, "tail_call", TAIL_CALL);
     let veth = Veth::new();
     let mut running = Running::start(&project.binary, &[&format!("--interface={}", veth.host)]);
     running.wait_for_line("attached");
@@ -926,7 +876,7 @@ fn register_adds_a_congestion_control_until_exit() {
     let Some(_kernel) = testkit::skip_unless_capable() else {
         return;
     };
-    let project = build("congestion", CONGESTION_CONTROL);
+    let project = build(SUITE, "congestion", CONGESTION_CONTROL);
     assert!(!available_congestion_controls().contains("ks_userspace_cc"));
     let mut running = Running::start(&project.binary, &[]);
     running.wait_for_line("register: 0");
@@ -971,7 +921,7 @@ fn the_value_of_a_map_iteration_writes_the_entry_as_in_ebpf() {
     let Some(_kernel) = testkit::skip_unless_capable() else {
         return;
     };
-    let project = build("ks_userspace_iteration_writes", ITERATION_WRITES);
+    let project = build(SUITE, "ks_userspace_iteration_writes", ITERATION_WRITES);
     let output = Command::new(&project.binary).output().expect("run");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "totals: 15 17\n");
@@ -999,7 +949,7 @@ fn narrow_arithmetic_wraps_in_userspace() {
     let Some(_kernel) = testkit::skip_unless_capable() else {
         return;
     };
-    let project = build("ks_userspace_narrow_arithmetic", NARROW_ARITHMETIC);
+    let project = build(SUITE, "ks_userspace_narrow_arithmetic", NARROW_ARITHMETIC);
     let output = Command::new(&project.binary).output().expect("run");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "4 65534 2\n");
