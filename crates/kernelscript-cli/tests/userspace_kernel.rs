@@ -13,6 +13,8 @@
 //! * a `pin` map keeps its value across two runs, and so do `pin var`
 //!   globals, which an attached XDP program reads and writes meanwhile;
 //! * tracepoint events reach a handler;
+//! * `@uprobe`/`@uretprobe` programs count calls into a function of a
+//!   helper program the test builds, and are gone after exit;
 //! * a tail call reaches a program userspace put in the program array;
 //! * `register` adds a TCP congestion control until the program exits;
 //! * a failed attach names the program, the target and the reason.
@@ -953,4 +955,123 @@ fn narrow_arithmetic_wraps_in_userspace() {
     let output = Command::new(&project.binary).output().expect("run");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "4 65534 2\n");
+}
+
+/// A C program calling its `ks_uprobe_target` function as many times as
+/// its argument says; nothing else on the machine runs that function.
+const UPROBE_HELPER_C: &str = r#"
+#include <stdlib.h>
+
+__attribute__((noinline)) int ks_uprobe_target(int x)
+{
+    __asm__ volatile("");
+    return x + 1;
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 1, s = 0;
+
+    for (int i = 0; i < n; i++)
+        s = ks_uprobe_target(s);
+    return s == n ? 0 : 1;
+}
+"#;
+
+/// Counts entries into and returns from the helper's function: the
+/// `@uprobe` attaches where its attribute says (`attach(h, "", 0)`), the
+/// `@uretprobe` where `--target` says; main polls until both counts reach
+/// `--calls` (or 5 s pass).
+const UPROBE_COUNT: &str = r#"
+var calls : hash<u32, u64>(4)
+
+@uprobe("HELPER:ks_uprobe_target")
+fn count_entry(ctx: *pt_regs) -> i32 {
+    calls[0] += 1
+    return 0
+}
+
+@uretprobe("/no/such/file:not_this_one")
+fn count_return(ctx: *pt_regs) -> i32 {
+    calls[1] += 1
+    return 0
+}
+
+struct Args {
+    target: str(256),
+    calls: u64,
+}
+
+fn main(args: Args) -> i32 {
+    var entry = load(count_entry)
+    var exit = load(count_return)
+    attach(entry, "", 0)
+    attach(exit, args.target, 0)
+    print("attached")
+    var waited: u32 = 0
+    while (waited < 100 && (calls[0] < args.calls || calls[1] < args.calls)) {
+        sleep(50)
+        waited += 1
+    }
+    print("entries:", calls[0], "returns:", calls[1])
+    return 0
+}
+"#;
+
+/// Removes a scratch directory on drop.
+struct ScratchDir(PathBuf);
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn loaded_program_names() -> String {
+    text(&sh("bpftool", &["prog", "show"]).stdout)
+}
+
+#[test]
+fn uprobes_count_calls_into_a_user_space_function_and_detach_at_exit() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let scratch = ScratchDir(
+        std::env::temp_dir().join(format!("ks-{SUITE}-{}-uprobe-helper", std::process::id())),
+    );
+    let _ = std::fs::remove_dir_all(&scratch.0);
+    std::fs::create_dir_all(&scratch.0).expect("helper directory");
+    let source = scratch.0.join("helper.c");
+    let helper = scratch.0.join("helper");
+    std::fs::write(&source, UPROBE_HELPER_C).expect("write helper.c");
+    let helper_path = helper.to_str().expect("utf-8 path");
+    sh("cc", &["-O2", "-o", helper_path, source.to_str().unwrap()]);
+
+    let project = build(
+        SUITE,
+        "uprobe_count",
+        &UPROBE_COUNT.replace("HELPER", helper_path),
+    );
+    let mut running = Running::start(
+        &project.binary,
+        &[
+            &format!("--target={helper_path}:ks_uprobe_target"),
+            "--calls=9",
+        ],
+    );
+    running.wait_for_line("attached");
+    // 2 + 3 + 4 calls from three processes.
+    for calls in ["2", "3", "4"] {
+        sh(helper_path, &[calls]);
+    }
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(0), "stderr: {stderr}");
+    assert_eq!(stdout, ["attached", "entries: 9 returns: 9"]);
+    assert_eq!(stderr, "");
+    // The programs (and with them their uprobe links) are gone.
+    let loaded = loaded_program_names();
+    assert!(
+        !loaded.contains("count_entry") && !loaded.contains("count_return"),
+        "still loaded after exit:\n{loaded}"
+    );
 }

@@ -138,5 +138,6 @@ goldens!(
     tail_calls,
     tc_classifier,
     tracing_programs,
+    uprobe_counter,
     xdp_counter,
 );

@@ -2,7 +2,8 @@
 //!
 //! A function's attributes decide its `FunctionKind`: `@xdp`,
 //! `@tc("ingress"|"egress")`, `@tracepoint("category/event")`,
-//! `@probe("function")` / `@probe("function+offset")`, `@perf_event`,
+//! `@probe("function")` / `@probe("function+offset")`,
+//! `@uprobe("PATH:FUNCTION")` / `@uretprobe("PATH:FUNCTION")`, `@perf_event`,
 //! `@helper`, `@kfunc`, `@private`, `@test`; none means userspace (`main` is
 //! `FunctionKind::Main`). Each program kind has one signature:
 //!
@@ -12,6 +13,7 @@
 //! | `@tc(..)` | `ctx: *__sk_buff` | `i32` |
 //! | `@tracepoint("c/e")` | `ctx: *trace_event_raw_e` (`sys_enter`/`sys_exit` for syscalls) | `i32` |
 //! | `@probe("f")` | up to 6 kernel-function parameters (none with `+offset`) | `i32` |
+//! | `@uprobe("p:f")`, `@uretprobe("p:f")` | `ctx: *pt_regs` | `i32` |
 //! | `@perf_event` | `ctx: *bpf_perf_event_data` | `i32` |
 //!
 //! Call rules: programs are never called directly (only `load(prog)` from
@@ -32,6 +34,8 @@ pub(crate) const FUNCTION_ATTRIBUTES: &[&str] = &[
     "tc",
     "tracepoint",
     "probe",
+    "uprobe",
+    "uretprobe",
     "perf_event",
     "helper",
     "kfunc",
@@ -51,6 +55,7 @@ pub(crate) fn program_type(kind: &FunctionKind) -> Option<ProgramType> {
         FunctionKind::Tc(_) => ProgramType::Tc,
         FunctionKind::Tracepoint { .. } => ProgramType::Tracepoint,
         FunctionKind::Probe { .. } => ProgramType::Probe,
+        FunctionKind::Uprobe { .. } => ProgramType::Uprobe,
         FunctionKind::PerfEvent => ProgramType::PerfEvent,
         _ => return None,
     })
@@ -71,6 +76,8 @@ pub(crate) fn kind_label(kind: &FunctionKind) -> &'static str {
         FunctionKind::Tc(_) => "@tc program",
         FunctionKind::Tracepoint { .. } => "@tracepoint program",
         FunctionKind::Probe { .. } => "@probe program",
+        FunctionKind::Uprobe { ret: false, .. } => "@uprobe program",
+        FunctionKind::Uprobe { ret: true, .. } => "@uretprobe program",
         FunctionKind::PerfEvent => "@perf_event program",
         FunctionKind::Helper => "@helper function",
         FunctionKind::StructOpsMethod { .. } => "struct_ops method",
@@ -163,6 +170,29 @@ impl Checker<'_> {
                 };
                 FunctionKind::Probe { target }
             }
+            "uprobe" | "uretprobe" => {
+                let Some(target) = self.string_arg(attribute) else {
+                    self.report(errors::uprobe_needs_target(attribute.span, name, None));
+                    return None;
+                };
+                match target.rsplit_once(':') {
+                    Some((path, function)) if !path.is_empty() && !function.is_empty() => {
+                        FunctionKind::Uprobe {
+                            path: path.to_string(),
+                            function: function.to_string(),
+                            ret: name == "uretprobe",
+                        }
+                    }
+                    _ => {
+                        self.report(errors::uprobe_needs_target(
+                            attribute.args[0].span,
+                            name,
+                            Some(&target),
+                        ));
+                        return None;
+                    }
+                }
+            }
             "struct_ops" => {
                 self.report(errors::struct_ops_on_function(attribute.span));
                 return None;
@@ -224,6 +254,11 @@ impl Checker<'_> {
                 Some("__sk_buff"),
                 i32_type.clone(),
                 "fn(ctx: *__sk_buff) -> i32".to_string(),
+            ),
+            FunctionKind::Uprobe { .. } => (
+                Some("pt_regs"),
+                i32_type.clone(),
+                "fn(ctx: *pt_regs) -> i32".to_string(),
             ),
             FunctionKind::PerfEvent => (
                 Some("bpf_perf_event_data"),

@@ -287,6 +287,13 @@ pub enum FunctionKind {
     Tracepoint { category: String, event: String },
     /// `@probe("function")`: fentry/kprobe, decided later from BTF.
     Probe { target: String },
+    /// `@uprobe("PATH:FUNCTION")` / `@uretprobe(..)`: a user-space function
+    /// of the binary or library at `path`; context `*pt_regs`.
+    Uprobe {
+        path: String,
+        function: String,
+        ret: bool,
+    },
     /// `@perf_event`
     PerfEvent,
     /// `@helper`: an eBPF-side function callable from programs and helpers.
@@ -323,6 +330,7 @@ impl FunctionKind {
             | FunctionKind::Tc(_)
             | FunctionKind::Tracepoint { .. }
             | FunctionKind::Probe { .. }
+            | FunctionKind::Uprobe { .. }
             | FunctionKind::PerfEvent
             | FunctionKind::Helper
             | FunctionKind::StructOpsMethod { .. } => Target::Ebpf,
@@ -339,6 +347,7 @@ impl FunctionKind {
                 | FunctionKind::Tc(_)
                 | FunctionKind::Tracepoint { .. }
                 | FunctionKind::Probe { .. }
+                | FunctionKind::Uprobe { .. }
                 | FunctionKind::PerfEvent
         )
     }

@@ -82,6 +82,7 @@ pub enum ProgramType {
     Tc,
     Tracepoint,
     Probe,
+    Uprobe,
     PerfEvent,
 }
 

@@ -71,6 +71,18 @@ pub(crate) fn probe_needs_target(span: Span) -> Diagnostic {
         .help("write e.g. `@probe(\"do_exit\")`, or `@probe(\"vfs_read+16\")` for an offset")
 }
 
+pub(crate) fn uprobe_needs_target(span: Span, name: &str, found: Option<&str>) -> Diagnostic {
+    let message = match found {
+        Some(found) => format!("invalid `@{name}` target `{found}`"),
+        None => format!("`@{name}` needs the user-space function to probe"),
+    };
+    Diagnostic::error(message)
+        .primary(span, "expected \"PATH:FUNCTION\"")
+        .help(format!(
+            "write e.g. `@{name}(\"/lib/x86_64-linux-gnu/libc.so.6:malloc\")`: the binary or library, a colon, and the function's symbol"
+        ))
+}
+
 pub(crate) fn probe_offset_with_params(span: Span, target: &str) -> Diagnostic {
     Diagnostic::error(format!(
         "a probe at an offset (`{target}`) has no parameters"

@@ -554,6 +554,7 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
             FunctionKind::Tc(_) => tc::FAILURE_RESULT.to_string(),
             FunctionKind::Tracepoint { .. }
             | FunctionKind::Probe { .. }
+            | FunctionKind::Uprobe { .. }
             | FunctionKind::PerfEvent => tracing::FAILURE_RESULT.to_string(),
             _ => match &self.function.ret {
                 Type::Struct(_) | Type::Array(..) | Type::Str(_) => {
@@ -576,6 +577,7 @@ fn section(kind: &FunctionKind) -> String {
         }
         FunctionKind::Probe { target } => tracing::probe_section(target),
         FunctionKind::PerfEvent => tracing::PERF_EVENT_SECTION.to_string(),
+        FunctionKind::Uprobe { ret, .. } => tracing::uprobe_section(*ret).to_string(),
         // Not programs; `emit` handles them before asking.
         _ => ".text".to_string(),
     }

@@ -187,6 +187,7 @@ fn usage(program: &Program, ebpf_functions: &[usize]) -> Usage {
             function.kind,
             FunctionKind::Tracepoint { .. }
                 | FunctionKind::Probe { .. }
+                | FunctionKind::Uprobe { .. }
                 | FunctionKind::PerfEvent
                 | FunctionKind::StructOpsMethod { .. }
         );

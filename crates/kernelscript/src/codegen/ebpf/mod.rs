@@ -130,6 +130,7 @@ fn program_type(kind: &FunctionKind) -> Option<(u8, ProgramType)> {
         FunctionKind::Tracepoint { .. } => (2, ProgramType::Tracepoint),
         FunctionKind::Probe { .. } => (3, ProgramType::Probe),
         FunctionKind::PerfEvent => (4, ProgramType::PerfEvent),
+        FunctionKind::Uprobe { .. } => (5, ProgramType::Uprobe),
         _ => return None,
     })
 }
@@ -140,6 +141,7 @@ fn program_type_name(program_type: ProgramType) -> &'static str {
         ProgramType::Tc => "tc",
         ProgramType::Tracepoint => "tracepoint",
         ProgramType::Probe => "probe",
+        ProgramType::Uprobe => "uprobe",
         ProgramType::PerfEvent => "perf_event",
     }
 }

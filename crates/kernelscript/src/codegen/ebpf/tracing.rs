@@ -1,4 +1,4 @@
-//! Tracing program sections: tracepoints, probes and perf events.
+//! Tracing program sections: tracepoints, probes, uprobes and perf events.
 //!
 //! These programs take their context (or, for function-entry probes, the
 //! traced function's arguments) as declared in the IR and return an `int`
@@ -35,6 +35,18 @@ pub(super) fn probe_section(target: &str) -> String {
     match probe_style(target) {
         ProbeStyle::Fentry => format!("fentry/{target}"),
         ProbeStyle::Kprobe => format!("kprobe/{target}"),
+    }
+}
+
+/// `SEC("uprobe")` / `SEC("uretprobe")`: bare sections (libbpf 1.1 accepts
+/// them without a target), context `struct pt_regs *`. Userspace attaches
+/// them to the attribute's `PATH:FUNCTION` with
+/// `bpf_program__attach_uprobe_opts`.
+pub(super) fn uprobe_section(ret: bool) -> &'static str {
+    if ret {
+        "uretprobe"
+    } else {
+        "uprobe"
     }
 }
 

@@ -11,6 +11,8 @@
 //!   created it;
 //! * tracepoints and probes: `bpf_program__attach_tracepoint` /
 //!   `bpf_program__attach`;
+//! * uprobes: `bpf_program__attach_uprobe_opts` on the attribute's (or
+//!   the target's) `PATH:FUNCTION`, in every process;
 //! * perf events: one system-wide event per CPU, named by the target.
 
 use crate::codegen::c_writer::CWriter;
@@ -32,6 +34,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     let tracepoint = has(|kind| matches!(kind, FunctionKind::Tracepoint { .. }));
     let probe = has(|kind| matches!(kind, FunctionKind::Probe { .. }));
     let perf = has(|kind| matches!(kind, FunctionKind::PerfEvent));
+    let uprobe = has(|kind| matches!(kind, FunctionKind::Uprobe { .. }));
 
     emit(out, generator, ATTACHMENT_STATE);
     if xdp {
@@ -45,6 +48,9 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     }
     if probe {
         emit(out, generator, ATTACH_PROBE);
+    }
+    if uprobe {
+        emit(out, generator, ATTACH_UPROBE);
     }
     let perf_only = generator.needs.perf_counters.any() && !generator.needs.target_attach;
     if perf && !perf_only {
@@ -71,6 +77,12 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         attach.push_str(
             "    case KS_PROBE:\n        err = ks_attach_probe(&attachment);\n        break;\n",
         );
+    }
+    if uprobe {
+        attach.push_str(
+            "    case KS_UPROBE:\n        err = ks_attach_uprobe(&attachment, target);\n        break;\n",
+        );
+        detach.push_str("    case KS_UPROBE:\n        err = bpf_link__destroy(attachment->link);\n        break;\n");
     }
     if perf {
         attach.push_str(
@@ -109,7 +121,7 @@ struct ks_attachment {
     bool active;
     int ifindex;                /* XDP and TC */
     int link_fd;                /* XDP: the BPF link */
-    struct bpf_link *link;      /* tracepoints and probes */
+    struct bpf_link *link;      /* tracepoints, probes, uprobes */
     struct bpf_link **links;    /* perf events: one per CPU */
     int *perf_fds;              /* perf_options counters: for read() */
     int link_count;
@@ -250,6 +262,35 @@ const ATTACH_PROBE: &str = r#"
 static int ks_attach_probe(struct ks_attachment *attachment)
 {
     attachment->link = bpf_program__attach(ks_programs[attachment->program].prog);
+    if (!attachment->link)
+        return -errno;
+    return 0;
+}
+"#;
+
+const ATTACH_UPROBE: &str = r#"
+/* Uprobes: the @uprobe("PATH:FUNCTION") of the program, or the target when
+ * one is given ("PATH:FUNCTION"); in every process running that file. */
+static int ks_attach_uprobe(struct ks_attachment *attachment, const char *target)
+{
+    const struct ks_program *program = &ks_programs[attachment->program];
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = program->up_retprobe);
+    char path[4096];
+    const char *function = program->up_function;
+
+    snprintf(path, sizeof(path), "%s", program->up_path);
+    if (target && target[0]) {
+        char *separator;
+
+        snprintf(path, sizeof(path), "%s", target);
+        separator = strrchr(path, ':');
+        if (!separator || separator == path || !separator[1])
+            return -EINVAL;
+        *separator = '\0';
+        function = separator + 1;
+    }
+    opts.func_name = function;
+    attachment->link = bpf_program__attach_uprobe_opts(program->prog, -1, path, 0, &opts);
     if (!attachment->link)
         return -errno;
     return 0;

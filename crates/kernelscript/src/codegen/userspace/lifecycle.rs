@@ -21,6 +21,7 @@ fn kind_constant(kind: &FunctionKind) -> &'static str {
         FunctionKind::Tracepoint { .. } => "KS_TRACEPOINT",
         FunctionKind::Probe { .. } => "KS_PROBE",
         FunctionKind::PerfEvent => "KS_PERF_EVENT",
+        FunctionKind::Uprobe { .. } => "KS_UPROBE",
         other => panic!("internal error: {other:?} is not a program kind"),
     }
 }
@@ -129,6 +130,17 @@ fn has_program_table(generator: &Generator) -> bool {
     generator.needs.program_table && generator.programs.iter().any(|entry| entry.autoload)
 }
 
+/// Some program userspace loads is a `@uprobe`/`@uretprobe`.
+fn has_uprobes(generator: &Generator) -> bool {
+    generator.programs.iter().any(|entry| {
+        entry.autoload
+            && matches!(
+                generator.program.function(entry.function).kind,
+                FunctionKind::Uprobe { .. }
+            )
+    })
+}
+
 fn has_tc_attachments(generator: &Generator) -> bool {
     has_attachments(generator)
         && generator.programs.iter().any(|entry| {
@@ -151,7 +163,7 @@ fn write_program_table(generator: &Generator, out: &mut CWriter) {
     );
     raw(
         out,
-        "enum ks_program_kind { KS_XDP, KS_TC, KS_TRACEPOINT, KS_PROBE, KS_PERF_EVENT };",
+        "enum ks_program_kind { KS_XDP, KS_TC, KS_TRACEPOINT, KS_PROBE, KS_PERF_EVENT, KS_UPROBE };",
     );
     out.blank_line();
     raw(out, "enum {");
@@ -173,6 +185,14 @@ fn write_program_table(generator: &Generator, out: &mut CWriter) {
         "    const char *tp_category;   /* tracepoints: from @tracepoint(\"category/event\") */",
     );
     raw(out, "    const char *tp_event;");
+    if has_uprobes(generator) {
+        raw(
+            out,
+            "    const char *up_path;       /* uprobes: from @uprobe(\"PATH:FUNCTION\") */",
+        );
+        raw(out, "    const char *up_function;");
+        raw(out, "    bool up_retprobe;          /* @uretprobe */");
+    }
     raw(out, "    struct bpf_program *prog;  /* set by ks_open() */");
     raw(out, "} ks_programs[] = {");
     for entry in generator.programs.iter().filter(|entry| entry.autoload) {
@@ -195,6 +215,18 @@ fn write_program_table(generator: &Generator, out: &mut CWriter) {
                     super::names::c_string(category)
                 ));
                 fields.push(format!(".tp_event = {}", super::names::c_string(event)));
+            }
+            FunctionKind::Uprobe {
+                path,
+                function,
+                ret,
+            } => {
+                fields.push(format!(".up_path = {}", super::names::c_string(path)));
+                fields.push(format!(
+                    ".up_function = {}",
+                    super::names::c_string(function)
+                ));
+                fields.push(format!(".up_retprobe = {ret}"));
             }
             _ => {}
         }

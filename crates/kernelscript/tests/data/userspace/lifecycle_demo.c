@@ -63,7 +63,7 @@ static _Noreturn void ks_daemon(void)
 }
 
 /* The programs userspace loads; a program's name is its index here. */
-enum ks_program_kind { KS_XDP, KS_TC, KS_TRACEPOINT, KS_PROBE, KS_PERF_EVENT };
+enum ks_program_kind { KS_XDP, KS_TC, KS_TRACEPOINT, KS_PROBE, KS_PERF_EVENT, KS_UPROBE };
 
 enum {
 	KS_PROG_deep,
@@ -138,7 +138,7 @@ struct ks_attachment {
 	bool active;
 	int ifindex;                /* XDP and TC */
 	int link_fd;                /* XDP: the BPF link */
-	struct bpf_link *link;      /* tracepoints and probes */
+	struct bpf_link *link;      /* tracepoints, probes, uprobes */
 	struct bpf_link **links;    /* perf events: one per CPU */
 	int *perf_fds;              /* perf_options counters: for read() */
 	int link_count;
