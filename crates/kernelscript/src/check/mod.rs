@@ -37,6 +37,7 @@ mod consts;
 mod env;
 mod errors;
 mod exprs;
+mod flow;
 mod functions;
 mod items;
 mod kernel;

@@ -33,11 +33,11 @@ use std::collections::BTreeMap;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{
     BinaryOp, Block, Callee, Expr, ExprKind, LocalDef, LocalId, Method, Program, Stmt, StmtKind,
-    UnaryOp,
 };
 use crate::span::Span;
 
 use super::errors::{self, NullableOrigin, NullableUse};
+use super::flow::{local_of, Flow};
 use super::Checker;
 
 /// The locals that may be null at a program point, with where each got
@@ -116,73 +116,33 @@ fn merge(a: State, b: State) -> State {
     }
 }
 
-/// The local `expr` reads, through casts.
-fn local_of(expr: &Expr) -> Option<LocalId> {
-    match &expr.kind {
-        ExprKind::Local(id) => Some(*id),
-        ExprKind::Cast(inner) => local_of(inner),
-        _ => None,
-    }
-}
+impl<'a> Flow<'a> for Nullness<'a> {
+    type Facts = Facts;
 
-/// The local compared with `null` by `lhs == rhs` / `lhs != rhs`.
-fn compared_with_null(lhs: &Expr, rhs: &Expr) -> Option<LocalId> {
-    match (&lhs.kind, &rhs.kind) {
-        (_, ExprKind::Null) => local_of(lhs),
-        (ExprKind::Null, _) => local_of(rhs),
-        _ => None,
+    fn join(a: State, b: State) -> State {
+        merge(a, b)
     }
-}
 
-/// `(facts when condition is true, facts when it is false)`.
-fn refine(condition: &Expr, facts: &Facts) -> (Facts, Facts) {
-    let without = |local: LocalId| {
+    fn when_non_null(local: LocalId, facts: &Facts) -> Facts {
         let mut facts = facts.clone();
         facts.remove(&local);
         facts
-    };
-    match &condition.kind {
-        ExprKind::Binary {
-            op: op @ (BinaryOp::Eq | BinaryOp::Ne),
-            lhs,
-            rhs,
-        } => match compared_with_null(lhs, rhs) {
-            Some(local) if *op == BinaryOp::Ne => (without(local), facts.clone()),
-            Some(local) => (facts.clone(), without(local)),
-            None => (facts.clone(), facts.clone()),
-        },
-        ExprKind::Binary {
-            op: BinaryOp::And,
-            lhs,
-            rhs,
-        } => {
-            let (lhs_true, lhs_false) = refine(lhs, facts);
-            let (both, rhs_false) = refine(rhs, &lhs_true);
-            let either_false = merge(Some(lhs_false), Some(rhs_false)).unwrap_or_default();
-            (both, either_false)
-        }
-        ExprKind::Binary {
-            op: BinaryOp::Or,
-            lhs,
-            rhs,
-        } => {
-            let (lhs_true, lhs_false) = refine(lhs, facts);
-            let (rhs_true, neither) = refine(rhs, &lhs_false);
-            let either_true = merge(Some(lhs_true), Some(rhs_true)).unwrap_or_default();
-            (either_true, neither)
-        }
-        ExprKind::Unary {
-            op: UnaryOp::Not,
-            operand,
-        } => {
-            let (when_true, when_false) = refine(operand, facts);
-            (when_false, when_true)
-        }
-        _ if condition.ty.is_pointer() => match local_of(condition) {
-            Some(local) => (without(local), facts.clone()),
-            None => (facts.clone(), facts.clone()),
-        },
-        _ => (facts.clone(), facts.clone()),
+    }
+
+    fn when_null(_: LocalId, facts: &Facts) -> Facts {
+        facts.clone()
+    }
+
+    fn require(&mut self, expr: &Expr, used: NullableUse, facts: &Facts) {
+        Nullness::require(self, expr, used, facts);
+    }
+
+    fn call(&mut self, _: &'a Expr, callee: &'a Callee, args: &'a [Expr], facts: Facts) -> State {
+        Nullness::call(self, callee, args, facts)
+    }
+
+    fn stmt(&mut self, stmt: &'a Stmt, facts: Facts) -> State {
+        Nullness::stmt(self, stmt, facts)
     }
 }
 
@@ -271,19 +231,6 @@ impl<'a> Nullness<'a> {
         })
     }
 
-    fn block(&mut self, block: &'a Block, facts: Facts) -> State {
-        self.stmts(&block.stmts, facts)
-    }
-
-    fn stmts(&mut self, stmts: &'a [Stmt], facts: Facts) -> State {
-        let mut state = Some(facts);
-        for stmt in stmts {
-            // Code after a `return` is never reached: nothing to check.
-            state = self.stmt(stmt, state?);
-        }
-        state
-    }
-
     fn stmt(&mut self, stmt: &'a Stmt, facts: Facts) -> State {
         match &stmt.kind {
             StmtKind::Let { local, init } => {
@@ -355,13 +302,8 @@ impl<'a> Nullness<'a> {
                 else_block,
             } => {
                 let facts = self.expr(condition, facts)?;
-                let (when_true, when_false) = refine(condition, &facts);
-                let after_then = self.block(then_block, when_true);
-                let after_else = match else_block {
-                    Some(else_block) => self.block(else_block, when_false),
-                    None => Some(when_false),
-                };
-                merge(after_then, after_else)
+                let (when_true, when_false) = Self::refine(condition, &facts);
+                self.branches(then_block, else_block.as_ref(), when_true, when_false)
             }
             StmtKind::IfLetMap {
                 key,
@@ -370,12 +312,7 @@ impl<'a> Nullness<'a> {
                 ..
             } => {
                 let facts = self.expr(key, facts)?;
-                let after_then = self.block(then_block, facts.clone());
-                let after_else = match else_block {
-                    Some(else_block) => self.block(else_block, facts),
-                    None => Some(facts),
-                };
-                merge(after_then, after_else)
+                self.branches(then_block, else_block.as_ref(), facts.clone(), facts)
             }
             StmtKind::IfLetPointer {
                 binding,
@@ -389,12 +326,7 @@ impl<'a> Nullness<'a> {
                 if let Some(local) = local_of(value) {
                     when_bound.remove(&local);
                 }
-                let after_then = self.block(then_block, when_bound);
-                let after_else = match else_block {
-                    Some(else_block) => self.block(else_block, facts),
-                    None => Some(facts),
-                };
-                merge(after_then, after_else)
+                self.branches(then_block, else_block.as_ref(), when_bound, facts)
             }
             StmtKind::ForRange {
                 start, end, body, ..
@@ -450,7 +382,7 @@ impl<'a> Nullness<'a> {
     ) -> Iteration {
         let (in_body, at_exit) = match condition {
             Some(condition) => match self.expr(condition, head) {
-                Some(after) => refine(condition, &after),
+                Some(after) => Self::refine(condition, &after),
                 None => {
                     return Iteration {
                         exit: None,
@@ -508,123 +440,19 @@ impl<'a> Nullness<'a> {
         self.exit = None;
     }
 
-    /// Checks the uses in `expr`; the facts after it (`match` arms may
-    /// assign locals, or leave the function).
-    fn expr(&mut self, expr: &'a Expr, facts: Facts) -> State {
-        match &expr.kind {
-            ExprKind::Arrow { base, .. } => {
-                self.require(base, NullableUse::Deref, &facts);
-                self.expr(base, facts)
+    /// A call: each pointer argument must be non-null (`print` takes
+    /// anything).
+    fn call(&mut self, callee: &'a Callee, args: &'a [Expr], facts: Facts) -> State {
+        if let Some(name) = self.callee_name(callee) {
+            for arg in args.iter().filter(|arg| arg.ty.is_pointer()) {
+                self.require(arg, NullableUse::Argument(name.clone()), &facts);
             }
-            ExprKind::Unary { op, operand } => {
-                if *op == UnaryOp::Deref {
-                    self.require(operand, NullableUse::Deref, &facts);
-                }
-                self.expr(operand, facts)
-            }
-            ExprKind::Index { base, index } => {
-                if base.ty.is_pointer() {
-                    self.require(base, NullableUse::Index, &facts);
-                }
-                let facts = self.expr(base, facts)?;
-                self.expr(index, facts)
-            }
-            ExprKind::Binary {
-                op: op @ (BinaryOp::And | BinaryOp::Or),
-                lhs,
-                rhs,
-            } => {
-                let after_lhs = self.expr(lhs, facts)?;
-                let (when_true, when_false) = refine(lhs, &after_lhs);
-                let rhs_start = if *op == BinaryOp::And {
-                    when_true
-                } else {
-                    when_false
-                };
-                let after_rhs = self.expr(rhs, rhs_start);
-                merge(Some(after_lhs), after_rhs)
-            }
-            ExprKind::Binary { op, lhs, rhs } => {
-                if matches!(op, BinaryOp::Add | BinaryOp::Sub) {
-                    for side in [lhs, rhs] {
-                        if side.ty.is_pointer() {
-                            self.require(side, NullableUse::Arithmetic, &facts);
-                        }
-                    }
-                }
-                let facts = self.expr(lhs, facts)?;
-                self.expr(rhs, facts)
-            }
-            ExprKind::Call { callee, args } => {
-                if let Some(name) = self.callee_name(callee) {
-                    for arg in args.iter().filter(|arg| arg.ty.is_pointer()) {
-                        self.require(arg, NullableUse::Argument(name.clone()), &facts);
-                    }
-                }
-                let mut facts = facts;
-                if let Callee::Indirect(target) = callee {
-                    facts = self.expr(target, facts)?;
-                }
-                for arg in args {
-                    facts = self.expr(arg, facts)?;
-                }
-                Some(facts)
-            }
-            ExprKind::Match { scrutinee, arms } => {
-                let facts = self.expr(scrutinee, facts)?;
-                let mut after = None;
-                for arm in arms {
-                    let mut arm_facts = Some(facts.clone());
-                    if let Some(pattern) = &arm.pattern {
-                        arm_facts = self.expr(pattern, facts.clone());
-                    }
-                    let arm_facts = arm_facts.and_then(|facts| self.stmts(&arm.stmts, facts));
-                    let arm_facts = match (&arm.value, arm_facts) {
-                        (Some(value), Some(facts)) => self.expr(value, facts),
-                        (_, arm_facts) => arm_facts,
-                    };
-                    after = merge(after, arm_facts);
-                }
-                after
-            }
-            ExprKind::Cast(inner) => self.expr(inner, facts),
-            ExprKind::Field { base, .. } => self.expr(base, facts),
-            ExprKind::MapGet { key, .. } | ExprKind::MapContains { key, .. } => {
-                self.expr(key, facts)
-            }
-            ExprKind::MapLoad { key, dest, .. } => {
-                let facts = self.expr(key, facts)?;
-                self.expr(dest, facts)
-            }
-            ExprKind::StructLit { fields, .. } => {
-                let mut facts = facts;
-                for (_, value) in fields {
-                    facts = self.expr(value, facts)?;
-                }
-                Some(facts)
-            }
-            ExprKind::ArrayLit(elements) => {
-                let mut facts = facts;
-                for element in elements {
-                    facts = self.expr(element, facts)?;
-                }
-                Some(facts)
-            }
-            ExprKind::Int(_)
-            | ExprKind::Bool(_)
-            | ExprKind::Char(_)
-            | ExprKind::Str(_)
-            | ExprKind::Null
-            | ExprKind::Local(_)
-            | ExprKind::Global(_)
-            | ExprKind::ConfigField { .. }
-            | ExprKind::Const(_)
-            | ExprKind::EnumVariant { .. }
-            | ExprKind::FunctionRef(_)
-            | ExprKind::MapRef(_)
-            | ExprKind::StructOpsRef(_)
-            | ExprKind::Sizeof(_) => Some(facts),
         }
+        let mut facts = facts;
+        if let Callee::Indirect(target) = callee {
+            facts = self.expr(target, facts)?;
+        }
+        self.exprs(args, facts)
     }
 }
 

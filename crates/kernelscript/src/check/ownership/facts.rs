@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::ir::{BinaryOp, Expr, ExprKind, LocalId, MapId, Program, UnaryOp};
+use crate::ir::{Expr, ExprKind, LocalId, MapId, Program, UnaryOp};
 use crate::span::Span;
 
 use crate::check::errors::Release;
@@ -108,26 +108,8 @@ pub(super) fn merge<'a>(a: State<'a>, b: State<'a>) -> State<'a> {
     }
 }
 
-/// The local `expr` reads, through casts.
-pub(super) fn local_of(expr: &Expr) -> Option<LocalId> {
-    match &expr.kind {
-        ExprKind::Local(id) => Some(*id),
-        ExprKind::Cast(inner) => local_of(inner),
-        _ => None,
-    }
-}
-
-/// The local compared with `null` by `lhs == rhs` / `lhs != rhs`.
-fn compared_with_null(lhs: &Expr, rhs: &Expr) -> Option<LocalId> {
-    match (&lhs.kind, &rhs.kind) {
-        (_, ExprKind::Null) => local_of(lhs),
-        (ExprKind::Null, _) => local_of(rhs),
-        _ => None,
-    }
-}
-
 /// `facts` where `local` is null.
-fn when_null<'a>(local: LocalId, facts: &Facts<'a>) -> Facts<'a> {
+pub(super) fn when_null<'a>(local: LocalId, facts: &Facts<'a>) -> Facts<'a> {
     let mut facts = facts.clone();
     if let Some(sites) = facts.holders.get(&local).cloned() {
         forget_null(&mut facts, &sites);
@@ -147,53 +129,6 @@ pub(super) fn forget_null(facts: &mut Facts<'_>, sites: &BTreeSet<Site>) {
         if owned {
             facts.reservations.remove(site);
         }
-    }
-}
-
-/// `(facts when condition is true, facts when it is false)`.
-pub(super) fn refine<'a>(condition: &Expr, facts: &Facts<'a>) -> (Facts<'a>, Facts<'a>) {
-    match &condition.kind {
-        ExprKind::Binary {
-            op: op @ (BinaryOp::Eq | BinaryOp::Ne),
-            lhs,
-            rhs,
-        } => match compared_with_null(lhs, rhs) {
-            Some(local) if *op == BinaryOp::Ne => (facts.clone(), when_null(local, facts)),
-            Some(local) => (when_null(local, facts), facts.clone()),
-            None => (facts.clone(), facts.clone()),
-        },
-        ExprKind::Binary {
-            op: BinaryOp::And,
-            lhs,
-            rhs,
-        } => {
-            let (lhs_true, lhs_false) = refine(lhs, facts);
-            let (both, rhs_false) = refine(rhs, &lhs_true);
-            let either_false = merge(Some(lhs_false), Some(rhs_false)).unwrap_or_default();
-            (both, either_false)
-        }
-        ExprKind::Binary {
-            op: BinaryOp::Or,
-            lhs,
-            rhs,
-        } => {
-            let (lhs_true, lhs_false) = refine(lhs, facts);
-            let (rhs_true, neither) = refine(rhs, &lhs_false);
-            let either_true = merge(Some(lhs_true), Some(rhs_true)).unwrap_or_default();
-            (either_true, neither)
-        }
-        ExprKind::Unary {
-            op: UnaryOp::Not,
-            operand,
-        } => {
-            let (when_true, when_false) = refine(operand, facts);
-            (when_false, when_true)
-        }
-        _ if condition.ty.is_pointer() => match local_of(condition) {
-            Some(local) => (facts.clone(), when_null(local, facts)),
-            None => (facts.clone(), facts.clone()),
-        },
-        _ => (facts.clone(), facts.clone()),
     }
 }
 

@@ -64,10 +64,11 @@ use crate::ir::{
 use crate::span::Span;
 
 use super::errors::{NullableUse, ReservationExit};
+use super::flow::{local_of, Flow};
 use super::Checker;
 
 use facts::{
-    forget_null, forget_unreachable, local_of, merge, refine, site, thrown_code, Deferred, Facts,
+    forget_null, forget_unreachable, merge, site, thrown_code, when_null, Deferred, Facts,
     Reservation, Site, State, Status,
 };
 
@@ -161,20 +162,41 @@ struct Ownership<'a> {
     diagnostics: Vec<Diagnostic>,
 }
 
+impl<'a> Flow<'a> for Ownership<'a> {
+    type Facts = Facts<'a>;
+
+    fn join(a: State<'a>, b: State<'a>) -> State<'a> {
+        merge(a, b)
+    }
+
+    fn when_non_null(_: LocalId, facts: &Facts<'a>) -> Facts<'a> {
+        facts.clone()
+    }
+
+    fn when_null(local: LocalId, facts: &Facts<'a>) -> Facts<'a> {
+        when_null(local, facts)
+    }
+
+    fn require(&mut self, expr: &Expr, used: NullableUse, facts: &Facts<'a>) {
+        Ownership::require(self, expr, used, facts);
+    }
+
+    fn call(
+        &mut self,
+        expr: &'a Expr,
+        callee: &'a Callee,
+        args: &'a [Expr],
+        facts: Facts<'a>,
+    ) -> State<'a> {
+        Ownership::call(self, expr, callee, args, facts)
+    }
+
+    fn stmt(&mut self, stmt: &'a Stmt, facts: Facts<'a>) -> State<'a> {
+        Ownership::stmt(self, stmt, facts)
+    }
+}
+
 impl<'a> Ownership<'a> {
-    fn block(&mut self, block: &'a Block, facts: Facts<'a>) -> State<'a> {
-        self.stmts(&block.stmts, facts)
-    }
-
-    fn stmts(&mut self, stmts: &'a [Stmt], facts: Facts<'a>) -> State<'a> {
-        let mut state = Some(facts);
-        for stmt in stmts {
-            // Code after a `return` is never reached: nothing to check.
-            state = self.stmt(stmt, state?);
-        }
-        state
-    }
-
     /// `local` now holds what `value` evaluates to.
     fn assign(&mut self, local: LocalId, value: &'a Expr, facts: Facts<'a>) -> State<'a> {
         let (mut facts, sites) = self.value(value, facts, local)?;
@@ -344,13 +366,8 @@ impl<'a> Ownership<'a> {
                 else_block,
             } => {
                 let facts = self.expr(condition, facts)?;
-                let (when_true, when_false) = refine(condition, &facts);
-                let after_then = self.block(then_block, when_true);
-                let after_else = match else_block {
-                    Some(else_block) => self.block(else_block, when_false),
-                    None => Some(when_false),
-                };
-                merge(after_then, after_else)
+                let (when_true, when_false) = Self::refine(condition, &facts);
+                self.branches(then_block, else_block.as_ref(), when_true, when_false)
             }
             StmtKind::IfLetMap {
                 key,
@@ -359,12 +376,7 @@ impl<'a> Ownership<'a> {
                 ..
             } => {
                 let facts = self.expr(key, facts)?;
-                let after_then = self.block(then_block, facts.clone());
-                let after_else = match else_block {
-                    Some(else_block) => self.block(else_block, facts),
-                    None => Some(facts),
-                };
-                merge(after_then, after_else)
+                self.branches(then_block, else_block.as_ref(), facts.clone(), facts)
             }
             StmtKind::IfLetPointer {
                 binding,
@@ -377,12 +389,7 @@ impl<'a> Ownership<'a> {
                 when_bound.holders.insert(*binding, sites.clone());
                 let mut when_null = facts;
                 forget_null(&mut when_null, &sites);
-                let after_then = self.block(then_block, when_bound);
-                let after_else = match else_block {
-                    Some(else_block) => self.block(else_block, when_null),
-                    None => Some(when_null),
-                };
-                merge(after_then, after_else)
+                self.branches(then_block, else_block.as_ref(), when_bound, when_null)
             }
             StmtKind::ForRange {
                 start, end, body, ..
@@ -481,7 +488,7 @@ impl<'a> Ownership<'a> {
     ) -> Iteration<'a> {
         let (in_body, at_exit) = match condition {
             Some(condition) => match self.expr(condition, head) {
-                Some(after) => refine(condition, &after),
+                Some(after) => Self::refine(condition, &after),
                 None => {
                     return Iteration {
                         exit: None,

@@ -2,14 +2,13 @@
 //! release, `reserve()` calls not stored in a local, and the reports at
 //! exits (after the deferred calls).
 
-use crate::ir::{BinaryOp, Callee, Expr, ExprKind, LocalId, MapId, Method, UnaryOp};
+use crate::ir::{Callee, Expr, LocalId, MapId, Method};
 use crate::span::Span;
 
-use super::facts::{
-    last_char, local_of, merge, refine, site, Facts, Reservation, Site, State, Status,
-};
+use super::facts::{last_char, merge, site, Facts, Reservation, Site, State, Status};
 use super::Ownership;
 use crate::check::errors::{self, NullableUse, Release, ReleaseKind, ReservationExit, Reserved};
+use crate::check::flow::{local_of, Flow};
 
 impl<'a> Ownership<'a> {
     pub(super) fn name(&self, local: LocalId) -> &'a str {
@@ -175,113 +174,8 @@ impl<'a> Ownership<'a> {
         self.diagnostics.push(diagnostic);
     }
 
-    /// Checks the uses in `expr`; the facts after it (`match` arms may
-    /// assign locals, or leave the function).
-    pub(super) fn expr(&mut self, expr: &'a Expr, facts: Facts<'a>) -> State<'a> {
-        match &expr.kind {
-            ExprKind::Arrow { base, .. } => {
-                self.require(base, NullableUse::Deref, &facts);
-                self.expr(base, facts)
-            }
-            ExprKind::Unary { op, operand } => {
-                if *op == UnaryOp::Deref {
-                    self.require(operand, NullableUse::Deref, &facts);
-                }
-                self.expr(operand, facts)
-            }
-            ExprKind::Index { base, index } => {
-                if base.ty.is_pointer() {
-                    self.require(base, NullableUse::Index, &facts);
-                }
-                let facts = self.expr(base, facts)?;
-                self.expr(index, facts)
-            }
-            ExprKind::Binary {
-                op: op @ (BinaryOp::And | BinaryOp::Or),
-                lhs,
-                rhs,
-            } => {
-                let after_lhs = self.expr(lhs, facts)?;
-                let (when_true, when_false) = refine(lhs, &after_lhs);
-                let rhs_start = if *op == BinaryOp::And {
-                    when_true
-                } else {
-                    when_false
-                };
-                let after_rhs = self.expr(rhs, rhs_start);
-                merge(Some(after_lhs), after_rhs)
-            }
-            ExprKind::Binary { op, lhs, rhs } => {
-                if matches!(op, BinaryOp::Add | BinaryOp::Sub) {
-                    for side in [lhs, rhs] {
-                        if side.ty.is_pointer() {
-                            self.require(side, NullableUse::Arithmetic, &facts);
-                        }
-                    }
-                }
-                let facts = self.expr(lhs, facts)?;
-                self.expr(rhs, facts)
-            }
-            ExprKind::Call { callee, args } => self.call(expr, callee, args, facts),
-            ExprKind::Match { scrutinee, arms } => {
-                let facts = self.expr(scrutinee, facts)?;
-                let mut after = None;
-                for arm in arms {
-                    let mut arm_facts = Some(facts.clone());
-                    if let Some(pattern) = &arm.pattern {
-                        arm_facts = self.expr(pattern, facts.clone());
-                    }
-                    let arm_facts = arm_facts.and_then(|facts| self.stmts(&arm.stmts, facts));
-                    let arm_facts = match (&arm.value, arm_facts) {
-                        (Some(value), Some(facts)) => self.expr(value, facts),
-                        (_, arm_facts) => arm_facts,
-                    };
-                    after = merge(after, arm_facts);
-                }
-                after
-            }
-            ExprKind::Cast(inner) => self.expr(inner, facts),
-            ExprKind::Field { base, .. } => self.expr(base, facts),
-            ExprKind::MapGet { key, .. } | ExprKind::MapContains { key, .. } => {
-                self.expr(key, facts)
-            }
-            ExprKind::MapLoad { key, dest, .. } => {
-                let facts = self.expr(key, facts)?;
-                self.expr(dest, facts)
-            }
-            ExprKind::StructLit { fields, .. } => {
-                let mut facts = facts;
-                for (_, value) in fields {
-                    facts = self.expr(value, facts)?;
-                }
-                Some(facts)
-            }
-            ExprKind::ArrayLit(elements) => {
-                let mut facts = facts;
-                for element in elements {
-                    facts = self.expr(element, facts)?;
-                }
-                Some(facts)
-            }
-            ExprKind::Int(_)
-            | ExprKind::Bool(_)
-            | ExprKind::Char(_)
-            | ExprKind::Str(_)
-            | ExprKind::Null
-            | ExprKind::Local(_)
-            | ExprKind::Global(_)
-            | ExprKind::ConfigField { .. }
-            | ExprKind::Const(_)
-            | ExprKind::EnumVariant { .. }
-            | ExprKind::FunctionRef(_)
-            | ExprKind::MapRef(_)
-            | ExprKind::StructOpsRef(_)
-            | ExprKind::Sizeof(_) => Some(facts),
-        }
-    }
-
     /// A call `expr` (not in a position that stores its result).
-    fn call(
+    pub(super) fn call(
         &mut self,
         expr: &'a Expr,
         callee: &'a Callee,
