@@ -231,11 +231,11 @@ impl Drop for Running {
     }
 }
 
-/// Counts UDP datagrams to a port (from a config block) of at least a
-/// minimum length in XDP (global, map, per-CPU map) and TC ingress
-/// (global); TC reports each one through a ring buffer, whose handler
-/// stops `dispatch` after the expected number.
-const UDP_WATCH: &str = r#"
+/// The Ethernet, IPv4 and UDP header structs the packet-parsing test
+/// programs share (a macro, so `concat!` can prepend them to a source).
+macro_rules! packet_headers {
+    () => {
+        r#"
 struct EthHdr {
     dst: u8[6],
     src: u8[6],
@@ -261,7 +261,17 @@ struct UdpHdr {
     len: u16,
     check: u16,
 }
+"#
+    };
+}
 
+/// Counts UDP datagrams to a port (from a config block) of at least a
+/// minimum length in XDP (global, map, per-CPU map) and TC ingress
+/// (global); TC reports each one through a ring buffer, whose handler
+/// stops `dispatch` after the expected number.
+const UDP_WATCH: &str = concat!(
+    packet_headers!(),
+    r#"
 struct Event {
     len: u32,
 }
@@ -363,7 +373,8 @@ fn main(args: Args) -> i32 {
     print("per-cpu total:", per_cpu[0])
     return 0
 }
-"#;
+"#
+);
 
 #[test]
 fn xdp_and_tc_count_udp_datagrams_on_a_veth_and_detach_at_exit() {
@@ -738,33 +749,9 @@ fn a_failed_attach_is_reported_and_an_unchecked_one_exits() {
 
 /// `entry` hands UDP datagrams to port 9999 to `counter` by a tail call;
 /// only `entry` is loaded by name, `counter` comes with it.
-const TAIL_CALL: &str = r#"
-struct EthHdr {
-    dst: u8[6],
-    src: u8[6],
-    proto: u16,
-}
-
-struct Ipv4Hdr {
-    version_ihl: u8,
-    tos: u8,
-    total_len: u16,
-    id: u16,
-    frag_off: u16,
-    ttl: u8,
-    protocol: u8,
-    check: u16,
-    saddr: u32,
-    daddr: u32,
-}
-
-struct UdpHdr {
-    source: u16,
-    dest: u16,
-    len: u16,
-    check: u16,
-}
-
+const TAIL_CALL: &str = concat!(
+    packet_headers!(),
+    r#"
 struct Hit {
     len: u32,
 }
@@ -824,7 +811,8 @@ fn main(args: Args) -> i32 {
     print("hits:", seen, "counted:", counted)
     return 0
 }
-"#;
+"#
+);
 
 #[test]
 fn a_tail_call_reaches_the_target_userspace_installed() {
