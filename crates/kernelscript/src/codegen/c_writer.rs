@@ -190,10 +190,22 @@ impl CWriter {
 /// `text` as a C string literal, quoted and escaped (non-printable bytes as
 /// three-digit octal escapes, which cannot swallow following digits).
 pub fn string_literal(text: &str) -> String {
-    let mut literal = String::with_capacity(text.len() + 2);
+    string_literal_bytes(text.as_bytes())
+}
+
+/// `bytes` as a C string literal, escaped as `string_literal` does; a
+/// second `?` of `??` is escaped so it cannot start a trigraph.
+pub fn string_literal_bytes(bytes: &[u8]) -> String {
+    let mut literal = String::with_capacity(bytes.len() + 2);
     literal.push('"');
-    for byte in text.bytes() {
-        push_escaped(&mut literal, byte, b'"');
+    let mut previous = 0u8;
+    for &byte in bytes {
+        if byte == b'?' && previous == b'?' {
+            literal.push_str("\\?");
+        } else {
+            push_escaped(&mut literal, byte, b'"');
+        }
+        previous = byte;
     }
     literal.push('"');
     literal
@@ -228,6 +240,15 @@ fn push_escaped(out: &mut String, byte: u8, quote: u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_escape_quotes_controls_high_bytes_and_trigraphs() {
+        assert_eq!(string_literal("a\"b\\c\n"), r#""a\"b\\c\n""#);
+        assert_eq!(string_literal_bytes(&[0x01, b'7']), r#""\0017""#);
+        assert_eq!(char_literal(b'\''), r"'\''");
+        assert_eq!(char_literal(0), r"'\0'");
+        assert_eq!(string_literal("??="), r#""?\?=""#);
+    }
 
     #[test]
     fn blocks_indent_with_tabs_and_balance_braces() {

@@ -264,7 +264,7 @@ fn write_usage(generator: &Generator, out: &mut CWriter, options: &[Option_]) {
             out,
             format!(
                 "    fputs({}, out);",
-                super::names::c_string(&format!("{line}\n"))
+                crate::codegen::c_writer::string_literal(&format!("{line}\n"))
             ),
         );
     }

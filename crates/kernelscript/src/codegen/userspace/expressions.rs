@@ -13,9 +13,9 @@ use super::functions::FunctionEmitter;
 use super::literals::{
     int_literal, int_literal_i128, literal_expr, negative_literal, unsigned_text,
 };
-use super::names::{c_char, c_string};
 use super::strings::{parenthesize_postfix, string_prec};
 use super::types;
+use crate::codegen::c_writer::{char_literal, string_literal};
 
 /// C precedence levels, loosest first.
 pub(super) const PREC_OR: u8 = 4;
@@ -164,8 +164,8 @@ impl FunctionEmitter<'_, '_> {
                 None => literal_expr(int_literal(*value, &expr.ty)),
             },
             ExprKind::Bool(value) => CExpr::primary(if *value { "true" } else { "false" }),
-            ExprKind::Char(byte) => CExpr::primary(c_char(*byte)),
-            ExprKind::Str(text) => CExpr::primary(c_string(text)),
+            ExprKind::Char(byte) => CExpr::primary(char_literal(*byte)),
+            ExprKind::Str(text) => CExpr::primary(string_literal(text)),
             ExprKind::Null => CExpr::primary("NULL"),
             ExprKind::Local(local) => {
                 let name = self.local_names[local.index()].clone();

@@ -212,19 +212,25 @@ fn write_program_table(generator: &Generator, out: &mut CWriter) {
             FunctionKind::Tracepoint { category, event } => {
                 fields.push(format!(
                     ".tp_category = {}",
-                    super::names::c_string(category)
+                    crate::codegen::c_writer::string_literal(category)
                 ));
-                fields.push(format!(".tp_event = {}", super::names::c_string(event)));
+                fields.push(format!(
+                    ".tp_event = {}",
+                    crate::codegen::c_writer::string_literal(event)
+                ));
             }
             FunctionKind::Uprobe {
                 path,
                 function,
                 ret,
             } => {
-                fields.push(format!(".up_path = {}", super::names::c_string(path)));
+                fields.push(format!(
+                    ".up_path = {}",
+                    crate::codegen::c_writer::string_literal(path)
+                ));
                 fields.push(format!(
                     ".up_function = {}",
-                    super::names::c_string(function)
+                    crate::codegen::c_writer::string_literal(function)
                 ));
                 fields.push(format!(".up_retprobe = {ret}"));
             }

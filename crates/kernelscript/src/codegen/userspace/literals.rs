@@ -5,7 +5,7 @@
 use crate::ir::Type;
 
 use super::expressions::{CExpr, PREC_UNARY};
-use super::names::c_string_bytes;
+use crate::codegen::c_writer::string_literal_bytes;
 
 pub(super) fn literal_expr(text: String) -> CExpr {
     if text.starts_with('-') || text.starts_with('(') {
@@ -91,7 +91,7 @@ pub fn int_literal_i128(value: i128, ty: &Type) -> String {
 pub fn truncated_literal(text: &str, len: u32) -> String {
     let max = (len as usize).saturating_sub(1);
     let bytes = text.as_bytes();
-    c_string_bytes(&bytes[..bytes.len().min(max)])
+    string_literal_bytes(&bytes[..bytes.len().min(max)])
 }
 
 #[cfg(test)]

@@ -165,55 +165,6 @@ impl Namer {
     }
 }
 
-/// A C string literal for `text` (with quotes). Non-printable bytes use
-/// three-digit octal escapes, which never swallow a following digit.
-pub fn c_string(text: &str) -> String {
-    c_string_bytes(text.as_bytes())
-}
-
-pub fn c_string_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + 2);
-    out.push('"');
-    let mut previous = 0u8;
-    for &byte in bytes {
-        // `??x` could read as a trigraph: escape the second `?`.
-        if byte == b'?' && previous == b'?' {
-            out.push_str("\\?");
-        } else {
-            push_escaped(&mut out, byte, b'"');
-        }
-        previous = byte;
-    }
-    out.push('"');
-    out
-}
-
-/// A C character literal (with quotes).
-pub fn c_char(byte: u8) -> String {
-    if byte == 0 {
-        return "'\\0'".to_string();
-    }
-    let mut out = String::from("'");
-    push_escaped(&mut out, byte, b'\'');
-    out.push('\'');
-    out
-}
-
-fn push_escaped(out: &mut String, byte: u8, quote: u8) {
-    match byte {
-        b'\n' => out.push_str("\\n"),
-        b'\t' => out.push_str("\\t"),
-        b'\r' => out.push_str("\\r"),
-        b'\\' => out.push_str("\\\\"),
-        _ if byte == quote => {
-            out.push('\\');
-            out.push(byte as char);
-        }
-        0x20..=0x7e => out.push(byte as char),
-        _ => out.push_str(&format!("\\{byte:03o}")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,14 +178,5 @@ mod tests {
         assert_eq!(namer.user_name("printf"), "printf_");
         assert_eq!(namer.user_name("ks_state"), "ks_state_");
         assert_eq!(namer.user_name("bpf_thing"), "bpf_thing_");
-    }
-
-    #[test]
-    fn literals_escape_quotes_controls_and_high_bytes() {
-        assert_eq!(c_string("a\"b\\c\n"), r#""a\"b\\c\n""#);
-        assert_eq!(c_string_bytes(&[0x01, b'7']), r#""\0017""#);
-        assert_eq!(c_char(b'\''), r"'\''");
-        assert_eq!(c_char(0), r"'\0'");
-        assert_eq!(c_string("??="), r#""?\?=""#);
     }
 }

@@ -13,8 +13,8 @@
 use crate::ir::{Expr, ExprKind, Type};
 
 use super::functions::FunctionEmitter;
-use super::names::c_string;
 use super::types;
+use crate::codegen::c_writer::string_literal;
 
 /// A parsed `%[flags][width][.precision][length]conversion`.
 struct Spec {
@@ -68,7 +68,7 @@ pub fn printf_call(emitter: &mut FunctionEmitter, args: &[Expr]) -> String {
         convert(emitter, None, arg, &mut out, &mut c_args);
     }
     out.push('\n');
-    let mut call = format!("printf({}", c_string(&out));
+    let mut call = format!("printf({}", string_literal(&out));
     for arg in c_args {
         call.push_str(", ");
         call.push_str(&arg);

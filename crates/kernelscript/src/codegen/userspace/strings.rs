@@ -8,7 +8,7 @@ use crate::ir::{BinaryOp, Callee, Expr, ExprKind, Type};
 
 use super::expressions::{CExpr, PREC_POSTFIX, PREC_UNARY};
 use super::functions::FunctionEmitter;
-use super::names::c_string;
+use crate::codegen::c_writer::string_literal;
 
 impl FunctionEmitter<'_, '_> {
     /// The string operand for an expression of type `str(N)` (or a string
@@ -20,7 +20,7 @@ impl FunctionEmitter<'_, '_> {
         };
         match &expr.kind {
             ExprKind::Str(text) => StrOperand {
-                text: c_string(text),
+                text: string_literal(text),
                 cap: text.len() as u32 + 1,
             },
             ExprKind::Binary {
