@@ -9,6 +9,7 @@
 //! missing checker rule (a bug), not a user error.
 
 mod types;
+pub mod visit;
 
 pub use types::*;
 

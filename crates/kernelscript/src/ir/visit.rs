@@ -1,0 +1,163 @@
+//! Read-only walks over IR bodies: every statement and every expression,
+//! in source order, including those nested in blocks and `match` arms.
+//!
+//! The one structural traversal of the IR: the generators use it for the
+//! questions they ask before emitting (which kernel types, helpers,
+//! programs and locals are used). Passes that carry state along the control
+//! flow (`check/flow.rs`) walk statements themselves.
+
+use super::{Block, Callee, Expr, ExprKind, Stmt, StmtKind};
+
+/// Calls `on_stmt` for every statement of `block`, outer before inner.
+pub fn walk_stmts<'a>(block: &'a Block, on_stmt: &mut dyn FnMut(&'a Stmt)) {
+    for stmt in &block.stmts {
+        walk_stmt(stmt, on_stmt);
+    }
+}
+
+fn walk_stmt<'a>(stmt: &'a Stmt, on_stmt: &mut dyn FnMut(&'a Stmt)) {
+    on_stmt(stmt);
+    for block in child_blocks(stmt) {
+        walk_stmts(block, on_stmt);
+    }
+    // Statements inside `match` arms of this statement's expressions.
+    for expr in stmt_exprs(stmt) {
+        walk_exprs(expr, &mut |expr| {
+            if let ExprKind::Match { arms, .. } = &expr.kind {
+                for arm in arms {
+                    for arm_stmt in &arm.stmts {
+                        walk_stmt(arm_stmt, on_stmt);
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Calls `on_expr` for every expression in `block` (statements' own
+/// expressions and all their subexpressions, arm statements included).
+pub fn walk_block_exprs<'a>(block: &'a Block, on_expr: &mut dyn FnMut(&'a Expr)) {
+    walk_stmts(block, &mut |stmt| {
+        for expr in stmt_exprs(stmt) {
+            walk_exprs_shallow(expr, on_expr);
+        }
+    });
+}
+
+/// Like `walk_exprs` but does not enter statements of `match` arms (the
+/// statement walk reaches those itself).
+fn walk_exprs_shallow<'a>(expr: &'a Expr, on_expr: &mut dyn FnMut(&'a Expr)) {
+    on_expr(expr);
+    for child in child_exprs(expr) {
+        walk_exprs_shallow(child, on_expr);
+    }
+}
+
+/// Calls `on_expr` for `expr` and each subexpression, outer first (arm
+/// statements of a `match` are not entered; arm patterns and values are).
+pub fn walk_exprs<'a>(expr: &'a Expr, on_expr: &mut dyn FnMut(&'a Expr)) {
+    walk_exprs_shallow(expr, on_expr);
+}
+
+/// The blocks directly nested in `stmt`.
+pub fn child_blocks(stmt: &Stmt) -> Vec<&Block> {
+    match &stmt.kind {
+        StmtKind::If {
+            then_block,
+            else_block,
+            ..
+        }
+        | StmtKind::IfLetMap {
+            then_block,
+            else_block,
+            ..
+        }
+        | StmtKind::IfLetPointer {
+            then_block,
+            else_block,
+            ..
+        } => {
+            let mut blocks = vec![then_block];
+            blocks.extend(else_block.iter());
+            blocks
+        }
+        StmtKind::ForRange { body, .. }
+        | StmtKind::ForEachMap { body, .. }
+        | StmtKind::While { body, .. } => vec![body],
+        StmtKind::Try { body, catches } => {
+            let mut blocks = vec![body];
+            blocks.extend(catches.iter().map(|catch| &catch.body));
+            blocks
+        }
+        StmtKind::Block(block) => vec![block],
+        _ => Vec::new(),
+    }
+}
+
+/// The expressions directly held by `stmt` (not those of nested blocks).
+pub fn stmt_exprs(stmt: &Stmt) -> Vec<&Expr> {
+    match &stmt.kind {
+        StmtKind::Let { init, .. } => init.iter().collect(),
+        StmtKind::Assign { target, value, .. } => vec![target, value],
+        StmtKind::MapStore { key, value, .. }
+        | StmtKind::MapCompound { key, value, .. }
+        | StmtKind::MapFieldUpdate { key, value, .. } => vec![key, value],
+        StmtKind::MapDelete { key, .. } => vec![key],
+        StmtKind::Expr(expr) | StmtKind::Throw(expr) | StmtKind::Defer(expr) => vec![expr],
+        StmtKind::If { condition, .. } | StmtKind::While { condition, .. } => vec![condition],
+        StmtKind::IfLetMap { key, .. } => vec![key],
+        StmtKind::IfLetPointer { value, .. } => vec![value],
+        StmtKind::ForRange { start, end, .. } => vec![start, end],
+        StmtKind::Return(value) => value.iter().collect(),
+        StmtKind::ForEachMap { .. }
+        | StmtKind::Break
+        | StmtKind::Continue
+        | StmtKind::Try { .. }
+        | StmtKind::Block(_) => Vec::new(),
+    }
+}
+
+/// The direct subexpressions of `expr`.
+pub fn child_exprs(expr: &Expr) -> Vec<&Expr> {
+    match &expr.kind {
+        ExprKind::Unary { operand, .. } => vec![operand],
+        ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+        ExprKind::Cast(inner) => vec![inner],
+        ExprKind::Call { callee, args } => {
+            let mut children = Vec::new();
+            if let Callee::Indirect(target) = callee {
+                children.push(target.as_ref());
+            }
+            children.extend(args.iter());
+            children
+        }
+        ExprKind::Field { base, .. } | ExprKind::Arrow { base, .. } => vec![base],
+        ExprKind::Index { base, index } => vec![base, index],
+        ExprKind::MapGet { key, .. } | ExprKind::MapContains { key, .. } => vec![key],
+        ExprKind::MapLoad { key, dest, .. } => vec![key, dest],
+        ExprKind::StructLit { fields, .. } => fields.iter().map(|(_, value)| value).collect(),
+        ExprKind::ArrayLit(elements) => elements.iter().collect(),
+        ExprKind::Match { scrutinee, arms } => {
+            let mut children = vec![scrutinee.as_ref()];
+            for arm in arms {
+                children.extend(arm.pattern.iter());
+                children.extend(arm.value.iter());
+            }
+            children
+        }
+        ExprKind::Int(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Char(_)
+        | ExprKind::Str(_)
+        | ExprKind::Null
+        | ExprKind::Local(_)
+        | ExprKind::Global(_)
+        | ExprKind::ConfigField { .. }
+        | ExprKind::Const(_)
+        | ExprKind::EnumVariant { .. }
+        | ExprKind::FunctionRef(_)
+        | ExprKind::MapRef(_)
+        | ExprKind::StructOpsRef(_)
+        | ExprKind::Sizeof(_) => Vec::new(),
+    }
+}
