@@ -18,7 +18,9 @@
 //!   and
 //!   `test(prog, data) -> i32` (in `@test` functions only).
 
-use crate::ir::{self, Builtin, Callee, ExprKind, FunctionType, IntType, Target, Type};
+use crate::ir::{
+    self, Builtin, Callee, ExprKind, FunctionKind, FunctionType, IntType, Target, Type,
+};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -208,10 +210,10 @@ impl Checker<'_> {
     /// function pointer.
     pub(crate) fn function_value(&mut self, id: ir::FunctionId, span: Span) -> ir::Expr {
         let function = self.program.function(id);
-        if let Some(program_type) = super::programs::program_type(&function.kind) {
+        if let Some(program_kind) = super::programs::program_kind(&function.kind) {
             return node(
                 ExprKind::FunctionRef(id),
-                Type::ProgramRef(program_type),
+                Type::ProgramRef(program_kind),
                 span,
             );
         }
@@ -288,12 +290,9 @@ impl Checker<'_> {
         let callee = self.program.function(id);
         let callee_name = callee.name.clone();
         let ret = callee.ret.clone();
-        let callee_type = super::programs::program_type(&callee.kind);
-        let caller_type = self
-            .fx
-            .kind
-            .as_ref()
-            .and_then(super::programs::program_type);
+        let program_type = |kind: &FunctionKind| kind.program().map(|decl| decl.descriptor());
+        let callee_type = program_type(&callee.kind);
+        let caller_type = self.fx.kind.as_ref().and_then(program_type);
         if position != Position::Return || caller_type.is_none() {
             let definition = self.program.function(id).span;
             self.report(errors::program_called_directly(
@@ -304,7 +303,7 @@ impl Checker<'_> {
             self.skip_args(args);
             return error_expr(span);
         }
-        if caller_type != callee_type {
+        if caller_type.map(|d| d.program_type) != callee_type.map(|d| d.program_type) {
             let caller = self.fx.name.clone();
             let callee_kind = super::programs::kind_label(&self.program.function(id).kind);
             let caller_kind = self
@@ -322,7 +321,7 @@ impl Checker<'_> {
             self.skip_args(args);
             return error_expr(span);
         }
-        if !super::programs::supports_tail_calls(caller_type) {
+        if !caller_type.is_some_and(|descriptor| descriptor.tail_calls) {
             self.report(errors::tail_call_unsupported(
                 callee_span,
                 &self.fx.name.clone(),

@@ -1,47 +1,43 @@
 //! Program kinds: attributes, per-kind signatures, and who may call whom.
 //!
-//! A function's attributes decide its `FunctionKind`: `@xdp`,
-//! `@tc("ingress"|"egress")`, `@tracepoint("category/event")`,
-//! `@probe("function")` / `@probe("function+offset")`,
-//! `@uprobe("PATH:FUNCTION")` / `@uretprobe("PATH:FUNCTION")`, `@perf_event`,
-//! `@helper`, `@kfunc`, `@private`, `@test`; none means userspace (`main` is
-//! `FunctionKind::Main`). Each program kind has one signature:
+//! A function's attributes decide its `FunctionKind`: a program kind's
+//! attribute (`@xdp`, `@tc("ingress")`, ...: the table in `crate::kinds`,
+//! whose descriptors give each kind's argument rule and signature),
+//! `@helper`, `@kfunc`, `@private`, `@test`; none means userspace (`main`
+//! is `FunctionKind::Main`). Signatures follow the descriptor:
 //!
-//! | kind | parameters | returns |
-//! |---|---|---|
-//! | `@xdp` | `ctx: *xdp_md` | `xdp_action` |
-//! | `@tc(..)` | `ctx: *__sk_buff` | `i32` |
-//! | `@tracepoint("c/e")` | `ctx: *trace_event_raw_e` (`sys_enter`/`sys_exit` for syscalls) | `i32` |
-//! | `@probe("f")` | up to 6 kernel-function parameters (none with `+offset`) | `i32` |
-//! | `@uprobe("p:f")`, `@uretprobe("p:f")` | `ctx: *pt_regs` | `i32` |
-//! | `@perf_event` | `ctx: *bpf_perf_event_data` | `i32` |
+//! * `Signature::Context`: one parameter, a pointer to the kind's context
+//!   struct, and the kind's return type (`fn(ctx: *xdp_md) -> xdp_action`);
+//! * `Signature::TracepointRecord`: a pointer to the event's record struct
+//!   (`trace_event_raw_EVENT`), returning `i32`;
+//! * `Signature::KernelFunctionArgs`: up to six integer or pointer
+//!   parameters (none when the program sees registers only), `i32`.
 //!
 //! Call rules: programs are never called directly (only `load(prog)` from
 //! userspace, or a tail call `return other(ctx)` between programs of the
-//! same type); `@helper`, `@kfunc`, `extern` and BPF helpers are called from
-//! eBPF code; `@private` only from `@kfunc`/`@private`; userspace functions
-//! only from userspace.
+//! same kernel program type); `@helper`, `@kfunc`, `extern` and BPF helpers
+//! are called from eBPF code; `@private` only from `@kfunc`/`@private`;
+//! userspace functions only from userspace.
 
-use crate::ir::{FunctionId, FunctionKind, IntType, ProgramType, Target, TcDirection, Type};
+use crate::ir::{FunctionId, FunctionKind, IntType, ProgramDecl, ProgramKind, Target, Type};
+use crate::kinds::{self, Entry, Returns, Signature};
 use crate::span::Span;
 use crate::syntax::ast;
 
 use super::{errors, Checker};
 
-/// Attribute names a function may carry.
-pub(crate) const FUNCTION_ATTRIBUTES: &[&str] = &[
-    "xdp",
-    "tc",
-    "tracepoint",
-    "probe",
-    "uprobe",
-    "uretprobe",
-    "perf_event",
-    "helper",
-    "kfunc",
-    "private",
-    "test",
-];
+/// Attributes of functions that are not programs.
+const OTHER_ATTRIBUTES: &[&str] = &["helper", "kfunc", "private", "test"];
+
+/// Attribute names a function may carry: every program kind's, then the
+/// others.
+fn function_attributes() -> Vec<&'static str> {
+    kinds::KINDS
+        .iter()
+        .map(|kind| kind.descriptor().attribute)
+        .chain(OTHER_ATTRIBUTES.iter().copied())
+        .collect()
+}
 
 /// Probe functions read at most this many kernel arguments (x86-64 ABI).
 const MAX_PROBE_PARAMS: usize = 6;
@@ -49,36 +45,15 @@ const MAX_PROBE_PARAMS: usize = 6;
 /// BPF-to-BPF and kfunc calls pass at most five arguments in registers.
 pub(crate) const MAX_EBPF_PARAMS: usize = 5;
 
-pub(crate) fn program_type(kind: &FunctionKind) -> Option<ProgramType> {
-    Some(match kind {
-        FunctionKind::Xdp => ProgramType::Xdp,
-        FunctionKind::Tc(_) => ProgramType::Tc,
-        FunctionKind::Tracepoint { .. } => ProgramType::Tracepoint,
-        FunctionKind::Probe { .. } => ProgramType::Probe,
-        FunctionKind::Uprobe { .. } => ProgramType::Uprobe,
-        FunctionKind::PerfEvent => ProgramType::PerfEvent,
-        _ => return None,
-    })
+/// The kind of a program function.
+pub(crate) fn program_kind(kind: &FunctionKind) -> Option<ProgramKind> {
+    kind.program().map(|decl| decl.kind)
 }
 
-/// Program types whose programs may tail-call each other.
-pub(crate) fn supports_tail_calls(program_type: Option<ProgramType>) -> bool {
-    matches!(
-        program_type,
-        Some(ProgramType::Xdp | ProgramType::Tc | ProgramType::Tracepoint)
-    )
-}
-
-/// How a kind is written, for messages (`@tc`, `userspace`).
+/// How a kind is written, for messages (`@tc program`, `userspace function`).
 pub(crate) fn kind_label(kind: &FunctionKind) -> &'static str {
     match kind {
-        FunctionKind::Xdp => "@xdp program",
-        FunctionKind::Tc(_) => "@tc program",
-        FunctionKind::Tracepoint { .. } => "@tracepoint program",
-        FunctionKind::Probe { .. } => "@probe program",
-        FunctionKind::Uprobe { ret: false, .. } => "@uprobe program",
-        FunctionKind::Uprobe { ret: true, .. } => "@uretprobe program",
-        FunctionKind::PerfEvent => "@perf_event program",
+        FunctionKind::Program(decl) => decl.descriptor().label,
         FunctionKind::Helper => "@helper function",
         FunctionKind::StructOpsMethod { .. } => "struct_ops method",
         FunctionKind::Kfunc => "@kfunc function",
@@ -118,81 +93,14 @@ impl Checker<'_> {
 
     fn attribute_kind(&mut self, attribute: &ast::Attribute) -> Option<FunctionKind> {
         let name = attribute.name.name.as_str();
+        if let Some(kind) = kinds::by_attribute(name) {
+            return self.program_attribute(attribute, kind);
+        }
         let kind = match name {
-            "xdp" => self.no_args(attribute).then_some(FunctionKind::Xdp)?,
-            "perf_event" => self.no_args(attribute).then_some(FunctionKind::PerfEvent)?,
-            "helper" => self.no_args(attribute).then_some(FunctionKind::Helper)?,
-            "kfunc" => self.no_args(attribute).then_some(FunctionKind::Kfunc)?,
-            "private" => self.no_args(attribute).then_some(FunctionKind::Private)?,
-            "test" => self.no_args(attribute).then_some(FunctionKind::Test)?,
-            "tc" => match self.string_arg(attribute).as_deref() {
-                Some("ingress") => FunctionKind::Tc(TcDirection::Ingress),
-                Some("egress") => FunctionKind::Tc(TcDirection::Egress),
-                Some(other) => {
-                    self.report(errors::bad_tc_direction(attribute.args[0].span, other));
-                    return None;
-                }
-                None => {
-                    self.report(errors::tc_needs_direction(attribute.span));
-                    return None;
-                }
-            },
-            "tracepoint" => {
-                let Some(target) = self.string_arg(attribute) else {
-                    self.report(errors::tracepoint_needs_target(attribute.span, None));
-                    return None;
-                };
-                match target.split_once('/') {
-                    Some((category, event))
-                        if !category.is_empty() && !event.is_empty() && !event.contains('/') =>
-                    {
-                        FunctionKind::Tracepoint {
-                            category: category.to_string(),
-                            event: event.to_string(),
-                        }
-                    }
-                    _ => {
-                        self.report(errors::tracepoint_needs_target(
-                            attribute.args[0].span,
-                            Some(&target),
-                        ));
-                        return None;
-                    }
-                }
-            }
-            "probe" => {
-                let Some(target) = self
-                    .string_arg(attribute)
-                    .filter(|target| !target.is_empty())
-                else {
-                    self.report(errors::probe_needs_target(attribute.span));
-                    return None;
-                };
-                FunctionKind::Probe { target }
-            }
-            "uprobe" | "uretprobe" => {
-                let Some(target) = self.string_arg(attribute) else {
-                    self.report(errors::uprobe_needs_target(attribute.span, name, None));
-                    return None;
-                };
-                match target.rsplit_once(':') {
-                    Some((path, function)) if !path.is_empty() && !function.is_empty() => {
-                        FunctionKind::Uprobe {
-                            path: path.to_string(),
-                            function: function.to_string(),
-                            ret: name == "uretprobe",
-                        }
-                    }
-                    _ => {
-                        self.report(errors::uprobe_needs_target(
-                            attribute.args[0].span,
-                            name,
-                            Some(&target),
-                        ));
-                        return None;
-                    }
-                }
-            }
+            "helper" => FunctionKind::Helper,
+            "kfunc" => FunctionKind::Kfunc,
+            "private" => FunctionKind::Private,
+            "test" => FunctionKind::Test,
             "struct_ops" => {
                 self.report(errors::struct_ops_on_function(attribute.span));
                 return None;
@@ -201,12 +109,50 @@ impl Checker<'_> {
                 self.report(errors::unknown_attribute(
                     attribute.name.span,
                     name,
-                    FUNCTION_ATTRIBUTES,
+                    &function_attributes(),
                 ));
                 return None;
             }
         };
-        Some(kind)
+        self.no_args(attribute).then_some(kind)
+    }
+
+    /// `@KIND` or `@KIND("target")`, checked against the kind's rule.
+    fn program_attribute(
+        &mut self,
+        attribute: &ast::Attribute,
+        kind: ProgramKind,
+    ) -> Option<FunctionKind> {
+        let descriptor = kind.descriptor();
+        let Some(rule) = &descriptor.target else {
+            return self.no_args(attribute).then(|| {
+                FunctionKind::Program(ProgramDecl {
+                    kind,
+                    target: String::new(),
+                })
+            });
+        };
+        let Some(target) = self
+            .string_arg(attribute)
+            .filter(|target| !target.is_empty())
+        else {
+            self.report(errors::program_needs_target(
+                attribute.span,
+                descriptor.attribute,
+                rule,
+            ));
+            return None;
+        };
+        if !(rule.valid)(&target) {
+            self.report(errors::bad_program_target(
+                attribute.args[0].span,
+                descriptor.attribute,
+                &target,
+                rule,
+            ));
+            return None;
+        }
+        Some(FunctionKind::Program(ProgramDecl { kind, target }))
     }
 
     fn no_args(&mut self, attribute: &ast::Attribute) -> bool {
@@ -235,7 +181,7 @@ impl Checker<'_> {
         }
     }
 
-    /// Checks the parameters and return type a program kind requires.
+    /// Checks the parameters and return type a function's kind requires.
     pub(crate) fn check_program_signature(
         &mut self,
         decl: &ast::FunctionDecl,
@@ -243,37 +189,8 @@ impl Checker<'_> {
         params: &[Type],
         ret: &Type,
     ) {
-        let i32_type = Type::Int(IntType::I32);
-        let (context, expected_ret, signature) = match kind {
-            FunctionKind::Xdp => (
-                Some("xdp_md"),
-                self.kernel_enum_type("xdp_action"),
-                "fn(ctx: *xdp_md) -> xdp_action".to_string(),
-            ),
-            FunctionKind::Tc(_) => (
-                Some("__sk_buff"),
-                i32_type.clone(),
-                "fn(ctx: *__sk_buff) -> i32".to_string(),
-            ),
-            FunctionKind::Uprobe { .. } => (
-                Some("pt_regs"),
-                i32_type.clone(),
-                "fn(ctx: *pt_regs) -> i32".to_string(),
-            ),
-            FunctionKind::PerfEvent => (
-                Some("bpf_perf_event_data"),
-                i32_type.clone(),
-                "fn(ctx: *bpf_perf_event_data) -> i32".to_string(),
-            ),
-            FunctionKind::Tracepoint { category, event } => {
-                let context = tracepoint_context(category, event);
-                self.check_tracepoint_signature(decl, &context, params, ret);
-                return;
-            }
-            FunctionKind::Probe { target } => {
-                self.check_probe_signature(decl, target, params, ret);
-                return;
-            }
+        let program = match kind {
+            FunctionKind::Program(program) => program,
             FunctionKind::Helper
             | FunctionKind::Kfunc
             | FunctionKind::Private
@@ -293,19 +210,66 @@ impl Checker<'_> {
             }
             FunctionKind::Test | FunctionKind::Userspace => return,
         };
-        let Some(context) = context else { return };
-        let label = kind_label(kind);
-        let expected_param = self.context_pointer(context);
+        let descriptor = program.descriptor();
+        let label = descriptor.label;
+        let i32_type = Type::Int(IntType::I32);
+        match descriptor.signature {
+            Signature::Context { context, returns } => {
+                let expected_ret = match returns {
+                    Returns::I32 => i32_type,
+                    Returns::KernelEnum(name) => self.kernel_enum_type(name),
+                };
+                let ret_name = match returns {
+                    Returns::I32 => "i32",
+                    Returns::KernelEnum(name) => name,
+                };
+                let signature = format!("fn(ctx: *{context}) -> {ret_name}");
+                let expected_param = self.context_pointer(context);
+                let matches = params.first() == Some(&expected_param);
+                self.check_context_param(decl, label, context, params, &signature, matches);
+                self.check_program_return(decl, label, ret, &expected_ret, &signature);
+            }
+            Signature::TracepointRecord => {
+                let context = kinds::tracepoint_record_struct(&program.target);
+                let signature = format!("fn(ctx: *{context}) -> i32");
+                let matches = match params.first() {
+                    Some(Type::Pointer(inner)) => match **inner {
+                        Type::Struct(id) => self.program.struct_def(id).name == context,
+                        _ => false,
+                    },
+                    _ => false,
+                };
+                self.check_context_param(decl, label, &context, params, &signature, matches);
+                self.check_program_return(decl, label, ret, &i32_type, &signature);
+            }
+            Signature::KernelFunctionArgs => {
+                let registers_only = (descriptor.entry)(&program.target) == Entry::Registers;
+                self.check_probe_signature(decl, &program.target, registers_only, params, ret);
+            }
+        }
+    }
+
+    /// The one context parameter of a program; `matches` says whether its
+    /// type is the expected one.
+    fn check_context_param(
+        &mut self,
+        decl: &ast::FunctionDecl,
+        label: &str,
+        context: &str,
+        params: &[Type],
+        signature: &str,
+        matches: bool,
+    ) {
         match decl.params.as_slice() {
             [param] => {
-                if params[0] != Type::Error && params[0] != expected_param {
+                if params[0] != Type::Error && !matches {
                     let found = self.type_name(&params[0]);
                     self.report(errors::bad_program_param(
                         param.ty.span,
                         label,
                         &format!("*{context}"),
                         &found,
-                        &signature,
+                        signature,
                     ));
                 }
             }
@@ -318,11 +282,10 @@ impl Checker<'_> {
                     span,
                     label,
                     decl.params.len(),
-                    &signature,
+                    signature,
                 ));
             }
         }
-        self.check_program_return(decl, label, ret, &expected_ret, &signature);
     }
 
     fn check_program_return(
@@ -348,61 +311,16 @@ impl Checker<'_> {
         ));
     }
 
-    fn check_tracepoint_signature(
-        &mut self,
-        decl: &ast::FunctionDecl,
-        context: &str,
-        params: &[Type],
-        ret: &Type,
-    ) {
-        let signature = format!("fn(ctx: *{context}) -> i32");
-        let label = "@tracepoint program";
-        match (decl.params.as_slice(), params) {
-            ([param], [ty]) => {
-                let ok = match ty {
-                    Type::Pointer(inner) => match **inner {
-                        Type::Struct(id) => self.program.struct_def(id).name == context,
-                        _ => false,
-                    },
-                    Type::Error => true,
-                    _ => false,
-                };
-                if !ok {
-                    let found = self.type_name(ty);
-                    self.report(errors::bad_program_param(
-                        param.ty.span,
-                        label,
-                        &format!("*{context}"),
-                        &found,
-                        &signature,
-                    ));
-                }
-            }
-            _ => {
-                let span = decl
-                    .params
-                    .get(1)
-                    .map_or(decl.name.span, |param| param.name.span);
-                self.report(errors::bad_program_param_count(
-                    span,
-                    label,
-                    decl.params.len(),
-                    &signature,
-                ));
-            }
-        }
-        self.check_program_return(decl, label, ret, &Type::Int(IntType::I32), &signature);
-    }
-
     fn check_probe_signature(
         &mut self,
         decl: &ast::FunctionDecl,
         target: &str,
+        registers_only: bool,
         params: &[Type],
         ret: &Type,
     ) {
         let label = "@probe program";
-        if target.contains('+') {
+        if registers_only {
             if let Some(param) = decl.params.first() {
                 self.report(errors::probe_offset_with_params(param.name.span, target));
             }
@@ -514,17 +432,4 @@ impl Checker<'_> {
             ));
         }
     }
-}
-
-/// The context struct a tracepoint program receives.
-pub(crate) fn tracepoint_context(category: &str, event: &str) -> String {
-    if category == "syscalls" {
-        if event.starts_with("sys_enter_") {
-            return "trace_event_raw_sys_enter".to_string();
-        }
-        if event.starts_with("sys_exit_") {
-            return "trace_event_raw_sys_exit".to_string();
-        }
-    }
-    format!("trace_event_raw_{event}")
 }

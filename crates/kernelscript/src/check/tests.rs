@@ -407,9 +407,10 @@ fn kernel_items_are_predefined() {
     let action = program.enum_def(enum_id);
     assert_eq!(action.origin, Origin::Kernel);
     assert_eq!(action.variants[variant].value, 3);
+    let tc = function(&program, "f").kind.program().expect("a program");
     assert_eq!(
-        function(&program, "f").kind,
-        FunctionKind::Tc(ir::TcDirection::Ingress)
+        (tc.descriptor().attribute, tc.target.as_str()),
+        ("tc", "ingress")
     );
 }
 
@@ -445,7 +446,7 @@ fn userspace_builtins_are_typed() {
         panic!()
     };
     assert!(matches!(args[0].kind, ExprKind::FunctionRef(_)));
-    assert!(matches!(args[0].ty, Type::ProgramRef(ir::ProgramType::Xdp)));
+    assert!(matches!(args[0].ty, Type::ProgramRef(kind) if kind.descriptor().attribute == "xdp"));
     let StmtKind::Expr(dispatch) = &main.body.stmts[3].kind else {
         panic!()
     };

@@ -13,6 +13,7 @@ pub mod visit;
 
 pub use types::*;
 
+pub use crate::kinds::{Descriptor, ProgramKind};
 use crate::span::Span;
 pub use crate::syntax::ast::{BinaryOp, UnaryOp};
 
@@ -271,32 +272,12 @@ pub struct ConstDef {
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TcDirection {
-    Ingress,
-    Egress,
-}
-
 /// What a function is: decides where it runs and how it is emitted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FunctionKind {
-    /// `@xdp fn(ctx: *xdp_md) -> xdp_action`
-    Xdp,
-    /// `@tc("ingress"|"egress") fn(ctx: *__sk_buff) -> i32`
-    Tc(TcDirection),
-    /// `@tracepoint("category/event")`
-    Tracepoint { category: String, event: String },
-    /// `@probe("function")`: fentry/kprobe, decided later from BTF.
-    Probe { target: String },
-    /// `@uprobe("PATH:FUNCTION")` / `@uretprobe(..)`: a user-space function
-    /// of the binary or library at `path`; context `*pt_regs`.
-    Uprobe {
-        path: String,
-        function: String,
-        ret: bool,
-    },
-    /// `@perf_event`
-    PerfEvent,
+    /// An eBPF program entry point (`@xdp`, `@tc("ingress")`, ...): its
+    /// kind's descriptor (`crate::kinds`) says everything else.
+    Program(ProgramDecl),
     /// `@helper`: an eBPF-side function callable from programs and helpers.
     Helper,
     /// A method of an `@struct_ops` impl block.
@@ -313,6 +294,20 @@ pub enum FunctionKind {
     Main,
 }
 
+/// A program's kind and its attribute's argument as written (`"ingress"`,
+/// `"sched/sched_switch"`, `"/bin/bash:readline"`; empty for `@xdp`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgramDecl {
+    pub kind: ProgramKind,
+    pub target: String,
+}
+
+impl ProgramDecl {
+    pub fn descriptor(&self) -> &'static Descriptor {
+        self.kind.descriptor()
+    }
+}
+
 /// Which output a function is emitted into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -327,12 +322,7 @@ pub enum Target {
 impl FunctionKind {
     pub fn target(&self) -> Target {
         match self {
-            FunctionKind::Xdp
-            | FunctionKind::Tc(_)
-            | FunctionKind::Tracepoint { .. }
-            | FunctionKind::Probe { .. }
-            | FunctionKind::Uprobe { .. }
-            | FunctionKind::PerfEvent
+            FunctionKind::Program(_)
             | FunctionKind::Helper
             | FunctionKind::StructOpsMethod { .. } => Target::Ebpf,
             FunctionKind::Kfunc | FunctionKind::Private => Target::KernelModule,
@@ -342,15 +332,15 @@ impl FunctionKind {
 
     /// An eBPF program entry point (gets its own `SEC()`).
     pub fn is_program(&self) -> bool {
-        matches!(
-            self,
-            FunctionKind::Xdp
-                | FunctionKind::Tc(_)
-                | FunctionKind::Tracepoint { .. }
-                | FunctionKind::Probe { .. }
-                | FunctionKind::Uprobe { .. }
-                | FunctionKind::PerfEvent
-        )
+        matches!(self, FunctionKind::Program(_))
+    }
+
+    /// The program's kind and target, for program entry points.
+    pub fn program(&self) -> Option<&ProgramDecl> {
+        match self {
+            FunctionKind::Program(decl) => Some(decl),
+            _ => None,
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! tables (user-declared and kernel-provided alike). Sizes and alignment
 //! follow the C ABI of BPF and x86-64, which agree for these types.
 
-use super::{EnumId, FunctionId, MapId, Program, StructId, StructOpsId};
+use super::{EnumId, FunctionId, MapId, Program, ProgramKind, StructId, StructOpsId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum IntType {
@@ -75,17 +75,6 @@ impl IntType {
     }
 }
 
-/// The kind of program a program reference or handle refers to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProgramType {
-    Xdp,
-    Tc,
-    Tracepoint,
-    Probe,
-    Uprobe,
-    PerfEvent,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
     Void,
@@ -103,7 +92,7 @@ pub enum Type {
     /// The type of a map name; maps are not first-class values.
     Map(MapId),
     /// The type of a program function name used as a value (`load(prog)`).
-    ProgramRef(ProgramType),
+    ProgramRef(ProgramKind),
     /// What `load()` returns; `attach` only accepts this.
     ProgramHandle,
     /// What `attach(handle, perf_options { ... }, 0)` returns: one open

@@ -2,6 +2,7 @@
 //! may call whom, builtins, tail calls and eBPF limits.
 
 use crate::diagnostic::Diagnostic;
+use crate::kinds::TargetRule;
 use crate::span::Span;
 
 use super::list_str;
@@ -43,44 +44,21 @@ pub(crate) fn struct_ops_on_function(span: Span) -> Diagnostic {
         .help("write `@struct_ops(\"tcp_congestion_ops\") impl name { fn ... }`")
 }
 
-pub(crate) fn tc_needs_direction(span: Span) -> Diagnostic {
-    Diagnostic::error("`@tc` needs a traffic direction")
-        .primary(span, "missing direction")
-        .help("write `@tc(\"ingress\")` for packets entering the interface, or `@tc(\"egress\")` for packets leaving it")
+pub(crate) fn program_needs_target(span: Span, attribute: &str, rule: &TargetRule) -> Diagnostic {
+    Diagnostic::error(format!("`@{attribute}` needs {}", rule.what))
+        .primary(span, format!("expected {}", rule.expected))
+        .help(rule.help)
 }
 
-pub(crate) fn bad_tc_direction(span: Span, found: &str) -> Diagnostic {
-    Diagnostic::error(format!("unknown traffic direction `{found}`"))
-        .primary(span, "expected \"ingress\" or \"egress\"")
-        .help("write `@tc(\"ingress\")` or `@tc(\"egress\")`")
-}
-
-pub(crate) fn tracepoint_needs_target(span: Span, found: Option<&str>) -> Diagnostic {
-    let message = match found {
-        Some(found) => format!("invalid tracepoint `{found}`"),
-        None => "`@tracepoint` needs a tracepoint name".to_string(),
-    };
-    Diagnostic::error(message)
-        .primary(span, "expected \"category/event\"")
-        .help("write e.g. `@tracepoint(\"sched/sched_switch\")`")
-}
-
-pub(crate) fn probe_needs_target(span: Span) -> Diagnostic {
-    Diagnostic::error("`@probe` needs the kernel function to probe")
-        .primary(span, "missing target")
-        .help("write e.g. `@probe(\"do_exit\")`, or `@probe(\"vfs_read+16\")` for an offset")
-}
-
-pub(crate) fn uprobe_needs_target(span: Span, name: &str, found: Option<&str>) -> Diagnostic {
-    let message = match found {
-        Some(found) => format!("invalid `@{name}` target `{found}`"),
-        None => format!("`@{name}` needs the user-space function to probe"),
-    };
-    Diagnostic::error(message)
-        .primary(span, "expected \"PATH:FUNCTION\"")
-        .help(format!(
-            "write e.g. `@{name}(\"/lib/x86_64-linux-gnu/libc.so.6:malloc\")`: the binary or library, a colon, and the function's symbol"
-        ))
+pub(crate) fn bad_program_target(
+    span: Span,
+    attribute: &str,
+    found: &str,
+    rule: &TargetRule,
+) -> Diagnostic {
+    Diagnostic::error(format!("invalid `@{attribute}` target `{found}`"))
+        .primary(span, format!("expected {}", rule.expected))
+        .help(rule.help)
 }
 
 pub(crate) fn probe_offset_with_params(span: Span, target: &str) -> Diagnostic {

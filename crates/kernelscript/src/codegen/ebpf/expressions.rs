@@ -16,11 +16,12 @@
 
 use crate::codegen::c_writer::{char_literal, string_literal};
 use crate::ir::{BinaryOp, Builtin, Callee, Expr, ExprKind, Method, Origin, Type, UnaryOp};
+use crate::kinds;
 use crate::span::Span;
 
 use super::functions::{FunctionEmitter, Spelling};
 use super::types::{is_narrow_int, type_name};
-use super::{maps, matching, tc, xdp};
+use super::{maps, matching};
 
 /// Precedence of postfix and primary expressions (names, calls, `a[i]`,
 /// `a.f`, `a->f`, literals, parenthesised text).
@@ -443,11 +444,7 @@ impl<'a> FunctionEmitter<'_, 'a> {
         let field_def = def.fields.get(field)?;
         let is_packet_pointer = def.origin == Origin::Kernel
             && field_def.ty.is_pointer()
-            && match def.name.as_str() {
-                xdp::CONTEXT_STRUCT => xdp::is_packet_pointer_field(&field_def.name),
-                tc::CONTEXT_STRUCT => tc::is_packet_pointer_field(&field_def.name),
-                _ => false,
-            };
+            && kinds::is_packet_pointer_field(&def.name, &field_def.name);
         if !is_packet_pointer {
             return None;
         }

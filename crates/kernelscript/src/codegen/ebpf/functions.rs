@@ -14,7 +14,7 @@
 //! exit, as the language says, and at most once). A `throw` inside `try`
 //! stores the code in the function's `error` local and jumps to that try's
 //! catch dispatch (`goto catch`); an uncaught one leaves the function with
-//! the attach type's failure result (see `xdp.rs`, `tc.rs`).
+//! the program kind's failure result (its descriptor, `crate::kinds`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,12 +23,12 @@ use crate::ir::{
     Expr, ExprKind, Function, FunctionId, FunctionKind, LocalId, MapKind, Program, Stmt, StmtKind,
     Type,
 };
+use crate::kinds::Entry;
 use crate::span::Span;
 
 use super::names::first_free;
-use super::tracing::ProbeStyle;
 use super::types::{declaration, zero_initializer};
-use super::{statements, tc, tracing, visit, xdp, Generator};
+use super::{statements, visit, Generator};
 
 /// How the C code reaches a local's object.
 #[derive(Clone, Debug)]
@@ -170,20 +170,25 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
         };
         let name = &function.name;
         match &function.kind {
-            FunctionKind::Helper => {
+            FunctionKind::Program(program) => {
+                let descriptor = program.descriptor();
+                self.out.line(format!(
+                    "SEC(\"{}\")",
+                    (descriptor.section)(&program.target)
+                ));
                 self.map_line(function.span);
-                let ret = declaration(self.program, &function.ret, name);
-                self.out
-                    .line(format!("static __always_inline {ret}({params})"));
-            }
-            FunctionKind::Probe { target }
-                if tracing::probe_style(target) == ProbeStyle::Fentry =>
-            {
-                self.out
-                    .line(format!("SEC(\"{}\")", tracing::probe_section(target)));
-                self.map_line(function.span);
-                self.out
-                    .line(format!("int BPF_PROG({name}{})", prefixed_params(&params)));
+                match (descriptor.entry)(&program.target) {
+                    Entry::Context => self.out.line(format!("int {name}({params})")),
+                    Entry::BpfProg => self
+                        .out
+                        .line(format!("int BPF_PROG({name}{})", prefixed_params(&params))),
+                    Entry::Registers => {
+                        // The source declares no parameters: registers only.
+                        let context = self.temp("ctx");
+                        self.out
+                            .line(format!("int {name}(struct pt_regs *{context})"));
+                    }
+                }
             }
             FunctionKind::StructOpsMethod { impl_name } => {
                 let name = struct_ops_method_name(impl_name, name);
@@ -195,18 +200,11 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
                     prefixed_params(&params)
                 ));
             }
-            kind => {
-                // A kprobe at an offset sees registers, not arguments.
-                let params = match kind {
-                    FunctionKind::Probe { .. } if function.params.is_empty() => {
-                        let context = self.temp("ctx");
-                        format!("struct pt_regs *{context}")
-                    }
-                    _ => params,
-                };
-                self.out.line(format!("SEC(\"{}\")", section(kind)));
+            _ => {
                 self.map_line(function.span);
-                self.out.line(format!("int {name}({params})"));
+                let ret = declaration(self.program, &function.ret, name);
+                self.out
+                    .line(format!("static __always_inline {ret}({params})"));
             }
         }
         self.out.open_block("");
@@ -546,40 +544,17 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
         }
     }
 
-    /// What the function returns when it fails: the attach type's failure
-    /// action for programs, zero for helpers.
+    /// What the function returns when it fails: the program kind's failure
+    /// result for programs, zero for helpers.
     pub(super) fn failure_result(&self) -> String {
-        match &self.function.kind {
-            FunctionKind::Xdp => xdp::FAILURE_RESULT.to_string(),
-            FunctionKind::Tc(_) => tc::FAILURE_RESULT.to_string(),
-            FunctionKind::Tracepoint { .. }
-            | FunctionKind::Probe { .. }
-            | FunctionKind::Uprobe { .. }
-            | FunctionKind::PerfEvent => tracing::FAILURE_RESULT.to_string(),
-            _ => match &self.function.ret {
-                Type::Struct(_) | Type::Array(..) | Type::Str(_) => {
-                    let ty = super::types::type_name(self.program, &self.function.ret);
-                    format!("({ty}){{}}")
-                }
-                other => zero_initializer(other).to_string(),
-            },
+        match (&self.function.kind, &self.function.ret) {
+            (FunctionKind::Program(program), _) => program.descriptor().failure_result.to_string(),
+            (_, Type::Struct(_) | Type::Array(..) | Type::Str(_)) => {
+                let ty = super::types::type_name(self.program, &self.function.ret);
+                format!("({ty}){{}}")
+            }
+            (_, other) => zero_initializer(other).to_string(),
         }
-    }
-}
-
-/// The `SEC()` name of a program function.
-fn section(kind: &FunctionKind) -> String {
-    match kind {
-        FunctionKind::Xdp => xdp::SECTION.to_string(),
-        FunctionKind::Tc(_) => tc::SECTION.to_string(),
-        FunctionKind::Tracepoint { category, event } => {
-            tracing::tracepoint_section(category, event)
-        }
-        FunctionKind::Probe { target } => tracing::probe_section(target),
-        FunctionKind::PerfEvent => tracing::PERF_EVENT_SECTION.to_string(),
-        FunctionKind::Uprobe { ret, .. } => tracing::uprobe_section(*ret).to_string(),
-        // Not programs; `emit` handles them before asking.
-        _ => ".text".to_string(),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Which headers the object includes, and which kernel constants it must
 //! define itself.
 //!
-//! Networking-only objects (XDP, TC, helpers) use the UAPI headers listed in
-//! ARCHITECTURE.md, plus the protocol headers (`linux/ip.h`, ...) of the
+//! Objects whose program kinds need no kernel types (XDP, TC, raw
+//! tracepoints, helpers) use the UAPI headers listed in ARCHITECTURE.md, plus the protocol headers (`linux/ip.h`, ...) of the
 //! kernel structs they use. Objects with tracing programs, or using kernel
 //! types no UAPI header declares, include `vmlinux.h` instead (the two must
 //! never be mixed). Kernel constants are only named; those no included
@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 
 use crate::ir::{ConstId, EnumId, ExprKind, FunctionKind, Origin, Program, StructId, Type};
+use crate::kinds::Signature;
 
 use super::visit;
 
@@ -183,15 +184,11 @@ fn usage(program: &Program, ebpf_functions: &[usize]) -> Usage {
         .iter()
         .map(|index| &program.functions[*index])
     {
-        usage.tracing |= matches!(
-            function.kind,
-            FunctionKind::Tracepoint { .. }
-                | FunctionKind::Probe { .. }
-                | FunctionKind::Uprobe { .. }
-                | FunctionKind::PerfEvent
-                | FunctionKind::StructOpsMethod { .. }
-        );
-        if matches!(function.kind, FunctionKind::Tracepoint { .. }) {
+        let descriptor = function.kind.program().map(|decl| decl.descriptor());
+        usage.tracing |= descriptor.is_some_and(|descriptor| descriptor.needs_kernel_types)
+            || matches!(function.kind, FunctionKind::StructOpsMethod { .. });
+        if descriptor.is_some_and(|descriptor| descriptor.signature == Signature::TracepointRecord)
+        {
             // The trace event struct a tracepoint program receives is the
             // kernel's (`vmlinux.h` defines it), even when the source
             // declares it to name its fields.

@@ -27,11 +27,8 @@ mod maps;
 mod matching;
 mod names;
 mod statements;
-mod tc;
-mod tracing;
 mod types;
 mod visit;
-mod xdp;
 
 #[cfg(test)]
 mod tests;
@@ -39,7 +36,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::codegen::c_writer::CWriter;
-use crate::ir::{Callee, ExprKind, FunctionId, FunctionKind, Program, ProgramType, Target};
+use crate::ir::{Callee, ExprKind, FunctionId, FunctionKind, Program, ProgramKind, Target};
 use crate::source::SourceMap;
 
 use maps::Accessor;
@@ -66,8 +63,9 @@ pub struct EbpfOptions {
 pub struct TailCallTable {
     /// The `BPF_MAP_TYPE_PROG_ARRAY` map's C name.
     pub map_name: String,
-    /// The type of every program in the table.
-    pub program_type: ProgramType,
+    /// The kernel program type of every program in the table (their
+    /// descriptors' `program_type`).
+    pub program_type: &'static str,
     /// Every program of that type some program tail-calls, in declaration
     /// order: the index of a program in this list is its slot in the map.
     pub targets: Vec<FunctionId>,
@@ -75,7 +73,8 @@ pub struct TailCallTable {
 
 /// The tail-call program arrays of `program`, by program type.
 pub fn tail_call_tables(program: &Program) -> Vec<TailCallTable> {
-    let mut targets: BTreeMap<u8, (ProgramType, BTreeSet<FunctionId>)> = BTreeMap::new();
+    // By the first kind (in table order) of each kernel program type.
+    let mut targets: BTreeMap<ProgramKind, BTreeSet<FunctionId>> = BTreeMap::new();
     for function in &program.functions {
         if function.kind.target() != Target::Ebpf {
             continue;
@@ -86,24 +85,21 @@ pub fn tail_call_tables(program: &Program) -> Vec<TailCallTable> {
                 ..
             } = &expr.kind
             {
-                if let Some((rank, program_type)) = program_type(&program.function(*target).kind) {
-                    targets
-                        .entry(rank)
-                        .or_insert_with(|| (program_type, BTreeSet::new()))
-                        .1
-                        .insert(*target);
+                if let Some(decl) = program.function(*target).kind.program() {
+                    targets.entry(decl.kind).or_default().insert(*target);
                 }
             }
         });
     }
     let single = targets.len() == 1;
     targets
-        .into_values()
-        .map(|(program_type, targets)| {
+        .into_iter()
+        .map(|(kind, targets)| {
+            let descriptor = kind.descriptor();
             let base = if single {
                 "prog_array".to_string()
             } else {
-                format!("prog_array_{}", program_type_name(program_type))
+                format!("prog_array_{}", descriptor.attribute)
             };
             let map_name = names::first_free(&base, |name| {
                 program.maps.iter().any(|map| map.name == name)
@@ -115,35 +111,11 @@ pub fn tail_call_tables(program: &Program) -> Vec<TailCallTable> {
             });
             TailCallTable {
                 map_name,
-                program_type,
+                program_type: descriptor.program_type,
                 targets: targets.into_iter().collect(),
             }
         })
         .collect()
-}
-
-/// The program type of a program function, with a rank for ordering.
-fn program_type(kind: &FunctionKind) -> Option<(u8, ProgramType)> {
-    Some(match kind {
-        FunctionKind::Xdp => (0, ProgramType::Xdp),
-        FunctionKind::Tc(_) => (1, ProgramType::Tc),
-        FunctionKind::Tracepoint { .. } => (2, ProgramType::Tracepoint),
-        FunctionKind::Probe { .. } => (3, ProgramType::Probe),
-        FunctionKind::PerfEvent => (4, ProgramType::PerfEvent),
-        FunctionKind::Uprobe { .. } => (5, ProgramType::Uprobe),
-        _ => return None,
-    })
-}
-
-fn program_type_name(program_type: ProgramType) -> &'static str {
-    match program_type {
-        ProgramType::Xdp => "xdp",
-        ProgramType::Tc => "tc",
-        ProgramType::Tracepoint => "tracepoint",
-        ProgramType::Probe => "probe",
-        ProgramType::Uprobe => "uprobe",
-        ProgramType::PerfEvent => "perf_event",
-    }
 }
 
 /// The name of the one-entry array map holding the `pin var` globals

@@ -185,7 +185,10 @@ fn counter_program() -> Program {
     ];
     program.functions.push(Function {
         name: "count".into(),
-        kind: FunctionKind::Xdp,
+        kind: FunctionKind::Program(ProgramDecl {
+            kind: crate::kinds::by_attribute("xdp").expect("a kind"),
+            target: String::new(),
+        }),
         params: vec![LocalId(0)],
         ret: Type::Enum(EnumId(0)),
         named_return: None,

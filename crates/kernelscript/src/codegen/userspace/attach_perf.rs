@@ -67,7 +67,9 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     }
     let used = generator.needs.perf_counters;
     if used.attach {
-        emit(out, generator, PERF_ATTACH);
+        let fields = super::attach::attachment_fields(generator);
+        let template = PERF_ATTACH.replace("@INITIALIZER@", super::attach::initializer(&fields));
+        emit(out, generator, &template);
     }
     if used.read || used.detach {
         emit(out, generator, PERF_ATTACHMENT);
@@ -88,7 +90,7 @@ const PERF_ATTACH: &str = r#"
 static int ks_attach_perf(int handle, struct perf_options options)
 {
     int id = ks_program_of_handle(handle);
-    struct ks_attachment attachment = { .program = id, .link_fd = -1 };
+    struct ks_attachment attachment = @INITIALIZER@;
     struct ks_attachment *grown;
     struct perf_event_attr attr;
     struct bpf_link *link;

@@ -72,6 +72,7 @@ use crate::ir::{
     Callee, ConstId, ExprKind, FunctionId, FunctionKind, MapId, Origin, Program, StructOpsId,
     Target, Type,
 };
+use crate::kinds::Descriptor;
 use crate::source::SourceMap;
 
 use crate::codegen::c_writer::CWriter;
@@ -442,13 +443,14 @@ impl<'a> Generator<'a> {
         if pinned::handles_pinned_globals(self) {
             includes.push("sys/mman.h");
         }
-        if self.needs.attach && self.attaches_to_interfaces() {
-            includes.push("net/if.h");
-            includes.push("linux/if_link.h");
-        }
-        if self.needs.attach && self.attaches_perf_events() {
-            includes.push("linux/perf_event.h");
-            includes.push("sys/syscall.h");
+        if lifecycle::has_attachments(self) {
+            for descriptor in self.loaded_kinds() {
+                for include in descriptor.attach.includes {
+                    if !includes.contains(include) {
+                        includes.push(include);
+                    }
+                }
+            }
         }
         if self.needs.perf_counters.any() {
             includes.push("sys/ioctl.h");
@@ -470,19 +472,29 @@ impl<'a> Generator<'a> {
         out.blank_line();
     }
 
-    pub fn attaches_perf_events(&self) -> bool {
-        self.programs.iter().any(|entry| {
-            entry.autoload && self.program.function(entry.function).kind == FunctionKind::PerfEvent
-        })
-    }
-
-    pub fn attaches_to_interfaces(&self) -> bool {
-        self.programs.iter().any(|entry| {
-            matches!(
-                self.program.function(entry.function).kind,
-                FunctionKind::Xdp | FunctionKind::Tc(_)
-            )
-        })
+    /// The descriptors of the program kinds the object loads (programs
+    /// userspace names and their tail-call targets), in table order, one
+    /// per program-table constant (`@uprobe` and `@uretprobe` share one).
+    pub fn loaded_kinds(&self) -> Vec<&'static Descriptor> {
+        let mut kinds: Vec<&'static Descriptor> = Vec::new();
+        for kind in crate::kinds::KINDS {
+            let loaded = self.programs.iter().any(|entry| {
+                entry.autoload
+                    && self
+                        .program
+                        .function(entry.function)
+                        .kind
+                        .program()
+                        .map(|p| p.kind)
+                        == Some(*kind)
+            });
+            let descriptor = kind.descriptor();
+            let constant = descriptor.attach.constant;
+            if loaded && !kinds.iter().any(|seen| seen.attach.constant == constant) {
+                kinds.push(descriptor);
+            }
+        }
+        kinds
     }
 
     /// Enums, structs and config blocks, before the skeleton header that

@@ -44,7 +44,7 @@ static bool ks_loaded;
 static volatile sig_atomic_t ks_exit_signal;
 
 /* The programs userspace loads; a program's name is its index here. */
-enum ks_program_kind { KS_XDP, KS_TC, KS_TRACEPOINT, KS_PROBE, KS_PERF_EVENT, KS_UPROBE };
+enum ks_program_kind { KS_XDP, KS_TC, KS_TRACEPOINT };
 
 enum {
 	KS_PROG_watch,
@@ -57,10 +57,10 @@ enum {
 static struct ks_program {
 	const char *name;
 	enum ks_program_kind kind;
-	int tc_attach_point;       /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
-	const char *tp_category;   /* tracepoints: from @tracepoint("category/event") */
+	int tc_attach_point;      /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
+	const char *tp_category;  /* tracepoints: from @tracepoint("category/event") */
 	const char *tp_event;
-	struct bpf_program *prog;  /* set by ks_open() */
+	struct bpf_program *prog; /* set by ks_open() */
 } ks_programs[] = {
 	[KS_PROG_watch] = { .name = "watch", .kind = KS_XDP },
 	[KS_PROG_tc_in] = { .name = "tc_in", .kind = KS_TC, .tc_attach_point = BPF_TC_INGRESS },
@@ -102,15 +102,12 @@ static int ks_load(int program)
 struct ks_attachment {
 	int program;                /* index into ks_programs */
 	bool active;
-	int ifindex;                /* XDP and TC */
+	int ifindex;                /* XDP and TC: the interface */
 	int link_fd;                /* XDP: the BPF link */
-	struct bpf_link *link;      /* tracepoints, probes, uprobes */
-	struct bpf_link **links;    /* perf events: one per CPU */
-	int *perf_fds;              /* perf_options counters: for read() */
-	int link_count;
 	struct bpf_tc_hook tc_hook; /* TC: the clsact hook ... */
 	struct bpf_tc_opts tc_opts; /* ... and the filter in it */
 	bool tc_hook_created;       /* this process created the clsact qdisc */
+	struct bpf_link *link;      /* tracing programs: the link */
 };
 
 static struct ks_attachment *ks_attachments;
@@ -299,7 +296,6 @@ static void ks_detach_attachment(struct ks_attachment *attachment)
 		err = ks_detach_tc(attachment);
 		break;
 	case KS_TRACEPOINT:
-	case KS_PROBE:
 		err = bpf_link__destroy(attachment->link);
 		break;
 	default:

@@ -63,7 +63,7 @@ static _Noreturn void ks_daemon(void)
 }
 
 /* The programs userspace loads; a program's name is its index here. */
-enum ks_program_kind { KS_XDP, KS_TC, KS_TRACEPOINT, KS_PROBE, KS_PERF_EVENT, KS_UPROBE };
+enum ks_program_kind { KS_XDP, KS_PROBE, KS_PERF_EVENT };
 
 enum {
 	KS_PROG_deep,
@@ -76,10 +76,7 @@ enum {
 static struct ks_program {
 	const char *name;
 	enum ks_program_kind kind;
-	int tc_attach_point;       /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
-	const char *tp_category;   /* tracepoints: from @tracepoint("category/event") */
-	const char *tp_event;
-	struct bpf_program *prog;  /* set by ks_open() */
+	struct bpf_program *prog; /* set by ks_open() */
 } ks_programs[] = {
 	[KS_PROG_deep] = { .name = "deep", .kind = KS_XDP },
 	[KS_PROG_entry] = { .name = "entry", .kind = KS_XDP },
@@ -134,17 +131,14 @@ static int ks_load(int program)
 
 /* One successful attach(); detach() and the cleanup undo it. */
 struct ks_attachment {
-	int program;                /* index into ks_programs */
+	int program;             /* index into ks_programs */
 	bool active;
-	int ifindex;                /* XDP and TC */
-	int link_fd;                /* XDP: the BPF link */
-	struct bpf_link *link;      /* tracepoints, probes, uprobes */
-	struct bpf_link **links;    /* perf events: one per CPU */
-	int *perf_fds;              /* perf_options counters: for read() */
+	int ifindex;             /* XDP and TC: the interface */
+	int link_fd;             /* XDP: the BPF link */
+	struct bpf_link *link;   /* tracing programs: the link */
+	struct bpf_link **links; /* perf events: one per CPU */
+	int *perf_fds;           /* perf_options counters: for read() */
 	int link_count;
-	struct bpf_tc_hook tc_hook; /* TC: the clsact hook ... */
-	struct bpf_tc_opts tc_opts; /* ... and the filter in it */
-	bool tc_hook_created;       /* this process created the clsact qdisc */
 };
 
 static struct ks_attachment *ks_attachments;
@@ -331,7 +325,6 @@ static void ks_detach_attachment(struct ks_attachment *attachment)
 		free(attachment->links);
 		free(attachment->perf_fds);
 		break;
-	case KS_TRACEPOINT:
 	case KS_PROBE:
 		err = bpf_link__destroy(attachment->link);
 		break;

@@ -1,0 +1,67 @@
+//! `@probe("function")` and `@probe("function+offset")`.
+//!
+//! At a function's entry the program is an fentry program
+//! (`SEC("fentry/function")`, `int BPF_PROG(NAME, args...)`): its
+//! parameters are the traced function's arguments. At an offset only a
+//! kprobe can reach the address (`SEC("kprobe/function+offset")`), and the
+//! program sees registers only: no parameters in the source, `struct
+//! pt_regs *` in C. Both need kernel types; userspace attaches them where
+//! their section says (`bpf_program__attach`). Failures return 0.
+
+use super::{
+    no_values, Attach, Descriptor, Entry, Signature, TargetRule, DESTROY_LINK, LINK_FIELD,
+};
+
+pub(super) const DESCRIPTOR: Descriptor = Descriptor {
+    attribute: "probe",
+    label: "@probe program",
+    target: Some(TargetRule {
+        what: "the kernel function to probe",
+        expected: "\"function\" or \"function+offset\"",
+        help: "write e.g. `@probe(\"do_exit\")`, or `@probe(\"vfs_read+16\")` for an offset",
+        valid: |target| !target.is_empty(),
+    }),
+    signature: Signature::KernelFunctionArgs,
+    program_type: "BPF_PROG_TYPE_TRACING",
+    tail_calls: false,
+    section: |target| match entry(target) {
+        Entry::Registers => format!("kprobe/{target}"),
+        _ => format!("fentry/{target}"),
+    },
+    entry,
+    failure_result: "0",
+    needs_kernel_types: true,
+    packet_pointer_fields: &[],
+    attach: Attach {
+        constant: "KS_PROBE",
+        program_fields: &[],
+        program_values: no_values,
+        attachment_fields: &[LINK_FIELD],
+        runtime: ATTACH_PROBE,
+        attach: "err = ks_attach_probe(&attachment);",
+        detach: DESTROY_LINK,
+        open: "",
+        includes: &[],
+    },
+};
+
+/// `@probe("f")` enters a function (fentry); `@probe("f+16")` names an
+/// instruction offset, which only a kprobe can reach.
+fn entry(target: &str) -> Entry {
+    if target.contains('+') {
+        Entry::Registers
+    } else {
+        Entry::BpfProg
+    }
+}
+
+const ATTACH_PROBE: &str = r#"
+/* Probes attach where their section says (the function of @probe). */
+static int ks_attach_probe(struct ks_attachment *attachment)
+{
+    attachment->link = bpf_program__attach(ks_programs[attachment->program].prog);
+    if (!attachment->link)
+        return -errno;
+    return 0;
+}
+"#;
