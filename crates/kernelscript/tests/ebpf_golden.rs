@@ -133,6 +133,7 @@ goldens!(
     pinned_globals,
     print_strings,
     probe_fentry,
+    raw_tracepoint,
     ringbuf_events,
     struct_ops_cc,
     tail_calls,

@@ -1,6 +1,7 @@
 //! What the checker knows about the kernel without being told.
 //!
-//! Program context structs (`xdp_md`, `__sk_buff`, `bpf_perf_event_data`),
+//! Program context structs (`xdp_md`, `__sk_buff`, `bpf_perf_event_data`,
+//! `bpf_raw_tracepoint_args`),
 //! `enum xdp_action`, the `TC_ACT_*` constants and the BPF helpers with
 //! their signatures. Everything here is `Origin::Kernel`: generators name
 //! these types and constants but never define them (the kernel headers do).
@@ -119,6 +120,10 @@ const SK_BUFF: &[(&str, KType)] = &[
 
 const PERF_EVENT_DATA: &[(&str, KType)] = &[("sample_period", Int(U64)), ("addr", Int(U64))];
 
+/// `__u64 args[0]` in C: the tracepoint's arguments. A raw tracepoint has
+/// at most 12; the verifier refuses reads past the event's own count.
+const RAW_TRACEPOINT_ARGS: &[(&str, KType)] = &[("args", Array(U64, 12))];
+
 const STRUCTS: &[KernelStruct] = &[
     KernelStruct {
         name: "xdp_md",
@@ -131,6 +136,10 @@ const STRUCTS: &[KernelStruct] = &[
     KernelStruct {
         name: "bpf_perf_event_data",
         fields: PERF_EVENT_DATA,
+    },
+    KernelStruct {
+        name: "bpf_raw_tracepoint_args",
+        fields: RAW_TRACEPOINT_ARGS,
     },
 ];
 
@@ -160,7 +169,7 @@ const UAPI_STRUCT_NAMES: &[&str] = &[
     "bpf_sk_lookup", "bpf_sysctl", "bpf_flow_keys", "bpf_fib_lookup", "bpf_tunnel_key",
     "bpf_xfrm_state", "bpf_spin_lock", "bpf_timer", "bpf_dynptr", "bpf_list_head",
     "bpf_list_node", "bpf_rb_root", "bpf_rb_node", "bpf_perf_event_value", "bpf_pidns_info",
-    "bpf_redir_neigh", "bpf_devmap_val", "bpf_cpumap_val", "bpf_raw_tracepoint_args",
+    "bpf_redir_neigh", "bpf_devmap_val", "bpf_cpumap_val",
     "sk_msg_md", "sk_reuseport_md",
 ];
 

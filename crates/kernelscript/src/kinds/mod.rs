@@ -12,6 +12,7 @@
 
 mod perf_event;
 mod probe;
+mod raw_tracepoint;
 mod tc;
 mod tracepoint;
 mod uprobe;
@@ -23,6 +24,7 @@ pub enum ProgramKind {
     Xdp,
     Tc,
     Tracepoint,
+    RawTracepoint,
     Probe,
     Uprobe,
     Uretprobe,
@@ -35,6 +37,7 @@ pub const KINDS: &[ProgramKind] = &[
     ProgramKind::Xdp,
     ProgramKind::Tc,
     ProgramKind::Tracepoint,
+    ProgramKind::RawTracepoint,
     ProgramKind::Probe,
     ProgramKind::Uprobe,
     ProgramKind::Uretprobe,
@@ -48,6 +51,7 @@ impl ProgramKind {
             ProgramKind::Xdp => &xdp::DESCRIPTOR,
             ProgramKind::Tc => &tc::DESCRIPTOR,
             ProgramKind::Tracepoint => &tracepoint::DESCRIPTOR,
+            ProgramKind::RawTracepoint => &raw_tracepoint::DESCRIPTOR,
             ProgramKind::Probe => &probe::DESCRIPTOR,
             ProgramKind::Uprobe => &uprobe::DESCRIPTOR,
             ProgramKind::Uretprobe => &uprobe::RET_DESCRIPTOR,
