@@ -18,46 +18,47 @@ mod tracepoint;
 mod uprobe;
 mod xdp;
 
-/// A kind of eBPF program, named by its attribute.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProgramKind {
-    Xdp,
-    Tc,
-    Tracepoint,
-    RawTracepoint,
-    Probe,
-    Uprobe,
-    Uretprobe,
-    PerfEvent,
+/// The table: every kind with its descriptor, in the order runtime code is
+/// emitted. Defines `ProgramKind`, `KINDS` and `ProgramKind::descriptor`.
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $kind:ident => $descriptor:path,)*) => {
+        /// A kind of eBPF program, named by its attribute.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ProgramKind {
+            $($(#[$doc])* $kind,)*
+        }
+
+        /// Every kind, in table order.
+        pub const KINDS: &[ProgramKind] = &[$(ProgramKind::$kind),*];
+
+        impl ProgramKind {
+            /// The kind's descriptor.
+            pub fn descriptor(self) -> &'static Descriptor {
+                match self {
+                    $(ProgramKind::$kind => &$descriptor,)*
+                }
+            }
+        }
+    };
 }
 
-/// Every kind, in the order descriptors are listed and runtime code is
-/// emitted.
-pub const KINDS: &[ProgramKind] = &[
-    ProgramKind::Xdp,
-    ProgramKind::Tc,
-    ProgramKind::Tracepoint,
-    ProgramKind::RawTracepoint,
-    ProgramKind::Probe,
-    ProgramKind::Uprobe,
-    ProgramKind::Uretprobe,
-    ProgramKind::PerfEvent,
-];
-
-impl ProgramKind {
-    /// The kind's descriptor.
-    pub fn descriptor(self) -> &'static Descriptor {
-        match self {
-            ProgramKind::Xdp => &xdp::DESCRIPTOR,
-            ProgramKind::Tc => &tc::DESCRIPTOR,
-            ProgramKind::Tracepoint => &tracepoint::DESCRIPTOR,
-            ProgramKind::RawTracepoint => &raw_tracepoint::DESCRIPTOR,
-            ProgramKind::Probe => &probe::DESCRIPTOR,
-            ProgramKind::Uprobe => &uprobe::DESCRIPTOR,
-            ProgramKind::Uretprobe => &uprobe::RET_DESCRIPTOR,
-            ProgramKind::PerfEvent => &perf_event::DESCRIPTOR,
-        }
-    }
+kinds! {
+    /// `@xdp`
+    Xdp => xdp::DESCRIPTOR,
+    /// `@tc("ingress"|"egress")`
+    Tc => tc::DESCRIPTOR,
+    /// `@tracepoint("category/event")`
+    Tracepoint => tracepoint::DESCRIPTOR,
+    /// `@raw_tracepoint("event")`
+    RawTracepoint => raw_tracepoint::DESCRIPTOR,
+    /// `@probe("function")`, `@probe("function+offset")`
+    Probe => probe::DESCRIPTOR,
+    /// `@uprobe("PATH:FUNCTION")`
+    Uprobe => uprobe::DESCRIPTOR,
+    /// `@uretprobe("PATH:FUNCTION")`
+    Uretprobe => uprobe::RET_DESCRIPTOR,
+    /// `@perf_event`
+    PerfEvent => perf_event::DESCRIPTOR,
 }
 
 pub use tracepoint::record_struct as tracepoint_record_struct;
