@@ -8,6 +8,7 @@
 //! include cycle); everything else comes from `syntax` and `check`.
 
 use crate::check;
+use crate::codegen::plan::Plan;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir;
 use crate::source::SourceMap;
@@ -158,8 +159,9 @@ fn include_too_deep(span: Span) -> Diagnostic {
 
 /// Settings of the code generators for one project.
 pub struct GenerateOptions {
-    /// `NAME`: a C identifier derived from the `.ks` file stem; names the
-    /// outputs (`NAME.ebpf.c`, `NAME.c`), the skeleton and the pin directory.
+    /// The `.ks` file stem; made a C identifier (`Plan::project`), it
+    /// names the outputs (`NAME.ebpf.c`, `NAME.c`), the skeleton and the pin
+    /// directory.
     pub project_name: String,
 }
 
@@ -171,15 +173,15 @@ pub struct Outputs {
     pub userspace_c: Option<String>,
     /// `Makefile`
     pub makefile: String,
+    /// What the outputs agree on (names, whether `vmlinux.h` is needed).
+    pub plan: Plan,
 }
 
 impl Outputs {
-    /// Whether the eBPF C includes `vmlinux.h` (tracing programs use kernel
+    /// Whether the eBPF C includes `vmlinux.h` (the program uses kernel
     /// types), which the build must then generate from the kernel's BTF.
     pub fn needs_vmlinux_h(&self) -> bool {
-        self.ebpf_c
-            .lines()
-            .any(|line| line.trim() == "#include \"vmlinux.h\"")
+        self.plan.needs_kernel_types
     }
 }
 
@@ -187,16 +189,11 @@ impl Outputs {
 /// `sources` names files as `#line` directives should spell them.
 pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOptions) -> Outputs {
     use crate::codegen::{ebpf, makefile, userspace};
-    let ebpf_options = ebpf::EbpfOptions {
-        project_name: options.project_name.clone(),
-        line_directives: true,
-    };
-    let userspace_options = userspace::UserspaceOptions {
-        project_name: options.project_name.clone(),
-    };
+    let plan = Plan::new(program, &options.project_name);
     Outputs {
-        ebpf_c: ebpf::generate(program, sources, &ebpf_options),
-        userspace_c: userspace::generate(program, sources, &userspace_options),
-        makefile: makefile::generate_makefile(program, &options.project_name),
+        ebpf_c: ebpf::generate(program, sources, &plan),
+        userspace_c: userspace::generate(program, sources, &plan),
+        makefile: makefile::generate_makefile(&plan),
+        plan,
     }
 }

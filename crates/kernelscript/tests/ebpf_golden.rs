@@ -14,8 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use expect_test::expect_file;
-use kernelscript::codegen::ebpf::{generate, EbpfOptions};
-use kernelscript::driver::{analyze, NoIncludes};
+use kernelscript::driver::{analyze, generate, GenerateOptions, NoIncludes};
 use testkit::libbpf_rs::ObjectBuilder;
 
 const COMPILE_ONLY: &str = "// golden: compile-only";
@@ -44,11 +43,11 @@ fn golden(name: &str) {
             .collect();
         panic!("{file_name} does not check:\n{}", messages.join("\n"));
     };
-    let options = EbpfOptions {
+    let options = GenerateOptions {
         project_name: name.to_string(),
-        line_directives: true,
     };
-    let c = generate(&program, &analysis.sources, &options);
+    let outputs = generate(&program, &analysis.sources, &options);
+    let c = outputs.ebpf_c;
     expect_file![data_dir().join(format!("{name}.ebpf.c"))].assert_eq(&c);
 
     let work = std::env::temp_dir().join(format!("ks-ebpf-golden-{}-{name}", std::process::id()));
@@ -56,7 +55,7 @@ fn golden(name: &str) {
     let c_path = work.join(format!("{name}.ebpf.c"));
     let object = work.join(format!("{name}.ebpf.o"));
     std::fs::write(&c_path, &c).expect("write C");
-    if c.contains("#include \"vmlinux.h\"") {
+    if outputs.plan.needs_kernel_types {
         testkit::write_vmlinux_h(&work).unwrap_or_else(|error| panic!("{error}"));
     }
     testkit::build_bpf_object(&c_path, &object).unwrap_or_else(|error| panic!("{name}: {error}"));

@@ -25,10 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use expect_test::expect_file;
-use kernelscript::codegen::ebpf::{self, EbpfOptions};
-use kernelscript::codegen::makefile::generate_makefile;
-use kernelscript::codegen::userspace::{self, UserspaceOptions};
-use kernelscript::driver::{analyze, NoIncludes};
+use kernelscript::driver::{analyze, generate as generate_outputs, GenerateOptions, NoIncludes};
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/userspace")
@@ -61,27 +58,22 @@ fn generate(name: &str) -> Generated {
             .collect();
         panic!("{file_name} does not check:\n{}", messages.join("\n"));
     };
-    let ebpf_c = ebpf::generate(
+    let outputs = generate_outputs(
         &program,
         &analysis.sources,
-        &EbpfOptions {
+        &GenerateOptions {
             project_name: name.to_string(),
-            line_directives: true,
         },
     );
-    let userspace_c = userspace::generate(
-        &program,
-        &analysis.sources,
-        &UserspaceOptions {
-            project_name: name.to_string(),
-        },
-    )
-    .unwrap_or_else(|| panic!("{file_name} has no main"));
+    let userspace_c = outputs
+        .userspace_c
+        .unwrap_or_else(|| panic!("{file_name} has no main"));
+    let (ebpf_c, makefile) = (outputs.ebpf_c, outputs.makefile);
     Generated {
         source,
         ebpf_c,
         userspace_c,
-        makefile: generate_makefile(&program, name),
+        makefile,
     }
 }
 

@@ -17,8 +17,8 @@ use crate::syntax::ast;
 
 use super::env::Symbol;
 use super::exprs::{node, Position};
+use super::reachability::{completes, mark_reachability};
 use super::scope::{Binding, FnCtx};
-use super::stmts::completes;
 use super::{errors, Checker};
 
 impl Checker<'_> {
@@ -158,7 +158,7 @@ impl Checker<'_> {
             }
             _ => stmts = self.stmts(&decl.body.stmts),
         }
-        let mut body = ir::Block { stmts };
+        let mut body = ir::Block::new(stmts);
         self.add_presence_flags(&mut body);
         self.check_nullness(&body);
         self.check_ownership(&body, closing_brace(decl.body.span));
@@ -178,6 +178,7 @@ impl Checker<'_> {
                 ));
             }
         }
+        mark_reachability(&mut body);
         let fx = std::mem::replace(&mut self.fx, FnCtx::global());
         let param_count = self.program.function(id).params.len();
         let frame_size = fx

@@ -18,7 +18,7 @@
 use crate::ir::{
     self, ConfigDef, ConfigFieldDef, ConfigId, ConstDef, ConstId, EnumDef, EnumId, EnumVariantDef,
     ExternDef, ExternId, FieldDef, Function, FunctionId, FunctionKind, GlobalDef, GlobalId, MapDef,
-    MapId, MapKind, Origin, StructDef, StructId, Type,
+    MapId, MapKind, Origin, Radix, StructDef, StructId, Type,
 };
 use crate::span::Span;
 use crate::syntax::ast;
@@ -87,6 +87,15 @@ impl<'a> Checker<'a> {
                 name: kernel_const.name.to_string(),
                 ty: Type::Int(kernel_const.ty),
                 value: kernel_const.value,
+                // As the kernel headers spell them.
+                radix: if kernel_const.value >= 256 {
+                    Radix::Hex {
+                        digits: 4,
+                        upper: false,
+                    }
+                } else {
+                    Radix::Decimal
+                },
                 origin: Origin::Kernel,
                 span: Span::default(),
             });
@@ -206,6 +215,7 @@ impl<'a> Checker<'a> {
                         name: decl.name.name.clone(),
                         ty: Type::Error,
                         value: 0,
+                        radix: Radix::Decimal,
                         origin: Origin::Source,
                         span: decl.name.span,
                     });

@@ -50,6 +50,7 @@ mod perf;
 mod places;
 mod presence;
 mod programs;
+mod reachability;
 mod scope;
 mod stmts;
 mod types;

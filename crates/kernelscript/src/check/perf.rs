@@ -103,6 +103,7 @@ impl Checker<'_> {
                 name: name.to_string(),
                 ty: Type::Int(IntType::U64),
                 value: *value,
+                radix: ir::Radix::Decimal,
                 origin: Origin::Kernel,
                 span: Span::default(),
             });
@@ -172,7 +173,7 @@ impl Checker<'_> {
             let ty = def.fields[index].ty.clone();
             let value = match ty {
                 Type::Bool => node(ExprKind::Bool(*value != 0), ty, span),
-                ty => self.literal(*value, ty, span),
+                ty => self.literal(*value, ir::Radix::Decimal, ty, span),
             };
             lowered.push((index, value));
         }

@@ -87,7 +87,7 @@ fn compound_assignment_on_a_map_entry_is_a_map_compound() {
     };
     assert_eq!(program.map(*map).name, "counts");
     assert_eq!(*op, BinaryOp::Add);
-    assert!(matches!(key.kind, ExprKind::Int(7)));
+    assert!(matches!(key.kind, ExprKind::Int(7, _)));
     assert_eq!(key.ty, Type::Int(IntType::U32));
     assert_eq!(value.ty, Type::Int(IntType::U64));
 }
@@ -270,7 +270,7 @@ fn config_fields_are_read_through_config_field() {
     };
     assert!(matches!(lhs.kind, ExprKind::ConfigField { field: 0, .. }));
     let default = program.configs[0].fields[0].default.as_ref().unwrap();
-    assert!(matches!(default.kind, ExprKind::Int(1500)));
+    assert!(matches!(default.kind, ExprKind::Int(1500, _)));
     let StmtKind::Assign { target, .. } = &body(&program, "main")[0].kind else {
         panic!()
     };
@@ -507,7 +507,7 @@ fn local_constants_are_inlined_and_loop_variables_take_the_bound_type() {
     let StmtKind::Assign { value, .. } = &body.stmts[0].kind else {
         panic!()
     };
-    assert!(matches!(value.kind, ExprKind::Int(3)));
+    assert!(matches!(value.kind, ExprKind::Int(3, _)));
 }
 
 #[test]
@@ -618,7 +618,7 @@ fn map_read_locals_compared_with_null_get_a_found_flag() {
     let ExprKind::MapLoad { key, dest, .. } = &load.kind else {
         panic!("expected MapLoad, got {:?}", load.kind)
     };
-    assert!(matches!(key.kind, ExprKind::Int(1)));
+    assert!(matches!(key.kind, ExprKind::Int(1, _)));
     assert!(matches!(
         &dest.kind,
         ExprKind::Unary { op: UnaryOp::AddrOf, operand } if matches!(operand.kind, ExprKind::Local(id) if id == *c)

@@ -3,7 +3,8 @@
 //! Generators read a checked `ir::Program` only and never report user
 //! errors; output is deterministic.
 
-pub mod c_writer;
+pub mod c;
 pub mod ebpf;
 pub mod makefile;
+pub mod plan;
 pub mod userspace;

@@ -15,7 +15,7 @@ pub use types::*;
 
 pub use crate::kinds::{Descriptor, ProgramKind};
 use crate::span::Span;
-pub use crate::syntax::ast::{BinaryOp, UnaryOp};
+pub use crate::syntax::ast::{BinaryOp, Radix, UnaryOp};
 
 macro_rules! id_type {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
@@ -268,6 +268,8 @@ pub struct ConstDef {
     pub ty: Type,
     /// The evaluated value (two's complement for negative signed values).
     pub value: i128,
+    /// How the initialiser wrote it, when it is a literal (`0x0800`).
+    pub radix: Radix,
     pub origin: Origin,
     pub span: Span,
 }
@@ -410,6 +412,20 @@ pub struct StructOpsDef {
 #[derive(Clone, Debug, Default)]
 pub struct Block {
     pub stmts: Vec<Stmt>,
+    /// Whether control can reach the end of the block (it does not always
+    /// return, throw, break, continue or loop forever). Set by the checker
+    /// (`check/reachability.rs`) for every block of a checked body.
+    pub completes: bool,
+}
+
+impl Block {
+    /// A block of `stmts` whose reachability is not known yet.
+    pub fn new(stmts: Vec<Stmt>) -> Block {
+        Block {
+            stmts,
+            completes: true,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -532,8 +548,9 @@ pub struct Expr {
 
 #[derive(Clone, Debug)]
 pub enum ExprKind {
-    /// An integer literal (its type is in `Expr::ty`).
-    Int(u64),
+    /// An integer literal (its type is in `Expr::ty`) and how the source
+    /// wrote it, which generated C keeps.
+    Int(u64, Radix),
     Bool(bool),
     Char(u8),
     Str(String),
@@ -640,6 +657,9 @@ pub struct MatchArm {
     /// `return` (or `throw`), or the match is used as a statement and the
     /// block arm has no trailing expression.
     pub value: Option<Expr>,
+    /// Whether control can leave the arm normally (its statements and value
+    /// complete); set with `Block::completes`.
+    pub completes: bool,
     pub span: Span,
 }
 

@@ -145,7 +145,7 @@ pub fn child_exprs(expr: &Expr) -> Vec<&Expr> {
             }
             children
         }
-        ExprKind::Int(_)
+        ExprKind::Int(..)
         | ExprKind::Bool(_)
         | ExprKind::Char(_)
         | ExprKind::Str(_)
@@ -159,5 +159,59 @@ pub fn child_exprs(expr: &Expr) -> Vec<&Expr> {
         | ExprKind::MapRef(_)
         | ExprKind::StructOpsRef(_)
         | ExprKind::Sizeof(_) => Vec::new(),
+    }
+}
+
+/// Calls `on_child` for each direct subexpression of `expr`, mutably (the
+/// same children, in the same order, as `child_exprs`).
+pub fn for_each_child_mut(expr: &mut Expr, on_child: &mut dyn FnMut(&mut Expr)) {
+    match &mut expr.kind {
+        ExprKind::Unary { operand, .. } => on_child(operand),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            on_child(lhs);
+            on_child(rhs);
+        }
+        ExprKind::Cast(inner) => on_child(inner),
+        ExprKind::Call { callee, args } => {
+            if let Callee::Indirect(target) = callee {
+                on_child(target);
+            }
+            args.iter_mut().for_each(on_child);
+        }
+        ExprKind::Field { base, .. } | ExprKind::Arrow { base, .. } => on_child(base),
+        ExprKind::Index { base, index } => {
+            on_child(base);
+            on_child(index);
+        }
+        ExprKind::MapGet { key, .. } | ExprKind::MapContains { key, .. } => on_child(key),
+        ExprKind::MapLoad { key, dest, .. } => {
+            on_child(key);
+            on_child(dest);
+        }
+        ExprKind::StructLit { fields, .. } => {
+            fields.iter_mut().for_each(|(_, value)| on_child(value));
+        }
+        ExprKind::ArrayLit(elements) => elements.iter_mut().for_each(on_child),
+        ExprKind::Match { scrutinee, arms } => {
+            on_child(scrutinee);
+            for arm in arms {
+                arm.pattern.iter_mut().for_each(&mut *on_child);
+                arm.value.iter_mut().for_each(&mut *on_child);
+            }
+        }
+        ExprKind::Int(..)
+        | ExprKind::Bool(_)
+        | ExprKind::Char(_)
+        | ExprKind::Str(_)
+        | ExprKind::Null
+        | ExprKind::Local(_)
+        | ExprKind::Global(_)
+        | ExprKind::ConfigField { .. }
+        | ExprKind::Const(_)
+        | ExprKind::EnumVariant { .. }
+        | ExprKind::FunctionRef(_)
+        | ExprKind::MapRef(_)
+        | ExprKind::StructOpsRef(_)
+        | ExprKind::Sizeof(_) => {}
     }
 }

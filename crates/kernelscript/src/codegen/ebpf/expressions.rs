@@ -14,96 +14,22 @@
 //! * By-reference locals (map lookups, `if (var p = ...)`) are pointers:
 //!   `stats->count`, `*stats`.
 
-use crate::codegen::c_writer::{char_literal, string_literal};
+use crate::codegen::c::{char_literal, int_literal, string_literal, CExpr, Precedence};
 use crate::ir::{BinaryOp, Builtin, Callee, Expr, ExprKind, Method, Origin, Type, UnaryOp};
 use crate::kinds;
-use crate::span::Span;
 
 use super::functions::{FunctionEmitter, Spelling};
 use super::types::{is_narrow_int, type_name};
 use super::{maps, matching};
 
-/// Precedence of postfix and primary expressions (names, calls, `a[i]`,
-/// `a.f`, `a->f`, literals, parenthesised text).
-pub(super) const POSTFIX: u8 = 15;
-/// Prefix operators and casts.
-pub(super) const UNARY: u8 = 14;
-/// `?:`
-pub(super) const CONDITIONAL: u8 = 3;
-
-/// A C expression and how tightly it binds.
-#[derive(Clone, Debug)]
-pub(super) struct CExpr {
-    pub(super) text: String,
-    pub(super) precedence: u8,
-    /// The operator, when this is a binary expression (for clarity
-    /// parentheses).
-    pub(super) op: Option<BinaryOp>,
-}
-
-impl CExpr {
-    pub(super) fn primary(text: impl Into<String>) -> CExpr {
-        CExpr {
-            text: text.into(),
-            precedence: POSTFIX,
-            op: None,
-        }
-    }
-
-    pub(super) fn unary(text: impl Into<String>) -> CExpr {
-        CExpr {
-            text: text.into(),
-            precedence: UNARY,
-            op: None,
-        }
-    }
-
-    /// The text, parenthesised unless it binds at least as tightly as
-    /// `precedence`.
-    pub(super) fn at(&self, precedence: u8) -> String {
-        if self.precedence >= precedence {
-            self.text.clone()
-        } else {
-            format!("({})", self.text)
-        }
-    }
-}
-
-fn binary_precedence(op: BinaryOp) -> u8 {
-    match op {
-        BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 13,
-        BinaryOp::Add | BinaryOp::Sub => 12,
-        BinaryOp::Shl | BinaryOp::Shr => 11,
-        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 10,
-        BinaryOp::Eq | BinaryOp::Ne => 9,
-        BinaryOp::BitAnd => 8,
-        BinaryOp::BitXor => 7,
-        BinaryOp::BitOr => 6,
-        BinaryOp::And => 5,
-        BinaryOp::Or => 4,
-    }
-}
-
-/// Whether `child` under `parent` gets parentheses for the reader even
-/// though precedence does not need them (`(a & b) | c`, `(a << 2) + 1`,
-/// `(a && b) || c`, `(a < b) == c`).
-fn needs_clarity_parens(parent: BinaryOp, child: BinaryOp) -> bool {
-    let bitwise = |op| {
-        matches!(
-            op,
-            BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor | BinaryOp::Shl | BinaryOp::Shr
-        )
-    };
-    (child != parent && (bitwise(parent) || bitwise(child)))
-        || (parent == BinaryOp::Or && child == BinaryOp::And)
-        || (parent.is_comparison() && child.is_comparison())
-}
+pub(super) const POSTFIX: u8 = Precedence::POSTFIX;
+pub(super) const UNARY: u8 = Precedence::UNARY;
 
 impl<'a> FunctionEmitter<'_, 'a> {
     /// `expr` as C.
     pub(super) fn expr(&mut self, expr: &'a Expr) -> CExpr {
         match &expr.kind {
-            ExprKind::Int(value) => self.int_literal(*value, &expr.ty, expr.span, false),
+            ExprKind::Int(value, radix) => int_literal(*value, &expr.ty, *radix, false),
             ExprKind::Bool(value) => CExpr::primary(if *value { "true" } else { "false" }),
             ExprKind::Char(byte) => CExpr::primary(char_literal(*byte)),
             ExprKind::Str(text) => CExpr::primary(string_literal(text)),
@@ -241,6 +167,10 @@ impl<'a> FunctionEmitter<'_, 'a> {
                         return CExpr::unary(format!("*(__u8 *)(long){field}"));
                     }
                 }
+                if let (UnaryOp::Neg, ExprKind::Int(value, radix)) = (op, &operand.kind) {
+                    // `-LITERAL` as one literal: `(-2147483647 - 1)` stays valid.
+                    return int_literal(value.wrapping_neg(), &operand.ty, *radix, false);
+                }
                 let symbol = match op {
                     UnaryOp::Neg => "-",
                     UnaryOp::Not => "!",
@@ -249,14 +179,7 @@ impl<'a> FunctionEmitter<'_, 'a> {
                     UnaryOp::AddrOf => "&",
                 };
                 let inner = self.operand(operand);
-                // `- -x` and `--x` read alike; keep nested prefixes apart.
-                let text =
-                    if inner.precedence == UNARY && inner.text.starts_with(['-', '+', '&', '*']) {
-                        format!("({})", inner.text)
-                    } else {
-                        inner.at(UNARY)
-                    };
-                CExpr::unary(format!("{symbol}{text}"))
+                CExpr::prefix(symbol, &inner)
             }
         }
     }
@@ -289,34 +212,11 @@ impl<'a> FunctionEmitter<'_, 'a> {
         if matches!(op, BinaryOp::Eq | BinaryOp::Ne) && matches!(lhs.ty, Type::Str(_)) {
             return self.string_comparison(op == BinaryOp::Ne, lhs, rhs);
         }
-        let precedence = binary_precedence(op);
         // Packet pointers compared or offset must be `__u8 *` on both sides.
         let pointer_arithmetic = !op.is_logical();
         let left = self.binary_side(op, lhs, rhs, true, pointer_arithmetic);
         let right = self.binary_side(op, rhs, lhs, false, pointer_arithmetic);
-        let wrap = |side: &CExpr, strict: bool| {
-            let clarity = side.op.is_some_and(|child| needs_clarity_parens(op, child));
-            let too_loose = if strict {
-                side.precedence <= precedence
-            } else {
-                side.precedence < precedence
-            };
-            if clarity || too_loose {
-                format!("({})", side.text)
-            } else {
-                side.text.clone()
-            }
-        };
-        CExpr {
-            text: format!(
-                "{} {} {}",
-                wrap(&left, false),
-                op.symbol(),
-                wrap(&right, true)
-            ),
-            precedence,
-            op: Some(op),
-        }
+        CExpr::binary(op, left, right)
     }
 
     /// `strings_equal(a, b, n)`: byte-wise up to the first NUL, over at
@@ -372,14 +272,14 @@ impl<'a> FunctionEmitter<'_, 'a> {
                 return CExpr::unary(format!("(__u8 *)(long){field}"));
             }
         }
-        if let ExprKind::Int(value) = &side.kind {
-            let other_is_constant = matches!(other.kind, ExprKind::Int(_) | ExprKind::Const(_));
+        if let ExprKind::Int(value, radix) = &side.kind {
+            let other_is_constant = matches!(other.kind, ExprKind::Int(..) | ExprKind::Const(_));
             let shifted = is_left && matches!(op, BinaryOp::Shl | BinaryOp::Shr);
             let arithmetic = !op.is_comparison() && !op.is_logical();
-            return self.int_literal(
+            return int_literal(
                 *value,
                 &side.ty,
-                side.span,
+                *radix,
                 arithmetic && (other_is_constant || shifted),
             );
         }
@@ -395,7 +295,7 @@ impl<'a> FunctionEmitter<'_, 'a> {
             return self.expr(inner);
         }
         let inner = self.operand(inner);
-        CExpr::unary(format!("({target}){}", inner.at(UNARY)))
+        CExpr::cast(&target, &inner)
     }
 
     fn field(&mut self, base: &'a Expr, field: usize) -> CExpr {
@@ -548,21 +448,6 @@ impl<'a> FunctionEmitter<'_, 'a> {
                 CExpr::primary(format!("{helper}({pointer}, 0)"))
             }
             Method::OnEvent => CExpr::primary("0"),
-        }
-    }
-
-    /// An integer literal of type `ty` (see `literals::int_literal`).
-    pub(super) fn int_literal(
-        &self,
-        value: u64,
-        ty: &Type,
-        span: Span,
-        force_suffix: bool,
-    ) -> CExpr {
-        let written = self.gen.source_text(span).unwrap_or("");
-        match super::literals::int_literal(value, ty, written, force_suffix) {
-            (text, true) => CExpr::unary(text),
-            (text, false) => CExpr::primary(text),
         }
     }
 }

@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 use crate::ir::{
     Expr, ExprKind, Function, FunctionId, FunctionKind, LocalId, MapKind, Program, Stmt, StmtKind,
     Type,
@@ -210,7 +210,7 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
         self.out.open_block("");
         self.emit_prologue();
         statements::emit_stmts(self, &function.body.stmts);
-        if visit::falls_through(&function.body) {
+        if function.body.completes {
             self.emit_fall_off_end(function.span);
         }
         self.out.close_block();
@@ -253,7 +253,7 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
     /// `struct pinned_globals *name = pinned_globals_entry();` and leaving
     /// when the (one-entry array) lookup fails, which it cannot.
     pub(super) fn emit_pinned_entry(&mut self, name: &str) {
-        let Some(map) = self.gen.pinned_globals.clone() else {
+        let Some(map) = self.gen.plan.pinned_globals.clone() else {
             return;
         };
         self.out
@@ -356,7 +356,7 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
 
     /// Maps the following lines to the source line of `span`.
     pub(super) fn map_line(&mut self, span: Span) {
-        if !self.gen.options.line_directives || !self.map_lines {
+        if !self.gen.plan.line_directives || !self.map_lines {
             return;
         }
         if let Some((file, line)) = self.gen.source_line(span) {
@@ -617,7 +617,7 @@ pub(super) fn uses_pinned_globals(program: &Program, block: &crate::ir::Block) -
 /// Whether `expr` is a constant the deferred calls cannot change.
 fn is_constant(expr: &Expr) -> bool {
     match &expr.kind {
-        ExprKind::Int(_)
+        ExprKind::Int(..)
         | ExprKind::Bool(_)
         | ExprKind::Char(_)
         | ExprKind::Null

@@ -103,28 +103,38 @@ struct Usage {
     tracing: bool,
 }
 
-/// The headers of an object made of `ebpf_functions`; `generated_bool`
-/// says whether generated code (not the program's own) spells `bool`.
+/// Whether an object made of the eBPF functions `ebpf_functions` needs
+/// the kernel's own types (`vmlinux.h`): a program kind that needs them, or
+/// a kernel struct or enum no UAPI header declares. Decided once, for the
+/// outputs plan (`codegen::plan`).
+pub fn needs_kernel_types(program: &Program, ebpf_functions: &[usize]) -> bool {
+    let usage = usage(program, ebpf_functions);
+    usage.tracing
+        || usage
+            .structs
+            .iter()
+            .any(|id| uapi_header_of_struct(&program.struct_def(*id).name).is_none())
+        || usage
+            .enums
+            .iter()
+            .any(|id| uapi_header_of_enum(&program.enum_def(*id).name).is_none())
+}
+
+/// The headers of an object made of `ebpf_functions`; `vmlinux` is the
+/// plan's `needs_kernel_types`; `generated_bool` says whether generated
+/// code (not the program's own) spells `bool`.
 pub(super) fn headers(
     program: &Program,
     ebpf_functions: &[usize],
+    vmlinux: bool,
     generated_bool: bool,
 ) -> Headers {
     let mut usage = usage(program, ebpf_functions);
     usage.bool_type |= generated_bool;
     let mut extra = BTreeSet::new();
-    let mut vmlinux = usage.tracing;
     for id in &usage.structs {
-        match uapi_header_of_struct(&program.struct_def(*id).name) {
-            Some(header) => {
-                extra.insert(header);
-            }
-            None => vmlinux = true,
-        }
-    }
-    for id in &usage.enums {
-        if uapi_header_of_enum(&program.enum_def(*id).name).is_none() {
-            vmlinux = true;
+        if let Some(header) = uapi_header_of_struct(&program.struct_def(*id).name) {
+            extra.insert(header);
         }
     }
     let mut guarded_consts = Vec::new();

@@ -9,14 +9,14 @@
 
 use std::collections::BTreeSet;
 
-use crate::codegen::c_writer::{char_literal, CWriter};
+use crate::codegen::c::{char_literal, const_literal, int_literal, CWriter, Precedence};
 use crate::ir::{
     ConstDef, ConstId, Expr, ExprKind, FunctionId, MapFlag, MapKind, Origin, Program, StructId,
     Type,
 };
 
 use super::types::{declaration, zero_initializer};
-use super::TailCallTable;
+use crate::codegen::plan::TailCallTable;
 use crate::source::SourceMap;
 
 /// `#ifndef NAME / #define NAME VALUE / #endif` for kernel constants no
@@ -30,7 +30,7 @@ pub(super) fn emit_kernel_consts(out: &mut CWriter, program: &Program, consts: &
     for id in consts {
         let def = program.const_def(*id);
         out.unindented(format!("#ifndef {}", def.name));
-        out.unindented(format!("#define {} {}", def.name, const_value(def, true)));
+        out.unindented(format!("#define {} {}", def.name, const_value(def)));
         out.unindented("#endif");
     }
 }
@@ -47,42 +47,18 @@ pub(super) fn emit_user_consts(out: &mut CWriter, program: &Program) {
             out.blank_line();
             first = false;
         }
-        out.unindented(format!("#define {} {}", def.name, const_value(def, false)));
+        out.unindented(format!("#define {} {}", def.name, const_value(def)));
     }
 }
 
-/// A constant's value in C: hex for kernel constants of 256 and more (as
-/// the kernel headers spell them), decimal otherwise.
-fn const_value(def: &ConstDef, prefer_hex: bool) -> String {
-    match &def.ty {
-        Type::Bool => (if def.value != 0 { "true" } else { "false" }).to_string(),
-        Type::Char => char_literal(def.value as u8),
-        Type::Int(int) => {
-            let value = def.value;
-            if value < 0 {
-                let suffix = if int.bits() == 64 && value < i128::from(i32::MIN) {
-                    "LL"
-                } else {
-                    ""
-                };
-                if int.bits() == 64 && value == i128::from(i64::MIN) {
-                    return "(-9223372036854775807LL - 1)".to_string();
-                }
-                return format!("({value}{suffix})");
-            }
-            let suffix = match (int.is_signed(), int.bits()) {
-                (false, 64) if value > i128::from(u32::MAX) => "ULL",
-                (false, _) if value > i128::from(i32::MAX) => "U",
-                (true, 64) if value > i128::from(i32::MAX) => "LL",
-                _ => "",
-            };
-            if prefer_hex && value >= 256 {
-                format!("0x{value:04x}{suffix}")
-            } else {
-                format!("{value}{suffix}")
-            }
-        }
-        _ => def.value.to_string(),
+/// A constant's value in C, in the radix its declaration used.
+fn const_value(def: &ConstDef) -> String {
+    let literal = const_literal(def.value, &def.ty, def.radix);
+    if literal.precedence < Precedence::POSTFIX {
+        // A macro body: keep `-5` one operand wherever it lands.
+        format!("({})", literal.text)
+    } else {
+        literal.text
     }
 }
 
@@ -347,13 +323,10 @@ pub(super) fn constant_initializer(program: &Program, sources: &SourceMap, expr:
 
 fn constant_expression(program: &Program, sources: &SourceMap, expr: &Expr) -> String {
     match &expr.kind {
-        ExprKind::Int(value) => {
-            let written = super::span_text(sources, expr.span).unwrap_or("");
-            super::literals::int_literal(*value, &expr.ty, written, false).0
-        }
+        ExprKind::Int(value, radix) => int_literal(*value, &expr.ty, *radix, false).text,
         ExprKind::Bool(value) => (if *value { "true" } else { "false" }).to_string(),
         ExprKind::Char(byte) => char_literal(*byte),
-        ExprKind::Str(text) => crate::codegen::c_writer::string_literal(text),
+        ExprKind::Str(text) => crate::codegen::c::string_literal(text),
         ExprKind::Null => "NULL".to_string(),
         ExprKind::Const(id) => program.const_def(*id).name.clone(),
         ExprKind::EnumVariant { enum_id, variant } => {
@@ -367,6 +340,15 @@ fn constant_expression(program: &Program, sources: &SourceMap, expr: &Expr) -> S
                 constant_expression(program, sources, inner)
             )
         }
+        ExprKind::Unary {
+            op: crate::ir::UnaryOp::Neg,
+            operand,
+        } if matches!(operand.kind, ExprKind::Int(..)) => {
+            let ExprKind::Int(value, radix) = operand.kind else {
+                unreachable!()
+            };
+            int_literal(value.wrapping_neg(), &operand.ty, radix, false).text
+        }
         ExprKind::Unary { op, operand } => {
             let symbol = match op {
                 crate::ir::UnaryOp::Neg => "-",
@@ -379,8 +361,8 @@ fn constant_expression(program: &Program, sources: &SourceMap, expr: &Expr) -> S
             let plain = matches!(
                 operand.kind,
                 ExprKind::Const(_) | ExprKind::EnumVariant { .. }
-            ) || (matches!(operand.kind, ExprKind::Int(_))
-                && !operand_text.starts_with('-'));
+            ) || (matches!(operand.kind, ExprKind::Int(..))
+                && !operand_text.starts_with(['-', '(']));
             if plain {
                 format!("{symbol}{operand_text}")
             } else {

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 use crate::ir::{Block, Expr, ExprKind, LocalId, MapId, Stmt, StmtKind, Type};
 use crate::span::Span;
 
@@ -192,7 +192,7 @@ pub(super) fn emit_for_each<'a>(
     }
     emitter.loops.pop();
     statements::emit_loop_body(emitter, body, LoopKind::MapCallback);
-    if visit::falls_through(body) {
+    if body.completes {
         emitter.out.line("return 0;");
     }
     emitter.out.close_block();

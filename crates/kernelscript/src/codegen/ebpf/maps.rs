@@ -18,13 +18,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 use crate::ir::{BinaryOp, Block, Expr, ExprKind, LocalId, MapDef, MapId, MapKind, Program, Type};
 
-use super::expressions::CExpr;
 use super::functions::{FunctionEmitter, Spelling};
 use super::statements;
 use super::types::{declaration, has_padding, type_name, zero_initializer};
+use crate::codegen::c::CExpr;
 
 /// A per-map accessor function some body needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -186,11 +186,7 @@ pub(super) fn contains<'a>(
 ) -> CExpr {
     let entry = lookup(emitter, map, key);
     let op = if negated { BinaryOp::Eq } else { BinaryOp::Ne };
-    CExpr {
-        text: format!("{entry} {} NULL", op.symbol()),
-        precedence: 9,
-        op: Some(op),
-    }
+    CExpr::binary(op, CExpr::primary(entry), CExpr::primary("NULL"))
 }
 
 /// `MapLoad`: `m_load(key, &x)` copies the entry into `x` (zero when

@@ -9,7 +9,9 @@
 
 use crate::ir::{Expr, ExprKind, MatchArm, Type};
 
-use super::expressions::{CExpr, CONDITIONAL};
+use crate::codegen::c::{CExpr, Precedence};
+
+const CONDITIONAL: u8 = Precedence::CONDITIONAL;
 use super::functions::FunctionEmitter;
 use super::statements::{self, is_plain_value};
 use super::types::{declaration, is_array_like, zero_initializer};
@@ -192,7 +194,7 @@ fn emit_arm_result<'a>(
     let Some(value) = &arm.value else {
         // No value: the arm's statements end in `return`/`throw`, or the
         // match is a statement.
-        if in_switch && visit::stmts_fall_through(&arm.stmts) {
+        if in_switch && arm.completes {
             emitter.out.line("break;");
         }
         return;
@@ -298,11 +300,7 @@ fn conditional_chain<'a>(
         return CExpr::primary(format!("({fallback})"));
     }
     text.push_str(&fallback);
-    CExpr {
-        text,
-        precedence: CONDITIONAL,
-        op: None,
-    }
+    CExpr::conditional(text)
 }
 
 /// `subject == pattern`, or a byte comparison for strings.
@@ -336,7 +334,7 @@ fn is_switch_type(ty: &Type) -> bool {
 /// `case`.
 fn is_case_label(pattern: &Expr) -> bool {
     match &pattern.kind {
-        ExprKind::Int(_)
+        ExprKind::Int(..)
         | ExprKind::Char(_)
         | ExprKind::Bool(_)
         | ExprKind::Const(_)

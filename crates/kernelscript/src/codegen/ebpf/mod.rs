@@ -8,7 +8,7 @@
 //!
 //! Files by concern: `headers` (includes, kernel constants), `items`
 //! (types, maps, globals, configs), `functions` (signatures, locals, exits,
-//! defer, try/throw), `statements`, `expressions`, `literals`, `matching`
+//! defer, try/throw), `statements`, `expressions`, `matching`
 //! (`match`), `maps` (map operations and accessors), `iteration` (`for
 //! (k, v) in m`), one file per attach type whose
 //! context needs care (`xdp`, `tc`, `tracing`), and the shared helpers
@@ -20,9 +20,10 @@
 mod expressions;
 mod functions;
 mod headers;
+
+pub use headers::needs_kernel_types;
 mod items;
 mod iteration;
-mod literals;
 mod maps;
 mod matching;
 mod names;
@@ -35,118 +36,24 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::codegen::c_writer::CWriter;
-use crate::ir::{Callee, ExprKind, FunctionId, FunctionKind, Program, ProgramKind, Target};
+use crate::codegen::c::CWriter;
+use crate::codegen::plan::Plan;
+use crate::ir::{Callee, ExprKind, FunctionId, FunctionKind, Program, Target};
 use crate::source::SourceMap;
 
 use maps::Accessor;
 use names::Namer;
 
-/// How to generate the eBPF C of one compilation.
-#[derive(Clone, Debug)]
-pub struct EbpfOptions {
-    /// The project name (the `.ks` file stem); the output is
-    /// `PROJECT.ebpf.c`.
-    pub project_name: String,
-    /// Write `#line` directives mapping statements to `.ks` lines.
-    pub line_directives: bool,
-}
-
-/// A program array behind `return other_program(ctx)` tail calls.
-///
-/// The kernel lets one program array serve programs of one type only, so
-/// there is a table per program type that tail-calls (`prog_array` when a
-/// single type does, else `prog_array_xdp`, `prog_array_tc`, ...).
-/// Userspace must store the fd of `targets[i]` at index `i` of the map
-/// `map_name` before attaching (see ARCHITECTURE.md).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TailCallTable {
-    /// The `BPF_MAP_TYPE_PROG_ARRAY` map's C name.
-    pub map_name: String,
-    /// The kernel program type of every program in the table (their
-    /// descriptors' `program_type`).
-    pub program_type: &'static str,
-    /// Every program of that type some program tail-calls, in declaration
-    /// order: the index of a program in this list is its slot in the map.
-    pub targets: Vec<FunctionId>,
-}
-
-/// The tail-call program arrays of `program`, by program type.
-pub fn tail_call_tables(program: &Program) -> Vec<TailCallTable> {
-    // By the first kind (in table order) of each kernel program type.
-    let mut targets: BTreeMap<ProgramKind, BTreeSet<FunctionId>> = BTreeMap::new();
-    for function in &program.functions {
-        if function.kind.target() != Target::Ebpf {
-            continue;
-        }
-        visit::walk_block_exprs(&function.body, &mut |expr| {
-            if let ExprKind::Call {
-                callee: Callee::TailCall(target),
-                ..
-            } = &expr.kind
-            {
-                if let Some(decl) = program.function(*target).kind.program() {
-                    targets.entry(decl.kind).or_default().insert(*target);
-                }
-            }
-        });
-    }
-    let single = targets.len() == 1;
-    targets
-        .into_iter()
-        .map(|(kind, targets)| {
-            let descriptor = kind.descriptor();
-            let base = if single {
-                "prog_array".to_string()
-            } else {
-                format!("prog_array_{}", descriptor.attribute)
-            };
-            let map_name = names::first_free(&base, |name| {
-                program.maps.iter().any(|map| map.name == name)
-                    || program.globals.iter().any(|global| global.name == name)
-                    || program
-                        .functions
-                        .iter()
-                        .any(|function| function.name == name)
-            });
-            TailCallTable {
-                map_name,
-                program_type: descriptor.program_type,
-                targets: targets.into_iter().collect(),
-            }
-        })
-        .collect()
-}
-
-/// The name of the one-entry array map holding the `pin var` globals
-/// (`pinned_globals` unless a user item has that name), if there are any.
-/// Its value is `struct pinned_globals` (same name as the map), whose
-/// fields are the pinned globals in declaration order.
-pub fn pinned_globals_map(program: &Program) -> Option<String> {
-    if !program.globals.iter().any(|global| global.pinned) {
-        return None;
-    }
-    Some(names::first_free("pinned_globals", |name| {
-        program.maps.iter().any(|map| map.name == name)
-            || program.globals.iter().any(|global| global.name == name)
-            || program
-                .functions
-                .iter()
-                .any(|function| function.name == name)
-            || program.structs.iter().any(|def| def.name == name)
-    }))
-}
-
-/// Generates the eBPF C of `program`.
-pub fn generate(program: &Program, sources: &SourceMap, options: &EbpfOptions) -> String {
-    Generator::new(program, sources, options).generate()
+/// Generates the eBPF C of `program` for the outputs `plan`.
+pub fn generate(program: &Program, sources: &SourceMap, plan: &Plan) -> String {
+    Generator::new(program, sources, plan).generate()
 }
 
 /// State shared by the emission of all functions of one object.
 pub(super) struct Generator<'a> {
     program: &'a Program,
     sources: &'a SourceMap,
-    options: &'a EbpfOptions,
+    plan: &'a Plan,
     /// `PROJECT.ebpf.c`, the name `#line` directives use for generated text.
     output_name: String,
     /// File-scope C names: every item's name is reserved before any local
@@ -155,13 +62,10 @@ pub(super) struct Generator<'a> {
     /// Map accessor functions requested by function bodies, with their
     /// C names.
     accessors: BTreeMap<Accessor, String>,
-    tail_calls: Vec<TailCallTable>,
     /// The eBPF functions in emission order: each helper before its callers.
     function_order: Vec<FunctionId>,
     /// Support functions some body needs, with their C names.
     support: BTreeMap<Support, String>,
-    /// The map holding the `pin var` globals.
-    pinned_globals: Option<String>,
 }
 
 /// A generated function the C text needs besides map accessors.
@@ -176,7 +80,7 @@ enum Support {
 }
 
 impl<'a> Generator<'a> {
-    fn new(program: &'a Program, sources: &'a SourceMap, options: &'a EbpfOptions) -> Self {
+    fn new(program: &'a Program, sources: &'a SourceMap, plan: &'a Plan) -> Self {
         let mut file_names = Namer::with_reserved_words();
         for name in program
             .maps
@@ -196,26 +100,22 @@ impl<'a> Generator<'a> {
         {
             file_names.reserve(name);
         }
-        let tail_calls = tail_call_tables(program);
-        for table in &tail_calls {
+        for table in &plan.tail_calls {
             file_names.reserve(&table.map_name);
         }
-        let pinned_globals = pinned_globals_map(program);
-        if let Some(name) = &pinned_globals {
+        if let Some(name) = &plan.pinned_globals {
             file_names.reserve(name);
             file_names.reserve(&format!("{name}_entry"));
         }
         Generator {
             program,
             sources,
-            options,
-            output_name: format!("{}.ebpf.c", names::c_identifier(&options.project_name)),
+            plan,
+            output_name: format!("{}.ebpf.c", plan.project),
             file_names,
             accessors: BTreeMap::new(),
-            tail_calls,
             function_order: function_order(program),
             support: BTreeMap::new(),
-            pinned_globals,
         }
     }
 
@@ -228,11 +128,16 @@ impl<'a> Generator<'a> {
 
         let ebpf_indices: Vec<usize> = self.function_order.iter().map(|id| id.index()).collect();
         let generated_bool = self.support.contains_key(&Support::StringsEqual);
-        let headers = headers::headers(self.program, &ebpf_indices, generated_bool);
+        let headers = headers::headers(
+            self.program,
+            &ebpf_indices,
+            self.plan.needs_kernel_types,
+            generated_bool,
+        );
         let mut out = CWriter::new();
         out.line(format!(
             "/* {}: eBPF programs generated by KernelScript from {}.ks. Do not edit. */",
-            self.output_name, self.options.project_name
+            self.output_name, self.plan.project
         ));
         out.blank_line();
         if headers.vmlinux {
@@ -245,9 +150,9 @@ impl<'a> Generator<'a> {
         items::emit_user_consts(&mut out, self.program);
         items::emit_enums(&mut out, self.program);
         items::emit_structs(&mut out, self.program, &headers.user_structs);
-        items::emit_maps(&mut out, self.program, &self.tail_calls);
+        items::emit_maps(&mut out, self.program, &self.plan.tail_calls);
         items::emit_globals(self.program, self.sources, &mut out);
-        if let Some(name) = &self.pinned_globals {
+        if let Some(name) = &self.plan.pinned_globals {
             items::emit_pinned_globals(&mut out, self.program, name);
         }
         let kfuncs = called_kfuncs(self.program, &self.function_order);
@@ -263,14 +168,6 @@ impl<'a> Generator<'a> {
         out.unindented("char LICENSE[] SEC(\"license\") = \"GPL\";");
         out.finish()
     }
-}
-
-/// The text `span` covers, when its file is in `sources`.
-fn span_text(sources: &SourceMap, span: crate::span::Span) -> Option<&str> {
-    sources.files().nth(span.file.0 as usize)?;
-    sources
-        .text(span.file)
-        .get(span.start as usize..span.end as usize)
 }
 
 /// Writes the requested support functions.
@@ -404,11 +301,6 @@ impl<'a> Generator<'a> {
         ))
     }
 
-    /// The source text `span` covers, when available.
-    fn source_text(&self, span: crate::span::Span) -> Option<&'a str> {
-        span_text(self.sources, span)
-    }
-
     /// The C name of support function `support`, requesting its emission.
     fn support_function(&mut self, support: Support) -> String {
         let base = match support {
@@ -425,7 +317,7 @@ impl<'a> Generator<'a> {
 
     /// The program array and slot of tail-call target `target`.
     fn tail_call_slot(&self, target: FunctionId) -> (String, usize) {
-        for table in &self.tail_calls {
+        for table in &self.plan.tail_calls {
             if let Some(index) = table.targets.iter().position(|id| *id == target) {
                 return (table.map_name.clone(), index);
             }

@@ -8,6 +8,8 @@
 
 use std::collections::BTreeSet;
 
+pub(super) use crate::codegen::plan::first_free;
+
 /// C keywords and names the included headers define as macros or types,
 /// which a local or generated name must never take.
 const RESERVED: &[&str] = &[
@@ -112,36 +114,6 @@ impl Namer {
     }
 }
 
-/// `base` or the first of `base_2`, `base_3`, ... for which `taken` is false.
-pub(super) fn first_free(base: &str, taken: impl Fn(&str) -> bool) -> String {
-    if !taken(base) {
-        return base.to_string();
-    }
-    (2u32..)
-        .map(|suffix| format!("{base}_{suffix}"))
-        .find(|candidate| !taken(candidate))
-        .expect("an unbounded range of suffixes has a free one")
-}
-
-/// `text` made a C identifier: non-identifier characters become `_`, and a
-/// leading digit gets a `_` prefix (used for the project name).
-pub(super) fn c_identifier(text: &str) -> String {
-    let mut name: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-        name.insert(0, '_');
-    }
-    name
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,11 +127,5 @@ mod tests {
         assert_eq!(namer.fresh("int"), "int_2");
         assert_eq!(namer.fresh("value"), "value");
         assert!(namer.is_taken("value"));
-    }
-
-    #[test]
-    fn identifiers_are_sanitised() {
-        assert_eq!(c_identifier("my-proj.v2"), "my_proj_v2");
-        assert_eq!(c_identifier("9lives"), "_9lives");
     }
 }

@@ -376,12 +376,9 @@ fn emit_try<'a>(
     emitter.out.close_block();
     emitter.tries.pop();
 
-    let catches_fall_through = catches
-        .iter()
-        .any(|catch| visit::falls_through(&catch.body));
-    let end_label =
-        (visit::falls_through(body) || catches_fall_through).then(|| emitter.label("try_end"));
-    if let (Some(end_label), true) = (&end_label, visit::falls_through(body)) {
+    let catches_complete = catches.iter().any(|catch| catch.body.completes);
+    let end_label = (body.completes || catches_complete).then(|| emitter.label("try_end"));
+    if let (Some(end_label), true) = (&end_label, body.completes) {
         emitter.out.line(format!("goto {end_label};"));
     }
     emitter.out.unindented(format!("{catch_label}:"));
@@ -434,7 +431,7 @@ fn emit_try<'a>(
 /// (a literal, constant or variable, possibly cast or combined).
 pub(super) fn is_plain_value(expr: &Expr) -> bool {
     match &expr.kind {
-        ExprKind::Int(_)
+        ExprKind::Int(..)
         | ExprKind::Bool(_)
         | ExprKind::Char(_)
         | ExprKind::Const(_)

@@ -4,7 +4,7 @@
 //! expression (gcc and clang both accept them): the scrutinee evaluated
 //! once, arms tried in order, `default` last.
 
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 use crate::ir::{Expr, ExprKind, MatchArm, Type};
 
 use super::expressions::PREC_POSTFIX;

@@ -17,7 +17,7 @@ use crate::ir::{FieldDef, Function, IntType, Type};
 
 use super::runtime::{emit, raw};
 use super::Generator;
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 
 /// How one field is parsed and shown in `--help`.
 struct Option_<'f> {
@@ -264,7 +264,7 @@ fn write_usage(generator: &Generator, out: &mut CWriter, options: &[Option_]) {
             out,
             format!(
                 "    fputs({}, out);",
-                crate::codegen::c_writer::string_literal(&format!("{line}\n"))
+                crate::codegen::c::string_literal(&format!("{line}\n"))
             ),
         );
     }

@@ -6,7 +6,7 @@
 //! `ks_detach_attachment`, and the fields of `struct ks_attachment` it
 //! uses; this file puts them together.
 
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 use crate::kinds::DESTROY_LINK;
 
 use super::lifecycle::write_fields;

@@ -15,7 +15,7 @@
 //! The C definition of `struct perf_options` is written here (the checker
 //! fills every field, defaults included, so literals are complete).
 
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 use crate::ir::{Expr, Origin, Program, StructId, Type};
 
 use super::runtime::emit;

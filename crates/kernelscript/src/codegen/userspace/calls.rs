@@ -4,8 +4,9 @@
 
 use crate::ir::{Builtin, Callee, Expr, ExprKind, Method, Type};
 
-use super::expressions::{CExpr, PREC_POSTFIX};
+use super::expressions::PREC_POSTFIX;
 use super::functions::FunctionEmitter;
+use crate::codegen::c::CExpr;
 
 impl FunctionEmitter<'_, '_> {
     pub(super) fn call(&mut self, callee: &Callee, args: &[Expr]) -> CExpr {

@@ -13,7 +13,7 @@ use crate::ir::Type;
 use super::runtime::{emit, raw};
 use super::types;
 use super::Generator;
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 
 pub fn write(generator: &Generator, out: &mut CWriter) {
     let rings: Vec<_> = generator.needs.dispatched.iter().copied().collect();

@@ -10,112 +10,14 @@ use crate::ir::{BinaryOp, Expr, ExprKind, Origin, Type, UnaryOp};
 
 use super::aggregates::statement_expression;
 use super::functions::FunctionEmitter;
-use super::literals::{
-    int_literal, int_literal_i128, literal_expr, negative_literal, unsigned_text,
-};
 use super::strings::{parenthesize_postfix, string_prec};
 use super::types;
-use crate::codegen::c_writer::{char_literal, string_literal};
+use crate::codegen::c::{
+    char_literal, const_literal, int_literal, string_literal, CExpr, Precedence,
+};
 
-/// C precedence levels, loosest first.
-pub(super) const PREC_OR: u8 = 4;
-pub(super) const PREC_AND: u8 = 5;
-pub(super) const PREC_BITOR: u8 = 6;
-pub(super) const PREC_BITXOR: u8 = 7;
-pub(super) const PREC_BITAND: u8 = 8;
-pub(super) const PREC_EQUALITY: u8 = 9;
-pub(super) const PREC_RELATIONAL: u8 = 10;
-pub(super) const PREC_SHIFT: u8 = 11;
-pub(super) const PREC_ADDITIVE: u8 = 12;
-pub(super) const PREC_MULTIPLICATIVE: u8 = 13;
-pub(super) const PREC_UNARY: u8 = 14;
-pub(super) const PREC_POSTFIX: u8 = 15;
-pub(super) const PREC_PRIMARY: u8 = 16;
-
-/// C expression text and the precedence of its outermost operator.
-pub struct CExpr {
-    pub text: String,
-    pub prec: u8,
-}
-
-impl CExpr {
-    pub(super) fn primary(text: impl Into<String>) -> CExpr {
-        CExpr {
-            text: text.into(),
-            prec: PREC_PRIMARY,
-        }
-    }
-
-    pub(super) fn postfix(text: impl Into<String>) -> CExpr {
-        CExpr {
-            text: text.into(),
-            prec: PREC_POSTFIX,
-        }
-    }
-
-    /// The text, parenthesised when it binds looser than `min`.
-    pub(super) fn at(self, min: u8) -> String {
-        if self.prec < min {
-            format!("({})", self.text)
-        } else {
-            self.text
-        }
-    }
-}
-
-fn binary_prec(op: BinaryOp) -> u8 {
-    match op {
-        BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => PREC_MULTIPLICATIVE,
-        BinaryOp::Add | BinaryOp::Sub => PREC_ADDITIVE,
-        BinaryOp::Shl | BinaryOp::Shr => PREC_SHIFT,
-        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => PREC_RELATIONAL,
-        BinaryOp::Eq | BinaryOp::Ne => PREC_EQUALITY,
-        BinaryOp::BitAnd => PREC_BITAND,
-        BinaryOp::BitXor => PREC_BITXOR,
-        BinaryOp::BitOr => PREC_BITOR,
-        BinaryOp::And => PREC_AND,
-        BinaryOp::Or => PREC_OR,
-    }
-}
-
-fn is_arithmetic(op: BinaryOp) -> bool {
-    matches!(
-        op,
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem
-    )
-}
-
-fn is_bit_operation(op: BinaryOp) -> bool {
-    matches!(
-        op,
-        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor | BinaryOp::Shl | BinaryOp::Shr
-    )
-}
-
-/// Whether a binary operand `child` of `parent` must be parenthesised:
-/// when C would group it differently, and wherever gcc's `-Wparentheses`
-/// asks for clarity (bit operations mixed with anything, `&&` in `||`,
-/// chained comparisons).
-fn operand_needs_parens(parent: BinaryOp, child: BinaryOp, right: bool) -> bool {
-    let (parent_prec, child_prec) = (binary_prec(parent), binary_prec(child));
-    if child_prec < parent_prec {
-        return true;
-    }
-    if is_bit_operation(parent) || is_bit_operation(child) {
-        return !(parent == child && !right && parent != BinaryOp::Shl && parent != BinaryOp::Shr);
-    }
-    if parent == BinaryOp::Or && child == BinaryOp::And {
-        return true;
-    }
-    if parent.is_comparison() && child.is_comparison() {
-        return true;
-    }
-    if child_prec == parent_prec {
-        // Left-associative: only a left operand of the same level is free.
-        return right || !(is_arithmetic(parent) || parent.is_logical());
-    }
-    false
-}
+pub(super) const PREC_UNARY: u8 = Precedence::UNARY;
+pub(super) const PREC_POSTFIX: u8 = Precedence::POSTFIX;
 
 impl FunctionEmitter<'_, '_> {
     /// The expression's C text, at any precedence (for arguments,
@@ -133,10 +35,7 @@ impl FunctionEmitter<'_, '_> {
             return value;
         }
         let ty = types::type_name(self.gen.program, &expr.ty);
-        CExpr {
-            text: format!("({ty})({})", value.text),
-            prec: PREC_UNARY,
-        }
+        CExpr::unary(format!("({ty})({})", value.text))
     }
 
     /// A condition: strings are true when non-empty.
@@ -153,16 +52,14 @@ impl FunctionEmitter<'_, '_> {
             if !matches!(expr.kind, ExprKind::Char(_)) {
                 let operand = self.str_operand(expr);
                 return CExpr {
-                    prec: string_prec(&operand.text),
+                    precedence: string_prec(&operand.text),
                     text: operand.text,
+                    op: None,
                 };
             }
         }
         match &expr.kind {
-            ExprKind::Int(value) => match self.hex_spelling(expr, *value) {
-                Some(hex) => CExpr::primary(hex),
-                None => literal_expr(int_literal(*value, &expr.ty)),
-            },
+            ExprKind::Int(value, radix) => int_literal(*value, &expr.ty, *radix, false),
             ExprKind::Bool(value) => CExpr::primary(if *value { "true" } else { "false" }),
             ExprKind::Char(byte) => CExpr::primary(char_literal(*byte)),
             ExprKind::Str(text) => CExpr::primary(string_literal(text)),
@@ -198,7 +95,7 @@ impl FunctionEmitter<'_, '_> {
                 }
                 None => {
                     let def = self.gen.program.const_def(*id);
-                    literal_expr(int_literal_i128(def.value, &def.ty))
+                    const_literal(def.value, &def.ty, def.radix)
                 }
             },
             ExprKind::EnumVariant { enum_id, variant } => {
@@ -206,7 +103,11 @@ impl FunctionEmitter<'_, '_> {
                 let variant = &def.variants[*variant];
                 match def.origin {
                     Origin::Source => CExpr::primary(variant.name.clone()),
-                    Origin::Kernel => literal_expr(variant.value.to_string()),
+                    Origin::Kernel => const_literal(
+                        i128::from(variant.value),
+                        &Type::Int(crate::ir::IntType::I64),
+                        crate::ir::Radix::Decimal,
+                    ),
                 }
             }
             ExprKind::FunctionRef(id) => {
@@ -222,11 +123,8 @@ impl FunctionEmitter<'_, '_> {
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
             ExprKind::Cast(inner) => {
                 let ty = types::type_name(self.gen.program, &expr.ty);
-                let inner = self.wrapped(inner).at(PREC_UNARY);
-                CExpr {
-                    text: format!("({ty}){inner}"),
-                    prec: PREC_UNARY,
-                }
+                let inner = self.wrapped(inner);
+                CExpr::cast(&ty, &inner)
             }
             ExprKind::Sizeof(ty) => CExpr::primary(format!(
                 "sizeof({})",
@@ -337,32 +235,6 @@ impl FunctionEmitter<'_, '_> {
         }
     }
 
-    /// A literal the source wrote in hexadecimal keeps that spelling
-    /// (with the suffix its value needs).
-    fn hex_spelling(&self, expr: &Expr, value: u64) -> Option<String> {
-        let span = expr.span;
-        self.gen.sources.files().nth(span.file.0 as usize)?;
-        let text = self
-            .gen
-            .sources
-            .text(span.file)
-            .get(span.start as usize..span.end as usize)?;
-        let digits = text
-            .strip_prefix("0x")
-            .or_else(|| text.strip_prefix("0X"))?
-            .replace('_', "");
-        if u64::from_str_radix(&digits, 16).ok()? != value {
-            return None;
-        }
-        let (bits, signed) = match &expr.ty {
-            Type::Int(int) => (int.bits(), int.is_signed()),
-            _ => (32, false),
-        };
-        let decimal = unsigned_text(value, bits, signed);
-        let suffix = decimal.trim_start_matches(|c: char| c.is_ascii_digit());
-        Some(format!("0x{}{suffix}", digits.to_ascii_lowercase()))
-    }
-
     fn field_name(&self, ty: &Type, field: usize) -> String {
         match ty {
             Type::Struct(id) => self.gen.program.struct_def(*id).fields[field].name.clone(),
@@ -371,24 +243,12 @@ impl FunctionEmitter<'_, '_> {
     }
 
     fn unary(&mut self, op: UnaryOp, operand: &Expr) -> CExpr {
-        if op == UnaryOp::Neg {
-            // Fold `-LITERAL` so that the most negative value stays valid C.
-            if let ExprKind::Int(value) = operand.kind {
-                return literal_expr(negative_literal(value, &operand.ty));
-            }
+        if let (UnaryOp::Neg, ExprKind::Int(value, radix)) = (op, &operand.kind) {
+            // `-LITERAL` as one literal: the most negative value stays valid C.
+            return int_literal(value.wrapping_neg(), &operand.ty, *radix, false);
         }
-        let inner = self.wrapped(operand).at(PREC_UNARY);
-        let symbol = op.symbol();
-        // `- -x` and `& &x` must not merge into `--x` / `&&x`.
-        let inner = if inner.starts_with(symbol) && matches!(op, UnaryOp::Neg | UnaryOp::AddrOf) {
-            format!("({inner})")
-        } else {
-            inner
-        };
-        CExpr {
-            text: format!("{symbol}{inner}"),
-            prec: PREC_UNARY,
-        }
+        let inner = self.wrapped(operand);
+        CExpr::prefix(op.symbol(), &inner)
     }
 
     fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> CExpr {
@@ -403,45 +263,21 @@ impl FunctionEmitter<'_, '_> {
             return if op == BinaryOp::Eq {
                 CExpr::postfix(call)
             } else {
-                CExpr {
-                    text: format!("!{call}"),
-                    prec: PREC_UNARY,
-                }
+                CExpr::unary(format!("!{call}"))
             };
         }
-        let prec = binary_prec(op);
-        let left = self.operand(op, lhs, false);
-        let right = self.operand(op, rhs, true);
-        CExpr {
-            text: format!("{left} {} {right}", op.symbol()),
-            prec,
-        }
+        let left = self.operand(lhs);
+        let right = self.operand(rhs);
+        CExpr::binary(op, left, right)
     }
 
-    fn operand(&mut self, parent: BinaryOp, operand: &Expr, right: bool) -> String {
-        let child_op = match &operand.kind {
-            ExprKind::Binary { op, lhs, .. }
-                if !(matches!(lhs.ty, Type::Str(_))
-                    && matches!(op, BinaryOp::Eq | BinaryOp::Ne)) =>
-            {
-                Some(*op)
-            }
-            _ => None,
-        };
+    /// An operand of a binary operator: narrow arithmetic cast back to its
+    /// type; string comparisons are calls, not comparisons.
+    fn operand(&mut self, operand: &Expr) -> CExpr {
         if wraps_narrow(operand) {
-            return self.wrapped(operand).text;
+            return self.wrapped(operand);
         }
-        let value = self.expr(operand);
-        match child_op {
-            Some(child) if operand_needs_parens(parent, child, right) => {
-                format!("({})", value.text)
-            }
-            Some(_) => value.text,
-            None => {
-                let min = binary_prec(parent) + u8::from(right);
-                value.at(min)
-            }
-        }
+        self.expr(operand)
     }
 }
 
@@ -462,24 +298,4 @@ fn wraps_narrow(expr: &Expr) -> bool {
                 ..
             }
         )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parentheses_follow_c_and_wparentheses() {
-        use BinaryOp::*;
-        assert!(!operand_needs_parens(Add, Mul, true));
-        assert!(operand_needs_parens(Mul, Add, false));
-        assert!(operand_needs_parens(Sub, Sub, true));
-        assert!(!operand_needs_parens(Sub, Sub, false));
-        assert!(operand_needs_parens(BitAnd, Add, false));
-        assert!(operand_needs_parens(Eq, BitAnd, false));
-        assert!(operand_needs_parens(Or, And, false));
-        assert!(!operand_needs_parens(And, Eq, false));
-        assert!(!operand_needs_parens(Lt, Add, true));
-        assert!(operand_needs_parens(Eq, Lt, false));
-    }
 }

@@ -17,7 +17,7 @@ use super::names::Namer;
 use super::types;
 use super::visit;
 use super::Generator;
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 
 /// What an enclosing construct needs done when control leaves it early.
 pub(crate) enum Scope {
@@ -218,11 +218,7 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
         self.block_statements(&function.body);
 
         // Falling off the end.
-        let ends_in_return = matches!(
-            function.body.stmts.last().map(|stmt| &stmt.kind),
-            Some(StmtKind::Return(_))
-        );
-        if !ends_in_return {
+        if function.body.completes {
             self.write_exit_work(true);
             if let Some(named) = function.named_return {
                 let name = self.local_names[named.index()].clone();
@@ -245,12 +241,10 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
         });
         for call in defer_calls {
             let flag = self.namer.fresh("ks_deferred");
-            let wrapped = crate::ir::Block {
-                stmts: vec![crate::ir::Stmt {
-                    kind: StmtKind::Expr(call.clone()),
-                    span: call.span,
-                }],
-            };
+            let wrapped = crate::ir::Block::new(vec![crate::ir::Stmt {
+                kind: StmtKind::Expr(call.clone()),
+                span: call.span,
+            }]);
             let mut used = BTreeSet::new();
             visit::each_expr(&wrapped, &mut |expr| {
                 if let ExprKind::Local(local) = expr.kind {

@@ -12,7 +12,7 @@ use crate::kinds::FieldValue;
 
 use super::runtime::{emit, raw};
 use super::Generator;
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 
 /// The skeleton pointer, the load flag and the exit signal.
 pub fn write_state(generator: &Generator, out: &mut CWriter) {
@@ -174,7 +174,7 @@ fn write_program_table(generator: &Generator, out: &mut CWriter) {
         for (field, value) in (descriptor.attach.program_values)(&program.target) {
             let value = match value {
                 FieldValue::Code(code) => code,
-                FieldValue::Text(text) => crate::codegen::c_writer::string_literal(&text),
+                FieldValue::Text(text) => crate::codegen::c::string_literal(&text),
             };
             values.push(format!(".{field} = {value}"));
         }
@@ -391,8 +391,10 @@ fn write_load(generator: &Generator, out: &mut CWriter) {
 /// The prog_arrays of `return other_program(ctx)` tail calls with the
 /// `(slot, program)` pairs userspace fills: every target that is loaded.
 fn tail_call_slots(generator: &Generator) -> Vec<(String, Vec<(usize, String)>)> {
-    crate::codegen::ebpf::tail_call_tables(generator.program)
-        .into_iter()
+    generator
+        .plan
+        .tail_calls
+        .iter()
         .filter_map(|table| {
             let slots: Vec<(usize, String)> = table
                 .targets
@@ -406,7 +408,7 @@ fn tail_call_slots(generator: &Generator) -> Vec<(String, Vec<(usize, String)>)>
                 })
                 .map(|(slot, target)| (slot, generator.program.function(*target).name.clone()))
                 .collect();
-            (!slots.is_empty()).then_some((table.map_name, slots))
+            (!slots.is_empty()).then(|| (table.map_name.clone(), slots))
         })
         .collect()
 }

@@ -22,7 +22,7 @@ use crate::ir::{MapDef, MapId, Program, Type};
 use super::runtime::{emit, raw};
 use super::types::{self, is_array_like};
 use super::Generator;
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 
 /// The helper operations, in the order names are allocated.
 pub const OPERATIONS: &[&str] = &[

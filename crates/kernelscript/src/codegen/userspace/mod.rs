@@ -68,6 +68,7 @@ mod visit;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::codegen::plan::Plan;
 use crate::ir::{
     Callee, ConstId, ExprKind, FunctionId, FunctionKind, MapId, Origin, Program, StructOpsId,
     Target, Type,
@@ -75,31 +76,18 @@ use crate::ir::{
 use crate::kinds::Descriptor;
 use crate::source::SourceMap;
 
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 use names::Namer;
 use runtime::raw;
 
-/// What the caller knows that the IR does not.
-#[derive(Clone, Debug)]
-pub struct UserspaceOptions {
-    /// `NAME`: the C identifier derived from the `.ks` file stem. Names the
-    /// skeleton (`NAME.skel.h`, `struct NAME_ebpf`), the pin directory and
-    /// the program in messages.
-    pub project_name: String,
-}
-
 /// The userspace program for `program`, or `None` when it has no `main`
 /// (an eBPF-only project).
-pub fn generate(
-    program: &Program,
-    sources: &SourceMap,
-    options: &UserspaceOptions,
-) -> Option<String> {
+pub fn generate(program: &Program, sources: &SourceMap, plan: &Plan) -> Option<String> {
     let main = program
         .functions
         .iter()
         .position(|function| function.kind == FunctionKind::Main)?;
-    let generator = Generator::new(program, sources, options, FunctionId(main as u32));
+    let generator = Generator::new(program, sources, plan, FunctionId(main as u32));
     Some(generator.run())
 }
 
@@ -171,6 +159,8 @@ pub(crate) struct Generator<'a> {
     pub sources: &'a SourceMap,
     /// `NAME`.
     pub project: String,
+    /// The outputs plan.
+    pub plan: &'a Plan,
     pub main: FunctionId,
     /// File-scope C names.
     pub namer: Namer,
@@ -184,7 +174,7 @@ pub(crate) struct Generator<'a> {
     /// Names of generated per-map helpers, by map and operation.
     pub map_helper_names: BTreeMap<(MapId, &'static str), String>,
     /// The map (and struct) holding the `pin var` globals, if any
-    /// (`codegen::ebpf::pinned_globals_map`).
+    /// (the plan's).
     pub pinned_globals: Option<String>,
     /// The C lines that build their declared initial values
     /// (`pinned::initial_values`).
@@ -195,7 +185,7 @@ impl<'a> Generator<'a> {
     fn new(
         program: &'a Program,
         sources: &'a SourceMap,
-        options: &UserspaceOptions,
+        plan: &'a Plan,
         main: FunctionId,
     ) -> Generator<'a> {
         let mut namer = Namer::new();
@@ -239,7 +229,8 @@ impl<'a> Generator<'a> {
         Generator {
             program,
             sources,
-            project: options.project_name.clone(),
+            project: plan.project.clone(),
+            plan,
             main,
             namer,
             function_names,
@@ -248,7 +239,7 @@ impl<'a> Generator<'a> {
             needs: Needs::default(),
             program_throws,
             map_helper_names,
-            pinned_globals: crate::codegen::ebpf::pinned_globals_map(program),
+            pinned_globals: plan.pinned_globals.clone(),
             pinned_initial_values: Vec::new(),
         }
     }
@@ -557,7 +548,7 @@ impl<'a> Generator<'a> {
                 continue;
             }
             let def = self.program.const_def(*id);
-            let value = literals::int_literal_i128(def.value, &def.ty);
+            let value = crate::codegen::c::const_literal(def.value, &def.ty, def.radix).text;
             raw(
                 out,
                 format!(

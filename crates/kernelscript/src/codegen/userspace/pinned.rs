@@ -1,5 +1,5 @@
 //! `pin var` globals in userspace. The eBPF object keeps them in the
-//! one-entry array map `codegen::ebpf::pinned_globals_map` names (value
+//! one-entry array map the outputs plan names (`Plan::pinned_globals`, value
 //! `struct pinned_globals`, `BPF_F_MMAPABLE`); this file emits the other
 //! half of that convention (ARCHITECTURE.md):
 //!
@@ -20,7 +20,7 @@
 use super::functions::FunctionEmitter;
 use super::runtime::raw;
 use super::Generator;
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 
 /// The C accessor user code reads and writes pinned globals through.
 pub const ACCESSOR: &str = "ks_pinned_globals";

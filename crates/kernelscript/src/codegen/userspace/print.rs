@@ -14,7 +14,7 @@ use crate::ir::{Expr, ExprKind, Type};
 
 use super::functions::FunctionEmitter;
 use super::types;
-use crate::codegen::c_writer::string_literal;
+use crate::codegen::c::string_literal;
 
 /// A parsed `%[flags][width][.precision][length]conversion`.
 struct Spec {

@@ -306,12 +306,10 @@ impl FunctionEmitter<'_, '_> {
     fn stable_key(&mut self, ty: &Type, key: &Expr, text: String, block: Option<&Block>) -> String {
         let changed_in_block = block.is_some_and(|block| {
             let mut locals = Vec::new();
-            let wrapper = Block {
-                stmts: vec![Stmt {
-                    kind: StmtKind::Expr(key.clone()),
-                    span: key.span,
-                }],
-            };
+            let wrapper = Block::new(vec![Stmt {
+                kind: StmtKind::Expr(key.clone()),
+                span: key.span,
+            }]);
             visit::each_expr(&wrapper, &mut |expr| {
                 if let ExprKind::Local(local) = expr.kind {
                     locals.push(local);
@@ -458,7 +456,7 @@ impl FunctionEmitter<'_, '_> {
             self.scopes.push(Scope::WriteBack(vec![line.clone()]));
             self.block_statements(then_block);
             self.scopes.pop();
-            if !ends_in_jump(then_block) {
+            if then_block.completes {
                 self.out.line(&line);
             }
         } else {
@@ -512,7 +510,7 @@ impl FunctionEmitter<'_, '_> {
         let name = self.local_names[var.index()].clone();
         let start = self.value(start);
         let end_is_stable = match &end.kind {
-            ExprKind::Int(_) | ExprKind::Const(_) | ExprKind::EnumVariant { .. } => true,
+            ExprKind::Int(..) | ExprKind::Const(_) | ExprKind::EnumVariant { .. } => true,
             ExprKind::Local(local) => !visit::may_modify_local(body, *local),
             _ => false,
         };
@@ -606,7 +604,7 @@ impl FunctionEmitter<'_, '_> {
         self.block_statements(body);
         if pushed_write_back {
             if let Some(Scope::WriteBack(lines)) = self.scopes.pop() {
-                if !ends_in_jump(body) {
+                if body.completes {
                     for line in lines {
                         self.out.line(&line);
                     }
@@ -684,7 +682,7 @@ impl FunctionEmitter<'_, '_> {
         });
         self.block_statements(body);
         self.scopes.pop();
-        if !ends_in_jump(body) {
+        if body.completes {
             self.out.line(format!("ks_try_top = {frame}.prev;"));
         }
         let mut has_catch_all = false;
@@ -710,13 +708,4 @@ impl FunctionEmitter<'_, '_> {
         }
         self.out.close_block();
     }
-}
-
-/// Whether the last statement of `block` leaves it (so code after it in
-/// the same block would be dead).
-pub fn ends_in_jump(block: &Block) -> bool {
-    matches!(
-        block.stmts.last().map(|stmt| &stmt.kind),
-        Some(StmtKind::Return(_) | StmtKind::Break | StmtKind::Continue | StmtKind::Throw(_))
-    )
 }

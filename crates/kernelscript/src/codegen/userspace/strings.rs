@@ -6,9 +6,10 @@
 
 use crate::ir::{BinaryOp, Callee, Expr, ExprKind, Type};
 
-use super::expressions::{CExpr, PREC_POSTFIX, PREC_UNARY};
+use super::expressions::{PREC_POSTFIX, PREC_UNARY};
 use super::functions::FunctionEmitter;
-use crate::codegen::c_writer::string_literal;
+use crate::codegen::c::string_literal;
+use crate::codegen::c::CExpr;
 
 impl FunctionEmitter<'_, '_> {
     /// The string operand for an expression of type `str(N)` (or a string
@@ -73,7 +74,7 @@ impl FunctionEmitter<'_, '_> {
             },
             _ => {
                 let mut value = self.expr_without_string_dispatch(expr);
-                if value.prec < PREC_POSTFIX {
+                if value.precedence < PREC_POSTFIX {
                     value.text = format!("({})", value.text);
                 }
                 StrOperand {

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use crate::ir::{self, FunctionType, Origin, Program, StructId, Type};
 
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 
 /// Structs that `<linux/bpf.h>` (pulled in by libbpf's headers) already
 /// defines. A kernel struct (`Origin::Kernel`) in this list is never

@@ -61,12 +61,10 @@ pub fn may_modify_local(block: &Block, local: LocalId) -> bool {
 /// Whether evaluating `expr` twice could be observed: it calls something,
 /// or contains a `match` (whose arms may run statements).
 pub fn has_side_effects(expr: &Expr) -> bool {
-    let block = Block {
-        stmts: vec![Stmt {
-            kind: StmtKind::Expr(expr.clone()),
-            span: expr.span,
-        }],
-    };
+    let block = Block::new(vec![Stmt {
+        kind: StmtKind::Expr(expr.clone()),
+        span: expr.span,
+    }]);
     let mut effects = false;
     each_expr(&block, &mut |inner| {
         if matches!(inner.kind, ExprKind::Call { .. } | ExprKind::Match { .. }) {

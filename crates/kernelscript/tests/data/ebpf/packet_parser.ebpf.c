@@ -6,7 +6,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define ETH_P_IPV4 2048
+#define ETH_P_IPV4 0x0800
 #define BLOCKED_PORT 53
 
 struct EthHdr {

@@ -6,7 +6,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define ETH_P_IP 2048
+#define ETH_P_IP 0x0800
 #define MAX_LEN 1500
 
 struct {
