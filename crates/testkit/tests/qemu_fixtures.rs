@@ -42,11 +42,7 @@ echo secret > ks-lsm-denied
 echo allowed > ks-lsm-allowed
 ./attach_all lsm_tracing.o > loader.out &
 loader=$!
-waited=0
-while ! grep -q '^attached$' loader.out && [ $waited -lt 600 ] && kill -0 $loader 2>/dev/null; do
-    sleep 0.1
-    waited=$((waited + 1))
-done
+ks-wait-for loader.out attached $loader
 cat ks-lsm-denied > /dev/null
 echo "lsm_denied_status=$?"
 echo "lsm_allowed_read=$(cat ks-lsm-allowed)"

@@ -28,7 +28,7 @@ use super::{elf, initrd, GuestError};
 
 /// Changing what preparation produces (the `/init` script, the initrd's
 /// contents) must bump this, so that stale caches are rebuilt.
-const PREPARATION_FORMAT: u32 = 1;
+const PREPARATION_FORMAT: u32 = 2;
 
 /// Selects the guest kernel version (`6.1.0-57-amd64`) instead of the
 /// newest one that has both an image and headers installed.

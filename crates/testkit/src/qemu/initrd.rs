@@ -5,6 +5,9 @@
 //! files under `/t` and its script as `/t/run.sh`; the kernel unpacks
 //! both in turn.
 //!
+//! The base also has `ks-wait-for FILE LINE PID` for scripts that start
+//! a loader in the background and must wait until it has attached.
+//!
 //! `/init` mounts the filesystems BPF work needs (proc, sysfs, devtmpfs,
 //! securityfs, bpffs, tracefs, debugfs), brings `lo` up, runs `run.sh`
 //! from `/t` between two marker lines, and hands the script's exit status
@@ -43,6 +46,21 @@ echo "ks-guest: end $status"
 sleep 0.1
 printf "\\$(printf %03o "$status")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 poweroff -f
+"#;
+
+/// `ks-wait-for FILE LINE PID`: waits until FILE has the line LINE, or
+/// process PID has ended, or 60 s have passed (then exits 1), so a script
+/// can start a loader in the background and go on once it is attached.
+const WAIT_FOR: &str = r#"#!/bin/sh
+waited=0
+until grep -qx -- "$2" "$1" 2>/dev/null; do
+    if ! kill -0 "$3" 2>/dev/null || [ $waited -ge 600 ]; then
+        echo "ks-wait-for: no line '$2' in $1" >&2
+        exit 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+done
 "#;
 
 /// The shared libraries `ldd` says `binary` needs, the dynamic loader
@@ -88,6 +106,7 @@ pub fn base_archive(
         archive.file(&library.to_string_lossy(), 0o755, &read(library)?);
     }
     archive.file("init", 0o755, INIT.as_bytes());
+    archive.file("usr/bin/ks-wait-for", 0o755, WAIT_FOR.as_bytes());
     Ok(archive.finish())
 }
 
