@@ -11,6 +11,10 @@
 //! * fentry and fexit programs count opens, a kprobe and a kretprobe count
 //!   unlinks (and the successful ones).
 //!
+//! Two more boots prove the runner itself: a script's exit status and
+//! output come back, and a guest that outlives its timeout is killed with
+//! nothing left behind.
+//!
 //! The fixtures live in `tests/data/qemu/`; the LSM and tracing ones are
 //! loaded by `attach_all.c`, a static libbpf loader, because bpftool 7.1
 //! cannot attach those kinds. Without the guest's packages the test prints
@@ -19,7 +23,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use testkit::qemu::{skip_unless_guest, Batch, Scratch};
+use std::time::Duration;
+
+use testkit::qemu::{skip_unless_guest, Batch, GuestExit, Scratch};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -123,4 +129,62 @@ fn kfunc_module_lsm_and_tracing_fixtures_load_and_fire_in_the_guest() {
         output.script_output().contains("Operation not permitted"),
         "the denied open reports EPERM:\n{output}"
     );
+}
+
+/// The initrd paths of the running qemu processes this test process started.
+fn initrds_of_our_qemu_processes() -> Vec<PathBuf> {
+    let marker = format!("ks-qemu-{}-", std::process::id());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| std::fs::read(entry.ok()?.path().join("cmdline")).ok())
+        .filter_map(|cmdline| {
+            let args: Vec<String> = cmdline
+                .split(|&b| b == 0)
+                .map(|arg| String::from_utf8_lossy(arg).into_owned())
+                .collect();
+            let initrd = args.iter().skip_while(|arg| *arg != "-initrd").nth(1)?;
+            (args[0].contains("qemu-system") && initrd.contains(&marker))
+                .then(|| PathBuf::from(initrd))
+        })
+        .collect()
+}
+
+#[test]
+fn the_scripts_status_files_and_output_come_back() {
+    let Some(guest) = skip_unless_guest() else {
+        return;
+    };
+    let batch = Batch::new("cat /t/dir/note.txt\nls -l /t/tool | cut -c1-10\nuname -r\nexit 7\n")
+        .bytes("dir/note.txt", 0o644, "a note\n")
+        .bytes("tool", 0o755, "#!/bin/sh\n");
+    let output = guest.run(&batch).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.exit, GuestExit::Script(7), "{output}");
+    assert!(!output.succeeded());
+    assert_eq!(
+        output.script_output(),
+        format!("a note\n-rwxr-xr-x\n{}\n", guest.kernel_version()),
+        "{output}"
+    );
+}
+
+#[test]
+fn a_guest_past_its_timeout_is_killed_and_leaves_nothing_behind() {
+    let Some(guest) = skip_unless_guest() else {
+        return;
+    };
+    let batch = Batch::new("echo sleeping\nsleep 1000\n").timeout(Duration::from_secs(8));
+    let output = guest.run(&batch).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.exit, GuestExit::TimedOut, "{output}");
+    assert!(output.elapsed < Duration::from_secs(20), "{output}");
+    // Other tests of this process may be booting meanwhile, each with its
+    // initrd in place until its qemu has been reaped; a qemu that outlived
+    // its run would name an initrd already deleted.
+    for initrd in initrds_of_our_qemu_processes() {
+        assert!(
+            initrd.exists(),
+            "a qemu outlived its run: {}",
+            initrd.display()
+        );
+    }
+    assert_eq!(output.script_output(), "sleeping\n", "{output}");
 }
