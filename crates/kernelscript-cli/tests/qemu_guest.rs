@@ -11,14 +11,20 @@
 //!   (kprobe) count five unlinks;
 //! * a `@struct_ops("tcp_congestion_ops")` implementation is registered,
 //!   made the default congestion control, and its `init` runs for both
-//!   ends of a loopback TCP connection.
+//!   ends of a loopback TCP connection;
+//! * an `@xdp` program calling an `extern` kfunc of testkit's fixture
+//!   module (built by `Guest::build_kernel_module`, inserted with insmod)
+//!   stores the kfunc's result in a map; bpftool loads the object, runs the
+//!   program and reads the map.
 //!
 //! Without the guest's packages the test prints `skipped: <reason>` (and
 //! fails when `KS_REQUIRE_KERNEL=1`).
 
 use std::path::{Path, PathBuf};
 
-use testkit::qemu::{skip_unless_guest, Batch, Guest, Scratch};
+use testkit::qemu::{
+    copy_kfunc_fixture_module, skip_unless_guest, Batch, GeneratedBuild, Guest, Scratch,
+};
 
 /// fentry and kprobe on the same function; main waits until both have
 /// counted `--calls` calls (at most 10 s), then prints the counts.
@@ -95,6 +101,20 @@ fn main(args: Args) -> i32 {
 }
 "#;
 
+/// An XDP program storing what the fixture module's kfunc returns
+/// (`ks_fixture_mix(a, b) = a * 100 + b`).
+const KFUNC_CALL: &str = r#"
+extern ks_fixture_mix(a: u32, b: u32) -> u32
+
+var results : array<u32, u32>(1)
+
+@xdp
+fn call_mix(ctx: *xdp_md) -> xdp_action {
+    results[0] = ks_fixture_mix(4, 2)
+    return XDP_PASS
+}
+"#;
+
 /// Each program's output lines are prefixed with its name.
 const SCRIPT: &str = r#"
 ./unlinks --calls=5 > unlinks.out 2>&1 &
@@ -122,18 +142,28 @@ wait $pid
 echo "congestion: status $?"
 echo cubic > /proc/sys/net/ipv4/tcp_congestion_control
 sed 's/^/congestion: /' congestion.out
+
+insmod ks_fixture_kfunc.ko && echo "kfunc: module inserted"
+bpftool prog loadall kfunc_call.ebpf.o /sys/fs/bpf/kfunc_call pinmaps /sys/fs/bpf/kfunc_call_maps &&
+    echo "kfunc: loaded"
+bpftool prog run pinned /sys/fs/bpf/kfunc_call/call_mix data_in packet.bin |
+    sed -n 's/^Return value: \([0-9]*\).*/kfunc: returned \1/p'
+echo "kfunc: $(bpftool map lookup pinned /sys/fs/bpf/kfunc_call_maps/results key 0 0 0 0 | tr -d ' \n')"
 "#;
 
-fn build(guest: &Guest, scratch: &Path, name: &str, source: &str) -> PathBuf {
+fn build(guest: &Guest, scratch: &Path, name: &str, source: &str) -> GeneratedBuild {
     let source_path = scratch.join(format!("{name}.ks"));
     std::fs::write(&source_path, source).expect("write the .ks file");
-    let built = guest
+    guest
         .build_generated(
             Path::new(env!("CARGO_BIN_EXE_kernelscript")),
             &source_path,
             &scratch.join(name),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn program(built: GeneratedBuild) -> PathBuf {
     built.binary.expect("the program has a main")
 }
 
@@ -146,17 +176,27 @@ fn lines_of<'a>(output: &'a str, program: &str) -> Vec<&'a str> {
 }
 
 #[test]
-fn probes_and_struct_ops_built_by_the_compiler_fire_in_the_guest() {
+fn probes_struct_ops_and_kfunc_calls_built_by_the_compiler_run_in_the_guest() {
     let Some(guest) = skip_unless_guest() else {
         return;
     };
     let scratch = Scratch::new("cli-guest").expect("scratch directory");
-    let unlinks = build(guest, scratch.path(), "unlinks", UNLINKS);
-    let congestion = build(guest, scratch.path(), "congestion", CONGESTION);
+    let unlinks = program(build(guest, scratch.path(), "unlinks", UNLINKS));
+    let congestion = program(build(guest, scratch.path(), "congestion", CONGESTION));
+    let kfunc_call = build(guest, scratch.path(), "kfunc_call", KFUNC_CALL);
+    assert!(kfunc_call.binary.is_none(), "no main, no program");
+    let module_dir = scratch.path().join("module");
+    copy_kfunc_fixture_module(&module_dir).unwrap_or_else(|e| panic!("{e}"));
+    let module = guest
+        .build_kernel_module(&module_dir)
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let batch = Batch::new(SCRIPT)
         .file("unlinks", &unlinks)
-        .file("congestion", &congestion);
+        .file("congestion", &congestion)
+        .file("kfunc_call.ebpf.o", &kfunc_call.object)
+        .file("ks_fixture_kfunc.ko", &module)
+        .bytes("packet.bin", 0o644, vec![0u8; 64]);
     let output = guest.run(&batch).unwrap_or_else(|e| panic!("{e}"));
     assert!(output.succeeded(), "{output}");
     let script_output = output.script_output();
@@ -173,6 +213,17 @@ fn probes_and_struct_ops_built_by_the_compiler_fire_in_the_guest() {
             "status 0",
             "register: 0",
             "inits: 2"
+        ],
+        "{output}"
+    );
+    // XDP_PASS is 2; the map holds ks_fixture_mix(4, 2).
+    assert_eq!(
+        lines_of(&script_output, "kfunc"),
+        [
+            "module inserted",
+            "loaded",
+            "returned 2",
+            r#"{"key":0,"value":402}"#
         ],
         "{output}"
     );

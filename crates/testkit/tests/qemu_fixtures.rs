@@ -21,16 +21,16 @@
 //! `skipped: <reason>` (and fails when `KS_REQUIRE_KERNEL=1`).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use std::time::Duration;
 
-use testkit::qemu::{skip_unless_guest, Batch, GuestExit, Scratch};
+use testkit::qemu::{
+    copy_kfunc_fixture_module, fixtures_dir, skip_unless_guest, Batch, GuestExit, Scratch,
+};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/qemu")
-        .join(name)
+    fixtures_dir().join(name)
 }
 
 /// Runs in the guest; every check prints `KEY=VALUE`.
@@ -71,10 +71,7 @@ fn kfunc_module_lsm_and_tracing_fixtures_load_and_fire_in_the_guest() {
     };
     let scratch = Scratch::new("fixtures").expect("scratch directory");
     let module_dir = scratch.path().join("module");
-    std::fs::create_dir_all(&module_dir).unwrap();
-    for file in ["ks_fixture_kfunc.c", "Kbuild"] {
-        std::fs::copy(fixture("kfunc_module").join(file), module_dir.join(file)).unwrap();
-    }
+    copy_kfunc_fixture_module(&module_dir).unwrap();
     let module = guest
         .build_kernel_module(&module_dir)
         .unwrap_or_else(|e| panic!("{e}"));

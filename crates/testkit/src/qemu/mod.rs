@@ -61,6 +61,31 @@ pub fn skip_unless_guest() -> Option<&'static Guest> {
     }
 }
 
+/// testkit's hand-written guest fixtures (`tests/data/qemu`): the kfunc
+/// module `kfunc_module/`, eBPF C objects, and `attach_all.c`, a static
+/// loader for objects bpftool cannot attach. Guest tests of any crate may
+/// use them.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/qemu")
+}
+
+/// Copies the fixture module's sources into `dir` (created if needed),
+/// ready for [`Guest::build_kernel_module`]: a module `ks_fixture_kfunc`
+/// registering the kfunc `u32 ks_fixture_mix(u32 a, u32 b)` (`a * 100 +
+/// b`) for XDP programs.
+pub fn copy_kfunc_fixture_module(dir: &Path) -> Result<(), GuestError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| GuestError::io(format!("creating {}", dir.display()), e))?;
+    for file in ["ks_fixture_kfunc.c", "Kbuild"] {
+        std::fs::copy(
+            fixtures_dir().join("kfunc_module").join(file),
+            dir.join(file),
+        )
+        .map_err(|e| GuestError::io(format!("copying the fixture module's {file}"), e))?;
+    }
+    Ok(())
+}
+
 /// Why preparing, building for or booting the guest failed.
 #[derive(Debug, Clone)]
 pub struct GuestError(String);
