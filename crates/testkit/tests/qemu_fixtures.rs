@@ -169,7 +169,7 @@ fn a_guest_past_its_timeout_is_killed_and_leaves_nothing_behind() {
     let Some(guest) = skip_unless_guest() else {
         return;
     };
-    let batch = Batch::new("echo sleeping\nsleep 1000\n").timeout(Duration::from_secs(8));
+    let batch = Batch::new("echo sleeping\nsleep 1000\n").timeout(Duration::from_secs(12));
     let output = guest.run(&batch).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(output.exit, GuestExit::TimedOut, "{output}");
     assert!(output.elapsed < Duration::from_secs(20), "{output}");

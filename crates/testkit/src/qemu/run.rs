@@ -4,7 +4,8 @@
 //!
 //! qemu never outlives its batch: it is killed when the timeout passes,
 //! when the `Boot` guard drops (a panicking test), and by the kernel
-//! (`PR_SET_PDEATHSIG`) if the test process dies first. The initrd is
+//! (`PR_SET_PDEATHSIG`) if the test process dies first (say, killed by a
+//! test harness's own timeout). The initrd is
 //! written to a scratch directory that is removed afterwards.
 
 use std::fmt;
@@ -198,8 +199,10 @@ impl Guest {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        // SAFETY: prctl is async-signal-safe and touches no memory of ours;
-        // it only asks the kernel to kill qemu when this thread's process dies.
+        // SAFETY: prctl is async-signal-safe and touches no memory of ours.
+        // It asks the kernel to kill qemu when the thread that started it
+        // ends, which is only after qemu has ended or when the test process
+        // dies: this thread waits for qemu below.
         unsafe {
             command.pre_exec(|| {
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
