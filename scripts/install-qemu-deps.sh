@@ -4,9 +4,10 @@
 # headers of exactly the same version (modules for the guest build against
 # them), busybox-static for the guest's userland, dwarves (pahole, for
 # module BTF) and the kernel source tarball (resolve_btfids is built from
-# it). The tier boots that kernel under qemu, so the host's kernel and boot
-# set-up are left alone: INITRD=No skips the initramfs the image would get
-# (the tier makes its own initrd).
+# it). The tier boots that kernel under qemu and makes its own initrd, so
+# on a machine that does not boot from /boot (no bootloader, as on CI's
+# VMs) INITRD=No skips building an initramfs for it; a machine with a
+# bootloader gets one, so that the newly installed kernel stays bootable.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -25,6 +26,12 @@ if [ -z "$abi" ]; then
 fi
 series=$(echo "$abi" | cut -d. -f1-2)
 
-INITRD=No apt-get install -y --no-install-recommends \
+if [ -d /boot/grub ] || [ -d /boot/efi/EFI ] || command -v update-grub >/dev/null 2>&1; then
+    unset INITRD
+else
+    export INITRD=No
+fi
+
+apt-get install -y --no-install-recommends \
     qemu-system-x86 busybox-static dwarves xz-utils binutils python3 make gcc \
     "linux-image-$abi" "linux-headers-$abi" "linux-source-$series"
