@@ -30,6 +30,9 @@ use super::{elf, initrd, GuestError};
 /// contents) must bump this, so that stale caches are rebuilt.
 const PREPARATION_FORMAT: u32 = 2;
 
+/// What preparation leaves in the version's cache directory.
+const ARTEFACTS: [&str; 4] = ["vmlinux", "vmlinux.btf", "include/vmlinux.h", "base.cpio"];
+
 /// Selects the guest kernel version (`6.1.0-57-amd64`) instead of the
 /// newest one that has both an image and headers installed.
 pub const GUEST_KERNEL_ENV: &str = "KS_GUEST_KERNEL";
@@ -141,7 +144,11 @@ fn prepare_guest() -> Result<Guest, Unavailable> {
     let bpftool_libraries = initrd::shared_libraries(&inputs.bpftool)?;
     let stamp = stamp(&inputs, &bpftool_libraries);
     let stamp_path = dir.join("stamp");
-    if fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
+    let cached = fs::read_to_string(&stamp_path).ok().as_deref() == Some(stamp.as_str())
+        && ARTEFACTS
+            .iter()
+            .all(|artefact| dir.join(artefact).is_file());
+    if !cached {
         let _ = fs::remove_file(&stamp_path);
         build_artefacts(&inputs, &bpftool_libraries, &dir)?;
         write_atomically(&stamp_path, stamp.as_bytes())?;
