@@ -188,6 +188,10 @@ pub(crate) fn call_across_boundary(
             format!("cannot call @private function `{callee}` from {caller_kind} `{caller}`"),
             "`@private` functions are internal to the kernel module; call a `@kfunc` that uses it".to_string(),
         ),
+        ("@test function", _) => (
+            format!("cannot call @test function `{callee}` from {caller_kind} `{caller}`"),
+            "`@test` functions are run by the test runner and are not part of the built program".to_string(),
+        ),
         ("struct_ops method", _) => (
             format!("cannot call struct_ops method `{callee}` directly"),
             "struct_ops methods are called by the kernel; move shared code into a `@helper`".to_string(),
@@ -214,7 +218,11 @@ pub(crate) fn function_value_across_boundary(
     ))
     .primary(
         span,
-        "it runs on the other side of the kernel/userspace boundary",
+        if kind == "@test function" {
+            "`@test` functions are run by the test runner and are not part of the built program"
+        } else {
+            "it runs on the other side of the kernel/userspace boundary"
+        },
     )
     .help("function values can only refer to functions that run where they are used")
 }
