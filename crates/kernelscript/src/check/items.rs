@@ -365,6 +365,16 @@ impl<'a> Checker<'a> {
         for index in 0..self.program.structs.len() {
             self.check_struct_recursion(StructId(index as u32));
         }
+        for index in 0..self.struct_decls.len() {
+            if let Some(decl) = self.struct_decls[index] {
+                let ty = Type::Struct(StructId(index as u32));
+                if self.limit_size(ty, decl.name.span) == Type::Error {
+                    // Reported; as with recursion, the fields go so the
+                    // struct's later uses report nothing more.
+                    self.program.structs[index].fields.clear();
+                }
+            }
+        }
         for index in 0..self.enum_decls.len() {
             if let Some(decl) = self.enum_decls[index] {
                 self.resolve_enum(EnumId(index as u32), decl);

@@ -102,6 +102,20 @@ pub(crate) fn duplicate_field(span: Span, name: &str, first: Span) -> Diagnostic
         .secondary(first, "first declared here")
 }
 
+pub(crate) fn type_too_large(span: Span, name: &str, size: u64, limit: u64) -> Diagnostic {
+    let shown = if size == u64::MAX {
+        "more than 2^64 bytes".to_string()
+    } else {
+        format!("{size} bytes")
+    };
+    Diagnostic::error(format!("type `{name}` is too large"))
+        .primary(span, shown)
+        .note(format!(
+            "the largest type is {} MiB ({limit} bytes)",
+            limit >> 20
+        ))
+}
+
 pub(crate) fn recursive_struct(span: Span, name: &str, field: &str) -> Diagnostic {
     Diagnostic::error(format!("recursive struct `{name}` has infinite size"))
         .primary(span, format!("field `{field}` contains `{name}` by value"))
