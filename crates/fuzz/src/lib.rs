@@ -25,6 +25,7 @@ pub const PROJECT_CORPUS: &[&str] = &[
     "crates/kernelscript/tests/check_cases",
     "crates/kernelscript/tests/data/ebpf",
     "crates/kernelscript/tests/data/userspace",
+    "crates/kernelscript-cli/tests/builds",
 ];
 
 /// The repository root (two levels above this crate).
