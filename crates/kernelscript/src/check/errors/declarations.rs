@@ -216,6 +216,14 @@ pub(crate) fn struct_ops_needs_name(span: Span) -> Diagnostic {
         .help("write `@struct_ops(\"tcp_congestion_ops\")`")
 }
 
+pub(crate) fn unknown_struct_ops_type(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("unknown struct_ops type `{name}`"))
+        .primary(span, "its members are not known here")
+        .help(format!(
+            "declare `struct {name}` (e.g. include a BTF-generated header that has it)"
+        ))
+}
+
 pub(crate) fn impl_needs_struct_ops(span: Span, name: &str) -> Diagnostic {
     Diagnostic::error(format!(
         "impl block `{name}` has no `@struct_ops` attribute"

@@ -71,6 +71,15 @@ pub(crate) fn probe_needs_target(span: Span) -> Diagnostic {
         .help("write e.g. `@probe(\"do_exit\")`, or `@probe(\"vfs_read+16\")` for an offset")
 }
 
+pub(crate) fn invalid_probe_target(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(format!("invalid `@probe` target `{found}`"))
+        .primary(
+            span,
+            "expected a kernel function name, optionally `+OFFSET`",
+        )
+        .help("write e.g. `@probe(\"do_exit\")` or `@probe(\"vfs_read+16\")`")
+}
+
 pub(crate) fn uprobe_needs_target(span: Span, name: &str, found: Option<&str>) -> Diagnostic {
     let message = match found {
         Some(found) => format!("invalid `@{name}` target `{found}`"),
