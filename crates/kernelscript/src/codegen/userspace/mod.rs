@@ -446,7 +446,7 @@ impl<'a> Generator<'a> {
             includes.push("net/if.h");
             includes.push("linux/if_link.h");
         }
-        if self.needs.attach && self.attaches_perf_events() {
+        if (self.needs.attach && self.attaches_perf_events()) || self.needs.perf_counters.any() {
             includes.push("linux/perf_event.h");
             includes.push("sys/syscall.h");
         }
@@ -515,7 +515,14 @@ impl<'a> Generator<'a> {
                     .flat_map(|config| config.fields.iter().map(|field| field.ty.clone())),
             )
             .collect();
-        for id in types::structs_to_define(self.program, &roots) {
+        let defined = types::structs_to_define(self.program, &roots);
+        // Kernel structs userspace only points to: declared, so a pointer
+        // parameter does not declare a new struct scoped to its prototype.
+        for name in types::structs_to_forward_declare(self.program, &defined) {
+            raw(out, format!("struct {name};"));
+            wrote = true;
+        }
+        for id in defined {
             types::write_struct(out, self.program, id);
             out.blank_line();
             wrote = true;
