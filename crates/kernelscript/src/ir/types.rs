@@ -159,7 +159,18 @@ impl Type {
             Type::Array(element, len) => element.size(program).saturating_mul(u64::from(*len)),
             Type::Pointer(_) | Type::Function(_) => 8,
             Type::ProgramHandle | Type::PerfAttachment => 4,
-            Type::Enum(_) => 4,
+            // C's rule: `int` when every value fits, else `unsigned int`
+            // when every value fits that, else 64 bits.
+            Type::Enum(id) => {
+                let values = program.enum_def(*id).variants.iter().map(|v| v.value);
+                let fits_int = values.clone().all(|v| i32::try_from(v).is_ok());
+                let fits_unsigned = values.clone().all(|v| u32::try_from(v).is_ok());
+                if fits_int || fits_unsigned {
+                    4
+                } else {
+                    8
+                }
+            }
             Type::Struct(id) => {
                 let def = program.struct_def(*id);
                 let mut offset = 0u64;
