@@ -367,12 +367,9 @@ impl<'a> Checker<'a> {
         }
         for index in 0..self.struct_decls.len() {
             if let Some(decl) = self.struct_decls[index] {
-                let ty = Type::Struct(StructId(index as u32));
-                if self.limit_size(ty, decl.name.span) == Type::Error {
-                    // Reported; as with recursion, the fields go so the
-                    // struct's later uses report nothing more.
-                    self.program.structs[index].fields.clear();
-                }
+                // Reported here; its uses as a value type report again,
+                // each at its own place.
+                self.limit_size(Type::Struct(StructId(index as u32)), decl.name.span);
             }
         }
         for index in 0..self.enum_decls.len() {

@@ -588,7 +588,7 @@ pub fn write_main(generator: &Generator, out: &mut CWriter) {
             raw(
                 out,
                 format!(
-                    "    {};",
+                    "    static {};",
                     super::types::declaration(generator.program, &args.ty, "args")
                 ),
             );
@@ -602,7 +602,7 @@ pub fn write_main(generator: &Generator, out: &mut CWriter) {
     raw(out, "    ks_open();");
     raw(out, "    atexit(ks_cleanup);");
     let call = if args.is_some() {
-        format!("{user_main}(args)")
+        format!("{user_main}(&args)")
     } else {
         format!("{user_main}()")
     };
