@@ -214,7 +214,8 @@ impl Corpus {
                     .filter(|span| span.2 == TokenKind::Int)
                     .collect();
                 if integers.is_empty() {
-                    return replace(*rng.pick(BOUNDARY_INTEGERS));
+                    let integer = BOUNDARY_INTEGERS[rng.below(BOUNDARY_INTEGERS.len())];
+                    return replace(integer);
                 }
                 let &&(start, end, _) = rng.pick(&integers);
                 format!(
@@ -233,7 +234,8 @@ impl Corpus {
                 if kind != TokenKind::Ident || names.is_empty() {
                     return replace(rng.pick(&self.dictionary).as_str());
                 }
-                replace(*rng.pick(&names))
+                let name = names[rng.below(names.len())];
+                replace(name)
             }
             _ => self.mutate_lines(rng, text),
         }

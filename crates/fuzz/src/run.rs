@@ -340,13 +340,12 @@ impl SourceLoader for DirLoader {
 
 type Build = (u64, String, String, Option<String>);
 
+/// A build's result (a failure's class and message) and its mutant's text.
+type Built = (Result<(), (FailureClass, String)>, String);
+
 /// Builds every output on `config.jobs` threads; results in input order,
 /// each with its mutant's text.
-fn build_all(
-    config: &Config,
-    toolchain: &Toolchain,
-    builds: &[Build],
-) -> Vec<(Result<(), (FailureClass, String)>, String)> {
+fn build_all(config: &Config, toolchain: &Toolchain, builds: &[Build]) -> Vec<Built> {
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::new());
     std::thread::scope(|scope| {

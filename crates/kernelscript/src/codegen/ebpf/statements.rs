@@ -46,6 +46,13 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
                 let value = emitter.expr(value).text;
                 emitter.out.line(format!("{builtin}({target}, {value});"));
             }
+            Some(op @ (BinaryOp::Shl | BinaryOp::Shr))
+                if crate::codegen::arithmetic::needs_definition(*op, &target.ty, value) =>
+            {
+                let target_text = emitter.expr(target).text;
+                let shifted = emitter.masked_shift(*op, &target_text, &target.ty, value);
+                emitter.out.line(format!("{target_text} = {shifted};"));
+            }
             Some(op) => {
                 let target = emitter.expr(target).text;
                 let value = emitter.expr(value).text;

@@ -48,6 +48,7 @@
 
 mod aggregates;
 mod args;
+mod arithmetic;
 mod attach;
 mod attach_perf;
 mod calls;
@@ -136,6 +137,8 @@ pub(crate) struct Needs {
     pub str_copy: bool,
     pub str_concat: bool,
     pub str_eq: bool,
+    /// `ks_udiv`, `ks_sdiv`, ...: division with eBPF's meaning.
+    pub defined_division: bool,
     pub throw: bool,
     pub daemon: bool,
     pub sleep: bool,
