@@ -415,9 +415,12 @@ impl Checker<'_> {
                 matches!(caller_kind, FunctionKind::Kfunc | FunctionKind::Private)
             }
             FunctionKind::StructOpsMethod { .. } => false,
-            FunctionKind::Userspace | FunctionKind::Main | FunctionKind::Test => {
+            FunctionKind::Userspace | FunctionKind::Main => {
                 caller_kind.target() == Target::Userspace
             }
+            // `@test` functions are not emitted (docs §11): only other
+            // tests may name them.
+            FunctionKind::Test => caller_kind == FunctionKind::Test,
             _ => true,
         };
         if !allowed {

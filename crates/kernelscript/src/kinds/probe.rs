@@ -17,9 +17,9 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     label: "@probe program",
     target: Some(TargetRule {
         what: "the kernel function to probe",
-        expected: "\"function\" or \"function+offset\"",
+        expected: "a kernel function name, optionally `+OFFSET`",
         help: "write e.g. `@probe(\"do_exit\")`, or `@probe(\"vfs_read+16\")` for an offset",
-        valid: |target| !target.is_empty(),
+        valid: is_probe_target,
     }),
     signature: Signature::KernelFunctionArgs,
     program_type: "BPF_PROG_TYPE_TRACING",
@@ -53,6 +53,31 @@ fn entry(target: &str) -> Entry {
     } else {
         Entry::BpfProg
     }
+}
+
+/// A kernel symbol (`do_unlinkat`, `foo.isra.0`), optionally with an
+/// instruction offset (`vfs_read+16`, `vfs_read+0x10`): it becomes part of
+/// a C section name, so nothing else may appear.
+fn is_probe_target(target: &str) -> bool {
+    let (symbol, offset) = match target.split_once('+') {
+        Some((symbol, offset)) => (symbol, Some(offset)),
+        None => (target, None),
+    };
+    let symbol_ok = symbol
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && symbol
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    let offset_ok = match offset {
+        None => true,
+        Some(offset) => match offset.strip_prefix("0x") {
+            Some(hex) => !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()),
+            None => !offset.is_empty() && offset.chars().all(|c| c.is_ascii_digit()),
+        },
+    };
+    symbol_ok && offset_ok
 }
 
 const ATTACH_PROBE: &str = r#"

@@ -22,12 +22,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         expected: "\"event\"",
         help:
             "write e.g. `@raw_tracepoint(\"sched_switch\")`: the event's name, without its category",
-        valid: |target| {
-            !target.is_empty()
-                && target
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        },
+        valid: super::tracepoint::is_event_name,
     }),
     signature: Signature::Context {
         context: "bpf_raw_tracepoint_args",

@@ -49,11 +49,17 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     },
 };
 
-/// `(category, event)` of a well-formed `category/event`.
+/// `(category, event)` of a well-formed `category/event`: both names of
+/// letters, digits and `_` (they become part of a C section name).
 fn split(target: &str) -> Option<(&str, &str)> {
-    target.split_once('/').filter(|(category, event)| {
-        !category.is_empty() && !event.is_empty() && !event.contains('/')
-    })
+    target
+        .split_once('/')
+        .filter(|(category, event)| is_event_name(category) && is_event_name(event))
+}
+
+/// A tracepoint category or event name: letters, digits and `_`.
+pub(super) fn is_event_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The record struct a tracepoint program receives.

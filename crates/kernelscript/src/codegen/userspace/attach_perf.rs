@@ -21,6 +21,10 @@ use crate::ir::{Expr, Origin, Program, StructId, Type};
 use super::runtime::emit;
 use super::{types, Generator};
 
+/// The program-table constant of `@perf_event` programs, whose attachment
+/// fields perf counters share (`crate::kinds`).
+pub const PERF_EVENT_CONSTANT: &str = "KS_PERF_EVENT";
+
 /// Which perf builtins the user code calls.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PerfUse {

@@ -266,6 +266,12 @@ impl FunctionEmitter<'_, '_> {
                 CExpr::unary(format!("!{call}"))
             };
         }
+        if crate::codegen::arithmetic::needs_definition(op, &lhs.ty, rhs) {
+            let lhs_text = self.value(lhs);
+            if let Some(text) = self.defined_arithmetic(op, &lhs_text, &lhs.ty.clone(), rhs) {
+                return CExpr::unary(text);
+            }
+        }
         let left = self.operand(lhs);
         let right = self.operand(rhs);
         CExpr::binary(op, left, right)

@@ -48,6 +48,7 @@
 
 mod aggregates;
 mod args;
+mod arithmetic;
 mod attach;
 mod attach_perf;
 mod calls;
@@ -75,6 +76,7 @@ use crate::ir::{
 };
 use crate::kinds::Descriptor;
 use crate::source::SourceMap;
+use attach_perf::PERF_EVENT_CONSTANT;
 
 use crate::codegen::c::CWriter;
 use names::Namer;
@@ -125,6 +127,8 @@ pub(crate) struct Needs {
     pub str_copy: bool,
     pub str_concat: bool,
     pub str_eq: bool,
+    /// `ks_udiv`, `ks_sdiv`, ...: division with eBPF's meaning.
+    pub defined_division: bool,
     pub throw: bool,
     pub daemon: bool,
     pub sleep: bool,
@@ -444,6 +448,13 @@ impl<'a> Generator<'a> {
             }
         }
         if self.needs.perf_counters.any() {
+            for include in ["linux/perf_event.h", "sys/syscall.h"] {
+                if !includes.contains(&include) {
+                    includes.push(include);
+                }
+            }
+        }
+        if self.needs.perf_counters.any() {
             includes.push("sys/ioctl.h");
         }
         includes.push("linux/types.h");
@@ -469,17 +480,22 @@ impl<'a> Generator<'a> {
     pub fn loaded_kinds(&self) -> Vec<&'static Descriptor> {
         let mut kinds: Vec<&'static Descriptor> = Vec::new();
         for kind in crate::kinds::KINDS {
-            let loaded = self.programs.iter().any(|entry| {
-                entry.autoload
-                    && self
-                        .program
-                        .function(entry.function)
-                        .kind
-                        .program()
-                        .map(|p| p.kind)
-                        == Some(*kind)
-            });
             let descriptor = kind.descriptor();
+            // Perf counters (`attach(h, perf_options {..}, 0)`) attach any
+            // loaded program the way @perf_event programs are attached.
+            let perf_counter =
+                self.needs.perf_counters.any() && descriptor.attach.constant == PERF_EVENT_CONSTANT;
+            let loaded = perf_counter
+                || self.programs.iter().any(|entry| {
+                    entry.autoload
+                        && self
+                            .program
+                            .function(entry.function)
+                            .kind
+                            .program()
+                            .map(|p| p.kind)
+                            == Some(*kind)
+                });
             let constant = descriptor.attach.constant;
             if loaded && !kinds.iter().any(|seen| seen.attach.constant == constant) {
                 kinds.push(descriptor);
@@ -518,7 +534,14 @@ impl<'a> Generator<'a> {
                     .flat_map(|config| config.fields.iter().map(|field| field.ty.clone())),
             )
             .collect();
-        for id in types::structs_to_define(self.program, &roots) {
+        let defined = types::structs_to_define(self.program, &roots);
+        // Kernel structs userspace only points to: declared, so a pointer
+        // parameter does not declare a new struct scoped to its prototype.
+        for name in types::structs_to_forward_declare(self.program, &defined) {
+            raw(out, format!("struct {name};"));
+            wrote = true;
+        }
+        for id in defined {
             types::write_struct(out, self.program, id);
             out.blank_line();
             wrote = true;

@@ -21,7 +21,7 @@ static __always_inline __s64 signed_div(__s64 a, __s64 b)
 	__u64 magnitude_b = b < 0 ? -(__u64)b : (__u64)b;
 	__u64 division = magnitude_a / magnitude_b;
 
-	return (a < 0) != (b < 0) ? -(__s64)division : (__s64)division;
+	return (__s64)((a < 0) != (b < 0) ? 0 - division : division);
 }
 
 static __always_inline long results_update(__u32 key, __u64 value)
@@ -91,7 +91,7 @@ int compute(struct xdp_md *ctx)
 	results_update(0, (__u64)checksum((__u16)len, 0xfff0));
 	results_update(1, (__u64)first_multiple(3, len));
 	results_update(2, (__u64)masked);
-	results_update(3, (__u64)signed_div(signed_2, 2));
+	results_update(3, (__u64)(__s32)signed_div(signed_2, 2));
 	if (wraps((__u8)len)) {
 		results_add(4, 1);
 	}
