@@ -232,6 +232,12 @@ impl Btf {
             .map_or(0, |word| self.shared.endianness.u32_from(word))
     }
 
+    /// Reads a `u32` in this blob's byte order (for sections of the same
+    /// image, such as `.BTF_ids`).
+    pub(crate) fn u32_from_blob_order(&self, bytes: [u8; 4]) -> u32 {
+        self.shared.endianness.u32_from(bytes)
+    }
+
     /// The first id decoded from this blob: 1 for base BTF, one past the
     /// base's last id for split BTF.
     pub fn first_own_type_id(&self) -> TypeId {

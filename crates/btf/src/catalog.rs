@@ -23,6 +23,17 @@ pub const STRUCT_OPS_VALUE_PREFIX: &str = "bpf_struct_ops_";
 /// The prefix of the functions BPF LSM programs attach to.
 pub const LSM_HOOK_PREFIX: &str = "bpf_lsm_";
 
+/// One kfunc found in a `.BTF_ids` section, with its `KF_*` flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KfuncSetEntry {
+    /// The kfunc's `FUNC` id.
+    pub id: TypeId,
+    /// The raw `KF_*` flags (`KF_ACQUIRE` = 1, `KF_RELEASE` = 2,
+    /// `KF_RET_NULL` = 4, `KF_TRUSTED_ARGS` = 16, `KF_SLEEPABLE` = 32,
+    /// `KF_DESTRUCTIVE` = 64 since 6.0; later bits vary by version).
+    pub flags: u32,
+}
+
 /// One enumerator, with the enum it belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EnumConstant<'btf> {
@@ -186,6 +197,60 @@ impl Btf {
         ids.sort_unstable();
         ids.dedup();
         ids
+    }
+
+    /// Kfuncs read from the `.BTF_ids` section of the ELF image this BTF
+    /// came from (`btf::elf::section(file, ".BTF_ids")`), for kernels that
+    /// do not tag kfuncs (6.1). The section holds the kernel's id sets
+    /// after `resolve_btfids` filled them in; kfunc sets are `set8`s:
+    /// `u32 count, u32 flags`, then `count` pairs of `u32 id, u32 kfunc
+    /// flags`, sorted by id. The symbols that delimit the sets are
+    /// stripped from distribution images (and absent from `System.map`),
+    /// so sets are recognised by that shape: a non-zero count, zero set
+    /// flags, strictly ascending ids that are all `FUNC`s, and kfunc
+    /// flags below 2^16. This is a heuristic, tested on Debian 12's 6.1
+    /// image; the result is sorted by name. A module's sets are in the
+    /// module's own `.BTF_ids`, read with the module's split BTF.
+    pub fn kfuncs_in_btf_ids_section(&self, section: &[u8]) -> Vec<KfuncSetEntry> {
+        let words: Vec<u32> = section
+            .chunks_exact(4)
+            .map(|chunk| {
+                let bytes = [chunk[0], chunk[1], chunk[2], chunk[3]];
+                self.u32_from_blob_order(bytes)
+            })
+            .collect();
+        let is_function = |id: u32| self.kind_of(TypeId(id)) == Some(TypeKind::Func);
+        let mut found = Vec::new();
+        let mut index = 0;
+        while index + 2 < words.len() {
+            let count = words[index] as usize;
+            let end = index + 2 + 2 * count;
+            let is_set = count > 0
+                && words[index + 1] == 0
+                && end <= words.len()
+                && (0..count).all(|entry| {
+                    let id = words[index + 2 + 2 * entry];
+                    let flags = words[index + 3 + 2 * entry];
+                    let ascending = entry == 0 || words[index + 2 * entry] < id;
+                    ascending && flags < 1 << 16 && is_function(id)
+                });
+            if !is_set {
+                index += 1;
+                continue;
+            }
+            found.extend((0..count).map(|entry| KfuncSetEntry {
+                id: TypeId(words[index + 2 + 2 * entry]),
+                flags: words[index + 3 + 2 * entry],
+            }));
+            index = end;
+        }
+        found.sort_by(|left, right| {
+            self.name_of(left.id)
+                .cmp(self.name_of(right.id))
+                .then(left.id.cmp(&right.id))
+        });
+        found.dedup_by_key(|entry| entry.id);
+        found
     }
 
     /// The declaration tags attached to `id` as a whole (not to one of its

@@ -128,16 +128,22 @@ mod index;
 mod query;
 mod reader;
 mod suggest;
+mod tracepoint;
 mod types;
 
 pub use crate::btf::Btf;
 pub use crate::catalog::{
-    EnumConstant, StructOpsMember, StructOpsType, KFUNC_DECL_TAG, LSM_HOOK_PREFIX,
+    EnumConstant, KfuncSetEntry, StructOpsMember, StructOpsType, KFUNC_DECL_TAG, LSM_HOOK_PREFIX,
     STRUCT_OPS_VALUE_PREFIX,
 };
 pub use crate::error::BtfError;
 pub use crate::query::FoundMember;
 pub use crate::suggest::{closest_names, edit_distance, suggestion_limit, MAXIMUM_SUGGESTIONS};
+pub use crate::tracepoint::{
+    ContextSource, FieldLocation, FormatError, FormatField, RawTracepoint, TracepointContext,
+    TracepointError, TracepointFormat, Tracepoints, CLASS_FUNCTION_PREFIX, EVENT_STRUCT_PREFIX,
+    RAW_TRACEPOINT_TYPEDEF_PREFIX,
+};
 pub use crate::types::{
     ArrayType, DataSection, DataSectionEntry, DeclarationTag, EnumType, EnumValue, EnumValues,
     FloatType, ForwardDeclaration, Function, FunctionLinkage, FunctionPrototype, IntType, Member,
