@@ -124,7 +124,9 @@ mod catalog;
 mod decode;
 pub mod elf;
 mod error;
+mod header;
 mod index;
+mod layout;
 mod query;
 mod reader;
 mod suggest;
@@ -137,6 +139,7 @@ pub use crate::catalog::{
     STRUCT_OPS_VALUE_PREFIX,
 };
 pub use crate::error::BtfError;
+pub use crate::header::{CHeader, HeaderOptions, BASE_TYPEDEFS};
 pub use crate::query::FoundMember;
 pub use crate::suggest::{closest_names, edit_distance, suggestion_limit, MAXIMUM_SUGGESTIONS};
 pub use crate::tracepoint::{
