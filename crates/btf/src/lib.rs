@@ -125,6 +125,7 @@ mod decode;
 pub mod elf;
 mod error;
 mod header;
+mod helpers;
 mod index;
 mod layout;
 mod query;
@@ -140,6 +141,10 @@ pub use crate::catalog::{
 };
 pub use crate::error::BtfError;
 pub use crate::header::{CHeader, HeaderOptions, BASE_TYPEDEFS};
+pub use crate::helpers::{
+    bpf_helper, bpf_helper_by_id, bpf_helpers, bpf_helpers_source, BpfHelper, HelperParameter,
+    HelperType,
+};
 pub use crate::query::FoundMember;
 pub use crate::suggest::{closest_names, edit_distance, suggestion_limit, MAXIMUM_SUGGESTIONS};
 pub use crate::tracepoint::{
