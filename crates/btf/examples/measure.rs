@@ -108,6 +108,19 @@ fn single_run(path: &str) {
     let enum_ms = milliseconds(start);
 
     let start = Instant::now();
+    let similar_struct = kernel.similar_type_names(&[TypeKind::Struct], "task_strcut");
+    let similar_struct_ms = milliseconds(start);
+    let start = Instant::now();
+    let similar_function = kernel.similar_type_names(&[TypeKind::Func], "do_unlinkt");
+    let similar_function_ms = milliseconds(start);
+    let start = Instant::now();
+    let tracepoints = kernel.tracepoints();
+    let wakeup = tracepoints
+        .context("sched", "sched_wakeup", None)
+        .map(|c| c.struct_name);
+    let tracepoints_ms = milliseconds(start);
+
+    let start = Instant::now();
     let validation = kernel.validate();
     let validate_ms = milliseconds(start);
 
@@ -128,6 +141,11 @@ fn single_run(path: &str) {
         "enumerator index + BPF_ANY: {enum_ms:.2} ms -> {:?}",
         constant.map(|constant| constant.value)
     );
+    println!("did you mean (structs) task_strcut: {similar_struct_ms:.2} ms -> {similar_struct:?}");
+    println!(
+        "did you mean (functions) do_unlinkt: {similar_function_ms:.2} ms -> {similar_function:?}"
+    );
+    println!("tracepoint index + sched/sched_wakeup: {tracepoints_ms:.2} ms -> {wakeup:?}");
     println!("full validation: {validate_ms:.2} ms -> {validation:?}");
     println!(
         "heap held in total: {} KiB",

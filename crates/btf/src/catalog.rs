@@ -274,7 +274,7 @@ impl Btf {
     /// state, data` up to 6.8, `common, data` after).
     pub fn struct_ops_types(&self) -> Vec<StructOpsType<'_>> {
         let mut found: Vec<StructOpsType<'_>> = self
-            .names_of_kinds(&[TypeKind::Struct])
+            .names_with_prefix(&[TypeKind::Struct], STRUCT_OPS_VALUE_PREFIX)
             .filter_map(|(id, name)| {
                 let ops_name = name.strip_prefix(STRUCT_OPS_VALUE_PREFIX)?;
                 self.struct_ops_from_value(id, ops_name)
@@ -362,10 +362,9 @@ impl Btf {
         let suffix = format!("_{method}");
         let ops_words: Vec<&str> = ops_name.split('_').filter(|word| word.len() > 2).collect();
         let mut best: Option<(bool, TypeId)> = None;
-        for (id, name) in self.names_of_kinds(&[TypeKind::Func]) {
-            if !name.ends_with(&suffix) {
-                continue;
-            }
+        let with_suffix =
+            self.names_where(&[TypeKind::Func], |name| name.ends_with(suffix.as_bytes()));
+        for (id, name) in with_suffix {
             let Ok(candidate) = self.function_prototype(id) else {
                 continue;
             };
@@ -401,7 +400,7 @@ impl Btf {
     pub fn lsm_hooks(&self) -> Vec<TypeId> {
         let hook_names = self.lsm_hook_names();
         let mut hooks: Vec<(TypeId, &str)> = self
-            .names_of_kinds(&[TypeKind::Func])
+            .names_with_prefix(&[TypeKind::Func], LSM_HOOK_PREFIX)
             .filter(|(_, name)| {
                 name.strip_prefix(LSM_HOOK_PREFIX).is_some_and(|hook| {
                     hook_names

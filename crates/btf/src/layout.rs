@@ -5,7 +5,7 @@
 //! members in order, decides whether the record must be `packed`, and
 //! lists the explicit padding (unnamed bitfields) that puts each member at
 //! its recorded bit offset and the record at its recorded size. It must not
-//! produce C text beyond the padding pieces; `header.rs` writes the rest.
+//! produce C text beyond the padding pieces; `header/` writes the rest.
 
 use std::collections::HashMap;
 

@@ -113,8 +113,9 @@
 //! record views, [`Btf::validate`]) → `btf` (the [`Btf`] container, ids)
 //! and `index` (name hash tables) → `query` (reference-following
 //! questions), `c_spelling` (C text), `suggest` (did you mean), `catalog`
-//! (kfuncs, struct_ops, LSM hooks, enum constants); `elf` reads ELF64
-//! sections.
+//! (kfuncs, struct_ops, LSM hooks, enum constants), `tracepoint` (event
+//! context structs); `header` and `layout` write C headers; `helpers` is
+//! the BPF helper table; `elf` reads ELF64 sections.
 
 #![deny(missing_docs)]
 

@@ -91,23 +91,58 @@ impl Btf {
     /// Every named type whose kind is in `kinds`, base first, read from
     /// record prefixes without decoding the records.
     pub fn names_of_kinds(&self, kinds: &[TypeKind]) -> impl Iterator<Item = (TypeId, &str)> + '_ {
+        self.names_where(kinds, |_| true)
+    }
+
+    /// Every named type whose kind is in `kinds` and whose name starts
+    /// with `prefix` (e.g. all `bpf_lsm_*` functions), base first.
+    pub fn names_with_prefix<'query>(
+        &'query self,
+        kinds: &[TypeKind],
+        prefix: &'query str,
+    ) -> impl Iterator<Item = (TypeId, &'query str)> + 'query {
+        self.names_where(kinds, move |name| name.starts_with(prefix.as_bytes()))
+    }
+
+    /// Named types of the given kinds whose name bytes pass `keep` (tested
+    /// before the name is decoded, which keeps scans of 100 000 types cheap).
+    pub(crate) fn names_where<'query>(
+        &'query self,
+        kinds: &[TypeKind],
+        keep: impl Fn(&[u8]) -> bool + Clone + 'query,
+    ) -> Box<dyn Iterator<Item = (TypeId, &'query str)> + 'query> {
         let wanted = kinds.iter().fold(0u32, |mask, kind| mask | 1 << kind.raw());
-        (1..=self.last_type_id().0).filter_map(move |number| {
-            let id = TypeId(number);
-            let kind = self.kind_of(id)?;
-            if wanted & (1 << kind.raw()) == 0 {
+        let base = self
+            .base()
+            .map(|base| base.names_where(kinds, keep.clone()))
+            .into_iter()
+            .flatten();
+        let first = self.first_own_type_id().0;
+        let own = (0..self.own_type_count()).filter_map(move |index| {
+            let id = TypeId(first + index as u32);
+            let prefix = self.own_prefix(id)?;
+            if wanted & (1 << prefix.kind.raw()) == 0 || prefix.name_offset == 0 {
                 return None;
             }
-            let name = self.name_of(id);
-            (!name.is_empty()).then_some((id, name))
-        })
+            let bytes = self.name_bytes_at(prefix.name_offset)?;
+            if bytes.is_empty() || !keep(bytes) {
+                return None;
+            }
+            Some((id, self.name_at(prefix.name_offset)))
+        });
+        Box::new(base.chain(own))
     }
 
     /// Names of types of the given kinds that are close to `name`, for a
     /// "did you mean" note: `similar_type_names(&[TypeKind::Struct],
     /// "task_strcut")` gives `["task_struct"]`.
     pub fn similar_type_names(&self, kinds: &[TypeKind], name: &str) -> Vec<&str> {
-        closest_names(name, self.names_of_kinds(kinds).map(|(_, found)| found))
+        let limit = suggestion_limit(name);
+        let length = name.len();
+        let candidates = self
+            .names_where(kinds, move |bytes| bytes.len().abs_diff(length) <= limit)
+            .map(|(_, found)| found);
+        closest_names(name, candidates)
     }
 
     /// Member names of struct or union `id` (anonymous members flattened)

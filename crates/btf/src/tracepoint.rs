@@ -292,7 +292,7 @@ impl Btf {
     /// The tracepoint queries of this BTF (see [`Tracepoints`]).
     pub fn tracepoints(&self) -> Tracepoints<'_> {
         let mut classes_by_prototype: BTreeMap<Vec<TypeId>, Vec<(&str, TypeId)>> = BTreeMap::new();
-        for (id, name) in self.names_of_kinds(&[TypeKind::Func]) {
+        for (id, name) in self.names_with_prefix(&[TypeKind::Func], CLASS_FUNCTION_PREFIX) {
             let Some(class) = name.strip_prefix(CLASS_FUNCTION_PREFIX) else {
                 continue;
             };
@@ -304,7 +304,7 @@ impl Btf {
             }
         }
         let mut events: Vec<&str> = self
-            .names_of_kinds(&[TypeKind::Typedef])
+            .names_with_prefix(&[TypeKind::Typedef], RAW_TRACEPOINT_TYPEDEF_PREFIX)
             .filter_map(|(_, name)| name.strip_prefix(RAW_TRACEPOINT_TYPEDEF_PREFIX))
             .collect();
         events.sort_unstable();
@@ -406,7 +406,7 @@ impl<'btf> Tracepoints<'btf> {
         // with exactly the format's layout will do.
         let by_layout: Vec<Candidate<'btf>> = self
             .btf
-            .names_of_kinds(&[TypeKind::Struct])
+            .names_with_prefix(&[TypeKind::Struct], EVENT_STRUCT_PREFIX)
             .filter_map(|(id, name)| Some((name.strip_prefix(EVENT_STRUCT_PREFIX)?, id)))
             .filter(|(_, id)| self.matches_format(*id, format))
             .map(|(class, struct_id)| Candidate {

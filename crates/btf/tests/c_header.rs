@@ -32,15 +32,18 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Compiles `source` (next to which `header` is written as `types.h`) with
 /// the flags of a user's Makefile plus `-Wall -Wextra -Werror`; returns the
-/// object's path or panics with clang's output.
-fn compile(dir: &Path, header: &str, source: &str) -> PathBuf {
+/// object's bytes (and removes `dir`) or panics with clang's output,
+/// leaving `dir` to look at.
+fn compile(dir: &Path, header: &str, source: &str) -> Vec<u8> {
     std::fs::write(dir.join("types.h"), header).expect("write header");
     let c_file = dir.join("program.bpf.c");
     std::fs::write(&c_file, source).expect("write source");
     let object = dir.join("program.bpf.o");
     testkit::build_bpf_object_with(&c_file, &object, &["-Wall", "-Wextra", "-Werror"])
         .unwrap_or_else(|error| panic!("{error}"));
-    object
+    let bytes = std::fs::read(&object).expect("object");
+    let _ = std::fs::remove_dir_all(dir);
+    bytes
 }
 
 /// `_Static_assert`s of the size of every record `header` defines and the
@@ -429,12 +432,10 @@ fn minimal_header_for_program_types_compiles_with_libbpf_headers() {
     let header = kernel
         .c_header(&with_tcp_sock, &HeaderOptions::default())
         .expect("emits");
-    let dir = scratch("program");
-    let object = compile(&dir, &header.text, PROGRAM);
+    let bytes = compile(&scratch("program"), &header.text, PROGRAM);
 
     // The reads through kernel pointers are CO-RE relocations against the
     // program's own copies of the kernel types.
-    let bytes = std::fs::read(&object).expect("object");
     let own = Btf::from_elf(&bytes).expect("the object's BTF");
     let relocations: Vec<(String, String)> = core_relocations(&bytes)
         .into_iter()
@@ -528,4 +529,41 @@ fn every_type_of_the_guest_kernel_compiles_with_exact_layouts() {
     };
     let kernel = Btf::from_elf(&image).expect("guest BTF");
     compile_everything(&kernel, "guest-vmlinux");
+}
+
+/// Roots one at a time exercise the minimal ordering (forward declarations
+/// instead of definitions) on a spread of kernel structs: every 300th
+/// struct or union, each compiled on its own with its layout asserted.
+#[test]
+fn single_kernel_structs_get_compilable_minimal_headers() {
+    let Some(kernel) = kernel() else { return };
+    let records: Vec<TypeId> = kernel
+        .names_of_kinds(&[TypeKind::Struct, TypeKind::Union])
+        .map(|(id, _)| id)
+        .step_by(300)
+        .collect();
+    assert!(records.len() > 30);
+    for (index, &id) in records.iter().enumerate() {
+        let header = kernel
+            .c_header(&[id], &HeaderOptions::default())
+            .unwrap_or_else(|error| panic!("{}: {error}", kernel.name_of(id)));
+        let keyword = if kernel.kind_of(id) == Some(TypeKind::Union) {
+            "union"
+        } else {
+            "struct"
+        };
+        let name = header.name_of(id).expect("the root is named");
+        let asserts = layout_asserts(&kernel, &header);
+        assert!(
+            asserts.contains(&format!("sizeof({keyword} {name}) ==")),
+            "{keyword} {name} is defined"
+        );
+        let dir = scratch(&format!("single-{index}"));
+        compile(
+            &dir,
+            &header.text,
+            &format!("#include \"types.h\"\n{asserts}"),
+        );
+    }
+    println!("{} single-root headers compiled", records.len());
 }
