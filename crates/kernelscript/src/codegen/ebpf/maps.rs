@@ -24,7 +24,7 @@ use crate::ir::{BinaryOp, Block, Expr, ExprKind, LocalId, MapDef, MapId, MapKind
 use super::expressions::CExpr;
 use super::functions::{FunctionEmitter, Spelling};
 use super::statements;
-use super::types::{declaration, has_padding, type_name, zero_initializer};
+use super::types::{declaration, has_padding, is_array_like, type_name, zero_initializer};
 
 /// A per-map accessor function some body needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -174,6 +174,11 @@ fn is_storage(emitter: &FunctionEmitter<'_, '_>, expr: &Expr) -> bool {
 pub(super) fn get<'a>(emitter: &mut FunctionEmitter<'_, 'a>, map: MapId, key: &'a Expr) -> CExpr {
     let name = emitter.accessor(map, AccessorKind::Get);
     let key = emitter.expr(key).text;
+    if is_array_like(&emitter.program.map(map).value) {
+        // C returns no arrays: the accessor returns a pointer to the entry
+        // (or to a zeroed constant), read through here.
+        return CExpr::primary(format!("(*{name}({key}))"));
+    }
     CExpr::primary(format!("{name}({key})"))
 }
 
@@ -487,6 +492,16 @@ fn emit_accessor(
     let key_param = declaration(program, &map.key, k);
     let value_pointer = Type::Pointer(Box::new(map.value.clone()));
     let signature = match kind {
+        AccessorKind::Get if is_array_like(&map.value) => {
+            // `char (*NAME_get(K key))[N]`, and the zeroed value it returns
+            // for a missing key (readers never write through it). Placed in
+            // `.bss` by name: clang would otherwise make it a constant in a
+            // mergeable `.rodata.cst*` section, which libbpf 1.1 cannot load.
+            let zero = declaration(program, &map.value, &format!("{name}_zero"));
+            out.line(format!("static {zero} SEC(\".bss\");"));
+            out.blank_line();
+            declaration(program, &value_pointer, &format!("{name}({key_param})"))
+        }
         AccessorKind::Get => declaration(program, &map.value, name) + &format!("({key_param})"),
         AccessorKind::Lookup => {
             declaration(program, &value_pointer, name) + &format!("({key_param})")
@@ -566,6 +581,9 @@ fn emit_accessor(
             ));
             out.blank_line();
             match &map.value {
+                value if is_array_like(value) => {
+                    out.line(format!("return {v} ? {v} : &{name}_zero;"))
+                }
                 Type::Struct(_) => {
                     out.open_block(format!("if ({v})"));
                     out.line(format!("return *{v};"));

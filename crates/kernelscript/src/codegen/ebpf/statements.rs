@@ -46,6 +46,13 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
                 let value = emitter.expr(value).text;
                 emitter.out.line(format!("{builtin}({target}, {value});"));
             }
+            Some(op @ (BinaryOp::Shl | BinaryOp::Shr))
+                if crate::codegen::arithmetic::needs_definition(*op, &target.ty, value) =>
+            {
+                let target_text = emitter.expr(target).text;
+                let shifted = emitter.masked_shift(*op, &target_text, &target.ty, value);
+                emitter.out.line(format!("{target_text} = {shifted};"));
+            }
             Some(op) => {
                 let target = emitter.expr(target).text;
                 let value = emitter.expr(value).text;
@@ -183,12 +190,30 @@ fn emit_let<'a>(emitter: &mut FunctionEmitter<'_, 'a>, local: LocalId, init: Opt
             .line(format!("{decl} = {};", zero_initializer(&ty))),
         Some(Ok(value)) => emitter.out.line(format!("{decl} = {value};")),
         Some(Err(source)) => {
-            // Arrays cannot be initialised from another array in C.
-            emitter.out.line(format!("{decl};"));
-            emitter.out.line(format!(
-                "__builtin_memcpy({name}, {source}, sizeof({name}));"
-            ));
+            // Arrays cannot be initialised from another array in C; a
+            // narrower string leaves the tail, which starts zeroed.
+            let size = copy_size(&ty, &init.expect("has an initialiser").ty, &name);
+            if size.starts_with("sizeof") {
+                emitter.out.line(format!("{decl};"));
+            } else {
+                emitter
+                    .out
+                    .line(format!("{decl} = {};", zero_initializer(&ty)));
+            }
+            emitter
+                .out
+                .line(format!("__builtin_memcpy({name}, {source}, {size});"));
         }
+    }
+}
+
+/// How many bytes copying a `source`-typed array or string into the C
+/// object `target_text` of type `target` takes: a narrower string (its
+/// capacity includes the NUL) copies only its own bytes, never past them.
+pub(super) fn copy_size(target: &Type, source: &Type, target_text: &str) -> String {
+    match (target, source) {
+        (Type::Str(to), Type::Str(from)) if from < to => from.to_string(),
+        _ => format!("sizeof({target_text})"),
     }
 }
 
@@ -206,7 +231,7 @@ fn emit_assign<'a>(emitter: &mut FunctionEmitter<'_, 'a>, target: &'a Expr, valu
             (Type::Str(capacity), ExprKind::Str(text)) => (text.len() as u64 + 1)
                 .min(u64::from(*capacity))
                 .to_string(),
-            _ => format!("sizeof({target_text})"),
+            _ => copy_size(&target.ty, &value.ty, &target_text),
         };
         let source = match &value.kind {
             ExprKind::ArrayLit(_) => emitter.compound_literal(value),

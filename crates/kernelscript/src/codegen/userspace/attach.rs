@@ -36,23 +36,25 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     let perf = has(|kind| matches!(kind, FunctionKind::PerfEvent));
     let uprobe = has(|kind| matches!(kind, FunctionKind::Uprobe { .. }));
 
+    // A program whose only attaches are perf counters has no use for
+    // ks_attach and the per-kind attach functions it calls.
+    let perf_only = generator.needs.perf_counters.any() && !generator.needs.target_attach;
     emit(out, generator, ATTACHMENT_STATE);
-    if xdp {
+    if xdp && !perf_only {
         emit(out, generator, ATTACH_XDP);
     }
     if tc {
         emit(out, generator, ATTACH_TC);
     }
-    if tracepoint {
+    if tracepoint && !perf_only {
         emit(out, generator, ATTACH_TRACEPOINT);
     }
-    if probe {
+    if probe && !perf_only {
         emit(out, generator, ATTACH_PROBE);
     }
-    if uprobe {
+    if uprobe && !perf_only {
         emit(out, generator, ATTACH_UPROBE);
     }
-    let perf_only = generator.needs.perf_counters.any() && !generator.needs.target_attach;
     if perf && !perf_only {
         emit(out, generator, ATTACH_PERF_EVENT);
     }
@@ -103,8 +105,6 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     if generator.needs.detach {
         detach.push_str(DETACH);
     }
-    // A program whose only attaches are perf counters has no use for
-    // ks_attach.
     if !perf_only {
         emit(out, generator, &attach);
     }

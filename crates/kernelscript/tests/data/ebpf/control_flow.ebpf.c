@@ -21,7 +21,7 @@ static __always_inline __s64 signed_div(__s64 a, __s64 b)
 	__u64 magnitude_b = b < 0 ? -(__u64)b : (__u64)b;
 	__u64 division = magnitude_a / magnitude_b;
 
-	return (a < 0) != (b < 0) ? -(__s64)division : (__s64)division;
+	return (__s64)((a < 0) != (b < 0) ? 0 - division : division);
 }
 
 static __always_inline long results_update(__u32 key, __u64 value)

@@ -471,7 +471,7 @@ static void ks_handle_signals(void)
 
 /* The program's own functions (defined at the end of this file). */
 static __s32 handle(struct PacketEvent *event);
-static __s32 ks_main(struct Args args);
+static __s32 ks_main(struct Args *args);
 
 /* ---- Command line ---- */
 
@@ -585,14 +585,14 @@ static void ks_parse_args(int argc, char **argv, struct Args *args)
 
 int main(int argc, char **argv)
 {
-	struct Args args;
+	static struct Args args;
 
 	ks_parse_args(argc, argv, &args);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ks_handle_signals();
 	ks_open();
 	atexit(ks_cleanup);
-	return ks_main(args);
+	return ks_main(&args);
 }
 
 /* ---- The functions of events_demo.ks, in source order. ---- */
@@ -609,21 +609,21 @@ static __s32 handle(struct PacketEvent *event)
 }
 
 #line 70 "events_demo.ks"
-static __s32 ks_main(struct Args args)
+static __s32 ks_main(struct Args *args)
 {
 #line 71 "events_demo.ks"
 	ks_events_on_event(handle);
 	int xdp = ks_load(KS_PROG_watch);
-	ks_attach_or_exit(xdp, args.interface, 0);
+	ks_attach_or_exit(xdp, (*args).interface, 0);
 	int ingress = ks_load(KS_PROG_tc_in);
 	int egress = ks_load(KS_PROG_tc_out);
-	ks_attach_or_exit(ingress, args.interface, 0);
-	ks_attach_or_exit(egress, args.interface, 0);
+	ks_attach_or_exit(ingress, (*args).interface, 0);
+	ks_attach_or_exit(egress, (*args).interface, 0);
 	int tracer = ks_load(KS_PROG_on_switch);
 	if (ks_attach(tracer, "", 0) != 0) {
 		printf("no tracepoint\n");
 	}
-	printf("attached to %.16s\n", args.interface);
+	printf("attached to %.16s\n", (*args).interface);
 	__s32 result = ks_dispatch((const int[]){ KS_RING_events }, 1);
 	printf("dispatch returned %d after %u events; %llu context switches\n", result, ks_skel->data->handled, ks_skel->data->switches);
 	ks_detach(tracer);
