@@ -45,6 +45,7 @@ else
         echo "guest-kernel: downloading $package" >&2
         download="$(mktemp -d)"
         trap 'rm -rf "$download"' EXIT
+        chown _apt "$download" 2>/dev/null || true # apt downloads as its _apt user
         (cd "$download" && apt-get download "$package" >&2)
         mkdir -p "$root"
         dpkg-deb -x "$download"/"$package"_*.deb "$root"

@@ -24,8 +24,14 @@
 //!   [`Btf::c_type_name`] / [`Btf::c_declaration`], and "did you mean"
 //!   candidates ([`Btf::similar_type_names`], [`Btf::similar_member_names`]).
 //! * What the kernel offers BPF: enum constants across all enums
-//!   ([`Btf::enum_constant`]), kfuncs ([`Btf::kfuncs`]), struct_ops types
-//!   ([`Btf::struct_ops_types`]), LSM hooks ([`Btf::lsm_hooks`]).
+//!   ([`Btf::enum_constant`]), kfuncs ([`Btf::kfuncs`], and
+//!   [`Btf::kfuncs_in_btf_ids_section`] for kernels without kfunc tags),
+//!   struct_ops types ([`Btf::struct_ops_types`]), LSM hooks
+//!   ([`Btf::lsm_hooks`]), tracepoint context structs and raw tracepoint
+//!   arguments ([`Btf::tracepoints`]).
+//! * A C header of exactly the kernel types a program uses, in place of
+//!   `vmlinux.h` ([`Btf::c_header`]).
+//! * Every BPF helper's prototype, without BTF or IO ([`bpf_helpers`]).
 //!
 //! # Example
 //!
