@@ -101,7 +101,9 @@ fn main() {
     let wakeup_ms = {
         let tracepoints = kernel.tracepoints();
         repeat(&|| {
-            tracepoints.context("sched", "sched_wakeup", None).expect("maps");
+            tracepoints
+                .context("sched", "sched_wakeup", None)
+                .expect("maps");
         })
     };
     println!(

@@ -3,6 +3,8 @@
 //! name, and each prototype is exactly the one libbpf's
 //! `bpf_helper_defs.h` declares (clang compares the function types).
 
+mod guest_image;
+
 use std::fmt::Write as _;
 
 use btf::{
@@ -96,32 +98,10 @@ fn the_table_covers_every_helper_of_the_host_kernel() {
 
 #[test]
 fn the_table_covers_every_helper_of_the_guest_kernel() {
-    let cache = std::path::Path::new("/var/cache/kernelscript/guest-kernel");
-    let image = std::env::var_os("KS_GUEST_VMLINUX")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            let mut found: Vec<_> = std::fs::read_dir(cache)
-                .ok()?
-                .flatten()
-                .map(|entry| entry.path())
-                .filter(|path| {
-                    path.file_name()
-                        .is_some_and(|name| name.to_string_lossy().starts_with("vmlinux-6.1"))
-                })
-                .collect();
-            found.sort();
-            found.pop()
-        })
-        .and_then(|path| std::fs::read(path).ok());
-    let Some(image) = image else {
-        assert!(
-            !testkit::kernel_required(),
-            "no guest vmlinux (scripts/guest-kernel.sh)"
-        );
-        println!("skipped: no guest vmlinux (run scripts/guest-kernel.sh)");
+    let Some(image) = guest_image::vmlinux() else {
         return;
     };
-    let kernel = Btf::from_elf(&image).expect("guest BTF");
+    let kernel = Btf::from_elf(image).expect("guest BTF");
     assert_table_covers(&kernel, "6.1 guest kernel");
 }
 

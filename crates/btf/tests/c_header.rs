@@ -8,6 +8,7 @@
 //! `core_kernel.rs`. These tests only run clang, never the kernel.
 
 mod common;
+mod guest_image;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -503,31 +504,10 @@ fn every_type_of_the_host_kernel_compiles_with_exact_layouts() {
 
 #[test]
 fn every_type_of_the_guest_kernel_compiles_with_exact_layouts() {
-    let cache = Path::new("/var/cache/kernelscript/guest-kernel");
-    let path = std::env::var_os("KS_GUEST_VMLINUX")
-        .map(PathBuf::from)
-        .or_else(|| {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(cache)
-                .ok()?
-                .flatten()
-                .map(|entry| entry.path())
-                .filter(|path| {
-                    path.file_name()
-                        .is_some_and(|name| name.to_string_lossy().starts_with("vmlinux-6.1"))
-                })
-                .collect();
-            found.sort();
-            found.pop()
-        });
-    let Some(image) = path.and_then(|path| std::fs::read(path).ok()) else {
-        assert!(
-            !testkit::kernel_required(),
-            "no guest vmlinux (scripts/guest-kernel.sh provides it)"
-        );
-        println!("skipped: no guest vmlinux (run scripts/guest-kernel.sh)");
+    let Some(image) = guest_image::vmlinux() else {
         return;
     };
-    let kernel = Btf::from_elf(&image).expect("guest BTF");
+    let kernel = Btf::from_elf(image).expect("guest BTF");
     compile_everything(&kernel, "guest-vmlinux");
 }
 

@@ -3,62 +3,23 @@
 //! as split BTF, from a module's `.ko`. They check what differs on 6.1: no
 //! kfunc tags (kfuncs come from `.BTF_ids`), the `refcnt, state, data`
 //! struct_ops value layout, `security_hook_heads`, tracepoints from BTF
-//! alone. The image comes from `scripts/guest-kernel.sh` (which
-//! `scripts/install-deps.sh` runs) or `$KS_GUEST_VMLINUX`; without it a test
-//! prints `skipped: <reason>`, and fails when `KS_REQUIRE_KERNEL=1`.
+//! alone. The image comes from the qemu tier (see `guest_image/mod.rs`).
 
-use std::path::{Path, PathBuf};
+mod guest_image;
+
 use std::sync::OnceLock;
 
 use btf::{Btf, ContextSource, TypeKind};
 
-const CACHE: &str = "/var/cache/kernelscript/guest-kernel";
-
-/// `$KS_GUEST_VMLINUX`, else the newest `vmlinux-6.1*` in the script's cache.
-fn guest_vmlinux_path() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("KS_GUEST_VMLINUX") {
-        return Some(PathBuf::from(path));
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir(CACHE)
-        .ok()?
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.file_name()
-                .is_some_and(|name| name.to_string_lossy().starts_with("vmlinux-6.1"))
-        })
-        .collect();
-    found.sort();
-    found.pop()
-}
-
-/// The guest image's bytes, read once.
-fn guest_image() -> Option<&'static [u8]> {
-    static IMAGE: OnceLock<Option<Vec<u8>>> = OnceLock::new();
-    IMAGE
-        .get_or_init(|| std::fs::read(guest_vmlinux_path()?).ok())
-        .as_deref()
-}
-
-fn skip(reason: &str) {
-    assert!(
-        !testkit::kernel_required(),
-        "{}=1 but {reason}",
-        testkit::REQUIRE_KERNEL_ENV
-    );
-    println!("skipped: {reason}");
-}
-
+/// The guest's BTF, parsed once.
 fn guest_btf() -> Option<&'static Btf> {
     static GUEST: OnceLock<Option<Btf>> = OnceLock::new();
-    let guest = GUEST.get_or_init(|| {
-        let image = guest_image()?;
-        Some(Btf::from_elf(image).expect("the guest vmlinux has a valid .BTF"))
-    });
-    if guest.is_none() {
-        skip("no guest vmlinux (run scripts/guest-kernel.sh or set KS_GUEST_VMLINUX)");
-    }
-    guest.as_ref()
+    GUEST
+        .get_or_init(|| {
+            let image = guest_image::vmlinux()?;
+            Some(Btf::from_elf(image).expect("the guest vmlinux has a valid .BTF"))
+        })
+        .as_ref()
 }
 
 #[test]
@@ -79,7 +40,7 @@ fn guest_vmlinux_btf_is_read_from_its_elf_image() {
         Ok("struct task_struct *")
     );
     // The same bytes through the "raw BTF or ELF" entry point.
-    let image = guest_image().expect("read above");
+    let image = guest_image::vmlinux().expect("read above");
     let again = Btf::from_btf_or_elf(image.to_vec()).expect("ELF detected");
     assert_eq!(again.last_type_id(), kernel.last_type_id());
 }
@@ -89,7 +50,7 @@ fn guest_kfuncs_come_from_btf_ids_not_tags() {
     let Some(kernel) = guest_btf() else { return };
     assert!(!kernel.has_kfunc_tags(), "6.1 has no bpf_kfunc decl tags");
     assert!(kernel.kfuncs().is_empty());
-    let image = guest_image().expect("read above");
+    let image = guest_image::vmlinux().expect("read above");
     let section = btf::elf::section(image, ".BTF_ids")
         .expect("ELF")
         .expect(".BTF_ids");
@@ -205,44 +166,15 @@ fn guest_tracepoints_from_btf_alone() {
     assert_eq!(names, ["preempt", "prev", "next", "prev_state"]);
 }
 
-/// `$KS_GUEST_MODULES`, else the guest's `/lib/modules/6.1*` (on the host,
-/// or unpacked by the script).
-fn guest_module(relative: &str) -> Option<PathBuf> {
-    let mut roots: Vec<PathBuf> = Vec::new();
-    if let Some(path) = std::env::var_os("KS_GUEST_MODULES") {
-        roots.push(PathBuf::from(path));
-    }
-    for parent in [PathBuf::from("/lib/modules")].into_iter().chain(
-        std::fs::read_dir(CACHE)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|entry| entry.path().join("lib/modules")),
-    ) {
-        let mut versions: Vec<PathBuf> = std::fs::read_dir(&parent)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|entry| entry.path())
-            .filter(|path| {
-                path.file_name()
-                    .is_some_and(|name| name.to_string_lossy().starts_with("6.1."))
-            })
-            .collect();
-        versions.sort();
-        roots.extend(versions);
-    }
-    roots
-        .into_iter()
-        .map(|root| root.join(relative))
-        .find(|path| Path::new(path).is_file())
-}
-
 #[test]
 fn guest_module_btf_is_split_on_the_guest_vmlinux() {
     let Some(kernel) = guest_btf() else { return };
-    let Some(path) = guest_module("kernel/net/netfilter/nf_conntrack.ko") else {
-        skip("no 6.1 nf_conntrack.ko (set KS_GUEST_MODULES)");
+    let Some(path) = guest_image::module("kernel/net/netfilter/nf_conntrack.ko") else {
+        assert!(
+            !testkit::kernel_required(),
+            "no 6.1 nf_conntrack.ko in /lib/modules"
+        );
+        println!("skipped: no 6.1 nf_conntrack.ko in /lib/modules");
         return;
     };
     let file = std::fs::read(&path).expect("module");
