@@ -9,7 +9,9 @@
 //!   and reported through a ring buffer to a userspace handler, and the
 //!   binary prints the counters (map, global, per-CPU map) it reads back;
 //! * SIGINT ends `dispatch`, SIGTERM ends a `while` loop; after any exit
-//!   nothing stays attached to the interface;
+//!   nothing stays attached to the interface; a run after a SIGKILL
+//!   replaces the TC filter the killed run left (one filter, not two) and
+//!   its cleanup removes it;
 //! * a `pin` map keeps its value across two runs, and so do `pin var`
 //!   globals, which an attached XDP program reads and writes meanwhile;
 //! * tracepoint events reach a handler;
@@ -496,6 +498,73 @@ fn sigterm_ends_a_while_loop_with_status_143_and_nothing_stays_attached() {
     assert_eq!(status, Some(128 + 15), "stderr: {stderr}");
     assert_eq!(stdout, ["attached"]);
     veth.assert_nothing_attached();
+}
+
+/// Attaches one TC ingress program and spins until a signal.
+const TC_SPIN: &str = r#"
+@tc("ingress")
+fn tc_keep(ctx: *__sk_buff) -> i32 {
+    return TC_ACT_OK
+}
+
+struct Args {
+    interface: str(16),
+}
+
+fn main(args: Args) -> i32 {
+    var tc = load(tc_keep)
+    attach(tc, args.interface, 0)
+    print("attached")
+    var spins: u64 = 0
+    while (spins >= 0) {
+        spins += 1
+    }
+    return 0
+}
+"#;
+
+/// The TC ingress filters on `interface` that run program `name`.
+fn tc_filters_named(interface: &str, name: &str) -> usize {
+    let filters = text(&sh("tc", &["filter", "show", "dev", interface, "ingress"]).stdout);
+    filters
+        .lines()
+        .filter(|line| {
+            line.contains(&format!(" {name}:")) || line.contains(&format!("name {name}"))
+        })
+        .count()
+}
+
+#[test]
+fn a_run_after_sigkill_replaces_the_tc_filter_left_behind_and_removes_it() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build(SUITE, "tc_spin", TC_SPIN);
+    let veth = Veth::new();
+    let interface = format!("--interface={}", veth.host);
+    let mut first = Running::start(&project.binary, &[&interface]);
+    first.wait_for_line("attached");
+    assert_eq!(tc_filters_named(&veth.host, "tc_keep"), 1);
+    // SIGKILL: no cleanup runs, the filter stays.
+    first.signal("KILL");
+    let (status, _, _) = first.finish();
+    assert_eq!(status, None, "killed by a signal");
+    assert_eq!(tc_filters_named(&veth.host, "tc_keep"), 1);
+    let mut second = Running::start(&project.binary, &[&interface]);
+    second.wait_for_line("attached");
+    assert_eq!(
+        tc_filters_named(&veth.host, "tc_keep"),
+        1,
+        "the second run replaced the stale filter instead of adding one"
+    );
+    second.signal("TERM");
+    let (status, _, stderr) = second.finish();
+    assert_eq!(status, Some(128 + 15), "stderr: {stderr}");
+    assert_eq!(
+        tc_filters_named(&veth.host, "tc_keep"),
+        0,
+        "the cleanup removed the filter it attached"
+    );
 }
 
 /// Counts its runs in a pinned map (and, for contrast, in a plain one).
