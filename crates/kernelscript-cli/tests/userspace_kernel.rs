@@ -14,6 +14,7 @@
 //!   its cleanup removes it;
 //! * a `pin` map keeps its value across two runs, and so do `pin var`
 //!   globals, which an attached XDP program reads and writes meanwhile;
+//!   pinned globals of another layout are refused and kept;
 //! * tracepoint events reach a handler;
 //! * `@uprobe`/`@uretprobe` programs count calls into a function of a
 //!   helper program the test builds, and are gone after exit;
@@ -725,6 +726,82 @@ fn pinned_globals_keep_their_values_across_runs_and_are_shared_with_xdp() {
     // Without the pins, the next run starts over from the initial values.
     pins.remove();
     assert_eq!(run(), "runs: 1 map: 1 packets: 0 seen: 0 greeting: hello\n");
+}
+
+/// Two versions of one program (same project name, so the same pins):
+/// the second changes the layout of its `pin var` globals but not their
+/// size.
+const LAYOUT_BEFORE: &str = r#"
+pin var first: u32 = 5
+pin var second: u32 = 7
+
+@xdp fn unused(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+fn main() -> i32 {
+    print("first %u second %u", first, second)
+    first += 1
+    return 0
+}
+"#;
+
+const LAYOUT_AFTER: &str = r#"
+pin var first: u32 = 5
+pin var added: u32 = 77
+
+@xdp fn unused(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+fn main() -> i32 {
+    print("first %u added %u", first, added)
+    return 0
+}
+"#;
+
+#[test]
+fn pinned_globals_of_another_layout_are_refused_and_kept() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let name = "ks_userspace_pinned_layout";
+    let pins = PinDir::new(name);
+    let before = build(SUITE, name, LAYOUT_BEFORE);
+    let after = build("userspace-kernel-after", name, LAYOUT_AFTER);
+    let run = |binary: &Path| Command::new(binary).output().expect("run");
+    let output = run(&before.binary);
+    assert_eq!(
+        text(&output.stdout),
+        "first 5 second 7\n",
+        "{}",
+        text(&output.stderr)
+    );
+    let output = run(&after.binary);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(text(&output.stdout), "");
+    assert!(
+        text(&output.stderr).contains("have another layout than this program's"),
+        "{}",
+        text(&output.stderr)
+    );
+    // The data is kept for the program that wrote it.
+    let output = run(&before.binary);
+    assert_eq!(
+        text(&output.stdout),
+        "first 6 second 7\n",
+        "{}",
+        text(&output.stderr)
+    );
+    // Without the pins, the new layout starts from its declared values.
+    pins.remove();
+    let output = run(&after.binary);
+    assert_eq!(
+        text(&output.stdout),
+        "first 5 added 77\n",
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 /// Reports scheduler switches through a ring buffer.
