@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# The qemu guest tier (fentry, LSM, kprobes, kernel modules in a 6.1 guest).
+bash scripts/install-qemu-deps.sh
 
 export KS_REQUIRE_KERNEL=1
 export CARGO_TERM_COLOR=never

@@ -28,6 +28,7 @@ pub mod e2e;
 mod kernel;
 mod load;
 pub mod packet;
+pub mod qemu;
 
 pub use access::{AccessError, MapMeta, RunResult};
 pub use clang::{

@@ -1,0 +1,230 @@
+//! Programs this compiler built, proved in a second kernel: this machine's
+//! kernel refuses fentry and has no kprobes, so these tests boot Debian's
+//! 6.1 kernel under qemu (`testkit::qemu`). Each `.ks` source is compiled
+//! with `kernelscript compile`, built with its generated Makefile against
+//! the guest's BTF with the userspace program linked statically, and the
+//! generated program itself runs in the guest: it loads, attaches, waits
+//! for the counts the script's actions cause and prints them. One boot runs
+//! every program:
+//!
+//! * `@probe("do_unlinkat")` (fentry) and `@probe("do_unlinkat+0")`
+//!   (kprobe) count five unlinks;
+//! * a `@struct_ops("tcp_congestion_ops")` implementation is registered,
+//!   made the default congestion control, and its `init` runs for both
+//!   ends of a loopback TCP connection;
+//! * an `@xdp` program calling an `extern` kfunc of testkit's fixture
+//!   module (built by `Guest::build_kernel_module`, inserted with insmod)
+//!   stores the kfunc's result in a map; bpftool loads the object, runs the
+//!   program and reads the map.
+//!
+//! Without the guest's packages the test prints `skipped: <reason>` (and
+//! fails when `KS_REQUIRE_KERNEL=1`).
+
+use std::path::{Path, PathBuf};
+
+use testkit::qemu::{
+    copy_kfunc_fixture_module, skip_unless_guest, Batch, GeneratedBuild, Guest, Scratch,
+};
+
+/// fentry and kprobe on the same function; main waits until both have
+/// counted `--calls` calls (at most 10 s), then prints the counts.
+const UNLINKS: &str = r#"
+var counts : hash<u32, u64>(4)
+
+@probe("do_unlinkat")
+fn on_unlink(dfd: i32) -> i32 {
+    counts[0] += 1
+    return 0
+}
+
+@probe("do_unlinkat+0")
+fn on_unlink_kprobe() -> i32 {
+    counts[1] += 1
+    return 0
+}
+
+struct Args {
+    calls: u64,
+}
+
+fn main(args: Args) -> i32 {
+    var fentry = load(on_unlink)
+    var kprobe = load(on_unlink_kprobe)
+    attach(fentry, "", 0)
+    attach(kprobe, "", 0)
+    print("attached")
+    var waited: u32 = 0
+    while (waited < 200 && (counts[0] < args.calls || counts[1] < args.calls)) {
+        sleep(50)
+        waited += 1
+    }
+    print("fentry:", counts[0], "kprobe:", counts[1])
+    return 0
+}
+"#;
+
+/// A congestion control counting the sockets it is initialised for; main
+/// keeps it registered until `--sockets` sockets used it (at most 20 s).
+const CONGESTION: &str = r#"
+var inits: u64 = 0
+
+@struct_ops("tcp_congestion_ops")
+impl ks_guest_cc {
+    fn init(sk: *u8) {
+        inits += 1
+    }
+    fn ssthresh(sk: *u8) -> u32 {
+        return 16
+    }
+    fn undo_cwnd(sk: *u8) -> u32 {
+        return 10
+    }
+    fn cong_avoid(sk: *u8, ack: u32, acked: u32) {
+    }
+    name: "ks_guest_cc",
+}
+
+struct Args {
+    sockets: u64,
+}
+
+fn main(args: Args) -> i32 {
+    var result = register(ks_guest_cc)
+    print("register:", result)
+    var waited: u32 = 0
+    while (waited < 400 && inits < args.sockets) {
+        sleep(50)
+        waited += 1
+    }
+    print("inits:", inits)
+    return 0
+}
+"#;
+
+/// An XDP program storing what the fixture module's kfunc returns
+/// (`ks_fixture_mix(a, b) = a * 100 + b`).
+const KFUNC_CALL: &str = r#"
+extern ks_fixture_mix(a: u32, b: u32) -> u32
+
+var results : array<u32, u32>(1)
+
+@xdp
+fn call_mix(ctx: *xdp_md) -> xdp_action {
+    results[0] = ks_fixture_mix(4, 2)
+    return XDP_PASS
+}
+"#;
+
+/// Each program's output lines are prefixed with its name.
+const SCRIPT: &str = r#"
+./unlinks --calls=5 > unlinks.out 2>&1 &
+pid=$!
+ks-wait-for unlinks.out attached $pid
+for n in 1 2 3 4 5; do
+    touch ks-unlink-$n
+    unlink ks-unlink-$n
+done
+wait $pid
+echo "unlinks: status $?"
+sed 's/^/unlinks: /' unlinks.out
+
+./congestion --sockets=2 > congestion.out 2>&1 &
+pid=$!
+ks-wait-for congestion.out "register: 0" $pid
+grep -qw ks_guest_cc /proc/sys/net/ipv4/tcp_available_congestion_control && echo "congestion: available"
+echo ks_guest_cc > /proc/sys/net/ipv4/tcp_congestion_control
+mkdir www
+echo page > www/index.html
+httpd -p 127.0.0.1:8080 -h /t/www
+# One connection: the client's socket and the server's accepted one.
+echo "congestion: fetched $(wget -q -O - http://127.0.0.1:8080/index.html)"
+wait $pid
+echo "congestion: status $?"
+echo cubic > /proc/sys/net/ipv4/tcp_congestion_control
+sed 's/^/congestion: /' congestion.out
+
+insmod ks_fixture_kfunc.ko && echo "kfunc: module inserted"
+bpftool prog loadall kfunc_call.ebpf.o /sys/fs/bpf/kfunc_call pinmaps /sys/fs/bpf/kfunc_call_maps &&
+    echo "kfunc: loaded"
+bpftool prog run pinned /sys/fs/bpf/kfunc_call/call_mix data_in packet.bin |
+    sed -n 's/^Return value: \([0-9]*\).*/kfunc: returned \1/p'
+echo "kfunc: $(bpftool map lookup pinned /sys/fs/bpf/kfunc_call_maps/results key 0 0 0 0 | tr -d ' \n')"
+"#;
+
+fn build(guest: &Guest, scratch: &Path, name: &str, source: &str) -> GeneratedBuild {
+    let source_path = scratch.join(format!("{name}.ks"));
+    std::fs::write(&source_path, source).expect("write the .ks file");
+    guest
+        .build_generated(
+            Path::new(env!("CARGO_BIN_EXE_kernelscript")),
+            &source_path,
+            &scratch.join(name),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn program(built: GeneratedBuild) -> PathBuf {
+    built.binary.expect("the program has a main")
+}
+
+fn lines_of<'a>(output: &'a str, program: &str) -> Vec<&'a str> {
+    let prefix = format!("{program}: ");
+    output
+        .lines()
+        .filter_map(|line| line.strip_prefix(&prefix))
+        .collect()
+}
+
+#[test]
+fn probes_struct_ops_and_kfunc_calls_built_by_the_compiler_run_in_the_guest() {
+    let Some(guest) = skip_unless_guest() else {
+        return;
+    };
+    let scratch = Scratch::new("cli-guest").expect("scratch directory");
+    let unlinks = program(build(guest, scratch.path(), "unlinks", UNLINKS));
+    let congestion = program(build(guest, scratch.path(), "congestion", CONGESTION));
+    let kfunc_call = build(guest, scratch.path(), "kfunc_call", KFUNC_CALL);
+    assert!(kfunc_call.binary.is_none(), "no main, no program");
+    let module_dir = scratch.path().join("module");
+    copy_kfunc_fixture_module(&module_dir).unwrap_or_else(|e| panic!("{e}"));
+    let module = guest
+        .build_kernel_module(&module_dir)
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let batch = Batch::new(SCRIPT)
+        .file("unlinks", &unlinks)
+        .file("congestion", &congestion)
+        .file("kfunc_call.ebpf.o", &kfunc_call.object)
+        .file("ks_fixture_kfunc.ko", &module)
+        .bytes("packet.bin", 0o644, vec![0u8; 64]);
+    let output = guest.run(&batch).unwrap_or_else(|e| panic!("{e}"));
+    assert!(output.succeeded(), "{output}");
+    let script_output = output.script_output();
+    assert_eq!(
+        lines_of(&script_output, "unlinks"),
+        ["status 0", "attached", "fentry: 5 kprobe: 5"],
+        "{output}"
+    );
+    assert_eq!(
+        lines_of(&script_output, "congestion"),
+        [
+            "available",
+            "fetched page",
+            "status 0",
+            "register: 0",
+            "inits: 2"
+        ],
+        "{output}"
+    );
+    // XDP_PASS is 2; the map holds ks_fixture_mix(4, 2).
+    assert_eq!(
+        lines_of(&script_output, "kfunc"),
+        [
+            "module inserted",
+            "loaded",
+            "returned 2",
+            r#"{"key":0,"value":402}"#
+        ],
+        "{output}"
+    );
+}
