@@ -457,6 +457,50 @@ fn copy_fields(out: &mut CWriter, program: &Program, ty: &Type, dst: &str, src: 
     }
 }
 
+/// `*v op= o` with KernelScript's meaning (`codegen::arithmetic`): signed
+/// division on magnitudes (BPF before v4 has no signed division), shift
+/// amounts masked to the operation's width; the rest as C writes it.
+fn emit_apply(out: &mut CWriter, program: &Program, ty: &Type, op: ApplyOp, v: &str, o: &str) {
+    let Type::Int(int) = ty else {
+        out.line(format!("*{v} {} {o};", op.symbol()));
+        return;
+    };
+    let c_type = type_name(program, ty);
+    match op {
+        ApplyOp::Div | ApplyOp::Rem if int.is_signed() => {
+            out.line(format!("__s64 dividend = *{v}, divisor = {o};"));
+            out.line("__u64 magnitude_a = dividend < 0 ? -(__u64)dividend : (__u64)dividend;");
+            out.line("__u64 magnitude_b = divisor < 0 ? -(__u64)divisor : (__u64)divisor;");
+            if op == ApplyOp::Div {
+                out.line("__u64 result = magnitude_a / magnitude_b;");
+                out.blank_line();
+                out.line(format!(
+                    "*{v} = ({c_type})(__s64)((dividend < 0) != (divisor < 0) ? 0 - result : result);"
+                ));
+            } else {
+                out.line("__u64 result = magnitude_a % magnitude_b;");
+                out.blank_line();
+                out.line(format!(
+                    "*{v} = ({c_type})(__s64)(dividend < 0 ? 0 - result : result);"
+                ));
+            }
+        }
+        ApplyOp::Shl | ApplyOp::Shr => {
+            let width = crate::codegen::arithmetic::shift_width(*int);
+            let amount = format!("{o} & {}", width - 1);
+            if op == ApplyOp::Shr {
+                out.line(format!("*{v} = ({c_type})(*{v} >> ({amount}));"));
+            } else {
+                let unsigned = if width == 64 { "__u64" } else { "__u32" };
+                out.line(format!(
+                    "*{v} = ({c_type})(({unsigned})*{v} << ({amount}));"
+                ));
+            }
+        }
+        _ => out.line(format!("*{v} {} {o};", op.symbol())),
+    }
+}
+
 /// Writes the requested accessors, grouped by map.
 pub(super) fn emit_accessors(
     out: &mut CWriter,
@@ -616,7 +660,7 @@ fn emit_accessor(
             out.close_block();
             match atomic_update(map.kind, &map.value, op) {
                 Some(builtin) => out.line(format!("{builtin}({v}, {o});")),
-                None => out.line(format!("*{v} {} {o};", op.symbol())),
+                None => emit_apply(out, program, &map.value, op, v, o),
             }
         }
     }
