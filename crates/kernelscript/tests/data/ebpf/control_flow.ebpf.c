@@ -91,7 +91,7 @@ int compute(struct xdp_md *ctx)
 	results_update(0, (__u64)checksum((__u16)len, 0xfff0));
 	results_update(1, (__u64)first_multiple(3, len));
 	results_update(2, (__u64)masked);
-	results_update(3, (__u64)signed_div(signed_2, 2));
+	results_update(3, (__u64)(__s32)signed_div(signed_2, 2));
 	if (wraps((__u8)len)) {
 		results_add(4, 1);
 	}
