@@ -37,7 +37,7 @@ fn three_thousand_mutants_of_the_corpus() {
     let summary = report.summary(config.seed);
     eprint!("{summary}");
     assert!(
-        report.accepted > 100,
+        report.accepted > 50,
         "too few accepted mutants:\n{summary}"
     );
     assert!(report.passed(), "the fuzz run found failures:\n{summary}");
