@@ -8,7 +8,9 @@
 //!   keyword or a macro/typedef/function of the headers, or another
 //!   generated name (clang says `redefinition of 'x'`, `conflicting types
 //!   for 'x'`, `'x' redeclared as different kind of symbol`, ... naming an
-//!   identifier of the mutant; or the mutant uses a C keyword as a name; or
+//!   identifier of the mutant; or the mutant uses a C keyword as a name
+//!   (also a field named like a KernelScript keyword that C reserves:
+//!   `expected identifier before 'if'`); or
 //!   the C line an error points at spells an identifier of the mutant that
 //!   looks like a header macro, `ALL_CAPS` such as `TC_ACT_OK`).
 //!   C-name hygiene belongs to the shared C layer (issue 7); until it lands
@@ -250,13 +252,21 @@ fn classify(
     if at_macro {
         return (FailureClass::NameCollision, errors);
     }
+    // A C keyword quoted in an error (`expected identifier before 'if'`):
+    // the generators never misplace one, a KernelScript name (a field
+    // called `if`, which KernelScript allows) put it there.
     let collision = errors.lines().any(|line| {
-        COLLISION_WORDINGS
+        let quoted = quoted_names(line);
+        let keyword = quoted
+            .iter()
+            .any(|name| C_RESERVED.contains(&name.as_str()) && line.contains("before"));
+        let user_name = COLLISION_WORDINGS
             .iter()
             .any(|wording| line.contains(wording))
-            && quoted_names(line)
+            && quoted
                 .iter()
-                .any(|name| identifiers.iter().any(|identifier| identifier == name))
+                .any(|name| identifiers.iter().any(|identifier| identifier == name));
+        keyword || user_name
     });
     if collision {
         (FailureClass::NameCollision, errors)

@@ -124,8 +124,17 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
             body,
         } => iteration::emit_for_each(emitter, *key, *value, *map, body, stmt.span),
         StmtKind::While { condition, body } => {
-            let condition = emitter.expr(condition).text;
-            emitter.out.open_block(format!("while ({condition})"));
+            // `for (;;)` with the test inside, not `while (cond)`: C lets
+            // clang assume a loop with a non-constant condition ends, and
+            // it deletes one that provably cannot (leaving an empty,
+            // unloadable program). This way the loop stays, and the
+            // verifier reports it at load time (docs §10.2).
+            let condition = emitter.condition(condition);
+            emitter.out.open_block("for (;;)");
+            emitter.out.line(format!("if (!({condition}))"));
+            emitter.out.indent();
+            emitter.out.line("break;");
+            emitter.out.dedent();
             emit_loop_body(emitter, body, LoopKind::Plain);
             emitter.out.close_block();
         }
