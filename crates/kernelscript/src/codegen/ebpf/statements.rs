@@ -40,11 +40,18 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
                 let quotient = emitter.signed_division(*op, &target, &value);
                 emitter.out.line(format!("{target} = {quotient};"));
             }
+            // `+= 0` / `-= 0` change nothing, and as an atomic operation on
+            // 32 bits clang's BPF backend cannot even emit them.
+            Some(BinaryOp::Add | BinaryOp::Sub)
+                if matches!(value.kind, ExprKind::Int(0))
+                    && maps::atomic_assignment(emitter, target, BinaryOp::Add).is_some() => {}
             Some(op) if maps::atomic_assignment(emitter, target, *op).is_some() => {
                 let builtin = maps::atomic_assignment(emitter, target, *op).expect("checked");
+                let ty = target.ty.clone();
                 let target = emitter.address_of(target).text;
                 let value = emitter.expr(value).text;
-                emitter.out.line(format!("{builtin}({target}, {value});"));
+                let operand = maps::atomic_operand(emitter.program, &ty, *op, &value);
+                emitter.out.line(format!("{builtin}({target}, {operand});"));
             }
             Some(op @ (BinaryOp::Shl | BinaryOp::Shr))
                 if crate::codegen::arithmetic::needs_definition(*op, &target.ty, value) =>

@@ -36,6 +36,7 @@ static __always_inline void results_add(__u32 key, __u64 operand)
 	if (!value) {
 		return;
 	}
+	asm volatile("" : "+r"(operand));
 	__sync_fetch_and_add(value, operand);
 }
 
@@ -52,7 +53,7 @@ static __always_inline __u16 checksum(__u16 a, __u16 b)
 	}
 	return ~(__u16)sum;
 }
-#line 56 "control_flow.ebpf.c"
+#line 57 "control_flow.ebpf.c"
 
 #line 16 "control_flow.ks"
 static __always_inline __u32 first_multiple(__u32 step, __u32 limit)
@@ -71,7 +72,7 @@ static __always_inline __u32 first_multiple(__u32 step, __u32 limit)
 	}
 	return found;
 }
-#line 75 "control_flow.ebpf.c"
+#line 76 "control_flow.ebpf.c"
 
 #line 31 "control_flow.ks"
 static __always_inline bool wraps(__u8 x)
@@ -80,7 +81,7 @@ static __always_inline bool wraps(__u8 x)
 	__u8 y = x + 200;
 	return y < x || (x > 100 && y != 0);
 }
-#line 84 "control_flow.ebpf.c"
+#line 85 "control_flow.ebpf.c"
 
 SEC("xdp")
 #line 37 "control_flow.ks"
@@ -113,6 +114,6 @@ int compute(struct xdp_md *ctx)
 	results_update(6, (__u64)counter);
 	return XDP_PASS;
 }
-#line 117 "control_flow.ebpf.c"
+#line 118 "control_flow.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";
