@@ -529,7 +529,8 @@ impl<'a> Checker<'a> {
         if matches!(
             ty,
             Type::Pointer(_) | Type::Function(_) | Type::ProgramHandle | Type::PerfAttachment
-        ) {
+        ) || self.holds_function(&ty)
+        {
             let found = self.type_name(&ty);
             let span = decl.ty.as_ref().map_or(decl.name.span, |ty| ty.span);
             self.report(errors::unshareable_global(span, &decl.name.name, &found));

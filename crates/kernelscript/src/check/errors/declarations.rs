@@ -183,6 +183,12 @@ pub(crate) fn attribute_on_global(span: Span, name: &str) -> Diagnostic {
     .help("only maps take an attribute: `@flags(...)`")
 }
 
+pub(crate) fn function_in_ebpf(span: Span, ty: &str) -> Diagnostic {
+    Diagnostic::error(format!("eBPF code cannot hold `{ty}`"))
+        .primary(span, "holds a function value")
+        .help("function values exist in userspace only; call eBPF functions by name")
+}
+
 pub(crate) fn unshareable_global(span: Span, name: &str, ty: &str) -> Diagnostic {
     Diagnostic::error(format!("global `{name}` cannot have type `{ty}`"))
         .primary(span, "globals are shared between eBPF and userspace")

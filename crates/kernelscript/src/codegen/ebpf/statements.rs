@@ -40,11 +40,18 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
                 let quotient = emitter.signed_division(*op, &target, &value);
                 emitter.out.line(format!("{target} = {quotient};"));
             }
+            // `+= 0` / `-= 0` change nothing, and as an atomic operation on
+            // 32 bits clang's BPF backend cannot even emit them.
+            Some(BinaryOp::Add | BinaryOp::Sub)
+                if matches!(value.kind, ExprKind::Int(0))
+                    && maps::atomic_assignment(emitter, target, BinaryOp::Add).is_some() => {}
             Some(op) if maps::atomic_assignment(emitter, target, *op).is_some() => {
                 let builtin = maps::atomic_assignment(emitter, target, *op).expect("checked");
+                let ty = target.ty.clone();
                 let target = emitter.address_of(target).text;
                 let value = emitter.expr(value).text;
-                emitter.out.line(format!("{builtin}({target}, {value});"));
+                let operand = maps::atomic_operand(emitter.program, &ty, *op, &value);
+                emitter.out.line(format!("{builtin}({target}, {operand});"));
             }
             Some(op @ (BinaryOp::Shl | BinaryOp::Shr))
                 if crate::codegen::arithmetic::needs_definition(*op, &target.ty, value) =>
@@ -124,8 +131,17 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
             body,
         } => iteration::emit_for_each(emitter, *key, *value, *map, body, stmt.span),
         StmtKind::While { condition, body } => {
-            let condition = emitter.expr(condition).text;
-            emitter.out.open_block(format!("while ({condition})"));
+            // `for (;;)` with the test inside, not `while (cond)`: C lets
+            // clang assume a loop with a non-constant condition ends, and
+            // it deletes one that provably cannot (leaving an empty,
+            // unloadable program). This way the loop stays, and the
+            // verifier reports it at load time (docs §10.2).
+            let condition = emitter.condition(condition);
+            emitter.out.open_block("for (;;)");
+            emitter.out.line(format!("if (!({condition}))"));
+            emitter.out.indent();
+            emitter.out.line("break;");
+            emitter.out.dedent();
             emit_loop_body(emitter, body, LoopKind::Plain);
             emitter.out.close_block();
         }

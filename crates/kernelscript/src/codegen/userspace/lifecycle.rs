@@ -194,6 +194,10 @@ fn write_program_table(generator: &Generator, out: &mut CWriter) {
     );
     raw(
         out,
+        "    __u32 tc_handle;           /* TC: the filter's handle, fixed per program */",
+    );
+    raw(
+        out,
         "    const char *tp_category;   /* tracepoints: from @tracepoint(\"category/event\") */",
     );
     raw(out, "    const char *tp_event;");
@@ -214,13 +218,19 @@ fn write_program_table(generator: &Generator, out: &mut CWriter) {
             format!(".kind = {}", kind_constant(kind)),
         ];
         match kind {
-            FunctionKind::Tc(direction) => fields.push(format!(
-                ".tc_attach_point = {}",
-                match direction {
-                    TcDirection::Ingress => "BPF_TC_INGRESS",
-                    TcDirection::Egress => "BPF_TC_EGRESS",
-                }
-            )),
+            FunctionKind::Tc(direction) => {
+                fields.push(format!(
+                    ".tc_attach_point = {}",
+                    match direction {
+                        TcDirection::Ingress => "BPF_TC_INGRESS",
+                        TcDirection::Egress => "BPF_TC_EGRESS",
+                    }
+                ));
+                fields.push(format!(
+                    ".tc_handle = {:#010x}",
+                    super::attach::tc_handle(&generator.project, &entry.name)
+                ));
+            }
             FunctionKind::Tracepoint { category, event } => {
                 fields.push(format!(
                     ".tp_category = {}",

@@ -77,6 +77,7 @@ static struct ks_program {
 	const char *name;
 	enum ks_program_kind kind;
 	int tc_attach_point;       /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
+	__u32 tc_handle;           /* TC: the filter's handle, fixed per program */
 	const char *tp_category;   /* tracepoints: from @tracepoint("category/event") */
 	const char *tp_event;
 	struct bpf_program *prog;  /* set by ks_open() */
