@@ -13,7 +13,8 @@
 //! lookup-or-init: insert with `BPF_NOEXIST`, then look up again, so a
 //! concurrent insert is never overwritten) and updates it in place. On
 //! shared (non-per-CPU) maps `+=` and `-=` of 32/64-bit values use
-//! `__sync_fetch_and_add`/`__sync_fetch_and_sub`, so concurrent programs do
+//! `__sync_fetch_and_add` (`-=` adds the two's-complement negation: BPF
+//! before v3 has no 32-bit atomic subtraction), so concurrent programs do
 //! not lose counts; other operators and per-CPU maps update plainly.
 
 use std::collections::BTreeMap;
@@ -394,10 +395,23 @@ fn atomic_update(kind: MapKind, ty: &Type, op: ApplyOp) -> Option<&'static str> 
         return None;
     }
     match op {
-        ApplyOp::Add => Some("__sync_fetch_and_add"),
-        ApplyOp::Sub => Some("__sync_fetch_and_sub"),
+        ApplyOp::Add | ApplyOp::Sub => Some("__sync_fetch_and_add"),
         _ => None,
     }
+}
+
+/// The operand the atomic add of `op` takes: `operand` for `+=`, its
+/// two's-complement negation (computed unsigned, so never overflowing) for
+/// `-=`.
+pub(super) fn atomic_operand(types: &Types, ty: &Type, op: BinaryOp, operand: &str) -> String {
+    if op != BinaryOp::Sub {
+        return operand.to_string();
+    }
+    let unsigned = match ty {
+        Type::Int(int) if int.bits() == 64 => "__u64",
+        _ => "__u32",
+    };
+    format!("({})(0 - ({unsigned})({operand}))", types.name(ty))
 }
 
 /// Local names inside accessors, chosen not to shadow any map.
@@ -465,6 +479,50 @@ fn copy_fields(out: &mut CWriter, types: &Types, ty: &Type, dst: &str, src: &str
             }
             _ => out.line(format!("{dst} = {src};")),
         }
+    }
+}
+
+/// `*v op= o` with KernelScript's meaning (`codegen::arithmetic`): signed
+/// division on magnitudes (BPF before v4 has no signed division), shift
+/// amounts masked to the operation's width; the rest as C writes it.
+fn emit_apply(out: &mut CWriter, types: &Types, ty: &Type, op: ApplyOp, v: &str, o: &str) {
+    let Type::Int(int) = ty else {
+        out.line(format!("*{v} {} {o};", op.symbol()));
+        return;
+    };
+    let c_type = types.name(ty);
+    match op {
+        ApplyOp::Div | ApplyOp::Rem if int.is_signed() => {
+            out.line(format!("__s64 dividend = *{v}, divisor = {o};"));
+            out.line("__u64 magnitude_a = dividend < 0 ? -(__u64)dividend : (__u64)dividend;");
+            out.line("__u64 magnitude_b = divisor < 0 ? -(__u64)divisor : (__u64)divisor;");
+            if op == ApplyOp::Div {
+                out.line("__u64 result = magnitude_a / magnitude_b;");
+                out.blank_line();
+                out.line(format!(
+                    "*{v} = ({c_type})(__s64)((dividend < 0) != (divisor < 0) ? 0 - result : result);"
+                ));
+            } else {
+                out.line("__u64 result = magnitude_a % magnitude_b;");
+                out.blank_line();
+                out.line(format!(
+                    "*{v} = ({c_type})(__s64)(dividend < 0 ? 0 - result : result);"
+                ));
+            }
+        }
+        ApplyOp::Shl | ApplyOp::Shr => {
+            let width = crate::codegen::arithmetic::shift_width(*int);
+            let amount = format!("{o} & {}", width - 1);
+            if op == ApplyOp::Shr {
+                out.line(format!("*{v} = ({c_type})(*{v} >> ({amount}));"));
+            } else {
+                let unsigned = if width == 64 { "__u64" } else { "__u32" };
+                out.line(format!(
+                    "*{v} = ({c_type})(({unsigned})*{v} << ({amount}));"
+                ));
+            }
+        }
+        _ => out.line(format!("*{v} {} {o};", op.symbol())),
     }
 }
 
@@ -622,8 +680,20 @@ fn emit_accessor(
             out.line("return;");
             out.close_block();
             match atomic_update(map.kind, &map.value, op) {
-                Some(builtin) => out.line(format!("{builtin}({v}, {o});")),
-                None => out.line(format!("*{v} {} {o};", op.symbol())),
+                Some(builtin) => {
+                    // Hidden from the optimiser: an inlined constant 0 would
+                    // turn the add into an atomic load, which BPF before v3
+                    // cannot do on 32 bits (clang crashes).
+                    out.line(format!("asm volatile(\"\" : \"+r\"({o}));"));
+                    let binary = if op == ApplyOp::Sub {
+                        BinaryOp::Sub
+                    } else {
+                        BinaryOp::Add
+                    };
+                    let operand = atomic_operand(types, &map.value, binary, o);
+                    out.line(format!("{builtin}({v}, {operand});"));
+                }
+                None => emit_apply(out, types, &map.value, op, v, o),
             }
         }
     }

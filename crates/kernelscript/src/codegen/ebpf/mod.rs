@@ -366,7 +366,7 @@ fn emit_support_functions(out: &mut CWriter, support: &BTreeMap<Support, String>
 
 /// `__s64 signed_div(a, b)` / `signed_rem`: on magnitudes, then signed as
 /// C's truncating division would; by zero, the unsigned instructions give
-/// `x / 0 == 0` and `x % 0 == x` (docs §4.2).
+/// `x / 0 == 0` and `x % 0 == x` (docs §4.1).
 fn emit_signed_division(out: &mut CWriter, name: &str, what: &str, operator: &str) {
     out.line(format!(
         "/* Signed {what} (truncating, as in C) with unsigned BPF instructions. */"

@@ -247,9 +247,15 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
             return true;
         }
         if let Some(builtin) = maps::atomic_assignment(cx, target, op) {
+            // `+= 0` / `-= 0` change nothing, and as an atomic operation on
+            // 32 bits clang's BPF backend cannot even emit them.
+            if matches!(value.kind, ExprKind::Int(0, _)) {
+                return true;
+            }
             let place = cx.address_of(target).text;
             let value = cx.expr(value).text;
-            cx.out.line(format!("{builtin}({place}, {value});"));
+            let operand = maps::atomic_operand(&cx.types, &target.ty, op, &value);
+            cx.out.line(format!("{builtin}({place}, {operand});"));
             return true;
         }
         if matches!(op, BinaryOp::Shl | BinaryOp::Shr)

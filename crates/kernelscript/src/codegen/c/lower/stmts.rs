@@ -80,8 +80,17 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 body,
             } => B::for_each_map(self, *key, *value, *map, body, stmt.span),
             StmtKind::While { condition, body } => {
+                // `for (;;)` with the test inside, not `while (cond)`: C lets
+                // a compiler assume that a loop with a non-constant condition
+                // ends, and clang deletes one that provably cannot (leaving
+                // an empty, unloadable program). This way the loop stays, and
+                // the verifier reports it at load time (docs §10.2).
                 let condition = self.condition(condition);
-                self.out.open_block(format!("while ({condition})"));
+                self.out.open_block("for (;;)");
+                self.out.line(format!("if (!({condition}))"));
+                self.out.indent();
+                self.out.line("break;");
+                self.out.dedent();
                 B::loop_prologue(self);
                 let kind = B::plain_loop(self);
                 self.loop_body(body, kind);
