@@ -197,7 +197,7 @@ const C_RESERVED: &[&str] = &[
     "auto", "break", "case", "continue", "default", "do", "double", "float", "goto", "inline",
     "int", "long", "register", "restrict", "short", "signed", "static", "switch", "typedef",
     "union", "unsigned", "volatile", "asm", "typeof", "NULL",
-]
+];
 
 /// Error wordings of clang and gcc for a name declared twice, or used as
 /// the wrong kind of thing because a header or the generator owns it.
