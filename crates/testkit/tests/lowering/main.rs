@@ -14,7 +14,7 @@
 //! the compiler crates.
 
 // mod dynptr;
-// mod errors;
+mod errors;
 mod loops;
 // mod noexist;
 // mod objects;
@@ -40,6 +40,11 @@ pub struct Built {
 }
 
 pub fn build(rel: &str) -> Built {
+    build_with(rel, &[])
+}
+
+/// As [`build`], with more clang arguments (`-D...`).
+pub fn build_with(rel: &str, extra: &[&str]) -> Built {
     let source = data(rel);
     let stem = source
         .file_name()
@@ -49,8 +54,9 @@ pub fn build(rel: &str) -> Built {
         .to_string();
     let scratch = Scratch::new(&stem).expect("scratch directory");
     let object = scratch.path().join(format!("{stem}.o"));
-    testkit::build_bpf_object_with(&source, &object, &["-Wall", "-Werror"])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut args = vec!["-Wall", "-Werror"];
+    args.extend_from_slice(extra);
+    testkit::build_bpf_object_with(&source, &object, &args).unwrap_or_else(|e| panic!("{e}"));
     Built {
         _scratch: scratch,
         object,
