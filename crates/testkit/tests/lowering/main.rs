@@ -17,10 +17,11 @@
 mod errors;
 mod loops;
 // mod noexist;
-// mod objects;
+mod objects;
 // mod perf;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use testkit::qemu::Scratch;
 use testkit::{LoadError, LoadedObject};
@@ -45,6 +46,11 @@ pub fn build(rel: &str) -> Built {
 
 /// As [`build`], with more clang arguments (`-D...`).
 pub fn build_with(rel: &str, extra: &[&str]) -> Built {
+    build_by(&testkit::clang_binary(), rel, extra)
+}
+
+/// As [`build_with`], with a given clang binary.
+pub fn build_by(clang: &str, rel: &str, extra: &[&str]) -> Built {
     let source = data(rel);
     let stem = source
         .file_name()
@@ -54,9 +60,19 @@ pub fn build_with(rel: &str, extra: &[&str]) -> Built {
         .to_string();
     let scratch = Scratch::new(&stem).expect("scratch directory");
     let object = scratch.path().join(format!("{stem}.o"));
-    let mut args = vec!["-Wall", "-Werror"];
-    args.extend_from_slice(extra);
-    testkit::build_bpf_object_with(&source, &object, &args).unwrap_or_else(|e| panic!("{e}"));
+    let mut flags = vec!["-Wall", "-Werror"];
+    flags.extend_from_slice(extra);
+    let args = testkit::bpf_clang_args(&source, &object, &flags);
+    let output = Command::new(clang)
+        .args(&args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {clang}: {e}"));
+    assert!(
+        output.status.success(),
+        "{clang} {} failed:\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
     Built {
         _scratch: scratch,
         object,
@@ -120,4 +136,35 @@ pub fn clear(obj: &LoadedObject, map: &str, n: u32) {
         obj.update(map, &key.to_ne_bytes(), &0u64.to_ne_bytes())
             .unwrap();
     }
+}
+
+/// A clang that writes BTF type tags into the object (`btf_type_tag`,
+/// which kptr map values need): LLVM 15 or later. Debian 12's default
+/// clang 14 parses the attribute and drops it from BTF. `None` (after
+/// printing `skipped: ...`) when there is none, unless
+/// `KS_REQUIRE_KERNEL=1`, which makes it a failure.
+pub fn type_tag_clang() -> Option<String> {
+    let candidates = std::env::var("KS_CLANG")
+        .ok()
+        .into_iter()
+        .chain((15..=21).rev().map(|v| format!("clang-{v}")))
+        .chain(["clang".to_string()]);
+    for clang in candidates {
+        let Ok(output) = Command::new(&clang).arg("--version").output() else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&output.stdout);
+        let major = text
+            .split("clang version ")
+            .nth(1)
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|major| major.parse::<u32>().ok());
+        if major.is_some_and(|major| major >= 15) {
+            return Some(clang);
+        }
+    }
+    let reason = "no clang >= 15 (BTF type tags for kptrs): install clang-16";
+    assert!(!testkit::kernel_required(), "{reason}");
+    println!("skipped: {reason}");
+    None
 }
