@@ -18,7 +18,7 @@ mod errors;
 mod loops;
 // mod noexist;
 mod objects;
-// mod perf;
+mod perf;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
