@@ -16,7 +16,7 @@
 mod dynptr;
 mod errors;
 mod loops;
-// mod noexist;
+mod noexist;
 mod objects;
 mod perf;
 
