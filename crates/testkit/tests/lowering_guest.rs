@@ -520,3 +520,63 @@ fn kfunc_modules_and_lowered_shapes_in_the_6_12_guest() {
     check(&output, &expected);
     assert!(insns(&output, "bcu_loop") <= 53, "{output}");
 }
+
+/// kbuild and the seed's `NAME.mod.c`: building a module from it in the
+/// project directory works (`obj-m := NAME_kfuncs.o` with
+/// `NAME_kfuncs-y := NAME.mod.o`; kbuild's own file is
+/// `NAME_kfuncs.mod.c`), but kbuild's `make clean` deletes every `*.mod.c`
+/// under `M`, the compiler's source included. In the `kmod/` layout,
+/// `clean` leaves it alone. Builds on the host against the guest's
+/// headers; no boot.
+#[test]
+fn kbuild_clean_deletes_mod_c_files_so_the_module_builds_in_a_kmod_directory() {
+    let Some(guest) = skip_unless_guest() else {
+        return;
+    };
+    let scratch = Scratch::new("kbuild-names").expect("scratch directory");
+    let make = |dir: &Path, target: &str| {
+        let output = Command::new("make")
+            .arg("-s")
+            .arg("-C")
+            .arg(guest.headers_dir())
+            .arg(format!("M={}", dir.display()))
+            .arg(target)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "make {target} in {}:\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+
+    // The flat layout: the module builds...
+    let flat = scratch.path().join("flat");
+    let kmod = module_project(&flat);
+    std::fs::remove_dir_all(&kmod).unwrap();
+    std::fs::write(
+        flat.join("Kbuild"),
+        "obj-m := ks_fixture_kfuncs.o\nks_fixture_kfuncs-y := ks_fixture.mod.o\n",
+    )
+    .unwrap();
+    make(&flat, "modules");
+    assert!(flat.join("ks_fixture_kfuncs.ko").is_file());
+    assert!(
+        flat.join("ks_fixture_kfuncs.mod.c").is_file(),
+        "kbuild's own"
+    );
+    // ...and `make clean` deletes the compiler's source with kbuild's.
+    make(&flat, "clean");
+    assert!(!flat.join("ks_fixture_kfuncs.mod.c").exists());
+    assert!(!flat.join("ks_fixture.mod.c").exists());
+
+    // The kmod/ layout: clean leaves NAME.mod.c one directory up.
+    let project = scratch.path().join("project");
+    let kmod = module_project(&project);
+    make(&kmod, "modules");
+    assert!(kmod.join("ks_fixture_kfunc.ko").is_file());
+    make(&kmod, "clean");
+    assert!(!kmod.join("ks_fixture_kfunc.ko").exists());
+    assert!(project.join("ks_fixture.mod.c").is_file());
+}
