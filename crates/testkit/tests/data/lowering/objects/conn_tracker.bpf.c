@@ -31,12 +31,13 @@
  *   }
  *
  *   @xdp fn scratch_object(ctx: *xdp_md) -> xdp_action {
- *       var tmp = new ConnStats()
+ *       var tmp = new ConnStats()                // zeroed, like `var x: T`
  *       if (tmp == null) {
  *           return XDP_DROP
  *       }
+ *       results[3] += tmp->packet_count + tmp->byte_count
+ *       tmp->packet_count = 7
  *       tmp->byte_count = 7
- *       results[3] = tmp->byte_count
  *       delete tmp
  *       return XDP_PASS
  *   }
@@ -180,8 +181,9 @@ int scratch_object(struct xdp_md *ctx)
 	if (tmp == NULL) {
 		return XDP_DROP;
 	}
+	results_add(3, tmp->packet_count + tmp->byte_count);
+	tmp->packet_count = 7;
 	tmp->byte_count = 7;
-	results_update(3, tmp->byte_count);
 	ks_obj_drop(tmp);
 	return XDP_PASS;
 }
