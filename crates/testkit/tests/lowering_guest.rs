@@ -158,6 +158,11 @@ fn run_in(guest: &Guest, purpose: &str) -> BatchOutput {
             lowering("loops/while_bpf_loop.bpf.c"),
             None,
         ),
+        (
+            "packet_loop.o",
+            lowering("loops/packet_bpf_loop.bpf.c"),
+            None,
+        ),
         ("objects.o", lowering("objects/conn_tracker.bpf.c"), tags),
         ("records.o", lowering("dynptr/records.bpf.c"), None),
         ("chain.o", lowering("errors/chain.bpf.c"), None),
@@ -235,6 +240,8 @@ for shape in loop iter; do
 done
 loadall collatz_loop
 run collatz_loop collatz
+loadall packet_loop
+run packet_loop byte_sum
 loadall objects
 loadall records
 loadall chain
@@ -355,6 +362,8 @@ fn common_expectations() -> Vec<(&'static str, String)> {
         ("exits_loop_load", s("0")),
         ("collatz_loop_load", s("0")),
         ("collatz_loop_collatz_ret", s("2")),
+        ("packet_loop_load", s("0")),
+        ("packet_loop_byte_sum_ret", s("2")),
         ("records_load", s("0")),
         ("chain_load", s("0")),
         ("nomodule_load", s("255")),

@@ -325,3 +325,23 @@ fn break_continue_return_throw_and_defer_cross_the_loop_boundary() {
         }
     }
 }
+
+#[test]
+fn a_bpf_loop_body_reads_the_packet_through_captured_pointers() {
+    let built = build("loops/packet_bpf_loop.bpf.c");
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let obj = built.load();
+    report(
+        "packet byte sum (bpf_loop)",
+        obj.verified_insns("byte_sum").unwrap(),
+    );
+    let byte_sum = |packet: &[u8]| {
+        let ret = obj.run_xdp("byte_sum", packet).unwrap().retval;
+        (ret, as_u64(&obj.read_global("total").unwrap()))
+    };
+    let counting: Vec<u8> = (0..100).collect();
+    assert_eq!(byte_sum(&counting), (XDP_PASS, 4950));
+    assert_eq!(byte_sum(&[0xff; 64]), (XDP_PASS, 64 * 255));
+}
