@@ -113,10 +113,12 @@ impl Guest {
     /// a `Kbuild` or `Makefile` with `obj-m`) against the guest's headers,
     /// in place, and gives the `.ko` the split BTF that kbuild only adds
     /// when a `vmlinux` sits in the headers tree (Debian's 6.12 headers
-    /// ship one, its 6.1 headers do not): `pahole -J --btf_base vmlinux`
+    /// ship one, its 6.1 headers do not): `pahole -J --btf_base BTF`
     /// with the headers' `scripts/pahole-flags.sh` options, then
-    /// `resolve_btfids -b vmlinux` to fill in the `.BTF_ids` (a kfunc id
-    /// set without them registers nothing). Returns the module's path.
+    /// `resolve_btfids -b BTF` to fill in the `.BTF_ids` (a kfunc id set
+    /// without them registers nothing). BTF is the guest's raw kernel BTF,
+    /// what `/sys/kernel/btf/vmlinux` is on the machine a user builds on:
+    /// both tools take it as the base. Returns the module's path.
     pub fn build_kernel_module(&self, dir: &Path) -> Result<PathBuf, GuestError> {
         run_tool(
             Command::new("make")
@@ -143,14 +145,14 @@ impl Guest {
                 .arg("-J")
                 .args(flags.split_whitespace())
                 .arg("--btf_base")
-                .arg(self.vmlinux())
+                .arg(self.btf())
                 .arg(&module)
                 .env("LLVM_OBJCOPY", "objcopy"),
         )?;
         run_tool(
             Command::new(self.resolve_btfids()?)
                 .arg("-b")
-                .arg(self.vmlinux())
+                .arg(self.btf())
                 .arg(&module),
         )?;
         if !has_btf(&module)? {
