@@ -6,17 +6,15 @@
 //! `NAME.ebpf.o`, `NAME.skel.h` and the binary `NAME`.
 
 use crate::commands::Failure;
-use crate::loader::FsLoader;
+use crate::loader::{self, FsLoader};
 use crate::render;
 use kernelscript::driver::{self, Analysis};
 use std::path::{Path, PathBuf};
 
 /// Reads, parses and checks `file`, printing its diagnostics to stderr.
 pub fn analyze_file(file: &Path) -> Result<Analysis, Failure> {
-    let bytes = std::fs::read(file)
+    let text = loader::read_source(file)
         .map_err(|error| Failure::Message(format!("cannot read `{}`: {error}", file.display())))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Failure::Message(format!("`{}` is not valid UTF-8", file.display())))?;
     let name = file.to_string_lossy().into_owned();
     let analysis = driver::analyze(&name, &text, &mut FsLoader);
     render::emit_all(&analysis.sources, analysis.diagnostics.iter());
@@ -30,18 +28,31 @@ pub struct Project {
     pub dir: PathBuf,
 }
 
+/// Names the generated Makefile gives a meaning of its own: a binary of
+/// that name would be the Makefile itself or one of its phony targets.
+const RESERVED_NAMES: &[&str] = &["Makefile", "makefile", "GNUmakefile", "all", "clean"];
+
 impl Project {
-    pub fn new(file: &Path, output: Option<&Path>) -> Project {
+    /// The layout for `file`; an error when the file's name would make an
+    /// output clash with the generated Makefile.
+    pub fn new(file: &Path, output: Option<&Path>) -> Result<Project, Failure> {
         let stem = file
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
             .unwrap_or_default();
         let name = c_identifier(&stem);
+        if RESERVED_NAMES.contains(&name.as_str()) {
+            return Err(Failure::Message(format!(
+                "`{}` would build a program named `{name}`, which the generated Makefile \
+                 uses for itself; rename the file (e.g. `{name}_prog.ks`)",
+                file.display()
+            )));
+        }
         let dir = match output {
             Some(dir) => dir.to_path_buf(),
             None => PathBuf::from(&name),
         };
-        Project { name, dir }
+        Ok(Project { name, dir })
     }
 
     pub fn ebpf_c(&self) -> PathBuf {
@@ -63,12 +74,43 @@ impl Project {
         self.dir.join("Makefile")
     }
 
-    pub fn write(&self, path: &Path, contents: &str, verbose: bool) -> Result<(), Failure> {
-        std::fs::write(path, contents).map_err(|error| {
-            Failure::Message(format!("cannot write `{}`: {error}", path.display()))
-        })?;
+    /// Writes every `(path, contents)` or none: all go to temporary files
+    /// first, which are renamed into place only once all were written.
+    pub fn write_all(&self, outputs: &[(PathBuf, &str)], verbose: bool) -> Result<(), Failure> {
+        let temporary = |path: &Path| {
+            let mut name = path.file_name().unwrap_or_default().to_os_string();
+            name.push(format!(".tmp-{}", std::process::id()));
+            path.with_file_name(name)
+        };
+        let mut written = Vec::new();
+        let mut failure = None;
+        for (path, contents) in outputs {
+            let temporary = temporary(path);
+            let result = std::fs::write(&temporary, contents);
+            written.push(temporary);
+            if let Err(error) = result {
+                failure = Some(format!("cannot write `{}`: {error}", path.display()));
+                break;
+            }
+        }
+        if failure.is_none() {
+            for ((path, _), temporary) in outputs.iter().zip(&written) {
+                if let Err(error) = std::fs::rename(temporary, path) {
+                    failure = Some(format!("cannot write `{}`: {error}", path.display()));
+                    break;
+                }
+            }
+        }
+        if let Some(message) = failure {
+            for temporary in &written {
+                let _ = std::fs::remove_file(temporary);
+            }
+            return Err(Failure::Message(message));
+        }
         if verbose {
-            eprintln!("wrote {}", path.display());
+            for (path, _) in outputs {
+                eprintln!("wrote {}", path.display());
+            }
         }
         Ok(())
     }

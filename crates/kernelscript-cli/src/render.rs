@@ -2,17 +2,20 @@
 //!
 //! This is the one place diagnostics become text: `file:line:col`, the
 //! source line, a caret under the span, labels, `help:` and `note:` lines.
-//! Colour is used only when stderr is a terminal.
+//! Colour is used only when stderr is a terminal. Output is bounded: at
+//! most `MAX_ERRORS_SHOWN` errors are rendered (each repeats its source
+//! line, so an unbounded list grows with the square of a broken file), and
+//! it goes through one buffered writer.
 
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{
     self,
-    termcolor::{ColorChoice, StandardStream},
+    termcolor::{BufferedStandardStream, ColorChoice},
 };
 use kernelscript::diagnostic::{Diagnostic, Severity};
 use kernelscript::source::SourceMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 /// Converts a diagnostic to codespan's form; file ids are `FileId.0`.
 fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<usize> {
@@ -54,7 +57,12 @@ fn files_of(sources: &SourceMap) -> SimpleFiles<String, String> {
     files
 }
 
-/// Writes every diagnostic to stderr.
+/// The most errors rendered for one file; the rest are counted only.
+pub const MAX_ERRORS_SHOWN: usize = 50;
+
+/// Writes the diagnostics to stderr, errors up to `MAX_ERRORS_SHOWN`
+/// (warnings only while errors are still shown); the caller's summary
+/// gives the total.
 pub fn emit_all<'a>(sources: &SourceMap, diagnostics: impl IntoIterator<Item = &'a Diagnostic>) {
     let files = files_of(sources);
     let choice = if std::io::stderr().is_terminal() {
@@ -62,16 +70,21 @@ pub fn emit_all<'a>(sources: &SourceMap, diagnostics: impl IntoIterator<Item = &
     } else {
         ColorChoice::Never
     };
-    let stderr = StandardStream::stderr(choice);
-    let mut writer = stderr.lock();
+    let mut writer = BufferedStandardStream::stderr(choice);
     let config = term::Config::default();
+    let mut errors_shown = 0;
     for diagnostic in diagnostics {
+        if errors_shown == MAX_ERRORS_SHOWN {
+            break;
+        }
+        errors_shown += usize::from(diagnostic.is_error());
         // A span outside its file is a compiler bug; codespan reports it as
         // an error, and we fall back to the bare message.
         if term::emit_to_write_style(&mut writer, &config, &files, &to_codespan(diagnostic))
             .is_err()
         {
-            eprintln!("error: {}", diagnostic.message);
+            let _ = writeln!(writer, "error: {}", diagnostic.message);
         }
     }
+    let _ = writer.flush();
 }

@@ -90,7 +90,8 @@ pub fn analyze(name: &str, text: &str, loader: &mut dyn SourceLoader) -> Analysi
 
 /// Loads, parses and appends (depth first, in include order) every header
 /// `file` includes. `stack` holds the names of the files being included,
-/// to report cycles.
+/// to report cycles; a header already loaded (same name from the loader)
+/// is included once.
 fn load_includes(
     file: &ast::SourceFile,
     file_name: &str,
@@ -117,6 +118,14 @@ fn load_includes(
         };
         if stack.contains(&header_name) {
             diagnostics.push(include_cycle(path.span, &path.value));
+            continue;
+        }
+        if sources
+            .files()
+            .any(|(_, source)| source.name == header_name)
+        {
+            // Reached before through another include (a diamond): its
+            // declarations are in already, once.
             continue;
         }
         let header_file = sources.add(header_name.clone(), header_text.clone());

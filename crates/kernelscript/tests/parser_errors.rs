@@ -91,9 +91,10 @@ fn last() {
               help: types are written `u32`, `bool`, `str(N)`, `*T`, `T[N]`, `fn(T) -> R` or a declared name
             12:9: expected an identifier, found `=`
               ^ 12:9 expected an identifier
-            14:17: expected `)`, found `{`
-              ^ 14:17 expected `)`
-              - 14:8 unclosed delimiter opened here
+            14:17: expected `)` after the condition, found `{`
+              ^ 14:17 the condition ends before this
+              - 14:8 condition opened here
+              help: a condition is one expression: is an operator missing?
             21:9: expected `;` or a newline, found identifier `count`
               ^ 21:9 expected the statement to end here
             26:11: expected `,`, found identifier `y`
@@ -246,6 +247,53 @@ fn conditions_need_parentheses() {
             6:12: expected `{`, found keyword `return`
               ^ 6:12 expected `{`
               help: a body is always a block in braces, even for one statement
+        "#]],
+    );
+}
+
+/// Tokens left over after a complete condition are an error, never
+/// skipped: `if (x y > 100)` once compiled to `if (x)`.
+#[test]
+fn leftover_tokens_in_conditions_are_reported() {
+    check(
+        "fn f() {
+    if (x y > 100) { }
+    if (verdict  0) { }
+    while (a b) { }
+    match (k 1) { _: 0 }
+    for (i in 0..n m) { }
+    if (a) { } else if (b c) { }
+    if (var v = m[k] q) { }
+}",
+        expect![[r#"
+            2:11: expected `)` after the condition, found identifier `y`
+              ^ 2:11 the condition ends before this
+              - 2:8 condition opened here
+              help: a condition is one expression: is an operator missing?
+            3:18: expected `)` after the condition, found integer literal `0`
+              ^ 3:18 the condition ends before this
+              - 3:8 condition opened here
+              help: a condition is one expression: is an operator missing?
+            4:14: expected `)` after the condition, found identifier `b`
+              ^ 4:14 the condition ends before this
+              - 4:11 condition opened here
+              help: a condition is one expression: is an operator missing?
+            5:14: expected `)` after the condition, found integer literal `1`
+              ^ 5:14 the condition ends before this
+              - 5:11 condition opened here
+              help: a condition is one expression: is an operator missing?
+            6:20: expected `)` after the condition, found identifier `m`
+              ^ 6:20 the condition ends before this
+              - 6:9 condition opened here
+              help: a condition is one expression: is an operator missing?
+            7:27: expected `)` after the condition, found identifier `c`
+              ^ 7:27 the condition ends before this
+              - 7:24 condition opened here
+              help: a condition is one expression: is an operator missing?
+            8:22: expected `)` after the condition, found identifier `q`
+              ^ 8:22 the condition ends before this
+              - 8:8 condition opened here
+              help: a condition is one expression: is an operator missing?
         "#]],
     );
 }

@@ -20,12 +20,12 @@ pub fn run(
     write_makefile: bool,
     verbose: bool,
 ) -> Result<Compiled, Failure> {
+    let project = Project::new(file, output)?;
     let mut analysis = project::analyze_file(file)?;
     let Some(program) = analysis.program.take() else {
         let count = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
         return Err(Failure::SourceErrors { count });
     };
-    let project = Project::new(file, output);
     let options = driver::GenerateOptions {
         project_name: project.name.clone(),
     };
@@ -47,13 +47,14 @@ pub fn run(
         sources.rename(id, project::path_from(&project.dir, Path::new(&name)));
     }
     let outputs = driver::generate(&program, &sources, &options);
-    project.write(&project.ebpf_c(), &outputs.ebpf_c, verbose)?;
+    let mut files = vec![(project.ebpf_c(), outputs.ebpf_c.as_str())];
     if let Some(userspace_c) = &outputs.userspace_c {
-        project.write(&project.userspace_c(), userspace_c, verbose)?;
+        files.push((project.userspace_c(), userspace_c.as_str()));
     }
     if write_makefile {
-        project.write(&project.makefile(), &outputs.makefile, verbose)?;
+        files.push((project.makefile(), outputs.makefile.as_str()));
     }
+    project.write_all(&files, verbose)?;
     Ok(Compiled {
         project,
         needs_vmlinux_h: outputs.needs_vmlinux_h(),

@@ -20,7 +20,12 @@ impl Failure {
         match self {
             Failure::SourceErrors { count } => {
                 let plural = if count == 1 { "" } else { "s" };
-                eprintln!("error: could not compile due to {count} previous error{plural}");
+                let shown = crate::render::MAX_ERRORS_SHOWN;
+                if count > shown {
+                    eprintln!("error: could not compile due to {count} errors; the first {shown} are shown");
+                } else {
+                    eprintln!("error: could not compile due to {count} previous error{plural}");
+                }
             }
             Failure::Message(message) => eprintln!("error: {message}"),
         }

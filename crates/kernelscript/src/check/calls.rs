@@ -215,8 +215,10 @@ impl Checker<'_> {
                 span,
             );
         }
+        let test_outside_tests =
+            function.kind == ir::FunctionKind::Test && self.fx.kind != Some(ir::FunctionKind::Test);
         if let Some(target) = self.fx.target() {
-            if function.kind.target() != target {
+            if function.kind.target() != target || test_outside_tests {
                 let name = function.name.clone();
                 let kind = super::programs::kind_label(&function.kind);
                 let here = self.fx.name.clone();

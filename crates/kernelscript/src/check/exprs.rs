@@ -485,7 +485,15 @@ impl Checker<'_> {
                     self.report(errors::string_concat_in_ebpf(span));
                     return error_expr(span);
                 }
-                Some(Type::Str(a + b - 1))
+                // Both capacities count their NUL; the result keeps one.
+                let capacity = u64::from(*a) + u64::from(*b) - 1;
+                if capacity > super::types::MAX_TYPE_SIZE {
+                    let name = format!("str({capacity})");
+                    let limit = super::types::MAX_TYPE_SIZE;
+                    self.report(errors::type_too_large(span, &name, capacity, limit));
+                    return error_expr(span);
+                }
+                Some(Type::Str(capacity as u32))
             }
             _ => None,
         };

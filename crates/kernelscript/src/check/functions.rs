@@ -15,8 +15,9 @@ use crate::ir::{self, ExprKind, FunctionId, FunctionKind, IntType, LocalDef, Stm
 use crate::span::Span;
 use crate::syntax::ast;
 
-use super::env::Symbol;
+use super::env::{did_you_mean, Symbol};
 use super::exprs::{node, Position};
+use super::kernel;
 use super::scope::{Binding, FnCtx};
 use super::stmts::completes;
 use super::{errors, Checker};
@@ -37,6 +38,9 @@ impl Checker<'_> {
             let mut locals: Vec<LocalDef> = Vec::with_capacity(decl.params.len() + 1);
             for param in &decl.params {
                 let ty = self.resolve_value_type(&param.ty, "parameters");
+                if kind.target() == ir::Target::Ebpf {
+                    self.reject_function_in_ebpf(&ty, param.ty.span);
+                }
                 if let Some(first) = locals.iter().find(|local| local.name == param.name.name) {
                     self.report(errors::duplicate_param(
                         param.name.span,
@@ -245,15 +249,40 @@ impl Checker<'_> {
                 }
                 continue;
             };
-            let ops_struct = match self.env.symbol(&ops_type) {
-                Some(Symbol::Struct(id)) => Some(id),
+            let attribute_span = decl
+                .attributes
+                .iter()
+                .find(|attribute| attribute.name.name == "struct_ops")
+                .map_or(decl.name.span, |attribute| attribute.span);
+            let declared = match self.env.symbol(&ops_type) {
+                Some(Symbol::Struct(id)) if !self.opaque_structs.contains(&id) => Some(id),
                 _ => None,
             };
-            if let Some(ops_struct) = ops_struct {
-                for member in &decl.members {
-                    if let ast::ImplMember::Function(function) = member {
-                        self.struct_ops_member(ops_struct, &function.name);
+            // A type known only by name: its members from the built-in list.
+            let known_members = kernel::struct_ops_members(&ops_type);
+            if declared.is_none() && known_members.is_none() {
+                self.report(errors::unknown_struct_ops_type(attribute_span, &ops_type));
+                continue;
+            }
+            let ops_struct = declared;
+            for member in &decl.members {
+                let name = match member {
+                    ast::ImplMember::Function(function) => &function.name,
+                    ast::ImplMember::Field { name, .. } => name,
+                };
+                match (ops_struct, known_members) {
+                    (Some(_), _) => {}
+                    (None, Some(members)) if !members.contains(&name.name.as_str()) => {
+                        let suggestion = did_you_mean(&name.name, members.iter().copied());
+                        let owner = format!("struct `{ops_type}`");
+                        self.report(errors::unknown_field(
+                            name.span, &name.name, &owner, suggestion,
+                        ));
                     }
+                    (None, _) => {}
+                }
+                if let (Some(id), ast::ImplMember::Function(function)) = (ops_struct, member) {
+                    self.struct_ops_member(id, &function.name);
                 }
             }
             let fields = self.in_global_context(|checker| {

@@ -365,6 +365,13 @@ impl<'a> Checker<'a> {
         for index in 0..self.program.structs.len() {
             self.check_struct_recursion(StructId(index as u32));
         }
+        for index in 0..self.struct_decls.len() {
+            if let Some(decl) = self.struct_decls[index] {
+                // Reported here; its uses as a value type report again,
+                // each at its own place.
+                self.limit_size(Type::Struct(StructId(index as u32)), decl.name.span);
+            }
+        }
         for index in 0..self.enum_decls.len() {
             if let Some(decl) = self.enum_decls[index] {
                 self.resolve_enum(EnumId(index as u32), decl);
@@ -522,7 +529,8 @@ impl<'a> Checker<'a> {
         if matches!(
             ty,
             Type::Pointer(_) | Type::Function(_) | Type::ProgramHandle | Type::PerfAttachment
-        ) {
+        ) || self.holds_function(&ty)
+        {
             let found = self.type_name(&ty);
             let span = decl.ty.as_ref().map_or(decl.name.span, |ty| ty.span);
             self.report(errors::unshareable_global(span, &decl.name.name, &found));

@@ -299,3 +299,73 @@ impl KernelInfo for BuiltinKernel {
             || UAPI_STRUCT_NAMES.contains(&name)
     }
 }
+
+/// The members of the struct_ops types the built-in tables know only by
+/// name (their layout comes from `vmlinux.h`): an impl block of such a
+/// type may only set these. Kernel 6.x names.
+pub(crate) fn struct_ops_members(ops_type: &str) -> Option<&'static [&'static str]> {
+    match ops_type {
+        "tcp_congestion_ops" => Some(&[
+            "list",
+            "key",
+            "flags",
+            "init",
+            "release",
+            "ssthresh",
+            "cong_avoid",
+            "set_state",
+            "cwnd_event",
+            "in_ack_event",
+            "pkts_acked",
+            "min_tso_segs",
+            "cong_control",
+            "undo_cwnd",
+            "sndbuf_expand",
+            "get_info",
+            "name",
+            "owner",
+        ]),
+        "sched_ext_ops" => Some(&[
+            "select_cpu",
+            "enqueue",
+            "dequeue",
+            "dispatch",
+            "tick",
+            "runnable",
+            "running",
+            "stopping",
+            "quiescent",
+            "yield",
+            "core_sched_before",
+            "set_weight",
+            "set_cpumask",
+            "update_idle",
+            "cpu_acquire",
+            "cpu_release",
+            "init_task",
+            "exit_task",
+            "enable",
+            "disable",
+            "dump",
+            "dump_cpu",
+            "dump_task",
+            "cgroup_init",
+            "cgroup_exit",
+            "cgroup_prep_move",
+            "cgroup_move",
+            "cgroup_cancel_move",
+            "cgroup_set_weight",
+            "cpu_online",
+            "cpu_offline",
+            "init",
+            "exit",
+            "dispatch_max_batch",
+            "flags",
+            "timeout_ms",
+            "exit_dump_len",
+            "hotplug_seq",
+            "name",
+        ]),
+        _ => None,
+    }
+}

@@ -143,9 +143,7 @@ impl Checker<'_> {
                     return None;
                 };
                 match target.split_once('/') {
-                    Some((category, event))
-                        if !category.is_empty() && !event.is_empty() && !event.contains('/') =>
-                    {
+                    Some((category, event)) if is_event_name(category) && is_event_name(event) => {
                         FunctionKind::Tracepoint {
                             category: category.to_string(),
                             event: event.to_string(),
@@ -168,6 +166,13 @@ impl Checker<'_> {
                     self.report(errors::probe_needs_target(attribute.span));
                     return None;
                 };
+                if !is_probe_target(&target) {
+                    self.report(errors::invalid_probe_target(
+                        attribute.args[0].span,
+                        &target,
+                    ));
+                    return None;
+                }
                 FunctionKind::Probe { target }
             }
             "uprobe" | "uretprobe" => {
@@ -497,9 +502,12 @@ impl Checker<'_> {
                 matches!(caller_kind, FunctionKind::Kfunc | FunctionKind::Private)
             }
             FunctionKind::StructOpsMethod { .. } => false,
-            FunctionKind::Userspace | FunctionKind::Main | FunctionKind::Test => {
+            FunctionKind::Userspace | FunctionKind::Main => {
                 caller_kind.target() == Target::Userspace
             }
+            // `@test` functions are not emitted (docs §11): only other
+            // tests may name them.
+            FunctionKind::Test => caller_kind == FunctionKind::Test,
             _ => true,
         };
         if !allowed {
@@ -527,4 +535,34 @@ pub(crate) fn tracepoint_context(category: &str, event: &str) -> String {
         }
     }
     format!("trace_event_raw_{event}")
+}
+
+/// A tracepoint category or event name: letters, digits and `_`.
+fn is_event_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A kernel symbol (`do_unlinkat`, `foo.isra.0`), optionally with an
+/// instruction offset (`vfs_read+16`, `vfs_read+0x10`): it becomes part of
+/// a C section name, so nothing else may appear.
+fn is_probe_target(target: &str) -> bool {
+    let (symbol, offset) = match target.split_once('+') {
+        Some((symbol, offset)) => (symbol, Some(offset)),
+        None => (target, None),
+    };
+    let symbol_ok = symbol
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && symbol
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    let offset_ok = match offset {
+        None => true,
+        Some(offset) => match offset.strip_prefix("0x") {
+            Some(hex) => !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()),
+            None => !offset.is_empty() && offset.chars().all(|c| c.is_ascii_digit()),
+        },
+    };
+    symbol_ok && offset_ok
 }

@@ -27,6 +27,12 @@ use crate::syntax::ast;
 use super::env::{did_you_mean, primitive_type, Symbol, PRIMITIVE_NAMES};
 use super::{errors, Checker, Resolution};
 
+/// The largest size of any type, in bytes (16 MiB): far above what a
+/// program's stack, a map entry or a message needs, small enough that
+/// sums and products of sizes never overflow and a global of that type
+/// still builds. Larger types are a checker error, never wrapped.
+pub(crate) const MAX_TYPE_SIZE: u64 = 16 << 20;
+
 impl Checker<'_> {
     /// Resolves a written type. Reports unknown names and bad sizes; map
     /// types are rejected here (only global declarations may use them).
@@ -34,7 +40,7 @@ impl Checker<'_> {
         match &written.kind {
             ast::TypeExprKind::Named(name) => self.resolve_named_type(name, written.span),
             ast::TypeExprKind::Str(size) => match self.const_size(size, "string capacity") {
-                Some(size) => Type::Str(size),
+                Some(size) => self.limit_size(Type::Str(size), written.span),
                 None => Type::Error,
             },
             ast::TypeExprKind::Array { element, size } => {
@@ -45,7 +51,9 @@ impl Checker<'_> {
                 }
                 let element = self.reject_opaque(element, written.span);
                 match self.const_size(size, "array length") {
-                    Some(size) if element != Type::Error => Type::Array(Box::new(element), size),
+                    Some(size) if element != Type::Error => {
+                        self.limit_size(Type::Array(Box::new(element), size), written.span)
+                    }
                     _ => Type::Error,
                 }
             }
@@ -87,7 +95,51 @@ impl Checker<'_> {
             self.report(errors::void_value(written.span, what));
             return Type::Error;
         }
-        self.reject_opaque(ty, written.span)
+        let ty = self.reject_opaque(ty, written.span);
+        self.limit_size(ty, written.span)
+    }
+
+    /// Whether a value of `ty` holds a function value (a `fn(...)` type,
+    /// also inside structs, arrays or behind pointers): such values exist
+    /// in userspace only.
+    pub(crate) fn holds_function(&self, ty: &Type) -> bool {
+        fn walk(program: &crate::ir::Program, ty: &Type, seen: &mut Vec<StructId>) -> bool {
+            match ty {
+                Type::Function(_) => true,
+                Type::Array(inner, _) | Type::Pointer(inner) => walk(program, inner, seen),
+                Type::Struct(id) if !seen.contains(id) => {
+                    seen.push(*id);
+                    program
+                        .struct_def(*id)
+                        .fields
+                        .iter()
+                        .any(|field| walk(program, &field.ty, seen))
+                }
+                _ => false,
+            }
+        }
+        walk(&self.program, ty, &mut Vec::new())
+    }
+
+    /// Reports `ty` at `span` when it holds a function value in eBPF code.
+    pub(crate) fn reject_function_in_ebpf(&mut self, ty: &Type, span: Span) {
+        if self.holds_function(ty) {
+            let name = self.type_name(ty);
+            self.report(errors::function_in_ebpf(span, &name));
+        }
+    }
+
+    /// `ty`, or `Error` (reported at `span`) when it is larger than
+    /// `MAX_TYPE_SIZE`. Sizes are computed in saturating 64-bit arithmetic
+    /// from parts that passed this check, so they never wrap.
+    pub(crate) fn limit_size(&mut self, ty: Type, span: Span) -> Type {
+        let size = ty.size(&self.program);
+        if size > MAX_TYPE_SIZE {
+            let name = self.type_name(&ty);
+            self.report(errors::type_too_large(span, &name, size, MAX_TYPE_SIZE));
+            return Type::Error;
+        }
+        ty
     }
 
     /// Reports an opaque kernel struct used by value (it has no known

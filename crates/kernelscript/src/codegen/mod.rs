@@ -3,6 +3,7 @@
 //! Generators read a checked `ir::Program` only and never report user
 //! errors; output is deterministic.
 
+pub mod arithmetic;
 pub mod c_writer;
 pub mod ebpf;
 pub mod makefile;

@@ -143,6 +143,8 @@ impl Type {
     }
 
     /// Size in bytes as laid out in C; 0 for void and non-data types.
+    /// Saturating: the checker rejects types larger than its limit, so a
+    /// saturated size only ever reaches that check.
     pub fn size(&self, program: &Program) -> u64 {
         match self {
             Type::Void
@@ -154,10 +156,21 @@ impl Type {
             Type::Bool | Type::Char => 1,
             Type::Int(int) => u64::from(int.bits() / 8),
             Type::Str(len) => u64::from(*len),
-            Type::Array(element, len) => element.size(program) * u64::from(*len),
+            Type::Array(element, len) => element.size(program).saturating_mul(u64::from(*len)),
             Type::Pointer(_) | Type::Function(_) => 8,
             Type::ProgramHandle | Type::PerfAttachment => 4,
-            Type::Enum(_) => 4,
+            // C's rule: `int` when every value fits, else `unsigned int`
+            // when every value fits that, else 64 bits.
+            Type::Enum(id) => {
+                let values = program.enum_def(*id).variants.iter().map(|v| v.value);
+                let fits_int = values.clone().all(|v| i32::try_from(v).is_ok());
+                let fits_unsigned = values.clone().all(|v| u32::try_from(v).is_ok());
+                if fits_int || fits_unsigned {
+                    4
+                } else {
+                    8
+                }
+            }
             Type::Struct(id) => {
                 let def = program.struct_def(*id);
                 let mut offset = 0u64;
@@ -165,14 +178,14 @@ impl Type {
                 for field in &def.fields {
                     let align = field.ty.align(program);
                     max_align = max_align.max(align);
-                    offset = offset.next_multiple_of(align) + field.ty.size(program);
+                    offset = round_up(offset, align).saturating_add(field.ty.size(program));
                 }
-                offset.next_multiple_of(max_align)
+                round_up(offset, max_align)
             }
         }
     }
 
-    /// Alignment in bytes as laid out in C.
+    /// Alignment in bytes as laid out in C (at least 1).
     pub fn align(&self, program: &Program) -> u64 {
         match self {
             Type::Array(element, _) => element.align(program),
@@ -185,5 +198,13 @@ impl Type {
                 .unwrap_or(1),
             other => other.size(program).clamp(1, 8),
         }
+    }
+}
+
+/// `value` rounded up to a multiple of `align` (≥ 1), saturating.
+fn round_up(value: u64, align: u64) -> u64 {
+    match value % align {
+        0 => value,
+        rest => value.saturating_add(align - rest),
     }
 }

@@ -127,6 +127,15 @@ pub fn unclosed_delimiter(span: Span, close: &str, found: &str, open: Span) -> D
         .secondary(open, "unclosed delimiter opened here")
 }
 
+/// Tokens left after a complete condition (`if (x y > 100)`): the
+/// condition is one expression, so what follows it is an error.
+pub fn leftover_after_condition(span: Span, found: &str, open: Span) -> Diagnostic {
+    Diagnostic::error(format!("expected `)` after the condition, found {found}"))
+        .primary(span, "the condition ends before this")
+        .secondary(open, "condition opened here")
+        .help("a condition is one expression: is an operator missing?")
+}
+
 pub fn unexpected_closing_delimiter(span: Span, delimiter: &str) -> Diagnostic {
     Diagnostic::error(format!("unexpected closing delimiter `{delimiter}`"))
         .primary(span, "no matching opening delimiter")

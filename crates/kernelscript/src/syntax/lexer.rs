@@ -5,6 +5,8 @@
 //! every malformed piece of text into a diagnostic plus a token the parser
 //! can keep going with: it never stops early and never panics. It knows
 //! nothing of the grammar: which token may follow which is the parser's job.
+//! A UTF-8 byte-order mark at the very start is skipped (spans still count
+//! its three bytes, so they stay offsets into the file as read).
 
 use crate::diagnostic::Diagnostics;
 use crate::span::{FileId, Span};
@@ -16,7 +18,7 @@ pub fn lex(file: FileId, text: &str) -> (Vec<Token>, Diagnostics) {
     let mut lexer = Lexer {
         text,
         bytes: text.as_bytes(),
-        pos: 0,
+        pos: if text.starts_with('\u{feff}') { 3 } else { 0 },
         file,
         tokens: Vec::new(),
         diagnostics: Diagnostics::new(),
@@ -464,6 +466,19 @@ mod tests {
              OrOr PipeEq Pipe EqEq Eq NotEq Bang Eof"
         );
         assert_eq!(tokens("0..10"), "Int(0) DotDot Int(10) Eof");
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_is_skipped() {
+        let (tokens, diagnostics) = lex(FileId(0), "\u{feff}fn f() {}\n");
+        assert!(diagnostics.is_empty());
+        assert_eq!(tokens[0].kind, TokenKind::Fn);
+        assert_eq!(tokens[0].span.start, 3);
+        let (_, diagnostics) = lex(FileId(0), "fn \u{feff}f() {}\n");
+        assert!(
+            !diagnostics.is_empty(),
+            "a mark inside the text is still an error"
+        );
     }
 
     #[test]

@@ -102,6 +102,20 @@ pub(crate) fn duplicate_field(span: Span, name: &str, first: Span) -> Diagnostic
         .secondary(first, "first declared here")
 }
 
+pub(crate) fn type_too_large(span: Span, name: &str, size: u64, limit: u64) -> Diagnostic {
+    let shown = if size == u64::MAX {
+        "more than 2^64 bytes".to_string()
+    } else {
+        format!("{size} bytes")
+    };
+    Diagnostic::error(format!("type `{name}` is too large"))
+        .primary(span, shown)
+        .note(format!(
+            "the largest type is {} MiB ({limit} bytes)",
+            limit >> 20
+        ))
+}
+
 pub(crate) fn recursive_struct(span: Span, name: &str, field: &str) -> Diagnostic {
     Diagnostic::error(format!("recursive struct `{name}` has infinite size"))
         .primary(span, format!("field `{field}` contains `{name}` by value"))
@@ -169,6 +183,12 @@ pub(crate) fn attribute_on_global(span: Span, name: &str) -> Diagnostic {
     .help("only maps take an attribute: `@flags(...)`")
 }
 
+pub(crate) fn function_in_ebpf(span: Span, ty: &str) -> Diagnostic {
+    Diagnostic::error(format!("eBPF code cannot hold `{ty}`"))
+        .primary(span, "holds a function value")
+        .help("function values exist in userspace only; call eBPF functions by name")
+}
+
 pub(crate) fn unshareable_global(span: Span, name: &str, ty: &str) -> Diagnostic {
     Diagnostic::error(format!("global `{name}` cannot have type `{ty}`"))
         .primary(span, "globals are shared between eBPF and userspace")
@@ -200,6 +220,14 @@ pub(crate) fn struct_ops_needs_name(span: Span) -> Diagnostic {
     Diagnostic::error("`@struct_ops` needs the kernel struct it implements")
         .primary(span, "missing struct name")
         .help("write `@struct_ops(\"tcp_congestion_ops\")`")
+}
+
+pub(crate) fn unknown_struct_ops_type(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("unknown struct_ops type `{name}`"))
+        .primary(span, "its members are not known here")
+        .help(format!(
+            "declare `struct {name}` (e.g. include a BTF-generated header that has it)"
+        ))
 }
 
 pub(crate) fn impl_needs_struct_ops(span: Span, name: &str) -> Diagnostic {

@@ -71,6 +71,15 @@ pub(crate) fn probe_needs_target(span: Span) -> Diagnostic {
         .help("write e.g. `@probe(\"do_exit\")`, or `@probe(\"vfs_read+16\")` for an offset")
 }
 
+pub(crate) fn invalid_probe_target(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error(format!("invalid `@probe` target `{found}`"))
+        .primary(
+            span,
+            "expected a kernel function name, optionally `+OFFSET`",
+        )
+        .help("write e.g. `@probe(\"do_exit\")` or `@probe(\"vfs_read+16\")`")
+}
+
 pub(crate) fn uprobe_needs_target(span: Span, name: &str, found: Option<&str>) -> Diagnostic {
     let message = match found {
         Some(found) => format!("invalid `@{name}` target `{found}`"),
@@ -188,6 +197,10 @@ pub(crate) fn call_across_boundary(
             format!("cannot call @private function `{callee}` from {caller_kind} `{caller}`"),
             "`@private` functions are internal to the kernel module; call a `@kfunc` that uses it".to_string(),
         ),
+        ("@test function", _) => (
+            format!("cannot call @test function `{callee}` from {caller_kind} `{caller}`"),
+            "`@test` functions are run by the test runner and are not part of the built program".to_string(),
+        ),
         ("struct_ops method", _) => (
             format!("cannot call struct_ops method `{callee}` directly"),
             "struct_ops methods are called by the kernel; move shared code into a `@helper`".to_string(),
@@ -214,7 +227,11 @@ pub(crate) fn function_value_across_boundary(
     ))
     .primary(
         span,
-        "it runs on the other side of the kernel/userspace boundary",
+        if kind == "@test function" {
+            "`@test` functions are run by the test runner and are not part of the built program"
+        } else {
+            "it runs on the other side of the kernel/userspace boundary"
+        },
     )
     .help("function values can only refer to functions that run where they are used")
 }

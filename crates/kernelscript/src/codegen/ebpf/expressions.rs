@@ -281,12 +281,25 @@ impl<'a> FunctionEmitter<'_, 'a> {
 
     fn binary(&mut self, op: BinaryOp, lhs: &'a Expr, rhs: &'a Expr) -> CExpr {
         if matches!(op, BinaryOp::Div | BinaryOp::Rem) && is_signed_int(&lhs.ty) {
+            let ty = lhs.ty.clone();
             let lhs = self.operand(lhs).text;
             let rhs = self.operand(rhs).text;
-            return CExpr::primary(self.signed_division(op, &lhs, &rhs));
+            let call = self.signed_division(op, &lhs, &rhs);
+            // The helpers compute in 64 bits: a narrower result (MIN / -1)
+            // wraps back to its type, as the 32-bit instruction would.
+            if matches!(ty, Type::Int(int) if int.bits() < 64) {
+                return CExpr::unary(format!("({}){call}", type_name(self.program, &ty)));
+            }
+            return CExpr::primary(call);
         }
         if matches!(op, BinaryOp::Eq | BinaryOp::Ne) && matches!(lhs.ty, Type::Str(_)) {
             return self.string_comparison(op == BinaryOp::Ne, lhs, rhs);
+        }
+        if matches!(op, BinaryOp::Shl | BinaryOp::Shr)
+            && crate::codegen::arithmetic::needs_definition(op, &lhs.ty, rhs)
+        {
+            let lhs_text = self.expr(lhs).text;
+            return CExpr::unary(self.masked_shift(op, &lhs_text, &lhs.ty, rhs));
         }
         let precedence = binary_precedence(op);
         // Packet pointers compared or offset must be `__u8 *` on both sides.
@@ -341,6 +354,30 @@ impl<'a> FunctionEmitter<'_, 'a> {
         } else {
             CExpr::primary(call)
         }
+    }
+
+    /// A shift whose amount is not a constant in range, with KernelScript's
+    /// meaning (`codegen::arithmetic`): the amount masked to the operation's
+    /// width (clang computes 32-bit values in 64-bit registers, so the
+    /// instruction alone would not), a left shift done unsigned.
+    pub(super) fn masked_shift(
+        &mut self,
+        op: BinaryOp,
+        lhs_text: &str,
+        ty: &Type,
+        rhs: &'a Expr,
+    ) -> String {
+        let Type::Int(int) = ty else {
+            unreachable!("shifts are integer operations");
+        };
+        let width = crate::codegen::arithmetic::shift_width(*int);
+        let c_type = type_name(self.program, ty);
+        let amount = format!("({}) & {}", self.expr(rhs).text, width - 1);
+        if op == BinaryOp::Shr {
+            return format!("({c_type})(({lhs_text}) >> ({amount}))");
+        }
+        let unsigned = if width == 64 { "__u64" } else { "__u32" };
+        format!("({c_type})(({unsigned})({lhs_text}) << ({amount}))")
     }
 
     /// `signed_div(a, b)` / `signed_rem(a, b)`: the BPF instruction set

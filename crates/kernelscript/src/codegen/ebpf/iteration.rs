@@ -184,6 +184,21 @@ pub(super) fn emit_for_each<'a>(
         "static long {callback}(void *{map_param}, {key_param}, {value_param}, {context_type})"
     ));
     emitter.out.open_block("");
+    // The callback is a C function of its own: a `try` in the body needs
+    // the error code declared here (the checker keeps uncaught throws in).
+    let mut body_has_try = false;
+    visit::walk_stmts(body, &mut |stmt: &Stmt| {
+        body_has_try |= matches!(stmt.kind, StmtKind::Try { .. });
+    });
+    let saved_error_code = emitter.error_code.clone();
+    if body_has_try {
+        let name = emitter
+            .error_code
+            .clone()
+            .unwrap_or_else(|| emitter.temp("error"));
+        emitter.out.line(format!("__s64 {name} = 0;"));
+        emitter.error_code = Some(name);
+    }
     emitter.loops.push(LoopKind::MapCallback);
     if let Some(entry) = emitter.pinned_entry.clone() {
         if super::functions::uses_pinned_globals(program, body) {
@@ -202,6 +217,7 @@ pub(super) fn emit_for_each<'a>(
     emitter.preceding.blank_line();
     emitter.preceding.append(definition);
     emitter.tries = saved_tries;
+    emitter.error_code = saved_error_code;
     emitter.locals = saved_locals;
     emitter.flag_spellings = saved_flags;
 }

@@ -13,7 +13,8 @@
 //! lookup-or-init: insert with `BPF_NOEXIST`, then look up again, so a
 //! concurrent insert is never overwritten) and updates it in place. On
 //! shared (non-per-CPU) maps `+=` and `-=` of 32/64-bit values use
-//! `__sync_fetch_and_add`/`__sync_fetch_and_sub`, so concurrent programs do
+//! `__sync_fetch_and_add` (`-=` adds the two's-complement negation: BPF
+//! before v3 has no 32-bit atomic subtraction), so concurrent programs do
 //! not lose counts; other operators and per-CPU maps update plainly.
 
 use std::collections::BTreeMap;
@@ -24,7 +25,7 @@ use crate::ir::{BinaryOp, Block, Expr, ExprKind, LocalId, MapDef, MapId, MapKind
 use super::expressions::CExpr;
 use super::functions::{FunctionEmitter, Spelling};
 use super::statements;
-use super::types::{declaration, has_padding, type_name, zero_initializer};
+use super::types::{declaration, has_padding, is_array_like, type_name, zero_initializer};
 
 /// A per-map accessor function some body needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -174,6 +175,11 @@ fn is_storage(emitter: &FunctionEmitter<'_, '_>, expr: &Expr) -> bool {
 pub(super) fn get<'a>(emitter: &mut FunctionEmitter<'_, 'a>, map: MapId, key: &'a Expr) -> CExpr {
     let name = emitter.accessor(map, AccessorKind::Get);
     let key = emitter.expr(key).text;
+    if is_array_like(&emitter.program.map(map).value) {
+        // C returns no arrays: the accessor returns a pointer to the entry
+        // (or to a zeroed constant), read through here.
+        return CExpr::primary(format!("(*{name}({key}))"));
+    }
     CExpr::primary(format!("{name}({key})"))
 }
 
@@ -384,10 +390,23 @@ fn atomic_update(kind: MapKind, ty: &Type, op: ApplyOp) -> Option<&'static str> 
         return None;
     }
     match op {
-        ApplyOp::Add => Some("__sync_fetch_and_add"),
-        ApplyOp::Sub => Some("__sync_fetch_and_sub"),
+        ApplyOp::Add | ApplyOp::Sub => Some("__sync_fetch_and_add"),
         _ => None,
     }
+}
+
+/// The operand the atomic add of `op` takes: `operand` for `+=`, its
+/// two's-complement negation (computed unsigned, so never overflowing) for
+/// `-=`.
+pub(super) fn atomic_operand(program: &Program, ty: &Type, op: BinaryOp, operand: &str) -> String {
+    if op != BinaryOp::Sub {
+        return operand.to_string();
+    }
+    let unsigned = match ty {
+        Type::Int(int) if int.bits() == 64 => "__u64",
+        _ => "__u32",
+    };
+    format!("({})(0 - ({unsigned})({operand}))", type_name(program, ty))
 }
 
 /// Local names inside accessors, chosen not to shadow any map.
@@ -452,6 +471,50 @@ fn copy_fields(out: &mut CWriter, program: &Program, ty: &Type, dst: &str, src: 
     }
 }
 
+/// `*v op= o` with KernelScript's meaning (`codegen::arithmetic`): signed
+/// division on magnitudes (BPF before v4 has no signed division), shift
+/// amounts masked to the operation's width; the rest as C writes it.
+fn emit_apply(out: &mut CWriter, program: &Program, ty: &Type, op: ApplyOp, v: &str, o: &str) {
+    let Type::Int(int) = ty else {
+        out.line(format!("*{v} {} {o};", op.symbol()));
+        return;
+    };
+    let c_type = type_name(program, ty);
+    match op {
+        ApplyOp::Div | ApplyOp::Rem if int.is_signed() => {
+            out.line(format!("__s64 dividend = *{v}, divisor = {o};"));
+            out.line("__u64 magnitude_a = dividend < 0 ? -(__u64)dividend : (__u64)dividend;");
+            out.line("__u64 magnitude_b = divisor < 0 ? -(__u64)divisor : (__u64)divisor;");
+            if op == ApplyOp::Div {
+                out.line("__u64 result = magnitude_a / magnitude_b;");
+                out.blank_line();
+                out.line(format!(
+                    "*{v} = ({c_type})(__s64)((dividend < 0) != (divisor < 0) ? 0 - result : result);"
+                ));
+            } else {
+                out.line("__u64 result = magnitude_a % magnitude_b;");
+                out.blank_line();
+                out.line(format!(
+                    "*{v} = ({c_type})(__s64)(dividend < 0 ? 0 - result : result);"
+                ));
+            }
+        }
+        ApplyOp::Shl | ApplyOp::Shr => {
+            let width = crate::codegen::arithmetic::shift_width(*int);
+            let amount = format!("{o} & {}", width - 1);
+            if op == ApplyOp::Shr {
+                out.line(format!("*{v} = ({c_type})(*{v} >> ({amount}));"));
+            } else {
+                let unsigned = if width == 64 { "__u64" } else { "__u32" };
+                out.line(format!(
+                    "*{v} = ({c_type})(({unsigned})*{v} << ({amount}));"
+                ));
+            }
+        }
+        _ => out.line(format!("*{v} {} {o};", op.symbol())),
+    }
+}
+
 /// Writes the requested accessors, grouped by map.
 pub(super) fn emit_accessors(
     out: &mut CWriter,
@@ -487,6 +550,16 @@ fn emit_accessor(
     let key_param = declaration(program, &map.key, k);
     let value_pointer = Type::Pointer(Box::new(map.value.clone()));
     let signature = match kind {
+        AccessorKind::Get if is_array_like(&map.value) => {
+            // `char (*NAME_get(K key))[N]`, and the zeroed value it returns
+            // for a missing key (readers never write through it). Placed in
+            // `.bss` by name: clang would otherwise make it a constant in a
+            // mergeable `.rodata.cst*` section, which libbpf 1.1 cannot load.
+            let zero = declaration(program, &map.value, &format!("{name}_zero"));
+            out.line(format!("static {zero} SEC(\".bss\");"));
+            out.blank_line();
+            declaration(program, &value_pointer, &format!("{name}({key_param})"))
+        }
         AccessorKind::Get => declaration(program, &map.value, name) + &format!("({key_param})"),
         AccessorKind::Lookup => {
             declaration(program, &value_pointer, name) + &format!("({key_param})")
@@ -566,6 +639,9 @@ fn emit_accessor(
             ));
             out.blank_line();
             match &map.value {
+                value if is_array_like(value) => {
+                    out.line(format!("return {v} ? {v} : &{name}_zero;"))
+                }
                 Type::Struct(_) => {
                     out.open_block(format!("if ({v})"));
                     out.line(format!("return *{v};"));
@@ -597,8 +673,20 @@ fn emit_accessor(
             out.line("return;");
             out.close_block();
             match atomic_update(map.kind, &map.value, op) {
-                Some(builtin) => out.line(format!("{builtin}({v}, {o});")),
-                None => out.line(format!("*{v} {} {o};", op.symbol())),
+                Some(builtin) => {
+                    // Hidden from the optimiser: an inlined constant 0 would
+                    // turn the add into an atomic load, which BPF before v3
+                    // cannot do on 32 bits (clang crashes).
+                    out.line(format!("asm volatile(\"\" : \"+r\"({o}));"));
+                    let binary = if op == ApplyOp::Sub {
+                        BinaryOp::Sub
+                    } else {
+                        BinaryOp::Add
+                    };
+                    let operand = atomic_operand(program, &map.value, binary, o);
+                    out.line(format!("{builtin}({v}, {operand});"));
+                }
+                None => emit_apply(out, program, &map.value, op, v, o),
             }
         }
     }

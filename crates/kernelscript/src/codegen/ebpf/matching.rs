@@ -206,9 +206,17 @@ fn emit_arm_result<'a>(
                 }
                 _ if is_array_like(&value.ty) => {
                     let source = emitter.expr(value).text;
-                    emitter.out.line(format!(
-                        "__builtin_memcpy({target}, {source}, sizeof({target}));"
-                    ));
+                    // The target's type is not known here: a narrower
+                    // string copies only its own capacity (folded by clang).
+                    let size = match &value.ty {
+                        Type::Str(capacity) => format!(
+                            "({capacity} < sizeof({target}) ? {capacity} : sizeof({target}))"
+                        ),
+                        _ => format!("sizeof({target})"),
+                    };
+                    emitter
+                        .out
+                        .line(format!("__builtin_memcpy({target}, {source}, {size});"));
                 }
                 _ => {
                     let text = emitter.expr(value).text;

@@ -314,7 +314,8 @@ fn emit_support_functions(out: &mut CWriter, support: &BTreeMap<Support, String>
 }
 
 /// `__s64 signed_div(a, b)` / `signed_rem`: on magnitudes, then signed as
-/// C's truncating division would.
+/// C's truncating division would; by zero, the unsigned instructions give
+/// `x / 0 == 0` and `x % 0 == x` (docs §4.1).
 fn emit_signed_division(out: &mut CWriter, name: &str, what: &str, operator: &str) {
     out.line(format!(
         "/* Signed {what} (truncating, as in C) with unsigned BPF instructions. */"
@@ -329,12 +330,13 @@ fn emit_signed_division(out: &mut CWriter, name: &str, what: &str, operator: &st
         "__u64 {what} = magnitude_a {operator} magnitude_b;"
     ));
     out.blank_line();
+    // Negated in unsigned arithmetic: MIN / -1 gives MIN back, defined.
     if operator == "/" {
         out.line(format!(
-            "return (a < 0) != (b < 0) ? -(__s64){what} : (__s64){what};"
+            "return (__s64)((a < 0) != (b < 0) ? 0 - {what} : {what});"
         ));
     } else {
-        out.line(format!("return a < 0 ? -(__s64){what} : (__s64){what};"));
+        out.line(format!("return (__s64)(a < 0 ? 0 - {what} : {what});"));
     }
     out.close_block();
 }

@@ -40,11 +40,25 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
                 let quotient = emitter.signed_division(*op, &target, &value);
                 emitter.out.line(format!("{target} = {quotient};"));
             }
+            // `+= 0` / `-= 0` change nothing, and as an atomic operation on
+            // 32 bits clang's BPF backend cannot even emit them.
+            Some(BinaryOp::Add | BinaryOp::Sub)
+                if matches!(value.kind, ExprKind::Int(0))
+                    && maps::atomic_assignment(emitter, target, BinaryOp::Add).is_some() => {}
             Some(op) if maps::atomic_assignment(emitter, target, *op).is_some() => {
                 let builtin = maps::atomic_assignment(emitter, target, *op).expect("checked");
+                let ty = target.ty.clone();
                 let target = emitter.address_of(target).text;
                 let value = emitter.expr(value).text;
-                emitter.out.line(format!("{builtin}({target}, {value});"));
+                let operand = maps::atomic_operand(emitter.program, &ty, *op, &value);
+                emitter.out.line(format!("{builtin}({target}, {operand});"));
+            }
+            Some(op @ (BinaryOp::Shl | BinaryOp::Shr))
+                if crate::codegen::arithmetic::needs_definition(*op, &target.ty, value) =>
+            {
+                let target_text = emitter.expr(target).text;
+                let shifted = emitter.masked_shift(*op, &target_text, &target.ty, value);
+                emitter.out.line(format!("{target_text} = {shifted};"));
             }
             Some(op) => {
                 let target = emitter.expr(target).text;
@@ -117,8 +131,17 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
             body,
         } => iteration::emit_for_each(emitter, *key, *value, *map, body, stmt.span),
         StmtKind::While { condition, body } => {
-            let condition = emitter.expr(condition).text;
-            emitter.out.open_block(format!("while ({condition})"));
+            // `for (;;)` with the test inside, not `while (cond)`: C lets
+            // clang assume a loop with a non-constant condition ends, and
+            // it deletes one that provably cannot (leaving an empty,
+            // unloadable program). This way the loop stays, and the
+            // verifier reports it at load time (docs §10.2).
+            let condition = emitter.condition(condition);
+            emitter.out.open_block("for (;;)");
+            emitter.out.line(format!("if (!({condition}))"));
+            emitter.out.indent();
+            emitter.out.line("break;");
+            emitter.out.dedent();
             emit_loop_body(emitter, body, LoopKind::Plain);
             emitter.out.close_block();
         }
@@ -183,12 +206,30 @@ fn emit_let<'a>(emitter: &mut FunctionEmitter<'_, 'a>, local: LocalId, init: Opt
             .line(format!("{decl} = {};", zero_initializer(&ty))),
         Some(Ok(value)) => emitter.out.line(format!("{decl} = {value};")),
         Some(Err(source)) => {
-            // Arrays cannot be initialised from another array in C.
-            emitter.out.line(format!("{decl};"));
-            emitter.out.line(format!(
-                "__builtin_memcpy({name}, {source}, sizeof({name}));"
-            ));
+            // Arrays cannot be initialised from another array in C; a
+            // narrower string leaves the tail, which starts zeroed.
+            let size = copy_size(&ty, &init.expect("has an initialiser").ty, &name);
+            if size.starts_with("sizeof") {
+                emitter.out.line(format!("{decl};"));
+            } else {
+                emitter
+                    .out
+                    .line(format!("{decl} = {};", zero_initializer(&ty)));
+            }
+            emitter
+                .out
+                .line(format!("__builtin_memcpy({name}, {source}, {size});"));
         }
+    }
+}
+
+/// How many bytes copying a `source`-typed array or string into the C
+/// object `target_text` of type `target` takes: a narrower string (its
+/// capacity includes the NUL) copies only its own bytes, never past them.
+pub(super) fn copy_size(target: &Type, source: &Type, target_text: &str) -> String {
+    match (target, source) {
+        (Type::Str(to), Type::Str(from)) if from < to => from.to_string(),
+        _ => format!("sizeof({target_text})"),
     }
 }
 
@@ -206,7 +247,7 @@ fn emit_assign<'a>(emitter: &mut FunctionEmitter<'_, 'a>, target: &'a Expr, valu
             (Type::Str(capacity), ExprKind::Str(text)) => (text.len() as u64 + 1)
                 .min(u64::from(*capacity))
                 .to_string(),
-            _ => format!("sizeof({target_text})"),
+            _ => copy_size(&target.ty, &value.ty, &target_text),
         };
         let source = match &value.kind {
             ExprKind::ArrayLit(_) => emitter.compound_literal(value),

@@ -8,7 +8,9 @@
 //! * TC: a filter in the interface's clsact qdisc (`bpf_tc_hook_create` +
 //!   `bpf_tc_attach`, libbpf 1.1 API) on the `@tc` direction; it outlives
 //!   the process, so detaching removes it, and the qdisc when this process
-//!   created it;
+//!   created it. Its handle (`tc_handle`) and priority are fixed per
+//!   program and the attach replaces an existing filter with them, so a
+//!   run after a SIGKILL does not add a second filter;
 //! * tracepoints and probes: `bpf_program__attach_tracepoint` /
 //!   `bpf_program__attach`;
 //! * uprobes: `bpf_program__attach_uprobe_opts` on the attribute's (or
@@ -36,23 +38,25 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     let perf = has(|kind| matches!(kind, FunctionKind::PerfEvent));
     let uprobe = has(|kind| matches!(kind, FunctionKind::Uprobe { .. }));
 
+    // A program whose only attaches are perf counters has no use for
+    // ks_attach and the per-kind attach functions it calls.
+    let perf_only = generator.needs.perf_counters.any() && !generator.needs.target_attach;
     emit(out, generator, ATTACHMENT_STATE);
-    if xdp {
+    if xdp && !perf_only {
         emit(out, generator, ATTACH_XDP);
     }
     if tc {
         emit(out, generator, ATTACH_TC);
     }
-    if tracepoint {
+    if tracepoint && !perf_only {
         emit(out, generator, ATTACH_TRACEPOINT);
     }
-    if probe {
+    if probe && !perf_only {
         emit(out, generator, ATTACH_PROBE);
     }
-    if uprobe {
+    if uprobe && !perf_only {
         emit(out, generator, ATTACH_UPROBE);
     }
-    let perf_only = generator.needs.perf_counters.any() && !generator.needs.target_attach;
     if perf && !perf_only {
         emit(out, generator, ATTACH_PERF_EVENT);
     }
@@ -103,8 +107,6 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     if generator.needs.detach {
         detach.push_str(DETACH);
     }
-    // A program whose only attaches are perf counters has no use for
-    // ks_attach.
     if !perf_only {
         emit(out, generator, &attach);
     }
@@ -112,6 +114,19 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     if generator.needs.perf_counters.any() {
         super::attach_perf::write(generator, out);
     }
+}
+
+/// The handle of `program`'s TC filter in project `project`: FNV-1a of
+/// `project/program`, never 0 (0 asks the kernel to choose one). Fixed, so
+/// the next run of the same program finds (and replaces) a filter a killed
+/// run left behind; different programs and projects get different ones.
+pub fn tc_handle(project: &str, program: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in project.bytes().chain([b'/']).chain(program.bytes()) {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash.max(1)
 }
 
 const ATTACHMENT_STATE: &str = r#"
@@ -164,6 +179,9 @@ static int ks_attach_xdp(struct ks_attachment *attachment, const char *target, _
 "#;
 
 const ATTACH_TC: &str = r#"
+/* The priority of every KernelScript TC filter (handles tell them apart). */
+#define KS_TC_PRIORITY 0x4b53
+
 /* libbpf's messages go to stderr as usual, except while creating a clsact
  * qdisc that may already exist (the kernel's refusal is expected then). */
 static bool ks_libbpf_quiet;
@@ -176,12 +194,17 @@ static int ks_libbpf_print(enum libbpf_print_level level, const char *format, va
 }
 
 /* TC: a filter in the interface's clsact qdisc (created when missing), on
- * the direction of the program's @tc attribute. */
+ * the direction of the program's @tc attribute. Its handle and priority are
+ * fixed per program, and it replaces a filter left with them (by a run that
+ * was killed before its cleanup), so a program is attached at most once
+ * and its cleanup removes exactly what it attached. */
 static int ks_attach_tc(struct ks_attachment *attachment, const char *target)
 {
     const struct ks_program *program = &ks_programs[attachment->program];
     LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = program->tc_attach_point);
-    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(program->prog));
+    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(program->prog),
+                .handle = program->tc_handle, .priority = KS_TC_PRIORITY,
+                .flags = BPF_TC_F_REPLACE);
     int err;
 
     attachment->ifindex = if_nametoindex(target);

@@ -409,6 +409,15 @@ impl FunctionEmitter<'_, '_> {
                 }
             };
         }
+        if crate::codegen::arithmetic::needs_definition(op, &lhs.ty, rhs) {
+            let lhs_text = self.value(lhs);
+            if let Some(text) = self.defined_arithmetic(op, &lhs_text, &lhs.ty.clone(), rhs) {
+                return CExpr {
+                    text,
+                    prec: PREC_UNARY,
+                };
+            }
+        }
         let prec = binary_prec(op);
         let left = self.operand(op, lhs, false);
         let right = self.operand(op, rhs, true);

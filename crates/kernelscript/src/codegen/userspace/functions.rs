@@ -92,10 +92,24 @@ fn parameter_list(
         .params
         .iter()
         .map(|&param| {
-            types::parameter_declaration(gen.program, &function.local(param).ty, &name_of(param))
+            let ty = &function.local(param).ty;
+            if main_args(function) == Some(param) {
+                let pointer = Type::Pointer(Box::new(ty.clone()));
+                return types::parameter_declaration(gen.program, &pointer, &name_of(param));
+            }
+            types::parameter_declaration(gen.program, ty, &name_of(param))
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The `args: Args` parameter of `main`. It is passed as a pointer to the
+/// static struct C's `main` fills (an `Args` may be megabytes: never on
+/// the stack, not even to print `--help`), and spelled `(*args)` inside.
+fn main_args(function: &Function) -> Option<LocalId> {
+    let param = *function.params.first()?;
+    let is_struct = matches!(function.local(param).ty, Type::Struct(_));
+    (function.kind == FunctionKind::Main && is_struct).then_some(param)
 }
 
 pub fn write_function(gen: &mut Generator, out: &mut CWriter, id: FunctionId) {
@@ -143,9 +157,15 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
         // string parameter works on its own copy.
         let mut copied_params = Vec::new();
         let mut param_names = Vec::new();
+        let args = main_args(function);
         for &param in &function.params {
             let local = function.local(param);
             let name = self.local_names[param.index()].clone();
+            if args == Some(param) {
+                self.local_names[param.index()] = format!("(*{name})");
+                param_names.push((param, name));
+                continue;
+            }
             if matches!(local.ty, Type::Str(_)) && visit::may_modify_local(&function.body, param) {
                 let arg = self.namer.fresh(&format!("{name}_arg"));
                 copied_params.push((param, arg.clone()));

@@ -79,6 +79,8 @@ pub fn write_runtime(generator: &Generator, out: &mut CWriter) {
     }
     if has_attachments(generator) {
         super::attach::write(generator, out);
+    } else if has_program_table(generator) && generator.needs.detach {
+        emit(out, generator, DETACH_ONLY);
     }
     if !generator.needs.registered.is_empty() {
         write_struct_ops(generator, out);
@@ -152,9 +154,19 @@ fn has_tc_attachments(generator: &Generator) -> bool {
         })
 }
 
+/// Whether the attachment runtime is emitted: only for programs that
+/// attach (one that only detaches can have nothing attached).
 fn has_attachments(generator: &Generator) -> bool {
-    has_program_table(generator) && (generator.needs.attach || generator.needs.detach)
+    has_program_table(generator) && generator.needs.attach
 }
+
+const DETACH_ONLY: &str = r#"
+/* detach(handle): this program never attaches, so nothing is attached. */
+static void ks_detach(int handle)
+{
+    (void)handle;
+}
+"#;
 
 fn write_program_table(generator: &Generator, out: &mut CWriter) {
     raw(
@@ -182,6 +194,10 @@ fn write_program_table(generator: &Generator, out: &mut CWriter) {
     );
     raw(
         out,
+        "    __u32 tc_handle;           /* TC: the filter's handle, fixed per program */",
+    );
+    raw(
+        out,
         "    const char *tp_category;   /* tracepoints: from @tracepoint(\"category/event\") */",
     );
     raw(out, "    const char *tp_event;");
@@ -202,13 +218,19 @@ fn write_program_table(generator: &Generator, out: &mut CWriter) {
             format!(".kind = {}", kind_constant(kind)),
         ];
         match kind {
-            FunctionKind::Tc(direction) => fields.push(format!(
-                ".tc_attach_point = {}",
-                match direction {
-                    TcDirection::Ingress => "BPF_TC_INGRESS",
-                    TcDirection::Egress => "BPF_TC_EGRESS",
-                }
-            )),
+            FunctionKind::Tc(direction) => {
+                fields.push(format!(
+                    ".tc_attach_point = {}",
+                    match direction {
+                        TcDirection::Ingress => "BPF_TC_INGRESS",
+                        TcDirection::Egress => "BPF_TC_EGRESS",
+                    }
+                ));
+                fields.push(format!(
+                    ".tc_handle = {:#010x}",
+                    super::attach::tc_handle(&generator.project, &entry.name)
+                ));
+            }
             FunctionKind::Tracepoint { category, event } => {
                 fields.push(format!(
                     ".tp_category = {}",
@@ -576,7 +598,7 @@ pub fn write_main(generator: &Generator, out: &mut CWriter) {
             raw(
                 out,
                 format!(
-                    "    {};",
+                    "    static {};",
                     super::types::declaration(generator.program, &args.ty, "args")
                 ),
             );
@@ -590,7 +612,7 @@ pub fn write_main(generator: &Generator, out: &mut CWriter) {
     raw(out, "    ks_open();");
     raw(out, "    atexit(ks_cleanup);");
     let call = if args.is_some() {
-        format!("{user_main}(args)")
+        format!("{user_main}(&args)")
     } else {
         format!("{user_main}()")
     };

@@ -48,6 +48,7 @@
 
 mod aggregates;
 mod args;
+mod arithmetic;
 mod attach;
 mod attach_perf;
 mod calls;
@@ -136,6 +137,8 @@ pub(crate) struct Needs {
     pub str_copy: bool,
     pub str_concat: bool,
     pub str_eq: bool,
+    /// `ks_udiv`, `ks_sdiv`, ...: division with eBPF's meaning.
+    pub defined_division: bool,
     pub throw: bool,
     pub daemon: bool,
     pub sleep: bool,
@@ -446,7 +449,7 @@ impl<'a> Generator<'a> {
             includes.push("net/if.h");
             includes.push("linux/if_link.h");
         }
-        if self.needs.attach && self.attaches_perf_events() {
+        if (self.needs.attach && self.attaches_perf_events()) || self.needs.perf_counters.any() {
             includes.push("linux/perf_event.h");
             includes.push("sys/syscall.h");
         }
@@ -515,7 +518,14 @@ impl<'a> Generator<'a> {
                     .flat_map(|config| config.fields.iter().map(|field| field.ty.clone())),
             )
             .collect();
-        for id in types::structs_to_define(self.program, &roots) {
+        let defined = types::structs_to_define(self.program, &roots);
+        // Kernel structs userspace only points to: declared, so a pointer
+        // parameter does not declare a new struct scoped to its prototype.
+        for name in types::structs_to_forward_declare(self.program, &defined) {
+            raw(out, format!("struct {name};"));
+            wrote = true;
+        }
+        for id in defined {
             types::write_struct(out, self.program, id);
             out.blank_line();
             wrote = true;

@@ -51,6 +51,9 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     if needs.str_eq {
         emit(out, generator, STR_EQ);
     }
+    if needs.defined_division {
+        emit(out, generator, super::arithmetic::DEFINED_DIVISION);
+    }
     if needs.throw {
         emit(out, generator, THROW);
     }

@@ -211,6 +211,12 @@ impl FunctionEmitter<'_, '_> {
                     .line(format!("memcpy({place}, {source}, sizeof({place}));"));
             }
             _ => {
+                if let Some(op) = op {
+                    if let Some(text) = self.defined_arithmetic(op, place, ty, value) {
+                        self.out.line(format!("{place} = {text};"));
+                        return;
+                    }
+                }
                 let value = self.value(value);
                 let operator = op.map(|op| op.symbol()).unwrap_or("");
                 self.out.line(format!("{place} {operator}= {value};"));
@@ -233,14 +239,16 @@ impl FunctionEmitter<'_, '_> {
         }
     }
 
-    fn map_compound(&mut self, map: MapId, key: &Expr, op: BinaryOp, value: &Expr) {
+    fn map_compound(&mut self, map: MapId, key: &Expr, op: BinaryOp, value_expr: &Expr) {
         let map_use = self.gen.map_use(map);
         map_use.update = true;
         map_use.get = true;
         let get = self.gen.map_helper(map, "get");
         let update = self.gen.map_helper(map, "update");
         let map_def = self.gen.program.map(map).clone();
-        let value = self.value(value);
+        let plain_value =
+            (!crate::codegen::arithmetic::needs_definition(op, &map_def.value, value_expr))
+                .then(|| self.value(value_expr));
         let key_text = if visit::has_side_effects(key) {
             let key_name = self.fresh("key");
             let key_text = self.map_argument(&map_def.key, key);
@@ -257,10 +265,15 @@ impl FunctionEmitter<'_, '_> {
             Some(name) => name.clone(),
             None => self.map_argument(&map_def.key, key),
         };
-        self.out.line(format!(
-            "{update}({key_arg}, {get}({key_arg}) {} {value}, BPF_ANY);",
-            op.symbol()
-        ));
+        let current = format!("{get}({key_arg})");
+        let combined = match plain_value {
+            Some(value) => format!("{current} {} {value}", op.symbol()),
+            None => self
+                .defined_arithmetic(op, &current, &map_def.value, value_expr)
+                .expect("needs a definition"),
+        };
+        self.out
+            .line(format!("{update}({key_arg}, {combined}, BPF_ANY);"));
         if key_text.is_some() {
             self.out.close_block();
         }

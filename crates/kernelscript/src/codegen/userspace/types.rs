@@ -182,6 +182,53 @@ pub fn structs_to_define(program: &Program, extra_roots: &[Type]) -> Vec<StructI
     order
 }
 
+/// Kernel structs that userspace functions point to (parameters, results,
+/// locals) but that no header userspace includes declares and that are not
+/// in `defined`: declared up front, so a pointer parameter does not declare
+/// a new struct scoped to its prototype.
+pub fn structs_to_forward_declare<'p>(program: &'p Program, defined: &[StructId]) -> Vec<&'p str> {
+    let mut pointed = BTreeSet::new();
+    for function in &program.functions {
+        if function.kind.target() != ir::Target::Userspace {
+            continue;
+        }
+        let types = function
+            .locals
+            .iter()
+            .map(|local| &local.ty)
+            .chain(std::iter::once(&function.ret));
+        for ty in types {
+            collect_pointees(ty, &mut pointed);
+        }
+    }
+    pointed
+        .into_iter()
+        .filter(|id| !defined.contains(id))
+        .map(|id| program.struct_def(id))
+        .filter(|def| def.origin == Origin::Kernel && !provided_by_headers(def))
+        .map(|def| def.name.as_str())
+        .collect()
+}
+
+fn collect_pointees(ty: &Type, pointed: &mut BTreeSet<StructId>) {
+    match ty {
+        Type::Pointer(inner) => match &**inner {
+            Type::Struct(id) => {
+                pointed.insert(*id);
+            }
+            other => collect_pointees(other, pointed),
+        },
+        Type::Array(element, _) => collect_pointees(element, pointed),
+        Type::Function(function) => {
+            for param in &function.params {
+                collect_pointees(param, pointed);
+            }
+            collect_pointees(&function.ret, pointed);
+        }
+        _ => {}
+    }
+}
+
 fn visit_struct(
     program: &Program,
     id: StructId,

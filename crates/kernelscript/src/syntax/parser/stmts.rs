@@ -251,6 +251,7 @@ impl Parser<'_> {
             return Condition::Expr(self.parse_expr_before_block());
         }
         let open = self.bump();
+        let errors_before = self.errors_reported;
         let condition = self.with_mode(Mode::GROUP, |parser| {
             if parser.eat(TokenKind::Var) {
                 let name = parser.expect_name()?;
@@ -271,7 +272,7 @@ impl Parser<'_> {
             kind: ExprKind::Error,
             span: open,
         }));
-        self.close_condition(open);
+        self.close_condition(open, errors_before);
         condition
     }
 
@@ -282,21 +283,35 @@ impl Parser<'_> {
             return self.parse_expr_before_block();
         }
         let open = self.bump();
+        let errors_before = self.errors_reported;
         let condition = self.with_mode(Mode::GROUP, |parser| parser.parse_expr());
         if self.at(TokenKind::Eq) {
             self.report(errors::assignment_in_condition(self.span()));
         }
-        self.close_condition(open);
+        self.close_condition(open, errors_before);
         condition
     }
 
-    /// Consumes the `)` of a condition, first skipping whatever broken
-    /// input is left inside.
-    fn close_condition(&mut self, open: Span) {
-        if !self.at(TokenKind::RParen) {
-            self.with_mode(Mode::GROUP, |parser| parser.skip_in_list(TokenKind::RParen));
+    /// Consumes the `)` of a condition, first skipping whatever input is
+    /// left inside. Leftover tokens after a complete expression (`if (x y >
+    /// 100)`) are an error of their own, reported here at the first of them,
+    /// unless the condition already reported one (errors counted since
+    /// `errors_before`): skipping them silently would change the program.
+    fn close_condition(&mut self, open: Span, errors_before: usize) {
+        if self.at(TokenKind::RParen) {
+            self.bump();
+            return;
         }
-        self.expect_closing(TokenKind::RParen, open);
+        let clean = self.errors_reported == errors_before;
+        if clean && !self.at(TokenKind::Unknown) && !self.after_unterminated_literal() {
+            let found = self.found();
+            let span = self.missing_span();
+            self.report(errors::leftover_after_condition(span, &found, open));
+        }
+        self.with_mode(Mode::GROUP, |parser| parser.skip_in_list(TokenKind::RParen));
+        if !self.eat(TokenKind::RParen) && !clean {
+            self.expect_closing(TokenKind::RParen, open);
+        }
     }
 
     /// `for (i in a..b) { }`, `for (k, v) in m { }`, `for (k, v in m) { }`
@@ -342,6 +357,7 @@ impl Parser<'_> {
     }
 
     fn parse_for_header(&mut self, open: Option<Span>) -> Option<ForHeader> {
+        let errors_before = self.errors_reported;
         let key = self.expect_name()?;
         let value = if self.eat(TokenKind::Comma) {
             Some(self.expect_name()?)
@@ -392,7 +408,7 @@ impl Parser<'_> {
             }
         };
         if let Some(open) = open {
-            self.close_condition(open);
+            self.close_condition(open, errors_before);
         }
         Some(header)
     }

@@ -23,6 +23,7 @@ static __always_inline void verdicts_add(__u32 key, __u64 operand)
 	if (!value) {
 		return;
 	}
+	asm volatile("" : "+r"(operand));
 	__sync_fetch_and_add(value, operand);
 }
 
@@ -42,7 +43,7 @@ int classify(struct __sk_buff *ctx)
 	verdicts_add(0, 1);
 	return TC_ACT_OK;
 }
-#line 46 "tc_classifier.ebpf.c"
+#line 47 "tc_classifier.ebpf.c"
 
 SEC("tc")
 #line 23 "tc_classifier.ks"
@@ -51,6 +52,6 @@ int pass_all(struct __sk_buff *ctx)
 #line 24 "tc_classifier.ks"
 	return TC_ACT_UNSPEC;
 }
-#line 55 "tc_classifier.ebpf.c"
+#line 56 "tc_classifier.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -58,13 +58,14 @@ static struct ks_program {
 	const char *name;
 	enum ks_program_kind kind;
 	int tc_attach_point;       /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
+	__u32 tc_handle;           /* TC: the filter's handle, fixed per program */
 	const char *tp_category;   /* tracepoints: from @tracepoint("category/event") */
 	const char *tp_event;
 	struct bpf_program *prog;  /* set by ks_open() */
 } ks_programs[] = {
 	[KS_PROG_watch] = { .name = "watch", .kind = KS_XDP },
-	[KS_PROG_tc_in] = { .name = "tc_in", .kind = KS_TC, .tc_attach_point = BPF_TC_INGRESS },
-	[KS_PROG_tc_out] = { .name = "tc_out", .kind = KS_TC, .tc_attach_point = BPF_TC_EGRESS },
+	[KS_PROG_tc_in] = { .name = "tc_in", .kind = KS_TC, .tc_attach_point = BPF_TC_INGRESS, .tc_handle = 0x5e1d7970 },
+	[KS_PROG_tc_out] = { .name = "tc_out", .kind = KS_TC, .tc_attach_point = BPF_TC_EGRESS, .tc_handle = 0x0b393395 },
 	[KS_PROG_on_switch] = { .name = "on_switch", .kind = KS_TRACEPOINT, .tp_category = "sched", .tp_event = "sched_switch" },
 };
 
@@ -143,6 +144,9 @@ static int ks_attach_xdp(struct ks_attachment *attachment, const char *target, _
 	return 0;
 }
 
+/* The priority of every KernelScript TC filter (handles tell them apart). */
+#define KS_TC_PRIORITY 0x4b53
+
 /* libbpf's messages go to stderr as usual, except while creating a clsact
  * qdisc that may already exist (the kernel's refusal is expected then). */
 static bool ks_libbpf_quiet;
@@ -155,12 +159,17 @@ static int ks_libbpf_print(enum libbpf_print_level level, const char *format, va
 }
 
 /* TC: a filter in the interface's clsact qdisc (created when missing), on
- * the direction of the program's @tc attribute. */
+ * the direction of the program's @tc attribute. Its handle and priority are
+ * fixed per program, and it replaces a filter left with them (by a run that
+ * was killed before its cleanup), so a program is attached at most once
+ * and its cleanup removes exactly what it attached. */
 static int ks_attach_tc(struct ks_attachment *attachment, const char *target)
 {
 	const struct ks_program *program = &ks_programs[attachment->program];
 	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = program->tc_attach_point);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(program->prog));
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(program->prog),
+				.handle = program->tc_handle, .priority = KS_TC_PRIORITY,
+				.flags = BPF_TC_F_REPLACE);
 	int err;
 
 	attachment->ifindex = if_nametoindex(target);
@@ -471,7 +480,7 @@ static void ks_handle_signals(void)
 
 /* The program's own functions (defined at the end of this file). */
 static __s32 handle(struct PacketEvent *event);
-static __s32 ks_main(struct Args args);
+static __s32 ks_main(struct Args *args);
 
 /* ---- Command line ---- */
 
@@ -585,14 +594,14 @@ static void ks_parse_args(int argc, char **argv, struct Args *args)
 
 int main(int argc, char **argv)
 {
-	struct Args args;
+	static struct Args args;
 
 	ks_parse_args(argc, argv, &args);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ks_handle_signals();
 	ks_open();
 	atexit(ks_cleanup);
-	return ks_main(args);
+	return ks_main(&args);
 }
 
 /* ---- The functions of events_demo.ks, in source order. ---- */
@@ -609,21 +618,21 @@ static __s32 handle(struct PacketEvent *event)
 }
 
 #line 70 "events_demo.ks"
-static __s32 ks_main(struct Args args)
+static __s32 ks_main(struct Args *args)
 {
 #line 71 "events_demo.ks"
 	ks_events_on_event(handle);
 	int xdp = ks_load(KS_PROG_watch);
-	ks_attach_or_exit(xdp, args.interface, 0);
+	ks_attach_or_exit(xdp, (*args).interface, 0);
 	int ingress = ks_load(KS_PROG_tc_in);
 	int egress = ks_load(KS_PROG_tc_out);
-	ks_attach_or_exit(ingress, args.interface, 0);
-	ks_attach_or_exit(egress, args.interface, 0);
+	ks_attach_or_exit(ingress, (*args).interface, 0);
+	ks_attach_or_exit(egress, (*args).interface, 0);
 	int tracer = ks_load(KS_PROG_on_switch);
 	if (ks_attach(tracer, "", 0) != 0) {
 		printf("no tracepoint\n");
 	}
-	printf("attached to %.16s\n", args.interface);
+	printf("attached to %.16s\n", (*args).interface);
 	__s32 result = ks_dispatch((const int[]){ KS_RING_events }, 1);
 	printf("dispatch returned %d after %u events; %llu context switches\n", result, ks_skel->data->handled, ks_skel->data->switches);
 	ks_detach(tracer);

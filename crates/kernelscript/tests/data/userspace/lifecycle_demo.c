@@ -77,6 +77,7 @@ static struct ks_program {
 	const char *name;
 	enum ks_program_kind kind;
 	int tc_attach_point;       /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
+	__u32 tc_handle;           /* TC: the filter's handle, fixed per program */
 	const char *tp_category;   /* tracepoints: from @tracepoint("category/event") */
 	const char *tp_event;
 	struct bpf_program *prog;  /* set by ks_open() */
@@ -451,7 +452,7 @@ static _Noreturn void ks_exec(const char *script)
 }
 
 /* The program's own functions (defined at the end of this file). */
-static __s32 ks_main(struct Args args);
+static __s32 ks_main(struct Args *args);
 
 /* ---- Command line ---- */
 
@@ -561,23 +562,23 @@ static void ks_parse_args(int argc, char **argv, struct Args *args)
 
 int main(int argc, char **argv)
 {
-	struct Args args;
+	static struct Args args;
 
 	ks_parse_args(argc, argv, &args);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ks_handle_signals();
 	ks_open();
 	atexit(ks_cleanup);
-	return ks_main(args);
+	return ks_main(&args);
 }
 
 /* ---- The functions of lifecycle_demo.ks, in source order. ---- */
 #line 81 "lifecycle_demo.ks"
-static __s32 ks_main(struct Args args)
+static __s32 ks_main(struct Args *args)
 {
 #line 82 "lifecycle_demo.ks"
 	int xdp = ks_load(KS_PROG_entry);
-	ks_attach_or_exit(xdp, args.interface, 0);
+	ks_attach_or_exit(xdp, (*args).interface, 0);
 	int sampler = ks_load(KS_PROG_on_sample);
 	ks_attach_or_exit(sampler, "cpu-clock", 49);
 	int probe = ks_load(KS_PROG_on_unlink);
@@ -587,10 +588,10 @@ static __s32 ks_main(struct Args args)
 	if (ks_register(KS_OPS_demo_cc) != 0) {
 		return 1;
 	}
-	if (args.script[0] != '\0') {
-		ks_exec(args.script);
+	if ((*args).script[0] != '\0') {
+		ks_exec((*args).script);
 	}
-	if (args.background) {
+	if ((*args).background) {
 		ks_daemon();
 	}
 	printf("samples: %llu deep packets: %llu unlinks: %llu\n", ks_skel->data->samples, ks_skel->data->deep_packets, ks_skel->data->unlinks);

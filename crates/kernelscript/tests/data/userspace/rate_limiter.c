@@ -57,6 +57,7 @@ static struct ks_program {
 	const char *name;
 	enum ks_program_kind kind;
 	int tc_attach_point;       /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
+	__u32 tc_handle;           /* TC: the filter's handle, fixed per program */
 	const char *tp_category;   /* tracepoints: from @tracepoint("category/event") */
 	const char *tp_event;
 	struct bpf_program *prog;  /* set by ks_open() */
@@ -318,7 +319,7 @@ static void ks_handle_signals(void)
 }
 
 /* The program's own functions (defined at the end of this file). */
-static __s32 ks_main(struct Args args);
+static __s32 ks_main(struct Args *args);
 
 /* ---- Command line ---- */
 
@@ -467,30 +468,30 @@ static void ks_parse_args(int argc, char **argv, struct Args *args)
 
 int main(int argc, char **argv)
 {
-	struct Args args;
+	static struct Args args;
 
 	ks_parse_args(argc, argv, &args);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ks_handle_signals();
 	ks_open();
 	atexit(ks_cleanup);
-	return ks_main(args);
+	return ks_main(&args);
 }
 
 /* ---- The functions of rate_limiter.ks, in source order. ---- */
 #line 70 "rate_limiter.ks"
-static __s32 ks_main(struct Args args)
+static __s32 ks_main(struct Args *args)
 {
 #line 71 "rate_limiter.ks"
-	ks_skel->data->network.limit = args.limit;
+	ks_skel->data->network.limit = (*args).limit;
 	int prog = ks_load(KS_PROG_rate_limiter);
-	__s32 result = ks_attach(prog, args.interface, 0);
+	__s32 result = ks_attach(prog, (*args).interface, 0);
 	if (result != 0) {
-		printf("cannot attach to %.16s\n", args.interface);
+		printf("cannot attach to %.16s\n", (*args).interface);
 		return 1;
 	}
-	if (args.verbose) {
-		printf("attached to %.16s with limit %u\n", args.interface, args.limit);
+	if ((*args).verbose) {
+		printf("attached to %.16s with limit %u\n", (*args).interface, (*args).limit);
 	}
 	packet_counts_update(7, 3, BPF_ANY);
 	packet_counts_update(7, packet_counts_get(7) + 2, BPF_ANY);

@@ -1,0 +1,45 @@
+//! Integer operations whose C meaning is undefined for some operands,
+//! shared by both generators: KernelScript gives them the eBPF instruction
+//! set's meaning (docs/language.md §4.1): `x / 0 == 0`, `x % 0 == x`,
+//! `MIN / -1 == MIN`, `MIN % -1 == 0`, and shift amounts taken modulo the
+//! operation's width (64 bits for 64-bit operands, 32 for narrower ones,
+//! which compute in 32 bits as the BPF ALU's 32-bit instructions do).
+//! `needs_definition` says when plain C is not exact; each generator then
+//! spells the defined form (`userspace::arithmetic`, `ebpf::expressions`).
+
+use crate::ir::{BinaryOp, Expr, ExprKind, IntType, Type};
+
+/// Whether `lhs OP rhs` of type `ty` needs a defined form: plain C
+/// would leave some operands undefined (a constant divisor other than 0
+/// and -1, or a constant shift in range, needs none).
+pub fn needs_definition(op: BinaryOp, ty: &Type, rhs: &Expr) -> bool {
+    let Type::Int(int) = ty else {
+        return false;
+    };
+    let constant = match rhs.kind {
+        ExprKind::Int(value) => Some(value),
+        _ => None,
+    };
+    match op {
+        BinaryOp::Div | BinaryOp::Rem => {
+            let all_ones = u64::MAX >> (64 - int.bits());
+            !constant.is_some_and(|value| {
+                value != 0 && !(int.is_signed() && value & all_ones == all_ones)
+            })
+        }
+        BinaryOp::Shl | BinaryOp::Shr => !constant.is_some_and(|value| {
+            value < u64::from(shift_width(*int))
+                && (op == BinaryOp::Shr || (!int.is_signed() && int.bits() >= 32))
+        }),
+        _ => false,
+    }
+}
+
+/// The width a shift of `int` operates at (the BPF ALU's: 64 or 32 bits).
+pub fn shift_width(int: IntType) -> u32 {
+    if int.bits() == 64 {
+        64
+    } else {
+        32
+    }
+}
