@@ -431,6 +431,9 @@ impl<'a> Generator<'a> {
         if self.needs.perf_counters.any() {
             includes.push("sys/ioctl.h");
         }
+        if types::userspace_points_to(self.program, "bpf_perf_event_data") {
+            includes.push("linux/bpf_perf_event.h");
+        }
         includes.push("linux/types.h");
         includes.push("bpf/bpf.h");
         includes.push("bpf/libbpf.h");

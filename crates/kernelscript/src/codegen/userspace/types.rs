@@ -18,6 +18,8 @@ use crate::ir::{self, Origin, Program, StructId, Type};
 /// (a tracepoint record in a ring buffer) is in no header userspace
 /// includes, so it is defined from its declared fields.
 const UAPI_STRUCTS: &[&str] = &[
+    // <linux/bpf_perf_event.h>, included when userspace names it.
+    "bpf_perf_event_data",
     "xdp_md",
     "__sk_buff",
     "bpf_sock",
@@ -78,6 +80,25 @@ pub fn structs_to_define(program: &Program, extra_roots: &[Type]) -> Vec<StructI
 /// in `defined`: declared up front, so a pointer parameter does not declare
 /// a new struct scoped to its prototype.
 pub fn structs_to_forward_declare<'p>(program: &'p Program, defined: &[StructId]) -> Vec<&'p str> {
+    userspace_pointees(program)
+        .into_iter()
+        .filter(|id| !defined.contains(id))
+        .map(|id| program.struct_def(id))
+        .filter(|def| def.origin == Origin::Kernel && !provided_by_headers(def))
+        .map(|def| def.name.as_str())
+        .collect()
+}
+
+/// Whether userspace functions point to the kernel struct `name` (so the
+/// header that defines it must be included).
+pub fn userspace_points_to(program: &Program, name: &str) -> bool {
+    userspace_pointees(program)
+        .into_iter()
+        .any(|id| program.struct_def(id).name == name)
+}
+
+/// The structs userspace functions' parameters, results and locals point to.
+fn userspace_pointees(program: &Program) -> BTreeSet<StructId> {
     let mut pointed = BTreeSet::new();
     for function in &program.functions {
         if function.kind.target() != ir::Target::Userspace {
@@ -93,12 +114,6 @@ pub fn structs_to_forward_declare<'p>(program: &'p Program, defined: &[StructId]
         }
     }
     pointed
-        .into_iter()
-        .filter(|id| !defined.contains(id))
-        .map(|id| program.struct_def(id))
-        .filter(|def| def.origin == Origin::Kernel && !provided_by_headers(def))
-        .map(|def| def.name.as_str())
-        .collect()
 }
 
 fn collect_pointees(ty: &Type, pointed: &mut BTreeSet<StructId>) {
