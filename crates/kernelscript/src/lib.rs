@@ -15,3 +15,4 @@ pub mod kinds;
 pub mod source;
 pub mod span;
 pub mod syntax;
+pub mod unit;

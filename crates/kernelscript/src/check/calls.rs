@@ -27,6 +27,7 @@ use crate::syntax::ast;
 use super::env::{did_you_mean, Symbol};
 use super::exprs::{error_expr, node, Position};
 use super::kernel::KType;
+use super::modules::Named;
 use super::scope::Binding;
 use super::{errors, Checker};
 
@@ -54,48 +55,51 @@ impl Checker<'_> {
         whole: &ast::Expr,
         callee: &ast::Expr,
         args: &[ast::Expr],
+        expected: Option<&Type>,
         position: Position,
     ) -> ir::Expr {
         let span = whole.span;
+        let mut value_callee = false;
         if let ast::ExprKind::Field { base, name } = &callee.kind {
-            if let ast::ExprKind::Ident(base_name) = &base.kind {
-                if self.fx.lookup(base_name).is_none() {
-                    match self.env.symbol(base_name) {
-                        Some(Symbol::Map(map)) => return self.map_method(map, name, args, span),
-                        Some(Symbol::Import) => {
-                            self.report(errors::unsupported(span, "imported modules"));
-                            return error_expr(span);
-                        }
-                        _ => {}
+            match self.named(callee) {
+                Named::Item { symbol, name } => {
+                    match self.call_symbol(symbol, &name, callee.span, args, position, span) {
+                        Some(call) => return call,
+                        None => value_callee = true,
                     }
                 }
+                Named::Python { module, function } => {
+                    return self.python_call(module, function, args, expected, position, span);
+                }
+                Named::Missing { module, member } => {
+                    self.report_missing_member(module, member);
+                    self.skip_args(args);
+                    return error_expr(span);
+                }
+                Named::NotGlobal | Named::Unknown => {}
             }
-            let receiver = self.expr(base, None);
-            if receiver.ty != Type::Error {
-                let type_name = self.type_name(&receiver.ty);
-                self.report(errors::no_method(name.span, &name.name, &type_name));
+            if !value_callee {
+                if let Some(Symbol::Map(map)) = self.global_symbol(base) {
+                    return self.map_method(map, name, args, span);
+                }
+                let receiver = self.expr(base, None);
+                if receiver.ty != Type::Error {
+                    let type_name = self.type_name(&receiver.ty);
+                    self.report(errors::no_method(name.span, &name.name, &type_name));
+                }
+                self.skip_args(args);
+                return error_expr(span);
             }
-            self.skip_args(args);
-            return error_expr(span);
         }
         if let ast::ExprKind::Ident(name) = &callee.kind {
             if self.fx.lookup(name).is_none() {
-                match self.env.symbol(name) {
-                    Some(Symbol::Function(id)) => {
-                        return self.call_function(id, callee.span, args, position, span)
-                    }
-                    Some(Symbol::Extern(id)) => return self.call_extern(id, name, args, span),
-                    Some(Symbol::Helper(index)) => return self.call_helper(index, args, span),
-                    Some(Symbol::Builtin(builtin)) => {
-                        return self.call_builtin(builtin, name, args, span)
-                    }
-                    Some(Symbol::Global(_))
-                    | Some(Symbol::Const(_))
-                    | Some(Symbol::Variant(..)) => {}
-                    Some(other) => {
-                        self.report(errors::not_callable(callee.span, name, other.describe()));
-                        self.skip_args(args);
-                        return error_expr(span);
+                match self.env.symbol(name, callee.span) {
+                    Some(symbol) => {
+                        if let Some(call) =
+                            self.call_symbol(symbol, name, callee.span, args, position, span)
+                        {
+                            return call;
+                        }
                     }
                     None if self.sibling_method(name).is_some() => {
                         let method = self.sibling_method(name).expect("checked above");
@@ -104,7 +108,7 @@ impl Checker<'_> {
                         return error_expr(span);
                     }
                     None => {
-                        let mut candidates = self.env.names_where(|symbol| {
+                        let mut candidates = self.env.names_where(callee.span, |symbol| {
                             matches!(
                                 symbol,
                                 Symbol::Function(_)
@@ -153,6 +157,32 @@ impl Checker<'_> {
             ret,
             span,
         )
+    }
+
+    /// A call of the global item `name` (as written) denoting `symbol`;
+    /// `None` when the item is a value that may hold a function (a global
+    /// or constant), which the caller checks as an expression.
+    fn call_symbol(
+        &mut self,
+        symbol: Symbol,
+        name: &str,
+        callee_span: Span,
+        args: &[ast::Expr],
+        position: Position,
+        span: Span,
+    ) -> Option<ir::Expr> {
+        Some(match symbol {
+            Symbol::Function(id) => self.call_function(id, callee_span, args, position, span),
+            Symbol::Extern(id) => self.call_extern(id, name, args, span),
+            Symbol::Helper(index) => self.call_helper(index, args, span),
+            Symbol::Builtin(builtin) => self.call_builtin(builtin, name, args, span),
+            Symbol::Global(_) | Symbol::Const(_) | Symbol::Variant(..) => return None,
+            other => {
+                self.report(errors::not_callable(callee_span, name, other.describe()));
+                self.skip_args(args);
+                error_expr(span)
+            }
+        })
     }
 
     /// A method of the struct_ops impl block the current function belongs
@@ -430,7 +460,7 @@ impl Checker<'_> {
             KType::Int(int) => Type::Int(int),
             KType::BytePtr => Type::Pointer(Box::new(Type::Int(IntType::U8))),
             KType::AnyPtr => Type::Pointer(Box::new(Type::Void)),
-            KType::StructPtr(name) => match self.env.symbol(name) {
+            KType::StructPtr(name) => match self.env.symbol(name, Span::default()) {
                 Some(Symbol::Struct(id)) => Type::Pointer(Box::new(Type::Struct(id))),
                 _ => Type::Pointer(Box::new(Type::Void)),
             },
@@ -669,7 +699,7 @@ impl Checker<'_> {
             return Vec::new();
         };
         let target = match &arg.kind {
-            ast::ExprKind::Ident(name) if self.fx.lookup(name).is_none() => self.env.symbol(name),
+            ast::ExprKind::Ident(_) => self.global_symbol(arg),
             _ => None,
         };
         match target {

@@ -108,11 +108,15 @@ impl Checker<'_> {
                 }
                 node(ExprKind::Sizeof(resolved), Type::Int(IntType::U64), span)
             }
-            ast::ExprKind::Call { callee, args } => self.call(e, callee, args, position),
+            ast::ExprKind::Call { callee, args } => self.call(e, callee, args, expected, position),
             ast::ExprKind::Field { base, name } => self.field(base, name, span),
             ast::ExprKind::Arrow { base, name } => self.arrow(base, name, span),
             ast::ExprKind::Index { base, index } => self.index(base, index, span),
-            ast::ExprKind::StructLit { name, fields } => self.struct_literal(name, fields, span),
+            ast::ExprKind::StructLit {
+                module,
+                name,
+                fields,
+            } => self.struct_literal(module.as_ref(), name, fields, span),
             ast::ExprKind::ArrayLit(elements) => self.array_literal(elements, expected, span),
             ast::ExprKind::Match { scrutinee, arms } => {
                 self.match_expr(scrutinee, arms, expected, position, span)
@@ -212,11 +216,17 @@ impl Checker<'_> {
             }
             None => {}
         }
-        let Some(entry) = self.env.get(name) else {
+        let Some(entry) = self.env.get(name, span) else {
             self.report_undefined(name, span, "value");
             return error_expr(span);
         };
-        match entry.symbol {
+        self.symbol_value(entry.symbol, name, span)
+    }
+
+    /// The value of a global item named `name` (as written: `x` or
+    /// `module.x`) that denotes `symbol`.
+    pub(crate) fn symbol_value(&mut self, symbol: Symbol, name: &str, span: Span) -> ir::Expr {
+        match symbol {
             Symbol::Variant(enum_id, variant) => node(
                 ExprKind::EnumVariant { enum_id, variant },
                 Type::Enum(enum_id),
@@ -266,11 +276,7 @@ impl Checker<'_> {
                 error_expr(span)
             }
             Symbol::Extern(_) | Symbol::Helper(_) | Symbol::Builtin(_) => {
-                self.report(errors::callable_as_value(
-                    span,
-                    name,
-                    entry.symbol.describe(),
-                ));
+                self.report(errors::callable_as_value(span, name, symbol.describe()));
                 error_expr(span)
             }
             Symbol::Impl(_) => {
@@ -281,8 +287,8 @@ impl Checker<'_> {
                 self.report(errors::type_as_value(span, name));
                 error_expr(span)
             }
-            Symbol::Import => {
-                self.report(errors::unsupported(span, "imported modules"));
+            Symbol::Module(_) => {
+                self.report(errors::module_as_value(span, name));
                 error_expr(span)
             }
         }
@@ -291,7 +297,7 @@ impl Checker<'_> {
     /// Reports an unknown name with the closest visible name as a hint.
     pub(crate) fn report_undefined(&mut self, name: &str, span: Span, what: &str) {
         let mut candidates: Vec<&str> = self.fx.visible_names();
-        candidates.extend(self.env.names_where(|symbol| !symbol.is_type()));
+        candidates.extend(self.env.names_where(span, |symbol| !symbol.is_type()));
         let suggestion = did_you_mean(name, candidates);
         self.report(errors::undefined_name(span, name, what, suggestion));
     }

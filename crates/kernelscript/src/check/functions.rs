@@ -209,7 +209,9 @@ impl Checker<'_> {
     pub(crate) fn check_main(&mut self) {
         let mut first: Option<Span> = None;
         for function in &self.program.functions {
-            if function.kind != FunctionKind::Main {
+            // A module's `main` is reported by `check_module_contents`.
+            if function.kind != FunctionKind::Main || self.program.module_of(function.span).is_some()
+            {
                 continue;
             }
             match first {
@@ -255,7 +257,7 @@ impl Checker<'_> {
                 .iter()
                 .find(|attribute| attribute.name.name == "struct_ops")
                 .map_or(decl.name.span, |attribute| attribute.span);
-            let declared = match self.env.symbol(&ops_type) {
+            let declared = match self.env.symbol(&ops_type, attribute_span) {
                 Some(Symbol::Struct(id)) if !self.opaque_structs.contains(&id) => Some(id),
                 _ => None,
             };

@@ -119,14 +119,14 @@ impl<'a> Checker<'a> {
 
     /// Defines a user name; reports a duplicate (and returns false). A
     /// user definition hides a language builtin of the same name.
-    fn define(&mut self, name: &ast::Ident, symbol: Symbol) -> bool {
+    pub(crate) fn define(&mut self, name: &ast::Ident, symbol: Symbol) -> bool {
         match self.env.define(&name.name, symbol, Some(name.span)) {
             Ok(()) => true,
             Err(existing)
                 if matches!(existing.symbol, Symbol::Builtin(_))
                     || (existing.span.is_none() && Self::is_perf_name(&name.name)) =>
             {
-                self.env.redefine(&name.name, symbol, Some(name.span));
+                self.env.redefine(&name.name, symbol, name.span);
                 true
             }
             Err(existing) => {
@@ -142,9 +142,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The kernel struct or enum `name` refers to, if any.
-    fn is_kernel_type(&self, name: &str) -> bool {
-        match self.env.symbol(name) {
+    /// Whether `name` is a kernel struct or enum where `at` is.
+    fn is_kernel_type(&self, name: &str, at: Span) -> bool {
+        match self.env.symbol(name, at) {
             Some(Symbol::Struct(id)) => self.program.struct_def(id).origin == Origin::Kernel,
             Some(Symbol::Enum(id)) => self.program.enum_def(id).origin == Origin::Kernel,
             _ => false,
@@ -152,21 +152,21 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn collect_items(&mut self) {
-        let files = self.files;
+        let files = self.files.clone();
         for file in files {
-            for item in &file.items {
-                self.collect_item(item);
+            for item in &file.ast.items {
+                if self.allowed_in_file(item) {
+                    self.collect_item(item);
+                }
             }
         }
     }
 
     fn collect_item(&mut self, item: &'a ast::Item) {
         match &item.kind {
-            ast::ItemKind::Include { .. } | ast::ItemKind::Error => {}
-            ast::ItemKind::Import { name, .. } => {
-                self.report(errors::unsupported(item.span, "`import`"));
-                self.define(name, Symbol::Import);
-            }
+            ast::ItemKind::Error => {}
+            ast::ItemKind::Include { path } => self.check_include(path),
+            ast::ItemKind::Import { name, path } => self.check_import(item, name, path),
             ast::ItemKind::Config(decl) => {
                 let id = ConfigId(self.program.configs.len() as u32);
                 if self.define(&decl.name, Symbol::Config(id)) {
@@ -226,7 +226,7 @@ impl<'a> Checker<'a> {
                 }
             }
             ast::ItemKind::Struct(decl) => {
-                if self.is_kernel_type(&decl.name.name) {
+                if self.is_kernel_type(&decl.name.name, decl.name.span) {
                     return;
                 }
                 let id = StructId(self.program.structs.len() as u32);
@@ -247,7 +247,7 @@ impl<'a> Checker<'a> {
                 }
             }
             ast::ItemKind::Enum(decl) => {
-                if self.is_kernel_type(&decl.name.name) {
+                if self.is_kernel_type(&decl.name.name, decl.name.span) {
                     return;
                 }
                 let id = EnumId(self.program.enums.len() as u32);
@@ -287,7 +287,10 @@ impl<'a> Checker<'a> {
                 }
             }
             ast::ItemKind::Extern(decl) => {
-                if matches!(self.env.symbol(&decl.name.name), Some(Symbol::Helper(_))) {
+                if matches!(
+                    self.env.prelude_symbol(&decl.name.name),
+                    Some(Symbol::Helper(_))
+                ) {
                     return;
                 }
                 let id = ExternId(self.program.externs.len() as u32);

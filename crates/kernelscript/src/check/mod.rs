@@ -32,6 +32,7 @@
 //! which unifies with everything, so one mistake yields one diagnostic.
 
 mod aggregates;
+mod bridge;
 mod calls;
 mod consts;
 mod env;
@@ -44,12 +45,14 @@ mod kernel;
 mod limits;
 mod maps;
 mod matches;
+mod modules;
 mod nullness;
 mod ownership;
 mod perf;
 mod places;
 mod presence;
 mod programs;
+mod python;
 mod reachability;
 mod scope;
 mod stmts;
@@ -61,15 +64,16 @@ mod tests;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::{self, Type};
 use crate::syntax::ast;
+use crate::unit::{Role, Unit, UnitFile};
 
 use env::Env;
 use kernel::{BuiltinKernel, KernelInfo};
 use scope::{CallEdge, FnCtx};
 
-/// Checks the parsed files of one compilation (included headers first, the
-/// main file last) and lowers them to the IR.
-pub fn check(files: &[ast::SourceFile]) -> (Option<ir::Program>, Diagnostics) {
-    let mut checker = Checker::new(files, &BuiltinKernel);
+/// Checks the parsed files of one compilation (the main file, its headers
+/// and the modules it imports) and lowers them to the IR.
+pub fn check(unit: &Unit) -> (Option<ir::Program>, Diagnostics) {
+    let mut checker = Checker::new(unit, &BuiltinKernel);
     checker.run();
     let Checker { program, diags, .. } = checker;
     if diags.has_errors() {
@@ -124,7 +128,14 @@ pub(crate) struct Checker<'a> {
     /// Globals with an index below this have their type; the others are
     /// still `Error` placeholders (their declarations come later).
     pub globals_typed: usize,
-    pub files: &'a [ast::SourceFile],
+    pub unit: &'a Unit,
+    /// The files in checking order: headers, modules, the main file last.
+    pub files: Vec<&'a UnitFile>,
+    /// By `ir::ModuleId`: the namespace of a KernelScript module.
+    pub module_spaces: Vec<Option<env::Space>>,
+    /// By `ir::ModuleId` of a Python module: the functions its source
+    /// defines.
+    pub python_functions: Vec<Vec<python::PyFunction>>,
     pub kernel: &'a dyn KernelInfo,
     pub program: ir::Program,
     pub diags: Diagnostics,
@@ -147,9 +158,16 @@ pub(crate) struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    pub(crate) fn new(files: &'a [ast::SourceFile], kernel: &'a dyn KernelInfo) -> Checker<'a> {
+    pub(crate) fn new(unit: &'a Unit, kernel: &'a dyn KernelInfo) -> Checker<'a> {
+        let mut files: Vec<&UnitFile> = Vec::new();
+        for role in [Role::Header, Role::Module, Role::Main] {
+            files.extend(unit.files.iter().filter(|file| file.role == role));
+        }
         Checker {
+            unit,
             files,
+            module_spaces: Vec::new(),
+            python_functions: Vec::new(),
             kernel,
             program: ir::Program::default(),
             diags: Diagnostics::new(),
@@ -174,6 +192,7 @@ impl<'a> Checker<'a> {
     fn run(&mut self) {
         self.define_kernel_items();
         self.define_builtins();
+        self.setup_modules();
         self.collect_items();
         self.resolve_types();
         self.evaluate_consts();
@@ -182,6 +201,7 @@ impl<'a> Checker<'a> {
         self.declare_configs();
         self.declare_externs();
         self.declare_functions();
+        self.check_module_contents();
         self.check_impls();
         self.check_bodies();
         self.check_main();

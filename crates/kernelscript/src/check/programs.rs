@@ -382,16 +382,17 @@ impl Checker<'_> {
         }
     }
 
-    /// `*S` for the kernel context struct `S`.
+    /// `*S` for the kernel context struct `S` (as the main namespace knows
+    /// it: programs are in the main file).
     fn context_pointer(&self, name: &str) -> Type {
-        match self.env.symbol(name) {
+        match self.env.symbol(name, Span::default()) {
             Some(super::env::Symbol::Struct(id)) => Type::Pointer(Box::new(Type::Struct(id))),
             _ => Type::Error,
         }
     }
 
     fn kernel_enum_type(&self, name: &str) -> Type {
-        match self.env.symbol(name) {
+        match self.env.symbol(name, Span::default()) {
             Some(super::env::Symbol::Enum(id)) => Type::Enum(id),
             _ => Type::Error,
         }

@@ -9,12 +9,24 @@ use crate::ir::{
 };
 use crate::span::FileId;
 use crate::syntax;
+use crate::unit::{Role, Unit, UnitFile};
+
+/// Checks one parsed main file.
+fn check_file(file: syntax::ast::SourceFile) -> (Option<ir::Program>, Diagnostics) {
+    let mut unit = Unit::new();
+    unit.files.push(UnitFile {
+        file: FileId(0),
+        role: Role::Main,
+        ast: file,
+    });
+    super::check(&unit)
+}
 
 /// Parses and checks `source`, failing the test on any error.
 fn checked(source: &str) -> ir::Program {
     let (file, parse_diagnostics) = syntax::parse(FileId(0), source);
     assert_no_errors(&parse_diagnostics, source);
-    let (program, diagnostics) = super::check(&[file]);
+    let (program, diagnostics) = check_file(file);
     assert_no_errors(&diagnostics, source);
     program.expect("a program without errors")
 }
@@ -38,7 +50,7 @@ fn assert_no_errors(diagnostics: &Diagnostics, source: &str) {
 /// The messages of the errors `source` produces.
 fn errors(source: &str) -> Vec<String> {
     let (file, _) = syntax::parse(FileId(0), source);
-    let (program, diagnostics) = super::check(&[file]);
+    let (program, diagnostics) = check_file(file);
     let messages: Vec<String> = diagnostics
         .iter()
         .filter(|d| d.is_error())
@@ -516,7 +528,7 @@ fn diagnostics_carry_help_and_secondary_labels() {
         FileId(0),
         "var a: u32 = 1\nvar a: u32 = 2\n@tc fn t(ctx: *__sk_buff) -> i32 { return 0 }",
     );
-    let (_, diagnostics) = super::check(&[file]);
+    let (_, diagnostics) = check_file(file);
     let duplicate = diagnostics
         .iter()
         .find(|d| d.message.contains("more than once"))
@@ -548,9 +560,10 @@ fn headers_redeclaring_kernel_types_are_accepted() {
         enum xdp_action { XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3, XDP_REDIRECT = 4 }
         extern bpf_ktime_get_ns() -> u64";
     let main = "@xdp fn f(ctx: *xdp_md) -> xdp_action { var t = bpf_ktime_get_ns() \n var n = ctx->data_end - ctx->data \n return XDP_PASS }";
-    let (header, _) = syntax::parse(FileId(0), header);
-    let (main, _) = syntax::parse(FileId(1), main);
-    let (program, diagnostics) = super::check(&[header, main]);
+    let main = format!("include \"kernel.kh\"\n{main}");
+    let mut files = crate::driver::MemoryFiles::new().with("kernel.kh", header);
+    let analysis = crate::driver::analyze("main.ks", &main, &mut files);
+    let (program, diagnostics) = (analysis.program, analysis.diagnostics);
     assert!(
         !diagnostics.has_errors(),
         "{:?}",
@@ -659,7 +672,7 @@ fn a_maybe_null_pointer_error_points_at_the_use_and_the_source() {
             return XDP_PASS
         }";
     let (file, _) = syntax::parse(FileId(0), source);
-    let (program, diagnostics) = super::check(&[file]);
+    let (program, diagnostics) = check_file(file);
     assert!(program.is_none());
     let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
     assert_eq!(errors.len(), 1);

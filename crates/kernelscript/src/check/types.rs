@@ -39,6 +39,7 @@ impl Checker<'_> {
     pub(crate) fn resolve_type(&mut self, written: &ast::TypeExpr) -> Type {
         match &written.kind {
             ast::TypeExprKind::Named(name) => self.resolve_named_type(name, written.span),
+            ast::TypeExprKind::Qualified { module, name } => self.qualified_type(module, name),
             ast::TypeExprKind::Str(size) => match self.const_size(size, "string capacity") {
                 Some(size) => self.limit_size(Type::Str(size), written.span),
                 None => Type::Error,
@@ -159,14 +160,8 @@ impl Checker<'_> {
         if let Some(ty) = primitive_type(name) {
             return ty;
         }
-        match self.env.symbol(name) {
-            Some(Symbol::Struct(id)) => Type::Struct(id),
-            Some(Symbol::Enum(id)) => Type::Enum(id),
-            Some(Symbol::Alias(id)) => self.resolve_alias(id, span),
-            Some(other) => {
-                self.report(errors::not_a_type(span, name, other.describe()));
-                Type::Error
-            }
+        match self.env.symbol(name, span) {
+            Some(symbol) => self.type_of_symbol(symbol, name, span),
             None if self.kernel.defines_struct(name) => {
                 let id = StructId(self.program.structs.len() as u32);
                 self.program.structs.push(StructDef {
@@ -182,10 +177,25 @@ impl Checker<'_> {
                 Type::Struct(id)
             }
             None => {
-                let mut candidates = self.env.names_where(Symbol::is_type);
+                let mut candidates = self.env.names_where(span, Symbol::is_type);
                 candidates.extend(PRIMITIVE_NAMES);
                 let suggestion = did_you_mean(name, candidates);
                 self.report(errors::unknown_type(span, name, suggestion));
+                Type::Error
+            }
+        }
+    }
+
+    /// The type a name (`name` as written, for messages) denoting `symbol`
+    /// stands for.
+    pub(crate) fn type_of_symbol(&mut self, symbol: Symbol, name: &str, span: Span) -> Type {
+        match symbol {
+            Symbol::Struct(id) => Type::Struct(id),
+            Symbol::Enum(id) => Type::Enum(id),
+            Symbol::Alias(id) => self.resolve_alias(id, span),
+            Symbol::Primitive => primitive_type(name).unwrap_or(Type::Error),
+            other => {
+                self.report(errors::not_a_type(span, name, other.describe()));
                 Type::Error
             }
         }

@@ -200,9 +200,17 @@ impl CNames {
     pub fn new(program: &Program) -> CNames {
         let mut file = Names::new();
         let mut tags = Names::new();
+        // An imported module's items are named after the module first
+        // (`utils_validate`), so they cannot collide with the main file's.
+        let qualified = |name: &str, span: crate::span::Span| match program.module_of(span) {
+            Some(module) => format!("{}_{name}", program.module(module).name),
+            None => name.to_string(),
+        };
         // Names fixed by the kernel, the skeleton or the headers first.
         for map in &program.maps {
-            file.reserve(&map.name);
+            if program.module_of(map.span).is_none() {
+                file.reserve(&map.name);
+            }
         }
         for function in &program.functions {
             if function.kind.is_program() || function.kind == FunctionKind::Kfunc {
@@ -260,7 +268,7 @@ impl CNames {
                 structs.push(def.name.clone());
                 fields.push(def.fields.iter().map(|field| field.name.clone()).collect());
             } else {
-                structs.push(tag_name(&mut tags, &def.name));
+                structs.push(tag_name(&mut tags, &qualified(&def.name, def.span)));
                 fields.push(members(
                     &mut def.fields.iter().map(|field| field.name.as_str()),
                 ));
@@ -273,11 +281,11 @@ impl CNames {
                 enums.push(def.name.clone());
                 variants.push(def.variants.iter().map(|v| v.name.clone()).collect());
             } else {
-                enums.push(tag_name(&mut tags, &def.name));
+                enums.push(tag_name(&mut tags, &qualified(&def.name, def.span)));
                 variants.push(
                     def.variants
                         .iter()
-                        .map(|variant| file_name(&mut file, &variant.name))
+                        .map(|variant| file_name(&mut file, &qualified(&variant.name, def.span)))
                         .collect(),
                 );
             }
@@ -287,18 +295,18 @@ impl CNames {
             .iter()
             .map(|def| match def.origin {
                 Origin::Kernel => def.name.clone(),
-                Origin::Source => file_name(&mut file, &def.name),
+                Origin::Source => file_name(&mut file, &qualified(&def.name, def.span)),
             })
             .collect();
         let globals = program
             .globals
             .iter()
-            .map(|global| file_name(&mut file, &global.name))
+            .map(|global| file_name(&mut file, &qualified(&global.name, global.span)))
             .collect();
         let mut configs = Vec::new();
         let mut config_fields = Vec::new();
         for config in &program.configs {
-            let name = file_name(&mut file, &config.name);
+            let name = file_name(&mut file, &qualified(&config.name, config.span));
             tags.reserve(&format!("{name}_config"));
             configs.push(name);
             config_fields.push(members(
@@ -316,7 +324,15 @@ impl CNames {
                 // Methods are emitted as `IMPL_METHOD` (the impl's name
                 // keeps them apart).
                 FunctionKind::StructOpsMethod { .. } => function.name.clone(),
-                _ => file_name(&mut file, &function.name),
+                _ => file_name(&mut file, &qualified(&function.name, function.span)),
+            })
+            .collect();
+        let maps = program
+            .maps
+            .iter()
+            .map(|map| match program.module_of(map.span) {
+                Some(_) => file_name(&mut file, &qualified(&map.name, map.span)),
+                None => map.name.clone(),
             })
             .collect();
         CNames {
@@ -328,7 +344,7 @@ impl CNames {
             globals,
             configs,
             config_fields,
-            maps: program.maps.iter().map(|map| map.name.clone()).collect(),
+            maps,
             functions,
             struct_ops: program
                 .struct_ops

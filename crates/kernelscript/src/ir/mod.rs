@@ -51,6 +51,8 @@ id_type!(
     LocalId,
     /// Index into `Program::struct_ops`.
     StructOpsId,
+    /// Index into `Program::modules`.
+    ModuleId,
 );
 
 /// A whole checked compilation unit (the main file plus its includes).
@@ -66,6 +68,8 @@ pub struct Program {
     pub externs: Vec<ExternDef>,
     /// `@struct_ops("kernel_type") impl name { ... }` blocks.
     pub struct_ops: Vec<StructOpsDef>,
+    /// The modules the program imports (KernelScript and Python).
+    pub modules: Vec<ModuleDef>,
 }
 
 impl Program {
@@ -96,6 +100,47 @@ impl Program {
     pub fn struct_ops_def(&self, id: StructOpsId) -> &StructOpsDef {
         &self.struct_ops[id.index()]
     }
+    pub fn module(&self, id: ModuleId) -> &ModuleDef {
+        &self.modules[id.index()]
+    }
+
+    /// The KernelScript module an item defined at `span` belongs to; `None`
+    /// for the main file, its headers and kernel items.
+    pub fn module_of(&self, span: Span) -> Option<ModuleId> {
+        self.modules
+            .iter()
+            .position(|module| module.kind == ModuleKind::KernelScript && module.file == span.file)
+            .map(|index| ModuleId(index as u32))
+    }
+}
+
+/// `import name from "path"`: a KernelScript module (its items are in the
+/// program's tables, `Program::module_of` tells which) or a Python module
+/// userspace calls into.
+#[derive(Clone, Debug)]
+pub struct ModuleDef {
+    /// The name the first import gives it (`utils`); C names of its items
+    /// start with it.
+    pub name: String,
+    /// Its file.
+    pub file: crate::span::FileId,
+    pub kind: ModuleKind,
+    /// The path as the loader named it (for messages and comments).
+    pub path: String,
+    /// The first import's name.
+    pub span: Span,
+}
+
+/// The code a Python exception is thrown with in userspace; also the
+/// constant `PYTHON_ERROR` of programs that import a Python module.
+pub const PYTHON_ERROR: i64 = 0x5059;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModuleKind {
+    KernelScript,
+    /// A Python module: its source text, which the userspace program
+    /// embeds and runs with the CPython it links.
+    Python { source: String },
 }
 
 /// Where a type or constant comes from: the user's source (emitted as C),
@@ -679,6 +724,10 @@ pub enum Callee {
     BpfHelper(String),
     /// `receiver.method(args)` on a ring buffer or map.
     Method { receiver: MapId, method: Method },
+    /// `module.function(args)` of an imported Python module (userspace):
+    /// arguments are converted to Python objects, the result back to the
+    /// call's type (`Type::Void` when the value is not used).
+    Python { module: ModuleId, function: String },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

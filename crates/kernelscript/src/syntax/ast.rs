@@ -187,6 +187,8 @@ pub struct TypeExpr {
 pub enum TypeExprKind {
     /// `u32`, `bool`, `void`, `xdp_action`, `PacketInfo`, ...
     Named(String),
+    /// `module.Name`: a type of an imported module.
+    Qualified { module: Ident, name: Ident },
     /// `str(N)`
     Str(Box<Expr>),
     /// `T[N]`, `[T; N]` or `[T N]`
@@ -354,8 +356,9 @@ pub enum ExprKind {
         base: Box<Expr>,
         index: Box<Expr>,
     },
-    /// `Name { field: value, ... }`
+    /// `Name { field: value, ... }` or `module.Name { ... }`
     StructLit {
+        module: Option<Ident>,
         name: Ident,
         fields: Vec<FieldInit>,
     },

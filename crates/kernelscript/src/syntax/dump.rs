@@ -347,8 +347,15 @@ fn expr_doc(expr: &Expr) -> Doc {
         ExprKind::Field { base, name } => list(".", vec![expr_doc(base), atom(&name.name)]),
         ExprKind::Arrow { base, name } => list("->", vec![expr_doc(base), atom(&name.name)]),
         ExprKind::Index { base, index } => list("index", vec![expr_doc(base), expr_doc(index)]),
-        ExprKind::StructLit { name, fields } => {
-            let mut parts = vec![atom(&name.name)];
+        ExprKind::StructLit {
+            module,
+            name,
+            fields,
+        } => {
+            let mut parts = vec![match module {
+                Some(module) => atom(&format!("{}.{}", module.name, name.name)),
+                None => atom(&name.name),
+            }];
             parts.extend(
                 fields
                     .iter()
@@ -384,6 +391,7 @@ fn expr_doc(expr: &Expr) -> Doc {
 fn type_doc(ty: &TypeExpr) -> Doc {
     match &ty.kind {
         TypeExprKind::Named(name) => atom(name),
+        TypeExprKind::Qualified { module, name } => atom(&format!("{}.{}", module.name, name.name)),
         TypeExprKind::Str(size) => list("str", vec![expr_doc(size)]),
         TypeExprKind::Array { element, size } => {
             list("arr", vec![type_doc(element), expr_doc(size)])

@@ -11,7 +11,7 @@ pub(crate) fn duplicate_definition(span: Span, name: &str, first: Span) -> Diagn
     Diagnostic::error(format!("`{name}` is defined more than once"))
         .primary(span, format!("`{name}` redefined here"))
         .secondary(first, "first defined here")
-        .help("rename one of them; all files of a program share one namespace")
+        .help("rename one of them; a file shares one namespace with the headers it includes")
 }
 
 pub(crate) fn reserved_name(span: Span, name: &str, what: &str) -> Diagnostic {

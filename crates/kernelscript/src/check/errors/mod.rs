@@ -10,6 +10,7 @@
 mod declarations;
 mod expressions;
 mod maps;
+mod modules;
 mod nullness;
 mod ownership;
 mod perf;
@@ -19,6 +20,7 @@ mod statements;
 pub(crate) use declarations::*;
 pub(crate) use expressions::*;
 pub(crate) use maps::*;
+pub(crate) use modules::*;
 pub(crate) use nullness::*;
 pub(crate) use ownership::*;
 pub(crate) use perf::*;

@@ -34,6 +34,7 @@ pub fn call<'a>(cx: &mut Cx<'_, 'a>, callee: &'a Callee, args: &'a [Expr]) -> CE
             CExpr::postfix(format!("{setter}({handler})"))
         }
         Callee::Function(_) | Callee::Indirect(_) => unreachable!("the shared lowering's"),
+        Callee::Python { .. } => unreachable!("the policy's `special` spells Python calls"),
         Callee::BpfHelper(_) | Callee::TailCall(_) | Callee::Extern(_) | Callee::Method { .. } => {
             unreachable!("the checker keeps {callee:?} out of userspace")
         }

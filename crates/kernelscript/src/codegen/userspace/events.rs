@@ -27,7 +27,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     out.blank_line();
     raw(out, "enum {");
     for map in &rings {
-        raw(out, format!("    KS_RING_{},", program.map(*map).name));
+        raw(out, format!("    KS_RING_{},", generator.plan.names.map(*map)));
     }
     raw(out, "    KS_RING_COUNT_");
     raw(out, "};");
@@ -36,7 +36,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
 
     for map in &rings {
         let def = program.map(*map);
-        let name = &def.name;
+        let name = generator.plan.names.map(*map);
         let handler_var = format!("ks_{name}_handler");
         let event = generator.scope.types.declaration(&def.value, "event");
         if let Some(handler_ty) = generator.needs.on_event.get(map) {
@@ -119,10 +119,13 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     raw(out, "    struct bpf_map *map; /* set by ks_open() */");
     raw(out, "} ks_rings[] = {");
     for map in &rings {
-        let name = &program.map(*map).name;
+        let name = generator.plan.names.map(*map);
+        let source_name = &program.map(*map).name;
         raw(
             out,
-            format!("    [KS_RING_{name}] = {{ .name = \"{name}\", .sample = ks_{name}_sample }},"),
+            format!(
+                "    [KS_RING_{name}] = {{ .name = \"{source_name}\", .sample = ks_{name}_sample }},"
+            ),
         );
     }
     raw(out, "};");

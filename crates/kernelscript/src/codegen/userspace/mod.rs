@@ -63,6 +63,7 @@ mod maps;
 mod pinned;
 mod policy;
 mod print;
+mod python;
 mod runtime;
 mod statements;
 mod strings;
@@ -154,6 +155,9 @@ pub(crate) struct Needs {
     /// Struct wrappers for array-like return values: data declarator →
     /// typedef name.
     pub result_types: BTreeMap<String, String>,
+    /// Python modules the code calls, with the C name of each one's
+    /// runtime object.
+    pub python: BTreeMap<crate::ir::ModuleId, String>,
 }
 
 /// One eBPF program of the object, as userspace knows it.
@@ -290,6 +294,7 @@ impl<'a> Generator<'a> {
         self.write_consts(&mut out);
         lifecycle::write_state(&self, &mut out);
         runtime::write(&self, &mut out);
+        python::write(&self, &mut out);
         lifecycle::write_runtime(&self, &mut out);
         pinned::write_accessor(&self, &mut out);
         maps::write(&self, &mut out);
@@ -386,6 +391,15 @@ impl<'a> Generator<'a> {
         );
         raw(out, " */");
         out.blank_line();
+        if !self.needs.python.is_empty() {
+            raw(
+                out,
+                "/* Python.h comes first: it sets feature macros the C library reads. */",
+            );
+            raw(out, "#define PY_SSIZE_T_CLEAN");
+            raw(out, "#include <Python.h>");
+            out.blank_line();
+        }
         let mut includes = vec![
             "errno.h",
             "signal.h",
@@ -405,7 +419,10 @@ impl<'a> Generator<'a> {
         if self.needs.exec {
             includes.push("fcntl.h");
         }
-        if self.has_pinned_maps() || pinned::handles_pinned_globals(self) {
+        if self.has_pinned_maps()
+            || pinned::handles_pinned_globals(self)
+            || !self.needs.python.is_empty()
+        {
             includes.push("limits.h");
             includes.push("sys/stat.h");
         }
@@ -652,11 +669,18 @@ fn program_entries(program: &Program) -> Vec<ProgramEntry> {
         .collect()
 }
 
+/// Whether anything in the program throws: a `throw`, or a Python call
+/// (a Python exception is thrown as `PYTHON_ERROR`).
 fn program_throws(program: &Program) -> bool {
     program.functions.iter().any(|function| {
         let mut throws = false;
         visit::walk_stmts(&function.body, &mut |stmt| {
             if matches!(stmt.kind, crate::ir::StmtKind::Throw(_)) {
+                throws = true;
+            }
+        });
+        visit::walk_block_exprs(&function.body, &mut |expr| {
+            if python::is_python_call(expr) {
                 throws = true;
             }
         });

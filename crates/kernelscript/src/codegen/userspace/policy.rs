@@ -106,6 +106,9 @@ impl<'g, 'a> Backend<'a> for Userspace<'g, 'a> {
     }
 
     fn special(cx: &mut Cx<'g, 'a>, expr: &'a Expr) -> Option<CExpr> {
+        if super::python::is_python_call(expr) {
+            return Some(super::python::call(cx, expr));
+        }
         match (&expr.ty, &expr.kind) {
             (Type::Str(_), kind) if !matches!(kind, ExprKind::Char(_)) => {
                 Some(strings::operand(cx, expr).expr())
