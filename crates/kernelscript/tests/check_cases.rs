@@ -86,11 +86,13 @@ fn run_case(path: &Path) -> Vec<String> {
                 index.line(span.start),
             )
         });
-        match expected.iter().position(|(expected_file, expected_line, text)| {
-            *expected_file == file
-                && *expected_line == line
-                && diagnostic.message.contains(text.as_str())
-        }) {
+        match expected
+            .iter()
+            .position(|(expected_file, expected_line, text)| {
+                *expected_file == file
+                    && *expected_line == line
+                    && diagnostic.message.contains(text.as_str())
+            }) {
             Some(found) => {
                 expected.remove(found);
             }

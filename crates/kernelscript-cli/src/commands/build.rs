@@ -80,17 +80,22 @@ pub fn run(file: &Path, output: Option<&Path>, verbose: bool) -> Result<(), Fail
         verbose,
     )?;
 
-    let cc_args = [
-        "-g".to_string(),
-        "-O2".to_string(),
-        "-Wall".to_string(),
+    let (python_cflags, python_libs) = if compiled.uses_python {
+        toolchain::python_embed_flags()?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let mut cc_args = vec!["-g".to_string(), "-O2".to_string(), "-Wall".to_string()];
+    cc_args.extend(python_cflags);
+    cc_args.extend([
         format!("{name}.c"),
         "-o".to_string(),
         name.clone(),
         "-lbpf".to_string(),
         "-lelf".to_string(),
         "-lz".to_string(),
-    ];
+    ]);
+    cc_args.extend(python_libs);
     toolchain::run(&cc, &cc_args, dir, None, verbose)?;
     if verbose {
         eprintln!("built {}", project.binary().display());

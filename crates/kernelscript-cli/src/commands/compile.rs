@@ -11,6 +11,8 @@ pub struct Compiled {
     pub project: Project,
     /// The eBPF C includes `vmlinux.h`; the build must generate it.
     pub needs_vmlinux_h: bool,
+    /// The userspace program embeds CPython.
+    pub uses_python: bool,
 }
 
 /// Compiles `file` and returns the project layout written.
@@ -58,5 +60,6 @@ pub fn run(
     Ok(Compiled {
         project,
         needs_vmlinux_h: outputs.needs_vmlinux_h(),
+        uses_python: outputs.plan.uses_python,
     })
 }

@@ -41,7 +41,11 @@ impl Checker<'_> {
             return error_expr(span);
         }
         let functions = &self.python_functions[module.index()];
-        let Some(def) = functions.iter().find(|def| def.name == function.name).cloned() else {
+        let Some(def) = functions
+            .iter()
+            .find(|def| def.name == function.name)
+            .cloned()
+        else {
             let suggestion = did_you_mean(
                 &function.name,
                 functions.iter().map(|def| def.name.as_str()),
@@ -137,9 +141,7 @@ impl Checker<'_> {
 /// Whether a value of type `ty` can be passed to Python.
 fn crosses_to_python(ty: &Type) -> bool {
     match ty {
-        Type::Int(_) | Type::Enum(_) | Type::Bool | Type::Char | Type::Str(_) | Type::Error => {
-            true
-        }
+        Type::Int(_) | Type::Enum(_) | Type::Bool | Type::Char | Type::Str(_) | Type::Error => true,
         Type::Array(element, _) => **element == Type::Int(IntType::U8),
         _ => false,
     }

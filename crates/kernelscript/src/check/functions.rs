@@ -210,7 +210,8 @@ impl Checker<'_> {
         let mut first: Option<Span> = None;
         for function in &self.program.functions {
             // A module's `main` is reported by `check_module_contents`.
-            if function.kind != FunctionKind::Main || self.program.module_of(function.span).is_some()
+            if function.kind != FunctionKind::Main
+                || self.program.module_of(function.span).is_some()
             {
                 continue;
             }

@@ -177,7 +177,9 @@ impl<'a> Checker<'a> {
 
     /// The role of the file `span` is in.
     pub(crate) fn role_of(&self, span: Span) -> Role {
-        self.unit.file(span.file).map_or(Role::Main, |file| file.role)
+        self.unit
+            .file(span.file)
+            .map_or(Role::Main, |file| file.role)
     }
 
     /// Reports what an `include` failed to reach.
@@ -187,9 +189,7 @@ impl<'a> Checker<'a> {
             Some(Link::Unreadable(reason)) => {
                 errors::include_unreadable(path.span, &path.value, reason)
             }
-            Some(Link::IncludeCycle(files)) => {
-                errors::include_cycle(path.span, &path.value, files)
-            }
+            Some(Link::IncludeCycle(files)) => errors::include_cycle(path.span, &path.value, files),
             Some(Link::TooDeep) => errors::links_too_deep(path.span, MAX_DEPTH),
             Some(Link::NotAHeader) => errors::not_a_header(path.span, &path.value),
             Some(Link::Module(_) | Link::Python(_) | Link::ImportCycle(_) | Link::NotAModule) => {
@@ -362,7 +362,12 @@ impl<'a> Checker<'a> {
             None => Vec::new(),
         };
         let suggestion = did_you_mean(&member.name, candidates);
-        self.report(errors::no_member(member.span, &name, &member.name, suggestion));
+        self.report(errors::no_member(
+            member.span,
+            &name,
+            &member.name,
+            suggestion,
+        ));
     }
 
     /// The type `module.Name` names.

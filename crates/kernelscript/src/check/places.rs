@@ -173,10 +173,7 @@ impl Checker<'_> {
                 self.report(errors::assign_to_map(target.span, name));
                 Some(None)
             }
-            Symbol::Function(_)
-            | Symbol::Extern(_)
-            | Symbol::Helper(_)
-            | Symbol::Builtin(_) => {
+            Symbol::Function(_) | Symbol::Extern(_) | Symbol::Helper(_) | Symbol::Builtin(_) => {
                 self.report(errors::not_assignable(target.span));
                 Some(None)
             }

@@ -60,6 +60,14 @@ pub fn generate_makefile(plan: &Plan) -> String {
     line("LIBBPF_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)");
     line("LIBBPF_LDLIBS ?= $(or $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null),-lbpf) -lelf -lz");
     line("");
+    if plan.uses_python {
+        line(&format!(
+            "# {name}.c embeds CPython to run the imported Python modules (python3-dev)."
+        ));
+        line("PYTHON_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags python3-embed)");
+        line("PYTHON_LDLIBS ?= $(shell $(PKG_CONFIG) --libs python3-embed)");
+        line("");
+    }
     if plan.needs_kernel_types {
         line(&format!(
             "# {name}.ebpf.c uses the kernel's own types: vmlinux.h, made from the"
@@ -105,7 +113,7 @@ pub fn generate_makefile(plan: &Plan) -> String {
         ));
         line("");
         line(&format!("{name}: {name}.c {name}.skel.h"));
-        line("\t$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) $< -o $@ $(LDFLAGS) $(LIBBPF_LDLIBS)");
+        line(&userspace_link_line(plan));
         line("");
         built.push(format!("{name}.skel.h"));
         built.push(name.to_string());
@@ -113,6 +121,15 @@ pub fn generate_makefile(plan: &Plan) -> String {
     line("clean:");
     line(&format!("\trm -f {}", built.join(" ")));
     text
+}
+
+/// The recipe that compiles and links a userspace C file (`$<`) into `$@`.
+fn userspace_link_line(plan: &Plan) -> String {
+    if plan.uses_python {
+        "\t$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) $(PYTHON_CFLAGS) $< -o $@ $(LDFLAGS) $(LIBBPF_LDLIBS) $(PYTHON_LDLIBS)".to_string()
+    } else {
+        "\t$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) $< -o $@ $(LDFLAGS) $(LIBBPF_LDLIBS)".to_string()
+    }
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@ pub struct Plan {
     pub needs_kernel_types: bool,
     /// Whether there is a userspace program (a `main`).
     pub has_userspace: bool,
+    /// Whether userspace calls into Python (the program embeds CPython and
+    /// links `libpython3`).
+    pub uses_python: bool,
     /// The C names of the program's items, which both outputs use.
     pub names: CNames,
 }
@@ -64,9 +67,33 @@ impl Plan {
                 .functions
                 .iter()
                 .any(|function| function.kind == FunctionKind::Main),
+            uses_python: uses_python(program),
             names,
         }
     }
+}
+
+/// Whether any userspace function calls a Python module's function.
+fn uses_python(program: &Program) -> bool {
+    program
+        .functions
+        .iter()
+        .filter(|function| function.kind.target() == Target::Userspace)
+        .any(|function| {
+            let mut calls = false;
+            walk_block_exprs(&function.body, &mut |expr| {
+                if matches!(
+                    expr.kind,
+                    ExprKind::Call {
+                        callee: Callee::Python { .. },
+                        ..
+                    }
+                ) {
+                    calls = true;
+                }
+            });
+            calls
+        })
 }
 
 /// `text` made a C identifier: non-identifier characters become `_`, and a

@@ -140,7 +140,9 @@ pub enum ModuleKind {
     KernelScript,
     /// A Python module: its source text, which the userspace program
     /// embeds and runs with the CPython it links.
-    Python { source: String },
+    Python {
+        source: String,
+    },
 }
 
 /// Where a type or constant comes from: the user's source (emitted as C),

@@ -188,7 +188,10 @@ pub enum TypeExprKind {
     /// `u32`, `bool`, `void`, `xdp_action`, `PacketInfo`, ...
     Named(String),
     /// `module.Name`: a type of an imported module.
-    Qualified { module: Ident, name: Ident },
+    Qualified {
+        module: Ident,
+        name: Ident,
+    },
     /// `str(N)`
     Str(Box<Expr>),
     /// `T[N]`, `[T; N]` or `[T N]`

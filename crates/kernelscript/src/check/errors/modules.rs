@@ -98,7 +98,9 @@ pub(crate) fn no_member(
     let diagnostic = Diagnostic::error(format!("module `{module}` has no item `{name}`"))
         .primary(span, "not found in the module");
     match suggestion {
-        Some(suggestion) => diagnostic.help(format!("a similar item exists: `{module}.{suggestion}`")),
+        Some(suggestion) => {
+            diagnostic.help(format!("a similar item exists: `{module}.{suggestion}`"))
+        }
         None => diagnostic,
     }
 }
@@ -115,11 +117,14 @@ pub(crate) fn no_python_function(
     name: &str,
     suggestion: Option<String>,
 ) -> Diagnostic {
-    let diagnostic = Diagnostic::error(format!("python module `{module}` has no function `{name}`"))
-        .primary(span, "no top-level `def` of this name")
-        .note("the compiler reads the functions a Python module defines at its top level");
+    let diagnostic =
+        Diagnostic::error(format!("python module `{module}` has no function `{name}`"))
+            .primary(span, "no top-level `def` of this name")
+            .note("the compiler reads the functions a Python module defines at its top level");
     match suggestion {
-        Some(suggestion) => diagnostic.help(format!("a similar function exists: `{module}.{suggestion}`")),
+        Some(suggestion) => diagnostic.help(format!(
+            "a similar function exists: `{module}.{suggestion}`"
+        )),
         None => diagnostic,
     }
 }

@@ -27,7 +27,10 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     out.blank_line();
     raw(out, "enum {");
     for map in &rings {
-        raw(out, format!("    KS_RING_{},", generator.plan.names.map(*map)));
+        raw(
+            out,
+            format!("    KS_RING_{},", generator.plan.names.map(*map)),
+        );
     }
     raw(out, "    KS_RING_COUNT_");
     raw(out, "};");

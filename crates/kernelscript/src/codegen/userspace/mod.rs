@@ -158,6 +158,8 @@ pub(crate) struct Needs {
     /// Python modules the code calls, with the C name of each one's
     /// runtime object.
     pub python: BTreeMap<crate::ir::ModuleId, String>,
+    /// The Python result conversions the calls use.
+    pub python_results: BTreeSet<python::Conversion>,
 }
 
 /// One eBPF program of the object, as userspace knows it.

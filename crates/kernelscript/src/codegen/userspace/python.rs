@@ -82,6 +82,14 @@ pub fn call<'a>(cx: &mut Cx<'_, 'a>, expr: &'a Expr) -> CExpr {
     call_args.extend(values);
     let call = format!("ks_py_call({})", call_args.join(", "));
     let what = format!("&{module_name}, {}", string_literal(function));
+    let result = match &expr.ty {
+        Type::Void => Conversion::Discard,
+        Type::Bool => Conversion::Bool,
+        Type::Int(int) if !int.is_signed() => Conversion::Unsigned,
+        Type::Str(_) => Conversion::String,
+        _ => Conversion::Signed,
+    };
+    cx.backend.gen.needs.python_results.insert(result);
     match &expr.ty {
         Type::Void => CExpr::postfix(format!("ks_py_discard({call})")),
         Type::Bool => CExpr::postfix(format!("ks_py_bool({call}, {what})")),
@@ -112,6 +120,16 @@ pub fn call<'a>(cx: &mut Cx<'_, 'a>, expr: &'a Expr) -> CExpr {
         }
         other => unreachable!("the checker keeps {other:?} from coming back from Python"),
     }
+}
+
+/// How a Python call's result is converted (which runtime helper).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Conversion {
+    Discard,
+    Signed,
+    Unsigned,
+    Bool,
+    String,
 }
 
 /// Whether `expr` is a call of a Python function.
@@ -169,6 +187,24 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         generator,
         &RUNTIME.replace("@PYTHON_ERROR@", &format!("{:#x}", crate::ir::PYTHON_ERROR)),
     );
+    let used = &generator.needs.python_results;
+    if used
+        .iter()
+        .any(|conversion| *conversion != Conversion::Discard)
+    {
+        emit(out, generator, WRONG_RESULT);
+    }
+    for (result, text) in [
+        (Conversion::Discard, DISCARD),
+        (Conversion::Signed, SIGNED),
+        (Conversion::Unsigned, UNSIGNED),
+        (Conversion::Bool, BOOL),
+        (Conversion::String, STRING),
+    ] {
+        if used.contains(&result) {
+            emit(out, generator, text);
+        }
+    }
     for (id, name) in &generator.needs.python {
         let module = generator.program.module(*id);
         let ModuleKind::Python { source } = &module.kind else {
@@ -190,7 +226,10 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         );
         raw(out, format!("static struct ks_py_module {name} = {{"));
         raw(out, format!("    .name = {},", string_literal(stem)));
-        raw(out, format!("    .file = {},", string_literal(&module.path)));
+        raw(
+            out,
+            format!("    .file = {},", string_literal(&module.path)),
+        );
         raw(out, "    .source =");
         let lines: Vec<&str> = source.split_inclusive('\n').collect();
         if lines.is_empty() {
@@ -326,12 +365,16 @@ static PyObject *ks_py_call(struct ks_py_module *module, const char *function, c
         ks_py_fail(module, function);
     return result;
 }
+"#;
 
+const DISCARD: &str = r#"
 static void ks_py_discard(PyObject *result)
 {
     Py_DECREF(result);
 }
+"#;
 
+const WRONG_RESULT: &str = r#"
 /* A result that does not convert: a TypeError naming what came back. */
 static _Noreturn void ks_py_wrong_result(PyObject *result, const char *expected, struct ks_py_module *module, const char *function)
 {
@@ -339,7 +382,9 @@ static _Noreturn void ks_py_wrong_result(PyObject *result, const char *expected,
     Py_DECREF(result);
     ks_py_fail(module, function);
 }
+"#;
 
+const SIGNED: &str = r#"
 /* An int result in min..max. */
 static long long ks_py_signed(PyObject *result, long long min, long long max, struct ks_py_module *module, const char *function)
 {
@@ -357,7 +402,9 @@ static long long ks_py_signed(PyObject *result, long long min, long long max, st
     Py_DECREF(result);
     return value;
 }
+"#;
 
+const UNSIGNED: &str = r#"
 /* An int result in 0..max. */
 static unsigned long long ks_py_unsigned(PyObject *result, unsigned long long max, struct ks_py_module *module, const char *function)
 {
@@ -375,7 +422,9 @@ static unsigned long long ks_py_unsigned(PyObject *result, unsigned long long ma
     Py_DECREF(result);
     return value;
 }
+"#;
 
+const BOOL: &str = r#"
 /* A bool (or int) result. */
 static bool ks_py_bool(PyObject *result, struct ks_py_module *module, const char *function)
 {
@@ -387,7 +436,9 @@ static bool ks_py_bool(PyObject *result, struct ks_py_module *module, const char
     Py_DECREF(result);
     return value;
 }
+"#;
 
+const STRING: &str = r#"
 /* A str result of at most cap - 1 bytes of UTF-8, into dst (zero-filled). */
 static void ks_py_string(PyObject *result, char *dst, size_t cap, struct ks_py_module *module, const char *function)
 {
