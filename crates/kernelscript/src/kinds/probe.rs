@@ -9,7 +9,7 @@
 //! their section says (`bpf_program__attach`). Failures return 0.
 
 use super::{
-    no_values, Attach, Descriptor, Entry, Signature, TargetRule, DESTROY_LINK, LINK_FIELD,
+    no_values, Attach, Descriptor, Entry, Signature, TargetRule, TestRun, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
@@ -43,6 +43,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "",
         includes: &[],
     },
+    test_run: TestRun::Unsupported,
 };
 
 /// `@probe("f")` enters a function (fentry); `@probe("f+16")` names an

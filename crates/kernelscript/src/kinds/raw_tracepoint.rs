@@ -11,7 +11,7 @@
 
 use super::{
     context_entry, Attach, Descriptor, FieldValue, ProgramSite, Returns, Signature, TargetRule,
-    DESTROY_LINK, LINK_FIELD,
+    TestRun, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
@@ -49,6 +49,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "",
         includes: &[],
     },
+    test_run: TestRun::Arguments,
 };
 
 fn program_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {

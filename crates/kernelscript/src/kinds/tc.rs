@@ -15,6 +15,7 @@
 
 use super::{
     context_entry, Attach, Descriptor, FieldValue, ProgramSite, Returns, Signature, TargetRule,
+    TestRun,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
@@ -65,6 +66,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "libbpf_set_print(ks_libbpf_print);",
         includes: &["net/if.h", "linux/if_link.h"],
     },
+    test_run: TestRun::Packet,
 };
 
 fn program_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {

@@ -10,7 +10,7 @@
 //! `attach` target when one is given (`category/event` or `category:event`).
 
 use super::{
-    context_entry, Attach, Descriptor, FieldValue, ProgramSite, Signature, TargetRule,
+    context_entry, Attach, Descriptor, FieldValue, ProgramSite, Signature, TargetRule, TestRun,
     DESTROY_LINK, LINK_FIELD,
 };
 
@@ -48,6 +48,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "",
         includes: &[],
     },
+    test_run: TestRun::Unsupported,
 };
 
 /// `(category, event)` of a well-formed `category/event`: both names of

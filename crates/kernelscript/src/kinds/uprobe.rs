@@ -8,7 +8,7 @@
 
 use super::{
     context_entry, Attach, Descriptor, FieldValue, ProgramSite, Returns, Signature, TargetRule,
-    DESTROY_LINK, LINK_FIELD,
+    TestRun, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = descriptor("uprobe", "@uprobe program", false);
@@ -57,6 +57,7 @@ const fn descriptor(attribute: &'static str, label: &'static str, ret: bool) -> 
             open: "",
             includes: &[],
         },
+        test_run: TestRun::Unsupported,
     }
 }
 
