@@ -74,28 +74,24 @@ impl CSpeller<'_> {
         let found = self.btf.type_or_error(id)?;
         let base = match found {
             Type::Void => "void".to_string(),
-            Type::Int(int) => int.name.clone(),
-            Type::Float(float) => float.name.clone(),
-            Type::Typedef(typedef) => typedef.name.clone(),
-            Type::Struct(composite) => self.composite_name("struct", composite, depth)?,
-            Type::Union(composite) => self.composite_name("union", composite, depth)?,
+            Type::Int(int) => int.name.to_string(),
+            Type::Float(float) => float.name.to_string(),
+            Type::Typedef(typedef) => typedef.name.to_string(),
+            Type::Struct(composite) => self.composite_name("struct", &composite, depth)?,
+            Type::Union(composite) => self.composite_name("union", &composite, depth)?,
             Type::Enum(enumeration) | Type::Enum64(enumeration) => {
-                self.enum_name(enumeration, depth)?
+                self.enum_name(&enumeration, depth)?
             }
             Type::Forward(forward) => {
                 let keyword = if forward.is_union { "union" } else { "struct" };
                 format!("{keyword} {}", forward.name)
             }
             Type::Pointer(target) => {
-                return self.spell(*target, format!("*{declarator}"), depth + 1)
+                return self.spell(target, format!("*{declarator}"), depth + 1)
             }
-            Type::Const(target) => return self.qualified("const", *target, declarator, depth),
-            Type::Volatile(target) => {
-                return self.qualified("volatile", *target, declarator, depth)
-            }
-            Type::Restrict(target) => {
-                return self.qualified("restrict", *target, declarator, depth)
-            }
+            Type::Const(target) => return self.qualified("const", target, declarator, depth),
+            Type::Volatile(target) => return self.qualified("volatile", target, declarator, depth),
+            Type::Restrict(target) => return self.qualified("restrict", target, declarator, depth),
             Type::TypeTag(tag) => return self.spell(tag.type_id, declarator, depth + 1),
             Type::Array(array) => {
                 let declarator = format!(
@@ -106,7 +102,7 @@ impl CSpeller<'_> {
                 return self.spell(array.element_type, declarator, depth + 1);
             }
             Type::FuncProto(prototype) => {
-                let parameters = self.parameter_list(prototype, depth)?;
+                let parameters = self.parameter_list(&prototype, depth)?;
                 let declarator = format!(
                     "{}({parameters})",
                     parenthesize_pointer_declarator(declarator)
@@ -115,7 +111,7 @@ impl CSpeller<'_> {
             }
             Type::Func(function) => {
                 let declarator = if declarator.is_empty() {
-                    function.name.clone()
+                    function.name.to_string()
                 } else {
                     declarator
                 };
@@ -123,7 +119,7 @@ impl CSpeller<'_> {
             }
             Type::Var(variable) => {
                 let declarator = if declarator.is_empty() {
-                    variable.name.clone()
+                    variable.name.to_string()
                 } else {
                     declarator
                 };
@@ -184,9 +180,9 @@ impl CSpeller<'_> {
         prototype: &FunctionPrototype,
         depth: usize,
     ) -> Result<String, BtfError> {
-        let mut parts = Vec::with_capacity(prototype.parameters.len() + 1);
-        for parameter in &prototype.parameters {
-            parts.push(self.spell(parameter.type_id, parameter.name.clone(), depth + 1)?);
+        let mut parts = Vec::with_capacity(prototype.parameter_count() + 1);
+        for parameter in prototype.parameters() {
+            parts.push(self.spell(parameter.type_id, parameter.name.to_string(), depth + 1)?);
         }
         if prototype.is_variadic {
             parts.push("...".to_string());
@@ -209,8 +205,8 @@ impl CSpeller<'_> {
             return Ok(format!("{keyword} {}", composite.name));
         }
         let mut text = format!("{keyword} {{");
-        for member in &composite.members {
-            let declaration = self.spell(member.type_id, member.name.clone(), depth + 1)?;
+        for member in composite.members() {
+            let declaration = self.spell(member.type_id, member.name.to_string(), depth + 1)?;
             text.push(' ');
             text.push_str(&declaration);
             if member.is_bitfield() {
@@ -228,8 +224,8 @@ impl CSpeller<'_> {
         if !enumeration.name.is_empty() {
             return Ok(format!("enum {}", enumeration.name));
         }
-        let mut values = Vec::with_capacity(enumeration.values.len());
-        for value in &enumeration.values {
+        let mut values = Vec::with_capacity(enumeration.value_count());
+        for value in enumeration.values() {
             self.budget.charge(depth + 1)?;
             values.push(format!("{} = {}", value.name, value.value));
         }

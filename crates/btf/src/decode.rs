@@ -1,423 +1,375 @@
-//! Decoding of the type section: turns the sequence of `struct btf_type`
-//! records (each followed by its kind-specific trailing data) into owned
-//! [`Type`] values, resolving name offsets through the string section(s),
-//! and then checks that every referenced type id exists. This file must not
-//! parse the header or answer questions about decoded types; it only reads
-//! bytes through the bounds-checked [`Cursor`].
+//! Type records at the byte level: the one structural pass over a type
+//! section that finds where every record starts (checking kinds, lengths,
+//! prefix names and linkage fields as it goes), the decoding of one record
+//! into a [`Type`] view, and the deep check ([`Btf::validate`]) of what the
+//! structural pass leaves for later (references, trailing names, `void`
+//! parameters). This file must not parse the header or answer questions
+//! that follow references between types.
 
-use std::cell::Cell;
+use std::ops::Range;
 
 use crate::btf::Btf;
 use crate::error::BtfError;
-use crate::reader::{c_string_at, Cursor};
+use crate::reader::Endianness;
 use crate::types::{
-    ArrayType, DataSection, DataSectionEntry, DeclarationTag, EnumType, EnumValue, FloatType,
-    ForwardDeclaration, Function, FunctionLinkage, FunctionPrototype, IntType, Member, Parameter,
-    StructOrUnion, Type, TypeId, TypeKind, TypeTag, Typedef, Variable, VariableLinkage,
+    ArrayType, DataSection, DeclarationTag, EnumType, FloatType, ForwardDeclaration, Function,
+    FunctionLinkage, FunctionPrototype, IntType, Records, StructOrUnion, Type, TypeId, TypeKind,
+    TypeTag, Typedef, Variable, VariableLinkage,
 };
 
-/// Byte sizes of the kind-specific records that follow a `btf_type`.
-const MEMBER_RECORD_LENGTH: usize = 12;
-const ENUM_VALUE_RECORD_LENGTH: usize = 8;
-const ENUM64_VALUE_RECORD_LENGTH: usize = 12;
-const PARAMETER_RECORD_LENGTH: usize = 8;
-const DATASEC_ENTRY_RECORD_LENGTH: usize = 12;
+/// Size of the `btf_type` prefix every record starts with.
+pub(crate) const PREFIX_LENGTH: usize = 12;
 
-/// Names are copied into owned `String`s. Many records may name the same
-/// long string, so a hostile blob could make copying quadratic in its size;
-/// the total copied is therefore capped at this many bytes or
-/// [`NAME_BYTES_PER_BLOB_BYTE`] times the blob size, whichever is larger.
-/// (vmlinux copies about half its own size.)
-const MINIMUM_NAME_BYTE_ALLOWANCE: usize = 64 << 20;
-const NAME_BYTES_PER_BLOB_BYTE: usize = 16;
-
-/// Where name offsets point: offsets below `first_own_offset` belong to the
-/// base blob's strings (split BTF), the rest to this blob's own section.
-pub(crate) struct NameSource<'a> {
-    base: Option<&'a Btf>,
-    first_own_offset: u32,
-    own_strings: &'a [u8],
-    remaining_name_bytes: Cell<usize>,
+/// The fixed 12-byte prefix of a record.
+#[derive(Clone, Copy)]
+pub(crate) struct RecordPrefix {
+    pub(crate) name_offset: u32,
+    pub(crate) kind: TypeKind,
+    pub(crate) kind_flag: bool,
+    pub(crate) vlen: usize,
+    /// The `size`/`type` union.
+    pub(crate) size_or_type: u32,
 }
 
-impl<'a> NameSource<'a> {
-    pub(crate) fn new(
-        base: Option<&'a Btf>,
-        first_own_offset: u32,
-        own_strings: &'a [u8],
-        blob_length: usize,
-    ) -> Self {
-        let allowance = blob_length
-            .saturating_mul(NAME_BYTES_PER_BLOB_BYTE)
-            .max(MINIMUM_NAME_BYTE_ALLOWANCE);
-        NameSource {
-            base,
-            first_own_offset,
-            own_strings,
-            remaining_name_bytes: Cell::new(allowance),
+impl RecordPrefix {
+    /// Splits the `info` word. `None` for an unknown kind (or kind 0).
+    pub(crate) fn from_words(name_offset: u32, info: u32, size_or_type: u32) -> Option<Self> {
+        let raw_kind = ((info >> 24) & 0x1f) as u8;
+        let kind = TypeKind::from_raw(raw_kind).filter(|kind| *kind != TypeKind::Void)?;
+        Some(RecordPrefix {
+            name_offset,
+            kind,
+            kind_flag: info & 0x8000_0000 != 0,
+            vlen: (info & 0xffff) as usize,
+            size_or_type,
+        })
+    }
+
+    /// Bytes of kind-specific data after the prefix.
+    pub(crate) fn trailing_length(&self) -> usize {
+        match self.kind {
+            TypeKind::Int | TypeKind::Var | TypeKind::DeclTag => 4,
+            TypeKind::Array => 12,
+            TypeKind::Struct | TypeKind::Union | TypeKind::DataSec | TypeKind::Enum64 => {
+                12 * self.vlen
+            }
+            TypeKind::Enum | TypeKind::FuncProto => 8 * self.vlen,
+            TypeKind::Void
+            | TypeKind::Pointer
+            | TypeKind::Forward
+            | TypeKind::Typedef
+            | TypeKind::Volatile
+            | TypeKind::Const
+            | TypeKind::Restrict
+            | TypeKind::Func
+            | TypeKind::Float
+            | TypeKind::TypeTag => 0,
         }
     }
-
-    /// The string at `offset`, decoded as UTF-8 (invalid sequences become
-    /// U+FFFD; BTF names are ASCII in practice).
-    fn name(&self, id: TypeId, offset: u32) -> Result<String, BtfError> {
-        let bytes = if offset < self.first_own_offset {
-            self.base.and_then(|base| base.string_bytes_at(offset))
-        } else {
-            let own_offset = (offset - self.first_own_offset) as usize;
-            c_string_at(self.own_strings, own_offset)
-        };
-        let bytes = bytes.ok_or(BtfError::StringOffsetOutOfBounds { id, offset })?;
-        let remaining = self
-            .remaining_name_bytes
-            .get()
-            .checked_sub(bytes.len())
-            .ok_or(BtfError::MalformedType {
-                id,
-                reason: "names repeat long strings so often that copying them would exhaust memory",
-            })?;
-        self.remaining_name_bytes.set(remaining);
-        Ok(String::from_utf8_lossy(bytes).into_owned())
-    }
 }
 
-/// The fixed 12-byte prefix every type record starts with.
-struct RecordPrefix {
-    name_offset: u32,
-    kind: TypeKind,
-    kind_flag: bool,
-    vlen: usize,
-    /// The `size`/`type` union.
-    size_or_type: u32,
+/// What the structural pass learned.
+pub(crate) struct ScannedSection {
+    /// Absolute offset in the blob of each record, in id order.
+    pub(crate) record_offsets: Vec<u32>,
+    /// Ids of the `INT` records (there are a handful), to infer the
+    /// pointer size from `long`.
+    pub(crate) int_ids: Vec<TypeId>,
 }
 
-/// Decodes every record of the type section. The first record gets id
-/// `first_type_id` (1 for base BTF, one past the base's last id for split
-/// BTF).
-pub(crate) fn decode_type_section(
-    cursor: &mut Cursor<'_>,
+fn read_word(bytes: &[u8], position: usize, endianness: Endianness) -> Option<u32> {
+    let word: [u8; 4] = bytes.get(position..position + 4)?.try_into().ok()?;
+    Some(endianness.u32_from(word))
+}
+
+/// Walks the type section once, recording where each record starts and
+/// checking what can be checked without following references: a known
+/// kind, the record's trailing data inside the section, the name offset
+/// below `string_limit`, and the linkage / component fields of `FUNC`,
+/// `VAR` and `DECL_TAG`. `first_type_id` numbers the records.
+pub(crate) fn scan_type_section(
+    bytes: &[u8],
+    section: Range<usize>,
+    endianness: Endianness,
     first_type_id: u32,
-    names: &NameSource<'_>,
-) -> Result<Vec<Type>, BtfError> {
-    let mut types = Vec::new();
-    while cursor.remaining() > 0 {
-        let index = u32::try_from(types.len()).map_err(|_| BtfError::TooManyTypes)?;
-        let id = first_type_id
-            .checked_add(index)
-            .ok_or(BtfError::TooManyTypes)?;
-        types.push(decode_one_type(cursor, TypeId(id), names)?);
+    string_limit: u64,
+) -> Result<ScannedSection, BtfError> {
+    let mut record_offsets = Vec::with_capacity((section.end - section.start) / 24);
+    let mut int_ids = Vec::new();
+    let mut position = section.start;
+    while position < section.end {
+        let index = u32::try_from(record_offsets.len()).map_err(|_| BtfError::TooManyTypes)?;
+        let id = TypeId(
+            first_type_id
+                .checked_add(index)
+                .ok_or(BtfError::TooManyTypes)?,
+        );
+        let truncated = |needed: usize| BtfError::Truncated {
+            what: "type record",
+            offset: position,
+            needed,
+            available: section.end - position,
+        };
+        if section.end - position < PREFIX_LENGTH {
+            return Err(truncated(PREFIX_LENGTH));
+        }
+        let word = |at: usize| read_word(bytes, at, endianness).ok_or(truncated(at + 4 - position));
+        let name_offset = word(position)?;
+        let info = word(position + 4)?;
+        let size_or_type = word(position + 8)?;
+        let prefix = RecordPrefix::from_words(name_offset, info, size_or_type).ok_or(
+            BtfError::UnknownKind {
+                id,
+                kind: ((info >> 24) & 0x1f) as u8,
+            },
+        )?;
+        let length = PREFIX_LENGTH + prefix.trailing_length();
+        if section.end - position < length {
+            return Err(BtfError::Truncated {
+                what: trailing_description(prefix.kind),
+                offset: position + PREFIX_LENGTH,
+                needed: prefix.trailing_length(),
+                available: section.end - position - PREFIX_LENGTH,
+            });
+        }
+        if u64::from(name_offset) >= string_limit {
+            return Err(BtfError::StringOffsetOutOfBounds {
+                id,
+                offset: name_offset,
+            });
+        }
+        match prefix.kind {
+            TypeKind::Func if prefix.vlen > 2 => {
+                return Err(malformed(id, "FUNC has an unknown linkage"))
+            }
+            TypeKind::Var if word(position + PREFIX_LENGTH)? > 2 => {
+                return Err(malformed(id, "VAR has an unknown linkage"))
+            }
+            TypeKind::DeclTag if (word(position + PREFIX_LENGTH)? as i32) < -1 => {
+                return Err(malformed(id, "DECL_TAG component index is below -1"))
+            }
+            TypeKind::Int => int_ids.push(id),
+            _ => {}
+        }
+        record_offsets.push(u32::try_from(position).map_err(|_| BtfError::TooManyTypes)?);
+        position += length;
     }
-    Ok(types)
-}
-
-fn read_record_prefix(cursor: &mut Cursor<'_>, id: TypeId) -> Result<RecordPrefix, BtfError> {
-    let name_offset = cursor.read_u32("type name offset")?;
-    let info = cursor.read_u32("type info")?;
-    let size_or_type = cursor.read_u32("type size or referenced type")?;
-    let raw_kind = ((info >> 24) & 0x1f) as u8;
-    let kind = match TypeKind::from_raw(raw_kind) {
-        Some(TypeKind::Void) | None => return Err(BtfError::UnknownKind { id, kind: raw_kind }),
-        Some(kind) => kind,
-    };
-    Ok(RecordPrefix {
-        name_offset,
-        kind,
-        kind_flag: info & 0x8000_0000 != 0,
-        vlen: (info & 0xffff) as usize,
-        size_or_type,
+    Ok(ScannedSection {
+        record_offsets,
+        int_ids,
     })
 }
 
-fn decode_one_type(
-    cursor: &mut Cursor<'_>,
-    id: TypeId,
-    names: &NameSource<'_>,
-) -> Result<Type, BtfError> {
-    let prefix = read_record_prefix(cursor, id)?;
-    let name = || names.name(id, prefix.name_offset);
-    let referenced = TypeId(prefix.size_or_type);
-    let decoded = match prefix.kind {
-        TypeKind::Void => return Err(BtfError::UnknownKind { id, kind: 0 }),
-        TypeKind::Int => {
-            let encoding = cursor.read_u32("INT encoding")?;
-            let flags = (encoding >> 24) & 0x0f;
-            Type::Int(IntType {
-                name: name()?,
-                byte_size: prefix.size_or_type,
-                is_signed: flags & 1 != 0,
-                is_char: flags & 2 != 0,
-                is_bool: flags & 4 != 0,
-                bit_offset: ((encoding >> 16) & 0xff) as u8,
-                bit_count: (encoding & 0xff) as u8,
-            })
-        }
-        TypeKind::Pointer => Type::Pointer(referenced),
-        TypeKind::Array => {
-            let element_type = TypeId(cursor.read_u32("ARRAY element type")?);
-            let index_type = TypeId(cursor.read_u32("ARRAY index type")?);
-            let element_count = cursor.read_u32("ARRAY element count")?;
-            Type::Array(ArrayType {
-                element_type,
-                index_type,
-                element_count,
-            })
-        }
-        TypeKind::Struct | TypeKind::Union => {
-            let composite = StructOrUnion {
-                name: name()?,
-                byte_size: prefix.size_or_type,
-                members: decode_members(cursor, id, &prefix, names)?,
-            };
-            if prefix.kind == TypeKind::Struct {
-                Type::Struct(composite)
-            } else {
-                Type::Union(composite)
-            }
-        }
-        TypeKind::Enum => Type::Enum(EnumType {
-            name: name()?,
-            byte_size: prefix.size_or_type,
-            is_signed: prefix.kind_flag,
-            values: decode_enum_values(cursor, id, &prefix, names)?,
-        }),
-        TypeKind::Enum64 => Type::Enum64(EnumType {
-            name: name()?,
-            byte_size: prefix.size_or_type,
-            is_signed: prefix.kind_flag,
-            values: decode_enum64_values(cursor, id, &prefix, names)?,
-        }),
-        TypeKind::Forward => Type::Forward(ForwardDeclaration {
-            name: name()?,
-            is_union: prefix.kind_flag,
-        }),
-        TypeKind::Typedef => Type::Typedef(Typedef {
-            name: name()?,
-            type_id: referenced,
-        }),
-        TypeKind::Volatile => Type::Volatile(referenced),
-        TypeKind::Const => Type::Const(referenced),
-        TypeKind::Restrict => Type::Restrict(referenced),
-        TypeKind::Func => Type::Func(Function {
-            name: name()?,
-            prototype: referenced,
-            linkage: match prefix.vlen {
-                0 => FunctionLinkage::Static,
-                1 => FunctionLinkage::Global,
-                2 => FunctionLinkage::Extern,
-                _ => return Err(malformed(id, "FUNC has an unknown linkage")),
-            },
-        }),
-        TypeKind::FuncProto => decode_function_prototype(cursor, id, &prefix, names)?,
-        TypeKind::Var => Type::Var(Variable {
-            name: name()?,
-            type_id: referenced,
-            linkage: match cursor.read_u32("VAR linkage")? {
-                0 => VariableLinkage::Static,
-                1 => VariableLinkage::GlobalAllocated,
-                2 => VariableLinkage::GlobalExtern,
-                _ => return Err(malformed(id, "VAR has an unknown linkage")),
-            },
-        }),
-        TypeKind::DataSec => Type::DataSec(DataSection {
-            name: name()?,
-            byte_size: prefix.size_or_type,
-            entries: decode_datasec_entries(cursor, &prefix)?,
-        }),
-        TypeKind::Float => Type::Float(FloatType {
-            name: name()?,
-            byte_size: prefix.size_or_type,
-        }),
-        TypeKind::DeclTag => {
-            let component_index = match cursor.read_i32("DECL_TAG component index")? {
-                -1 => None,
-                index if index >= 0 => Some(index as u32),
-                _ => return Err(malformed(id, "DECL_TAG component index is below -1")),
-            };
-            Type::DeclTag(DeclarationTag {
-                value: name()?,
-                type_id: referenced,
-                component_index,
-                is_attribute: prefix.kind_flag,
-            })
-        }
-        TypeKind::TypeTag => Type::TypeTag(TypeTag {
-            value: name()?,
-            type_id: referenced,
-            is_attribute: prefix.kind_flag,
-        }),
-    };
-    Ok(decoded)
+fn trailing_description(kind: TypeKind) -> &'static str {
+    match kind {
+        TypeKind::Struct | TypeKind::Union => "STRUCT/UNION members",
+        TypeKind::Enum => "ENUM values",
+        TypeKind::Enum64 => "ENUM64 values",
+        TypeKind::FuncProto => "FUNC_PROTO parameters",
+        TypeKind::DataSec => "DATASEC entries",
+        TypeKind::Int => "INT encoding",
+        TypeKind::Array => "ARRAY record",
+        TypeKind::Var => "VAR linkage",
+        TypeKind::DeclTag => "DECL_TAG component index",
+        _ => "type record",
+    }
 }
 
 fn malformed(id: TypeId, reason: &'static str) -> BtfError {
     BtfError::MalformedType { id, reason }
 }
 
-/// Checks that `vlen` records of `record_length` bytes follow, before any
-/// allocation sized by the (untrusted) `vlen`.
-fn ensure_trailing_records(
-    cursor: &Cursor<'_>,
-    prefix: &RecordPrefix,
-    record_length: usize,
-    what: &'static str,
-) -> Result<(), BtfError> {
-    cursor.ensure_remaining(prefix.vlen * record_length, what)
-}
-
-fn decode_members(
-    cursor: &mut Cursor<'_>,
-    id: TypeId,
-    prefix: &RecordPrefix,
-    names: &NameSource<'_>,
-) -> Result<Vec<Member>, BtfError> {
-    ensure_trailing_records(cursor, prefix, MEMBER_RECORD_LENGTH, "STRUCT/UNION members")?;
-    let mut members = Vec::with_capacity(prefix.vlen);
-    for _ in 0..prefix.vlen {
-        let name_offset = cursor.read_u32("member name offset")?;
-        let type_id = TypeId(cursor.read_u32("member type")?);
-        let offset = cursor.read_u32("member offset")?;
-        let (bit_offset, bitfield_size) = if prefix.kind_flag {
-            (offset & 0x00ff_ffff, offset >> 24)
-        } else {
-            (offset, 0)
-        };
-        members.push(Member {
-            name: names.name(id, name_offset)?,
-            type_id,
-            bit_offset,
-            bitfield_size,
-        });
+impl Btf {
+    /// The prefix of the record at absolute blob offset `position` (which
+    /// the structural pass found).
+    pub(crate) fn prefix_at(&self, position: usize) -> RecordPrefix {
+        let name_offset = self.word_at(position);
+        let info = self.word_at(position + 4);
+        let size_or_type = self.word_at(position + 8);
+        // The structural pass accepted this record, so the kind is known.
+        RecordPrefix::from_words(name_offset, info, size_or_type).unwrap_or(RecordPrefix {
+            name_offset: 0,
+            kind: TypeKind::Int,
+            kind_flag: false,
+            vlen: 0,
+            size_or_type: 0,
+        })
     }
-    Ok(members)
-}
 
-fn decode_enum_values(
-    cursor: &mut Cursor<'_>,
-    id: TypeId,
-    prefix: &RecordPrefix,
-    names: &NameSource<'_>,
-) -> Result<Vec<EnumValue>, BtfError> {
-    ensure_trailing_records(cursor, prefix, ENUM_VALUE_RECORD_LENGTH, "ENUM values")?;
-    let mut values = Vec::with_capacity(prefix.vlen);
-    for _ in 0..prefix.vlen {
-        let name_offset = cursor.read_u32("enumerator name offset")?;
-        let raw = cursor.read_u32("enumerator value")?;
-        let value = if prefix.kind_flag {
-            i128::from(raw as i32)
-        } else {
-            i128::from(raw)
+    /// Decodes the record at absolute blob offset `position` into a view.
+    pub(crate) fn decode_at(&self, position: usize) -> Type<'_> {
+        let prefix = self.prefix_at(position);
+        let trailing = position + PREFIX_LENGTH;
+        let name = self.name_at(prefix.name_offset);
+        let referenced = TypeId(prefix.size_or_type);
+        let records = |count: usize| Records {
+            btf: self,
+            start: trailing,
+            count,
         };
-        values.push(EnumValue {
-            name: names.name(id, name_offset)?,
-            value,
-        });
-    }
-    Ok(values)
-}
-
-fn decode_enum64_values(
-    cursor: &mut Cursor<'_>,
-    id: TypeId,
-    prefix: &RecordPrefix,
-    names: &NameSource<'_>,
-) -> Result<Vec<EnumValue>, BtfError> {
-    ensure_trailing_records(cursor, prefix, ENUM64_VALUE_RECORD_LENGTH, "ENUM64 values")?;
-    let mut values = Vec::with_capacity(prefix.vlen);
-    for _ in 0..prefix.vlen {
-        let name_offset = cursor.read_u32("enumerator name offset")?;
-        let low = cursor.read_u32("enumerator value (low 32 bits)")?;
-        let high = cursor.read_u32("enumerator value (high 32 bits)")?;
-        let raw = (u64::from(high) << 32) | u64::from(low);
-        let value = if prefix.kind_flag {
-            i128::from(raw as i64)
-        } else {
-            i128::from(raw)
-        };
-        values.push(EnumValue {
-            name: names.name(id, name_offset)?,
-            value,
-        });
-    }
-    Ok(values)
-}
-
-/// A final parameter with neither name nor type marks a variadic prototype;
-/// a `void` parameter anywhere else is invalid (as in the kernel).
-fn decode_function_prototype(
-    cursor: &mut Cursor<'_>,
-    id: TypeId,
-    prefix: &RecordPrefix,
-    names: &NameSource<'_>,
-) -> Result<Type, BtfError> {
-    ensure_trailing_records(
-        cursor,
-        prefix,
-        PARAMETER_RECORD_LENGTH,
-        "FUNC_PROTO parameters",
-    )?;
-    let mut parameters = Vec::with_capacity(prefix.vlen);
-    let mut is_variadic = false;
-    for index in 0..prefix.vlen {
-        let name_offset = cursor.read_u32("parameter name offset")?;
-        let type_id = TypeId(cursor.read_u32("parameter type")?);
-        if type_id.is_void() {
-            if index + 1 == prefix.vlen && name_offset == 0 {
-                is_variadic = true;
-                continue;
+        match prefix.kind {
+            TypeKind::Void => Type::Void,
+            TypeKind::Int => {
+                let encoding = self.word_at(trailing);
+                let flags = (encoding >> 24) & 0x0f;
+                Type::Int(IntType {
+                    name,
+                    byte_size: prefix.size_or_type,
+                    is_signed: flags & 1 != 0,
+                    is_char: flags & 2 != 0,
+                    is_bool: flags & 4 != 0,
+                    bit_offset: ((encoding >> 16) & 0xff) as u8,
+                    bit_count: (encoding & 0xff) as u8,
+                })
             }
-            return Err(malformed(
-                id,
-                "FUNC_PROTO has a void parameter that is not the variadic marker",
-            ));
-        }
-        parameters.push(Parameter {
-            name: names.name(id, name_offset)?,
-            type_id,
-        });
-    }
-    Ok(Type::FuncProto(FunctionPrototype {
-        return_type: TypeId(prefix.size_or_type),
-        parameters,
-        is_variadic,
-    }))
-}
-
-fn decode_datasec_entries(
-    cursor: &mut Cursor<'_>,
-    prefix: &RecordPrefix,
-) -> Result<Vec<DataSectionEntry>, BtfError> {
-    ensure_trailing_records(
-        cursor,
-        prefix,
-        DATASEC_ENTRY_RECORD_LENGTH,
-        "DATASEC entries",
-    )?;
-    let mut entries = Vec::with_capacity(prefix.vlen);
-    for _ in 0..prefix.vlen {
-        entries.push(DataSectionEntry {
-            type_id: TypeId(cursor.read_u32("DATASEC entry type")?),
-            offset: cursor.read_u32("DATASEC entry offset")?,
-            byte_size: cursor.read_u32("DATASEC entry size")?,
-        });
-    }
-    Ok(entries)
-}
-
-/// Checks that every type id referenced by `types` (whose first element has
-/// id `first_type_id`) is below `first_type_id + types.len()`, i.e. names
-/// void, a base type, or one of `types`.
-pub(crate) fn validate_references(types: &[Type], first_type_id: u32) -> Result<(), BtfError> {
-    let end = u64::from(first_type_id) + types.len() as u64;
-    let mut first_dangling = None;
-    for (index, decoded) in types.iter().enumerate() {
-        decoded.for_each_referenced_type(|target| {
-            if u64::from(target.0) >= end && first_dangling.is_none() {
-                first_dangling = Some((TypeId(first_type_id + index as u32), target));
+            TypeKind::Pointer => Type::Pointer(referenced),
+            TypeKind::Array => Type::Array(ArrayType {
+                element_type: TypeId(self.word_at(trailing)),
+                index_type: TypeId(self.word_at(trailing + 4)),
+                element_count: self.word_at(trailing + 8),
+            }),
+            TypeKind::Struct | TypeKind::Union => {
+                let composite = StructOrUnion {
+                    name,
+                    byte_size: prefix.size_or_type,
+                    records: records(prefix.vlen),
+                    has_bitfield_encoding: prefix.kind_flag,
+                };
+                if prefix.kind == TypeKind::Struct {
+                    Type::Struct(composite)
+                } else {
+                    Type::Union(composite)
+                }
             }
-        });
-        if let Some((from, to)) = first_dangling {
-            return Err(BtfError::DanglingTypeReference { from, to });
+            TypeKind::Enum | TypeKind::Enum64 => {
+                let enumeration = EnumType {
+                    name,
+                    byte_size: prefix.size_or_type,
+                    is_signed: prefix.kind_flag,
+                    records: records(prefix.vlen),
+                    is_64_bit: prefix.kind == TypeKind::Enum64,
+                };
+                if prefix.kind == TypeKind::Enum {
+                    Type::Enum(enumeration)
+                } else {
+                    Type::Enum64(enumeration)
+                }
+            }
+            TypeKind::Forward => Type::Forward(ForwardDeclaration {
+                name,
+                is_union: prefix.kind_flag,
+            }),
+            TypeKind::Typedef => Type::Typedef(Typedef {
+                name,
+                type_id: referenced,
+            }),
+            TypeKind::Volatile => Type::Volatile(referenced),
+            TypeKind::Const => Type::Const(referenced),
+            TypeKind::Restrict => Type::Restrict(referenced),
+            TypeKind::Func => Type::Func(Function {
+                name,
+                prototype: referenced,
+                linkage: match prefix.vlen {
+                    0 => FunctionLinkage::Static,
+                    1 => FunctionLinkage::Global,
+                    _ => FunctionLinkage::Extern,
+                },
+            }),
+            TypeKind::FuncProto => {
+                // A final parameter with neither name nor type is `...`.
+                let is_variadic = prefix.vlen > 0 && {
+                    let last = trailing + 8 * (prefix.vlen - 1);
+                    self.word_at(last) == 0 && self.word_at(last + 4) == 0
+                };
+                Type::FuncProto(FunctionPrototype {
+                    return_type: referenced,
+                    is_variadic,
+                    records: records(prefix.vlen - usize::from(is_variadic)),
+                })
+            }
+            TypeKind::Var => Type::Var(Variable {
+                name,
+                type_id: referenced,
+                linkage: match self.word_at(trailing) {
+                    0 => VariableLinkage::Static,
+                    1 => VariableLinkage::GlobalAllocated,
+                    _ => VariableLinkage::GlobalExtern,
+                },
+            }),
+            TypeKind::DataSec => Type::DataSec(DataSection {
+                name,
+                byte_size: prefix.size_or_type,
+                records: records(prefix.vlen),
+            }),
+            TypeKind::Float => Type::Float(FloatType {
+                name,
+                byte_size: prefix.size_or_type,
+            }),
+            TypeKind::DeclTag => Type::DeclTag(DeclarationTag {
+                value: name,
+                type_id: referenced,
+                component_index: u32::try_from(self.word_at(trailing) as i32).ok(),
+                is_attribute: prefix.kind_flag,
+            }),
+            TypeKind::TypeTag => Type::TypeTag(TypeTag {
+                value: name,
+                type_id: referenced,
+                is_attribute: prefix.kind_flag,
+            }),
         }
     }
-    Ok(())
+
+    /// Checks everything parsing leaves for later, over this blob's own
+    /// records: every referenced type id exists, every member, parameter
+    /// and enumerator name offset lies inside the string sections, and a
+    /// `void` parameter appears only as the final variadic marker.
+    ///
+    /// Parsing is deliberately shallow (it must stay a few milliseconds for
+    /// vmlinux); queries on unvalidated data never panic, but they may
+    /// report [`BtfError::UnknownTypeId`] for a dangling reference and read
+    /// an out-of-range name as `"\u{FFFD}"`. Call this once on BTF from an
+    /// untrusted file to get the precise error up front.
+    pub fn validate(&self) -> Result<(), BtfError> {
+        let last = u64::from(self.last_type_id().0);
+        let string_limit = u64::from(self.total_string_length());
+        for (id, found) in self.own_types() {
+            let mut dangling = None;
+            found.for_each_referenced_type(|target| {
+                if u64::from(target.0) > last && dangling.is_none() {
+                    dangling = Some(target);
+                }
+            });
+            if let Some(to) = dangling {
+                return Err(BtfError::DanglingTypeReference { from: id, to });
+            }
+            let position = self.record_position(id).unwrap_or_default();
+            let prefix = self.prefix_at(position);
+            let trailing = position + PREFIX_LENGTH;
+            let (record_length, has_names) = match prefix.kind {
+                TypeKind::Struct | TypeKind::Union | TypeKind::Enum64 => (12, true),
+                TypeKind::Enum | TypeKind::FuncProto => (8, true),
+                _ => (0, false),
+            };
+            if has_names {
+                for index in 0..prefix.vlen {
+                    let offset = self.word_at(trailing + index * record_length);
+                    if u64::from(offset) >= string_limit {
+                        return Err(BtfError::StringOffsetOutOfBounds { id, offset });
+                    }
+                }
+            }
+            if let Type::FuncProto(prototype) = found {
+                if prototype
+                    .parameters()
+                    .any(|parameter| parameter.type_id.is_void())
+                {
+                    return Err(malformed(
+                        id,
+                        "FUNC_PROTO has a void parameter that is not the variadic marker",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }

@@ -135,6 +135,14 @@ pub enum BtfError {
         /// The type the query started from.
         id: TypeId,
     },
+    /// An ELF file is malformed or of a kind the reader does not support.
+    Elf {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An ELF file has no `.BTF` section (a kernel built without
+    /// `CONFIG_DEBUG_INFO_BTF`, or a stripped object).
+    NoBtfSection,
 }
 
 impl fmt::Display for BtfError {
@@ -220,6 +228,12 @@ impl fmt::Display for BtfError {
             BtfError::QueryTooLarge { id } => write!(
                 formatter,
                 "query on BTF type {id} visits too many types (pathological data)"
+            ),
+            BtfError::Elf { reason } => write!(formatter, "malformed ELF file: {reason}"),
+            BtfError::NoBtfSection => write!(
+                formatter,
+                "the ELF file has no .BTF section (was the kernel built with \
+                 CONFIG_DEBUG_INFO_BTF=y?)"
             ),
         }
     }

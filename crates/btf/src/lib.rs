@@ -1,42 +1,50 @@
 //! A small, dependency-free reader for BTF (BPF Type Format), the type
 //! information the Linux kernel publishes in `/sys/kernel/btf/vmlinux` (and,
-//! as split BTF, in `/sys/kernel/btf/<module>`) and that compilers emit in
-//! the `.BTF` section of BPF object files. This crate knows nothing about
-//! KernelScript and performs no file IO: callers read the bytes themselves
-//! and hand them to [`Btf::parse`] or [`Btf::parse_split`].
+//! as split BTF, in `/sys/kernel/btf/<module>`), that kernel images and
+//! modules carry in their `.BTF` ELF section, and that compilers emit in
+//! BPF object files. This crate knows nothing about KernelScript and
+//! performs no file IO: callers read the bytes and hand them over.
+//!
+//! The design note, with the measured costs, is `crates/btf/README.md`.
 //!
 //! # What it gives you
 //!
-//! * Parsing with full validation: the header (magic `0xEB9F` in either
-//!   byte order, version 1), the string section, every record of every
-//!   `BTF_KIND_*` up to current kernels (INT, PTR, ARRAY, STRUCT, UNION,
-//!   ENUM, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FUNC_PROTO, VAR,
-//!   DATASEC, FLOAT, DECL_TAG, TYPE_TAG, ENUM64) and every type reference.
-//!   Malformed input yields a [`BtfError`], never a panic.
-//! * Owned, plain-data types: [`Type`] has one variant per kind holding a
-//!   struct such as [`StructOrUnion`] or [`FunctionPrototype`]; names are
-//!   `String`s.
-//! * Lookups: [`Btf::type_by_id`], [`Btf::find_by_name`] (name index built
-//!   lazily), [`Btf::types`].
-//! * Queries the compiler needs: [`Btf::resolve`] (skip typedefs,
-//!   qualifiers and type tags), [`Btf::size_of`], [`Btf::members`],
-//!   [`Btf::find_member`] (looks through anonymous members),
-//!   [`Btf::enum_values`], [`Btf::function_prototype`], and C spelling with
-//!   [`Btf::c_type_name`] / [`Btf::c_declaration`].
+//! * Loading that costs a few milliseconds for vmlinux: [`Btf::from_vec`]
+//!   keeps the bytes and makes one structural pass that records where each
+//!   type record starts; records are decoded on demand into cheap `Copy`
+//!   views ([`Type`]) whose names borrow from the [`Btf`]. Name lookups use
+//!   an index built in one pass on first use. [`Btf::from_elf`] reads the
+//!   `.BTF` section of a vmlinux image or module ([`elf`]).
+//! * Lookups: [`Btf::type_by_id`], [`Btf::find_by_name`],
+//!   [`Btf::ids_by_name`], [`Btf::types`].
+//! * Queries that follow references: [`Btf::resolve`], [`Btf::size_of`],
+//!   [`Btf::natural_alignment`], [`Btf::members`], [`Btf::find_member_path`]
+//!   (through anonymous members, with the path and bitfield layout),
+//!   [`Btf::enum_values`], [`Btf::function_prototype`], C spelling with
+//!   [`Btf::c_type_name`] / [`Btf::c_declaration`], and "did you mean"
+//!   candidates ([`Btf::similar_type_names`], [`Btf::similar_member_names`]).
+//! * What the kernel offers BPF: enum constants across all enums
+//!   ([`Btf::enum_constant`]), kfuncs ([`Btf::kfuncs`], and
+//!   [`Btf::kfuncs_in_btf_ids_section`] for kernels without kfunc tags),
+//!   struct_ops types ([`Btf::struct_ops_types`]), LSM hooks
+//!   ([`Btf::lsm_hooks`]), tracepoint context structs and raw tracepoint
+//!   arguments ([`Btf::tracepoints`]).
+//! * A C header of exactly the kernel types a program uses, in place of
+//!   `vmlinux.h` ([`Btf::c_header`]).
+//! * Every BPF helper's prototype, without BTF or IO ([`bpf_helpers`]).
 //!
 //! # Example
 //!
 //! ```no_run
 //! use btf::{Btf, TypeKind};
 //!
-//! let bytes = std::fs::read("/sys/kernel/btf/vmlinux")?;
-//! let kernel = Btf::parse(&bytes)?;
+//! let kernel = Btf::from_vec(std::fs::read("/sys/kernel/btf/vmlinux")?)?;
 //!
 //! let xdp_md = kernel.find_by_name(TypeKind::Struct, "xdp_md").expect("struct xdp_md");
 //! for member in kernel.members(xdp_md)? {
 //!     println!(
 //!         "{} at byte {}",
-//!         kernel.c_declaration(member.type_id, &member.name)?,
+//!         kernel.c_declaration(member.type_id, member.name)?,
 //!         member.byte_offset()
 //!     );
 //! }
@@ -51,8 +59,8 @@
 //!
 //! ```no_run
 //! # use btf::Btf;
-//! let kernel = Btf::parse(&std::fs::read("/sys/kernel/btf/vmlinux")?)?;
-//! let module = Btf::parse_split(&std::fs::read("/sys/kernel/btf/nf_conntrack")?, &kernel)?;
+//! let kernel = Btf::from_vec(std::fs::read("/sys/kernel/btf/vmlinux")?)?;
+//! let module = Btf::from_vec_split(std::fs::read("/sys/kernel/btf/nf_conntrack")?, &kernel)?;
 //! assert!(module.first_own_type_id() > kernel.last_type_id());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -61,25 +69,28 @@
 //!
 //! * **Type ids.** [`TypeId::VOID`] (0) is `void` and is always valid:
 //!   [`Btf::type_by_id`] returns [`Type::Void`] for it. Records are numbered
-//!   from 1 in blob order; [`Btf::last_type_id`] is the highest id. Every
-//!   id stored inside a parsed [`Type`] is guaranteed to exist (parsing
-//!   checks it), but the data may still be nonsensical (a pointer to a
-//!   `DECL_TAG`, a typedef cycle); queries report that as an error.
+//!   from 1 in blob order; [`Btf::last_type_id`] is the highest id.
+//! * **Validation.** Parsing checks the header, the string section and
+//!   each record's kind, length, name offset and linkage fields. It does
+//!   not follow references: a dangling id shows up as
+//!   [`BtfError::UnknownTypeId`] from the query that follows it, and
+//!   [`Btf::validate`] checks every reference (and every member, parameter
+//!   and enumerator name) at once. Kernel BTF has been verified by the
+//!   kernel already; call `validate` on BTF from an untrusted file.
 //! * **Offsets and sizes.** Member offsets are in *bits*
 //!   ([`Member::bit_offset`], with [`Member::byte_offset`] as a shortcut);
 //!   every other size is in *bytes* (fields named `byte_size`,
 //!   [`Btf::size_of`]).
 //! * **Bitfields.** Structs whose record has the `kind_flag` set store the
-//!   bitfield width in [`Member::bitfield_size`]. Older encodings (no
-//!   `kind_flag`) describe a bitfield through an `INT` type whose
-//!   [`IntType::bit_count`] is narrower than its storage; this crate reports
-//!   the raw data and does not merge the two encodings.
+//!   bitfield width in [`Member::bitfield_size`]. Older encodings describe
+//!   a bitfield through an `INT` type whose [`IntType::bit_count`] is
+//!   narrower than its storage; [`Btf::find_member_path`] understands both.
 //! * **Enums.** [`EnumValue::value`] is an `i128`, which represents every
 //!   signed or unsigned 32- or 64-bit enumerator exactly. Signedness comes
 //!   from the record's `kind_flag`, as the kernel documents it.
-//! * **Names.** Names are owned `String`s; an empty name means anonymous.
-//!   Bytes that are not UTF-8 (never seen in practice) are replaced with
-//!   U+FFFD.
+//! * **Names.** Names are `&str` borrowed from the [`Btf`]; an empty name
+//!   means anonymous. A name that is not UTF-8 (never produced by compilers
+//!   or accepted by the kernel) reads as `"\u{FFFD}"`.
 //! * **Lookup by name.** [`Btf::find_by_name`] takes the kind to look for,
 //!   because C keeps separate namespaces: vmlinux often has a `FWD`, a
 //!   `STRUCT` and a `TYPEDEF` of the same name. It returns the lowest id.
@@ -95,37 +106,62 @@
 //!
 //! # Robustness limits
 //!
-//! Parsing copies names into `String`s; to keep a hostile blob that names
-//! one long string thousands of times from exhausting memory, the copied
-//! total is capped (64 MiB or 16 times the blob size, whichever is larger;
-//! vmlinux needs about half its own size). Queries follow at most 256
-//! references in a chain, nest at most 64 levels and visit at most 100 000
-//! types; [`Btf::c_type_name`] also caps the text it produces. Real kernel
-//! data stays far below all of these.
+//! No input panics. Queries follow at most 256 references in a chain, nest
+//! at most 64 levels and visit at most 100 000 types;
+//! [`Btf::c_type_name`] also caps the text it produces. Real kernel data
+//! stays far below all of these. Cyclic or pathological data produces
+//! [`BtfError::ReferenceChainTooLong`] or [`BtfError::QueryTooLarge`]
+//! rather than a hang or stack overflow.
 //!
 //! # Layout of the crate
 //!
-//! `reader` (header, bounds-checked cursor, string section) → `decode`
-//! (type records) → `btf` (the [`Btf`] container, ids and names) →
-//! `query` (reference-following questions) and `c_spelling` (C text).
-//! Every reference-following loop is bounded, so cyclic or pathological
-//! data produces [`BtfError::ReferenceChainTooLong`] or
-//! [`BtfError::QueryTooLarge`] rather than a hang or stack overflow.
+//! `reader` (header, string section) → `decode` (the structural pass,
+//! record views, [`Btf::validate`]) → `btf` (the [`Btf`] container, ids)
+//! and `index` (name hash tables) → `query` (reference-following
+//! questions), `c_spelling` (C text), `suggest` (did you mean), `catalog`
+//! (kfuncs, struct_ops, LSM hooks, enum constants), `tracepoint` (event
+//! context structs); `header` and `layout` write C headers; `helpers` is
+//! the BPF helper table; `elf` reads ELF64 sections.
 
 #![deny(missing_docs)]
 
 mod btf;
 mod c_spelling;
+mod catalog;
 mod decode;
+pub mod elf;
 mod error;
+mod header;
+mod helpers;
+mod index;
+mod layout;
 mod query;
 mod reader;
+mod suggest;
+mod tracepoint;
 mod types;
 
 pub use crate::btf::Btf;
+pub use crate::catalog::{
+    EnumConstant, KfuncSetEntry, StructOpsMember, StructOpsType, KFUNC_DECL_TAG, LSM_HOOK_PREFIX,
+    STRUCT_OPS_VALUE_PREFIX,
+};
 pub use crate::error::BtfError;
+pub use crate::header::{CHeader, HeaderOptions, BASE_TYPEDEFS};
+pub use crate::helpers::{
+    bpf_helper, bpf_helper_by_id, bpf_helpers, bpf_helpers_source, BpfHelper, HelperParameter,
+    HelperType,
+};
+pub use crate::query::FoundMember;
+pub use crate::suggest::{closest_names, edit_distance, suggestion_limit, MAXIMUM_SUGGESTIONS};
+pub use crate::tracepoint::{
+    ContextSource, FieldLocation, FormatError, FormatField, RawTracepoint, TracepointContext,
+    TracepointError, TracepointFormat, Tracepoints, CLASS_FUNCTION_PREFIX, EVENT_STRUCT_PREFIX,
+    RAW_TRACEPOINT_TYPEDEF_PREFIX,
+};
 pub use crate::types::{
-    ArrayType, DataSection, DataSectionEntry, DeclarationTag, EnumType, EnumValue, FloatType,
-    ForwardDeclaration, Function, FunctionLinkage, FunctionPrototype, IntType, Member, Parameter,
-    StructOrUnion, Type, TypeId, TypeKind, TypeTag, Typedef, Variable, VariableLinkage,
+    ArrayType, DataSection, DataSectionEntry, DeclarationTag, EnumType, EnumValue, EnumValues,
+    FloatType, ForwardDeclaration, Function, FunctionLinkage, FunctionPrototype, IntType, Member,
+    Members, Parameter, Parameters, StructOrUnion, Type, TypeId, TypeKind, TypeTag, Typedef,
+    Variable, VariableLinkage,
 };

@@ -24,7 +24,7 @@ pub(crate) enum Endianness {
 }
 
 impl Endianness {
-    fn u32_from(self, bytes: [u8; 4]) -> u32 {
+    pub(crate) fn u32_from(self, bytes: [u8; 4]) -> u32 {
         match self {
             Endianness::Little => u32::from_le_bytes(bytes),
             Endianness::Big => u32::from_be_bytes(bytes),
@@ -107,11 +107,6 @@ impl<'blob> Cursor<'blob> {
         let mut array = [0u8; 4];
         array.copy_from_slice(bytes);
         Ok(self.endianness.u32_from(array))
-    }
-
-    /// Reads an `i32` in the blob's byte order.
-    pub(crate) fn read_i32(&mut self, what: &'static str) -> Result<i32, BtfError> {
-        self.read_u32(what).map(|raw| raw as i32)
     }
 }
 
@@ -226,29 +221,9 @@ pub(crate) fn validate_string_section(strings: &[u8], is_split: bool) -> Result<
     Ok(())
 }
 
-/// The bytes of the NUL-terminated string starting at `offset` in
-/// `strings` (without the NUL), or `None` if `offset` is outside the
-/// section or the string is unterminated.
-pub(crate) fn c_string_at(strings: &[u8], offset: usize) -> Option<&[u8]> {
-    let tail = strings.get(offset..)?;
-    let length = tail.iter().position(|&byte| byte == 0)?;
-    tail.get(..length)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn c_string_lookup_is_bounds_checked() {
-        let strings = b"\0abc\0de\0";
-        assert_eq!(c_string_at(strings, 0), Some(&b""[..]));
-        assert_eq!(c_string_at(strings, 1), Some(&b"abc"[..]));
-        assert_eq!(c_string_at(strings, 2), Some(&b"bc"[..]));
-        assert_eq!(c_string_at(strings, 5), Some(&b"de"[..]));
-        assert_eq!(c_string_at(strings, 8), None);
-        assert_eq!(c_string_at(b"\0ab", 1), None);
-    }
 
     #[test]
     fn big_endian_magic_is_detected() {

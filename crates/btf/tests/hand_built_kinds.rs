@@ -17,7 +17,7 @@ fn parse(builder: &BlobBuilder) -> Btf {
     Btf::parse(&builder.build()).expect("hand-built blob parses")
 }
 
-fn type_at(btf: &Btf, id: u32) -> &Type {
+fn type_at(btf: &Btf, id: u32) -> Type<'_> {
     btf.type_by_id(TypeId(id)).expect("type exists")
 }
 
@@ -31,8 +31,8 @@ fn int_records_keep_encoding_offset_and_bits() {
     let btf = parse(&builder);
     assert_eq!(
         type_at(&btf, 1),
-        &Type::Int(IntType {
-            name: "int".into(),
+        Type::Int(IntType {
+            name: "int",
             byte_size: 4,
             is_signed: true,
             is_char: false,
@@ -67,19 +67,19 @@ fn pointer_array_and_qualifiers_reference_their_targets() {
     let constant = builder.constant(pointer);
     let restrict = builder.restrict(pointer);
     let btf = parse(&builder);
-    assert_eq!(type_at(&btf, pointer), &Type::Pointer(TypeId(int)));
-    assert_eq!(type_at(&btf, void_pointer), &Type::Pointer(TypeId::VOID));
+    assert_eq!(type_at(&btf, pointer), Type::Pointer(TypeId(int)));
+    assert_eq!(type_at(&btf, void_pointer), Type::Pointer(TypeId::VOID));
     assert_eq!(
         type_at(&btf, array),
-        &Type::Array(ArrayType {
+        Type::Array(ArrayType {
             element_type: TypeId(int),
             index_type: TypeId(int),
             element_count: 16,
         })
     );
-    assert_eq!(type_at(&btf, volatile), &Type::Volatile(TypeId(int)));
-    assert_eq!(type_at(&btf, constant), &Type::Const(TypeId(pointer)));
-    assert_eq!(type_at(&btf, restrict), &Type::Restrict(TypeId(pointer)));
+    assert_eq!(type_at(&btf, volatile), Type::Volatile(TypeId(int)));
+    assert_eq!(type_at(&btf, constant), Type::Const(TypeId(pointer)));
+    assert_eq!(type_at(&btf, restrict), Type::Restrict(TypeId(pointer)));
     assert_eq!(type_at(&btf, constant).name(), "");
 }
 
@@ -95,24 +95,24 @@ fn struct_members_without_kind_flag_have_plain_bit_offsets() {
     assert_eq!(composite.name, "point");
     assert_eq!(composite.byte_size, 8);
     assert_eq!(
-        composite.members,
+        composite.members().collect::<Vec<_>>(),
         vec![
             Member {
-                name: "x".into(),
+                name: "x",
                 type_id: TypeId(int),
                 bit_offset: 0,
                 bitfield_size: 0,
             },
             Member {
-                name: "y".into(),
+                name: "y",
                 type_id: TypeId(int),
                 bit_offset: 32,
                 bitfield_size: 0,
             },
         ]
     );
-    assert_eq!(composite.members[1].byte_offset(), 4);
-    assert!(!composite.members[1].is_bitfield());
+    assert_eq!(composite.member(1).expect("second member").byte_offset(), 4);
+    assert!(!composite.member(1).expect("second member").is_bitfield());
 }
 
 #[test]
@@ -129,10 +129,11 @@ fn struct_members_with_kind_flag_split_bitfield_size_from_offset() {
         ],
     );
     let btf = parse(&builder);
-    let members = &type_at(&btf, flags)
+    let members: Vec<Member> = type_at(&btf, flags)
         .as_struct_or_union()
         .expect("struct")
-        .members;
+        .members()
+        .collect();
     let layout: Vec<(u32, u32)> = members
         .iter()
         .map(|m| (m.bit_offset, m.bitfield_size))
@@ -153,20 +154,20 @@ fn union_and_forward_declarations_decode() {
     assert_eq!(
         type_at(&btf, union)
             .as_struct_or_union()
-            .map(|u| u.members.len()),
+            .map(|u| u.member_count()),
         Some(2)
     );
     assert_eq!(
         type_at(&btf, forward_struct),
-        &Type::Forward(ForwardDeclaration {
-            name: "sock".into(),
+        Type::Forward(ForwardDeclaration {
+            name: "sock",
             is_union: false,
         })
     );
     assert_eq!(
         type_at(&btf, forward_union),
-        &Type::Forward(ForwardDeclaration {
-            name: "bpf_attr".into(),
+        Type::Forward(ForwardDeclaration {
+            name: "bpf_attr",
             is_union: true,
         })
     );
@@ -184,22 +185,31 @@ fn enum_values_follow_the_signedness_flag() {
     let signed = builder.enumeration("signed_enum", 4, true, &[("MINUS_ONE", -1)]);
     let unsigned_all_ones = builder.enumeration("flags", 4, false, &[("ALL", -1)]);
     let btf = parse(&builder);
-    let values = &type_at(&btf, unsigned).as_enum().expect("enum").values;
+    let values: Vec<EnumValue> = type_at(&btf, unsigned)
+        .as_enum()
+        .expect("enum")
+        .values()
+        .collect();
     assert_eq!(
         values,
-        &vec![
+        vec![
             EnumValue {
-                name: "XDP_ABORTED".into(),
+                name: "XDP_ABORTED",
                 value: 0,
             },
             EnumValue {
-                name: "XDP_PASS".into(),
+                name: "XDP_PASS",
                 value: 2,
             },
         ]
     );
     assert_eq!(
-        type_at(&btf, signed).as_enum().expect("enum").values[0].value,
+        type_at(&btf, signed)
+            .as_enum()
+            .expect("enum")
+            .value(0)
+            .expect("first value")
+            .value,
         -1
     );
     assert!(type_at(&btf, signed).as_enum().expect("enum").is_signed);
@@ -207,7 +217,8 @@ fn enum_values_follow_the_signedness_flag() {
         type_at(&btf, unsigned_all_ones)
             .as_enum()
             .expect("enum")
-            .values[0]
+            .value(0)
+            .expect("first value")
             .value,
         i128::from(u32::MAX)
     );
@@ -220,11 +231,20 @@ fn enum64_values_combine_both_halves() {
     let signed = builder.enum64("big_signed", 8, true, &[("MIN", i64::MIN as u64)]);
     let btf = parse(&builder);
     assert_eq!(type_at(&btf, unsigned).kind(), TypeKind::Enum64);
-    let values = &type_at(&btf, unsigned).as_enum().expect("enum64").values;
+    let values: Vec<EnumValue> = type_at(&btf, unsigned)
+        .as_enum()
+        .expect("enum64")
+        .values()
+        .collect();
     assert_eq!(values[0].value, i128::from(u64::MAX));
     assert_eq!(values[1].value, 5);
     assert_eq!(
-        type_at(&btf, signed).as_enum().expect("enum64").values[0].value,
+        type_at(&btf, signed)
+            .as_enum()
+            .expect("enum64")
+            .value(0)
+            .expect("first value")
+            .value,
         i128::from(i64::MIN)
     );
 }
@@ -246,8 +266,8 @@ fn typedef_func_and_func_proto_decode() {
     let btf = parse(&builder);
     assert_eq!(
         type_at(&btf, u32_typedef),
-        &Type::Typedef(Typedef {
-            name: "u32".into(),
+        Type::Typedef(Typedef {
+            name: "u32",
             type_id: TypeId(unsigned_int),
         })
     );
@@ -256,14 +276,14 @@ fn typedef_func_and_func_proto_decode() {
     };
     assert_eq!(decoded.return_type, TypeId(u32_typedef));
     assert_eq!(
-        decoded.parameters,
+        decoded.parameters().collect::<Vec<_>>(),
         vec![
             Parameter {
-                name: "a".into(),
+                name: "a",
                 type_id: TypeId(u32_typedef),
             },
             Parameter {
-                name: "".into(),
+                name: "",
                 type_id: TypeId(unsigned_int),
             },
         ]
@@ -273,12 +293,12 @@ fn typedef_func_and_func_proto_decode() {
         panic!("FUNC_PROTO")
     };
     assert!(decoded_variadic.is_variadic);
-    assert_eq!(decoded_variadic.parameters.len(), 1);
+    assert_eq!(decoded_variadic.parameter_count(), 1);
     assert_eq!(decoded_variadic.return_type, TypeId::VOID);
     assert_eq!(
         type_at(&btf, static_function),
-        &Type::Func(Function {
-            name: "helper".into(),
+        Type::Func(Function {
+            name: "helper",
             prototype: TypeId(prototype),
             linkage: FunctionLinkage::Static,
         })
@@ -307,8 +327,8 @@ fn var_datasec_and_float_decode() {
     let btf = parse(&builder);
     assert_eq!(
         type_at(&btf, static_variable),
-        &Type::Var(Variable {
-            name: "counter".into(),
+        Type::Var(Variable {
+            name: "counter",
             type_id: TypeId(int),
             linkage: VariableLinkage::Static,
         })
@@ -328,7 +348,7 @@ fn var_datasec_and_float_decode() {
     assert_eq!(decoded.name, ".data");
     assert_eq!(decoded.byte_size, 8);
     assert_eq!(
-        decoded.entries[1],
+        decoded.entries().nth(1).expect("second entry"),
         DataSectionEntry {
             type_id: TypeId(global_variable),
             offset: 4,
@@ -337,8 +357,8 @@ fn var_datasec_and_float_decode() {
     );
     assert_eq!(
         type_at(&btf, double),
-        &Type::Float(FloatType {
-            name: "double".into(),
+        Type::Float(FloatType {
+            name: "double",
             byte_size: 8,
         })
     );
@@ -356,8 +376,8 @@ fn decl_tag_and_type_tag_decode() {
     let btf = parse(&builder);
     assert_eq!(
         type_at(&btf, whole),
-        &Type::DeclTag(DeclarationTag {
-            value: "whole".into(),
+        Type::DeclTag(DeclarationTag {
+            value: "whole",
             type_id: TypeId(holder),
             component_index: None,
             is_attribute: false,
@@ -369,8 +389,8 @@ fn decl_tag_and_type_tag_decode() {
     assert_eq!(member_tag.component_index, Some(0));
     assert_eq!(
         type_at(&btf, type_tag),
-        &Type::TypeTag(TypeTag {
-            value: "user".into(),
+        Type::TypeTag(TypeTag {
+            value: "user",
             type_id: TypeId(int),
             is_attribute: false,
         })
@@ -385,7 +405,7 @@ fn decl_tag_and_type_tag_decode() {
 #[test]
 fn ids_iteration_and_void() {
     let btf = Btf::parse(&blob_with_every_kind()).expect("parses");
-    assert_eq!(btf.type_by_id(TypeId::VOID), Some(&Type::Void));
+    assert_eq!(btf.type_by_id(TypeId::VOID), Some(Type::Void));
     assert_eq!(btf.first_own_type_id(), TypeId(1));
     assert_eq!(btf.last_type_id(), TypeId(26));
     assert!(btf.type_by_id(TypeId(27)).is_none());
@@ -446,11 +466,15 @@ fn big_endian_blobs_decode_like_little_endian_ones() {
     }
     let big = parse(&big);
     let little = parse(&little);
-    let big_types: Vec<&Type> = big.types().map(|(_, found)| found).collect();
-    let little_types: Vec<&Type> = little.types().map(|(_, found)| found).collect();
+    let big_types: Vec<Type> = big.types().map(|(_, found)| found).collect();
+    let little_types: Vec<Type> = little.types().map(|(_, found)| found).collect();
     assert_eq!(big_types, little_types);
     assert_eq!(
-        big.enum_values(TypeId(3)).expect("enum64")[0].value,
+        big.enum_values(TypeId(3))
+            .expect("enum64")
+            .next()
+            .expect("one value")
+            .value,
         0x1_0000_0002
     );
 }

@@ -1,13 +1,15 @@
 //! Robustness tests: each structural rule has a blob that breaks it and the
-//! expected [`BtfError`]; then truncated, randomly mutated and random
-//! garbage blobs are fed to the parser (and every query on whatever parses)
-//! to check that nothing panics, hangs or explodes in memory. The random
+//! expected [`BtfError`] (from parsing, or from [`Btf::validate`] for the
+//! rules parsing leaves to it); then truncated, randomly mutated and random
+//! garbage blobs are fed to the parser (and every query on whatever parses,
+//! validated or not) to check that nothing panics, hangs or explodes in
+//! memory. The random
 //! generator is a fixed-seed xorshift so failures reproduce; these tests
 //! must not time anything.
 
 mod common;
 
-use btf::{Btf, BtfError, TypeId};
+use btf::{Btf, BtfError, TypeId, TypeKind};
 use common::{blob_with_every_kind, kind, BlobBuilder, INT_SIGNED};
 
 fn header_u32(blob: &mut [u8], offset: usize, value: u32) {
@@ -128,12 +130,18 @@ fn string_section_errors() {
 
 #[test]
 fn type_record_errors() {
-    let expect_error = |builder: BlobBuilder| Btf::parse(&builder.build()).expect_err("must fail");
+    let expect_error = |builder: BlobBuilder| {
+        Btf::parse(&builder.build())
+            .and_then(|btf| btf.validate())
+            .expect_err("must fail")
+    };
+    let expect_parse_error =
+        |builder: BlobBuilder| Btf::parse(&builder.build()).expect_err("must fail to parse");
 
     let mut unknown_kind = BlobBuilder::new();
     unknown_kind.record("", 20, false, 0, 0);
     assert_eq!(
-        expect_error(unknown_kind),
+        expect_parse_error(unknown_kind),
         BtfError::UnknownKind {
             id: TypeId(1),
             kind: 20
@@ -143,7 +151,7 @@ fn type_record_errors() {
     let mut kind_zero = BlobBuilder::new();
     kind_zero.record("", 0, false, 0, 0);
     assert_eq!(
-        expect_error(kind_zero),
+        expect_parse_error(kind_zero),
         BtfError::UnknownKind {
             id: TypeId(1),
             kind: 0
@@ -152,6 +160,16 @@ fn type_record_errors() {
 
     let mut dangling = BlobBuilder::new();
     dangling.pointer(7);
+    let parsed = Btf::parse(&dangling.build()).expect("references are checked lazily");
+    assert_eq!(
+        parsed.size_of(TypeId(1)),
+        Ok(8),
+        "a pointer's size does not need its target"
+    );
+    assert_eq!(
+        parsed.resolve(TypeId(7)),
+        Err(BtfError::UnknownTypeId { id: TypeId(7) })
+    );
     assert_eq!(
         expect_error(dangling),
         BtfError::DanglingTypeReference {
@@ -164,7 +182,7 @@ fn type_record_errors() {
     let prototype = bad_function_linkage.function_prototype(0, &[], false);
     bad_function_linkage.function("f", prototype, 3);
     assert!(matches!(
-        expect_error(bad_function_linkage),
+        expect_parse_error(bad_function_linkage),
         BtfError::MalformedType { .. }
     ));
 
@@ -172,7 +190,7 @@ fn type_record_errors() {
     let int = bad_variable_linkage.int("int", 4, INT_SIGNED, 32);
     bad_variable_linkage.variable("v", int, 3);
     assert!(matches!(
-        expect_error(bad_variable_linkage),
+        expect_parse_error(bad_variable_linkage),
         BtfError::MalformedType { .. }
     ));
 
@@ -188,21 +206,21 @@ fn type_record_errors() {
     let int = bad_component.int("int", 4, INT_SIGNED, 32);
     bad_component.decl_tag("tag", int, -2);
     assert!(matches!(
-        expect_error(bad_component),
+        expect_parse_error(bad_component),
         BtfError::MalformedType { .. }
     ));
 
     let mut too_few_members = BlobBuilder::new();
     too_few_members.record("s", kind::STRUCT, false, 60_000, 4);
     assert!(matches!(
-        expect_error(too_few_members),
+        expect_parse_error(too_few_members),
         BtfError::Truncated { .. }
     ));
 
     let mut partial_record = BlobBuilder::new();
     partial_record.raw_u32(0);
     assert!(matches!(
-        expect_error(partial_record),
+        expect_parse_error(partial_record),
         BtfError::Truncated { .. }
     ));
 }
@@ -237,21 +255,53 @@ fn exponentially_branching_anonymous_types_hit_the_query_budget() {
 }
 
 #[test]
-fn repeating_a_long_name_cannot_exhaust_memory() {
+fn names_are_borrowed_not_copied() {
     let mut builder = BlobBuilder::new();
     let long_name = builder.string(&"n".repeat(100_000));
     let int = builder.int("int", 4, INT_SIGNED, 32);
     let count: u16 = 60_000;
-    builder.record("big", kind::STRUCT, false, count, 4);
+    let big = builder.record("big", kind::STRUCT, false, count, 4);
     for _ in 0..count {
         builder.raw_u32(long_name);
         builder.raw_u32(int);
         builder.raw_u32(0);
     }
-    assert!(matches!(
-        Btf::parse(&builder.build()),
-        Err(BtfError::MalformedType { .. })
-    ));
+    let blob = builder.build();
+    let btf = Btf::parse(&blob).expect("structurally valid");
+    btf.build_name_index();
+    assert!(
+        btf.heap_bytes() < 2 * blob.len(),
+        "{} heap bytes for a {}-byte blob",
+        btf.heap_bytes(),
+        blob.len()
+    );
+    let members = btf.members(TypeId(big)).expect("struct");
+    assert_eq!(members.len(), usize::from(count));
+    assert!(members.take(3).all(|member| member.name.len() == 100_000));
+}
+
+#[test]
+fn unvalidated_dangling_member_names_read_as_a_replacement_character() {
+    let mut builder = BlobBuilder::new();
+    let int = builder.int("int", 4, INT_SIGNED, 32);
+    let holder = builder.record("holder", kind::STRUCT, false, 1, 4);
+    builder.raw_u32(999_999);
+    builder.raw_u32(int);
+    builder.raw_u32(0);
+    let btf = Btf::parse(&builder.build()).expect("member names are checked lazily");
+    let member = btf
+        .members(TypeId(holder))
+        .expect("struct")
+        .next()
+        .expect("member");
+    assert_eq!(member.name, "\u{FFFD}");
+    assert_eq!(
+        btf.validate(),
+        Err(BtfError::StringOffsetOutOfBounds {
+            id: TypeId(holder),
+            offset: 999_999
+        })
+    );
 }
 
 /// xorshift64*: tiny, deterministic, good enough to pick bytes.
@@ -276,7 +326,14 @@ fn parse_and_query_everything(blob: &[u8]) -> bool {
     let Ok(btf) = Btf::parse(blob) else {
         return false;
     };
+    let _ = btf.validate();
     let _ = format!("{btf:?}");
+    let _ = btf.all_enum_constants().count();
+    let _ = btf.enum_constant("RED");
+    let _ = btf.kfuncs();
+    let _ = btf.struct_ops_types();
+    let _ = btf.lsm_hooks();
+    let _ = btf.similar_type_names(&[TypeKind::Struct], "nodes");
     let last = btf.last_type_id().0;
     for number in 0..=last.saturating_add(2) {
         let id = TypeId(number);
@@ -287,6 +344,12 @@ fn parse_and_query_everything(blob: &[u8]) -> bool {
         let _ = btf.size_of(id);
         let _ = btf.members(id);
         let _ = btf.find_member(id, "value");
+        let _ = btf.find_member_path(id, "as_int");
+        let _ = btf.flattened_members(id);
+        let _ = btf.similar_member_names(id, "valeu");
+        let _ = btf.natural_alignment(id);
+        let _ = btf.kind_of(id);
+        let _ = btf.is_function_pointer(id);
         let _ = btf.enum_values(id);
         let _ = btf.function_prototype(id);
         let _ = btf.c_type_name(id);

@@ -89,12 +89,13 @@ fn size_of_multiplies_nested_arrays_and_detects_overflow() {
 fn members_resolve_through_typedefs_and_reject_non_composites() {
     let btf = every_kind();
     let members = btf.members(TypeId(24)).expect("tagged struct node");
-    let names: Vec<&str> = members.iter().map(|member| member.name.as_str()).collect();
+    let members: Vec<_> = members.collect();
+    let names: Vec<&str> = members.iter().map(|member| member.name).collect();
     assert_eq!(names, ["next", "value", "flags", "name"]);
     assert_eq!(members[2].bitfield_size, 3);
     assert_eq!(
-        btf.members(TypeId(2)),
-        Err(BtfError::UnexpectedKind {
+        btf.members(TypeId(2)).err(),
+        Some(BtfError::UnexpectedKind {
             id: TypeId(2),
             expected: "STRUCT or UNION",
             found: TypeKind::Int,
@@ -135,17 +136,14 @@ fn find_member_looks_through_anonymous_members_and_adds_offsets() {
 #[test]
 fn enum_values_and_function_prototypes() {
     let btf = every_kind();
-    let values = btf.enum_values(TypeId(11)).expect("enum color");
-    assert_eq!(
-        values.iter().find(|v| v.name == "BLUE").map(|v| v.value),
-        Some(2)
-    );
+    let mut values = btf.enum_values(TypeId(11)).expect("enum color");
+    assert_eq!(values.find(|v| v.name == "BLUE").map(|v| v.value), Some(2));
     assert!(btf.enum_values(TypeId(7)).is_err());
 
     let from_func = btf.function_prototype(TypeId(19)).expect("FUNC printk");
     assert_eq!(from_func.return_type, TypeId(2));
     assert!(from_func.is_variadic);
-    assert_eq!(from_func.parameters[0].name, "format");
+    assert_eq!(from_func.parameter(0).expect("parameter").name, "format");
     let from_proto = btf.function_prototype(TypeId(18)).expect("FUNC_PROTO");
     assert_eq!(from_proto, from_func);
     assert!(matches!(
@@ -166,11 +164,15 @@ fn function_prototype_follows_function_pointers() {
     let callback = builder.typedef("callback_t", pointer);
     let ops = builder.structure("ops", 8, &[("run", callback, 0, 0)]);
     let btf = Btf::parse(&builder.build()).expect("parses");
-    let member = &btf.members(TypeId(ops)).expect("struct")[0];
+    let member = btf
+        .members(TypeId(ops))
+        .expect("struct")
+        .next()
+        .expect("member");
     let found = btf
         .function_prototype(member.type_id)
         .expect("pointer to FUNC_PROTO");
-    assert_eq!(found.parameters.len(), 1);
+    assert_eq!(found.parameter_count(), 1);
     assert_eq!(
         btf.c_declaration(TypeId(pointer), "run").as_deref(),
         Ok("int (*run)(int)")
@@ -282,7 +284,10 @@ fn split_btf_continues_ids_and_shares_base_strings() {
         Some(TypeId(module_struct))
     );
     assert_eq!(base.find_by_name(TypeKind::Struct, "module_state"), None);
-    let members = split.members(TypeId(module_struct)).expect("struct");
+    let members: Vec<_> = split
+        .members(TypeId(module_struct))
+        .expect("struct")
+        .collect();
     assert_eq!(members[0].name, "refcount");
     assert_eq!(members[1].name, "socket");
     assert_eq!(
@@ -298,10 +303,12 @@ fn split_btf_rejects_references_past_its_end_and_foreign_byte_order() {
     let base = Btf::parse(&blob_with_every_kind()).expect("base parses");
     let mut split_builder = BlobBuilder::new_split(base.last_type_id().0, 1000);
     split_builder.pointer(base.last_type_id().0 + 2);
+    let split = Btf::parse_split(&split_builder.build(), &base).expect("structurally valid");
     assert!(matches!(
-        Btf::parse_split(&split_builder.build(), &base),
+        split.validate(),
         Err(BtfError::DanglingTypeReference { .. })
     ));
+    assert!(base.validate().is_ok());
 
     let big_endian_split = BlobBuilder::new_big_endian().build();
     assert_eq!(

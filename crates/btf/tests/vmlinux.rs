@@ -57,7 +57,7 @@ fn xdp_md_has_six_u32_members_in_order() {
     let Some(kernel) = kernel_btf() else { return };
     let xdp_md = struct_named(kernel, "xdp_md");
     assert_eq!(kernel.size_of(xdp_md), Ok(24));
-    let members = kernel.members(xdp_md).expect("struct xdp_md");
+    let members: Vec<_> = kernel.members(xdp_md).expect("struct xdp_md").collect();
     let expected = [
         "data",
         "data_end",
@@ -82,7 +82,7 @@ fn xdp_md_has_six_u32_members_in_order() {
     }
     let pointer_text = kernel
         .types()
-        .find(|(_, found)| *found == &Type::Pointer(xdp_md))
+        .find(|(_, found)| *found == Type::Pointer(xdp_md))
         .map(|(id, _)| kernel.c_type_name(id).expect("spellable"));
     if let Some(text) = pointer_text {
         assert_eq!(text, "struct xdp_md *");
@@ -99,7 +99,14 @@ fn sk_buff_context_starts_with_len() {
         .expect("__sk_buff.len");
     assert_eq!(len.bit_offset, 0);
     assert_eq!(kernel.size_of(len.type_id), Ok(4));
-    assert_eq!(kernel.members(context).expect("struct")[0].name, "len");
+    assert_eq!(
+        kernel
+            .members(context)
+            .expect("struct")
+            .next()
+            .map(|member| member.name),
+        Some("len")
+    );
 }
 
 #[test]
@@ -109,8 +116,7 @@ fn kernel_sk_buff_members_are_found_through_anonymous_unions() {
     let direct: Vec<&str> = kernel
         .members(sk_buff)
         .expect("struct sk_buff")
-        .iter()
-        .map(|member| member.name.as_str())
+        .map(|member| member.name)
         .collect();
     // `next` lives inside anonymous unions/structs at the start of sk_buff.
     assert!(!direct.contains(&"next"));
@@ -139,7 +145,7 @@ fn xdp_action_values() {
     let values = kernel.enum_values(action).expect("enum");
     let value_of = |name: &str| {
         values
-            .iter()
+            .clone()
             .find(|value| value.name == name)
             .map(|value| value.value)
     };
@@ -166,10 +172,10 @@ fn tcp_congestion_ops_has_function_pointer_members() {
         kernel.c_type_name(prototype.return_type).as_deref(),
         Ok("u32")
     );
-    assert_eq!(prototype.parameters.len(), 1);
+    assert_eq!(prototype.parameter_count(), 1);
     assert_eq!(
         kernel
-            .c_type_name(prototype.parameters[0].type_id)
+            .c_type_name(prototype.parameter(0).expect("sk").type_id)
             .as_deref(),
         Ok("struct sock *")
     );
@@ -208,11 +214,7 @@ fn kfuncs_are_func_entries_with_prototypes() {
     let prototype = kernel
         .function_prototype(object_new)
         .expect("FUNC has a prototype");
-    let parameter_names: Vec<&str> = prototype
-        .parameters
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect();
+    let parameter_names: Vec<&str> = prototype.parameters().map(|p| p.name).collect();
     assert_eq!(parameter_names, ["local_type_id__k", "meta__ign"]);
     assert_eq!(
         kernel.c_type_name(prototype.return_type).as_deref(),
@@ -235,7 +237,7 @@ fn kfuncs_are_func_entries_with_prototypes() {
 fn tracepoint_structs_have_fixed_layouts() {
     let Some(kernel) = kernel_btf() else { return };
     let switch = struct_named(kernel, "trace_event_raw_sched_switch");
-    let members = kernel.members(switch).expect("struct");
+    let members: Vec<_> = kernel.members(switch).expect("struct").collect();
     assert_eq!(members[0].name, "ent");
     assert_eq!(
         kernel.c_type_name(members[0].type_id).as_deref(),
@@ -275,4 +277,202 @@ fn every_kernel_type_is_spelled_and_sized_or_rejected_for_a_reason() {
         }
     }
     assert!(spelled > 10_000);
+}
+
+#[test]
+fn every_kind_of_named_type_is_found_by_name() {
+    let Some(kernel) = kernel_btf() else { return };
+    for (kind, name) in [
+        (TypeKind::Struct, "task_struct"),
+        (TypeKind::Union, "bpf_attr"),
+        (TypeKind::Enum, "bpf_func_id"),
+        (TypeKind::Typedef, "u64"),
+        (TypeKind::Func, "do_unlinkat"),
+        (TypeKind::Int, "char"),
+    ] {
+        let id = kernel
+            .find_by_name(kind, name)
+            .unwrap_or_else(|| panic!("{kind} {name}"));
+        assert_eq!(kernel.kind_of(id), Some(kind));
+        assert_eq!(kernel.name_of(id), name);
+    }
+    let enum64 = kernel
+        .types()
+        .find(|(_, found)| found.kind() == TypeKind::Enum64 && !found.name().is_empty())
+        .map(|(id, found)| (id, found.name()))
+        .expect("6.x kernels have named ENUM64s");
+    assert_eq!(
+        kernel.find_by_name(TypeKind::Enum64, enum64.1),
+        Some(enum64.0)
+    );
+    assert_eq!(kernel.find_by_name(TypeKind::Struct, "task_structs"), None);
+}
+
+#[test]
+fn members_are_found_through_anonymous_members_with_paths_and_bitfields() {
+    let Some(kernel) = kernel_btf() else { return };
+    let task = struct_named(kernel, "task_struct");
+    let parent = kernel
+        .find_member_path(task, "real_parent")
+        .expect("query")
+        .expect("real_parent");
+    assert_eq!(
+        kernel.c_type_name(parent.member.type_id).as_deref(),
+        Ok("struct task_struct *")
+    );
+    let sk_buff = struct_named(kernel, "sk_buff");
+    let next = kernel
+        .find_member_path(sk_buff, "next")
+        .expect("query")
+        .expect("next");
+    assert!(next.path.len() >= 3, "next is nested: {:?}", next.path);
+    assert_eq!(next.anonymous_containers.len(), next.path.len() - 1);
+    // `__u8 pkt_type:3` lives in an anonymous struct group of sk_buff.
+    let pkt_type = kernel
+        .find_member_path(sk_buff, "pkt_type")
+        .expect("query")
+        .expect("pkt_type");
+    assert!(pkt_type.is_bitfield);
+    assert_eq!(pkt_type.bit_size, 3);
+    assert!(!pkt_type.anonymous_containers.is_empty());
+    let flattened = kernel.flattened_members(sk_buff).expect("struct");
+    assert!(flattened
+        .iter()
+        .any(|found| found.member.name == "pkt_type"));
+    assert!(flattened.iter().all(|found| !found.member.name.is_empty()));
+}
+
+#[test]
+fn misspelt_names_get_suggestions() {
+    let Some(kernel) = kernel_btf() else { return };
+    let suggestions = kernel.similar_type_names(&[TypeKind::Struct], "task_strcut");
+    assert_eq!(suggestions.first(), Some(&"task_struct"));
+    let task = struct_named(kernel, "task_struct");
+    let members = kernel
+        .similar_member_names(task, "real_parnet")
+        .expect("struct");
+    assert_eq!(members.first(), Some(&"real_parent"));
+    let constants = kernel.similar_enum_constant_names("XDP_PAS");
+    assert_eq!(constants.first(), Some(&"XDP_PASS"));
+}
+
+#[test]
+fn enum_constants_of_every_kernel_enum_are_found_by_name() {
+    let Some(kernel) = kernel_btf() else { return };
+    let value = |name: &str| kernel.enum_constant(name).map(|constant| constant.value);
+    assert_eq!(value("BPF_ANY"), Some(0));
+    assert_eq!(value("BPF_NOEXIST"), Some(1));
+    assert_eq!(value("BPF_EXIST"), Some(2));
+    assert_eq!(value("XDP_PASS"), Some(2));
+    assert_eq!(value("TCP_CA_Open"), Some(0));
+    assert_eq!(value("TCP_CA_Loss"), Some(4));
+    assert_eq!(value("BPF_FUNC_map_lookup_elem"), Some(1));
+    let tcp_ca: Vec<&str> = kernel
+        .enum_constants_with_prefix("TCP_CA_")
+        .map(|constant| constant.name)
+        .collect();
+    assert!(tcp_ca.contains(&"TCP_CA_Recovery"), "{tcp_ca:?}");
+    // sched_ext constants exist only when the kernel has sched_ext.
+    let has_sched_ext = kernel.struct_ops_type("sched_ext_ops").is_some();
+    assert_eq!(
+        kernel.enum_constant("SCX_DSQ_LOCAL").is_some(),
+        has_sched_ext
+    );
+    if !has_sched_ext {
+        println!("note: this kernel has no sched_ext, so no SCX_DSQ_LOCAL");
+    }
+}
+
+#[test]
+fn kfuncs_are_tagged_on_current_kernels() {
+    let Some(kernel) = kernel_btf() else { return };
+    assert!(kernel.has_kfunc_tags());
+    let kfuncs = kernel.kfuncs();
+    let names: Vec<&str> = kfuncs.iter().map(|&id| kernel.name_of(id)).collect();
+    for expected in [
+        "bpf_obj_new_impl",
+        "bpf_rcu_read_lock",
+        "bpf_task_acquire",
+        "bpf_dynptr_slice",
+    ] {
+        assert!(names.contains(&expected), "{expected} is a kfunc");
+    }
+    assert!(
+        names.windows(2).all(|pair| pair[0] <= pair[1]),
+        "sorted by name"
+    );
+    for &id in &kfuncs {
+        assert_eq!(kernel.kind_of(id), Some(TypeKind::Func));
+        assert!(kernel.function_prototype(id).is_ok());
+    }
+    assert!(!names.contains(&"do_unlinkat"));
+    assert_eq!(
+        kernel.kfunc("bpf_task_acquire"),
+        kernel.function("bpf_task_acquire")
+    );
+    assert_eq!(kernel.kfunc("do_unlinkat"), None);
+}
+
+#[test]
+fn struct_ops_types_and_their_methods() {
+    let Some(kernel) = kernel_btf() else { return };
+    let all = kernel.struct_ops_types();
+    let names: Vec<&str> = all.iter().map(|ops| ops.name).collect();
+    assert!(names.contains(&"tcp_congestion_ops"), "{names:?}");
+    assert!(names.contains(&"bpf_dummy_ops"), "{names:?}");
+    println!("struct_ops types of this kernel: {names:?}");
+    let ops = kernel
+        .struct_ops_type("tcp_congestion_ops")
+        .expect("tcp_congestion_ops");
+    assert_eq!(ops.type_id, struct_named(kernel, "tcp_congestion_ops"));
+    assert_eq!(
+        kernel.name_of(ops.value_type_id),
+        "bpf_struct_ops_tcp_congestion_ops"
+    );
+    let members = kernel.struct_ops_members(&ops).expect("members");
+    let method = |name: &str| {
+        members
+            .iter()
+            .find(|member| member.member.member.name == name)
+            .unwrap_or_else(|| panic!("member {name}"))
+    };
+    let cong_avoid = method("cong_avoid");
+    assert_eq!(cong_avoid.parameter_names, ["sk", "ack", "acked"]);
+    assert_eq!(cong_avoid.prototype.expect("method").parameter_count(), 3);
+    let ssthresh = method("ssthresh");
+    assert_eq!(ssthresh.parameter_names, ["sk"]);
+    assert!(method("name").prototype.is_none());
+}
+
+#[test]
+fn lsm_hooks_and_fentry_targets_have_named_parameters() {
+    let Some(kernel) = kernel_btf() else { return };
+    let hooks = kernel.lsm_hooks();
+    assert!(hooks.len() > 150, "{} hooks", hooks.len());
+    let file_open = kernel.lsm_hook("file_open").expect("file_open hook");
+    let prototype = kernel.function_prototype(file_open).expect("prototype");
+    let parameter = prototype.parameter(0).expect("file");
+    assert_eq!(
+        kernel
+            .c_declaration(parameter.type_id, parameter.name)
+            .as_deref(),
+        Ok("struct file *file")
+    );
+    assert_eq!(
+        kernel.c_type_name(prototype.return_type).as_deref(),
+        Ok("int")
+    );
+    assert_eq!(kernel.lsm_hook("verify_prog"), None);
+    assert!(!hooks
+        .iter()
+        .any(|&id| kernel.name_of(id) == "bpf_lsm_verify_prog"));
+
+    let unlink = kernel.function("do_unlinkat").expect("do_unlinkat");
+    let names: Vec<&str> = kernel
+        .function_prototype(unlink)
+        .expect("prototype")
+        .parameters()
+        .map(|parameter| parameter.name)
+        .collect();
+    assert_eq!(names, ["dfd", "name"]);
 }
