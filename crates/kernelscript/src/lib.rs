@@ -11,6 +11,7 @@ pub mod codegen;
 pub mod diagnostic;
 pub mod driver;
 pub mod ir;
+pub mod kernel;
 pub mod kinds;
 pub mod source;
 pub mod span;

@@ -21,6 +21,8 @@
 //! compiles every golden against libbpf 1.7 (the sources vendored by the
 //! `libbpf-sys` crate) as well.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -44,7 +46,7 @@ fn generate(name: &str) -> Generated {
     let source = std::fs::read_to_string(&source_path)
         .unwrap_or_else(|error| panic!("{}: {error}", source_path.display()));
     let file_name = format!("{name}.ks");
-    let analysis = analyze(&file_name, &source, &mut NoIncludes);
+    let analysis = analyze(&file_name, &source, &mut NoIncludes, support::kernel());
     let Some(program) = analysis.program else {
         let messages: Vec<String> = analysis
             .diagnostics

@@ -10,12 +10,15 @@
 //! packet pointers for the verifier. `TC_ACT_SHOT` on failure drops the
 //! packet.
 
-use super::{context_entry, Attach, Descriptor, FieldValue, Returns, Signature, TargetRule};
+use super::{
+    context_entry, Attach, Descriptor, FieldValue, KernelMemory, Returns, Signature, TargetRule,
+};
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     attribute: "tc",
     label: "@tc program",
     target: Some(TargetRule {
+        optional: false,
         what: "a traffic direction",
         expected: "\"ingress\" or \"egress\"",
         help: "write `@tc(\"ingress\")` for packets entering the interface, or `@tc(\"egress\")` for packets leaving it",
@@ -31,6 +34,8 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     entry: context_entry,
     failure_result: "TC_ACT_SHOT",
     needs_kernel_types: false,
+    entry_types: &[],
+    kernel_memory: KernelMemory::Direct,
     packet_pointer_fields: &["data", "data_end", "data_meta"],
     attach: Attach {
         constant: "KS_TC",

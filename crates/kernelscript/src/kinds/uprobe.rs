@@ -7,8 +7,8 @@
 //! given, in every process running that file. Failures return 0.
 
 use super::{
-    context_entry, Attach, Descriptor, FieldValue, Returns, Signature, TargetRule, DESTROY_LINK,
-    LINK_FIELD,
+    context_entry, Attach, Descriptor, FieldValue, KernelMemory, Returns, Signature, TargetRule,
+    DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = descriptor("uprobe", "@uprobe program", false);
@@ -19,6 +19,7 @@ const fn descriptor(attribute: &'static str, label: &'static str, ret: bool) -> 
         attribute,
         label,
         target: Some(TargetRule {
+            optional: false,
             what: "the user-space function to probe",
             expected: "\"PATH:FUNCTION\"",
             help: "write the binary or library, a colon, and the function's symbol, e.g. \"/lib/x86_64-linux-gnu/libc.so.6:malloc\"",
@@ -38,6 +39,8 @@ const fn descriptor(attribute: &'static str, label: &'static str, ret: bool) -> 
         entry: context_entry,
         failure_result: "0",
         needs_kernel_types: true,
+        entry_types: &[],
+        kernel_memory: KernelMemory::ProbeRead,
         packet_pointer_fields: &[],
         attach: Attach {
             constant: "KS_UPROBE",

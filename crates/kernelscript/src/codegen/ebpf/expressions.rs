@@ -64,6 +64,9 @@ impl<'a> FunctionEmitter<'_, 'a> {
                 CExpr::primary(format!("sizeof({})", type_name(self.program, ty)))
             }
             ExprKind::Call { callee, args } => self.call(callee, args),
+            ExprKind::Field { .. } | ExprKind::Arrow { .. } if self.is_kernel_read(expr) => {
+                self.kernel_read(expr)
+            }
             ExprKind::Field { base, field } => self.field(base, *field),
             ExprKind::Arrow { base, field } => self.arrow(base, *field),
             ExprKind::Index { base, index } => {
@@ -71,7 +74,10 @@ impl<'a> FunctionEmitter<'_, 'a> {
                     Some(field) => format!("((__u8 *)(long){field})"),
                     None => self.operand(base).at(POSTFIX),
                 };
+                // The index is a value even inside a place.
+                let place_mode = std::mem::replace(&mut self.place_mode, false);
                 let index = self.operand(index).text;
+                self.place_mode = place_mode;
                 CExpr::primary(format!("{base}[{index}]"))
             }
             ExprKind::MapGet { map, key } => maps::get(self, *map, key),
@@ -199,7 +205,7 @@ impl<'a> FunctionEmitter<'_, 'a> {
             } => return self.expr(operand),
             _ => {}
         }
-        let inner = self.expr(place);
+        let inner = self.place(place);
         CExpr::unary(format!("&{}", inner.at(UNARY)))
     }
 
@@ -335,7 +341,7 @@ impl<'a> FunctionEmitter<'_, 'a> {
         CExpr::cast(&target, &inner)
     }
 
-    fn field(&mut self, base: &'a Expr, field: usize) -> CExpr {
+    pub(super) fn field(&mut self, base: &'a Expr, field: usize) -> CExpr {
         let name = field_name(self, &base.ty, field);
         if let ExprKind::Local(id) = &base.kind {
             if let Some(Spelling::Pointer(pointer)) = self.locals.get(id) {
@@ -354,7 +360,7 @@ impl<'a> FunctionEmitter<'_, 'a> {
         CExpr::primary(format!("{base}.{name}"))
     }
 
-    fn arrow(&mut self, base: &'a Expr, field: usize) -> CExpr {
+    pub(super) fn arrow(&mut self, base: &'a Expr, field: usize) -> CExpr {
         if let Some(raw) = self.packet_pointer_field_at(base, field) {
             return CExpr::unary(format!("(void *)(long){raw}"));
         }

@@ -105,13 +105,21 @@ pub(super) struct FunctionEmitter<'g, 'a> {
     /// When false, no `#line` directives are written (text produced for
     /// GNU statement expressions, which sit inside one C statement).
     pub(super) map_lines: bool,
+    /// Whether reads through kernel pointers are CO-RE probe reads
+    /// (`Plan::kernel_reads`; `kernel_reads.rs`).
+    pub(super) kernel_reads: bool,
+    /// Set while a place (an assignment target, an `&` operand) is
+    /// written: places are never probe reads.
+    pub(super) place_mode: bool,
 }
 
 /// Emits function `id` (with any definitions it needs before it).
 pub(super) fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
     let program = gen.program;
     let function = program.function(id);
+    let kernel_reads = gen.plan.kernel_reads.contains(&id);
     let mut emitter = FunctionEmitter::new(gen, function);
+    emitter.kernel_reads = kernel_reads;
     emitter.emit();
     let mut text = emitter.preceding;
     if !text.is_empty() {
@@ -150,11 +158,27 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
             pinned_entry: None,
             block_depth: 0,
             map_lines: true,
+            kernel_reads: false,
+            place_mode: false,
         }
     }
 
     fn emit(&mut self) {
         let function = self.function;
+        // libbpf's BPF_PROG / BPF_KPROBE / BPF_KRETPROBE wrap the body in a
+        // function whose first parameter is `ctx`: no source parameter may
+        // take that name, and the body marks it used (`-Wunused-parameter`).
+        let macro_entry = match &function.kind {
+            FunctionKind::Program(program) => matches!(
+                program.entry,
+                Entry::BpfProg | Entry::Kprobe | Entry::Kretprobe
+            ),
+            FunctionKind::StructOpsMethod { .. } => true,
+            _ => false,
+        };
+        if macro_entry {
+            self.temps.insert("ctx".to_string());
+        }
         let params: Vec<String> = function
             .params
             .iter()
@@ -177,11 +201,19 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
                     (descriptor.section)(&program.target)
                 ));
                 self.map_line(function.span);
-                match (descriptor.entry)(&program.target) {
+                match program.entry {
                     Entry::Context => self.out.line(format!("int {name}({params})")),
                     Entry::BpfProg => self
                         .out
                         .line(format!("int BPF_PROG({name}{})", prefixed_params(&params))),
+                    Entry::Kprobe => self.out.line(format!(
+                        "int BPF_KPROBE({name}{})",
+                        prefixed_params(&params)
+                    )),
+                    Entry::Kretprobe => self.out.line(format!(
+                        "int BPF_KRETPROBE({name}{})",
+                        prefixed_params(&params)
+                    )),
                     Entry::Registers => {
                         // The source declares no parameters: registers only.
                         let context = self.temp("ctx");
@@ -208,6 +240,9 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
             }
         }
         self.out.open_block("");
+        if macro_entry {
+            self.out.line("(void)ctx;");
+        }
         self.emit_prologue();
         statements::emit_stmts(self, &function.body.stmts);
         if function.body.completes {

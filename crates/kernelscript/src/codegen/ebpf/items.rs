@@ -133,6 +133,14 @@ pub(super) fn emit_maps(out: &mut CWriter, program: &Program, tail_calls: &[Tail
                 out.line("__uint(key_size, sizeof(__u32));");
                 out.line("__uint(value_size, sizeof(__u32));");
             }
+            // By size: the kernel takes no BTF types for stack maps.
+            MapKind::StackTrace => {
+                out.line("__uint(key_size, sizeof(__u32));");
+                out.line(format!(
+                    "__uint(value_size, sizeof({}));",
+                    super::types::type_name(program, &map.value)
+                ));
+            }
             _ => {
                 out.line(format!(
                     "__type(key, {});",

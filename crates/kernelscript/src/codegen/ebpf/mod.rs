@@ -1,6 +1,6 @@
 //! The eBPF C generator: `ir::Program` in, `NAME.ebpf.c` text out.
 //!
-//! The output reads like hand-written libbpf C: UAPI (or `vmlinux.h`)
+//! The output reads like hand-written libbpf C: UAPI (or its own kernel header)
 //! includes, user types, BTF-defined maps, shared globals in `.data`, small
 //! per-map accessor functions where a map operation needs addressable keys,
 //! then helpers (callees first) and programs, each in its `SEC()`, with
@@ -10,9 +10,9 @@
 //! (types, maps, globals, configs), `functions` (signatures, locals, exits,
 //! defer, try/throw), `statements`, `expressions`, `matching`
 //! (`match`), `maps` (map operations and accessors), `iteration` (`for
-//! (k, v) in m`), one file per attach type whose
-//! context needs care (`xdp`, `tc`, `tracing`), and the shared helpers
-//! `types`, `names`, `visit`.
+//! (k, v) in m`), `kernel_reads` (CO-RE probe reads through kernel
+//! pointers in tracing code), and the shared helpers `types`, `names`,
+//! `visit`.
 //!
 //! This module reads the IR only and never reports errors: a checked
 //! program is emittable by construction (see `ir`).
@@ -21,9 +21,10 @@ mod expressions;
 mod functions;
 mod headers;
 
-pub use headers::needs_kernel_types;
+pub use headers::{kernel_type_roots, needs_kernel_types};
 mod items;
 mod iteration;
+mod kernel_reads;
 mod maps;
 mod matching;
 mod names;
@@ -140,8 +141,8 @@ impl<'a> Generator<'a> {
             self.output_name, self.plan.project
         ));
         out.blank_line();
-        if headers.vmlinux {
-            out.unindented("#include \"vmlinux.h\"");
+        if let (true, Some(header)) = (headers.vmlinux, &self.plan.kernel_header) {
+            out.unindented(format!("#include \"{header}\""));
         }
         for include in &headers.includes {
             out.unindented(format!("#include <{include}>"));

@@ -35,7 +35,7 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
         StmtKind::Let { local, init } => emit_let(emitter, *local, init.as_ref()),
         StmtKind::Assign { target, op, value } => match op {
             Some(op @ (BinaryOp::Div | BinaryOp::Rem)) if is_signed_int(&target.ty) => {
-                let target = emitter.expr(target).text;
+                let target = emitter.place(target).text;
                 let value = emitter.operand(value).text;
                 let quotient = emitter.signed_division(*op, &target, &value);
                 emitter.out.line(format!("{target} = {quotient};"));
@@ -49,12 +49,12 @@ pub(super) fn emit_stmt<'a>(emitter: &mut FunctionEmitter<'_, 'a>, stmt: &'a Stm
             Some(op @ (BinaryOp::Shl | BinaryOp::Shr))
                 if crate::codegen::arithmetic::needs_definition(*op, &target.ty, value) =>
             {
-                let target_text = emitter.expr(target).text;
+                let target_text = emitter.place(target).text;
                 let shifted = emitter.masked_shift(*op, &target_text, &target.ty, value);
                 emitter.out.line(format!("{target_text} = {shifted};"));
             }
             Some(op) => {
-                let target = emitter.expr(target).text;
+                let target = emitter.place(target).text;
                 let value = emitter.expr(value).text;
                 emitter
                     .out
@@ -221,10 +221,10 @@ pub(super) fn copy_size(target: &Type, source: &Type, target_text: &str) -> Stri
 /// each arm.
 fn emit_assign<'a>(emitter: &mut FunctionEmitter<'_, 'a>, target: &'a Expr, value: &'a Expr) {
     if let ExprKind::Match { scrutinee, arms } = &value.kind {
-        let target = emitter.expr(target).text;
+        let target = emitter.place(target).text;
         return matching::emit_match(emitter, scrutinee, arms, &value.ty, Sink::Assign(target));
     }
-    let target_text = emitter.expr(target).text;
+    let target_text = emitter.place(target).text;
     if is_array_like(&target.ty) {
         let size = match (&target.ty, &value.kind) {
             // Copy the literal's bytes and its NUL, but never past the end.

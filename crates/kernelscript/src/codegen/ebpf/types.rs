@@ -124,6 +124,7 @@ mod tests {
             ],
             origin: Origin::Source,
             struct_ops: None,
+            kernel: None,
             span: Default::default(),
         });
         program

@@ -141,6 +141,9 @@ static int ks_attach(int handle, const char *target, __u32 flags)
     int id = ks_program_of_handle(handle);
     struct ks_attachment attachment = @INITIALIZER@;
     struct ks_attachment *grown;
+    /* What the program was attached to, for the error message: the
+     * target, or what a kind resolved it to. */
+    const char *shown = target;
     int err;
 
     if (id < 0) {
@@ -156,7 +159,7 @@ const ATTACH_TAIL: &str = r#"    default:
         break;
     }
     if (err) {
-        fprintf(stderr, "@NAME@: cannot attach %s to '%s': %s\n", ks_programs[id].name, target, strerror(-err));
+        fprintf(stderr, "@NAME@: cannot attach %s to '%s': %s\n", ks_programs[id].name, shown, strerror(-err));
         return err;
     }
     grown = realloc(ks_attachments, (ks_attachment_count + 1) * sizeof(*grown));

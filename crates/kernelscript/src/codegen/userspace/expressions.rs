@@ -164,8 +164,15 @@ impl FunctionEmitter<'_, '_> {
             ExprKind::MapGet { map, key } => {
                 self.gen.map_use(*map).get = true;
                 let get = self.gen.map_helper(*map, "get");
-                let key_ty = self.gen.program.map(*map).key.clone();
+                let map_def = self.gen.program.map(*map);
+                let (key_ty, value_ty) = (map_def.key.clone(), map_def.value.clone());
                 let key = self.map_argument(&key_ty, key);
+                if let Type::Array(..) = value_ty {
+                    // An array value is copied into storage the caller
+                    // gives (a compound literal living to the block's end).
+                    let storage = types::type_name(self.gen.program, &value_ty);
+                    return CExpr::postfix(format!("{get}(({storage}){{0}}, {key})"));
+                }
                 CExpr::postfix(format!("{get}({key})"))
             }
             ExprKind::MapContains { map, key } => {

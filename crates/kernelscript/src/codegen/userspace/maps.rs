@@ -680,6 +680,7 @@ mod tests {
                 .collect(),
             origin: Origin::Source,
             struct_ops: None,
+            kernel: None,
             span: Span::default(),
         });
         program

@@ -317,6 +317,7 @@ mod tests {
             }],
             origin: Origin::Source,
             struct_ops: None,
+            kernel: None,
             span: Span::default(),
         });
         program
