@@ -35,7 +35,7 @@ for file in "$dir"/*.ks; do
         proj="$out/$name"
         if "$ks" compile "$file" -o "$proj" >/dev/null 2>&1 &&
             (cd "$proj" && { ! grep -q '^#include "vmlinux.h"' "$name.ebpf.c" ||
-                bpftool btf dump file /sys/kernel/btf/vmlinux format c >vmlinux.h; } && clang -g -O2 -fno-finite-loops -target bpf -D__TARGET_ARCH_x86 \
+                bpftool btf dump file /sys/kernel/btf/vmlinux format c >vmlinux.h; } && clang -g -O2 -target bpf -D__TARGET_ARCH_x86 \
                 -I/usr/include/"$(uname -m)"-linux-gnu -c "$name.ebpf.c" -o "$name.ebpf.o") >"$out/$name.clang" 2>&1; then
             built=$((built + 1))
             status="built"

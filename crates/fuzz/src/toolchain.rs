@@ -8,7 +8,11 @@
 //!   keyword or a macro/typedef/function of the headers, or another
 //!   generated name (clang says `redefinition of 'x'`, `conflicting types
 //!   for 'x'`, `'x' redeclared as different kind of symbol`, ... naming an
-//!   identifier of the mutant, or the mutant uses a C keyword as a name).
+//!   identifier of the mutant; or the mutant uses a C keyword as a name
+//!   (also a field named like a KernelScript keyword that C reserves:
+//!   `expected identifier before 'if'`); or
+//!   the C line an error points at spells an identifier of the mutant that
+//!   looks like a header macro, `ALL_CAPS` such as `TC_ACT_OK`).
 //!   C-name hygiene belongs to the shared C layer (issue 7); until it lands
 //!   these are counted and listed but do not fail the run. Tighten by
 //!   removing `FailureClass::NameCollision` from `tolerated()`.
@@ -114,7 +118,6 @@ impl Toolchain {
             "-g".to_string(),
             "-O2".to_string(),
             "-Wall".to_string(),
-            "-fno-finite-loops".to_string(),
             "-target".to_string(),
             "bpf".to_string(),
             format!("-D__TARGET_ARCH_{}", target_arch()),
@@ -127,7 +130,7 @@ impl Toolchain {
         }
         clang.extend(["-c", "fuzz.ebpf.c", "-o", "fuzz.ebpf.o"].map(String::from));
         run(dir, &self.clang, &clang, None)
-            .map_err(|errors| classify(FailureClass::EbpfClang, errors, identifiers))?;
+            .map_err(|errors| classify(FailureClass::EbpfClang, errors, identifiers, dir))?;
         if !has_userspace {
             return Ok(());
         }
@@ -144,7 +147,7 @@ impl Toolchain {
         ]
         .map(String::from);
         run(dir, &self.cc, &cc, None)
-            .map_err(|errors| classify(FailureClass::UserspaceCc, errors, identifiers))
+            .map_err(|errors| classify(FailureClass::UserspaceCc, errors, identifiers, dir))
     }
 }
 
@@ -213,6 +216,7 @@ const COLLISION_WORDINGS: &[&str] = &[
     "is not a function or function pointer",
     "called object type",
     "expected identifier",
+    "is already defined",
     "macro",
 ];
 
@@ -223,6 +227,7 @@ fn classify(
     otherwise: FailureClass,
     errors: String,
     identifiers: &[String],
+    dir: &Path,
 ) -> (FailureClass, String) {
     if identifiers
         .iter()
@@ -230,19 +235,63 @@ fn classify(
     {
         return (FailureClass::NameCollision, errors);
     }
+    let macro_like = |name: &str| {
+        name.len() > 1
+            && name.chars().any(|c| c.is_ascii_uppercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    };
+    let at_macro = errors.lines().any(|line| {
+        error_line_text(dir, line).is_some_and(|text| {
+            words(&text)
+                .iter()
+                .any(|word| macro_like(word) && identifiers.contains(word))
+        })
+    });
+    if at_macro {
+        return (FailureClass::NameCollision, errors);
+    }
+    // A C keyword quoted in an error (`expected identifier before 'if'`):
+    // the generators never misplace one, a KernelScript name (a field
+    // called `if`, which KernelScript allows) put it there.
     let collision = errors.lines().any(|line| {
-        COLLISION_WORDINGS
+        let quoted = quoted_names(line);
+        let keyword = quoted
+            .iter()
+            .any(|name| C_RESERVED.contains(&name.as_str()) && line.contains("before"));
+        let user_name = COLLISION_WORDINGS
             .iter()
             .any(|wording| line.contains(wording))
-            && quoted_names(line)
+            && quoted
                 .iter()
-                .any(|name| identifiers.iter().any(|identifier| identifier == name))
+                .any(|name| identifiers.iter().any(|identifier| identifier == name));
+        keyword || user_name
     });
     if collision {
         (FailureClass::NameCollision, errors)
     } else {
         (otherwise, errors)
     }
+}
+
+/// The source line an error line (`FILE:LINE:COL: error: ...`) points at,
+/// read from `dir` (the generated C, or the `.ks` through `#line`).
+fn error_line_text(dir: &Path, error: &str) -> Option<String> {
+    let mut parts = error.splitn(3, ':');
+    let file = parts.next()?;
+    let line: usize = parts.next()?.trim().parse().ok()?;
+    let name = Path::new(file).file_name()?;
+    let text = std::fs::read_to_string(dir.join(name)).ok()?;
+    text.lines().nth(line.checked_sub(1)?).map(str::to_string)
+}
+
+/// The identifier-like words of a line.
+fn words(line: &str) -> Vec<String> {
+    line.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|word| !word.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The `'name'` (clang) and `‘name’` (gcc) quoted words of an error line.
@@ -280,19 +329,40 @@ mod tests {
             "x.c:3:5: error: redefinition of 'bpf_map_lookup_elem' as different kind of symbol"
                 .to_string(),
             &names,
+            Path::new("/nonexistent"),
         );
         assert_eq!(class, FailureClass::NameCollision);
         let (class, _) = classify(
             FailureClass::EbpfClang,
             "x.c:3:5: error: array is too large (4294967296 elements)".to_string(),
             &names,
+            Path::new("/nonexistent"),
         );
         assert_eq!(class, FailureClass::EbpfClang);
         let (class, _) = classify(
             FailureClass::UserspaceCc,
             "x.c:3:5: error: redefinition of 'other'".to_string(),
             &names,
+            Path::new("/nonexistent"),
         );
         assert_eq!(class, FailureClass::UserspaceCc);
+    }
+
+    #[test]
+    fn a_user_name_spelled_like_a_macro_on_the_error_line_is_a_collision() {
+        let dir = std::env::temp_dir().join(format!("ks-fuzz-classify-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("fuzz.ebpf.c"),
+            "struct S {\n\t__u32 TC_ACT_OK;\n};\n",
+        )
+        .unwrap();
+        let error = "fuzz.ebpf.c:2:8: error: expected member name or ';'".to_string();
+        let user = vec!["TC_ACT_OK".to_string()];
+        let (class, _) = classify(FailureClass::EbpfClang, error.clone(), &user, &dir);
+        assert_eq!(class, FailureClass::NameCollision);
+        let (class, _) = classify(FailureClass::EbpfClang, error, &[], &dir);
+        assert_eq!(class, FailureClass::EbpfClang, "not a name of the mutant");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

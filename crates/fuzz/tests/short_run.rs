@@ -36,10 +36,7 @@ fn three_thousand_mutants_of_the_corpus() {
     let report = run::run(&corpus, &config, &toolchain);
     let summary = report.summary(config.seed);
     eprint!("{summary}");
-    assert!(
-        report.accepted > 100,
-        "too few accepted mutants:\n{summary}"
-    );
+    assert!(report.accepted > 50, "too few accepted mutants:\n{summary}");
     assert!(report.passed(), "the fuzz run found failures:\n{summary}");
     let _ = std::fs::remove_dir_all(&work);
 }

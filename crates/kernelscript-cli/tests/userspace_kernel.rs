@@ -9,9 +9,12 @@
 //!   and reported through a ring buffer to a userspace handler, and the
 //!   binary prints the counters (map, global, per-CPU map) it reads back;
 //! * SIGINT ends `dispatch`, SIGTERM ends a `while` loop; after any exit
-//!   nothing stays attached to the interface;
+//!   nothing stays attached to the interface; a run after a SIGKILL
+//!   replaces the TC filter the killed run left (one filter, not two) and
+//!   its cleanup removes it;
 //! * a `pin` map keeps its value across two runs, and so do `pin var`
 //!   globals, which an attached XDP program reads and writes meanwhile;
+//!   pinned globals of another layout are refused and kept;
 //! * tracepoint events reach a handler;
 //! * `@uprobe`/`@uretprobe` programs count calls into a function of a
 //!   helper program the test builds, and are gone after exit;
@@ -500,6 +503,73 @@ fn sigterm_ends_a_while_loop_with_status_143_and_nothing_stays_attached() {
     veth.assert_nothing_attached();
 }
 
+/// Attaches one TC ingress program and spins until a signal.
+const TC_SPIN: &str = r#"
+@tc("ingress")
+fn tc_keep(ctx: *__sk_buff) -> i32 {
+    return TC_ACT_OK
+}
+
+struct Args {
+    interface: str(16),
+}
+
+fn main(args: Args) -> i32 {
+    var tc = load(tc_keep)
+    attach(tc, args.interface, 0)
+    print("attached")
+    var spins: u64 = 0
+    while (spins >= 0) {
+        spins += 1
+    }
+    return 0
+}
+"#;
+
+/// The TC ingress filters on `interface` that run program `name`.
+fn tc_filters_named(interface: &str, name: &str) -> usize {
+    let filters = text(&sh("tc", &["filter", "show", "dev", interface, "ingress"]).stdout);
+    filters
+        .lines()
+        .filter(|line| {
+            line.contains(&format!(" {name}:")) || line.contains(&format!("name {name}"))
+        })
+        .count()
+}
+
+#[test]
+fn a_run_after_sigkill_replaces_the_tc_filter_left_behind_and_removes_it() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build(SUITE, "tc_spin", TC_SPIN);
+    let veth = Veth::new();
+    let interface = format!("--interface={}", veth.host);
+    let mut first = Running::start(&project.binary, &[&interface]);
+    first.wait_for_line("attached");
+    assert_eq!(tc_filters_named(&veth.host, "tc_keep"), 1);
+    // SIGKILL: no cleanup runs, the filter stays.
+    first.signal("KILL");
+    let (status, _, _) = first.finish();
+    assert_eq!(status, None, "killed by a signal");
+    assert_eq!(tc_filters_named(&veth.host, "tc_keep"), 1);
+    let mut second = Running::start(&project.binary, &[&interface]);
+    second.wait_for_line("attached");
+    assert_eq!(
+        tc_filters_named(&veth.host, "tc_keep"),
+        1,
+        "the second run replaced the stale filter instead of adding one"
+    );
+    second.signal("TERM");
+    let (status, _, stderr) = second.finish();
+    assert_eq!(status, Some(128 + 15), "stderr: {stderr}");
+    assert_eq!(
+        tc_filters_named(&veth.host, "tc_keep"),
+        0,
+        "the cleanup removed the filter it attached"
+    );
+}
+
 /// Counts its runs in a pinned map (and, for contrast, in a plain one).
 const PIN_RESTART: &str = r#"
 pin var runs : hash<u32, u64>(4)
@@ -658,6 +728,82 @@ fn pinned_globals_keep_their_values_across_runs_and_are_shared_with_xdp() {
     // Without the pins, the next run starts over from the initial values.
     pins.remove();
     assert_eq!(run(), "runs: 1 map: 1 packets: 0 seen: 0 greeting: hello\n");
+}
+
+/// Two versions of one program (same project name, so the same pins):
+/// the second changes the layout of its `pin var` globals but not their
+/// size.
+const LAYOUT_BEFORE: &str = r#"
+pin var first: u32 = 5
+pin var second: u32 = 7
+
+@xdp fn unused(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+fn main() -> i32 {
+    print("first %u second %u", first, second)
+    first += 1
+    return 0
+}
+"#;
+
+const LAYOUT_AFTER: &str = r#"
+pin var first: u32 = 5
+pin var added: u32 = 77
+
+@xdp fn unused(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+fn main() -> i32 {
+    print("first %u added %u", first, added)
+    return 0
+}
+"#;
+
+#[test]
+fn pinned_globals_of_another_layout_are_refused_and_kept() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let name = "ks_userspace_pinned_layout";
+    let pins = PinDir::new(name);
+    let before = build(SUITE, name, LAYOUT_BEFORE);
+    let after = build("userspace-kernel-after", name, LAYOUT_AFTER);
+    let run = |binary: &Path| Command::new(binary).output().expect("run");
+    let output = run(&before.binary);
+    assert_eq!(
+        text(&output.stdout),
+        "first 5 second 7\n",
+        "{}",
+        text(&output.stderr)
+    );
+    let output = run(&after.binary);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(text(&output.stdout), "");
+    assert!(
+        text(&output.stderr).contains("have another layout than this program's"),
+        "{}",
+        text(&output.stderr)
+    );
+    // The data is kept for the program that wrote it.
+    let output = run(&before.binary);
+    assert_eq!(
+        text(&output.stdout),
+        "first 6 second 7\n",
+        "{}",
+        text(&output.stderr)
+    );
+    // Without the pins, the new layout starts from its declared values.
+    pins.remove();
+    let output = run(&after.binary);
+    assert_eq!(
+        text(&output.stdout),
+        "first 5 added 77\n",
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 /// Reports scheduler switches through a ring buffer.

@@ -1,5 +1,5 @@
 //! Building eBPF objects from C the way a user's Makefile would:
-//! `clang -g -O2 -fno-finite-loops -target bpf -D__TARGET_ARCH_<arch> -I/usr/include/<multiarch> -c`
+//! `clang -g -O2 -target bpf -D__TARGET_ARCH_<arch> -I/usr/include/<multiarch> -c`.
 //!
 //! Only the compiler is run here; nothing is loaded into the kernel. The
 //! flags must stay those a user would type, so that a test which passes here
@@ -98,7 +98,6 @@ pub fn bpf_clang_args(c_file: &Path, out_o: &Path, extra: &[&str]) -> Vec<String
     let mut args: Vec<String> = vec![
         "-g".into(),
         "-O2".into(),
-        "-fno-finite-loops".into(),
         "-target".into(),
         "bpf".into(),
         format!("-D__TARGET_ARCH_{}", target_arch_define()),

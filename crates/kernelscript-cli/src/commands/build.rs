@@ -27,9 +27,6 @@ pub fn run(
         "-g".to_string(),
         "-O2".to_string(),
         "-Wall".to_string(),
-        // Loops run as written: a loop that never ends stays for the
-        // verifier to refuse, instead of C's license to assume it ends.
-        "-fno-finite-loops".to_string(),
         "-target".to_string(),
         "bpf".to_string(),
         format!("-D__TARGET_ARCH_{}", toolchain::target_arch()),

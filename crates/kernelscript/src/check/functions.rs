@@ -36,6 +36,9 @@ impl Checker<'_> {
             let mut locals: Vec<LocalDef> = Vec::with_capacity(decl.params.len() + 1);
             for param in &decl.params {
                 let ty = self.resolve_value_type(&param.ty, "parameters");
+                if kind.target() == ir::Target::Ebpf {
+                    self.reject_function_in_ebpf(&ty, param.ty.span);
+                }
                 if let Some(first) = locals.iter().find(|local| local.name == param.name.name) {
                     self.report(errors::duplicate_param(
                         param.name.span,

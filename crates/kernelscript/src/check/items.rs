@@ -355,6 +355,15 @@ impl<'a> Checker<'a> {
         for attribute in &decl.attributes {
             match attribute.name.name.as_str() {
                 "struct_ops" => match self.string_arg(attribute) {
+                    // The declaration describes the kernel's type, which the
+                    // generated C never defines (the kernel's headers do).
+                    Some(name) if name != decl.name.name => {
+                        self.report(errors::struct_ops_struct_named_otherwise(
+                            attribute.span,
+                            &decl.name.name,
+                            &name,
+                        ))
+                    }
                     Some(name) => struct_ops = Some(name),
                     None => self.report(errors::struct_ops_needs_name(attribute.span)),
                 },
@@ -479,7 +488,8 @@ impl<'a> Checker<'a> {
         if matches!(
             ty,
             Type::Pointer(_) | Type::Function(_) | Type::ProgramHandle | Type::PerfAttachment
-        ) {
+        ) || self.holds_function(&ty)
+        {
             let found = self.type_name(&ty);
             let span = decl.ty.as_ref().map_or(decl.name.span, |ty| ty.span);
             self.report(errors::unshareable_global(span, &decl.name.name, &found));

@@ -109,7 +109,11 @@ impl Checker<'_> {
         def.kind = *kind;
         let types: Vec<Type> = args
             .iter()
-            .map(|arg| self.resolve_value_type(arg, "map entries"))
+            .map(|arg| {
+                let ty = self.resolve_value_type(arg, "map entries");
+                self.reject_function_in_ebpf(&ty, arg.span);
+                ty
+            })
             .collect();
         match (def.kind, types.as_slice()) {
             (MapKind::Ringbuf, [value]) => {

@@ -171,6 +171,9 @@ impl Checker<'_> {
                 Type::Error
             }
         };
+        if self.fx.is_ebpf() {
+            self.reject_function_in_ebpf(&ty, name.span);
+        }
         let (local, bound) = self.fx.declare(&name.name, ty, name.span);
         if let Some(ir::Expr {
             kind: ExprKind::MapGet { .. },

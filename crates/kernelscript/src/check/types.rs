@@ -20,7 +20,7 @@
 //!   the wider type when one widens to the other; otherwise (`i32 + u32`,
 //!   `u64 + i64`) it is an error asking for `as`.
 
-use crate::ir::{FunctionType, IntType, Type};
+use crate::ir::{FunctionType, IntType, StructId, Type};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -97,6 +97,36 @@ impl Checker<'_> {
         }
         let ty = self.reject_opaque(ty, written.span);
         self.limit_size(ty, written.span)
+    }
+
+    /// Whether a value of `ty` holds a function value (a `fn(...)` type,
+    /// also inside structs, arrays or behind pointers): such values exist
+    /// in userspace only.
+    pub(crate) fn holds_function(&self, ty: &Type) -> bool {
+        fn walk(program: &crate::ir::Program, ty: &Type, seen: &mut Vec<StructId>) -> bool {
+            match ty {
+                Type::Function(_) => true,
+                Type::Array(inner, _) | Type::Pointer(inner) => walk(program, inner, seen),
+                Type::Struct(id) if !seen.contains(id) => {
+                    seen.push(*id);
+                    program
+                        .struct_def(*id)
+                        .fields
+                        .iter()
+                        .any(|field| walk(program, &field.ty, seen))
+                }
+                _ => false,
+            }
+        }
+        walk(&self.program, ty, &mut Vec::new())
+    }
+
+    /// Reports `ty` at `span` when it holds a function value in eBPF code.
+    pub(crate) fn reject_function_in_ebpf(&mut self, ty: &Type, span: Span) {
+        if self.holds_function(ty) {
+            let name = self.type_name(ty);
+            self.report(errors::function_in_ebpf(span, &name));
+        }
     }
 
     /// `ty`, or `Error` (reported at `span`) when it is larger than

@@ -1,6 +1,6 @@
 //! Integer operations whose C meaning is undefined for some operands,
 //! shared by both generators: KernelScript gives them the eBPF instruction
-//! set's meaning (docs/language.md §4.2): `x / 0 == 0`, `x % 0 == x`,
+//! set's meaning (docs/language.md §4.1): `x / 0 == 0`, `x % 0 == x`,
 //! `MIN / -1 == MIN`, `MIN % -1 == 0`, and shift amounts taken modulo the
 //! operation's width (64 bits for 64-bit operands, 32 for narrower ones,
 //! which compute in 32 bits as the BPF ALU's 32-bit instructions do).

@@ -60,9 +60,7 @@ pub fn generate_makefile(plan: &Plan) -> String {
     line("LIBBPF_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)");
     line("LIBBPF_LDLIBS ?= $(or $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null),-lbpf) -lelf -lz");
     line("");
-    line("# -fno-finite-loops: a loop that never ends stays, for the verifier to");
-    line("# refuse, instead of C's license to assume that loops end.");
-    line("BPF_CFLAGS ?= -g -O2 -Wall -fno-finite-loops");
+    line("BPF_CFLAGS ?= -g -O2 -Wall");
     line("BPF_INCLUDES := $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) $(LIBBPF_CFLAGS)");
     line("CFLAGS ?= -g -O2 -Wall");
     line("");

@@ -140,21 +140,6 @@ impl StructDef {
         self.fields.iter().position(|field| field.name == name)
     }
 
-    /// How C names the type: `struct flow`, `union bpf_attr`, `atomic_t`
-    /// (a typedef of an anonymous struct). An anonymous kernel record
-    /// (reached through a member only) has no C name; the checker never
-    /// lets generated code spell one.
-    pub fn c_type(&self) -> String {
-        match self.kernel.as_ref().map(|kernel| kernel.spelling) {
-            Some(KernelSpelling::Union) => format!("union {}", self.name),
-            Some(KernelSpelling::Typedef) => self.name.clone(),
-            Some(KernelSpelling::Struct) | None => format!("struct {}", self.name),
-            // Never spelled: the checker keeps values of anonymous records
-            // in place (`x->member.field`).
-            Some(KernelSpelling::Anonymous) => self.name.clone(),
-        }
-    }
-
     /// Whether field `index` is a bitfield (kernel records only).
     pub fn is_bitfield(&self, index: usize) -> bool {
         self.kernel

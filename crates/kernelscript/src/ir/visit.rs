@@ -215,3 +215,56 @@ pub fn for_each_child_mut(expr: &mut Expr, on_child: &mut dyn FnMut(&mut Expr)) 
         | ExprKind::Sizeof(_) => {}
     }
 }
+
+/// The local a place expression (`x`, `x.a[i]`, `x->f`, `*p`) is rooted in.
+pub fn place_root(expr: &Expr) -> Option<crate::ir::LocalId> {
+    match &expr.kind {
+        ExprKind::Local(local) => Some(*local),
+        ExprKind::Field { base, .. } | ExprKind::Arrow { base, .. } => place_root(base),
+        ExprKind::Index { base, .. } => place_root(base),
+        ExprKind::Unary {
+            op: crate::ir::UnaryOp::Deref,
+            operand,
+        } => place_root(operand),
+        _ => None,
+    }
+}
+
+/// Whether `block` may change `local`: assigns to a place rooted in it,
+/// takes its address, loads a map entry into it, or (for pointers) hands
+/// it to a call.
+pub fn may_modify_local(block: &Block, local: crate::ir::LocalId) -> bool {
+    let mut modified = false;
+    walk_stmts(block, &mut |stmt| {
+        if let StmtKind::Assign { target, .. } = &stmt.kind {
+            if place_root(target) == Some(local) {
+                modified = true;
+            }
+        }
+    });
+    walk_block_exprs(block, &mut |expr| match &expr.kind {
+        ExprKind::Unary {
+            op: crate::ir::UnaryOp::AddrOf,
+            operand,
+        } if place_root(operand) == Some(local) => modified = true,
+        ExprKind::Call { args, .. }
+            if args.iter().any(|arg| {
+                matches!(arg.kind, ExprKind::Local(id) if id == local) && arg.ty.is_pointer()
+            }) =>
+        {
+            modified = true
+        }
+        _ => {}
+    });
+    modified
+}
+
+/// Whether evaluating `expr` twice could be observed: it calls something,
+/// or holds a `match` (whose arms may run statements).
+pub fn has_side_effects(expr: &Expr) -> bool {
+    let mut effects = false;
+    walk_exprs(expr, &mut |inner| {
+        effects |= matches!(inner.kind, ExprKind::Call { .. } | ExprKind::Match { .. });
+    });
+    effects
+}

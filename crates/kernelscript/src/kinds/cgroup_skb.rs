@@ -11,7 +11,7 @@
 //! for a program that cannot decide.
 
 use super::{
-    context_entry, Attach, Descriptor, FieldValue, KernelMemory, Returns, Signature, TargetRule,
+    context_entry, no_values, Attach, Descriptor, KernelMemory, Returns, Signature, TargetRule,
     DESTROY_LINK, LINK_FIELD,
 };
 
@@ -41,7 +41,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     attach: Attach {
         constant: "KS_CGROUP_SKB",
         program_fields: &[],
-        program_values: |_| Vec::<(&'static str, FieldValue)>::new(),
+        program_values: no_values,
         attachment_fields: &[LINK_FIELD],
         runtime: ATTACH_CGROUP,
         attach: "err = ks_attach_cgroup(&attachment, target);",

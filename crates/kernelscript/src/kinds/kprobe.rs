@@ -15,8 +15,8 @@
 //! `bpf_program__attach_kprobe`. Failures return 0.
 
 use super::{
-    Attach, Descriptor, Entry, FieldValue, KernelMemory, Prototype, Signature, TargetRule,
-    Trailing, DESTROY_LINK, LINK_FIELD,
+    Attach, Descriptor, Entry, FieldValue, KernelMemory, ProgramSite, Prototype, Signature,
+    TargetRule, Trailing, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = descriptor(false);
@@ -96,19 +96,19 @@ fn section(kind: &str, target: &str) -> String {
     }
 }
 
-fn values(target: &str, ret: bool) -> Vec<(&'static str, FieldValue)> {
+fn values(site: &ProgramSite, ret: bool) -> Vec<(&'static str, FieldValue)> {
     vec![
-        ("kp_function", FieldValue::Text(target.to_string())),
+        ("kp_function", FieldValue::Text(site.target.to_string())),
         ("kp_retprobe", FieldValue::Code(ret.to_string())),
     ]
 }
 
-fn entry_values(target: &str) -> Vec<(&'static str, FieldValue)> {
-    values(target, false)
+fn entry_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {
+    values(site, false)
 }
 
-fn ret_values(target: &str) -> Vec<(&'static str, FieldValue)> {
-    values(target, true)
+fn ret_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {
+    values(site, true)
 }
 
 const ATTACH_KPROBE: &str = r#"

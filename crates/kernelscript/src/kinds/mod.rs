@@ -258,9 +258,8 @@ pub struct Attach {
     /// Fields of `struct ks_program` the kind fills, as declarations with
     /// their comments (aligned by the generator).
     pub program_fields: &'static [(&'static str, &'static str)],
-    /// The values of those fields for a program whose attribute argument
-    /// is `target`.
-    pub program_values: fn(target: &str) -> Vec<(&'static str, FieldValue)>,
+    /// The values of those fields for one program.
+    pub program_values: fn(site: &ProgramSite) -> Vec<(&'static str, FieldValue)>,
     /// Fields of `struct ks_attachment` the kind uses: `(declaration,
     /// comment)`. Kinds may share a field by declaring it identically.
     pub attachment_fields: &'static [(&'static str, &'static str)],
@@ -281,6 +280,16 @@ pub struct Attach {
     pub includes: &'static [&'static str],
 }
 
+/// One program, as its userspace table entry sees it.
+pub struct ProgramSite<'s> {
+    /// The attribute's argument.
+    pub target: &'s str,
+    /// The program's name (its skeleton member).
+    pub name: &'s str,
+    /// The project's name (the `.ks` stem).
+    pub project: &'s str,
+}
+
 /// A value in the userspace program table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FieldValue {
@@ -298,7 +307,7 @@ pub const DESTROY_LINK: &str = "err = bpf_link__destroy(attachment->link);";
 pub const LINK_FIELD: (&str, &str) = ("struct bpf_link *link;", "tracing programs: the link");
 
 /// Program-table values for kinds without any.
-fn no_values(_target: &str) -> Vec<(&'static str, FieldValue)> {
+fn no_values(_site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {
     Vec::new()
 }
 

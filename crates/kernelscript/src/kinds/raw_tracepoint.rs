@@ -10,8 +10,8 @@
 //! event, or to the `attach` target when one is given. Failures return 0.
 
 use super::{
-    context_entry, Attach, Descriptor, FieldValue, KernelMemory, Returns, Signature, TargetRule,
-    DESTROY_LINK, LINK_FIELD,
+    context_entry, Attach, Descriptor, FieldValue, KernelMemory, ProgramSite, Returns, Signature,
+    TargetRule, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
@@ -54,7 +54,8 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     },
 };
 
-fn program_values(target: &str) -> Vec<(&'static str, FieldValue)> {
+fn program_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {
+    let target = site.target;
     vec![("raw_tp_event", FieldValue::Text(target.to_string()))]
 }
 

@@ -5,13 +5,17 @@
 //! when userspace attaches the program: a filter in the interface's clsact
 //! qdisc (`bpf_tc_hook_create` + `bpf_tc_attach`), created when missing.
 //! The filter outlives the process, so detaching removes it, and the qdisc
-//! when this process created it and no other attachment uses it. As for
+//! when this process created it and no other attachment uses it. Its
+//! handle (`tc_handle`) and priority are fixed per program and the attach
+//! replaces an existing filter with them, so a run after a SIGKILL does not
+//! add a second filter. As for
 //! XDP, `data`, `data_end` and `data_meta` of `struct __sk_buff` are
 //! packet pointers for the verifier. `TC_ACT_SHOT` on failure drops the
 //! packet.
 
 use super::{
-    context_entry, Attach, Descriptor, FieldValue, KernelMemory, Returns, Signature, TargetRule,
+    context_entry, Attach, Descriptor, FieldValue, KernelMemory, ProgramSite, Returns, Signature,
+    TargetRule,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
@@ -39,10 +43,16 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     packet_pointer_fields: &["data", "data_end", "data_meta"],
     attach: Attach {
         constant: "KS_TC",
-        program_fields: &[(
-            "int tc_attach_point;",
-            "TC: BPF_TC_INGRESS or BPF_TC_EGRESS",
-        )],
+        program_fields: &[
+            (
+                "int tc_attach_point;",
+                "TC: BPF_TC_INGRESS or BPF_TC_EGRESS",
+            ),
+            (
+                "__u32 tc_handle;",
+                "TC: the filter's handle, fixed per program",
+            ),
+        ],
         program_values,
         attachment_fields: &[
             ("int ifindex;", "XDP and TC: the interface"),
@@ -61,16 +71,38 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     },
 };
 
-fn program_values(target: &str) -> Vec<(&'static str, FieldValue)> {
-    let point = if target == "egress" {
+fn program_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {
+    let point = if site.target == "egress" {
         "BPF_TC_EGRESS"
     } else {
         "BPF_TC_INGRESS"
     };
-    vec![("tc_attach_point", FieldValue::Code(point.to_string()))]
+    vec![
+        ("tc_attach_point", FieldValue::Code(point.to_string())),
+        (
+            "tc_handle",
+            FieldValue::Code(format!("{:#010x}", tc_handle(site.project, site.name))),
+        ),
+    ]
+}
+
+/// The handle of `program`'s TC filter in project `project`: FNV-1a of
+/// `project/program`, never 0 (0 asks the kernel to choose one). Fixed, so
+/// the next run of the same program finds (and replaces) a filter a killed
+/// run left behind; different programs and projects get different ones.
+pub fn tc_handle(project: &str, program: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in project.bytes().chain([b'/']).chain(program.bytes()) {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash.max(1)
 }
 
 const ATTACH_TC: &str = r#"
+/* The priority of every KernelScript TC filter (handles tell them apart). */
+#define KS_TC_PRIORITY 0x4b53
+
 /* libbpf's messages go to stderr as usual, except while creating a clsact
  * qdisc that may already exist (the kernel's refusal is expected then). */
 static bool ks_libbpf_quiet;
@@ -83,12 +115,17 @@ static int ks_libbpf_print(enum libbpf_print_level level, const char *format, va
 }
 
 /* TC: a filter in the interface's clsact qdisc (created when missing), on
- * the direction of the program's @tc attribute. */
+ * the direction of the program's @tc attribute. Its handle and priority are
+ * fixed per program, and it replaces a filter left with them (by a run that
+ * was killed before its cleanup), so a program is attached at most once
+ * and its cleanup removes exactly what it attached. */
 static int ks_attach_tc(struct ks_attachment *attachment, const char *target)
 {
     const struct ks_program *program = &ks_programs[attachment->program];
     LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = program->tc_attach_point);
-    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(program->prog));
+    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(program->prog),
+                .handle = program->tc_handle, .priority = KS_TC_PRIORITY,
+                .flags = BPF_TC_F_REPLACE);
     int err;
 
     attachment->ifindex = if_nametoindex(target);

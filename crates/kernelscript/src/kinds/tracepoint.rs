@@ -10,8 +10,8 @@
 //! `attach` target when one is given (`category/event` or `category:event`).
 
 use super::{
-    context_entry, Attach, Descriptor, FieldValue, KernelMemory, Signature, TargetRule,
-    DESTROY_LINK, LINK_FIELD,
+    context_entry, Attach, Descriptor, FieldValue, KernelMemory, ProgramSite, Signature,
+    TargetRule, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
@@ -80,7 +80,8 @@ pub fn record_struct(target: &str) -> String {
     format!("trace_event_raw_{event}")
 }
 
-fn program_values(target: &str) -> Vec<(&'static str, FieldValue)> {
+fn program_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {
+    let target = site.target;
     let (category, event) = split(target).unwrap_or((target, ""));
     vec![
         ("tp_category", FieldValue::Text(category.to_string())),

@@ -7,8 +7,8 @@
 //! given, in every process running that file. Failures return 0.
 
 use super::{
-    context_entry, Attach, Descriptor, FieldValue, KernelMemory, Returns, Signature, TargetRule,
-    DESTROY_LINK, LINK_FIELD,
+    context_entry, Attach, Descriptor, FieldValue, KernelMemory, ProgramSite, Returns, Signature,
+    TargetRule, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = descriptor("uprobe", "@uprobe program", false);
@@ -79,12 +79,12 @@ fn values(target: &str, ret: bool) -> Vec<(&'static str, FieldValue)> {
     ]
 }
 
-fn entry_values(target: &str) -> Vec<(&'static str, FieldValue)> {
-    values(target, false)
+fn entry_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {
+    values(site.target, false)
 }
 
-fn ret_values(target: &str) -> Vec<(&'static str, FieldValue)> {
-    values(target, true)
+fn ret_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {
+    values(site.target, true)
 }
 
 const ATTACH_UPROBE: &str = r#"

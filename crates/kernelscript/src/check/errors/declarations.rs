@@ -183,6 +183,12 @@ pub(crate) fn attribute_on_global(span: Span, name: &str) -> Diagnostic {
     .help("only maps take an attribute: `@flags(...)`")
 }
 
+pub(crate) fn function_in_ebpf(span: Span, ty: &str) -> Diagnostic {
+    Diagnostic::error(format!("eBPF code cannot hold `{ty}`"))
+        .primary(span, "holds a function value")
+        .help("function values exist in userspace only; call eBPF functions by name")
+}
+
 pub(crate) fn unshareable_global(span: Span, name: &str, ty: &str) -> Diagnostic {
     Diagnostic::error(format!("global `{name}` cannot have type `{ty}`"))
         .primary(span, "globals are shared between eBPF and userspace")
@@ -214,6 +220,20 @@ pub(crate) fn struct_ops_needs_name(span: Span) -> Diagnostic {
     Diagnostic::error("`@struct_ops` needs the kernel struct it implements")
         .primary(span, "missing struct name")
         .help("write `@struct_ops(\"tcp_congestion_ops\")`")
+}
+
+pub(crate) fn struct_ops_struct_named_otherwise(
+    span: Span,
+    struct_name: &str,
+    ops_type: &str,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`@struct_ops(\"{ops_type}\")` on `struct {struct_name}`: a struct_ops struct declares the kernel's own type"
+    ))
+    .primary(span, format!("the kernel type is `{ops_type}`"))
+    .help(format!(
+        "name the struct `{ops_type}`, or remove the attribute to declare a struct of your own"
+    ))
 }
 
 pub(crate) fn unknown_struct_ops_type(

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use crate::ir::{ConstId, EnumId, ExprKind, FunctionKind, Origin, Program, StructId, Type};
 use crate::kinds::Signature;
 
-use super::visit;
+use crate::ir::visit;
 
 /// The includes every object starts with in UAPI mode (ARCHITECTURE.md).
 const UAPI_BASE: &[&str] = &[

@@ -1,4 +1,4 @@
-//! Reads through kernel pointers in tracing programs: CO-RE probe reads.
+//! Reads through kernel pointers: CO-RE probe reads in tracing code.
 //!
 //! In the functions `Plan::kernel_reads` lists (tracing programs and the
 //! helpers they call), a field read through a pointer to a kernel struct
@@ -7,22 +7,26 @@
 //! each hop, each address a CO-RE relocation (the kernel header gives
 //! every record `preserve_access_index`), so it works whatever the
 //! pointer's origin and on any kernel whose BTF has the fields. A bitfield
-//! is `BPF_CORE_READ_BITFIELD_PROBED`.
+//! is `BPF_CORE_READ_BITFIELD_PROBED`. Elsewhere (packet programs,
+//! struct_ops methods) reads stay plain loads.
 //!
-//! Not probe reads: places (assignment targets and `&` operands, written
-//! in place mode: `&task->comm` is address arithmetic), members that are
+//! Either way a pointer read is cast to its KernelScript type: the kernel's
+//! may point to `const` data, which KernelScript types do not track.
+//!
+//! Not reads: places (assignment targets and `&` operands, written in
+//! `place_mode`: `&task->comm` is address arithmetic), members that are
 //! arrays (they decay to their address), and reads through the program's
 //! own context parameter (the verifier rewrites context loads, which must
 //! stay plain: `ctx->pid`, `ctx->sample_period`).
 //!
-//! Decided from IR types and the plan only; writes no statements.
+//! Decided from IR types, the entry and the plan only.
 
-use crate::codegen::c::CExpr;
+use crate::codegen::c::types::is_array_like;
+use crate::codegen::c::{CExpr, Precedence};
 use crate::ir::{Expr, ExprKind, FunctionKind, Type};
+use crate::kinds::Entry;
 
-use super::expressions::POSTFIX;
-use super::functions::FunctionEmitter;
-use super::types::is_array_like;
+use super::policy::Cx;
 
 /// One link of a read chain: a field reached with `->` or `.`.
 struct Hop {
@@ -30,138 +34,135 @@ struct Hop {
     through_pointer: bool,
 }
 
-impl<'a> FunctionEmitter<'_, 'a> {
-    /// `place` as an lvalue: never a probe read.
-    pub(super) fn place(&mut self, place: &'a Expr) -> CExpr {
-        let saved = std::mem::replace(&mut self.place_mode, true);
-        let text = self.expr(place);
-        self.place_mode = saved;
-        text
-    }
+/// A read chain: the pointer it starts from, the hops from there, and
+/// whether the last hop is a bitfield.
+type Chain<'a> = (&'a Expr, Vec<Hop>, bool);
 
-    /// Whether `expr` (a field access) reads kernel memory through a
-    /// kernel pointer: a probe read here, or a plain read of a pointer
-    /// (cast, below).
-    pub(super) fn is_kernel_read(&self, expr: &'a Expr) -> bool {
-        (self.kernel_reads || expr.ty.is_pointer())
-            && !self.place_mode
-            && !is_array_like(&expr.ty)
-            && self.chain(expr).is_some()
-    }
+/// Whether `expr` (a field access) is a read through a kernel pointer this
+/// file spells: a probe read, or a plain read of a pointer (cast).
+pub(super) fn is_kernel_read<'a>(cx: &Cx<'_, 'a>, expr: &'a Expr) -> bool {
+    matches!(expr.kind, ExprKind::Arrow { .. } | ExprKind::Field { .. })
+        && (cx.backend.kernel_reads || expr.ty.is_pointer())
+        && !cx.place_mode
+        && !is_array_like(&expr.ty)
+        && chain(cx, expr).is_some()
+}
 
-    /// A read `is_kernel_read` accepts: `BPF_CORE_READ(root, hop, ...)`
-    /// where reads are probe reads. A pointer read is cast to its
-    /// KernelScript type (the kernel's may point to `const` data, which
-    /// KernelScript types do not track).
-    pub(super) fn kernel_read(&mut self, expr: &'a Expr) -> CExpr {
-        let read = if self.kernel_reads {
-            self.probe_read(expr)
-        } else {
-            match &expr.kind {
-                ExprKind::Arrow { base, field } => self.arrow(base, *field),
-                ExprKind::Field { base, field } => self.field(base, *field),
-                _ => CExpr::primary("0"),
-            }
+/// The C of a read `is_kernel_read` accepts.
+pub(super) fn kernel_read<'a>(cx: &mut Cx<'_, 'a>, expr: &'a Expr) -> CExpr {
+    let read = if cx.backend.kernel_reads {
+        probe_read(cx, expr)
+    } else {
+        plain_read(cx, expr)
+    };
+    if expr.ty.is_pointer() {
+        let ty = cx.types.name(&expr.ty);
+        return CExpr::cast(&ty, &read);
+    }
+    read
+}
+
+/// `BPF_CORE_READ(root, hop, ...)`, or `BPF_CORE_READ_BITFIELD_PROBED`.
+fn probe_read<'a>(cx: &mut Cx<'_, 'a>, expr: &'a Expr) -> CExpr {
+    let Some((root, hops, bitfield)) = chain(cx, expr) else {
+        return plain_read(cx, expr);
+    };
+    let field = hops.last().map(|hop| hop.name.clone()).unwrap_or_default();
+    if bitfield {
+        // The struct holding the bitfield, by address.
+        let container = match &expr.kind {
+            ExprKind::Arrow { base, .. } => cx.expr(base).text,
+            ExprKind::Field { base, .. } => cx.address_of(base).text,
+            _ => return plain_read(cx, expr),
         };
-        if expr.ty.is_pointer() {
-            let ty = super::types::type_name(self.program, &expr.ty);
-            return CExpr::cast(&ty, &read);
-        }
-        read
+        return CExpr::postfix(format!(
+            "BPF_CORE_READ_BITFIELD_PROBED({container}, {field})"
+        ));
     }
-
-    /// `BPF_CORE_READ(root, hop, ...)`.
-    fn probe_read(&mut self, expr: &'a Expr) -> CExpr {
-        let Some((root, hops, bitfield)) = self.chain(expr) else {
-            return CExpr::primary("0");
-        };
-        if bitfield {
-            // The struct holding the bitfield, by address.
-            let (container, field) = match &expr.kind {
-                ExprKind::Arrow { base, .. } => (self.expr(base).text, last_name(&hops)),
-                ExprKind::Field { base, .. } => {
-                    let base = self.place(base).text;
-                    (format!("&{base}"), last_name(&hops))
-                }
-                _ => return CExpr::primary("0"),
-            };
-            return CExpr::primary(format!(
-                "BPF_CORE_READ_BITFIELD_PROBED({container}, {field})"
-            ));
-        }
-        let root = self.expr(root).at(POSTFIX);
-        let mut accessors: Vec<String> = Vec::new();
-        for hop in hops {
-            match accessors.last_mut() {
-                Some(last) if !hop.through_pointer => {
-                    last.push('.');
-                    last.push_str(&hop.name);
-                }
-                _ => accessors.push(hop.name),
+    let root = cx.expr(root).at(Precedence::POSTFIX);
+    let mut accessors: Vec<String> = Vec::new();
+    for hop in hops {
+        match accessors.last_mut() {
+            Some(last) if !hop.through_pointer => {
+                last.push('.');
+                last.push_str(&hop.name);
             }
-        }
-        CExpr::primary(format!("BPF_CORE_READ({root}, {})", accessors.join(", ")))
-    }
-
-    /// The pointer a read chain starts from, its hops from there, and
-    /// whether the last hop is a bitfield; `None` when `expr` does not read
-    /// through a kernel pointer (or reads the context).
-    fn chain(&self, expr: &'a Expr) -> Option<(&'a Expr, Vec<Hop>, bool)> {
-        match &expr.kind {
-            ExprKind::Arrow { base, field } => {
-                let Type::Struct(id) = base.ty.pointee()? else {
-                    return None;
-                };
-                let def = self.program.struct_def(*id);
-                def.kernel.as_ref()?;
-                let hop = Hop {
-                    name: def.fields.get(*field)?.name.clone(),
-                    through_pointer: true,
-                };
-                let bitfield = def.is_bitfield(*field);
-                // The pointer itself read from kernel memory: an earlier hop.
-                match self.chain(base) {
-                    Some((root, mut hops, false)) => {
-                        hops.push(hop);
-                        Some((root, hops, bitfield))
-                    }
-                    Some((_, _, true)) => None,
-                    None if self.is_context(base) => None,
-                    None => Some((base, vec![hop], bitfield)),
-                }
-            }
-            ExprKind::Field { base, field } => {
-                let Type::Struct(id) = &base.ty else {
-                    return None;
-                };
-                let def = self.program.struct_def(*id);
-                let hop = Hop {
-                    name: def.fields.get(*field)?.name.clone(),
-                    through_pointer: false,
-                };
-                let bitfield = def.is_bitfield(*field);
-                let (root, mut hops, false) = self.chain(base)? else {
-                    return None;
-                };
-                hops.push(hop);
-                Some((root, hops, bitfield))
-            }
-            _ => None,
+            _ => accessors.push(hop.name),
         }
     }
+    CExpr::postfix(format!("BPF_CORE_READ({root}, {})", accessors.join(", ")))
+}
 
-    /// Whether `pointer` is the program's context parameter (its first
-    /// parameter, when the kind passes a context).
-    fn is_context(&self, pointer: &Expr) -> bool {
-        let ExprKind::Local(local) = &pointer.kind else {
-            return false;
-        };
-        matches!(self.function.kind, FunctionKind::Program(ref decl)
-            if decl.entry == crate::kinds::Entry::Context
-                && self.function.params.first() == Some(local))
+/// `base->field` / `base.field` as plain C.
+fn plain_read<'a>(cx: &mut Cx<'_, 'a>, expr: &'a Expr) -> CExpr {
+    match &expr.kind {
+        ExprKind::Arrow { base, field } => {
+            let pointee = base.ty.pointee().cloned().unwrap_or(Type::Error);
+            let name = cx.field_name(&pointee, *field);
+            let base = cx.expr(base);
+            CExpr::arrow(&base, &name)
+        }
+        ExprKind::Field { base, field } => {
+            let name = cx.field_name(&base.ty, *field);
+            let base = cx.expr(base);
+            CExpr::member(&base, &name)
+        }
+        _ => CExpr::primary("0"),
     }
 }
 
-fn last_name(hops: &[Hop]) -> String {
-    hops.last().map(|hop| hop.name.clone()).unwrap_or_default()
+/// The chain of `expr`; `None` when it does not read through a kernel
+/// pointer (or reads the context).
+fn chain<'a>(cx: &Cx<'_, 'a>, expr: &'a Expr) -> Option<Chain<'a>> {
+    match &expr.kind {
+        ExprKind::Arrow { base, field } => {
+            let Type::Struct(id) = base.ty.pointee()? else {
+                return None;
+            };
+            let def = cx.program.struct_def(*id);
+            def.kernel.as_ref()?;
+            let hop = Hop {
+                name: cx.field_name(base.ty.pointee()?, *field),
+                through_pointer: true,
+            };
+            let bitfield = def.is_bitfield(*field);
+            // The pointer itself read from kernel memory: an earlier hop.
+            match chain(cx, base) {
+                Some((root, mut hops, false)) => {
+                    hops.push(hop);
+                    Some((root, hops, bitfield))
+                }
+                Some((_, _, true)) => None,
+                None if is_context(cx, base) => None,
+                None => Some((base, vec![hop], bitfield)),
+            }
+        }
+        ExprKind::Field { base, field } => {
+            let Type::Struct(id) = &base.ty else {
+                return None;
+            };
+            let def = cx.program.struct_def(*id);
+            let hop = Hop {
+                name: cx.field_name(&base.ty, *field),
+                through_pointer: false,
+            };
+            let bitfield = def.is_bitfield(*field);
+            let (root, mut hops, false) = chain(cx, base)? else {
+                return None;
+            };
+            hops.push(hop);
+            Some((root, hops, bitfield))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `pointer` is the program's context parameter (its first
+/// parameter, when its entry takes the context as declared).
+fn is_context(cx: &Cx<'_, '_>, pointer: &Expr) -> bool {
+    let ExprKind::Local(local) = &pointer.kind else {
+        return false;
+    };
+    matches!(cx.function.kind, FunctionKind::Program(ref decl)
+        if decl.entry == Entry::Context && cx.function.params.first() == Some(local))
 }

@@ -6,19 +6,20 @@
 //! then helpers (callees first) and programs, each in its `SEC()`, with
 //! `#line` directives pointing at the `.ks` source.
 //!
-//! Files by concern: `headers` (includes, kernel constants), `items`
-//! (types, maps, globals, configs), `functions` (signatures, locals, exits,
-//! defer, try/throw), `statements`, `expressions`, `matching`
-//! (`match`), `maps` (map operations and accessors), `iteration` (`for
-//! (k, v) in m`), `kernel_reads` (CO-RE probe reads through kernel
-//! pointers in tracing code), and the shared helpers `types`, `names`,
-//! `visit`.
+//! Function bodies are lowered by the shared `codegen::c::lower`; this
+//! output's answers to it are in `policy` (names, operators, packet
+//! pointers, `print`, tail calls, `try`/`throw`), `maps` (map operations and
+//! their accessors), `iteration` (`for (k, v) in m` callbacks) and
+//! `kernel_reads` (CO-RE probe reads through kernel pointers in tracing
+//! code). Also
+//! here: `headers` (includes, kernel constants), `items` (maps, globals,
+//! configs, struct_ops, externs), and below, the signatures and prologues
+//! of functions and the support functions bodies ask for. What differs
+//! per program kind comes from its descriptor (`crate::kinds`).
 //!
 //! This module reads the IR only and never reports errors: a checked
 //! program is emittable by construction (see `ir`).
 
-mod expressions;
-mod functions;
 mod headers;
 
 pub use headers::{kernel_type_roots, needs_kernel_types};
@@ -26,24 +27,31 @@ mod items;
 mod iteration;
 mod kernel_reads;
 mod maps;
-mod matching;
-mod names;
-mod statements;
-mod types;
-mod visit;
+mod policy;
 
 #[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::codegen::c::lower::{Lines, Lowering};
+use crate::codegen::c::names::Names;
+use crate::codegen::c::types::{TypePolicy, Types};
 use crate::codegen::c::CWriter;
 use crate::codegen::plan::Plan;
 use crate::ir::{Callee, ExprKind, FunctionId, FunctionKind, Program, Target};
+use crate::kinds::Entry;
 use crate::source::SourceMap;
 
 use maps::Accessor;
-use names::Namer;
+use policy::{Cx, Ebpf};
+
+/// How the eBPF object spells types: kernel enums by name, aggregates
+/// zeroed with `{}`.
+const TYPE_POLICY: TypePolicy = TypePolicy {
+    kernel_enums_as_int: false,
+    zero_aggregate: "{}",
+};
 
 /// Generates the eBPF C of `program` for the outputs `plan`.
 pub fn generate(program: &Program, sources: &SourceMap, plan: &Plan) -> String {
@@ -55,17 +63,21 @@ pub(super) struct Generator<'a> {
     program: &'a Program,
     sources: &'a SourceMap,
     plan: &'a Plan,
+    types: Types<'a>,
     /// `PROJECT.ebpf.c`, the name `#line` directives use for generated text.
     output_name: String,
-    /// File-scope C names: every item's name is reserved before any local
-    /// or generated name is chosen.
-    file_names: Namer,
-    /// Map accessor functions requested by function bodies, with their
-    /// C names.
+    /// File-scope C names: the plan's, then generated ones.
+    file_names: Names,
+    /// The C name of every accessor a body may ask for, allocated up front
+    /// so that no local chosen before the request takes it.
+    accessor_names: BTreeMap<Accessor, String>,
+    /// The accessors function bodies asked for.
     accessors: BTreeMap<Accessor, String>,
     /// The eBPF functions in emission order: each helper before its callers.
     function_order: Vec<FunctionId>,
-    /// Support functions some body needs, with their C names.
+    /// Support functions some body needs, with their C names (allocated up
+    /// front, like accessors).
+    support_names: BTreeMap<Support, String>,
     support: BTreeMap<Support, String>,
 }
 
@@ -80,42 +92,48 @@ enum Support {
     StringsEqual,
 }
 
+impl Support {
+    const ALL: [Support; 3] = [
+        Support::SignedDiv,
+        Support::SignedRem,
+        Support::StringsEqual,
+    ];
+
+    fn base_name(self) -> &'static str {
+        match self {
+            Support::SignedDiv => "signed_div",
+            Support::SignedRem => "signed_rem",
+            Support::StringsEqual => "strings_equal",
+        }
+    }
+}
+
 impl<'a> Generator<'a> {
     fn new(program: &'a Program, sources: &'a SourceMap, plan: &'a Plan) -> Self {
-        let mut file_names = Namer::with_reserved_words();
-        for name in program
-            .maps
-            .iter()
-            .map(|map| &map.name)
-            .chain(program.globals.iter().map(|global| &global.name))
-            .chain(program.configs.iter().map(|config| &config.name))
-            .chain(program.consts.iter().map(|def| &def.name))
-            .chain(program.functions.iter().map(|function| &function.name))
-            .chain(program.externs.iter().map(|def| &def.name))
-            .chain(
-                program
-                    .enums
-                    .iter()
-                    .flat_map(|def| def.variants.iter().map(|v| &v.name)),
-            )
-        {
-            file_names.reserve(name);
+        let mut file_names = plan.names.file.clone();
+        let mut accessor_names = BTreeMap::new();
+        for index in 0..program.maps.len() {
+            let map = crate::ir::MapId(index as u32);
+            for kind in maps::AccessorKind::all() {
+                let base = format!("{}_{}", plan.names.map(map), kind.suffix());
+                accessor_names.insert(Accessor { map, kind }, file_names.fresh(&base));
+            }
         }
-        for table in &plan.tail_calls {
-            file_names.reserve(&table.map_name);
-        }
-        if let Some(name) = &plan.pinned_globals {
-            file_names.reserve(name);
-            file_names.reserve(&format!("{name}_entry"));
-        }
+        let support_names = Support::ALL
+            .into_iter()
+            .map(|kind| (kind, file_names.fresh(kind.base_name())))
+            .collect();
         Generator {
             program,
             sources,
             plan,
+            types: Types::new(program, &plan.names, TYPE_POLICY),
             output_name: format!("{}.ebpf.c", plan.project),
             file_names,
+            accessor_names,
             accessors: BTreeMap::new(),
             function_order: function_order(program),
+            support_names,
             support: BTreeMap::new(),
         }
     }
@@ -124,7 +142,7 @@ impl<'a> Generator<'a> {
         // Functions first: their bodies decide which accessors exist.
         let mut functions = Vec::new();
         for id in self.function_order.clone() {
-            functions.push(functions::emit_function(&mut self, id));
+            functions.push(emit_function(&mut self, id));
         }
 
         let ebpf_indices: Vec<usize> = self.function_order.iter().map(|id| id.index()).collect();
@@ -135,6 +153,7 @@ impl<'a> Generator<'a> {
             self.plan.needs_kernel_types,
             generated_bool,
         );
+        let types = self.types;
         let mut out = CWriter::new();
         out.line(format!(
             "/* {}: eBPF programs generated by KernelScript from {}.ks. Do not edit. */",
@@ -148,26 +167,216 @@ impl<'a> Generator<'a> {
             out.unindented(format!("#include <{include}>"));
         }
         items::emit_kernel_consts(&mut out, self.program, &headers.guarded_consts);
-        items::emit_user_consts(&mut out, self.program);
-        items::emit_enums(&mut out, self.program);
-        items::emit_structs(&mut out, self.program, &headers.user_structs);
-        items::emit_maps(&mut out, self.program, &self.plan.tail_calls);
-        items::emit_globals(self.program, self.sources, &mut out);
+        items::emit_user_items(&mut out, &types, &headers.user_structs, &ebpf_indices);
+        items::emit_maps(&mut out, &types, &self.plan.tail_calls);
+        items::emit_globals(&mut out, &types);
         if let Some(name) = &self.plan.pinned_globals {
-            items::emit_pinned_globals(&mut out, self.program, name);
+            items::emit_pinned_globals(&mut out, &types, name);
         }
         let kfuncs = called_kfuncs(self.program, &self.function_order);
-        items::emit_externs(&mut out, self.program, &kfuncs);
+        items::emit_externs(&mut out, &types, &kfuncs);
         emit_support_functions(&mut out, &self.support);
-        maps::emit_accessors(&mut out, self.program, &self.accessors);
+        maps::emit_accessors(&mut out, &types, &self.accessors);
         for function in functions {
             out.blank_line();
             out.append(function);
         }
-        items::emit_struct_ops(&mut out, self.program, self.sources);
+        items::emit_struct_ops(&mut out, &types);
         out.blank_line();
         out.unindented("char LICENSE[] SEC(\"license\") = \"GPL\";");
         out.finish()
+    }
+
+    /// The C name of support function `support`, requesting its emission.
+    fn support_function(&mut self, support: Support) -> String {
+        let name = self.support_names[&support].clone();
+        self.support.insert(support, name.clone());
+        name
+    }
+
+    /// The C name of an accessor, requesting its emission.
+    fn accessor(&mut self, accessor: Accessor) -> String {
+        let name = self.accessor_names[&accessor].clone();
+        self.accessors.insert(accessor, name.clone());
+        name
+    }
+
+    /// The program array and slot of tail-call target `target`.
+    fn tail_call_slot(&self, target: FunctionId) -> (String, usize) {
+        for table in &self.plan.tail_calls {
+            if let Some(index) = table.targets.iter().position(|id| *id == target) {
+                return (table.map_name.clone(), index);
+            }
+        }
+        // Every target is in a table (`tail_call_tables` found them all).
+        ("prog_array".to_string(), 0)
+    }
+}
+
+/// Emits function `id` (with any definitions it needs before it).
+fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
+    let program = gen.program;
+    let function = program.function(id);
+    let types = gen.types;
+    let file_names = gen.file_names.clone();
+    let lines = Lines {
+        sources: gen.sources,
+        output: gen.output_name.clone(),
+        enabled: gen.plan.line_directives,
+    };
+    let kernel_reads = gen.plan.kernel_reads.contains(&id);
+    let backend = Ebpf {
+        gen,
+        current: id,
+        map_bindings: BTreeMap::new(),
+        error_code: None,
+        pinned_entry: None,
+        kernel_reads,
+    };
+    let mut cx = Lowering::new(function, types, file_names, lines, backend);
+    // libbpf's BPF_PROG / BPF_KPROBE / BPF_KRETPROBE wrap the body in a
+    // function whose first parameter is `ctx`: no source parameter may take
+    // that name, and the body marks it used (`-Wunused-parameter`).
+    let macro_entry = match &function.kind {
+        FunctionKind::Program(program) => matches!(
+            program.entry,
+            Entry::BpfProg | Entry::Kprobe | Entry::Kretprobe
+        ),
+        FunctionKind::StructOpsMethod { .. } => true,
+        _ => false,
+    };
+    if macro_entry {
+        cx.reserve_file_name("ctx");
+    }
+    let params = cx.parameters();
+    let params = if params.is_empty() {
+        "void".to_string()
+    } else {
+        params.join(", ")
+    };
+    let name = cx.names.function(id).to_string();
+    match &function.kind {
+        FunctionKind::Program(program) => {
+            let descriptor = program.descriptor();
+            cx.out.line(format!(
+                "SEC(\"{}\")",
+                (descriptor.section)(&program.target)
+            ));
+            cx.map_line(function.span);
+            match program.entry {
+                Entry::Context => cx.out.line(format!("int {name}({params})")),
+                Entry::BpfProg => cx
+                    .out
+                    .line(format!("int BPF_PROG({name}{})", prefixed(&params))),
+                Entry::Kprobe => cx
+                    .out
+                    .line(format!("int BPF_KPROBE({name}{})", prefixed(&params))),
+                Entry::Kretprobe => cx
+                    .out
+                    .line(format!("int BPF_KRETPROBE({name}{})", prefixed(&params))),
+                Entry::Registers => {
+                    // The source declares no parameters: registers only.
+                    let context = cx.temp("ctx");
+                    cx.out
+                        .line(format!("int {name}(struct pt_regs *{context})"));
+                }
+            }
+        }
+        FunctionKind::StructOpsMethod { impl_name } => {
+            let name = struct_ops_method_name(impl_name, &function.name);
+            cx.out.line(format!("SEC(\"struct_ops/{name}\")"));
+            cx.map_line(function.span);
+            let ret = cx.types.declaration(&function.ret, "");
+            cx.out
+                .line(format!("{ret} BPF_PROG({name}{})", prefixed(&params)));
+        }
+        _ => {
+            cx.map_line(function.span);
+            let ret = cx.types.declaration(&function.ret, &name);
+            cx.out
+                .line(format!("static __always_inline {ret}({params})"));
+        }
+    }
+    cx.out.open_block("");
+    if macro_entry {
+        cx.out.line("(void)ctx;");
+    }
+    prologue(&mut cx);
+    cx.body();
+    cx.out.close_block();
+    let (mut text, body, _) = cx.finish();
+    if !text.is_empty() {
+        text.blank_line();
+    }
+    text.append(body);
+    text
+}
+
+/// What this output declares first in a function: the pointer to the `pin
+/// var` globals' entry, the local holding a thrown code.
+fn prologue(cx: &mut Cx<'_, '_>) {
+    let function = cx.function;
+    if uses_pinned_globals(cx.program, &function.body) {
+        let name = cx.temp("pinned");
+        emit_pinned_entry(cx, &name);
+        cx.backend.pinned_entry = Some(name);
+    }
+    let mut has_try = false;
+    crate::ir::visit::walk_stmts(&function.body, &mut |stmt| {
+        has_try |= matches!(stmt.kind, crate::ir::StmtKind::Try { .. });
+    });
+    if has_try {
+        let name = cx.temp("error");
+        cx.out.line(format!("__s64 {name} = 0;"));
+        cx.backend.error_code = Some(name);
+    }
+}
+
+/// `struct pinned_globals *name = pinned_globals_entry();` and leaving when
+/// the (one-entry array) lookup fails, which it cannot.
+fn emit_pinned_entry(cx: &mut Cx<'_, '_>, name: &str) {
+    let Some(map) = cx.backend.gen.plan.pinned_globals.clone() else {
+        return;
+    };
+    cx.out
+        .line(format!("struct {map} *{name} = {map}_entry();"));
+    cx.out.open_block(format!("if (!{name})"));
+    if cx.in_callback() {
+        cx.out.line("return 1;");
+    } else if cx.function.ret == crate::ir::Type::Void {
+        cx.out.line("return;");
+    } else {
+        let failure = <Ebpf as crate::codegen::c::backend::Backend>::failure_result(cx);
+        cx.out.line(format!("return {failure};"));
+    }
+    cx.out.close_block();
+}
+
+/// Whether `block` reads or writes a `pin var` global.
+fn uses_pinned_globals(program: &Program, block: &crate::ir::Block) -> bool {
+    let mut uses = false;
+    crate::ir::visit::walk_block_exprs(block, &mut |expr| {
+        if let ExprKind::Global(id) = &expr.kind {
+            uses |= program.global(*id).pinned;
+        }
+    });
+    uses
+}
+
+/// The C name of struct_ops method `method` of impl block `impl_name`:
+/// prefixed, so members such as `init` or `release` cannot collide with C
+/// library builtins. Userspace reaches these programs through the
+/// struct_ops map, never by name.
+pub(super) fn struct_ops_method_name(impl_name: &str, method: &str) -> String {
+    format!("{impl_name}_{method}")
+}
+
+/// `, a, b` for the `BPF_PROG(name, a, b)` parameter list.
+fn prefixed(params: &str) -> String {
+    if params == "void" {
+        String::new()
+    } else {
+        format!(", {params}")
     }
 }
 
@@ -185,7 +394,7 @@ fn emit_support_functions(out: &mut CWriter, support: &BTreeMap<Support, String>
 
 /// `__s64 signed_div(a, b)` / `signed_rem`: on magnitudes, then signed as
 /// C's truncating division would; by zero, the unsigned instructions give
-/// `x / 0 == 0` and `x % 0 == x` (docs §4.2).
+/// `x / 0 == 0` and `x % 0 == x` (docs §4.1).
 fn emit_signed_division(out: &mut CWriter, name: &str, what: &str, operator: &str) {
     out.line(format!(
         "/* Signed {what} (truncating, as in C) with unsigned BPF instructions. */"
@@ -235,7 +444,7 @@ fn emit_strings_equal(out: &mut CWriter, name: &str) {
 fn called_kfuncs(program: &Program, ebpf_functions: &[FunctionId]) -> Vec<FunctionId> {
     let mut kfuncs = BTreeSet::new();
     for id in ebpf_functions {
-        visit::walk_block_exprs(&program.function(*id).body, &mut |expr| {
+        crate::ir::visit::walk_block_exprs(&program.function(*id).body, &mut |expr| {
             if let ExprKind::Call {
                 callee: Callee::Function(callee),
                 ..
@@ -264,7 +473,7 @@ fn function_order(program: &Program) -> Vec<FunctionId> {
             return;
         }
         let mut callees = Vec::new();
-        visit::walk_block_exprs(&program.function(id).body, &mut |expr| {
+        crate::ir::visit::walk_block_exprs(&program.function(id).body, &mut |expr| {
             if let ExprKind::Call {
                 callee: Callee::Function(callee),
                 ..
@@ -291,41 +500,4 @@ fn function_order(program: &Program) -> Vec<FunctionId> {
         }
     }
     order
-}
-
-impl<'a> Generator<'a> {
-    /// The source file name and 1-based line of `span`, when the span
-    /// belongs to a file of the source map.
-    fn source_line(&self, span: crate::span::Span) -> Option<(String, u32)> {
-        self.sources.files().nth(span.file.0 as usize)?;
-        Some((
-            self.sources.name(span.file).to_string(),
-            self.sources.line(span),
-        ))
-    }
-
-    /// The C name of support function `support`, requesting its emission.
-    fn support_function(&mut self, support: Support) -> String {
-        let base = match support {
-            Support::SignedDiv => "signed_div",
-            Support::SignedRem => "signed_rem",
-            Support::StringsEqual => "strings_equal",
-        };
-        let file_names = &mut self.file_names;
-        self.support
-            .entry(support)
-            .or_insert_with(|| file_names.fresh(base))
-            .clone()
-    }
-
-    /// The program array and slot of tail-call target `target`.
-    fn tail_call_slot(&self, target: FunctionId) -> (String, usize) {
-        for table in &self.plan.tail_calls {
-            if let Some(index) = table.targets.iter().position(|id| *id == target) {
-                return (table.map_name.clone(), index);
-            }
-        }
-        // Every target is in a table (`tail_call_tables` found them all).
-        ("prog_array".to_string(), 0)
-    }
 }

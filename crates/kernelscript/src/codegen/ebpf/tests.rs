@@ -252,6 +252,7 @@ fn hand_built_counter_program() {
         	if (!value) {
         		return;
         	}
+        	asm volatile("" : "+r"(operand));
         	__sync_fetch_and_add(value, operand);
         }
 

@@ -1,5 +1,5 @@
 //! KernelScript's integer semantics in userspace C. They are the eBPF
-//! instruction set's (docs/language.md §4.2), which C leaves undefined:
+//! instruction set's (docs/language.md §4.1), which C leaves undefined:
 //! `x / 0 == 0`, `x % 0 == x`, `MIN / -1 == MIN`, `MIN % -1 == 0`, and a
 //! shift amount taken modulo the operation's width (64 for 64-bit
 //! operands, 32 for narrower ones, which compute in 32 bits). Operations

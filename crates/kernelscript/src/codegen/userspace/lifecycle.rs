@@ -183,7 +183,12 @@ fn write_program_table(generator: &Generator, out: &mut CWriter) {
             format!(".name = \"{}\"", entry.name),
             format!(".kind = {}", descriptor.attach.constant),
         ];
-        for (field, value) in (descriptor.attach.program_values)(&program.target) {
+        let site = crate::kinds::ProgramSite {
+            target: &program.target,
+            name: &entry.name,
+            project: &generator.project,
+        };
+        for (field, value) in (descriptor.attach.program_values)(&site) {
             let value = match value {
                 FieldValue::Code(code) => code,
                 FieldValue::Text(text) => crate::codegen::c::string_literal(&text),

@@ -11,7 +11,13 @@
 //!   created receives the declared initial values (a reused one keeps the
 //!   values an earlier run left);
 //! * user code reads and writes `ks_pinned_globals()->NAME` in place, the
-//!   way programs use their entry pointer: the same memory, no copies.
+//!   way programs use their entry pointer: the same memory, no copies;
+//! * the layout of `struct pinned_globals` (field names, types, offsets)
+//!   has a fingerprint (`layout_fingerprint`), kept beside the map in a
+//!   one-entry array map pinned at `.../globals/layout` when the map is
+//!   created. A run that finds the map pinned with another fingerprint (or
+//!   none) refuses to start and keeps the data, instead of reading fields
+//!   at the wrong offsets.
 //!
 //! Nothing here runs unless userspace loads the object. Two processes
 //! creating the map at the same instant could both write the initial
@@ -21,6 +27,68 @@ use super::functions::FunctionEmitter;
 use super::runtime::raw;
 use super::Generator;
 use crate::codegen::c::CWriter;
+use crate::ir::{Program, Type};
+
+/// FNV-1a (64 bits) of a description of the pinned globals' layout: each
+/// field's name, offset and type, structs and arrays described down to
+/// their scalars. Two programs agree on it exactly when they lay the
+/// struct out the same way under the same names.
+pub fn layout_fingerprint(program: &Program) -> u64 {
+    let mut description = String::new();
+    let mut offset = 0u64;
+    for global in program.globals.iter().filter(|global| global.pinned) {
+        offset = round_up(offset, global.ty.align(program));
+        description.push_str(&format!("{}@{offset}:", global.name));
+        describe(program, &global.ty, &mut description);
+        description.push(';');
+        offset += global.ty.size(program);
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in description.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+fn round_up(value: u64, align: u64) -> u64 {
+    value.div_ceil(align.max(1)) * align.max(1)
+}
+
+fn describe(program: &Program, ty: &Type, out: &mut String) {
+    match ty {
+        Type::Struct(id) => {
+            let def = program.struct_def(*id);
+            out.push_str(&format!("struct {}{{", def.name));
+            let mut offset = 0u64;
+            for field in &def.fields {
+                offset = round_up(offset, field.ty.align(program));
+                out.push_str(&format!("{}@{offset}:", field.name));
+                describe(program, &field.ty, out);
+                out.push(';');
+                offset += field.ty.size(program);
+            }
+            out.push('}');
+        }
+        Type::Array(element, len) => {
+            out.push('[');
+            describe(program, element, out);
+            out.push_str(&format!(";{len}]"));
+        }
+        Type::Enum(id) => out.push_str(&format!(
+            "enum {}/{}",
+            program.enum_def(*id).name,
+            ty.size(program)
+        )),
+        Type::Int(int) => out.push_str(int.source_name()),
+        Type::Str(len) => out.push_str(&format!("str({len})")),
+        other => out.push_str(&format!(
+            "{:?}/{}",
+            std::mem::discriminant(other),
+            other.size(program)
+        )),
+    }
+}
 
 /// The C accessor user code reads and writes pinned globals through.
 pub const ACCESSOR: &str = "ks_pinned_globals";
@@ -116,6 +184,31 @@ pub fn write_setup(generator: &Generator, out: &mut CWriter) {
         out,
         format!("static struct {map} *ks_pinned_globals_entry;"),
     );
+    raw(
+        out,
+        format!(
+            "static const char ks_pinned_layout_path[] = \"/sys/fs/bpf/{project}/globals/layout\";"
+        ),
+    );
+    raw(
+        out,
+        "/* The fingerprint of struct pinned_globals' layout (names, types, offsets). */",
+    );
+    raw(
+        out,
+        format!(
+            "static const __u64 ks_pinned_layout = {:#018x}ULL;",
+            layout_fingerprint(generator.program)
+        ),
+    );
+    out.blank_line();
+    for line in LAYOUT_CHECK
+        .replace("@NAME@", project)
+        .trim_matches('\n')
+        .lines()
+    {
+        raw(out, line);
+    }
     out.blank_line();
 
     raw(
@@ -137,6 +230,8 @@ pub fn write_setup(generator: &Generator, out: &mut CWriter) {
         out,
         "    created = access(ks_pinned_globals_path, F_OK) != 0;",
     );
+    raw(out, "    if (!created)");
+    raw(out, "        ks_check_pinned_layout();");
     raw(
         out,
         format!("    err = bpf_map__set_pin_path(ks_skel->maps.{map}, ks_pinned_globals_path);"),
@@ -191,10 +286,44 @@ pub fn write_setup(generator: &Generator, out: &mut CWriter) {
     }
     out.blank_line();
     raw(out, "        *ks_pinned_globals_entry = initial;");
+    raw(out, "        ks_pin_layout();");
     raw(out, "    }");
     raw(out, "}");
     out.blank_line();
 }
+
+/// Reads and writes the layout fingerprint pinned beside the map.
+const LAYOUT_CHECK: &str = r#"
+/* Refuses to use pinned globals another layout of them wrote: they are kept
+ * for the program that wrote them (or until the pin is removed). */
+static void ks_check_pinned_layout(void)
+{
+    __u32 key = 0;
+    __u64 found = 0;
+    int fd = bpf_obj_get(ks_pinned_layout_path);
+
+    if (fd < 0 || bpf_map_lookup_elem(fd, &key, &found) != 0 || found != ks_pinned_layout) {
+        fprintf(stderr, "@NAME@: the `pin var` globals pinned at %s have another layout than this program's (its `pin var` declarations changed); they are kept, not reused. Remove them to start from the declared values: rm -r %s\n", ks_pinned_globals_path, ks_pinned_globals_dir);
+        exit(1);
+    }
+    close(fd);
+}
+
+/* Pins this program's layout fingerprint beside a map the load created. */
+static void ks_pin_layout(void)
+{
+    __u32 key = 0;
+    __u64 value = ks_pinned_layout;
+    int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ks_layout", sizeof(key), sizeof(value), 1, NULL);
+
+    unlink(ks_pinned_layout_path);
+    if (fd < 0 || bpf_map_update_elem(fd, &key, &value, BPF_ANY) != 0 || bpf_obj_pin(fd, ks_pinned_layout_path) != 0) {
+        fprintf(stderr, "@NAME@: cannot pin the layout of the `pin var` globals at %s: %s\n", ks_pinned_layout_path, strerror(errno));
+        exit(1);
+    }
+    close(fd);
+}
+"#;
 
 /// `ks_pinned_globals()`, when user code reads or writes a pinned global.
 pub fn write_accessor(generator: &Generator, out: &mut CWriter) {

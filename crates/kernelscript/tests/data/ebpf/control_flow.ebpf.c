@@ -36,6 +36,7 @@ static __always_inline void results_add(__u32 key, __u64 operand)
 	if (!value) {
 		return;
 	}
+	asm volatile("" : "+r"(operand));
 	__sync_fetch_and_add(value, operand);
 }
 
@@ -44,12 +45,15 @@ static __always_inline __u16 checksum(__u16 a, __u16 b)
 {
 #line 8 "control_flow.ks"
 	__u32 sum = (__u32)a + (__u32)b;
-	while ((sum >> 16) != 0) {
+	for (;;) {
+		if (!((sum >> 16) != 0))
+			break;
+#line 10 "control_flow.ks"
 		sum = (sum & 0xffff) + (sum >> 16);
 	}
 	return ~(__u16)sum;
 }
-#line 53 "control_flow.ebpf.c"
+#line 57 "control_flow.ebpf.c"
 
 #line 16 "control_flow.ks"
 static __always_inline __u32 first_multiple(__u32 step, __u32 limit)
@@ -68,7 +72,7 @@ static __always_inline __u32 first_multiple(__u32 step, __u32 limit)
 	}
 	return found;
 }
-#line 72 "control_flow.ebpf.c"
+#line 76 "control_flow.ebpf.c"
 
 #line 31 "control_flow.ks"
 static __always_inline bool wraps(__u8 x)
@@ -77,7 +81,7 @@ static __always_inline bool wraps(__u8 x)
 	__u8 y = x + 200;
 	return y < x || (x > 100 && y != 0);
 }
-#line 81 "control_flow.ebpf.c"
+#line 85 "control_flow.ebpf.c"
 
 SEC("xdp")
 #line 37 "control_flow.ks"
@@ -87,11 +91,11 @@ int compute(struct xdp_md *ctx)
 	__u32 len = (__u32)((__u8 *)(long)ctx->data_end - (__u8 *)(long)ctx->data);
 	__u32 flags = (len << 3) | ((len >> 2) ^ 0x5a);
 	__u32 masked = flags & ~0xf0;
-	__s32 signed_2 = -(__s32)len;
+	__s32 signed_ = -(__s32)len;
 	results_update(0, (__u64)checksum((__u16)len, 0xfff0));
 	results_update(1, (__u64)first_multiple(3, len));
 	results_update(2, (__u64)masked);
-	results_update(3, (__u64)(__s32)signed_div(signed_2, 2));
+	results_update(3, (__u64)(__s32)signed_div(signed_, 2));
 	if (wraps((__u8)len)) {
 		results_add(4, 1);
 	}
@@ -101,12 +105,15 @@ int compute(struct xdp_md *ctx)
 	}
 	results_update(5, total);
 	__u32 counter = 0;
-	while (counter < 10 && !(counter == 7)) {
+	for (;;) {
+		if (!(counter < 10 && !(counter == 7)))
+			break;
+#line 56 "control_flow.ks"
 		counter += 1;
 	}
 	results_update(6, (__u64)counter);
 	return XDP_PASS;
 }
-#line 111 "control_flow.ebpf.c"
+#line 118 "control_flow.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

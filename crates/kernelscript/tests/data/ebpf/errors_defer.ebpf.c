@@ -7,8 +7,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define TOO_SHORT 1
-#define NOT_IPV4 2
+static const __u32 TOO_SHORT = 1;
+static const __u32 NOT_IPV4 = 2;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -24,6 +24,7 @@ static __always_inline void events_add(__u32 key, __u64 operand)
 	if (!value) {
 		return;
 	}
+	asm volatile("" : "+r"(operand));
 	__sync_fetch_and_add(value, operand);
 }
 
@@ -33,7 +34,7 @@ static __always_inline void note(__u32 slot)
 #line 12 "errors_defer.ks"
 	events_add(slot, 1);
 }
-#line 37 "errors_defer.ebpf.c"
+#line 38 "errors_defer.ebpf.c"
 
 #line 16 "errors_defer.ks"
 static __always_inline __u32 guarded(__u32 len)
@@ -58,7 +59,7 @@ static __always_inline __u32 guarded(__u32 len)
 #line 22 "errors_defer.ks"
 	return 1;
 }
-#line 62 "errors_defer.ebpf.c"
+#line 63 "errors_defer.ebpf.c"
 
 SEC("xdp")
 #line 26 "errors_defer.ks"
@@ -129,6 +130,6 @@ try_end_2:;
 #line 54 "errors_defer.ks"
 	return XDP_PASS;
 }
-#line 133 "errors_defer.ebpf.c"
+#line 134 "errors_defer.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

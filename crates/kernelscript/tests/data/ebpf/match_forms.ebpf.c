@@ -32,6 +32,7 @@ static __always_inline void seen_add(__u32 key, __u64 operand)
 	if (!value) {
 		return;
 	}
+	asm volatile("" : "+r"(operand));
 	__sync_fetch_and_add(value, operand);
 }
 
@@ -47,7 +48,7 @@ static __always_inline enum Verdict verdict_for(__u16 port)
 	default: return DENY;
 	}
 }
-#line 51 "match_forms.ebpf.c"
+#line 52 "match_forms.ebpf.c"
 
 #line 24 "match_forms.ks"
 static __always_inline __u32 weight(enum Verdict v)
@@ -67,7 +68,7 @@ static __always_inline __u32 weight(enum Verdict v)
 	}
 	return w + (v == LOG ? 100 : 0);
 }
-#line 71 "match_forms.ebpf.c"
+#line 72 "match_forms.ebpf.c"
 
 SEC("xdp")
 #line 37 "match_forms.ks"
@@ -105,6 +106,6 @@ int decide(struct xdp_md *ctx)
 	default: return XDP_DROP;
 	}
 }
-#line 109 "match_forms.ebpf.c"
+#line 110 "match_forms.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

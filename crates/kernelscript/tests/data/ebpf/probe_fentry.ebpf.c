@@ -20,6 +20,7 @@ static __always_inline void unlinks_add(__u32 key, __u64 operand)
 	if (!value) {
 		return;
 	}
+	asm volatile("" : "+r"(operand));
 	__sync_fetch_and_add(value, operand);
 }
 
@@ -34,7 +35,7 @@ int BPF_PROG(on_unlink, __s32 dfd, __u8 *name)
 	}
 	return 0;
 }
-#line 38 "probe_fentry.ebpf.c"
+#line 39 "probe_fentry.ebpf.c"
 
 SEC("kprobe/vfs_read+16")
 #line 18 "probe_fentry.ks"
@@ -44,6 +45,6 @@ int inside_read(struct pt_regs *ctx)
 	unlinks_add(0, 100);
 	return 0;
 }
-#line 48 "probe_fentry.ebpf.c"
+#line 49 "probe_fentry.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

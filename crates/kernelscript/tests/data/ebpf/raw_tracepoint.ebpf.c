@@ -26,6 +26,7 @@ static __always_inline void syscalls_add(__u64 key, __u64 operand)
 	if (!value) {
 		return;
 	}
+	asm volatile("" : "+r"(operand));
 	__sync_fetch_and_add(value, operand);
 }
 
@@ -38,6 +39,6 @@ int count_syscalls(struct bpf_raw_tracepoint_args *ctx)
 	syscalls_add(number, 1);
 	return 0;
 }
-#line 42 "raw_tracepoint.ebpf.c"
+#line 43 "raw_tracepoint.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -32,6 +32,7 @@ static __always_inline void dropped_add(__u32 key, __u64 operand)
 	if (!value) {
 		return;
 	}
+	asm volatile("" : "+r"(operand));
 	__sync_fetch_and_add(value, operand);
 }
 
@@ -58,6 +59,6 @@ int report(struct xdp_md *ctx)
 	}
 	return XDP_PASS;
 }
-#line 62 "ringbuf_events.ebpf.c"
+#line 63 "ringbuf_events.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

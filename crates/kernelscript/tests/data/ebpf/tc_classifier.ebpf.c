@@ -6,8 +6,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define ETH_P_IP 0x0800
-#define MAX_LEN 1500
+static const __u32 ETH_P_IP_ = 0x0800;
+static const __u32 MAX_LEN = 1500;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -23,6 +23,7 @@ static __always_inline void verdicts_add(__u32 key, __u64 operand)
 	if (!value) {
 		return;
 	}
+	asm volatile("" : "+r"(operand));
 	__sync_fetch_and_add(value, operand);
 }
 
@@ -35,14 +36,14 @@ int classify(struct __sk_buff *ctx)
 		verdicts_add(2, 1);
 		return TC_ACT_SHOT;
 	}
-	if ((__u32)bpf_ntohs((__u16)ctx->protocol) == ETH_P_IP) {
+	if ((__u32)bpf_ntohs((__u16)ctx->protocol) == ETH_P_IP_) {
 		ctx->mark = 0x1;
 		ctx->priority = ctx->len & 0x7;
 	}
 	verdicts_add(0, 1);
 	return TC_ACT_OK;
 }
-#line 46 "tc_classifier.ebpf.c"
+#line 47 "tc_classifier.ebpf.c"
 
 SEC("tc")
 #line 23 "tc_classifier.ks"
@@ -51,6 +52,6 @@ int pass_all(struct __sk_buff *ctx)
 #line 24 "tc_classifier.ks"
 	return TC_ACT_UNSPEC;
 }
-#line 55 "tc_classifier.ebpf.c"
+#line 56 "tc_classifier.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

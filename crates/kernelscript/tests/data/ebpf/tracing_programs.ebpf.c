@@ -26,6 +26,7 @@ static __always_inline void calls_add(__u32 key, __u64 operand)
 	if (!value) {
 		return;
 	}
+	asm volatile("" : "+r"(operand));
 	__sync_fetch_and_add(value, operand);
 }
 
@@ -38,7 +39,7 @@ int on_openat(struct trace_event_raw_sys_enter *ctx)
 	calls_add(pid, 1);
 	return 0;
 }
-#line 42 "tracing_programs.ebpf.c"
+#line 43 "tracing_programs.ebpf.c"
 
 SEC("perf_event")
 #line 20 "tracing_programs.ks"
@@ -48,6 +49,6 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	calls_add(0, ctx->sample_period);
 	return 0;
 }
-#line 52 "tracing_programs.ebpf.c"
+#line 53 "tracing_programs.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -26,6 +26,7 @@ static __always_inline void calls_add(__u32 key, __u64 operand)
 	if (!value) {
 		return;
 	}
+	asm volatile("" : "+r"(operand));
 	__sync_fetch_and_add(value, operand);
 }
 
@@ -37,7 +38,7 @@ int on_malloc(struct pt_regs *ctx)
 	calls_add(0, 1);
 	return 0;
 }
-#line 41 "uprobe_counter.ebpf.c"
+#line 42 "uprobe_counter.ebpf.c"
 
 SEC("uretprobe")
 #line 12 "uprobe_counter.ks"
@@ -47,6 +48,6 @@ int on_malloc_return(struct pt_regs *ctx)
 	calls_add(1, 1);
 	return 0;
 }
-#line 51 "uprobe_counter.ebpf.c"
+#line 52 "uprobe_counter.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

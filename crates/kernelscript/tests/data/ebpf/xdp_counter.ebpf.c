@@ -30,6 +30,7 @@ static __always_inline void counters_add(__u32 key, __u64 operand)
 	if (!value) {
 		return;
 	}
+	asm volatile("" : "+r"(operand));
 	__sync_fetch_and_add(value, operand);
 }
 
@@ -54,6 +55,6 @@ int count_packets(struct xdp_md *ctx)
 	counters_add(class, 1);
 	return XDP_PASS;
 }
-#line 58 "xdp_counter.ebpf.c"
+#line 59 "xdp_counter.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -58,13 +58,14 @@ static struct ks_program {
 	const char *name;
 	enum ks_program_kind kind;
 	int tc_attach_point;      /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
+	__u32 tc_handle;          /* TC: the filter's handle, fixed per program */
 	const char *tp_category;  /* tracepoints: from @tracepoint("category/event") */
 	const char *tp_event;
 	struct bpf_program *prog; /* set by ks_open() */
 } ks_programs[] = {
 	[KS_PROG_watch] = { .name = "watch", .kind = KS_XDP },
-	[KS_PROG_tc_in] = { .name = "tc_in", .kind = KS_TC, .tc_attach_point = BPF_TC_INGRESS },
-	[KS_PROG_tc_out] = { .name = "tc_out", .kind = KS_TC, .tc_attach_point = BPF_TC_EGRESS },
+	[KS_PROG_tc_in] = { .name = "tc_in", .kind = KS_TC, .tc_attach_point = BPF_TC_INGRESS, .tc_handle = 0x5e1d7970 },
+	[KS_PROG_tc_out] = { .name = "tc_out", .kind = KS_TC, .tc_attach_point = BPF_TC_EGRESS, .tc_handle = 0x0b393395 },
 	[KS_PROG_on_switch] = { .name = "on_switch", .kind = KS_TRACEPOINT, .tp_category = "sched", .tp_event = "sched_switch" },
 };
 
@@ -140,6 +141,9 @@ static int ks_attach_xdp(struct ks_attachment *attachment, const char *target, _
 	return 0;
 }
 
+/* The priority of every KernelScript TC filter (handles tell them apart). */
+#define KS_TC_PRIORITY 0x4b53
+
 /* libbpf's messages go to stderr as usual, except while creating a clsact
  * qdisc that may already exist (the kernel's refusal is expected then). */
 static bool ks_libbpf_quiet;
@@ -152,12 +156,17 @@ static int ks_libbpf_print(enum libbpf_print_level level, const char *format, va
 }
 
 /* TC: a filter in the interface's clsact qdisc (created when missing), on
- * the direction of the program's @tc attribute. */
+ * the direction of the program's @tc attribute. Its handle and priority are
+ * fixed per program, and it replaces a filter left with them (by a run that
+ * was killed before its cleanup), so a program is attached at most once
+ * and its cleanup removes exactly what it attached. */
 static int ks_attach_tc(struct ks_attachment *attachment, const char *target)
 {
 	const struct ks_program *program = &ks_programs[attachment->program];
 	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = program->tc_attach_point);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(program->prog));
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(program->prog),
+				.handle = program->tc_handle, .priority = KS_TC_PRIORITY,
+				.flags = BPF_TC_F_REPLACE);
 	int err;
 
 	attachment->ifindex = if_nametoindex(target);

@@ -87,6 +87,39 @@ static void ks_make_dirs(const char *dir)
 static const char ks_pinned_globals_dir[] = "/sys/fs/bpf/pinned_globals/globals";
 static const char ks_pinned_globals_path[] = "/sys/fs/bpf/pinned_globals/globals/pinned_globals";
 static struct pinned_globals *ks_pinned_globals_entry;
+static const char ks_pinned_layout_path[] = "/sys/fs/bpf/pinned_globals/globals/layout";
+/* The fingerprint of struct pinned_globals' layout (names, types, offsets). */
+static const __u64 ks_pinned_layout = 0xe69732119214b328ULL;
+
+/* Refuses to use pinned globals another layout of them wrote: they are kept
+ * for the program that wrote them (or until the pin is removed). */
+static void ks_check_pinned_layout(void)
+{
+	__u32 key = 0;
+	__u64 found = 0;
+	int fd = bpf_obj_get(ks_pinned_layout_path);
+
+	if (fd < 0 || bpf_map_lookup_elem(fd, &key, &found) != 0 || found != ks_pinned_layout) {
+		fprintf(stderr, "pinned_globals: the `pin var` globals pinned at %s have another layout than this program's (its `pin var` declarations changed); they are kept, not reused. Remove them to start from the declared values: rm -r %s\n", ks_pinned_globals_path, ks_pinned_globals_dir);
+		exit(1);
+	}
+	close(fd);
+}
+
+/* Pins this program's layout fingerprint beside a map the load created. */
+static void ks_pin_layout(void)
+{
+	__u32 key = 0;
+	__u64 value = ks_pinned_layout;
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ks_layout", sizeof(key), sizeof(value), 1, NULL);
+
+	unlink(ks_pinned_layout_path);
+	if (fd < 0 || bpf_map_update_elem(fd, &key, &value, BPF_ANY) != 0 || bpf_obj_pin(fd, ks_pinned_layout_path) != 0) {
+		fprintf(stderr, "pinned_globals: cannot pin the layout of the `pin var` globals at %s: %s\n", ks_pinned_layout_path, strerror(errno));
+		exit(1);
+	}
+	close(fd);
+}
 
 /* Before the load: libbpf reuses the map pinned at ks_pinned_globals_path,
  * or creates the map and pins it there. True when no pin existed (the load
@@ -98,6 +131,8 @@ static bool ks_pin_globals(void)
 
 	ks_make_dirs(ks_pinned_globals_dir);
 	created = access(ks_pinned_globals_path, F_OK) != 0;
+	if (!created)
+		ks_check_pinned_layout();
 	err = bpf_map__set_pin_path(ks_skel->maps.pinned_globals, ks_pinned_globals_path);
 	if (err) {
 		fprintf(stderr, "pinned_globals: cannot pin the `pin var` globals at %s: %s\n", ks_pinned_globals_path, strerror(-err));
@@ -128,6 +163,7 @@ static void ks_map_pinned_globals(bool created)
 		};
 
 		*ks_pinned_globals_entry = initial;
+		ks_pin_layout();
 	}
 }
 

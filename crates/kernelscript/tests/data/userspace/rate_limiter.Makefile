@@ -22,9 +22,7 @@ MULTIARCH ?= $(shell $(CC) -print-multiarch 2>/dev/null)
 LIBBPF_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 LIBBPF_LDLIBS ?= $(or $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null),-lbpf) -lelf -lz
 
-# -fno-finite-loops: a loop that never ends stays, for the verifier to
-# refuse, instead of C's license to assume that loops end.
-BPF_CFLAGS ?= -g -O2 -Wall -fno-finite-loops
+BPF_CFLAGS ?= -g -O2 -Wall
 BPF_INCLUDES := $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) $(LIBBPF_CFLAGS)
 CFLAGS ?= -g -O2 -Wall
 
