@@ -39,6 +39,8 @@ struct Generated {
     ebpf_c: String,
     userspace_c: String,
     makefile: String,
+    /// `NAME.vmlinux.h` and its text, when the object uses kernel types.
+    kernel_header: Option<(String, String)>,
 }
 
 fn generate(name: &str) -> Generated {
@@ -76,6 +78,9 @@ fn generate(name: &str) -> Generated {
         ebpf_c,
         userspace_c,
         makefile,
+        kernel_header: outputs
+            .kernel_header
+            .map(|header| (header.file_name, header.text)),
     }
 }
 
@@ -93,6 +98,9 @@ fn project_dir(name: &str, tag: &str, generated: &Generated) -> PathBuf {
         ("Makefile".to_string(), &generated.makefile),
     ] {
         std::fs::write(dir.join(file), text).expect("write generated file");
+    }
+    if let Some((file, text)) = &generated.kernel_header {
+        std::fs::write(dir.join(file), text).expect("write the kernel header");
     }
     dir
 }
