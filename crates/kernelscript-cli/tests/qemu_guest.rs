@@ -70,16 +70,16 @@ var inits: u64 = 0
 
 @struct_ops("tcp_congestion_ops")
 impl ks_guest_cc {
-    fn init(sk: *u8) {
+    fn init(sk: *sock) {
         inits += 1
     }
-    fn ssthresh(sk: *u8) -> u32 {
+    fn ssthresh(sk: *sock) -> u32 {
         return 16
     }
-    fn undo_cwnd(sk: *u8) -> u32 {
+    fn undo_cwnd(sk: *sock) -> u32 {
         return 10
     }
-    fn cong_avoid(sk: *u8, ack: u32, acked: u32) {
+    fn cong_avoid(sk: *sock, ack: u32, acked: u32) {
     }
     name: "ks_guest_cc",
 }

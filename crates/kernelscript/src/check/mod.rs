@@ -200,6 +200,7 @@ impl<'a> Checker<'a> {
         self.declare_externs();
         self.prepare_tracepoint_contexts();
         self.declare_functions();
+        self.check_own_function_targets();
         self.check_impls();
         self.check_bodies();
         self.check_main();

@@ -388,6 +388,31 @@ impl Checker<'_> {
         }
     }
 
+    /// A program whose target names one of the program's own functions
+    /// (`@uprobe("heartbeat")`) needs that function to be a userspace
+    /// function of the source.
+    pub(crate) fn check_own_function_targets(&mut self) {
+        for index in 0..self.program.functions.len() {
+            let FunctionKind::Program(decl) = &self.program.functions[index].kind else {
+                continue;
+            };
+            let Some(name) = (decl.descriptor().own_function)(&decl.target) else {
+                continue;
+            };
+            let name = name.to_string();
+            let attribute = decl.descriptor().attribute;
+            let found = self.program.functions.iter().any(|function| {
+                function.name == name
+                    && matches!(function.kind, FunctionKind::Userspace | FunctionKind::Main)
+            });
+            if !found {
+                let source = self.fn_sources[index].decl;
+                let span = program_attribute_span(source, attribute);
+                self.report(errors::own_function_target_missing(span, attribute, &name));
+            }
+        }
+    }
+
     /// Reports a call the kernel/userspace boundary forbids.
     pub(crate) fn check_call_allowed(&mut self, callee: FunctionId, span: Span) {
         let Some(caller_kind) = self.fx.kind.clone() else {

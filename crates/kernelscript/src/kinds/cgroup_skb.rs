@@ -37,6 +37,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     needs_kernel_types: false,
     entry_types: &[],
     kernel_memory: KernelMemory::Direct,
+    own_function: super::no_own_function,
     packet_pointer_fields: &[],
     attach: Attach {
         constant: "KS_CGROUP_SKB",

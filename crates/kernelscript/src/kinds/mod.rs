@@ -137,6 +137,10 @@ pub struct Descriptor {
     pub entry_types: &'static [&'static str],
     /// How programs of the kind read memory behind kernel pointers.
     pub kernel_memory: KernelMemory,
+    /// The program's own userspace function a target names, if the kind
+    /// can probe one (`@uprobe("heartbeat")`): that function must stay a
+    /// real, non-inlined symbol of the binary.
+    pub own_function: fn(target: &str) -> Option<&str>,
     /// Fields of the context struct that are `__u32` in C but packet
     /// pointers for the verifier (`data`, `data_end`, `data_meta`).
     pub packet_pointer_fields: &'static [&'static str],
@@ -284,6 +288,9 @@ pub struct Attach {
 pub struct ProgramSite<'s> {
     /// The attribute's argument.
     pub target: &'s str,
+    /// The C symbol of the program's own function the target names
+    /// (`Descriptor::own_function`).
+    pub own_symbol: Option<&'s str>,
     /// The program's name (its skeleton member).
     pub name: &'s str,
     /// The project's name (the `.ks` stem).
@@ -309,6 +316,11 @@ pub const LINK_FIELD: (&str, &str) = ("struct bpf_link *link;", "tracing program
 /// Program-table values for kinds without any.
 fn no_values(_site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {
     Vec::new()
+}
+
+/// `own_function` of kinds that never probe the program's own functions.
+fn no_own_function(_target: &str) -> Option<&str> {
+    None
 }
 
 /// The entry of kinds whose function takes the context as declared.

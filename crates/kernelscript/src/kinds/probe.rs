@@ -40,6 +40,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     needs_kernel_types: true,
     entry_types: &["pt_regs"],
     kernel_memory: KernelMemory::ProbeRead,
+    own_function: super::no_own_function,
     packet_pointer_fields: &[],
     attach: Attach {
         constant: "KS_PROBE",

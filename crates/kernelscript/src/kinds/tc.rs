@@ -40,6 +40,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     needs_kernel_types: false,
     entry_types: &[],
     kernel_memory: KernelMemory::Direct,
+    own_function: super::no_own_function,
     packet_pointer_fields: &["data", "data_end", "data_meta"],
     attach: Attach {
         constant: "KS_TC",

@@ -264,3 +264,16 @@ pub(crate) fn kernel_struct_argument(
     .note(format!("the kernel declares `{prototype}`"))
     .help("probe another function, or take the registers (`@kprobe` with `ctx: *pt_regs`)")
 }
+
+pub(crate) fn own_function_target_missing(span: Span, attribute: &str, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`@{attribute}(\"{name}\")` names no userspace function of this program"
+    ))
+    .primary(
+        span,
+        "a target without a path probes the program's own function",
+    )
+    .help(format!(
+        "define `fn {name}(...)` in this file, or write \"PATH:FUNCTION\" for another binary"
+    ))
+}

@@ -63,13 +63,15 @@ pub(crate) struct FunctionEmitter<'g, 'a> {
     pub embedded: usize,
 }
 
-/// `static RET NAME(PARAMS)` for a userspace function.
+/// `static RET NAME(PARAMS)` for a userspace function (not `static` when a
+/// program probes it).
 pub fn signature(gen: &mut Generator, id: FunctionId) -> String {
     let function = gen.program.function(id);
     let name = gen.function_names[&id].clone();
     let ret = gen.return_type(&function.ret);
     let params = parameter_list(gen, function, &|local| function.local(local).name.clone());
-    format!("static {}{name}({params})", with_space(&ret))
+    let linkage = gen.function_linkage(id);
+    format!("{linkage}{}{name}({params})", with_space(&ret))
 }
 
 fn with_space(ty: &str) -> String {
@@ -183,8 +185,9 @@ impl<'g, 'a> FunctionEmitter<'g, 'a> {
                 .expect("every parameter is named")
         });
         let name = self.gen.function_names[&id].clone();
+        let linkage = self.gen.function_linkage(id);
         self.out
-            .line(format!("static {}{name}({params})", with_space(&ret)));
+            .line(format!("{linkage}{}{name}({params})", with_space(&ret)));
         self.out.open_block("");
 
         for (param, arg) in &copied_params {

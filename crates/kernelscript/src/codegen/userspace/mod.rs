@@ -158,6 +158,20 @@ pub(crate) struct ProgramEntry {
     pub autoload: bool,
 }
 
+/// The userspace function of `program` a program's target names, when its
+/// kind probes the program's own functions.
+fn own_function(program: &Program, decl: &crate::ir::ProgramDecl) -> Option<FunctionId> {
+    let name = (decl.descriptor().own_function)(&decl.target)?;
+    program
+        .functions
+        .iter()
+        .position(|function| {
+            function.name == name
+                && matches!(function.kind, FunctionKind::Userspace | FunctionKind::Main)
+        })
+        .map(|index| FunctionId(index as u32))
+}
+
 pub(crate) struct Generator<'a> {
     pub program: &'a Program,
     pub sources: &'a SourceMap,
@@ -183,6 +197,9 @@ pub(crate) struct Generator<'a> {
     /// The C lines that build their declared initial values
     /// (`pinned::initial_values`).
     pub pinned_initial_values: Vec<String>,
+    /// Userspace functions a program probes (`@uprobe("FUNCTION")`): real
+    /// symbols of the binary, never `static` or inlined.
+    pub probed_functions: BTreeSet<FunctionId>,
 }
 
 impl<'a> Generator<'a> {
@@ -230,6 +247,12 @@ impl<'a> Generator<'a> {
         }
         let programs = program_entries(program);
         let program_throws = program_throws(program);
+        let probed_functions = program
+            .functions
+            .iter()
+            .filter_map(|function| function.kind.program())
+            .filter_map(|decl| own_function(program, decl))
+            .collect();
         Generator {
             program,
             sources,
@@ -245,6 +268,7 @@ impl<'a> Generator<'a> {
             map_helper_names,
             pinned_globals: plan.pinned_globals.clone(),
             pinned_initial_values: Vec::new(),
+            probed_functions,
         }
     }
 
@@ -588,6 +612,22 @@ impl<'a> Generator<'a> {
 
     /// The C spelling of a function's return type: array-like values are
     /// returned inside a one-member struct (`ks_str16_t`).
+    /// The C symbol of the program's own function `program`'s target names
+    /// (`@uprobe("FUNCTION")`).
+    pub fn own_function_symbol(&self, program: &crate::ir::ProgramDecl) -> Option<String> {
+        own_function(self.program, program).map(|id| self.function_names[&id].clone())
+    }
+
+    /// `static ` for a userspace function, or what keeps a probed one a
+    /// real symbol of the binary.
+    pub fn function_linkage(&self, id: FunctionId) -> &'static str {
+        if self.probed_functions.contains(&id) {
+            "__attribute__((noinline, used)) "
+        } else {
+            "static "
+        }
+    }
+
     pub fn return_type(&mut self, ty: &Type) -> String {
         if !types::is_array_like(ty) {
             return types::type_name(self.program, ty);
