@@ -58,6 +58,27 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Start a project: write NAME/NAME.ks (a small working program of
+    /// TYPE, from the kernel's BTF) and NAME/README.md.
+    ///
+    /// TYPE: xdp, tc, kprobe[/FUNCTION], uprobe, tracepoint/CATEGORY/EVENT,
+    /// lsm/HOOK, cgroup_skb, perf_event, fentry/FUNCTION, or a struct_ops
+    /// type of the kernel (tcp_congestion_ops, ...).
+    Init {
+        /// The target kernel's BTF: a vmlinux image or a BTF file
+        /// [default: /sys/kernel/btf/vmlinux].
+        #[arg(long, value_name = "PATH")]
+        btf_vmlinux_path: Option<PathBuf>,
+        /// List the kernel's kfuncs with their prototypes (alone: on
+        /// stdout; with a project: also as NAME/kfuncs.kh).
+        #[arg(long)]
+        kfuncs: bool,
+        /// The program type.
+        #[arg(value_name = "TYPE")]
+        program_type: Option<String>,
+        /// The project's name (its directory).
+        name: Option<String>,
+    },
     /// Compile, then build the eBPF object, its skeleton and the userspace
     /// binary with clang, bpftool and cc (no make needed).
     Build {
@@ -94,6 +115,17 @@ fn main() -> ExitCode {
             verbose,
         )
         .map(|_| ()),
+        Command::Init {
+            btf_vmlinux_path,
+            kfuncs,
+            program_type,
+            name,
+        } => commands::init::run(
+            btf_vmlinux_path.as_deref(),
+            kfuncs,
+            program_type.as_deref(),
+            name.as_deref(),
+        ),
         Command::Check {
             file,
             btf_vmlinux_path,

@@ -4,7 +4,9 @@
 //! drop it.
 //!
 //! Userspace attaches it to the cgroup directory `attach(prog, PATH, 0)`
-//! names (the cgroup v2 root, `/sys/fs/cgroup`, when empty) with
+//! names (the root of the cgroup v2 hierarchy when empty: where
+//! `/proc/self/mounts` says `cgroup2` is mounted, `/sys/fs/cgroup` on a
+//! pure v2 system, `/sys/fs/cgroup/unified` on a hybrid one) with
 //! `bpf_program__attach_cgroup`; the link keeps the cgroup. Context reads
 //! are direct (`ctx->len`, `ctx->protocol`); packet data is read with
 //! `bpf_skb_load_bytes`. Failures return 0 (drop), the kernel's default
@@ -45,7 +47,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         program_values: no_values,
         attachment_fields: &[LINK_FIELD],
         runtime: ATTACH_CGROUP,
-        attach: "err = ks_attach_cgroup(&attachment, target);",
+        attach: "err = ks_attach_cgroup(&attachment, target, &shown);",
         detach: DESTROY_LINK,
         open: "",
         includes: &["fcntl.h", "unistd.h"],
@@ -53,20 +55,40 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
 };
 
 const ATTACH_CGROUP: &str = r#"
+/* The root of the cgroup v2 hierarchy: where it is mounted. */
+static const char *ks_cgroup2_root(void)
+{
+    static char root[4096] = "/sys/fs/cgroup";
+    char line[8192], mount_point[4096], type[64];
+    FILE *mounts = fopen("/proc/self/mounts", "r");
+
+    if (!mounts)
+        return root;
+    while (fgets(line, sizeof(line), mounts)) {
+        if (sscanf(line, "%*s %4095s %63s", mount_point, type) == 2 && strcmp(type, "cgroup2") == 0) {
+            snprintf(root, sizeof(root), "%s", mount_point);
+            break;
+        }
+    }
+    fclose(mounts);
+    return root;
+}
+
 /* cgroup programs: on the cgroup directory the target names (the cgroup v2
  * root when empty). The link keeps the cgroup; its fd is not needed. */
-static int ks_attach_cgroup(struct ks_attachment *attachment, const char *target)
+static int ks_attach_cgroup(struct ks_attachment *attachment, const char *target, const char **shown)
 {
     const struct ks_program *program = &ks_programs[attachment->program];
-    const char *path = target && target[0] ? target : "/sys/fs/cgroup";
-    int err = 0;
-    int fd = open(path, O_RDONLY | O_DIRECTORY);
+    const char *path = target && target[0] ? target : ks_cgroup2_root();
 
-    if (fd < 0) {
-        err = -errno;
-        fprintf(stderr, "%s: cannot open cgroup `%s`: %s\n", program->name, path, strerror(errno));
-        return err;
-    }
+    int err = 0;
+    int fd;
+
+    *shown = path;
+    fd = open(path, O_RDONLY | O_DIRECTORY);
+
+    if (fd < 0)
+        return -errno;
     attachment->link = bpf_program__attach_cgroup(program->prog, fd);
     if (!attachment->link)
         err = -errno;
