@@ -1,8 +1,9 @@
 //! The sources and READMEs `kernelscript init` writes, one function per
 //! program type. Every source checks and builds as generated: kernel
 //! types, parameters and struct_ops members come from BTF (`mod.rs`,
-//! `spelling.rs`), and `main` loads and attaches the program, then prints
-//! what it counted once a second (for `--seconds N`, or until Ctrl-C).
+//! `spelling.rs`), and `main` loads and attaches the program (printing
+//! `attached`, or `registered` for struct_ops), then prints what it
+//! counted once a second (for `--seconds N`, or until Ctrl-C).
 
 use crate::kernel::Kernel;
 use crate::syntax::token::TokenKind;
@@ -59,6 +60,7 @@ fn main_function(attach: &str, extra_args: &[(&str, &str)], report: &str) -> Str
 
 fn main(args: Args) -> i32 {{
 {attach}
+    print("attached")
     var elapsed: u32 = 0
     while (args.seconds == 0 || elapsed < args.seconds) {{
         sleep(1000)
@@ -324,6 +326,7 @@ fn main(args: Args) -> i32 {{
     if (attach(prog, "", 0) != 0) {{
         return 1
     }}
+    print("attached")
     var elapsed: u32 = 0
     while (args.seconds == 0 || elapsed < args.seconds) {{
         elapsed = heartbeat(elapsed)
@@ -535,6 +538,7 @@ fn main(args: Args) -> i32 {{
     if (register({instance}) != 0) {{
         return 1
     }}
+    print("registered")
     var elapsed: u32 = 0
     while (args.seconds == 0 || elapsed < args.seconds) {{
         sleep(1000)

@@ -67,8 +67,13 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     // ever attached, so detaching needs no kind's runtime either.
     let perf_counters_only = generator.needs.perf_counters.any() && !generator.needs.target_attach;
     if !perf_counters_only {
+        // Kinds may share a runtime (fexit and LSM attach by section).
+        let mut emitted: Vec<&str> = Vec::new();
         for descriptor in &kinds {
-            emit(out, generator, descriptor.attach.runtime);
+            if !emitted.contains(&descriptor.attach.runtime) {
+                emit(out, generator, descriptor.attach.runtime);
+                emitted.push(descriptor.attach.runtime);
+            }
         }
     }
     let mut attach = ATTACH_HEAD.replace("@INITIALIZER@", initializer(&fields));
