@@ -166,10 +166,20 @@ impl Checker<'_> {
             }
             Some(Symbol::Enum(id)) => Type::Enum(id),
             Some(Symbol::Alias(id)) => self.resolve_alias(id, span),
-            Some(other) => {
-                self.report(errors::not_a_type(span, name, other.describe()));
-                Type::Error
-            }
+            // A kernel tag of the same name as a value (`bpf_res_spin_lock`
+            // is a struct and a kfunc): C keeps them apart.
+            Some(other) => match self.resolve_kernel_type(name) {
+                Some(Symbol::Struct(id)) => {
+                    self.complete_kernel_struct(id);
+                    Type::Struct(id)
+                }
+                Some(Symbol::Enum(id)) => Type::Enum(id),
+                Some(Symbol::Alias(id)) => self.resolve_alias(id, span),
+                _ => {
+                    self.report(errors::not_a_type(span, name, other.describe()));
+                    Type::Error
+                }
+            },
             None => {
                 let mut candidates = self.env.names_where(Symbol::is_type);
                 candidates.extend(PRIMITIVE_NAMES);

@@ -215,7 +215,9 @@ impl<'a> Checker<'a> {
             self.report(errors::extern_of_helper(decl.name.span, name));
             return false;
         }
-        if self.kernel.type_named(name).is_some() {
+        // C keeps tags apart from functions: `bpf_res_spin_lock` is both a
+        // struct and a kfunc.
+        if self.kernel.type_named(name).is_some() && self.kernel.btf.function(name).is_none() {
             let kind = self.kernel_kind_of(name);
             self.report(errors::extern_of_kernel_name(decl.name.span, name, kind));
             return false;

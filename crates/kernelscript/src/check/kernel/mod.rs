@@ -185,7 +185,7 @@ impl Checker<'_> {
     }
 
     /// A kernel struct, union, typedef or enum called `name`, imported.
-    fn resolve_kernel_type(&mut self, name: &str) -> Option<Symbol> {
+    pub(crate) fn resolve_kernel_type(&mut self, name: &str) -> Option<Symbol> {
         let id = self.kernel.type_named(name)?;
         let symbol = match self.import_btf_type(id, true) {
             Type::Struct(struct_id) => Symbol::Struct(struct_id),
