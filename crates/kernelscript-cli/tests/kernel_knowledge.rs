@@ -139,6 +139,33 @@ fn main() -> i32 {
 }
 "#;
 
+/// Records, for every process that calls getppid(), its parent's tgid
+/// read through two kernel pointers (`task->real_parent->tgid`, CO-RE
+/// probe reads) and a bitfield of its task (`in_execve`, 0 outside execve).
+const PARENTS: &str = r#"
+var parents : hash<u32, u32>(1024)
+var in_execve : hash<u32, u32>(1024)
+
+@tracepoint("syscalls/sys_enter_getppid")
+fn on_getppid(ctx: *trace_event_raw_sys_enter) -> i32 {
+    var task = bpf_get_current_task() as *task_struct
+    var tgid = task->tgid as u32
+    parents[tgid] = task->real_parent->tgid as u32
+    in_execve[tgid] = task->in_execve
+    return 0
+}
+
+fn main() -> i32 {
+    attach(load(on_getppid), "", 0)
+    print("attached")
+    sleep(1500)
+    for (tgid, parent) in parents {
+        print("%u %u %u", tgid, parent, in_execve[tgid])
+    }
+    return 0
+}
+"#;
+
 /// The number after `label` in `line`.
 fn number_after(output: &str, label: &str) -> u64 {
     output
@@ -198,6 +225,47 @@ fn a_tracepoint_on_sched_wakeup_reads_its_context_and_counts_wakeups() {
     let stdout = text(&output.stdout);
     // Twenty sleeps wake this process up twenty times at least.
     assert!(number_after(&stdout, "wakeups:") >= 20, "{stdout}");
+}
+
+#[test]
+fn co_re_reads_through_kernel_pointers_give_the_kernels_values() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    mount_tracefs();
+    let project = build(SUITE, "parents", PARENTS);
+    let ebpf_c = std::fs::read_to_string(project.dir.join("out/parents.ebpf.c")).unwrap();
+    assert!(
+        ebpf_c.contains("BPF_CORE_READ(task, real_parent, tgid)")
+            && ebpf_c.contains("BPF_CORE_READ_BITFIELD_PROBED(task, in_execve)"),
+        "{ebpf_c}"
+    );
+    let mut child = Command::new(&project.binary)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("attached") {
+        let mut byte = [0u8; 1];
+        use std::io::Read;
+        if stdout.read(&mut byte).expect("read") == 0 {
+            break;
+        }
+        seen.push(byte[0]);
+    }
+    // getppid() of this test process, while the program is attached.
+    let parent = std::os::unix::process::parent_id();
+    let mut rest = String::new();
+    use std::io::Read;
+    stdout.read_to_string(&mut rest).expect("read");
+    assert!(child.wait().expect("wait").success());
+    let me = std::process::id();
+    let line = rest
+        .lines()
+        .find(|line| line.split(' ').next() == Some(&me.to_string()))
+        .unwrap_or_else(|| panic!("no record of process {me}: {rest}"));
+    assert_eq!(line, format!("{me} {parent} 0"), "{rest}");
 }
 
 #[test]
