@@ -8,9 +8,10 @@ apt-get update
 # clang/llvm: build generated eBPF C; libbpf-dev + linux-libc-dev: its headers;
 # libelf-dev zlib1g-dev pkg-config make gcc: generated userspace programs and the
 # vendored libbpf of the test harness; bpftool: skeletons and vmlinux.h;
-# iproute2: veth/netns/tc in the demo and the tests.
+# iproute2: veth/netns/tc in the demo and the tests. clang-16: BTF type tags
+# (kptr map values), which Debian 12's default clang 14 does not emit.
 apt-get install -y --no-install-recommends \
-    clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config bpftool iproute2 \
+    clang clang-16 llvm libbpf-dev libelf-dev zlib1g-dev pkg-config bpftool iproute2 \
     make gcc libc6-dev linux-libc-dev ca-certificates
 
 # Tracepoint attach needs tracefs (not mounted on a fresh machine); bpffs for pins.

@@ -33,5 +33,5 @@ else
 fi
 
 apt-get install -y --no-install-recommends \
-    qemu-system-x86 busybox-static dwarves xz-utils binutils python3 make gcc \
+    qemu-system-x86 busybox-static dwarves xz-utils zstd binutils python3 make gcc \
     "linux-image-$abi" "linux-headers-$abi" "linux-source-$series"

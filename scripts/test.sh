@@ -6,8 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-# The qemu guest tier (fentry, LSM, kprobes, kernel modules in a 6.1 guest).
+# The qemu guest tier (fentry, LSM, kprobes, kernel modules in a 6.1 guest),
+# and Debian's backports kernel (6.12) for a second guest, extracted under
+# /var/cache/kernelscript without being installed.
 bash scripts/install-qemu-deps.sh
+bash scripts/fetch-backports-kernel.sh
 
 export KS_REQUIRE_KERNEL=1
 export CARGO_TERM_COLOR=never

@@ -189,14 +189,14 @@ fn run(dir: &Path, tool: &str, args: &[String], stdout_file: Option<&Path>) -> R
     })
 }
 
-/// C keywords (C11 and the GNU ones clang accepts) and names the C
-/// standard reserves that a user identifier may spell.
+/// C keywords (C11 and the GNU ones clang accepts) and `NULL` that a
+/// KernelScript identifier may spell. Words KernelScript itself uses as
+/// types or literals (`bool`, `char`, `void`, `true`, `false`) are not
+/// here: every program spells them, and C reads them the same way.
 const C_RESERVED: &[&str] = &[
-    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
-    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
-    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
-    "union", "unsigned", "void", "volatile", "while", "asm", "typeof", "bool", "true", "false",
-    "NULL",
+    "auto", "break", "case", "continue", "default", "do", "double", "float", "goto", "inline",
+    "int", "long", "register", "restrict", "short", "signed", "static", "switch", "typedef",
+    "union", "unsigned", "volatile", "asm", "typeof", "NULL",
 ];
 
 /// Error wordings of clang and gcc for a name declared twice, or used as

@@ -1,4 +1,4 @@
-//! The deterministic fuzz run CI does: 3,000 mutants of the project's
+//! The deterministic fuzz run CI does: 5,000 mutants of the project's
 //! corpus with seed 1. It fails on any panic, hang, unlocated or unbounded
 //! diagnostics, and on any accepted mutant whose C does not build, except
 //! name collisions (tolerated until the shared C layer of issue 7; see
@@ -11,7 +11,7 @@ use kernelscript_fuzz::run::{self, Config};
 use kernelscript_fuzz::toolchain::Toolchain;
 
 #[test]
-fn three_thousand_mutants_of_the_corpus() {
+fn five_thousand_mutants_of_the_corpus() {
     let work = std::env::temp_dir().join(format!("ks-fuzz-short-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
@@ -26,7 +26,7 @@ fn three_thousand_mutants_of_the_corpus() {
     let corpus = Corpus::new(kernelscript_fuzz::project_seeds());
     let config = Config {
         seed: 1,
-        mutants: Some(3000),
+        mutants: Some(5000),
         duration: None,
         jobs: 2,
         work_dir: work.clone(),

@@ -150,6 +150,31 @@ impl LoadedObject {
         self.with_program(name, |p| Ok(p.as_fd().as_raw_fd()))
     }
 
+    /// How many instructions the verifier processed to accept program
+    /// `name` (`bpf_prog_info.verified_insns`, the `processed N insns` of
+    /// the verifier log; kernel ≥ 5.16).
+    pub fn verified_insns(&self, name: &str) -> Result<u32, AccessError> {
+        let fd = self.program_fd(name)?;
+        // SAFETY: bpf_prog_info is a plain C struct; all-zero asks for no arrays.
+        let mut info: libbpf_rs::libbpf_sys::bpf_prog_info = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of_val(&info) as u32;
+        // SAFETY: `info` is writable for `len` bytes and `fd` is a live program fd.
+        let ret = unsafe {
+            libbpf_rs::libbpf_sys::bpf_obj_get_info_by_fd(
+                fd,
+                (&mut info as *mut libbpf_rs::libbpf_sys::bpf_prog_info).cast(),
+                &mut len,
+            )
+        };
+        if ret != 0 {
+            return Err(AccessError::Kernel {
+                what: format!("BPF_OBJ_GET_INFO_BY_FD of program `{name}`"),
+                error: std::io::Error::from_raw_os_error(-ret).to_string(),
+            });
+        }
+        Ok(info.verified_insns)
+    }
+
     fn with_program<T>(
         &self,
         name: &str,

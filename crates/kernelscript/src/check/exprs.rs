@@ -246,6 +246,12 @@ impl Checker<'_> {
                     return error_expr(span);
                 }
                 if ty == Type::Error {
+                    // A global declared further down, named by an earlier
+                    // global's initial value: not known at compile time
+                    // (nothing else reported this one).
+                    if id.index() >= self.globals_typed {
+                        self.report(errors::global_in_initializer(span, name));
+                    }
                     return error_expr(span);
                 }
                 node(ExprKind::Global(id), ty, span)

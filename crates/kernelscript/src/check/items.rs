@@ -448,12 +448,14 @@ impl<'a> Checker<'a> {
 
     pub(crate) fn declare_globals(&mut self) {
         for index in 0..self.global_decls.len() {
+            self.globals_typed = index;
             let decl = self.global_decls[index];
             let (ty, init) = self.in_global_context(|checker| checker.global_value(decl));
             let def = &mut self.program.globals[index];
             def.ty = ty;
             def.init = init;
         }
+        self.globals_typed = usize::MAX;
     }
 
     fn global_value(&mut self, decl: &ast::GlobalVarDecl) -> (Type, Option<ir::Expr>) {

@@ -134,6 +134,9 @@ pub(crate) struct FnFacts {
 }
 
 pub(crate) struct Checker<'a> {
+    /// Globals with an index below this have their type; the others are
+    /// still `Error` placeholders (their declarations come later).
+    pub globals_typed: usize,
     pub files: &'a [ast::SourceFile],
     pub kernel: KernelView<'a>,
     /// Source declarations of kernel types, checked against BTF after the
@@ -174,6 +177,7 @@ impl<'a> Checker<'a> {
             aliases: Vec::new(),
             const_slots: Vec::new(),
             struct_decls: Vec::new(),
+            globals_typed: 0,
             enum_decls: Vec::new(),
             global_decls: Vec::new(),
             map_decls: Vec::new(),

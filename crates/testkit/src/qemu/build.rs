@@ -113,10 +113,13 @@ impl Guest {
     /// Builds the out-of-tree module in `dir` (which holds its sources and
     /// a `Kbuild` or `Makefile` with `obj-m`) against the guest's headers,
     /// in place, and gives the `.ko` the split BTF that kbuild only adds
-    /// when a `vmlinux` sits in the headers tree: `pahole -J --btf_base
-    /// vmlinux` with the headers' `scripts/pahole-flags.sh` options, then
-    /// `resolve_btfids -b vmlinux` to fill in the `.BTF_ids` (a kfunc id set
-    /// without them registers nothing). Returns the module's path.
+    /// when a `vmlinux` sits in the headers tree (Debian's 6.12 headers
+    /// ship one, its 6.1 headers do not): `pahole -J --btf_base BTF`
+    /// with the headers' `scripts/pahole-flags.sh` options, then
+    /// `resolve_btfids -b BTF` to fill in the `.BTF_ids` (a kfunc id set
+    /// without them registers nothing). BTF is the guest's raw kernel BTF,
+    /// what `/sys/kernel/btf/vmlinux` is on the machine a user builds on:
+    /// both tools take it as the base. Returns the module's path.
     pub fn build_kernel_module(&self, dir: &Path) -> Result<PathBuf, GuestError> {
         run_tool(
             Command::new("make")
@@ -127,6 +130,11 @@ impl Guest {
                 .arg("modules"),
         )?;
         let module = only_file_ending(dir, ".ko")?;
+        // Headers that ship the kernel's vmlinux (Debian's 6.12 do) let
+        // kbuild add the module BTF and resolve its ids itself.
+        if has_btf(&module)? {
+            return Ok(module);
+        }
         let flags = run_tool(
             Command::new("sh")
                 .arg(self.headers.join("scripts/pahole-flags.sh"))
@@ -138,19 +146,17 @@ impl Guest {
                 .arg("-J")
                 .args(flags.split_whitespace())
                 .arg("--btf_base")
-                .arg(self.vmlinux())
+                .arg(self.btf())
                 .arg(&module)
                 .env("LLVM_OBJCOPY", "objcopy"),
         )?;
         run_tool(
             Command::new(self.resolve_btfids()?)
                 .arg("-b")
-                .arg(self.vmlinux())
+                .arg(self.btf())
                 .arg(&module),
         )?;
-        let bytes = fs::read(&module)
-            .map_err(|e| GuestError::io(format!("reading {}", module.display()), e))?;
-        if elf::section(&bytes, ".BTF").is_none_or(<[u8]>::is_empty) {
+        if !has_btf(&module)? {
             return Err(GuestError::new(format!(
                 "{} has no .BTF section after pahole",
                 module.display()
@@ -159,10 +165,15 @@ impl Guest {
         Ok(module)
     }
 
-    /// `resolve_btfids` (Debian does not ship it), built from the kernel
-    /// source tarball's `tools/bpf/resolve_btfids` on first use and cached
-    /// beside the guest artefacts.
+    /// `resolve_btfids`: the one the headers ship, or (Debian 12's 6.1
+    /// does not ship it) built from the kernel source tarball's
+    /// `tools/bpf/resolve_btfids` on first use and cached beside the
+    /// guest artefacts.
     pub fn resolve_btfids(&self) -> Result<PathBuf, GuestError> {
+        let shipped = super::guest::shipped_resolve_btfids(&self.headers);
+        if shipped.is_file() {
+            return Ok(shipped);
+        }
         static TOOL: OnceLock<Result<PathBuf, String>> = OnceLock::new();
         TOOL.get_or_init(|| self.build_resolve_btfids().map_err(|e| e.to_string()))
             .clone()
@@ -170,14 +181,17 @@ impl Guest {
     }
 
     fn build_resolve_btfids(&self) -> Result<PathBuf, GuestError> {
+        let source_tarball = self.source_tarball.as_ref().ok_or_else(|| {
+            GuestError::new("no resolve_btfids in the headers and no kernel source to build it")
+        })?;
         let tools = self.cache.join("tools");
         let _lock = lock(&self.cache)?;
         let binary = tools.join("resolve_btfids");
         let stamp_path = tools.join("resolve_btfids.stamp");
-        let stamp = match fs::metadata(&self.source_tarball) {
+        let stamp = match fs::metadata(source_tarball) {
             Ok(m) => format!(
                 "{} {} {:?}\n",
-                self.source_tarball.display(),
+                source_tarball.display(),
                 m.len(),
                 m.modified().ok()
             ),
@@ -189,8 +203,7 @@ impl Guest {
         fs::create_dir_all(&tools).map_err(|e| GuestError::io("creating the tools cache", e))?;
         let scratch = Scratch::new("resolve-btfids")?;
         // linux-source-6.1.tar.xz holds linux-source-6.1/...
-        let top = self
-            .source_tarball
+        let top = source_tarball
             .file_name()
             .and_then(|n| n.to_str())
             .and_then(|n| n.strip_suffix(".tar.xz"))
@@ -201,7 +214,7 @@ impl Guest {
         run_tool(
             Command::new("tar")
                 .arg("-xJf")
-                .arg(&self.source_tarball)
+                .arg(source_tarball)
                 .arg("-C")
                 .arg(scratch.path())
                 .arg(format!("{top}/tools"))
@@ -225,6 +238,13 @@ impl Guest {
         write_atomically(&stamp_path, stamp.as_bytes())?;
         Ok(binary)
     }
+}
+
+/// Whether the ELF file at `path` has a non-empty `.BTF` section.
+fn has_btf(path: &Path) -> Result<bool, GuestError> {
+    let bytes =
+        fs::read(path).map_err(|e| GuestError::io(format!("reading {}", path.display()), e))?;
+    Ok(elf::section(&bytes, ".BTF").is_some_and(|btf| !btf.is_empty()))
 }
 
 /// Runs a build tool; a failure carries the command line and its output.

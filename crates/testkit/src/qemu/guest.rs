@@ -1,11 +1,13 @@
 //! Finding and preparing the guest: which kernel to boot (a Debian
-//! `linux-image` in `/boot` with the `linux-headers` of the same version),
-//! and the artefacts made from it once, cached under
+//! `linux-image` in `/boot` with the `linux-headers` of the same version,
+//! or one extracted under a directory by
+//! `scripts/fetch-backports-kernel.sh`), and the artefacts made from it
+//! once, cached under
 //! `target/qemu-guest/<version>/` and reused while their inputs are
 //! unchanged:
 //!
-//! * `vmlinux`: the uncompressed kernel ELF, cut out of `/boot/vmlinuz-*`
-//!   (the xz stream behind `FD 37 7A 58 5A 00`). qemu boots it directly
+//! * `vmlinux`: the uncompressed kernel ELF, cut out of `vmlinuz-*` (the
+//!   xz or zstd stream in it). qemu boots it directly
 //!   (PVH), and it carries the guest's BTF;
 //! * `vmlinux.btf`: its raw `.BTF` section (what `/sys/kernel/btf/vmlinux`
 //!   is in the guest), and `include/vmlinux.h` dumped from it by bpftool;
@@ -17,11 +19,12 @@
 //! preparation step that fails with the packages present is a failure.
 //! Nothing here boots the guest (`run.rs`) or builds test code (`build.rs`).
 
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use super::{elf, initrd, GuestError};
@@ -47,7 +50,9 @@ pub struct Guest {
     pub(super) cache: PathBuf,
     pub(super) dir: PathBuf,
     pub(super) headers: PathBuf,
-    pub(super) source_tarball: PathBuf,
+    /// The kernel source, for building `resolve_btfids` when the headers
+    /// do not ship it (Debian 12's 6.1 headers do not).
+    pub(super) source_tarball: Option<PathBuf>,
     pub(super) qemu: PathBuf,
     pub(super) base_initrd: Vec<u8>,
     /// How long preparation took in this process (near zero when cached).
@@ -62,15 +67,23 @@ impl Guest {
     /// itself fails with everything installed.
     pub fn prepare() -> Result<&'static Guest, String> {
         static GUEST: OnceLock<Result<Guest, Unavailable>> = OnceLock::new();
-        match GUEST.get_or_init(prepare_guest) {
-            Ok(guest) => Ok(guest),
-            Err(Unavailable::Missing(reason)) if crate::kernel_required() => panic!(
-                "{}=1 but the qemu guest tier cannot run: {reason}",
-                crate::REQUIRE_KERNEL_ENV
-            ),
-            Err(Unavailable::Missing(reason)) => Err(reason.clone()),
-            Err(Unavailable::Failed(error)) => panic!("preparing the qemu guest failed: {error}"),
-        }
+        settle(GUEST.get_or_init(|| prepare_guest(Path::new("/"))))
+    }
+
+    /// As [`Guest::prepare`], for a kernel extracted under `root` rather
+    /// than installed: `root/boot/vmlinuz-V` with
+    /// `root/usr/src/linux-headers-V`, as `scripts/fetch-backports-kernel.sh`
+    /// lays out Debian's backports kernel (6.12 on Debian 12) without
+    /// installing it. Once per process and root.
+    pub fn prepare_extracted(root: &Path) -> Result<&'static Guest, String> {
+        type Prepared = BTreeMap<PathBuf, &'static Result<Guest, Unavailable>>;
+        static GUESTS: Mutex<Prepared> = Mutex::new(BTreeMap::new());
+        let mut guests = GUESTS.lock().unwrap_or_else(|p| p.into_inner());
+        let prepared = *guests
+            .entry(root.to_path_buf())
+            .or_insert_with(|| Box::leak(Box::new(prepare_guest(root))));
+        drop(guests);
+        settle(prepared)
     }
 
     /// The guest kernel's release, as `uname -r` prints it in the guest.
@@ -116,6 +129,19 @@ enum Unavailable {
     Failed(GuestError),
 }
 
+/// A preparation's outcome as [`Guest::prepare`] reports it.
+fn settle(prepared: &'static Result<Guest, Unavailable>) -> Result<&'static Guest, String> {
+    match prepared {
+        Ok(guest) => Ok(guest),
+        Err(Unavailable::Missing(reason)) if crate::kernel_required() => panic!(
+            "{}=1 but the qemu guest tier cannot run: {reason}",
+            crate::REQUIRE_KERNEL_ENV
+        ),
+        Err(Unavailable::Missing(reason)) => Err(reason.clone()),
+        Err(Unavailable::Failed(error)) => panic!("preparing the qemu guest failed: {error}"),
+    }
+}
+
 impl From<GuestError> for Unavailable {
     fn from(error: GuestError) -> Self {
         Unavailable::Failed(error)
@@ -127,15 +153,15 @@ struct Inputs {
     version: String,
     vmlinuz: PathBuf,
     headers: PathBuf,
-    source_tarball: PathBuf,
+    source_tarball: Option<PathBuf>,
     qemu: PathBuf,
     bpftool: PathBuf,
     busybox: PathBuf,
 }
 
-fn prepare_guest() -> Result<Guest, Unavailable> {
+fn prepare_guest(root: &Path) -> Result<Guest, Unavailable> {
     let started = Instant::now();
-    let inputs = find_inputs().map_err(Unavailable::Missing)?;
+    let inputs = find_inputs(root).map_err(Unavailable::Missing)?;
     let cache = cache_dir();
     let dir = cache.join(&inputs.version);
     fs::create_dir_all(dir.join("include"))
@@ -192,47 +218,66 @@ fn build_artefacts(
     write_atomically(&dir.join("base.cpio"), &base)
 }
 
-/// The uncompressed kernel: the first xz stream in the bzImage that
-/// decompresses to an ELF file.
+/// The uncompressed kernel: the first xz (Debian's 6.1) or zstd (its
+/// 6.12) stream in the bzImage that decompresses to an ELF file.
 fn extract_vmlinux(vmlinuz: &Path) -> Result<Vec<u8>, GuestError> {
-    const XZ_MAGIC: &[u8] = b"\xfd7zXZ\x00";
+    const DECOMPRESSORS: [(&[u8], &str, &[&str]); 2] = [
+        (
+            b"\xfd7zXZ\x00",
+            "xz",
+            &["--decompress", "--stdout", "--single-stream"],
+        ),
+        (b"\x28\xb5\x2f\xfd", "zstd", &["--decompress", "--stdout"]),
+    ];
     let image = fs::read(vmlinuz)
         .map_err(|e| GuestError::io(format!("reading {}", vmlinuz.display()), e))?;
-    let starts = image
-        .windows(XZ_MAGIC.len())
-        .enumerate()
-        .filter(|(_, window)| *window == XZ_MAGIC)
-        .map(|(at, _)| at);
-    for start in starts {
-        let mut xz = Command::new("xz")
-            .args(["--decompress", "--stdout", "--single-stream"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| GuestError::io("running xz", e))?;
-        let mut stdin = xz.stdin.take().expect("piped stdin");
-        let compressed = image[start..].to_vec();
-        // Feed from a thread: xz's output pipe would fill while we write.
-        let feeder = std::thread::spawn(move || {
-            let _ = stdin.write_all(&compressed);
-        });
-        let output = xz
-            .wait_with_output()
-            .map_err(|e| GuestError::io("running xz", e))?;
-        let _ = feeder.join();
-        if output.status.success() && output.stdout.starts_with(b"\x7fELF") {
-            return Ok(output.stdout);
+    for (magic, tool, args) in DECOMPRESSORS {
+        let starts = image
+            .windows(magic.len())
+            .enumerate()
+            .filter(|(_, window)| *window == magic)
+            .map(|(at, _)| at);
+        for start in starts {
+            let mut child = Command::new(tool)
+                .args(args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| GuestError::io(format!("running {tool}"), e))?;
+            let mut stdin = child.stdin.take().expect("piped stdin");
+            let compressed = image[start..].to_vec();
+            // Feed from a thread: the output pipe would fill while we write.
+            let feeder = std::thread::spawn(move || {
+                let _ = stdin.write_all(&compressed);
+            });
+            let output = child
+                .wait_with_output()
+                .map_err(|e| GuestError::io(format!("running {tool}"), e))?;
+            let _ = feeder.join();
+            // zstd fails on the bytes after its frame, having written the
+            // kernel: the ELF header is what counts.
+            if output.stdout.starts_with(b"\x7fELF") {
+                return Ok(output.stdout);
+            }
         }
     }
     Err(GuestError::new(format!(
-        "{} holds no xz-compressed ELF kernel",
+        "{} holds no xz- or zstd-compressed ELF kernel",
         vmlinuz.display()
     )))
 }
 
-fn find_inputs() -> Result<Inputs, String> {
-    let install = "run scripts/install-qemu-deps.sh";
+fn find_inputs(root: &Path) -> Result<Inputs, String> {
+    let system = root == Path::new("/");
+    let install = if system {
+        "run scripts/install-qemu-deps.sh".to_string()
+    } else {
+        format!(
+            "run scripts/install-qemu-deps.sh and scripts/fetch-backports-kernel.sh {}",
+            root.display()
+        )
+    };
     let mut missing = Vec::new();
     let mut tool = |name: &str, package: &str| {
         let found = find_executable(name);
@@ -259,18 +304,23 @@ fn find_inputs() -> Result<Inputs, String> {
             busybox.display()
         ));
     }
-    let version = guest_kernel_version().ok_or_else(|| {
+    let version = guest_kernel_version(root, system).ok_or_else(|| {
         format!(
-            "no guest kernel: /boot has no vmlinuz-VERSION with a matching \
-             /usr/src/linux-headers-VERSION ({install})"
+            "no guest kernel: {} has no boot/vmlinuz-VERSION with a matching \
+             usr/src/linux-headers-VERSION ({install})",
+            root.display()
         )
     })?;
-    let source_tarball = kernel_source_tarball(&version).ok_or_else(|| {
-        format!("no /usr/src/linux-source-*.tar.xz for building resolve_btfids ({install})")
-    })?;
+    let headers = root.join(format!("usr/src/linux-headers-{version}"));
+    let source_tarball = kernel_source_tarball(&version);
+    if source_tarball.is_none() && !shipped_resolve_btfids(&headers).is_file() {
+        return Err(format!(
+            "no /usr/src/linux-source-*.tar.xz for building resolve_btfids ({install})"
+        ));
+    }
     Ok(Inputs {
-        vmlinuz: PathBuf::from(format!("/boot/vmlinuz-{version}")),
-        headers: PathBuf::from(format!("/usr/src/linux-headers-{version}")),
+        vmlinuz: root.join(format!("boot/vmlinuz-{version}")),
+        headers,
         version,
         source_tarball,
         qemu,
@@ -279,20 +329,23 @@ fn find_inputs() -> Result<Inputs, String> {
     })
 }
 
-/// `$KS_GUEST_KERNEL`, or the newest version with both `/boot/vmlinuz-V`
-/// and `/usr/src/linux-headers-V/Makefile`.
-fn guest_kernel_version() -> Option<String> {
+/// For the system (`root` is `/`): `$KS_GUEST_KERNEL`, or else the newest
+/// version with both `ROOT/boot/vmlinuz-V` and
+/// `ROOT/usr/src/linux-headers-V/Makefile`.
+fn guest_kernel_version(root: &Path, system: bool) -> Option<String> {
     let usable = |version: &str| {
-        Path::new(&format!("/boot/vmlinuz-{version}")).is_file()
-            && Path::new(&format!("/usr/src/linux-headers-{version}/Makefile")).is_file()
+        root.join(format!("boot/vmlinuz-{version}")).is_file()
+            && root
+                .join(format!("usr/src/linux-headers-{version}/Makefile"))
+                .is_file()
     };
     if let Some(wanted) = std::env::var(GUEST_KERNEL_ENV)
         .ok()
-        .filter(|v| !v.is_empty())
+        .filter(|v| system && !v.is_empty())
     {
         return usable(&wanted).then_some(wanted);
     }
-    fs::read_dir("/boot")
+    fs::read_dir(root.join("boot"))
         .ok()?
         .filter_map(|entry| {
             let name = entry.ok()?.file_name().into_string().ok()?;
@@ -308,6 +361,12 @@ fn version_key(version: &str) -> Vec<(u64, String)> {
         .split(['.', '-'])
         .map(|part| (part.parse().unwrap_or(0), part.to_string()))
         .collect()
+}
+
+/// `resolve_btfids` as newer Debian kbuild packages ship it, through the
+/// headers' `tools` link (6.12's do; 6.1's do not).
+pub(super) fn shipped_resolve_btfids(headers: &Path) -> PathBuf {
+    headers.join("tools/bpf/resolve_btfids/resolve_btfids")
 }
 
 /// `/usr/src/linux-source-MAJOR.MINOR.tar.xz` for the guest's version.

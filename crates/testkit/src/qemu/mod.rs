@@ -2,7 +2,9 @@
 //! (fentry/fexit, BPF LSM, kprobes, kernel modules with kfuncs) run in
 //! Debian 12's own 6.1 kernel booted under qemu (TCG, no KVM).
 //!
-//! * [`Guest::prepare`] finds the installed guest kernel and builds, once
+//! * [`Guest::prepare`] finds the installed guest kernel (and
+//!   [`Guest::prepare_extracted`] one extracted, not installed, by
+//!   `scripts/fetch-backports-kernel.sh`) and builds, once
 //!   and cached under `target/qemu-guest/<version>/`, its uncompressed
 //!   `vmlinux` (booted directly, PVH), its BTF and `vmlinux.h`, and a base
 //!   initrd (static busybox, bpftool, an `/init` that mounts what BPF needs
@@ -71,7 +73,8 @@ pub fn fixtures_dir() -> PathBuf {
 /// Copies the fixture module's sources into `dir` (created if needed),
 /// ready for [`Guest::build_kernel_module`]: a module `ks_fixture_kfunc`
 /// registering the kfunc `u32 ks_fixture_mix(u32 a, u32 b)` (`a * 100 +
-/// b`) for XDP programs.
+/// b`) for XDP and TC programs. It builds against 6.1 and current
+/// headers alike (feature tests, see docs/design/kernel-lowering.md).
 pub fn copy_kfunc_fixture_module(dir: &Path) -> Result<(), GuestError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| GuestError::io(format!("creating {}", dir.display()), e))?;

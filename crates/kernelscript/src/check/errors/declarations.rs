@@ -195,6 +195,12 @@ pub(crate) fn unshareable_global(span: Span, name: &str, ty: &str) -> Diagnostic
         .help("pointers, functions and program handles mean nothing on the other side; keep them in locals")
 }
 
+pub(crate) fn global_in_initializer(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` is not constant"))
+        .primary(span, "a global's value is not known at compile time")
+        .help("initial values are part of the object file; assign computed values at run time instead")
+}
+
 pub(crate) fn global_init_not_constant(span: Span, name: &str) -> Diagnostic {
     Diagnostic::error(format!("the initial value of `{name}` must be constant"))
         .primary(span, "not known at compile time")

@@ -6,7 +6,9 @@
 //! (`cx: &mut Lowering<Self>`): a backend reaches both the shared state
 //! (the writer, the C names of locals, the exit frames) and its own
 //! (`cx.backend`). Hooks returning `Option` may decline, leaving the
-//! shared lowering to do the usual thing.
+//! shared lowering to do the usual thing. How an output reaches map
+//! entries is a trait of its own, `Maps`, which a backend implements
+//! beside its map code.
 
 use crate::ir::{
     BinaryOp, Block, Callee, Catch, ConfigId, ConstId, EnumId, Expr, FunctionId, GlobalId, LocalId,
@@ -18,7 +20,71 @@ use super::expr::CExpr;
 use super::lower::{LoopKind, Lowering};
 use super::names::Output;
 
-pub trait Backend<'a>: Sized {
+/// `= value` (`op= value` when `op` is given).
+#[derive(Clone, Copy)]
+pub struct Assign<'a> {
+    pub op: Option<BinaryOp>,
+    pub value: &'a Expr,
+}
+
+/// A map entry the source names: `map[key]`.
+#[derive(Clone, Copy)]
+pub struct Entry<'a> {
+    pub map: MapId,
+    pub key: &'a Expr,
+}
+
+/// `entry.a.b = value` (`op=` when `op` is given): `path` holds the field
+/// indices.
+#[derive(Clone, Copy)]
+pub struct FieldWrite<'a> {
+    pub path: &'a [usize],
+    pub op: Option<BinaryOp>,
+    pub value: &'a Expr,
+}
+
+/// `if (var binding = entry) { then_block } else { else_block }`.
+#[derive(Clone, Copy)]
+pub struct EntryBinding<'a> {
+    pub binding: LocalId,
+    pub entry: Entry<'a>,
+    pub then_block: &'a Block,
+    pub else_block: Option<&'a Block>,
+}
+
+/// `for (key, value) in map { body }`.
+#[derive(Clone, Copy)]
+pub struct MapLoop<'a> {
+    pub key: LocalId,
+    pub value: Option<LocalId>,
+    pub map: MapId,
+    pub body: &'a Block,
+    pub span: Span,
+}
+
+/// How an output reads and writes map entries.
+pub trait Maps<'a>: Sized {
+    /// `m[k]` as a value.
+    fn map_get(cx: &mut Lowering<'a, Self>, entry: Entry<'a>) -> CExpr;
+    /// `m[k] != null` (`== null` when `negated`).
+    fn map_contains(cx: &mut Lowering<'a, Self>, entry: Entry<'a>, negated: bool) -> CExpr;
+    /// `ir::ExprKind::MapLoad` into `dest`.
+    fn map_load(cx: &mut Lowering<'a, Self>, entry: Entry<'a>, dest: &'a Expr) -> CExpr;
+    /// `m[k] = value`.
+    fn map_store(cx: &mut Lowering<'a, Self>, entry: Entry<'a>, value: &'a Expr);
+    /// `m[k] op= value`.
+    fn map_compound(cx: &mut Lowering<'a, Self>, entry: Entry<'a>, op: BinaryOp, value: &'a Expr);
+    /// `m[k].a.b (op)= value`.
+    fn map_field_update(cx: &mut Lowering<'a, Self>, entry: Entry<'a>, write: FieldWrite<'a>);
+    /// `delete m[k]`.
+    fn map_delete(cx: &mut Lowering<'a, Self>, entry: Entry<'a>);
+    /// `if (var v = m[k]) { } else { }`.
+    fn if_let_map(cx: &mut Lowering<'a, Self>, bound: EntryBinding<'a>);
+    /// `for (k, v) in m { }`.
+    fn for_each_map(cx: &mut Lowering<'a, Self>, each: MapLoop<'a>);
+}
+
+pub trait Backend<'a>: Maps<'a> {
     /// Whose reserved words locals and temporaries avoid.
     const OUTPUT: Output;
 
@@ -26,8 +92,8 @@ pub trait Backend<'a>: Sized {
 
     /// A global variable (`g`, `ks_skel->data->g`, a pinned entry's field).
     fn global(cx: &mut Lowering<'a, Self>, id: GlobalId) -> CExpr;
-    /// `cfg.field`.
-    fn config_field(cx: &mut Lowering<'a, Self>, config: ConfigId, field: usize) -> CExpr;
+    /// The object of a `config` block (`cfg`, `ks_skel->data->cfg`).
+    fn config(cx: &mut Lowering<'a, Self>, config: ConfigId) -> CExpr;
     /// A kernel constant: its header's name, or its value.
     fn kernel_const(cx: &mut Lowering<'a, Self>, id: ConstId) -> CExpr;
     /// A kernel enum's variant: its header's name, or its value.
@@ -65,18 +131,12 @@ pub trait Backend<'a>: Sized {
     fn binary_operand(_cx: &mut Lowering<'a, Self>, _side: &'a Expr) -> Option<CExpr> {
         None
     }
-    /// `m[k]` as a value.
-    fn map_get(cx: &mut Lowering<'a, Self>, map: MapId, key: &'a Expr) -> CExpr;
-    /// `m[k] != null` (`== null` when `negated`).
-    fn map_contains(cx: &mut Lowering<'a, Self>, map: MapId, key: &'a Expr, negated: bool)
-        -> CExpr;
-    /// `ir::ExprKind::MapLoad`.
-    fn map_load(cx: &mut Lowering<'a, Self>, map: MapId, key: &'a Expr, dest: &'a Expr) -> CExpr;
-    /// Whether `a == b` on strings (as a C condition).
+    /// Whether string `subject` (a `str(len)`) equals `pattern`, as a C
+    /// condition.
     fn strings_equal(
         cx: &mut Lowering<'a, Self>,
-        subject: &CExpr,
-        subject_ty: &Type,
+        subject: &str,
+        len: u32,
         pattern: &'a Expr,
     ) -> String;
     /// `expr` as a condition, when the output spells some conditions its
@@ -95,20 +155,13 @@ pub trait Backend<'a>: Sized {
 
     /// `place = value` / `place op= value` for a place of array-like `ty`
     /// (strings, arrays): the statements that copy.
-    fn store_aggregate(
-        cx: &mut Lowering<'a, Self>,
-        place: &str,
-        ty: &Type,
-        op: Option<BinaryOp>,
-        value: &'a Expr,
-    );
+    fn store_aggregate(cx: &mut Lowering<'a, Self>, place: &str, ty: &Type, assign: Assign<'a>);
     /// `target op= value` spelled the output's own way (atomic updates of
     /// map entries, signed division), or `false`.
     fn compound_assign(
         _cx: &mut Lowering<'a, Self>,
         _target: &'a Expr,
-        _op: BinaryOp,
-        _value: &'a Expr,
+        _assign: Assign<'a>,
     ) -> bool {
         false
     }
@@ -116,41 +169,6 @@ pub trait Backend<'a>: Sized {
     fn expression_statement(_cx: &mut Lowering<'a, Self>, _expr: &'a Expr) -> bool {
         false
     }
-    fn map_store(cx: &mut Lowering<'a, Self>, map: MapId, key: &'a Expr, value: &'a Expr);
-    fn map_compound(
-        cx: &mut Lowering<'a, Self>,
-        map: MapId,
-        key: &'a Expr,
-        op: BinaryOp,
-        value: &'a Expr,
-    );
-    fn map_field_update(
-        cx: &mut Lowering<'a, Self>,
-        map: MapId,
-        key: &'a Expr,
-        path: &[usize],
-        op: Option<BinaryOp>,
-        value: &'a Expr,
-    );
-    fn map_delete(cx: &mut Lowering<'a, Self>, map: MapId, key: &'a Expr);
-    /// `if (var v = m[k]) { } else { }`.
-    fn if_let_map(
-        cx: &mut Lowering<'a, Self>,
-        binding: LocalId,
-        map: MapId,
-        key: &'a Expr,
-        then_block: &'a Block,
-        else_block: Option<&'a Block>,
-    );
-    /// `for (k, v) in m { }`.
-    fn for_each_map(
-        cx: &mut Lowering<'a, Self>,
-        key: LocalId,
-        value: Option<LocalId>,
-        map: MapId,
-        body: &'a Block,
-        span: Span,
-    );
     /// The first statements of every iteration of a loop.
     fn loop_prologue(_cx: &mut Lowering<'a, Self>) {}
     /// `break` (`continue` when `!is_break`) out of a loop the output

@@ -8,9 +8,10 @@
 use std::collections::BTreeSet;
 
 use super::literals::const_literal;
+use super::order::{dependencies_first, struct_fields_held};
 use super::types::Types;
 use super::writer::CWriter;
-use crate::ir::{ConfigId, ConstId, EnumId, Origin, StructId, Type};
+use crate::ir::{ConfigId, ConstId, EnumId, Origin, StructId};
 
 /// `struct TAG { ... };` for each of `ids`, dependencies first; structs
 /// already written (`done`) are skipped.
@@ -20,32 +21,23 @@ pub fn write_structs(
     ids: &[StructId],
     done: &mut BTreeSet<StructId>,
 ) {
-    for id in ids {
-        write_struct_after_dependencies(out, types, *id, done);
-    }
-}
-
-fn write_struct_after_dependencies(
-    out: &mut CWriter,
-    types: &Types,
-    id: StructId,
-    done: &mut BTreeSet<StructId>,
-) {
     let program = types.program;
-    let def = program.struct_def(id);
-    if def.origin == Origin::Kernel || def.struct_ops.is_some() || !done.insert(id) {
-        return;
-    }
-    for field in &def.fields {
-        let mut ty = &field.ty;
-        while let Type::Array(element, _) = ty {
-            ty = element;
+    let is_user = |id: StructId| {
+        let def = program.struct_def(id);
+        def.origin == Origin::Source && def.struct_ops.is_none()
+    };
+    let order = dependencies_first(ids.iter().copied(), |id| {
+        if is_user(id) {
+            struct_fields_held(program, id)
+        } else {
+            Vec::new()
         }
-        if let Type::Struct(dependency) = ty {
-            write_struct_after_dependencies(out, types, *dependency, done);
+    });
+    for id in order {
+        if is_user(id) && done.insert(id) {
+            write_struct(out, types, id);
         }
     }
-    write_struct(out, types, id);
 }
 
 /// `struct TAG { fields };` as declared (any origin).
@@ -83,6 +75,19 @@ pub fn write_config_struct(out: &mut CWriter, types: &Types, id: ConfigId) {
     for (index, field) in config.fields.iter().enumerate() {
         let name = types.names.config_field(id, index);
         out.line(format!("{};", types.declaration(&field.ty, name)));
+    }
+    out.close_block_with(";");
+}
+
+/// `struct NAME { ... };`: the `pin var` globals, in declaration order,
+/// as the value of their one-entry map (`Plan::pinned_globals`).
+pub fn write_pinned_globals_struct(out: &mut CWriter, types: &Types, name: &str) {
+    out.open_block(format!("struct {name}"));
+    for (index, global) in types.program.globals.iter().enumerate() {
+        if global.pinned {
+            let field = types.names.global(crate::ir::GlobalId(index as u32));
+            out.line(format!("{};", types.declaration(&global.ty, field)));
+        }
     }
     out.close_block_with(";");
 }

@@ -16,6 +16,7 @@ pub mod items;
 mod literals;
 pub mod lower;
 pub mod names;
+pub mod order;
 mod reserved;
 mod reserved_names;
 pub mod types;

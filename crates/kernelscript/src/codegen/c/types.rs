@@ -18,6 +18,9 @@ pub struct TypePolicy {
     pub kernel_enums_as_int: bool,
     /// The initialiser that zeroes an aggregate: `{}` or `{0}`.
     pub zero_aggregate: &'static str,
+    /// Strings are passed to functions as `const char *` (userspace; the
+    /// callee copies one it writes to) rather than as `char[N]`.
+    pub string_parameters: bool,
 }
 
 /// The type speller of one output.
@@ -106,14 +109,15 @@ impl<'a> Types<'a> {
             Type::Str(len) => self.build(&Type::Char, format!("{declarator}[{len}]")),
             Type::Array(element, len) => self.build(element, format!("{declarator}[{len}]")),
             Type::Pointer(pointee) => match pointee.as_ref() {
-                Type::Array(..) | Type::Str(_) | Type::Function(_) => {
-                    self.build(pointee, format!("(*{declarator})"))
-                }
+                Type::Array(..) | Type::Str(_) => self.build(pointee, format!("(*{declarator})")),
+                // C has no function values: both are function pointers.
+                Type::Function(_) => self.build(pointee, declarator),
                 _ => self.build(pointee, format!("*{declarator}")),
             },
+            // A function value is a function pointer.
             Type::Function(function) => {
                 let params = self.parameter_types(function);
-                self.build(&function.ret, format!("{declarator}({params})"))
+                self.build(&function.ret, format!("(*{declarator})({params})"))
             }
             Type::Struct(id) => base(&self.struct_name(*id)),
             Type::Enum(id) => {
@@ -145,9 +149,20 @@ impl<'a> Types<'a> {
         function
             .params
             .iter()
-            .map(|param| self.name(param))
+            .map(|param| self.parameter(param, ""))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// A parameter of type `ty` named `name` (abstract when empty): a
+    /// string is `const char *` under `string_parameters`.
+    pub fn parameter(&self, ty: &Type, name: &str) -> String {
+        match ty {
+            Type::Str(_) if self.policy.string_parameters => {
+                format!("const char *{name}").trim_end().to_string()
+            }
+            _ => self.declaration(ty, name),
+        }
     }
 }
 
@@ -221,6 +236,7 @@ mod tests {
             TypePolicy {
                 kernel_enums_as_int: false,
                 zero_aggregate: "{}",
+                string_parameters: false,
             },
         );
         let u8_ty = Type::Int(IntType::U8);

@@ -190,14 +190,7 @@ pub(super) fn emit_pinned_globals(out: &mut CWriter, types: &Types, map_name: &s
     out.blank_line();
     out.line("/* `pin var` globals, kept in a one-entry map userspace pins (and maps into");
     out.line(" * its memory: BPF_F_MMAPABLE). */");
-    out.open_block(format!("struct {map_name}"));
-    for (index, global) in types.program.globals.iter().enumerate() {
-        if global.pinned {
-            let name = types.names.global(crate::ir::GlobalId(index as u32));
-            out.line(format!("{};", types.declaration(&global.ty, name)));
-        }
-    }
-    out.close_block_with(";");
+    crate::codegen::c::items::write_pinned_globals_struct(out, types, map_name);
     out.blank_line();
     out.open_block("struct");
     out.line("__uint(type, BPF_MAP_TYPE_ARRAY);");

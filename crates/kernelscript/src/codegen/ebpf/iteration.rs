@@ -7,10 +7,10 @@
 
 use std::collections::BTreeSet;
 
+use crate::codegen::c::backend::MapLoop;
 use crate::codegen::c::lower::{Frame, LoopKind, Spelling};
 use crate::codegen::c::CWriter;
-use crate::ir::{visit, Block, Expr, ExprKind, LocalId, MapId, Stmt, StmtKind, Type};
-use crate::span::Span;
+use crate::ir::{visit, Block, Expr, ExprKind, LocalId, Stmt, StmtKind, Type};
 
 use super::policy::Cx;
 
@@ -30,14 +30,14 @@ struct Capture {
 /// generated before the function. Locals of the function the body uses,
 /// and the flags of defers registered in the body, travel in a context
 /// struct, copied in before the call and back out after it.
-pub(super) fn emit_for_each<'a>(
-    emitter: &mut Cx<'_, 'a>,
-    key: LocalId,
-    value: Option<LocalId>,
-    map: MapId,
-    body: &'a Block,
-    span: Span,
-) {
+pub(super) fn emit_for_each<'a>(emitter: &mut Cx<'_, 'a>, each: MapLoop<'a>) {
+    let MapLoop {
+        key,
+        value,
+        map,
+        body,
+        span,
+    } = each;
     let program = emitter.program;
     let map_def = program.map(map);
     let map_name = emitter.names.map(map).to_string();
@@ -46,7 +46,7 @@ pub(super) fn emit_for_each<'a>(
         "{}_each_{map_name}",
         emitter.names.function(emitter.backend.current)
     );
-    let callback = emitter.backend.gen.file_names.fresh(&base);
+    let callback = emitter.backend.gen.scope.names.fresh(&base);
     emitter.reserve_file_name(&callback);
     let context_struct = format!("{callback}_ctx");
 

@@ -19,12 +19,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::codegen::c::backend::{Entry, EntryBinding, FieldWrite, MapLoop, Maps};
 use crate::codegen::c::lower::Spelling;
 use crate::codegen::c::types::{has_padding, is_array_like, Types};
 use crate::codegen::c::{CExpr, CWriter, Precedence};
-use crate::ir::{BinaryOp, Block, Expr, ExprKind, LocalId, MapId, MapKind, Type};
+use crate::ir::{BinaryOp, Expr, ExprKind, MapId, MapKind, Type};
 
-use super::policy::Cx;
+use super::policy::{Cx, Ebpf};
 
 /// A per-map accessor function some body needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -187,42 +188,130 @@ fn is_storage(emitter: &Cx<'_, '_>, expr: &Expr) -> bool {
     }
 }
 
-/// `m[k]` as a value: the stored value, or zero.
-pub(super) fn get<'a>(emitter: &mut Cx<'_, 'a>, map: MapId, key: &'a Expr) -> CExpr {
-    let name = accessor(emitter, map, AccessorKind::Get);
-    let key = emitter.expr(key).text;
-    if is_array_like(&emitter.program.map(map).value) {
-        // C returns no arrays: the accessor returns a pointer to the entry
-        // (or to a zeroed constant), read through here.
-        return CExpr::primary(format!("(*{name}({key}))"));
+impl<'g, 'a> Maps<'a> for Ebpf<'g, 'a> {
+    /// `m[k]` as a value: the stored value, or zero.
+    fn map_get(cx: &mut Cx<'g, 'a>, entry: Entry<'a>) -> CExpr {
+        let name = accessor(cx, entry.map, AccessorKind::Get);
+        let key = cx.expr(entry.key).text;
+        if is_array_like(&cx.program.map(entry.map).value) {
+            // C returns no arrays: the accessor returns a pointer to the
+            // entry (or to a zeroed constant), read through here.
+            return CExpr::primary(format!("(*{name}({key}))"));
+        }
+        CExpr::primary(format!("{name}({key})"))
     }
-    CExpr::primary(format!("{name}({key})"))
-}
 
-/// `m[k] != null` (`m[k] == null` when `negated`): one lookup, compared.
-pub(super) fn contains<'a>(
-    emitter: &mut Cx<'_, 'a>,
-    map: MapId,
-    key: &'a Expr,
-    negated: bool,
-) -> CExpr {
-    let entry = lookup(emitter, map, key);
-    let op = if negated { BinaryOp::Eq } else { BinaryOp::Ne };
-    CExpr::binary(op, CExpr::primary(entry), CExpr::primary("NULL"))
-}
+    /// `m[k] != null` (`m[k] == null` when `negated`): one lookup, compared.
+    fn map_contains(cx: &mut Cx<'g, 'a>, entry: Entry<'a>, negated: bool) -> CExpr {
+        let pointer = lookup(cx, entry);
+        let op = if negated { BinaryOp::Eq } else { BinaryOp::Ne };
+        CExpr::binary(op, CExpr::primary(pointer), CExpr::primary("NULL"))
+    }
 
-/// `MapLoad`: `m_load(key, &x)` copies the entry into `x` (zero when
-/// absent) and is whether it exists.
-pub(super) fn load<'a>(
-    emitter: &mut Cx<'_, 'a>,
-    map: MapId,
-    key: &'a Expr,
-    dest: &'a Expr,
-) -> CExpr {
-    let name = accessor(emitter, map, AccessorKind::Load);
-    let key = emitter.expr(key).text;
-    let dest = emitter.expr(dest).text;
-    CExpr::primary(format!("{name}({key}, {dest})"))
+    /// `MapLoad`: `m_load(key, &x)` copies the entry into `x` (zero when
+    /// absent) and is whether it exists.
+    fn map_load(cx: &mut Cx<'g, 'a>, entry: Entry<'a>, dest: &'a Expr) -> CExpr {
+        let name = accessor(cx, entry.map, AccessorKind::Load);
+        let key = cx.expr(entry.key).text;
+        let dest = cx.expr(dest).text;
+        CExpr::primary(format!("{name}({key}, {dest})"))
+    }
+
+    /// `m[k] = v`: straight to the helper when key and value have
+    /// addresses, else through the update accessor.
+    fn map_store(cx: &mut Cx<'g, 'a>, entry: Entry<'a>, value: &'a Expr) {
+        let map_def = cx.program.map(entry.map);
+        let key_address = address(cx, entry.key, &map_def.key);
+        let value_address = address(cx, value, &map_def.value);
+        if let (Some(key), Some(value)) = (key_address, value_address) {
+            let map_name = cx.names.map(entry.map).to_string();
+            cx.out.line(format!(
+                "bpf_map_update_elem(&{map_name}, {key}, {value}, BPF_ANY);"
+            ));
+            return;
+        }
+        let name = accessor(cx, entry.map, AccessorKind::Update);
+        let key = cx.expr(entry.key).text;
+        let value = cx.expr(value).text;
+        cx.out.line(format!("{name}({key}, {value});"));
+    }
+
+    /// `m[k] op= v`: the apply accessor (lookup-or-init, then in place).
+    fn map_compound(cx: &mut Cx<'g, 'a>, entry: Entry<'a>, op: BinaryOp, value: &'a Expr) {
+        let kind = AccessorKind::Apply(ApplyOp::from_binary(op));
+        let name = accessor(cx, entry.map, kind);
+        let key = cx.expr(entry.key).text;
+        let value = cx.expr(value).text;
+        cx.out.line(format!("{name}({key}, {value});"));
+    }
+
+    /// `m[k].a.b op= v`: in place through one lookup; nothing when absent.
+    fn map_field_update(cx: &mut Cx<'g, 'a>, entry: Entry<'a>, write: FieldWrite<'a>) {
+        let map_def = cx.program.map(entry.map);
+        let entry_pointer = lookup(cx, entry);
+        let pointer = cx.temp("entry");
+        let decl = cx
+            .types
+            .declaration(&Type::Pointer(Box::new(map_def.value.clone())), &pointer);
+        cx.out.line(format!("{decl} = {entry_pointer};"));
+        let mut place = pointer.clone();
+        let mut ty = map_def.value.clone();
+        for (depth, index) in write.path.iter().enumerate() {
+            let Type::Struct(id) = ty else { break };
+            let field = &cx.program.struct_def(id).fields[*index];
+            place.push_str(if depth == 0 { "->" } else { "." });
+            place.push_str(cx.names.field(id, *index));
+            ty = field.ty.clone();
+        }
+        let value = cx.expr(write.value).text;
+        cx.out.open_block(format!("if ({pointer})"));
+        match write.op {
+            Some(op) => match atomic_update(map_def.kind, &ty, ApplyOp::from_binary(op)) {
+                Some(builtin) => cx.out.line(format!("{builtin}(&{place}, {value});")),
+                None => cx.out.line(format!("{place} {}= {value};", op.symbol())),
+            },
+            None => cx.out.line(format!("{place} = {value};")),
+        }
+        cx.out.close_block();
+    }
+
+    /// `delete m[k]`.
+    fn map_delete(cx: &mut Cx<'g, 'a>, entry: Entry<'a>) {
+        let map_def = cx.program.map(entry.map);
+        match address(cx, entry.key, &map_def.key) {
+            Some(key) => {
+                let map_name = cx.names.map(entry.map).to_string();
+                cx.out
+                    .line(format!("bpf_map_delete_elem(&{map_name}, {key});"))
+            }
+            None => {
+                let name = accessor(cx, entry.map, AccessorKind::Delete);
+                let key = cx.expr(entry.key).text;
+                cx.out.line(format!("{name}({key});"));
+            }
+        }
+    }
+
+    /// `if (var v = m[k]) { } else { }`: one lookup, `v` is the entry
+    /// pointer.
+    fn if_let_map(cx: &mut Cx<'g, 'a>, bound: EntryBinding<'a>) {
+        let entry_pointer = lookup(cx, bound.entry);
+        let map_def = cx.program.map(bound.entry.map);
+        let name = cx.declare_local(bound.binding);
+        // The binding reads through the pointer whatever the IR flag says.
+        cx.locals
+            .insert(bound.binding, Spelling::Pointer(name.clone()));
+        cx.backend.map_bindings.insert(bound.binding, map_def.kind);
+        let decl = cx
+            .types
+            .declaration(&Type::Pointer(Box::new(map_def.value.clone())), &name);
+        cx.out.line(format!("{decl} = {entry_pointer};"));
+        cx.if_present(&name, bound.then_block, bound.else_block);
+    }
+
+    fn for_each_map(cx: &mut Cx<'g, 'a>, each: MapLoop<'a>) {
+        super::iteration::emit_for_each(cx, each)
+    }
 }
 
 /// `rb.submit(value)` for a value that is not a reserved pointer:
@@ -243,9 +332,10 @@ pub(super) fn output<'a>(emitter: &mut Cx<'_, 'a>, map: MapId, event: &'a Expr) 
 
 /// A pointer to the entry for `key`: `bpf_map_lookup_elem(&m, &key)` or
 /// `m_lookup(expr)`.
-fn lookup<'a>(emitter: &mut Cx<'_, 'a>, map: MapId, key: &'a Expr) -> String {
+fn lookup<'a>(emitter: &mut Cx<'_, 'a>, entry: Entry<'a>) -> String {
+    let Entry { map, key } = entry;
     let map_def = emitter.program.map(map);
-    match address(emitter, key, &map_def.key.clone()) {
+    match address(emitter, key, &map_def.key) {
         Some(key) => format!("bpf_map_lookup_elem(&{}, {key})", emitter.names.map(map)),
         None => {
             let name = accessor(emitter, map, AccessorKind::Lookup);
@@ -253,120 +343,6 @@ fn lookup<'a>(emitter: &mut Cx<'_, 'a>, map: MapId, key: &'a Expr) -> String {
             format!("{name}({key})")
         }
     }
-}
-
-/// `m[k] = v`.
-pub(super) fn emit_store<'a>(emitter: &mut Cx<'_, 'a>, map: MapId, key: &'a Expr, value: &'a Expr) {
-    let map_def = emitter.program.map(map);
-    let key_address = address(emitter, key, &map_def.key.clone());
-    let value_address = address(emitter, value, &map_def.value.clone());
-    if let (Some(key), Some(value)) = (key_address, value_address) {
-        let map_name = emitter.names.map(map).to_string();
-        emitter.out.line(format!(
-            "bpf_map_update_elem(&{map_name}, {key}, {value}, BPF_ANY);"
-        ));
-        return;
-    }
-    let name = accessor(emitter, map, AccessorKind::Update);
-    let key = emitter.expr(key).text;
-    let value = emitter.expr(value).text;
-    emitter.out.line(format!("{name}({key}, {value});"));
-}
-
-/// `m[k] op= v`.
-pub(super) fn emit_compound<'a>(
-    emitter: &mut Cx<'_, 'a>,
-    map: MapId,
-    key: &'a Expr,
-    op: BinaryOp,
-    value: &'a Expr,
-) {
-    let name = accessor(emitter, map, AccessorKind::Apply(ApplyOp::from_binary(op)));
-    let key = emitter.expr(key).text;
-    let value = emitter.expr(value).text;
-    emitter.out.line(format!("{name}({key}, {value});"));
-}
-
-/// `m[k].a.b op= v`: in place through one lookup; nothing when absent.
-pub(super) fn emit_field_update<'a>(
-    emitter: &mut Cx<'_, 'a>,
-    map: MapId,
-    key: &'a Expr,
-    path: &[usize],
-    op: Option<BinaryOp>,
-    value: &'a Expr,
-) {
-    let map_def = emitter.program.map(map);
-    let entry_pointer = lookup(emitter, map, key);
-    let entry = emitter.temp("entry");
-    let decl = emitter
-        .types
-        .declaration(&Type::Pointer(Box::new(map_def.value.clone())), &entry);
-    emitter.out.line(format!("{decl} = {entry_pointer};"));
-    let mut place = entry.clone();
-    let mut ty = map_def.value.clone();
-    for (depth, index) in path.iter().enumerate() {
-        let Type::Struct(id) = ty else { break };
-        let field = &emitter.program.struct_def(id).fields[*index];
-        place.push_str(if depth == 0 { "->" } else { "." });
-        place.push_str(emitter.names.field(id, *index));
-        ty = field.ty.clone();
-    }
-    let value = emitter.expr(value).text;
-    emitter.out.open_block(format!("if ({entry})"));
-    match op {
-        Some(op) => match atomic_update(map_def.kind, &ty, ApplyOp::from_binary(op)) {
-            Some(builtin) => emitter.out.line(format!("{builtin}(&{place}, {value});")),
-            None => emitter
-                .out
-                .line(format!("{place} {}= {value};", op.symbol())),
-        },
-        None => emitter.out.line(format!("{place} = {value};")),
-    }
-    emitter.out.close_block();
-}
-
-/// `delete m[k]`.
-pub(super) fn emit_delete<'a>(emitter: &mut Cx<'_, 'a>, map: MapId, key: &'a Expr) {
-    let map_def = emitter.program.map(map);
-    match address(emitter, key, &map_def.key.clone()) {
-        Some(key) => {
-            let map_name = emitter.names.map(map).to_string();
-            emitter
-                .out
-                .line(format!("bpf_map_delete_elem(&{map_name}, {key});"))
-        }
-        None => {
-            let name = accessor(emitter, map, AccessorKind::Delete);
-            let key = emitter.expr(key).text;
-            emitter.out.line(format!("{name}({key});"));
-        }
-    }
-}
-
-/// `if (var v = m[k]) { } else { }`: one lookup, `v` is the entry pointer.
-pub(super) fn emit_if_let<'a>(
-    emitter: &mut Cx<'_, 'a>,
-    binding: LocalId,
-    map: MapId,
-    key: &'a Expr,
-    then_block: &'a Block,
-    else_block: Option<&'a Block>,
-) {
-    let entry_pointer = lookup(emitter, map, key);
-    let value_ty = emitter.program.map(map).value.clone();
-    let name = emitter.declare_local(binding);
-    // The binding reads through the pointer whatever the IR flag says.
-    emitter
-        .locals
-        .insert(binding, Spelling::Pointer(name.clone()));
-    let kind = emitter.program.map(map).kind;
-    emitter.backend.map_bindings.insert(binding, kind);
-    let decl = emitter
-        .types
-        .declaration(&Type::Pointer(Box::new(value_ty)), &name);
-    emitter.out.line(format!("{decl} = {entry_pointer};"));
-    emitter.if_present(&name, then_block, else_block);
 }
 
 /// The atomic builtin for `target op= value` when `target` lies in a map

@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::codegen::c::backend::Backend;
+use crate::codegen::c::backend::{Assign, Backend};
 use crate::codegen::c::lower::Lowering;
 use crate::codegen::c::names::Output;
 use crate::codegen::c::{string_literal, CExpr};
@@ -30,7 +30,7 @@ use crate::ir::{
 use crate::kinds;
 use crate::span::Span;
 
-use super::{iteration, kernel_reads, maps, Generator, Support};
+use super::{kernel_reads, maps, Generator, Support};
 
 /// The state of one eBPF function's lowering besides the shared one.
 pub(super) struct Ebpf<'g, 'a> {
@@ -62,12 +62,8 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
         }
     }
 
-    fn config_field(cx: &mut Cx<'g, 'a>, config: ConfigId, field: usize) -> CExpr {
-        CExpr::postfix(format!(
-            "{}.{}",
-            cx.names.config(config),
-            cx.names.config_field(config, field)
-        ))
+    fn config(cx: &mut Cx<'g, 'a>, config: ConfigId) -> CExpr {
+        CExpr::primary(cx.names.config(config).to_string())
     }
 
     fn kernel_const(cx: &mut Cx<'g, 'a>, id: ConstId) -> CExpr {
@@ -159,8 +155,11 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
             return Some(CExpr::postfix(call));
         }
         if matches!(op, BinaryOp::Eq | BinaryOp::Ne) && matches!(lhs.ty, Type::Str(_)) {
-            let subject = cx.expr(lhs);
-            let test = Self::strings_equal(cx, &subject, &lhs.ty, rhs);
+            let Type::Str(len) = lhs.ty else {
+                unreachable!("matched above")
+            };
+            let subject = cx.expr(lhs).text;
+            let test = Self::strings_equal(cx, &subject, len, rhs);
             return Some(if op == BinaryOp::Ne {
                 CExpr::unary(format!("!{test}"))
             } else {
@@ -182,48 +181,23 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
         Some(CExpr::unary(format!("(__u8 *)(long){field}")))
     }
 
-    fn map_get(cx: &mut Cx<'g, 'a>, map: MapId, key: &'a Expr) -> CExpr {
-        maps::get(cx, map, key)
-    }
-
-    fn map_contains(cx: &mut Cx<'g, 'a>, map: MapId, key: &'a Expr, negated: bool) -> CExpr {
-        maps::contains(cx, map, key, negated)
-    }
-
-    fn map_load(cx: &mut Cx<'g, 'a>, map: MapId, key: &'a Expr, dest: &'a Expr) -> CExpr {
-        maps::load(cx, map, key, dest)
-    }
-
     /// `strings_equal(a, b, n)`: byte-wise up to the first NUL, over at
     /// most the bytes both sides can hold (a literal: its length and NUL).
-    fn strings_equal(
-        cx: &mut Cx<'g, 'a>,
-        subject: &CExpr,
-        subject_ty: &Type,
-        pattern: &'a Expr,
-    ) -> String {
-        let capacity = |expr: &Expr| match (&expr.kind, &expr.ty) {
+    fn strings_equal(cx: &mut Cx<'g, 'a>, subject: &str, len: u32, pattern: &'a Expr) -> String {
+        let capacity = match (&pattern.kind, &pattern.ty) {
             (ExprKind::Str(text), _) => text.len() as u64 + 1,
             (_, Type::Str(size)) => u64::from(*size),
             _ => u64::MAX,
         };
-        let subject_size = match subject_ty {
-            Type::Str(size) => u64::from(*size),
-            _ => u64::MAX,
-        };
-        let size = subject_size.min(capacity(pattern));
+        let size = u64::from(len).min(capacity);
         let name = cx.backend.gen.support_function(Support::StringsEqual);
         let pattern = cx.expr(pattern).text;
-        format!("{name}({}, {pattern}, {size})", subject.text)
+        format!("{name}({subject}, {pattern}, {size})")
     }
 
-    fn store_aggregate(
-        cx: &mut Cx<'g, 'a>,
-        place: &str,
-        ty: &Type,
-        _op: Option<BinaryOp>,
-        value: &'a Expr,
-    ) {
+    /// A bounded `__builtin_memcpy` (`+=` on strings is not in eBPF).
+    fn store_aggregate(cx: &mut Cx<'g, 'a>, place: &str, ty: &Type, assign: Assign<'a>) {
+        let value = assign.value;
         let size = match (ty, &value.kind, &value.ty) {
             // Copy the literal's bytes and its NUL, but never past the end.
             (Type::Str(capacity), ExprKind::Str(text), _) => (text.len() as u64 + 1)
@@ -239,12 +213,10 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
             .line(format!("__builtin_memcpy({place}, {source}, {size});"));
     }
 
-    fn compound_assign(
-        cx: &mut Cx<'g, 'a>,
-        target: &'a Expr,
-        op: BinaryOp,
-        value: &'a Expr,
-    ) -> bool {
+    fn compound_assign(cx: &mut Cx<'g, 'a>, target: &'a Expr, assign: Assign<'a>) -> bool {
+        let (Some(op), value) = (assign.op, assign.value) else {
+            return false;
+        };
         if matches!(op, BinaryOp::Div | BinaryOp::Rem) && is_signed_int(&target.ty) {
             let place = cx.place(target).text;
             let value = cx.operand(value).text;
@@ -273,51 +245,6 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
             return true;
         }
         false
-    }
-
-    fn map_store(cx: &mut Cx<'g, 'a>, map: MapId, key: &'a Expr, value: &'a Expr) {
-        maps::emit_store(cx, map, key, value)
-    }
-
-    fn map_compound(cx: &mut Cx<'g, 'a>, map: MapId, key: &'a Expr, op: BinaryOp, value: &'a Expr) {
-        maps::emit_compound(cx, map, key, op, value)
-    }
-
-    fn map_field_update(
-        cx: &mut Cx<'g, 'a>,
-        map: MapId,
-        key: &'a Expr,
-        path: &[usize],
-        op: Option<BinaryOp>,
-        value: &'a Expr,
-    ) {
-        maps::emit_field_update(cx, map, key, path, op, value)
-    }
-
-    fn map_delete(cx: &mut Cx<'g, 'a>, map: MapId, key: &'a Expr) {
-        maps::emit_delete(cx, map, key)
-    }
-
-    fn if_let_map(
-        cx: &mut Cx<'g, 'a>,
-        binding: LocalId,
-        map: MapId,
-        key: &'a Expr,
-        then_block: &'a Block,
-        else_block: Option<&'a Block>,
-    ) {
-        maps::emit_if_let(cx, binding, map, key, then_block, else_block)
-    }
-
-    fn for_each_map(
-        cx: &mut Cx<'g, 'a>,
-        key: LocalId,
-        value: Option<LocalId>,
-        map: MapId,
-        body: &'a Block,
-        span: Span,
-    ) {
-        iteration::emit_for_each(cx, key, value, map, body, span)
     }
 
     fn callback_jump(cx: &mut Cx<'g, 'a>, is_break: bool) {
@@ -483,9 +410,7 @@ fn signed_division(cx: &mut Cx<'_, '_>, op: BinaryOp, lhs: &str, rhs: &str) -> S
     format!("{name}({lhs}, {rhs})")
 }
 
-/// `lhs << rhs` / `lhs >> rhs` with the amount masked to the operation's
-/// width (the BPF instruction's), a left shift in the unsigned type of that
-/// width, the result cast back to `ty`.
+/// `lhs << rhs` / `lhs >> rhs` as the BPF instruction computes it.
 fn masked_shift<'a>(
     cx: &mut Cx<'_, 'a>,
     op: BinaryOp,
@@ -496,14 +421,9 @@ fn masked_shift<'a>(
     let Type::Int(int) = ty else {
         unreachable!("shifts are integer operations");
     };
-    let width = crate::codegen::arithmetic::shift_width(*int);
     let c_type = cx.types.name(ty);
-    let amount = format!("({}) & {}", cx.expr(rhs).text, width - 1);
-    if op == BinaryOp::Shr {
-        return format!("({c_type})(({lhs_text}) >> ({amount}))");
-    }
-    let unsigned = if width == 64 { "__u64" } else { "__u32" };
-    format!("({c_type})(({unsigned})({lhs_text}) << ({amount}))")
+    let rhs = cx.expr(rhs).text;
+    crate::codegen::arithmetic::masked_shift(op, lhs_text, *int, &c_type, &rhs)
 }
 
 /// `ctx->data` (raw, still `__u32`) when `expr` reads a packet pointer field

@@ -19,7 +19,7 @@ use crate::codegen::c::CWriter;
 use crate::ir::{Expr, Origin, Program, StructId, Type};
 
 use super::runtime::emit;
-use super::{types, Generator};
+use super::Generator;
 
 /// The program-table constant of `@perf_event` programs, whose attachment
 /// fields perf counters share (`crate::kinds`).
@@ -66,7 +66,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         .find(|id| perf_options_struct(program, &Type::Struct(*id)).is_some())
     {
         out.line("/* perf_options: the counter attach(handle, perf_options { ... }, 0) opens. */");
-        types::write_struct(out, program, id);
+        crate::codegen::c::items::write_struct(out, &generator.scope.types, id);
         out.blank_line();
     }
     let used = generator.needs.perf_counters;

@@ -562,7 +562,7 @@ pub fn write_exec(generator: &Generator, out: &mut CWriter) {
 /// then the user's `main`, whose result is the exit status.
 pub fn write_main(generator: &Generator, out: &mut CWriter) {
     let main = generator.program.function(generator.main);
-    let user_main = &generator.function_names[&generator.main];
+    let user_main = generator.plan.names.function(generator.main);
     let args = main.params.first().map(|&param| main.local(param));
     raw(out, "int main(int argc, char **argv)");
     raw(out, "{");
@@ -572,7 +572,7 @@ pub fn write_main(generator: &Generator, out: &mut CWriter) {
                 out,
                 format!(
                     "    static {};",
-                    super::types::declaration(generator.program, &args.ty, "args")
+                    generator.scope.types.declaration(&args.ty, "args")
                 ),
             );
             out.blank_line();

@@ -6,7 +6,10 @@
 //! deterministic and only contains the runtime pieces the program uses.
 //! The concerns live in their own files:
 //!
-//! * `functions`, `statements`, `expressions`, `print`: user code.
+//! * User code is lowered by the shared `codegen::c::lower`; this output's
+//!   answers to it are in `policy`, with `functions` (signatures, the
+//!   frame that runs deferred calls on an error), `statements` (maps,
+//!   `try`), `strings`, `aggregates`, `arithmetic`, `calls` and `print`.
 //! * `args`: `main(args: Args)` command-line parsing and `--help`.
 //! * `lifecycle`: open/load of the object, `load`/`attach`/`detach`,
 //!   signals and the single cleanup path.
@@ -52,35 +55,44 @@ mod arithmetic;
 mod attach;
 mod attach_perf;
 mod calls;
+mod entries;
 mod events;
-mod expressions;
 mod functions;
 mod lifecycle;
-mod literals;
 mod maps;
-mod names;
 mod pinned;
+mod policy;
 mod print;
 mod runtime;
 mod statements;
 mod strings;
 mod types;
-mod visit;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::codegen::c::lower::FileScope;
+use crate::codegen::c::names::{clash, Output, Place};
+use crate::codegen::c::types::{is_array_like, TypePolicy};
 use crate::codegen::plan::Plan;
 use crate::ir::{
-    Callee, ConstId, ExprKind, FunctionId, FunctionKind, MapId, Origin, Program, StructOpsId,
-    Target, Type,
+    visit, Callee, ConfigId, ConstId, EnumId, ExprKind, FunctionId, FunctionKind, MapId, Origin,
+    Program, StructOpsId, Target, Type,
 };
 use crate::kinds::Descriptor;
 use crate::source::SourceMap;
 use attach_perf::PERF_EVENT_CONSTANT;
 
 use crate::codegen::c::CWriter;
-use names::Namer;
 use runtime::raw;
+
+/// How the userspace program spells types: kernel enums as `int` (its
+/// headers may lack them), aggregates zeroed with `{0}`, strings passed as
+/// `const char *`.
+const TYPE_POLICY: TypePolicy = TypePolicy {
+    kernel_enums_as_int: true,
+    zero_aggregate: "{0}",
+    string_parameters: true,
+};
 
 /// The userspace program for `program`, or `None` when it has no `main`
 /// (an eBPF-only project).
@@ -139,8 +151,6 @@ pub(crate) struct Needs {
     pub pinned_globals: bool,
     /// struct_ops impl blocks passed to `register`.
     pub registered: BTreeSet<StructOpsId>,
-    /// Source `const`s the user code names.
-    pub consts: BTreeSet<ConstId>,
     /// Struct wrappers for array-like return values: data declarator →
     /// typedef name.
     pub result_types: BTreeMap<String, String>,
@@ -180,10 +190,9 @@ pub(crate) struct Generator<'a> {
     /// The outputs plan.
     pub plan: &'a Plan,
     pub main: FunctionId,
-    /// File-scope C names.
-    pub namer: Namer,
-    pub function_names: BTreeMap<FunctionId, String>,
-    pub const_names: BTreeMap<ConstId, String>,
+    /// The types, the file-scope C names (the plan's, then this output's
+    /// own) and the `#line` targets of `NAME.c`.
+    pub scope: FileScope<'a>,
     pub programs: Vec<ProgramEntry>,
     pub needs: Needs,
     /// Whether the program throws anywhere (functions with `defer` then
@@ -194,9 +203,6 @@ pub(crate) struct Generator<'a> {
     /// The map (and struct) holding the `pin var` globals, if any
     /// (the plan's).
     pub pinned_globals: Option<String>,
-    /// The C lines that build their declared initial values
-    /// (`pinned::initial_values`).
-    pub pinned_initial_values: Vec<String>,
     /// Userspace functions a program probes (`@uprobe("FUNCTION")`): real
     /// symbols of the binary, never `static` or inlined.
     pub probed_functions: BTreeSet<FunctionId>,
@@ -209,40 +215,15 @@ impl<'a> Generator<'a> {
         plan: &'a Plan,
         main: FunctionId,
     ) -> Generator<'a> {
-        let mut namer = Namer::new();
-        // Enumerators of source enums keep their names: reserve them first.
-        for def in &program.enums {
-            if def.origin == Origin::Source {
-                for variant in &def.variants {
-                    namer.reserve(&variant.name);
-                }
-            }
-        }
-        let mut function_names = BTreeMap::new();
-        for (index, function) in program.functions.iter().enumerate() {
-            let id = FunctionId(index as u32);
-            match function.kind {
-                FunctionKind::Main => {
-                    function_names.insert(id, namer.fresh("ks_main"));
-                }
-                FunctionKind::Userspace => {
-                    function_names.insert(id, namer.user_name(&function.name));
-                }
-                _ => {}
-            }
-        }
-        let mut const_names = BTreeMap::new();
-        for (index, def) in program.consts.iter().enumerate() {
-            if def.origin == Origin::Source {
-                const_names.insert(ConstId(index as u32), namer.user_name(&def.name));
-            }
-        }
+        let mut file_names = plan.names.file.clone();
         // Map helpers are named up front so that no local can shadow one.
         let mut map_helper_names = BTreeMap::new();
-        for (index, map) in program.maps.iter().enumerate() {
+        for index in 0..program.maps.len() {
+            let map = MapId(index as u32);
             for operation in maps::OPERATIONS {
-                let name = namer.user_name(&format!("{}_{operation}", map.name));
-                map_helper_names.insert((MapId(index as u32), *operation), name);
+                let base = format!("{}_{operation}", plan.names.map(map));
+                let clashes = clash(&base, Place::File, Output::Userspace).is_some();
+                map_helper_names.insert((map, *operation), file_names.user(&base, clashes));
             }
         }
         let programs = program_entries(program);
@@ -253,21 +234,20 @@ impl<'a> Generator<'a> {
             .filter_map(|function| function.kind.program())
             .filter_map(|decl| own_function(program, decl))
             .collect();
+        let output = format!("{}.c", plan.project);
+        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, output);
         Generator {
             program,
             sources,
             project: plan.project.clone(),
             plan,
             main,
-            namer,
-            function_names,
-            const_names,
+            scope,
             programs,
             needs: Needs::default(),
             program_throws,
             map_helper_names,
             pinned_globals: plan.pinned_globals.clone(),
-            pinned_initial_values: Vec::new(),
             probed_functions,
         }
     }
@@ -316,21 +296,15 @@ impl<'a> Generator<'a> {
             .collect();
 
         // User code first: it decides which runtime pieces are needed.
-        let prototypes: Vec<String> = userspace
-            .iter()
-            .map(|&id| format!("{};", functions::signature(&mut self, id)))
-            .collect();
+        let mut prototypes = Vec::new();
         let mut bodies = CWriter::new();
         for &id in &userspace {
+            let lowered = functions::lower(&mut self, id);
+            prototypes.push(lowered.prototype);
             bodies.blank_line();
-            functions::write_function(&mut self, &mut bodies, id);
+            bodies.append(lowered.definition);
         }
         self.settle_needs();
-        if let Some(map) = self.pinned_globals.clone() {
-            if self.needs_object_load() {
-                self.pinned_initial_values = pinned::initial_values(&mut self, &map);
-            }
-        }
 
         let mut out = CWriter::new();
         self.write_header(&mut out);
@@ -481,6 +455,9 @@ impl<'a> Generator<'a> {
         if self.needs.perf_counters.any() {
             includes.push("sys/ioctl.h");
         }
+        if types::userspace_points_to(self.program, "bpf_perf_event_data") {
+            includes.push("linux/bpf_perf_event.h");
+        }
         includes.push("linux/types.h");
         includes.push("bpf/bpf.h");
         includes.push("bpf/libbpf.h");
@@ -531,11 +508,11 @@ impl<'a> Generator<'a> {
     /// Enums, structs and config blocks, before the skeleton header that
     /// refers to them; then wrappers for array-like return values.
     fn write_types(&self, out: &mut CWriter) {
+        let types = &self.scope.types;
         let mut wrote = false;
-        for def in &self.program.enums {
+        for (index, def) in self.program.enums.iter().enumerate() {
             if def.origin == Origin::Source {
-                types::write_enum(out, def);
-                out.blank_line();
+                crate::codegen::c::items::write_enum(out, types, EnumId(index as u32));
                 wrote = true;
             }
         }
@@ -561,23 +538,29 @@ impl<'a> Generator<'a> {
         let defined = types::structs_to_define(self.program, &roots);
         // Kernel structs userspace only points to: declared, so a pointer
         // parameter does not declare a new struct scoped to its prototype.
-        for name in types::structs_to_forward_declare(self.program, &defined) {
+        let forward = types::structs_to_forward_declare(self.program, &defined);
+        if !forward.is_empty() {
+            out.blank_line();
+        }
+        for name in forward {
             raw(out, format!("struct {name};"));
             wrote = true;
         }
         for id in defined {
-            types::write_struct(out, self.program, id);
-            out.blank_line();
+            crate::codegen::c::items::write_struct(out, types, id);
             wrote = true;
         }
         if pinned::handles_pinned_globals(self) {
+            out.blank_line();
             pinned::write_struct(self, out);
             wrote = true;
         }
-        for config in &self.program.configs {
-            types::write_config_struct(out, self.program, config);
-            out.blank_line();
+        for index in 0..self.program.configs.len() {
+            crate::codegen::c::items::write_config_struct(out, types, ConfigId(index as u32));
             wrote = true;
+        }
+        if !self.needs.result_types.is_empty() {
+            out.blank_line();
         }
         for (data, name) in &self.needs.result_types {
             raw(out, format!("typedef struct {{ {data}; }} {name};"));
@@ -588,26 +571,35 @@ impl<'a> Generator<'a> {
         }
     }
 
+    /// The user constants the userspace code names (in its functions and
+    /// the `pin var` initial values it writes).
     fn write_consts(&self, out: &mut CWriter) {
-        let mut wrote = false;
-        for (id, name) in &self.const_names {
-            if !self.needs.consts.contains(id) {
-                continue;
+        let mut used = BTreeSet::new();
+        let mut note = |expr: &crate::ir::Expr| {
+            if let ExprKind::Const(id) = expr.kind {
+                if self.program.const_def(id).origin == Origin::Source {
+                    used.insert(id);
+                }
             }
-            let def = self.program.const_def(*id);
-            let value = crate::codegen::c::const_literal(def.value, &def.ty, def.radix).text;
-            raw(
-                out,
-                format!(
-                    "static const {} = {value};",
-                    types::declaration(self.program, &def.ty, name)
-                ),
-            );
-            wrote = true;
+        };
+        for function in &self.program.functions {
+            if function.kind.target() == Target::Userspace {
+                visit::walk_block_exprs(&function.body, &mut note);
+            }
         }
-        if wrote {
-            out.blank_line();
+        if pinned::handles_pinned_globals(self) {
+            for global in self.program.globals.iter().filter(|global| global.pinned) {
+                if let Some(init) = &global.init {
+                    visit::walk_exprs(init, &mut note);
+                }
+            }
         }
+        let used: Vec<ConstId> = used.into_iter().collect();
+        if used.is_empty() {
+            return;
+        }
+        crate::codegen::c::items::write_constants(out, &self.scope.types, &used);
+        out.blank_line();
     }
 
     /// The C spelling of a function's return type: array-like values are
@@ -615,7 +607,7 @@ impl<'a> Generator<'a> {
     /// The C symbol of the program's own function `program`'s target names
     /// (`@uprobe("FUNCTION")`).
     pub fn own_function_symbol(&self, program: &crate::ir::ProgramDecl) -> Option<String> {
-        own_function(self.program, program).map(|id| self.function_names[&id].clone())
+        own_function(self.program, program).map(|id| self.plan.names.function(id).to_string())
     }
 
     /// `static ` for a userspace function, or what keeps a probed one a
@@ -629,10 +621,10 @@ impl<'a> Generator<'a> {
     }
 
     pub fn return_type(&mut self, ty: &Type) -> String {
-        if !types::is_array_like(ty) {
-            return types::type_name(self.program, ty);
+        if !is_array_like(ty) {
+            return self.scope.types.name(ty);
         }
-        let data = types::declaration(self.program, ty, "data");
+        let data = self.scope.types.declaration(ty, "data");
         if let Some(name) = self.needs.result_types.get(&data) {
             return name.clone();
         }
@@ -640,10 +632,15 @@ impl<'a> Generator<'a> {
             Type::Str(len) => format!("ks_str{len}_t"),
             _ => "ks_array_t".to_string(),
         };
-        let name = self.namer.fresh(&base);
+        let name = self.scope.names.fresh(&base);
         self.needs.result_types.insert(data, name.clone());
         name
     }
+}
+
+/// `KS_PROG_name`: the index of program `id` in the program table.
+pub(crate) fn program_constant(program: &Program, id: FunctionId) -> String {
+    format!("KS_PROG_{}", program.function(id).name)
 }
 
 /// Every program entry point of the object with its autoload decision.
@@ -653,7 +650,7 @@ fn program_entries(program: &Program) -> Vec<ProgramEntry> {
         if function.kind.target() != Target::Userspace {
             continue;
         }
-        visit::each_expr(&function.body, &mut |expr| {
+        visit::walk_block_exprs(&function.body, &mut |expr| {
             if let ExprKind::FunctionRef(id) = expr.kind {
                 if program.function(id).kind.is_program() {
                     named.insert(id);
@@ -668,7 +665,7 @@ fn program_entries(program: &Program) -> Vec<ProgramEntry> {
         if !autoload.insert(id) {
             continue;
         }
-        visit::each_expr(&program.function(id).body, &mut |expr| {
+        visit::walk_block_exprs(&program.function(id).body, &mut |expr| {
             if let ExprKind::Call {
                 callee: Callee::TailCall(target),
                 ..
@@ -688,7 +685,7 @@ fn program_entries(program: &Program) -> Vec<ProgramEntry> {
             ProgramEntry {
                 function: id,
                 name: function.name.clone(),
-                constant: format!("KS_PROG_{}", function.name),
+                constant: program_constant(program, id),
                 autoload: autoload.contains(&id),
             }
         })
@@ -698,7 +695,7 @@ fn program_entries(program: &Program) -> Vec<ProgramEntry> {
 fn program_throws(program: &Program) -> bool {
     program.functions.iter().any(|function| {
         let mut throws = false;
-        visit::each_stmt(&function.body, &mut |stmt| {
+        visit::walk_stmts(&function.body, &mut |stmt| {
             if matches!(stmt.kind, crate::ir::StmtKind::Throw(_)) {
                 throws = true;
             }

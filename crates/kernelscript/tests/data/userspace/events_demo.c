@@ -615,6 +615,7 @@ static __s32 handle(struct PacketEvent *event)
 	}
 	return 0;
 }
+#line 619 "events_demo.c"
 
 #line 66 "events_demo.ks"
 static __s32 ks_main(struct Args *args)
@@ -622,16 +623,16 @@ static __s32 ks_main(struct Args *args)
 #line 67 "events_demo.ks"
 	ks_events_on_event(handle);
 	int xdp = ks_load(KS_PROG_watch);
-	ks_attach_or_exit(xdp, (*args).interface, 0);
+	ks_attach_or_exit(xdp, args->interface, 0);
 	int ingress = ks_load(KS_PROG_tc_in);
 	int egress = ks_load(KS_PROG_tc_out);
-	ks_attach_or_exit(ingress, (*args).interface, 0);
-	ks_attach_or_exit(egress, (*args).interface, 0);
+	ks_attach_or_exit(ingress, args->interface, 0);
+	ks_attach_or_exit(egress, args->interface, 0);
 	int tracer = ks_load(KS_PROG_on_switch);
 	if (ks_attach(tracer, "", 0) != 0) {
 		printf("no tracepoint\n");
 	}
-	printf("attached to %.16s\n", (*args).interface);
+	printf("attached to %.16s\n", args->interface);
 	__s32 result = ks_dispatch((const int[]){ KS_RING_events }, 1);
 	printf("dispatch returned %d after %u events; %llu context switches\n", result, ks_skel->data->handled, ks_skel->data->switches);
 	ks_detach(tracer);
@@ -640,3 +641,4 @@ static __s32 ks_main(struct Args *args)
 	ks_detach(xdp);
 	return 0;
 }
+#line 645 "events_demo.c"

@@ -212,3 +212,4 @@ static __s32 ks_main(void)
 	printf("pid %u tgid %u, owner pid %u\n", ids.pid, ids.tgid, owner.ids.pid);
 	return 0;
 }
+#line 216 "kernel_structs.c"

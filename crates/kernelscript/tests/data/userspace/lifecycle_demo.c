@@ -573,7 +573,7 @@ static __s32 ks_main(struct Args *args)
 {
 #line 78 "lifecycle_demo.ks"
 	int xdp = ks_load(KS_PROG_entry);
-	ks_attach_or_exit(xdp, (*args).interface, 0);
+	ks_attach_or_exit(xdp, args->interface, 0);
 	int sampler = ks_load(KS_PROG_on_sample);
 	ks_attach_or_exit(sampler, "cpu-clock", 49);
 	int probe = ks_load(KS_PROG_on_unlink);
@@ -583,12 +583,13 @@ static __s32 ks_main(struct Args *args)
 	if (ks_register(KS_OPS_demo_cc) != 0) {
 		return 1;
 	}
-	if ((*args).script[0] != '\0') {
-		ks_exec((*args).script);
+	if (args->script[0] != '\0') {
+		ks_exec(args->script);
 	}
-	if ((*args).background) {
+	if (args->background) {
 		ks_daemon();
 	}
 	printf("samples: %llu deep packets: %llu unlinks: %llu\n", ks_skel->data->samples, ks_skel->data->deep_packets, ks_skel->data->unlinks);
 	return 0;
 }
+#line 596 "lifecycle_demo.c"

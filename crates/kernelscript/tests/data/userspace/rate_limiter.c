@@ -475,15 +475,15 @@ int main(int argc, char **argv)
 static __s32 ks_main(struct Args *args)
 {
 #line 71 "rate_limiter.ks"
-	ks_skel->data->network.limit = (*args).limit;
+	ks_skel->data->network.limit = args->limit;
 	int prog = ks_load(KS_PROG_rate_limiter);
-	__s32 result = ks_attach(prog, (*args).interface, 0);
+	__s32 result = ks_attach(prog, args->interface, 0);
 	if (result != 0) {
-		printf("cannot attach to %.16s\n", (*args).interface);
+		printf("cannot attach to %.16s\n", args->interface);
 		return 1;
 	}
-	if ((*args).verbose) {
-		printf("attached to %.16s with limit %u\n", (*args).interface, (*args).limit);
+	if (args->verbose) {
+		printf("attached to %.16s with limit %u\n", args->interface, args->limit);
 	}
 	packet_counts_update(7, 3, BPF_ANY);
 	packet_counts_update(7, packet_counts_get(7) + 2, BPF_ANY);
@@ -508,3 +508,4 @@ static __s32 ks_main(struct Args *args)
 	ks_detach(prog);
 	return 0;
 }
+#line 512 "rate_limiter.c"

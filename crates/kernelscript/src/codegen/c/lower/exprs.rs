@@ -14,7 +14,7 @@ use crate::codegen::c::types::{is_array_like, is_narrow_int};
 use crate::codegen::c::{char_literal, const_literal, int_literal, string_literal, CExpr};
 use crate::ir::{BinaryOp, Callee, Expr, ExprKind, Origin, Type, UnaryOp};
 
-use super::{Lowering, Spelling};
+use super::{entry, plain, Lowering, Spelling};
 use crate::codegen::c::backend::Backend;
 use crate::codegen::c::Precedence;
 
@@ -24,6 +24,12 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         if let Some(special) = B::special(self, expr) {
             return special;
         }
+        self.expr_core(expr)
+    }
+
+    /// `expr` as C without asking the backend's `special` first (for a
+    /// backend's `special` spelling the plain form of a place).
+    pub fn expr_core(&mut self, expr: &'a Expr) -> CExpr {
         match &expr.kind {
             ExprKind::Int(value, radix) => int_literal(*value, &expr.ty, *radix, false),
             ExprKind::Bool(value) => CExpr::primary(if *value { "true" } else { "false" }),
@@ -36,7 +42,10 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 None => CExpr::primary(self.function.local(*id).name.clone()),
             },
             ExprKind::Global(id) => B::global(self, *id),
-            ExprKind::ConfigField { config, field } => B::config_field(self, *config, *field),
+            ExprKind::ConfigField { config, field } => {
+                let object = B::config(self, *config);
+                CExpr::member(&object, self.names.config_field(*config, *field))
+            }
             ExprKind::Const(id) => self.constant(*id),
             ExprKind::EnumVariant { enum_id, variant } => {
                 match self.program.enum_def(*enum_id).origin {
@@ -67,9 +76,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 self.place_mode = place_mode;
                 CExpr::index(&base, &index)
             }
-            ExprKind::MapGet { map, key } => B::map_get(self, *map, key),
-            ExprKind::MapContains { map, key } => B::map_contains(self, *map, key, false),
-            ExprKind::MapLoad { map, key, dest } => B::map_load(self, *map, key, dest),
+            ExprKind::MapGet { map, key } => B::map_get(self, entry(*map, key)),
+            ExprKind::MapContains { map, key } => B::map_contains(self, entry(*map, key), false),
+            ExprKind::MapLoad { map, key, dest } => B::map_load(self, entry(*map, key), dest),
             ExprKind::MapRef(map) => B::map_ref(self, *map),
             ExprKind::StructOpsRef(id) => B::struct_ops_ref(self, *id),
             ExprKind::StructLit { .. } | ExprKind::ArrayLit(_) => self.compound_literal(expr),
@@ -135,7 +144,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         match (op, &operand.kind) {
             (UnaryOp::AddrOf, _) => return self.address_of(operand),
             (UnaryOp::Not, ExprKind::MapContains { map, key }) => {
-                return B::map_contains(self, *map, key, true)
+                return B::map_contains(self, entry(*map, key), true)
             }
             (UnaryOp::Neg, ExprKind::Int(value, radix)) => {
                 // `-LITERAL` as one literal: `(-2147483647 - 1)` stays valid.
@@ -312,7 +321,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             (_, ty) if is_array_like(ty) => {
                 let saved = std::mem::take(&mut self.out);
                 let saved_lines = std::mem::replace(&mut self.map_lines, false);
-                B::store_aggregate(self, place, ty, None, value);
+                B::store_aggregate(self, place, ty, plain(value));
                 self.map_lines = saved_lines;
                 let copy = std::mem::replace(&mut self.out, saved);
                 post.extend(copy.finish().lines().map(|line| line.trim().to_string()));

@@ -115,7 +115,12 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             // Evaluate the scrutinee once.
             let value = self.expr(scrutinee).text;
             let name = self.temp("matched");
-            let declaration = self.types.declaration(&scrutinee.ty, &name);
+            // A string is held by a pointer to its bytes (C cannot copy an
+            // array in a declaration).
+            let declaration = match &scrutinee.ty {
+                Type::Str(_) => format!("const char *{name}"),
+                ty => self.types.declaration(ty, &name),
+            };
             self.out.line(format!("{declaration} = {value};"));
             CExpr::primary(name)
         };
@@ -228,7 +233,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                     }
                     _ if is_array_like(ty) || is_array_like(&value.ty) => {
                         let target = target.clone();
-                        B::store_aggregate(self, &target, ty, None, value);
+                        B::store_aggregate(self, &target, ty, super::plain(value));
                     }
                     _ => {
                         let text = self.expr(value).text;
@@ -334,7 +339,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             (Type::Bool, ExprKind::Bool(false)) => {
                 return format!("!{}", subject.at(Precedence::UNARY))
             }
-            (Type::Str(_), _) => return B::strings_equal(self, subject, subject_ty, pattern),
+            (Type::Str(len), _) => return B::strings_equal(self, &subject.text, *len, pattern),
             _ => {}
         }
         let pattern_text = self.expr(pattern).at(Precedence::RELATIONAL);

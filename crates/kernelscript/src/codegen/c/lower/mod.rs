@@ -24,13 +24,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::backend::Backend;
 use super::names::{clash, first_free, Names, Place};
-use super::types::Types;
+use super::types::{TypePolicy, Types};
 use super::writer::CWriter;
-use crate::codegen::plan::CNames;
+use crate::codegen::plan::{CNames, Plan};
 use crate::ir::{visit, Expr, ExprKind, Function, LocalId, Program, Stmt, StmtKind, Type};
 use crate::source::SourceMap;
 use crate::span::Span;
 
+pub use exprs::{statement_expression, truncated_literal};
 pub use matching::Sink;
 pub use stmts::is_plain_value;
 
@@ -90,8 +91,41 @@ pub struct Lines<'a> {
     pub enabled: bool,
 }
 
+/// What every function of one C file is lowered against: the output's
+/// type speller, the file-scope names taken (the plan's and the output's
+/// own), and where `#line` directives point.
+#[derive(Clone)]
+pub struct FileScope<'a> {
+    pub types: Types<'a>,
+    pub names: Names,
+    pub lines: Lines<'a>,
+}
+
+impl<'a> FileScope<'a> {
+    /// The scope of the C file `output` (`NAME.c`) of `program`, spelling
+    /// types by `policy`; `names` holds every file-scope name taken.
+    pub fn new(
+        program: &'a Program,
+        sources: &'a SourceMap,
+        plan: &'a Plan,
+        policy: TypePolicy,
+        names: Names,
+        output: String,
+    ) -> FileScope<'a> {
+        FileScope {
+            types: Types::new(program, &plan.names, policy),
+            names,
+            lines: Lines {
+                sources,
+                output,
+                enabled: plan.line_directives,
+            },
+        }
+    }
+}
+
 /// The lowering of one function (see the module documentation).
-pub struct Lowering<'a, B: Backend<'a>> {
+pub struct Lowering<'a, B> {
     pub program: &'a Program,
     pub function: &'a Function,
     pub names: &'a CNames,
@@ -135,13 +169,12 @@ pub struct Lowering<'a, B: Backend<'a>> {
 }
 
 impl<'a, B: Backend<'a>> Lowering<'a, B> {
-    pub fn new(
-        function: &'a Function,
-        types: Types<'a>,
-        file_names: Names,
-        lines: Lines<'a>,
-        backend: B,
-    ) -> Self {
+    pub fn new(function: &'a Function, scope: FileScope<'a>, backend: B) -> Self {
+        let FileScope {
+            types,
+            names: file_names,
+            lines,
+        } = scope;
         Lowering {
             program: types.program,
             function,
@@ -293,8 +326,14 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     /// The body after the signature (and its `{`): declarations every exit
     /// may need, the statements, the fall off the end.
     pub fn body(&mut self) {
-        let function = self.function;
         self.prologue();
+        self.statements();
+    }
+
+    /// The body's statements and the fall off its end (after `prologue`
+    /// and whatever the backend declares between them).
+    pub fn statements(&mut self) {
+        let function = self.function;
         self.stmts(&function.body.stmts);
         if function.body.completes {
             self.fall_off_end(function.span);
@@ -302,7 +341,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     }
 
     /// The named return value, the hoisted locals and the flags of defers.
-    fn prologue(&mut self) {
+    pub fn prologue(&mut self) {
         let function = self.function;
         if let Some(named) = function.named_return {
             let name = self.declare_local(named);
@@ -575,6 +614,16 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             self.out.line(format!("return {value};"));
         }
     }
+}
+
+/// `= value`.
+fn plain(value: &Expr) -> super::backend::Assign<'_> {
+    super::backend::Assign { op: None, value }
+}
+
+/// `map[key]`.
+fn entry(map: crate::ir::MapId, key: &Expr) -> super::backend::Entry<'_> {
+    super::backend::Entry { map, key }
 }
 
 /// Finds the `defer`s that need flags (nested ones, or all) and the locals

@@ -3,13 +3,13 @@
 //! backend's. Every statement is preceded by a `#line` directive when the C
 //! text has drifted from its source line; blocks are always braced.
 
-use crate::codegen::c::backend::Backend;
+use crate::codegen::c::backend::{Assign, Backend, EntryBinding, FieldWrite, MapLoop};
 use crate::codegen::c::types::is_array_like;
 use crate::ir::{visit, BinaryOp, Block, Expr, ExprKind, LocalId, Stmt, StmtKind, Type};
 
 use super::exprs::truncated_literal;
 use super::matching::Sink;
-use super::{Frame, LoopKind, Lowering};
+use super::{entry, plain, Frame, LoopKind, Lowering};
 
 impl<'a, B: Backend<'a>> Lowering<'a, B> {
     pub fn stmts(&mut self, stmts: &'a [Stmt]) {
@@ -33,21 +33,28 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         match &stmt.kind {
             StmtKind::Let { local, init } => self.lower_let(*local, init.as_ref()),
             StmtKind::Assign { target, op, value } => self.lower_assign(target, *op, value),
-            StmtKind::MapStore { map, key, value } => B::map_store(self, *map, key, value),
+            StmtKind::MapStore { map, key, value } => B::map_store(self, entry(*map, key), value),
             StmtKind::MapCompound {
                 map,
                 key,
                 op,
                 value,
-            } => B::map_compound(self, *map, key, *op, value),
+            } => B::map_compound(self, entry(*map, key), *op, value),
             StmtKind::MapFieldUpdate {
                 map,
                 key,
                 path,
                 op,
                 value,
-            } => B::map_field_update(self, *map, key, path, *op, value),
-            StmtKind::MapDelete { map, key } => B::map_delete(self, *map, key),
+            } => {
+                let write = FieldWrite {
+                    path,
+                    op: *op,
+                    value,
+                };
+                B::map_field_update(self, entry(*map, key), write)
+            }
+            StmtKind::MapDelete { map, key } => B::map_delete(self, entry(*map, key)),
             StmtKind::Expr(expr) => self.expression_statement(expr),
             StmtKind::If {
                 condition,
@@ -60,7 +67,15 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 key,
                 then_block,
                 else_block,
-            } => B::if_let_map(self, *binding, *map, key, then_block, else_block.as_ref()),
+            } => {
+                let bound = EntryBinding {
+                    binding: *binding,
+                    entry: entry(*map, key),
+                    then_block,
+                    else_block: else_block.as_ref(),
+                };
+                B::if_let_map(self, bound)
+            }
             StmtKind::IfLetPointer {
                 binding,
                 value,
@@ -78,7 +93,16 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 value,
                 map,
                 body,
-            } => B::for_each_map(self, *key, *value, *map, body, stmt.span),
+            } => {
+                let each = MapLoop {
+                    key: *key,
+                    value: *value,
+                    map: *map,
+                    body,
+                    span: stmt.span,
+                };
+                B::for_each_map(self, each)
+            }
             StmtKind::While { condition, body } => {
                 // `for (;;)` with the test inside, not `while (cond)`: C lets
                 // a compiler assume that a loop with a non-constant condition
@@ -199,7 +223,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 let declaration = self.local_declaration(local, &name);
                 self.out
                     .line(format!("{declaration} = {};", self.types.zero(&ty)));
-                B::store_aggregate(self, &name, &ty, None, init);
+                B::store_aggregate(self, &name, &ty, plain(init));
             }
             _ => {
                 let value = self.expr(init).text;
@@ -216,7 +240,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             return self.lower_match(scrutinee, arms, &value.ty, Sink::Assign(place.to_string()));
         }
         if is_array_like(ty) {
-            return B::store_aggregate(self, place, ty, None, value);
+            return B::store_aggregate(self, place, ty, plain(value));
         }
         let value = self.expr(value).text;
         self.out.line(format!("{place} = {value};"));
@@ -227,12 +251,16 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             let place = self.place(target).text;
             return self.assign_value(&place, &target.ty, value);
         };
-        if B::compound_assign(self, target, op, value) {
+        let assign = Assign {
+            op: Some(op),
+            value,
+        };
+        if B::compound_assign(self, target, assign) {
             return;
         }
         let place = self.place(target).text;
         if is_array_like(&target.ty) {
-            return B::store_aggregate(self, &place, &target.ty, Some(op), value);
+            return B::store_aggregate(self, &place, &target.ty, assign);
         }
         let value = self.expr(value).text;
         self.out.line(format!("{place} {}= {value};", op.symbol()));

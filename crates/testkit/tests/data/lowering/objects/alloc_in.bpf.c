@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `new` and `delete` in one program of the type given by -DKS_SEC (a
+ * section name): which program types may call bpf_obj_new/bpf_obj_drop.
+ *
+ *   fn f(ctx) { var n = new Note(); if (n != null) { n->value = 1; delete n } }
+ */
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+extern void *bpf_obj_new_impl(__u64 local_type_id, void *meta) __ksym;
+extern void bpf_obj_drop_impl(void *kptr, void *meta) __ksym;
+
+#define ks_obj_new(type) ((type *)bpf_obj_new_impl(bpf_core_type_id_local(type), NULL))
+#define ks_obj_drop(object) bpf_obj_drop_impl(object, NULL)
+
+struct Note {
+	__u64 value;
+};
+
+SEC(KS_SEC)
+int alloc_in(void *ctx)
+{
+	struct Note *note = ks_obj_new(struct Note);
+
+	if (note != NULL) {
+		note->value = 1;
+		ks_obj_drop(note);
+	}
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
