@@ -348,8 +348,7 @@ fn last_count(output: &Output) -> u64 {
     let stdout = text(&output.stdout);
     let last = stdout.lines().last().unwrap_or_default().to_string();
     last.split(|c: char| !c.is_ascii_digit())
-        .filter(|part| !part.is_empty())
-        .next()
+        .find(|part| !part.is_empty())
         .and_then(|digits| digits.parse().ok())
         .unwrap_or_else(|| panic!("no count in {stdout:?}"))
 }

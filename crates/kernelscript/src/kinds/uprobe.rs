@@ -48,7 +48,7 @@ const fn descriptor(attribute: &'static str, label: &'static str, ret: bool) -> 
         needs_kernel_types: true,
         entry_types: &[],
         kernel_memory: KernelMemory::ProbeRead,
-        own_function: own_function,
+        own_function,
         packet_pointer_fields: &[],
         attach: Attach {
             constant: "KS_UPROBE",
