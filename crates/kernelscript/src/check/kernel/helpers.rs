@@ -77,7 +77,7 @@ pub(crate) fn helper_signature(checker: &mut Checker<'_>, index: usize) -> Helpe
     let params = helper
         .parameters
         .iter()
-        .map(|parameter| checker.helper_type(&parameter.c_type, true))
+        .map(|parameter| checker.helper_type(&parameter.c_type))
         .collect();
     let map_params = helper
         .parameters
@@ -91,14 +91,14 @@ pub(crate) fn helper_signature(checker: &mut Checker<'_>, index: usize) -> Helpe
         name: helper.name,
         params,
         map_params,
-        ret: checker.helper_type(&helper.return_type, false),
+        ret: checker.helper_type(&helper.return_type),
         is_variadic: helper.is_variadic,
     }
 }
 
 impl Checker<'_> {
     /// The checker type of a helper prototype's C type.
-    fn helper_type(&mut self, c_type: &HelperType, is_parameter: bool) -> Type {
+    fn helper_type(&mut self, c_type: &HelperType) -> Type {
         match c_type {
             HelperType::Void => Type::Void,
             HelperType::Integer {
@@ -127,9 +127,8 @@ impl Checker<'_> {
                         _ => Type::Pointer(Box::new(Type::Void)),
                     }
                 }
-                // A result pointing at bytes stays `*void` too: the caller
-                // casts it (`bpf_map_lookup_elem`).
-                _ if is_parameter => Type::Pointer(Box::new(Type::Void)),
+                // Any other pointer: a parameter takes any pointer, a
+                // result is cast by the caller (`bpf_map_lookup_elem`).
                 _ => Type::Pointer(Box::new(Type::Void)),
             },
             // Structs are passed by pointer only.
