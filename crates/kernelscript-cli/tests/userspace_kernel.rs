@@ -18,6 +18,8 @@
 //! * tracepoint events reach a handler;
 //! * `@uprobe`/`@uretprobe` programs count calls into a function of a
 //!   helper program the test builds, and are gone after exit;
+//! * a `@raw_tracepoint("sys_enter")` program counts the syscalls of one
+//!   helper process by number, exactly, and is gone after exit;
 //! * a tail call reaches a program userspace put in the program array;
 //! * `register` adds a TCP congestion control until the program exits;
 //! * a failed attach names the program, the target and the reason.
@@ -806,10 +808,6 @@ fn pinned_globals_of_another_layout_are_refused_and_kept() {
 
 /// Reports scheduler switches through a ring buffer.
 const SWITCHES: &str = r#"
-struct trace_event_raw_sched_switch {
-    ent: u64,
-}
-
 struct Switch {
     pid: u32,
 }
@@ -980,13 +978,13 @@ fn a_tail_call_reaches_the_target_userspace_installed() {
 const CONGESTION_CONTROL: &str = r#"
 @struct_ops("tcp_congestion_ops")
 impl ks_cc {
-    fn ssthresh(sk: *u8) -> u32 {
+    fn ssthresh(sk: *sock) -> u32 {
         return 16
     }
-    fn undo_cwnd(sk: *u8) -> u32 {
+    fn undo_cwnd(sk: *sock) -> u32 {
         return 10
     }
-    fn cong_avoid(sk: *u8, ack: u32, acked: u32) {
+    fn cong_avoid(sk: *sock, ack: u32, acked: u32) {
     }
     name: "ks_userspace_cc",
 }
@@ -1208,4 +1206,124 @@ fn uprobes_count_calls_into_a_user_space_function_and_detach_at_exit() {
         !loaded.contains("count_entry") && !loaded.contains("count_return"),
         "still loaded after exit:\n{loaded}"
     );
+}
+
+/// A C program that waits for a line on stdin, then makes the `getppid`
+/// syscall as many times as its argument says.
+const GETPPID_HELPER_C: &str = r#"
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 1;
+    char line[8];
+
+    if (!fgets(line, sizeof(line), stdin))
+        return 1;
+    for (int i = 0; i < n; i++)
+        syscall(SYS_getppid);
+    return 0;
+}
+"#;
+
+/// Counts the `getppid` syscalls (number 110 on x86-64, `args[1]` of
+/// `sys_enter`) of the process `--pid` names, until `--calls` are seen or
+/// 5 s pass; then waits a little longer, so extra counts would show.
+const RAW_TRACEPOINT_COUNT: &str = r#"
+config watch {
+    pid: u32 = 0,
+}
+
+var calls : array<u32, u64>(1)
+
+@raw_tracepoint("sys_enter")
+fn on_sys_enter(ctx: *bpf_raw_tracepoint_args) -> i32 {
+    var tgid = (bpf_get_current_pid_tgid() >> 32) as u32
+    if (tgid == watch.pid && ctx->args[1] == 110) {
+        calls[0] += 1
+    }
+    return 0
+}
+
+struct Args {
+    pid: u32,
+    calls: u64,
+}
+
+fn main(args: Args) -> i32 {
+    watch.pid = args.pid
+    var prog = load(on_sys_enter)
+    attach(prog, "sys_enter", 0)
+    print("attached")
+    var waited: u32 = 0
+    while (waited < 100 && calls[0] < args.calls) {
+        sleep(50)
+        waited += 1
+    }
+    sleep(100)
+    print("getppid calls:", calls[0])
+    return 0
+}
+"#;
+
+#[test]
+fn a_raw_tracepoint_counts_one_process_syscalls_and_detaches_at_exit() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let scratch = ScratchDir(
+        std::env::temp_dir().join(format!("ks-{SUITE}-{}-getppid-helper", std::process::id())),
+    );
+    let _ = std::fs::remove_dir_all(&scratch.0);
+    std::fs::create_dir_all(&scratch.0).expect("helper directory");
+    let source = scratch.0.join("helper.c");
+    let helper = scratch.0.join("helper");
+    std::fs::write(&source, GETPPID_HELPER_C).expect("write helper.c");
+    sh(
+        "cc",
+        &[
+            "-O2",
+            "-o",
+            helper.to_str().unwrap(),
+            source.to_str().unwrap(),
+        ],
+    );
+    let mut helper_process = Command::new(&helper)
+        .arg("7")
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("start the helper");
+    let project = build(SUITE, "raw_tp_count", RAW_TRACEPOINT_COUNT);
+    let mut running = Running::start(
+        &project.binary,
+        &[&format!("--pid={}", helper_process.id()), "--calls=7"],
+    );
+    running.wait_for_line("attached");
+    {
+        use std::io::Write;
+        let mut stdin = helper_process.stdin.take().expect("helper stdin");
+        stdin.write_all(b"go\n").expect("wake the helper");
+    }
+    assert!(helper_process.wait().expect("helper").success());
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(0), "stderr: {stderr}");
+    assert_eq!(stdout, ["attached", "getppid calls: 7"]);
+    assert_eq!(stderr, "");
+    // The kernel frees a program once its last reference is gone, which
+    // for a raw tracepoint link may take a moment after the exit.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let loaded = loaded_program_names();
+        if !loaded.contains("on_sys_enter") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still loaded 3 s after exit:\n{loaded}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

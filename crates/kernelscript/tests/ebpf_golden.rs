@@ -11,11 +11,12 @@
 //! Behaviour (return values, map contents) is the end-to-end tier's job
 //! (`tests/e2e/*.ks`); these tests pin the text and prove it is valid.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use expect_test::expect_file;
-use kernelscript::codegen::ebpf::{generate, EbpfOptions};
-use kernelscript::driver::{analyze, NoIncludes};
+use kernelscript::driver::{analyze, generate, GenerateOptions, NoIncludes};
 use testkit::libbpf_rs::ObjectBuilder;
 
 const COMPILE_ONLY: &str = "// golden: compile-only";
@@ -30,7 +31,7 @@ fn golden(name: &str) {
     let text = std::fs::read_to_string(&source_path)
         .unwrap_or_else(|error| panic!("{}: {error}", source_path.display()));
     let file_name = format!("{name}.ks");
-    let analysis = analyze(&file_name, &text, &mut NoIncludes);
+    let analysis = analyze(&file_name, &text, &mut NoIncludes, support::kernel());
     let Some(program) = analysis.program else {
         let messages: Vec<String> = analysis
             .diagnostics
@@ -44,11 +45,11 @@ fn golden(name: &str) {
             .collect();
         panic!("{file_name} does not check:\n{}", messages.join("\n"));
     };
-    let options = EbpfOptions {
+    let options = GenerateOptions {
         project_name: name.to_string(),
-        line_directives: true,
     };
-    let c = generate(&program, &analysis.sources, &options);
+    let outputs = generate(&program, &analysis.sources, &options);
+    let c = outputs.ebpf_c;
     expect_file![data_dir().join(format!("{name}.ebpf.c"))].assert_eq(&c);
 
     let work = std::env::temp_dir().join(format!("ks-ebpf-golden-{}-{name}", std::process::id()));
@@ -56,8 +57,9 @@ fn golden(name: &str) {
     let c_path = work.join(format!("{name}.ebpf.c"));
     let object = work.join(format!("{name}.ebpf.o"));
     std::fs::write(&c_path, &c).expect("write C");
-    if c.contains("#include \"vmlinux.h\"") {
-        testkit::write_vmlinux_h(&work).unwrap_or_else(|error| panic!("{error}"));
+    if let Some(header) = &outputs.kernel_header {
+        std::fs::write(work.join(&header.file_name), &header.text)
+            .expect("write the kernel header");
     }
     testkit::build_bpf_object(&c_path, &object).unwrap_or_else(|error| panic!("{name}: {error}"));
     if !text.starts_with(COMPILE_ONLY) {
@@ -133,6 +135,7 @@ goldens!(
     pinned_globals,
     print_strings,
     probe_fentry,
+    raw_tracepoint,
     ringbuf_events,
     struct_ops_cc,
     tail_calls,

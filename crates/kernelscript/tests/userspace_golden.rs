@@ -21,14 +21,13 @@
 //! compiles every golden against libbpf 1.7 (the sources vendored by the
 //! `libbpf-sys` crate) as well.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use expect_test::expect_file;
-use kernelscript::codegen::ebpf::{self, EbpfOptions};
-use kernelscript::codegen::makefile::generate_makefile;
-use kernelscript::codegen::userspace::{self, UserspaceOptions};
-use kernelscript::driver::{analyze, NoIncludes};
+use kernelscript::driver::{analyze, generate as generate_outputs, GenerateOptions, NoIncludes};
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/userspace")
@@ -40,6 +39,8 @@ struct Generated {
     ebpf_c: String,
     userspace_c: String,
     makefile: String,
+    /// `NAME.vmlinux.h` and its text, when the object uses kernel types.
+    kernel_header: Option<(String, String)>,
 }
 
 fn generate(name: &str) -> Generated {
@@ -47,7 +48,7 @@ fn generate(name: &str) -> Generated {
     let source = std::fs::read_to_string(&source_path)
         .unwrap_or_else(|error| panic!("{}: {error}", source_path.display()));
     let file_name = format!("{name}.ks");
-    let analysis = analyze(&file_name, &source, &mut NoIncludes);
+    let analysis = analyze(&file_name, &source, &mut NoIncludes, support::kernel());
     let Some(program) = analysis.program else {
         let messages: Vec<String> = analysis
             .diagnostics
@@ -61,27 +62,25 @@ fn generate(name: &str) -> Generated {
             .collect();
         panic!("{file_name} does not check:\n{}", messages.join("\n"));
     };
-    let ebpf_c = ebpf::generate(
+    let outputs = generate_outputs(
         &program,
         &analysis.sources,
-        &EbpfOptions {
+        &GenerateOptions {
             project_name: name.to_string(),
-            line_directives: true,
         },
     );
-    let userspace_c = userspace::generate(
-        &program,
-        &analysis.sources,
-        &UserspaceOptions {
-            project_name: name.to_string(),
-        },
-    )
-    .unwrap_or_else(|| panic!("{file_name} has no main"));
+    let userspace_c = outputs
+        .userspace_c
+        .unwrap_or_else(|| panic!("{file_name} has no main"));
+    let (ebpf_c, makefile) = (outputs.ebpf_c, outputs.makefile);
     Generated {
         source,
         ebpf_c,
         userspace_c,
-        makefile: generate_makefile(&program, name),
+        makefile,
+        kernel_header: outputs
+            .kernel_header
+            .map(|header| (header.file_name, header.text)),
     }
 }
 
@@ -99,6 +98,9 @@ fn project_dir(name: &str, tag: &str, generated: &Generated) -> PathBuf {
         ("Makefile".to_string(), &generated.makefile),
     ] {
         std::fs::write(dir.join(file), text).expect("write generated file");
+    }
+    if let Some((file, text)) = &generated.kernel_header {
+        std::fs::write(dir.join(file), text).expect("write the kernel header");
     }
     dir
 }

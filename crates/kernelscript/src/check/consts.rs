@@ -36,7 +36,7 @@ impl Checker<'_> {
     /// Evaluates a checked expression, or `None` if it is not constant.
     pub(crate) fn eval(&self, expr: &ir::Expr) -> Option<i128> {
         let value = match &expr.kind {
-            ExprKind::Int(value) => i128::from(*value),
+            ExprKind::Int(value, _) => i128::from(*value),
             ExprKind::Bool(value) => i128::from(*value),
             ExprKind::Char(value) => i128::from(*value),
             ExprKind::Const(id) => self.program.const_def(*id).value,
@@ -101,19 +101,22 @@ impl Checker<'_> {
             }
             Resolution::Pending => {
                 self.const_slots[id.index()].state = Resolution::InProgress;
-                let (ty, value) = self.in_global_context(|checker| checker.const_decl_value(decl));
+                let (ty, value, radix) =
+                    self.in_global_context(|checker| checker.const_decl_value(decl));
                 if self.const_slots[id.index()].state == Resolution::InProgress {
                     self.const_slots[id.index()].state = Resolution::Done(());
                     let def = &mut self.program.consts[id.index()];
                     def.ty = ty;
                     def.value = value;
+                    def.radix = radix;
                 }
             }
         }
     }
 
-    /// The type and value of a `const` declaration (top level or local).
-    pub(crate) fn const_decl_value(&mut self, decl: &ast::ConstDecl) -> (Type, i128) {
+    /// The type, value and radix of a `const` declaration (top level or
+    /// local).
+    pub(crate) fn const_decl_value(&mut self, decl: &ast::ConstDecl) -> (Type, i128, ir::Radix) {
         let declared = decl.ty.as_ref().map(|ty| self.resolve_type(ty));
         if let Some(ty) = &declared {
             if !matches!(
@@ -125,18 +128,18 @@ impl Checker<'_> {
                     decl.ty.as_ref().map_or(decl.name.span, |t| t.span),
                     &name,
                 ));
-                return (Type::Error, 0);
+                return (Type::Error, 0, ir::Radix::Decimal);
             }
         }
         let mut checked = self.expr(&decl.value, declared.as_ref());
         if checked.ty == Type::Error {
-            return (Type::Error, 0);
+            return (Type::Error, 0, ir::Radix::Decimal);
         }
         let ty = match declared {
             Some(ty) => {
                 checked = self.coerce(checked, &ty, decl.value.span);
                 if checked.ty == Type::Error {
-                    return (Type::Error, 0);
+                    return (Type::Error, 0, ir::Radix::Decimal);
                 }
                 ty
             }
@@ -147,30 +150,36 @@ impl Checker<'_> {
                 ) {
                     let name = self.type_name(&checked.ty);
                     self.report(errors::bad_const_type(decl.value.span, &name));
-                    return (Type::Error, 0);
+                    return (Type::Error, 0, ir::Radix::Decimal);
                 }
                 checked.ty.clone()
             }
         };
         let Some(value) = self.eval(&checked) else {
             self.report(errors::not_constant(decl.value.span));
-            return (Type::Error, 0);
+            return (Type::Error, 0, ir::Radix::Decimal);
         };
         if let Type::Int(int) = ty {
             if !fits(value, int) {
                 self.report(errors::const_out_of_range(decl.value.span, value, int));
-                return (Type::Error, 0);
+                return (Type::Error, 0, ir::Radix::Decimal);
             }
         }
-        (ty, value)
+        (ty, value, literal_radix(&checked))
     }
 
-    /// An integer literal node of type `int` (negative values become a
-    /// negated literal, as written).
-    pub(crate) fn literal(&self, value: i128, ty: Type, span: crate::span::Span) -> ir::Expr {
+    /// An integer literal node of type `int` written in `radix` (negative
+    /// values become a negated literal, as written).
+    pub(crate) fn literal(
+        &self,
+        value: i128,
+        radix: ir::Radix,
+        ty: Type,
+        span: crate::span::Span,
+    ) -> ir::Expr {
         if value < 0 {
             let magnitude = ir::Expr {
-                kind: ExprKind::Int(value.unsigned_abs() as u64),
+                kind: ExprKind::Int(value.unsigned_abs() as u64, radix),
                 ty: ty.clone(),
                 span,
             };
@@ -184,7 +193,7 @@ impl Checker<'_> {
             };
         }
         ir::Expr {
-            kind: ExprKind::Int(value as u64),
+            kind: ExprKind::Int(value as u64, radix),
             ty,
             span,
         }
@@ -193,6 +202,20 @@ impl Checker<'_> {
     /// The default type for an unconstrained constant value.
     pub(crate) fn default_literal_type(value: i128) -> Type {
         Type::Int(default_int_type(value))
+    }
+}
+
+/// How a constant initialiser wrote its value: the radix of an integer
+/// literal (under casts and negation), decimal for anything else.
+fn literal_radix(expr: &ir::Expr) -> ir::Radix {
+    match &expr.kind {
+        ExprKind::Int(_, radix) => *radix,
+        ExprKind::Cast(inner)
+        | ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand: inner,
+        } => literal_radix(inner),
+        _ => ir::Radix::Decimal,
     }
 }
 

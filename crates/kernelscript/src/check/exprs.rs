@@ -41,14 +41,14 @@ pub(crate) fn node(kind: ExprKind, ty: Type, span: Span) -> ir::Expr {
 
 /// The placeholder for an expression that already produced a diagnostic.
 pub(crate) fn error_expr(span: Span) -> ir::Expr {
-    node(ExprKind::Int(0), Type::Error, span)
+    node(ExprKind::Int(0, ir::Radix::Decimal), Type::Error, span)
 }
 
 /// Whether `e` is an integer literal (possibly negated or complemented, or
 /// arithmetic on such): it takes its type from the context.
 pub(crate) fn is_untyped_int(e: &ast::Expr) -> bool {
     match &e.kind {
-        ast::ExprKind::Int(_) => true,
+        ast::ExprKind::Int(..) => true,
         ast::ExprKind::Unary {
             op: ast::UnaryOp::Neg | ast::UnaryOp::BitNot,
             operand,
@@ -73,7 +73,9 @@ impl Checker<'_> {
     ) -> ir::Expr {
         let span = e.span;
         match &e.kind {
-            ast::ExprKind::Int(value) => self.int_literal(i128::from(*value), expected, span),
+            ast::ExprKind::Int(value, radix) => {
+                self.int_literal(i128::from(*value), *radix, expected, span)
+            }
             ast::ExprKind::Bool(value) => node(ExprKind::Bool(*value), Type::Bool, span),
             ast::ExprKind::Char(value) => match expected {
                 Some(Type::Int(int @ (IntType::U8 | IntType::I8)))
@@ -156,11 +158,17 @@ impl Checker<'_> {
         error_expr(span)
     }
 
-    fn int_literal(&mut self, value: i128, expected: Option<&Type>, span: Span) -> ir::Expr {
+    fn int_literal(
+        &mut self,
+        value: i128,
+        radix: ir::Radix,
+        expected: Option<&Type>,
+        span: Span,
+    ) -> ir::Expr {
         match expected {
             Some(Type::Int(int)) => {
                 if fits(value, *int) {
-                    self.literal(value, Type::Int(*int), span)
+                    self.literal(value, radix, Type::Int(*int), span)
                 } else {
                     self.report(errors::literal_out_of_range(span, value, *int));
                     error_expr(span)
@@ -184,10 +192,10 @@ impl Checker<'_> {
                         Type::Enum(*id),
                         span,
                     ),
-                    None => self.literal(value, Self::default_literal_type(value), span),
+                    None => self.literal(value, radix, Self::default_literal_type(value), span),
                 }
             }
-            _ => self.literal(value, Self::default_literal_type(value), span),
+            _ => self.literal(value, radix, Self::default_literal_type(value), span),
         }
     }
 
@@ -198,17 +206,17 @@ impl Checker<'_> {
                 let ty = self.fx.local(id).ty.clone();
                 return node(ExprKind::Local(id), ty, span);
             }
-            Some(Binding::Const { value, ty }) => {
-                let (value, ty) = (*value, ty.clone());
-                return self.literal(value, ty, span);
+            Some(Binding::Const { value, ty, radix }) => {
+                let (value, ty, radix) = (*value, ty.clone(), *radix);
+                return self.literal(value, radix, ty, span);
             }
             None => {}
         }
-        let Some(entry) = self.env.get(name) else {
+        let Some(symbol) = self.global_symbol(name) else {
             self.report_undefined(name, span, "value");
             return error_expr(span);
         };
-        match entry.symbol {
+        match symbol {
             Symbol::Variant(enum_id, variant) => node(
                 ExprKind::EnumVariant { enum_id, variant },
                 Type::Enum(enum_id),
@@ -258,11 +266,7 @@ impl Checker<'_> {
                 error_expr(span)
             }
             Symbol::Extern(_) | Symbol::Helper(_) | Symbol::Builtin(_) => {
-                self.report(errors::callable_as_value(
-                    span,
-                    name,
-                    entry.symbol.describe(),
-                ));
+                self.report(errors::callable_as_value(span, name, symbol.describe()));
                 error_expr(span)
             }
             Symbol::Impl(_) => {
@@ -282,8 +286,10 @@ impl Checker<'_> {
 
     /// Reports an unknown name with the closest visible name as a hint.
     pub(crate) fn report_undefined(&mut self, name: &str, span: Span, what: &str) {
+        let kernel = self.kernel_value_suggestions(name);
         let mut candidates: Vec<&str> = self.fx.visible_names();
         candidates.extend(self.env.names_where(|symbol| !symbol.is_type()));
+        candidates.extend(kernel.iter().map(String::as_str));
         let suggestion = did_you_mean(name, candidates);
         self.report(errors::undefined_name(span, name, what, suggestion));
     }
@@ -297,8 +303,8 @@ impl Checker<'_> {
     ) -> ir::Expr {
         match op {
             UnaryOp::Neg => {
-                if let ast::ExprKind::Int(value) = operand.kind {
-                    return self.int_literal(-i128::from(value), expected, span);
+                if let ast::ExprKind::Int(value, radix) = operand.kind {
+                    return self.int_literal(-i128::from(value), radix, expected, span);
                 }
                 let inner = self.expr(operand, expected);
                 match &inner.ty {

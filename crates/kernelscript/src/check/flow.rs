@@ -235,7 +235,7 @@ pub(super) trait Flow<'a> {
                 self.exprs(fields.iter().map(|(_, value)| value), facts)
             }
             ExprKind::ArrayLit(elements) => self.exprs(elements, facts),
-            ExprKind::Int(_)
+            ExprKind::Int(..)
             | ExprKind::Bool(_)
             | ExprKind::Char(_)
             | ExprKind::Str(_)

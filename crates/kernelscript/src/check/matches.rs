@@ -71,6 +71,7 @@ impl Checker<'_> {
                 pattern,
                 stmts,
                 value,
+                completes: true,
                 span: arm.span,
             });
         }
@@ -211,9 +212,7 @@ impl Checker<'_> {
                     }
                     Some((last, _)) => {
                         stmts.extend(self.stmts(std::slice::from_ref(last)));
-                        let diverges = !super::stmts::completes(&ir::Block {
-                            stmts: stmts.clone(),
-                        });
+                        let diverges = !super::reachability::stmts_complete(&stmts);
                         if position != Position::Statement && !diverges {
                             self.report(errors::arm_without_value(last.span));
                         }
@@ -251,7 +250,7 @@ impl Checker<'_> {
             ty => {
                 let zero = match ty {
                     Type::Pointer(_) => node(ExprKind::Null, ty.clone(), condition.span),
-                    _ => self.literal(0, ty.clone(), condition.span),
+                    _ => self.literal(0, ir::Radix::Decimal, ty.clone(), condition.span),
                 };
                 let span = condition.span;
                 let operands = (Box::new(condition), Box::new(zero));
@@ -286,12 +285,14 @@ impl Checker<'_> {
                 pattern: Some(true_pattern),
                 stmts: then_stmts,
                 value: then_value,
+                completes: true,
                 span: then_block.span,
             },
             MatchArm {
                 pattern: None,
                 stmts: else_stmts,
                 value: else_value,
+                completes: true,
                 span: else_branch.span,
             },
         ];

@@ -90,6 +90,7 @@ impl Checker<'_> {
                 })
                 .collect(),
             origin: Origin::Kernel,
+            kernel: None,
             span: Span::default(),
         });
         self.enum_decls.push(None);
@@ -103,6 +104,7 @@ impl Checker<'_> {
                 name: name.to_string(),
                 ty: Type::Int(IntType::U64),
                 value: *value,
+                radix: ir::Radix::Decimal,
                 origin: Origin::Kernel,
                 span: Span::default(),
             });
@@ -128,6 +130,7 @@ impl Checker<'_> {
                 .collect(),
             origin: Origin::Kernel,
             struct_ops: None,
+            kernel: None,
             span: Span::default(),
         });
         self.struct_decls.push(None);
@@ -172,7 +175,7 @@ impl Checker<'_> {
             let ty = def.fields[index].ty.clone();
             let value = match ty {
                 Type::Bool => node(ExprKind::Bool(*value != 0), ty, span),
-                ty => self.literal(*value, ty, span),
+                ty => self.literal(*value, ir::Radix::Decimal, ty, span),
             };
             lowered.push((index, value));
         }

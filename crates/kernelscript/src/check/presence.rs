@@ -304,7 +304,7 @@ impl Rewriter<'_> {
                     self.expr(element);
                 }
             }
-            ExprKind::Int(_)
+            ExprKind::Int(..)
             | ExprKind::Bool(_)
             | ExprKind::Char(_)
             | ExprKind::Str(_)

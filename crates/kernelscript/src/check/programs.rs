@@ -1,84 +1,68 @@
 //! Program kinds: attributes, per-kind signatures, and who may call whom.
 //!
-//! A function's attributes decide its `FunctionKind`: `@xdp`,
-//! `@tc("ingress"|"egress")`, `@tracepoint("category/event")`,
-//! `@probe("function")` / `@probe("function+offset")`,
-//! `@uprobe("PATH:FUNCTION")` / `@uretprobe("PATH:FUNCTION")`, `@perf_event`,
-//! `@helper`, `@kfunc`, `@private`, `@test`; none means userspace (`main` is
-//! `FunctionKind::Main`). Each program kind has one signature:
+//! A function's attributes decide its `FunctionKind`: a program kind's
+//! attribute (`@xdp`, `@tc("ingress")`, ...: the table in `crate::kinds`,
+//! whose descriptors give each kind's argument rule and signature),
+//! `@helper`, `@kfunc`, `@private`, `@test`; none means userspace (`main`
+//! is `FunctionKind::Main`). Signatures follow the descriptor:
 //!
-//! | kind | parameters | returns |
-//! |---|---|---|
-//! | `@xdp` | `ctx: *xdp_md` | `xdp_action` |
-//! | `@tc(..)` | `ctx: *__sk_buff` | `i32` |
-//! | `@tracepoint("c/e")` | `ctx: *trace_event_raw_e` (`sys_enter`/`sys_exit` for syscalls) | `i32` |
-//! | `@probe("f")` | up to 6 kernel-function parameters (none with `+offset`) | `i32` |
-//! | `@uprobe("p:f")`, `@uretprobe("p:f")` | `ctx: *pt_regs` | `i32` |
-//! | `@perf_event` | `ctx: *bpf_perf_event_data` | `i32` |
+//! * `Signature::Context`: one parameter, a pointer to the kind's context
+//!   struct, and the kind's return type (`fn(ctx: *xdp_md) -> xdp_action`);
+//! * `Signature::TracepointRecord`: a pointer to the event's context
+//!   struct from BTF (`kernel/tracepoints.rs`; also named
+//!   `trace_event_raw_EVENT`), returning `i32`;
+//! * `Signature::KernelFunctionArgs`: up to six integer or pointer
+//!   parameters (none when the program sees registers only), `i32`.
 //!
 //! Call rules: programs are never called directly (only `load(prog)` from
 //! userspace, or a tail call `return other(ctx)` between programs of the
-//! same type); `@helper`, `@kfunc`, `extern` and BPF helpers are called from
-//! eBPF code; `@private` only from `@kfunc`/`@private`; userspace functions
-//! only from userspace.
+//! same kernel program type); `@helper`, `@kfunc`, `extern` and BPF helpers
+//! are called from eBPF code; `@private` only from `@kfunc`/`@private`;
+//! userspace functions only from userspace.
 
-use crate::ir::{FunctionId, FunctionKind, IntType, ProgramType, Target, TcDirection, Type};
+use crate::ir::{FunctionId, FunctionKind, IntType, ProgramDecl, ProgramKind, Target, Type};
+use crate::kinds::{self, Returns, Signature};
 use crate::span::Span;
 use crate::syntax::ast;
 
 use super::{errors, Checker};
 
-/// Attribute names a function may carry.
-pub(crate) const FUNCTION_ATTRIBUTES: &[&str] = &[
-    "xdp",
-    "tc",
-    "tracepoint",
-    "probe",
-    "uprobe",
-    "uretprobe",
-    "perf_event",
-    "helper",
-    "kfunc",
-    "private",
-    "test",
-];
+/// Attributes of functions that are not programs.
+const OTHER_ATTRIBUTES: &[&str] = &["helper", "kfunc", "private", "test"];
 
-/// Probe functions read at most this many kernel arguments (x86-64 ABI).
-const MAX_PROBE_PARAMS: usize = 6;
+/// Attribute names a function may carry: every program kind's, then the
+/// others.
+fn function_attributes() -> Vec<&'static str> {
+    kinds::KINDS
+        .iter()
+        .map(|kind| kind.descriptor().attribute)
+        .chain(OTHER_ATTRIBUTES.iter().copied())
+        .collect()
+}
 
 /// BPF-to-BPF and kfunc calls pass at most five arguments in registers.
 pub(crate) const MAX_EBPF_PARAMS: usize = 5;
 
-pub(crate) fn program_type(kind: &FunctionKind) -> Option<ProgramType> {
-    Some(match kind {
-        FunctionKind::Xdp => ProgramType::Xdp,
-        FunctionKind::Tc(_) => ProgramType::Tc,
-        FunctionKind::Tracepoint { .. } => ProgramType::Tracepoint,
-        FunctionKind::Probe { .. } => ProgramType::Probe,
-        FunctionKind::Uprobe { .. } => ProgramType::Uprobe,
-        FunctionKind::PerfEvent => ProgramType::PerfEvent,
-        _ => return None,
-    })
+/// The span of a function's `@attribute(...)` (its argument when it has
+/// one), or of its name.
+pub(crate) fn program_attribute_span(decl: &ast::FunctionDecl, attribute: &str) -> Span {
+    decl.attributes
+        .iter()
+        .find(|candidate| candidate.name.name == attribute)
+        .map_or(decl.name.span, |found| {
+            found.args.first().map_or(found.span, |arg| arg.span)
+        })
 }
 
-/// Program types whose programs may tail-call each other.
-pub(crate) fn supports_tail_calls(program_type: Option<ProgramType>) -> bool {
-    matches!(
-        program_type,
-        Some(ProgramType::Xdp | ProgramType::Tc | ProgramType::Tracepoint)
-    )
+/// The kind of a program function.
+pub(crate) fn program_kind(kind: &FunctionKind) -> Option<ProgramKind> {
+    kind.program().map(|decl| decl.kind)
 }
 
-/// How a kind is written, for messages (`@tc`, `userspace`).
+/// How a kind is written, for messages (`@tc program`, `userspace function`).
 pub(crate) fn kind_label(kind: &FunctionKind) -> &'static str {
     match kind {
-        FunctionKind::Xdp => "@xdp program",
-        FunctionKind::Tc(_) => "@tc program",
-        FunctionKind::Tracepoint { .. } => "@tracepoint program",
-        FunctionKind::Probe { .. } => "@probe program",
-        FunctionKind::Uprobe { ret: false, .. } => "@uprobe program",
-        FunctionKind::Uprobe { ret: true, .. } => "@uretprobe program",
-        FunctionKind::PerfEvent => "@perf_event program",
+        FunctionKind::Program(decl) => decl.descriptor().label,
         FunctionKind::Helper => "@helper function",
         FunctionKind::StructOpsMethod { .. } => "struct_ops method",
         FunctionKind::Kfunc => "@kfunc function",
@@ -118,86 +102,14 @@ impl Checker<'_> {
 
     fn attribute_kind(&mut self, attribute: &ast::Attribute) -> Option<FunctionKind> {
         let name = attribute.name.name.as_str();
+        if let Some(kind) = kinds::by_attribute(name) {
+            return self.program_attribute(attribute, kind);
+        }
         let kind = match name {
-            "xdp" => self.no_args(attribute).then_some(FunctionKind::Xdp)?,
-            "perf_event" => self.no_args(attribute).then_some(FunctionKind::PerfEvent)?,
-            "helper" => self.no_args(attribute).then_some(FunctionKind::Helper)?,
-            "kfunc" => self.no_args(attribute).then_some(FunctionKind::Kfunc)?,
-            "private" => self.no_args(attribute).then_some(FunctionKind::Private)?,
-            "test" => self.no_args(attribute).then_some(FunctionKind::Test)?,
-            "tc" => match self.string_arg(attribute).as_deref() {
-                Some("ingress") => FunctionKind::Tc(TcDirection::Ingress),
-                Some("egress") => FunctionKind::Tc(TcDirection::Egress),
-                Some(other) => {
-                    self.report(errors::bad_tc_direction(attribute.args[0].span, other));
-                    return None;
-                }
-                None => {
-                    self.report(errors::tc_needs_direction(attribute.span));
-                    return None;
-                }
-            },
-            "tracepoint" => {
-                let Some(target) = self.string_arg(attribute) else {
-                    self.report(errors::tracepoint_needs_target(attribute.span, None));
-                    return None;
-                };
-                match target.split_once('/') {
-                    Some((category, event)) if is_event_name(category) && is_event_name(event) => {
-                        FunctionKind::Tracepoint {
-                            category: category.to_string(),
-                            event: event.to_string(),
-                        }
-                    }
-                    _ => {
-                        self.report(errors::tracepoint_needs_target(
-                            attribute.args[0].span,
-                            Some(&target),
-                        ));
-                        return None;
-                    }
-                }
-            }
-            "probe" => {
-                let Some(target) = self
-                    .string_arg(attribute)
-                    .filter(|target| !target.is_empty())
-                else {
-                    self.report(errors::probe_needs_target(attribute.span));
-                    return None;
-                };
-                if !is_probe_target(&target) {
-                    self.report(errors::invalid_probe_target(
-                        attribute.args[0].span,
-                        &target,
-                    ));
-                    return None;
-                }
-                FunctionKind::Probe { target }
-            }
-            "uprobe" | "uretprobe" => {
-                let Some(target) = self.string_arg(attribute) else {
-                    self.report(errors::uprobe_needs_target(attribute.span, name, None));
-                    return None;
-                };
-                match target.rsplit_once(':') {
-                    Some((path, function)) if !path.is_empty() && !function.is_empty() => {
-                        FunctionKind::Uprobe {
-                            path: path.to_string(),
-                            function: function.to_string(),
-                            ret: name == "uretprobe",
-                        }
-                    }
-                    _ => {
-                        self.report(errors::uprobe_needs_target(
-                            attribute.args[0].span,
-                            name,
-                            Some(&target),
-                        ));
-                        return None;
-                    }
-                }
-            }
+            "helper" => FunctionKind::Helper,
+            "kfunc" => FunctionKind::Kfunc,
+            "private" => FunctionKind::Private,
+            "test" => FunctionKind::Test,
             "struct_ops" => {
                 self.report(errors::struct_ops_on_function(attribute.span));
                 return None;
@@ -206,12 +118,55 @@ impl Checker<'_> {
                 self.report(errors::unknown_attribute(
                     attribute.name.span,
                     name,
-                    FUNCTION_ATTRIBUTES,
+                    &function_attributes(),
                 ));
                 return None;
             }
         };
-        Some(kind)
+        self.no_args(attribute).then_some(kind)
+    }
+
+    /// `@KIND` or `@KIND("target")`, checked against the kind's rule.
+    fn program_attribute(
+        &mut self,
+        attribute: &ast::Attribute,
+        kind: ProgramKind,
+    ) -> Option<FunctionKind> {
+        let descriptor = kind.descriptor();
+        let program = |target: String| {
+            FunctionKind::Program(ProgramDecl {
+                kind,
+                entry: (descriptor.entry)(&target),
+                target,
+            })
+        };
+        let Some(rule) = &descriptor.target else {
+            return self.no_args(attribute).then(|| program(String::new()));
+        };
+        if rule.optional && attribute.args.is_empty() {
+            return Some(program(String::new()));
+        }
+        let Some(target) = self
+            .string_arg(attribute)
+            .filter(|target| !target.is_empty())
+        else {
+            self.report(errors::program_needs_target(
+                attribute.span,
+                descriptor.attribute,
+                rule,
+            ));
+            return None;
+        };
+        if !(rule.valid)(&target) {
+            self.report(errors::bad_program_target(
+                attribute.args[0].span,
+                descriptor.attribute,
+                &target,
+                rule,
+            ));
+            return None;
+        }
+        Some(program(target))
     }
 
     fn no_args(&mut self, attribute: &ast::Attribute) -> bool {
@@ -240,45 +195,16 @@ impl Checker<'_> {
         }
     }
 
-    /// Checks the parameters and return type a program kind requires.
+    /// Checks the parameters and return type a function's kind requires.
     pub(crate) fn check_program_signature(
         &mut self,
         decl: &ast::FunctionDecl,
-        kind: &FunctionKind,
+        kind: &mut FunctionKind,
         params: &[Type],
         ret: &Type,
     ) {
-        let i32_type = Type::Int(IntType::I32);
-        let (context, expected_ret, signature) = match kind {
-            FunctionKind::Xdp => (
-                Some("xdp_md"),
-                self.kernel_enum_type("xdp_action"),
-                "fn(ctx: *xdp_md) -> xdp_action".to_string(),
-            ),
-            FunctionKind::Tc(_) => (
-                Some("__sk_buff"),
-                i32_type.clone(),
-                "fn(ctx: *__sk_buff) -> i32".to_string(),
-            ),
-            FunctionKind::Uprobe { .. } => (
-                Some("pt_regs"),
-                i32_type.clone(),
-                "fn(ctx: *pt_regs) -> i32".to_string(),
-            ),
-            FunctionKind::PerfEvent => (
-                Some("bpf_perf_event_data"),
-                i32_type.clone(),
-                "fn(ctx: *bpf_perf_event_data) -> i32".to_string(),
-            ),
-            FunctionKind::Tracepoint { category, event } => {
-                let context = tracepoint_context(category, event);
-                self.check_tracepoint_signature(decl, &context, params, ret);
-                return;
-            }
-            FunctionKind::Probe { target } => {
-                self.check_probe_signature(decl, target, params, ret);
-                return;
-            }
+        let program = match kind {
+            FunctionKind::Program(program) => program,
             FunctionKind::Helper
             | FunctionKind::Kfunc
             | FunctionKind::Private
@@ -298,19 +224,80 @@ impl Checker<'_> {
             }
             FunctionKind::Test | FunctionKind::Userspace => return,
         };
-        let Some(context) = context else { return };
-        let label = kind_label(kind);
-        let expected_param = self.context_pointer(context);
+        let descriptor = program.descriptor();
+        let label = descriptor.label;
+        let i32_type = Type::Int(IntType::I32);
+        match descriptor.signature {
+            Signature::Context { context, returns } => {
+                let expected_ret = match returns {
+                    Returns::I32 => i32_type,
+                    Returns::KernelEnum(name) => self.kernel_enum_type(name),
+                };
+                let ret_name = match returns {
+                    Returns::I32 => "i32",
+                    Returns::KernelEnum(name) => name,
+                };
+                let signature = format!("fn(ctx: *{context}) -> {ret_name}");
+                let expected_param = self.context_pointer(context);
+                let matches = params.first() == Some(&expected_param);
+                self.check_context_param(decl, label, context, params, &signature, matches);
+                self.check_program_return(decl, label, ret, &expected_ret, &signature);
+            }
+            Signature::TracepointRecord => {
+                let context = match self.tracepoint_context(&program.target) {
+                    Some(Ok(id)) => *id,
+                    Some(Err(error)) => {
+                        let error = error.clone();
+                        let span = program_attribute_span(decl, descriptor.attribute);
+                        self.report(errors::unknown_tracepoint(span, &program.target, &error));
+                        return;
+                    }
+                    None => return,
+                };
+                let context_name = self.program.struct_def(context).name.clone();
+                let signature = format!("fn(ctx: *{context_name}) -> i32");
+                let matches =
+                    params.first() == Some(&Type::Pointer(Box::new(Type::Struct(context))));
+                self.check_context_param(decl, label, &context_name, params, &signature, matches);
+                self.check_program_return(decl, label, ret, &i32_type, &signature);
+            }
+            Signature::KernelFunctionArgs {
+                prototype,
+                trailing,
+                registers,
+            } => {
+                let entry = self.check_kernel_function_args(
+                    decl, program, prototype, trailing, registers, params, ret,
+                );
+                program.entry = entry;
+            }
+            Signature::KernelFunctionReturn => {
+                program.entry = self.check_kernel_function_return(decl, program, params, ret);
+            }
+        }
+    }
+
+    /// The one context parameter of a program; `matches` says whether its
+    /// type is the expected one.
+    pub(crate) fn check_context_param(
+        &mut self,
+        decl: &ast::FunctionDecl,
+        label: &str,
+        context: &str,
+        params: &[Type],
+        signature: &str,
+        matches: bool,
+    ) {
         match decl.params.as_slice() {
             [param] => {
-                if params[0] != Type::Error && params[0] != expected_param {
+                if params[0] != Type::Error && !matches {
                     let found = self.type_name(&params[0]);
                     self.report(errors::bad_program_param(
                         param.ty.span,
                         label,
                         &format!("*{context}"),
                         &found,
-                        &signature,
+                        signature,
                     ));
                 }
             }
@@ -323,14 +310,13 @@ impl Checker<'_> {
                     span,
                     label,
                     decl.params.len(),
-                    &signature,
+                    signature,
                 ));
             }
         }
-        self.check_program_return(decl, label, ret, &expected_ret, &signature);
     }
 
-    fn check_program_return(
+    pub(crate) fn check_program_return(
         &mut self,
         decl: &ast::FunctionDecl,
         label: &str,
@@ -351,88 +337,6 @@ impl Checker<'_> {
             &found,
             signature,
         ));
-    }
-
-    fn check_tracepoint_signature(
-        &mut self,
-        decl: &ast::FunctionDecl,
-        context: &str,
-        params: &[Type],
-        ret: &Type,
-    ) {
-        let signature = format!("fn(ctx: *{context}) -> i32");
-        let label = "@tracepoint program";
-        match (decl.params.as_slice(), params) {
-            ([param], [ty]) => {
-                let ok = match ty {
-                    Type::Pointer(inner) => match **inner {
-                        Type::Struct(id) => self.program.struct_def(id).name == context,
-                        _ => false,
-                    },
-                    Type::Error => true,
-                    _ => false,
-                };
-                if !ok {
-                    let found = self.type_name(ty);
-                    self.report(errors::bad_program_param(
-                        param.ty.span,
-                        label,
-                        &format!("*{context}"),
-                        &found,
-                        &signature,
-                    ));
-                }
-            }
-            _ => {
-                let span = decl
-                    .params
-                    .get(1)
-                    .map_or(decl.name.span, |param| param.name.span);
-                self.report(errors::bad_program_param_count(
-                    span,
-                    label,
-                    decl.params.len(),
-                    &signature,
-                ));
-            }
-        }
-        self.check_program_return(decl, label, ret, &Type::Int(IntType::I32), &signature);
-    }
-
-    fn check_probe_signature(
-        &mut self,
-        decl: &ast::FunctionDecl,
-        target: &str,
-        params: &[Type],
-        ret: &Type,
-    ) {
-        let label = "@probe program";
-        if target.contains('+') {
-            if let Some(param) = decl.params.first() {
-                self.report(errors::probe_offset_with_params(param.name.span, target));
-            }
-        } else if params.len() > MAX_PROBE_PARAMS {
-            self.report(errors::too_many_params(
-                decl.params[MAX_PROBE_PARAMS].name.span,
-                label,
-                MAX_PROBE_PARAMS,
-            ));
-        }
-        for (param, ty) in decl.params.iter().zip(params) {
-            if !matches!(
-                ty,
-                Type::Int(_)
-                    | Type::Bool
-                    | Type::Char
-                    | Type::Pointer(_)
-                    | Type::Enum(_)
-                    | Type::Error
-            ) {
-                let found = self.type_name(ty);
-                self.report(errors::bad_probe_param(param.ty.span, &found));
-            }
-        }
-        self.check_program_return(decl, label, ret, &Type::Int(IntType::I32), "fn(...) -> i32");
     }
 
     fn check_main_signature(&mut self, decl: &ast::FunctionDecl, params: &[Type], ret: &Type) {
@@ -470,17 +374,42 @@ impl Checker<'_> {
     }
 
     /// `*S` for the kernel context struct `S`.
-    fn context_pointer(&self, name: &str) -> Type {
-        match self.env.symbol(name) {
+    fn context_pointer(&mut self, name: &str) -> Type {
+        match self.global_symbol(name) {
             Some(super::env::Symbol::Struct(id)) => Type::Pointer(Box::new(Type::Struct(id))),
             _ => Type::Error,
         }
     }
 
-    fn kernel_enum_type(&self, name: &str) -> Type {
-        match self.env.symbol(name) {
+    fn kernel_enum_type(&mut self, name: &str) -> Type {
+        match self.global_symbol(name) {
             Some(super::env::Symbol::Enum(id)) => Type::Enum(id),
             _ => Type::Error,
+        }
+    }
+
+    /// A program whose target names one of the program's own functions
+    /// (`@uprobe("heartbeat")`) needs that function to be a userspace
+    /// function of the source.
+    pub(crate) fn check_own_function_targets(&mut self) {
+        for index in 0..self.program.functions.len() {
+            let FunctionKind::Program(decl) = &self.program.functions[index].kind else {
+                continue;
+            };
+            let Some(name) = (decl.descriptor().own_function)(&decl.target) else {
+                continue;
+            };
+            let name = name.to_string();
+            let attribute = decl.descriptor().attribute;
+            let found = self.program.functions.iter().any(|function| {
+                function.name == name
+                    && matches!(function.kind, FunctionKind::Userspace | FunctionKind::Main)
+            });
+            if !found {
+                let source = self.fn_sources[index].decl;
+                let span = program_attribute_span(source, attribute);
+                self.report(errors::own_function_target_missing(span, attribute, &name));
+            }
         }
     }
 
@@ -522,47 +451,4 @@ impl Checker<'_> {
             ));
         }
     }
-}
-
-/// The context struct a tracepoint program receives.
-pub(crate) fn tracepoint_context(category: &str, event: &str) -> String {
-    if category == "syscalls" {
-        if event.starts_with("sys_enter_") {
-            return "trace_event_raw_sys_enter".to_string();
-        }
-        if event.starts_with("sys_exit_") {
-            return "trace_event_raw_sys_exit".to_string();
-        }
-    }
-    format!("trace_event_raw_{event}")
-}
-
-/// A tracepoint category or event name: letters, digits and `_`.
-fn is_event_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// A kernel symbol (`do_unlinkat`, `foo.isra.0`), optionally with an
-/// instruction offset (`vfs_read+16`, `vfs_read+0x10`): it becomes part of
-/// a C section name, so nothing else may appear.
-fn is_probe_target(target: &str) -> bool {
-    let (symbol, offset) = match target.split_once('+') {
-        Some((symbol, offset)) => (symbol, Some(offset)),
-        None => (target, None),
-    };
-    let symbol_ok = symbol
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && symbol
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-    let offset_ok = match offset {
-        None => true,
-        Some(offset) => match offset.strip_prefix("0x") {
-            Some(hex) => !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()),
-            None => !offset.is_empty() && offset.chars().all(|c| c.is_ascii_digit()),
-        },
-    };
-    symbol_ok && offset_ok
 }

@@ -20,6 +20,7 @@ pub(crate) enum Binding {
     Const {
         value: i128,
         ty: Type,
+        radix: crate::ir::Radix,
     },
 }
 

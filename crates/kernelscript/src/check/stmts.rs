@@ -18,7 +18,7 @@
 //!   forever.
 //! * `throw` takes a nonzero integer (or enum) code; `defer` takes a call.
 
-use crate::ir::{self, Builtin, Callee, Catch, ExprKind, IntType, MapKind, StmtKind, Type};
+use crate::ir::{self, Catch, ExprKind, IntType, MapKind, StmtKind, Type};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -33,7 +33,7 @@ impl Checker<'_> {
         self.fx.push_scope();
         let stmts = self.stmts(&block.stmts);
         self.fx.pop_scope();
-        ir::Block { stmts }
+        ir::Block::new(stmts)
     }
 
     /// Statements in the current scope.
@@ -57,8 +57,9 @@ impl Checker<'_> {
                 self.var_decl(name, ty.as_ref(), init.as_ref())
             }
             ast::StmtKind::Const(decl) => {
-                let (ty, value) = self.const_decl_value(decl);
-                if let Err(earlier) = self.fx.bind(&decl.name.name, Binding::Const { value, ty }) {
+                let (ty, value, radix) = self.const_decl_value(decl);
+                let binding = Binding::Const { value, ty, radix };
+                if let Err(earlier) = self.fx.bind(&decl.name.name, binding) {
                     self.report(errors::redeclared_local(
                         decl.name.span,
                         &decl.name.name,
@@ -235,7 +236,7 @@ impl Checker<'_> {
                 self.fx.push_scope();
                 let stmts = self.stmts(std::slice::from_ref(branch));
                 self.fx.pop_scope();
-                Some(ir::Block { stmts })
+                Some(ir::Block::new(stmts))
             }
         }
     }
@@ -375,7 +376,7 @@ impl Checker<'_> {
         ) {
             let found = self.type_name(&Type::Map(map));
             self.report(errors::not_iterable(iterable.span, &found));
-        } else if kind == MapKind::LpmTrie && self.fx.is_ebpf() {
+        } else if matches!(kind, MapKind::LpmTrie | MapKind::StackTrace) && self.fx.is_ebpf() {
             self.report(errors::not_iterable_in_ebpf(
                 iterable.span,
                 kind.source_name(),
@@ -571,66 +572,13 @@ fn address_of_local(expr: &ir::Expr) -> Option<ir::LocalId> {
     }
 }
 
-/// Whether control can reach the end of `block`.
-pub(crate) fn completes(block: &ir::Block) -> bool {
-    block.stmts.iter().all(stmt_completes)
-}
-
-fn stmt_completes(stmt: &ir::Stmt) -> bool {
-    match &stmt.kind {
-        StmtKind::Return(_) | StmtKind::Throw(_) | StmtKind::Break | StmtKind::Continue => false,
-        StmtKind::If {
-            then_block,
-            else_block,
-            ..
-        }
-        | StmtKind::IfLetMap {
-            then_block,
-            else_block,
-            ..
-        }
-        | StmtKind::IfLetPointer {
-            then_block,
-            else_block,
-            ..
-        } => match else_block {
-            Some(else_block) => completes(then_block) || completes(else_block),
-            None => true,
-        },
-        StmtKind::While { condition, body } => !is_constant_true(condition) || has_break(body),
-        StmtKind::Try { body, catches } => {
-            completes(body) || catches.iter().any(|catch| completes(&catch.body))
-        }
-        StmtKind::Block(block) => completes(block),
-        StmtKind::Expr(expr) => expr_completes(expr),
-        _ => true,
-    }
-}
-
-fn expr_completes(expr: &ir::Expr) -> bool {
-    match &expr.kind {
-        ExprKind::Call {
-            callee: Callee::Builtin(Builtin::Exec),
-            ..
-        } => false,
-        ExprKind::Match { arms, .. } => arms.iter().any(|arm| {
-            arm.stmts.iter().all(stmt_completes)
-                && match &arm.value {
-                    Some(value) => expr_completes(value),
-                    None => true,
-                }
-        }),
-        _ => true,
-    }
-}
-
-fn is_constant_true(condition: &ir::Expr) -> bool {
+pub(super) fn is_constant_true(condition: &ir::Expr) -> bool {
     matches!(condition.kind, ExprKind::Bool(true))
-        || matches!(condition.kind, ExprKind::Int(value) if value != 0)
+        || matches!(condition.kind, ExprKind::Int(value, _) if value != 0)
 }
 
 /// Whether `body` contains a `break` of its own loop.
-fn has_break(body: &ir::Block) -> bool {
+pub(super) fn has_break(body: &ir::Block) -> bool {
     body.stmts.iter().any(|stmt| {
         visit(stmt, &mut |stmt, nested_loop| {
             !nested_loop && matches!(stmt.kind, StmtKind::Break)

@@ -14,7 +14,8 @@ use crate::syntax;
 fn checked(source: &str) -> ir::Program {
     let (file, parse_diagnostics) = syntax::parse(FileId(0), source);
     assert_no_errors(&parse_diagnostics, source);
-    let (program, diagnostics) = super::check(&[file]);
+    let (program, diagnostics) =
+        super::check(&[file], crate::kernel::test_kernel(), &Default::default());
     assert_no_errors(&diagnostics, source);
     program.expect("a program without errors")
 }
@@ -38,7 +39,8 @@ fn assert_no_errors(diagnostics: &Diagnostics, source: &str) {
 /// The messages of the errors `source` produces.
 fn errors(source: &str) -> Vec<String> {
     let (file, _) = syntax::parse(FileId(0), source);
-    let (program, diagnostics) = super::check(&[file]);
+    let (program, diagnostics) =
+        super::check(&[file], crate::kernel::test_kernel(), &Default::default());
     let messages: Vec<String> = diagnostics
         .iter()
         .filter(|d| d.is_error())
@@ -87,7 +89,7 @@ fn compound_assignment_on_a_map_entry_is_a_map_compound() {
     };
     assert_eq!(program.map(*map).name, "counts");
     assert_eq!(*op, BinaryOp::Add);
-    assert!(matches!(key.kind, ExprKind::Int(7)));
+    assert!(matches!(key.kind, ExprKind::Int(7, _)));
     assert_eq!(key.ty, Type::Int(IntType::U32));
     assert_eq!(value.ty, Type::Int(IntType::U64));
 }
@@ -270,7 +272,7 @@ fn config_fields_are_read_through_config_field() {
     };
     assert!(matches!(lhs.kind, ExprKind::ConfigField { field: 0, .. }));
     let default = program.configs[0].fields[0].default.as_ref().unwrap();
-    assert!(matches!(default.kind, ExprKind::Int(1500)));
+    assert!(matches!(default.kind, ExprKind::Int(1500, _)));
     let StmtKind::Assign { target, .. } = &body(&program, "main")[0].kind else {
         panic!()
     };
@@ -407,9 +409,10 @@ fn kernel_items_are_predefined() {
     let action = program.enum_def(enum_id);
     assert_eq!(action.origin, Origin::Kernel);
     assert_eq!(action.variants[variant].value, 3);
+    let tc = function(&program, "f").kind.program().expect("a program");
     assert_eq!(
-        function(&program, "f").kind,
-        FunctionKind::Tc(ir::TcDirection::Ingress)
+        (tc.descriptor().attribute, tc.target.as_str()),
+        ("tc", "ingress")
     );
 }
 
@@ -445,7 +448,7 @@ fn userspace_builtins_are_typed() {
         panic!()
     };
     assert!(matches!(args[0].kind, ExprKind::FunctionRef(_)));
-    assert!(matches!(args[0].ty, Type::ProgramRef(ir::ProgramType::Xdp)));
+    assert!(matches!(args[0].ty, Type::ProgramRef(kind) if kind.descriptor().attribute == "xdp"));
     let StmtKind::Expr(dispatch) = &main.body.stmts[3].kind else {
         panic!()
     };
@@ -457,10 +460,9 @@ fn userspace_builtins_are_typed() {
 
 #[test]
 fn struct_ops_impls_become_struct_ops_definitions() {
-    let source = "struct tcp_congestion_ops { ssthresh: *u8, name: u8[16] }
-        @struct_ops(\"tcp_congestion_ops\")
+    let source = "@struct_ops(\"tcp_congestion_ops\")
         impl my_cc {
-            fn ssthresh(sk: *u8) -> u32 { return 16 }
+            fn ssthresh(sk: *sock) -> u32 { return 16 }
             name: \"my_cc\",
         }
         fn main() -> i32 { return register(my_cc) }";
@@ -506,7 +508,7 @@ fn local_constants_are_inlined_and_loop_variables_take_the_bound_type() {
     let StmtKind::Assign { value, .. } = &body.stmts[0].kind else {
         panic!()
     };
-    assert!(matches!(value.kind, ExprKind::Int(3)));
+    assert!(matches!(value.kind, ExprKind::Int(3, _)));
 }
 
 #[test]
@@ -515,7 +517,7 @@ fn diagnostics_carry_help_and_secondary_labels() {
         FileId(0),
         "var a: u32 = 1\nvar a: u32 = 2\n@tc fn t(ctx: *__sk_buff) -> i32 { return 0 }",
     );
-    let (_, diagnostics) = super::check(&[file]);
+    let (_, diagnostics) = super::check(&[file], crate::kernel::test_kernel(), &Default::default());
     let duplicate = diagnostics
         .iter()
         .find(|d| d.message.contains("more than once"))
@@ -542,32 +544,68 @@ fn one_mistake_gives_one_error() {
 }
 
 #[test]
-fn headers_redeclaring_kernel_types_are_accepted() {
-    let header = "struct xdp_md { data: u32, data_end: u32 }
-        enum xdp_action { XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3, XDP_REDIRECT = 4 }
-        extern bpf_ktime_get_ns() -> u64";
+fn headers_redeclaring_kernel_types_exactly_are_accepted() {
+    let header = "struct xdp_md { data: u32, data_end: u32, data_meta: u32,
+            ingress_ifindex: u32, rx_queue_index: u32, egress_ifindex: u32 }
+        enum xdp_action { XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3, XDP_REDIRECT = 4 }";
     let main = "@xdp fn f(ctx: *xdp_md) -> xdp_action { var t = bpf_ktime_get_ns() \n var n = ctx->data_end - ctx->data \n return XDP_PASS }";
     let (header, _) = syntax::parse(FileId(0), header);
     let (main, _) = syntax::parse(FileId(1), main);
-    let (program, diagnostics) = super::check(&[header, main]);
+    let (program, diagnostics) = super::check(
+        &[header, main],
+        crate::kernel::test_kernel(),
+        &Default::default(),
+    );
     assert!(
         !diagnostics.has_errors(),
         "{:?}",
         diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
     );
     let program = program.unwrap();
-    assert!(program.externs.is_empty());
     let f = function(&program, "f");
     assert_eq!(f.locals[2].ty, Type::Int(IntType::I64));
+    // One `xdp_md`: the kernel's, from BTF.
+    let xdp_md: Vec<_> = program
+        .structs
+        .iter()
+        .filter(|s| s.name == "xdp_md")
+        .collect();
+    assert_eq!(xdp_md.len(), 1);
+    assert_eq!(xdp_md[0].origin, Origin::Kernel);
+    assert!(xdp_md[0].kernel.is_some());
 }
 
 #[test]
-fn declarations_of_kernel_structs_keep_their_fields_but_are_not_emitted() {
-    let source = "struct trace_event_raw_sched_switch { prev_pid: u32, next_pid: u32 }
-        struct Local { x: u32 }
+fn declarations_that_differ_from_the_kernel_and_externs_of_helpers_are_errors() {
+    assert_eq!(
+        errors("struct xdp_md { data: u32, data_end: u32 }"),
+        ["declaration of kernel type `xdp_md` does not match the kernel's"]
+    );
+    assert_eq!(
+        errors("struct filename { name: *u8 }"),
+        ["declaration of kernel type `filename` does not match the kernel's"]
+    );
+    assert_eq!(
+        errors("enum xdp_action { XDP_PASS = 1 }"),
+        ["declaration of kernel enum `xdp_action` does not match the kernel's"]
+    );
+    assert_eq!(
+        errors("extern bpf_ktime_get_ns() -> u64"),
+        ["`bpf_ktime_get_ns` is a BPF helper"]
+    );
+}
+
+#[test]
+fn tracepoint_contexts_come_from_btf_without_declarations() {
+    let source = "struct Local { x: u32 }
         @tracepoint(\"sched/sched_switch\")
         fn on_switch(ctx: *trace_event_raw_sched_switch) -> i32 {
-            var next: u32 = ctx->next_pid
+            var next = ctx->next_pid
+            return 0
+        }
+        @tracepoint(\"sched/sched_wakeup\")
+        fn on_wakeup(ctx: *trace_event_raw_sched_wakeup_template) -> i32 {
+            var pid = ctx->pid
             return 0
         }";
     let program = checked(source);
@@ -577,7 +615,11 @@ fn declarations_of_kernel_structs_keep_their_fields_but_are_not_emitted() {
         .find(|s| s.name == "trace_event_raw_sched_switch")
         .unwrap();
     assert_eq!(switch.origin, Origin::Kernel);
-    assert_eq!(switch.fields.len(), 2);
+    assert!(switch.field_index("prev_comm").is_some());
+    assert_eq!(
+        function(&program, "on_switch").locals[1].ty,
+        Type::Int(IntType::I32)
+    );
     let local = program.structs.iter().find(|s| s.name == "Local").unwrap();
     assert_eq!(local.origin, Origin::Source);
 }
@@ -617,7 +659,7 @@ fn map_read_locals_compared_with_null_get_a_found_flag() {
     let ExprKind::MapLoad { key, dest, .. } = &load.kind else {
         panic!("expected MapLoad, got {:?}", load.kind)
     };
-    assert!(matches!(key.kind, ExprKind::Int(1)));
+    assert!(matches!(key.kind, ExprKind::Int(1, _)));
     assert!(matches!(
         &dest.kind,
         ExprKind::Unary { op: UnaryOp::AddrOf, operand } if matches!(operand.kind, ExprKind::Local(id) if id == *c)
@@ -658,7 +700,8 @@ fn a_maybe_null_pointer_error_points_at_the_use_and_the_source() {
             return XDP_PASS
         }";
     let (file, _) = syntax::parse(FileId(0), source);
-    let (program, diagnostics) = super::check(&[file]);
+    let (program, diagnostics) =
+        super::check(&[file], crate::kernel::test_kernel(), &Default::default());
     assert!(program.is_none());
     let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
     assert_eq!(errors.len(), 1);

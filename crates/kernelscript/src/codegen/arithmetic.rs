@@ -5,7 +5,8 @@
 //! operation's width (64 bits for 64-bit operands, 32 for narrower ones,
 //! which compute in 32 bits as the BPF ALU's 32-bit instructions do).
 //! `needs_definition` says when plain C is not exact; each generator then
-//! spells the defined form (`userspace::arithmetic`, `ebpf::expressions`).
+//! spells the defined form of division (`userspace::arithmetic`,
+//! `ebpf::policy`); shifts are `masked_shift` in both.
 
 use crate::ir::{BinaryOp, Expr, ExprKind, IntType, Type};
 
@@ -17,7 +18,7 @@ pub fn needs_definition(op: BinaryOp, ty: &Type, rhs: &Expr) -> bool {
         return false;
     };
     let constant = match rhs.kind {
-        ExprKind::Int(value) => Some(value),
+        ExprKind::Int(value, _) => Some(value),
         _ => None,
     };
     match op {
@@ -42,4 +43,21 @@ pub fn shift_width(int: IntType) -> u32 {
     } else {
         32
     }
+}
+
+/// `lhs << rhs` / `lhs >> rhs` of integer type `int` (spelled `c_type`)
+/// with the amount masked to the operation's width (the BPF instruction's),
+/// a left shift in the unsigned type of that width (no signed overflow),
+/// the result cast back to the type. Operands are C text at any
+/// precedence; the result binds like a cast.
+pub fn masked_shift(op: BinaryOp, lhs: &str, int: IntType, c_type: &str, rhs: &str) -> String {
+    let width = shift_width(int);
+    let amount = format!("({rhs}) & {}", width - 1);
+    if op == BinaryOp::Shr {
+        // Narrow operands promote to `int` with their value; a signed right
+        // shift is arithmetic in gcc and clang.
+        return format!("({c_type})(({lhs}) >> ({amount}))");
+    }
+    let unsigned = if width == 64 { "__u64" } else { "__u32" };
+    format!("({c_type})(({unsigned})({lhs}) << ({amount}))")
 }

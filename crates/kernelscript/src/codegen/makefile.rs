@@ -13,15 +13,12 @@
 //! say), else plain `-lbpf`. Projects without a userspace `main` build the
 //! eBPF object only.
 
-use crate::ir::{FunctionKind, Program};
+use super::plan::Plan;
 
-/// The Makefile for `project_name` (the C identifier of the `.ks` stem).
-pub fn generate_makefile(program: &Program, project_name: &str) -> String {
-    let name = project_name;
-    let has_userspace = program
-        .functions
-        .iter()
-        .any(|function| function.kind == FunctionKind::Main);
+/// The Makefile of the outputs `plan` describes.
+pub fn generate_makefile(plan: &Plan) -> String {
+    let name = &plan.project;
+    let has_userspace = plan.has_userspace;
     let mut text = String::new();
     let mut line = |content: &str| {
         text.push_str(content);
@@ -63,13 +60,6 @@ pub fn generate_makefile(program: &Program, project_name: &str) -> String {
     line("LIBBPF_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)");
     line("LIBBPF_LDLIBS ?= $(or $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null),-lbpf) -lelf -lz");
     line("");
-    line("# Kernel types for tracing programs: NAME.ebpf.c includes vmlinux.h, made");
-    line("# from the running kernel's BTF, only when it needs it.");
-    line("VMLINUX_BTF ?= /sys/kernel/btf/vmlinux");
-    line(&format!(
-        "VMLINUX_H := $(if $(shell grep -s -l -F 'include \"vmlinux.h\"' {name}.ebpf.c),vmlinux.h)"
-    ));
-    line("");
     line("BPF_CFLAGS ?= -g -O2 -Wall");
     line("BPF_INCLUDES := $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) $(LIBBPF_CFLAGS)");
     line("CFLAGS ?= -g -O2 -Wall");
@@ -83,15 +73,17 @@ pub fn generate_makefile(program: &Program, project_name: &str) -> String {
         line(&format!("all: {name}.ebpf.o"));
     }
     line("");
-    line(&format!("{name}.ebpf.o: {name}.ebpf.c $(VMLINUX_H)"));
+    match &plan.kernel_header {
+        // The kernel types it uses, written by `kernelscript compile` from
+        // the kernel's BTF (never a dump of all of vmlinux).
+        Some(header) => line(&format!("{name}.ebpf.o: {name}.ebpf.c {header}")),
+        None => line(&format!("{name}.ebpf.o: {name}.ebpf.c")),
+    }
     line(
         "\t$(CLANG) $(BPF_CFLAGS) -target bpf -D__TARGET_ARCH_$(ARCH) $(BPF_INCLUDES) -c $< -o $@",
     );
     line("");
-    line("vmlinux.h:");
-    line("\t$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@");
-    line("");
-    let mut built = vec![format!("{name}.ebpf.o"), "vmlinux.h".to_string()];
+    let mut built = vec![format!("{name}.ebpf.o")];
     if has_userspace {
         line(&format!("{name}.skel.h: {name}.ebpf.o"));
         line(&format!(
@@ -112,13 +104,15 @@ pub fn generate_makefile(program: &Program, project_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::generate_makefile;
+    use crate::codegen::plan::Plan;
     use crate::ir::Program;
 
     #[test]
     fn ebpf_only_projects_build_just_the_object() {
-        let makefile = generate_makefile(&Program::default(), "probe");
+        let makefile = generate_makefile(&Plan::new(&Program::default(), "probe"));
         assert!(makefile.contains("all: probe.ebpf.o\n"));
         assert!(!makefile.contains("skel.h"));
-        assert!(makefile.contains("\trm -f probe.ebpf.o vmlinux.h\n"));
+        assert!(!makefile.contains("vmlinux"));
+        assert!(makefile.contains("\trm -f probe.ebpf.o\n"));
     }
 }

@@ -4,7 +4,9 @@
 //! errors; output is deterministic.
 
 pub mod arithmetic;
-pub mod c_writer;
+pub mod c;
 pub mod ebpf;
+pub mod kernel_header;
 pub mod makefile;
+pub mod plan;
 pub mod userspace;

@@ -13,8 +13,9 @@ pub mod visit;
 
 pub use types::*;
 
+pub use crate::kinds::{Descriptor, Entry, ProgramKind};
 use crate::span::Span;
-pub use crate::syntax::ast::{BinaryOp, UnaryOp};
+pub use crate::syntax::ast::{BinaryOp, Radix, UnaryOp};
 
 macro_rules! id_type {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
@@ -65,6 +66,19 @@ pub struct Program {
     pub externs: Vec<ExternDef>,
     /// `@struct_ops("kernel_type") impl name { ... }` blocks.
     pub struct_ops: Vec<StructOpsDef>,
+    /// The kernel BTF the program was checked against: the generators
+    /// write the kernel types the eBPF C uses from it.
+    pub kernel: Option<KernelBtf>,
+}
+
+/// The kernel's BTF, shared (cloning is cheap).
+#[derive(Clone)]
+pub struct KernelBtf(pub btf::Btf);
+
+impl std::fmt::Debug for KernelBtf {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "KernelBtf({} types)", self.0.last_type_id().0)
+    }
 }
 
 impl Program {
@@ -113,6 +127,11 @@ pub struct StructDef {
     pub origin: Origin,
     /// `Some("tcp_congestion_ops")` for `@struct_ops("...") struct`.
     pub struct_ops: Option<String>,
+    /// For a kernel type from BTF: its BTF identity and layout. `fields`
+    /// then lists every member C can name directly (members of anonymous
+    /// structs and unions included), filled when the checker first needs
+    /// them.
+    pub kernel: Option<Box<KernelRecord>>,
     pub span: Span,
 }
 
@@ -120,6 +139,37 @@ impl StructDef {
     pub fn field_index(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|field| field.name == name)
     }
+
+    /// Whether field `index` is a bitfield (kernel records only).
+    pub fn is_bitfield(&self, index: usize) -> bool {
+        self.kernel
+            .as_ref()
+            .is_some_and(|kernel| kernel.bitfields.contains(&index))
+    }
+}
+
+/// A struct, union or typedef of one from the kernel's BTF.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelRecord {
+    /// The BTF type id the generated kernel header must define: the
+    /// struct or union, or the typedef naming an anonymous one.
+    pub btf_id: u32,
+    pub spelling: KernelSpelling,
+    /// `sizeof` and `_Alignof` in C, from BTF.
+    pub size: u64,
+    pub align: u64,
+    /// Indexes (into `StructDef::fields`) of bitfield members.
+    pub bitfields: Vec<usize>,
+}
+
+/// How C names a kernel record (see `StructDef::c_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelSpelling {
+    Struct,
+    Union,
+    Typedef,
+    /// A member's anonymous struct or union: usable only in place.
+    Anonymous,
 }
 
 #[derive(Clone, Debug)]
@@ -133,7 +183,17 @@ pub struct EnumDef {
     pub name: String,
     pub variants: Vec<EnumVariantDef>,
     pub origin: Origin,
+    /// For a kernel enum from BTF: its type id and size in bytes (kernel
+    /// enums may be 1, 2, 4 or 8 bytes wide).
+    pub kernel: Option<KernelEnum>,
     pub span: Span,
+}
+
+/// A kernel enum's BTF identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KernelEnum {
+    pub btf_id: u32,
+    pub size: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -154,6 +214,9 @@ pub enum MapKind {
     Ringbuf,
     ProgArray,
     PerfEventArray,
+    /// `stack_trace<u32, u64[DEPTH]>`: call stacks `bpf_get_stackid`
+    /// records, keyed by their id; read from userspace.
+    StackTrace,
 }
 
 impl MapKind {
@@ -170,6 +233,7 @@ impl MapKind {
             MapKind::Ringbuf => "ringbuf",
             MapKind::ProgArray => "prog_array",
             MapKind::PerfEventArray => "perf_event_array",
+            MapKind::StackTrace => "stack_trace",
         }
     }
 
@@ -186,6 +250,7 @@ impl MapKind {
             MapKind::Ringbuf => "BPF_MAP_TYPE_RINGBUF",
             MapKind::ProgArray => "BPF_MAP_TYPE_PROG_ARRAY",
             MapKind::PerfEventArray => "BPF_MAP_TYPE_PERF_EVENT_ARRAY",
+            MapKind::StackTrace => "BPF_MAP_TYPE_STACK_TRACE",
         }
     }
 
@@ -267,36 +332,18 @@ pub struct ConstDef {
     pub ty: Type,
     /// The evaluated value (two's complement for negative signed values).
     pub value: i128,
+    /// How the initialiser wrote it, when it is a literal (`0x0800`).
+    pub radix: Radix,
     pub origin: Origin,
     pub span: Span,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TcDirection {
-    Ingress,
-    Egress,
 }
 
 /// What a function is: decides where it runs and how it is emitted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FunctionKind {
-    /// `@xdp fn(ctx: *xdp_md) -> xdp_action`
-    Xdp,
-    /// `@tc("ingress"|"egress") fn(ctx: *__sk_buff) -> i32`
-    Tc(TcDirection),
-    /// `@tracepoint("category/event")`
-    Tracepoint { category: String, event: String },
-    /// `@probe("function")`: fentry/kprobe, decided later from BTF.
-    Probe { target: String },
-    /// `@uprobe("PATH:FUNCTION")` / `@uretprobe(..)`: a user-space function
-    /// of the binary or library at `path`; context `*pt_regs`.
-    Uprobe {
-        path: String,
-        function: String,
-        ret: bool,
-    },
-    /// `@perf_event`
-    PerfEvent,
+    /// An eBPF program entry point (`@xdp`, `@tc("ingress")`, ...): its
+    /// kind's descriptor (`crate::kinds`) says everything else.
+    Program(ProgramDecl),
     /// `@helper`: an eBPF-side function callable from programs and helpers.
     Helper,
     /// A method of an `@struct_ops` impl block.
@@ -313,6 +360,24 @@ pub enum FunctionKind {
     Main,
 }
 
+/// A program's kind and its attribute's argument as written (`"ingress"`,
+/// `"sched/sched_switch"`, `"/bin/bash:readline"`; empty for `@xdp`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgramDecl {
+    pub kind: ProgramKind,
+    pub target: String,
+    /// How its C function receives its context: the kind's default for
+    /// the target, or what the checker chose from the declared
+    /// parameters (`ctx: *pt_regs` of a kprobe).
+    pub entry: Entry,
+}
+
+impl ProgramDecl {
+    pub fn descriptor(&self) -> &'static Descriptor {
+        self.kind.descriptor()
+    }
+}
+
 /// Which output a function is emitted into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -327,12 +392,7 @@ pub enum Target {
 impl FunctionKind {
     pub fn target(&self) -> Target {
         match self {
-            FunctionKind::Xdp
-            | FunctionKind::Tc(_)
-            | FunctionKind::Tracepoint { .. }
-            | FunctionKind::Probe { .. }
-            | FunctionKind::Uprobe { .. }
-            | FunctionKind::PerfEvent
+            FunctionKind::Program(_)
             | FunctionKind::Helper
             | FunctionKind::StructOpsMethod { .. } => Target::Ebpf,
             FunctionKind::Kfunc | FunctionKind::Private => Target::KernelModule,
@@ -342,15 +402,15 @@ impl FunctionKind {
 
     /// An eBPF program entry point (gets its own `SEC()`).
     pub fn is_program(&self) -> bool {
-        matches!(
-            self,
-            FunctionKind::Xdp
-                | FunctionKind::Tc(_)
-                | FunctionKind::Tracepoint { .. }
-                | FunctionKind::Probe { .. }
-                | FunctionKind::Uprobe { .. }
-                | FunctionKind::PerfEvent
-        )
+        matches!(self, FunctionKind::Program(_))
+    }
+
+    /// The program's kind and target, for program entry points.
+    pub fn program(&self) -> Option<&ProgramDecl> {
+        match self {
+            FunctionKind::Program(decl) => Some(decl),
+            _ => None,
+        }
     }
 }
 
@@ -420,6 +480,20 @@ pub struct StructOpsDef {
 #[derive(Clone, Debug, Default)]
 pub struct Block {
     pub stmts: Vec<Stmt>,
+    /// Whether control can reach the end of the block (it does not always
+    /// return, throw, break, continue or loop forever). Set by the checker
+    /// (`check/reachability.rs`) for every block of a checked body.
+    pub completes: bool,
+}
+
+impl Block {
+    /// A block of `stmts` whose reachability is not known yet.
+    pub fn new(stmts: Vec<Stmt>) -> Block {
+        Block {
+            stmts,
+            completes: true,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -542,8 +616,9 @@ pub struct Expr {
 
 #[derive(Clone, Debug)]
 pub enum ExprKind {
-    /// An integer literal (its type is in `Expr::ty`).
-    Int(u64),
+    /// An integer literal (its type is in `Expr::ty`) and how the source
+    /// wrote it, which generated C keeps.
+    Int(u64, Radix),
     Bool(bool),
     Char(u8),
     Str(String),
@@ -650,6 +725,9 @@ pub struct MatchArm {
     /// `return` (or `throw`), or the match is used as a statement and the
     /// block arm has no trailing expression.
     pub value: Option<Expr>,
+    /// Whether control can leave the arm normally (its statements and value
+    /// complete); set with `Block::completes`.
+    pub completes: bool,
     pub span: Span,
 }
 

@@ -5,7 +5,7 @@
 //! tables (user-declared and kernel-provided alike). Sizes and alignment
 //! follow the C ABI of BPF and x86-64, which agree for these types.
 
-use super::{EnumId, FunctionId, MapId, Program, StructId, StructOpsId};
+use super::{EnumId, FunctionId, MapId, Program, ProgramKind, StructId, StructOpsId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum IntType {
@@ -75,17 +75,6 @@ impl IntType {
     }
 }
 
-/// The kind of program a program reference or handle refers to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProgramType {
-    Xdp,
-    Tc,
-    Tracepoint,
-    Probe,
-    Uprobe,
-    PerfEvent,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
     Void,
@@ -103,7 +92,7 @@ pub enum Type {
     /// The type of a map name; maps are not first-class values.
     Map(MapId),
     /// The type of a program function name used as a value (`load(prog)`).
-    ProgramRef(ProgramType),
+    ProgramRef(ProgramKind),
     /// What `load()` returns; `attach` only accepts this.
     ProgramHandle,
     /// What `attach(handle, perf_options { ... }, 0)` returns: one open
@@ -161,6 +150,9 @@ impl Type {
             Type::ProgramHandle | Type::PerfAttachment => 4,
             // C's rule: `int` when every value fits, else `unsigned int`
             // when every value fits that, else 64 bits.
+            Type::Enum(id) if program.enum_def(*id).kernel.is_some() => {
+                program.enum_def(*id).kernel.map_or(4, |kernel| kernel.size)
+            }
             Type::Enum(id) => {
                 let values = program.enum_def(*id).variants.iter().map(|v| v.value);
                 let fits_int = values.clone().all(|v| i32::try_from(v).is_ok());
@@ -171,6 +163,11 @@ impl Type {
                     8
                 }
             }
+            Type::Struct(id) if program.struct_def(*id).kernel.is_some() => program
+                .struct_def(*id)
+                .kernel
+                .as_ref()
+                .map_or(0, |kernel| kernel.size),
             Type::Struct(id) => {
                 let def = program.struct_def(*id);
                 let mut offset = 0u64;
@@ -189,6 +186,11 @@ impl Type {
     pub fn align(&self, program: &Program) -> u64 {
         match self {
             Type::Array(element, _) => element.align(program),
+            Type::Struct(id) if program.struct_def(*id).kernel.is_some() => program
+                .struct_def(*id)
+                .kernel
+                .as_ref()
+                .map_or(1, |kernel| kernel.align.max(1)),
             Type::Struct(id) => program
                 .struct_def(*id)
                 .fields

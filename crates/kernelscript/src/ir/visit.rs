@@ -145,7 +145,7 @@ pub fn child_exprs(expr: &Expr) -> Vec<&Expr> {
             }
             children
         }
-        ExprKind::Int(_)
+        ExprKind::Int(..)
         | ExprKind::Bool(_)
         | ExprKind::Char(_)
         | ExprKind::Str(_)
@@ -160,4 +160,111 @@ pub fn child_exprs(expr: &Expr) -> Vec<&Expr> {
         | ExprKind::StructOpsRef(_)
         | ExprKind::Sizeof(_) => Vec::new(),
     }
+}
+
+/// Calls `on_child` for each direct subexpression of `expr`, mutably (the
+/// same children, in the same order, as `child_exprs`).
+pub fn for_each_child_mut(expr: &mut Expr, on_child: &mut dyn FnMut(&mut Expr)) {
+    match &mut expr.kind {
+        ExprKind::Unary { operand, .. } => on_child(operand),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            on_child(lhs);
+            on_child(rhs);
+        }
+        ExprKind::Cast(inner) => on_child(inner),
+        ExprKind::Call { callee, args } => {
+            if let Callee::Indirect(target) = callee {
+                on_child(target);
+            }
+            args.iter_mut().for_each(on_child);
+        }
+        ExprKind::Field { base, .. } | ExprKind::Arrow { base, .. } => on_child(base),
+        ExprKind::Index { base, index } => {
+            on_child(base);
+            on_child(index);
+        }
+        ExprKind::MapGet { key, .. } | ExprKind::MapContains { key, .. } => on_child(key),
+        ExprKind::MapLoad { key, dest, .. } => {
+            on_child(key);
+            on_child(dest);
+        }
+        ExprKind::StructLit { fields, .. } => {
+            fields.iter_mut().for_each(|(_, value)| on_child(value));
+        }
+        ExprKind::ArrayLit(elements) => elements.iter_mut().for_each(on_child),
+        ExprKind::Match { scrutinee, arms } => {
+            on_child(scrutinee);
+            for arm in arms {
+                arm.pattern.iter_mut().for_each(&mut *on_child);
+                arm.value.iter_mut().for_each(&mut *on_child);
+            }
+        }
+        ExprKind::Int(..)
+        | ExprKind::Bool(_)
+        | ExprKind::Char(_)
+        | ExprKind::Str(_)
+        | ExprKind::Null
+        | ExprKind::Local(_)
+        | ExprKind::Global(_)
+        | ExprKind::ConfigField { .. }
+        | ExprKind::Const(_)
+        | ExprKind::EnumVariant { .. }
+        | ExprKind::FunctionRef(_)
+        | ExprKind::MapRef(_)
+        | ExprKind::StructOpsRef(_)
+        | ExprKind::Sizeof(_) => {}
+    }
+}
+
+/// The local a place expression (`x`, `x.a[i]`, `x->f`, `*p`) is rooted in.
+pub fn place_root(expr: &Expr) -> Option<crate::ir::LocalId> {
+    match &expr.kind {
+        ExprKind::Local(local) => Some(*local),
+        ExprKind::Field { base, .. } | ExprKind::Arrow { base, .. } => place_root(base),
+        ExprKind::Index { base, .. } => place_root(base),
+        ExprKind::Unary {
+            op: crate::ir::UnaryOp::Deref,
+            operand,
+        } => place_root(operand),
+        _ => None,
+    }
+}
+
+/// Whether `block` may change `local`: assigns to a place rooted in it,
+/// takes its address, loads a map entry into it, or (for pointers) hands
+/// it to a call.
+pub fn may_modify_local(block: &Block, local: crate::ir::LocalId) -> bool {
+    let mut modified = false;
+    walk_stmts(block, &mut |stmt| {
+        if let StmtKind::Assign { target, .. } = &stmt.kind {
+            if place_root(target) == Some(local) {
+                modified = true;
+            }
+        }
+    });
+    walk_block_exprs(block, &mut |expr| match &expr.kind {
+        ExprKind::Unary {
+            op: crate::ir::UnaryOp::AddrOf,
+            operand,
+        } if place_root(operand) == Some(local) => modified = true,
+        ExprKind::Call { args, .. }
+            if args.iter().any(|arg| {
+                matches!(arg.kind, ExprKind::Local(id) if id == local) && arg.ty.is_pointer()
+            }) =>
+        {
+            modified = true
+        }
+        _ => {}
+    });
+    modified
+}
+
+/// Whether evaluating `expr` twice could be observed: it calls something,
+/// or holds a `match` (whose arms may run statements).
+pub fn has_side_effects(expr: &Expr) -> bool {
+    let mut effects = false;
+    walk_exprs(expr, &mut |inner| {
+        effects |= matches!(inner.kind, ExprKind::Call { .. } | ExprKind::Match { .. });
+    });
+    effects
 }

@@ -8,6 +8,7 @@
 //! not parse; the checker treats it as "already reported" and stays quiet.
 
 use crate::span::Span;
+pub use crate::syntax::token::Radix;
 
 /// A name as written, with where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -309,9 +310,9 @@ pub struct Expr {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
-    /// Integer literal value; literals too big for u64 were reported and
-    /// are stored as 0.
-    Int(u64),
+    /// Integer literal value and how it was written; literals too big for
+    /// u64 were reported and are stored as 0.
+    Int(u64, Radix),
     Bool(bool),
     Char(u8),
     Str(String),

@@ -320,7 +320,7 @@ fn stmt_doc(stmt: &Stmt) -> Doc {
 
 fn expr_doc(expr: &Expr) -> Doc {
     match &expr.kind {
-        ExprKind::Int(value) => atom(value.to_string()),
+        ExprKind::Int(value, _) => atom(value.to_string()),
         ExprKind::Bool(value) => atom(value.to_string()),
         ExprKind::Char(value) => atom(format!("'{}'", std::ascii::escape_default(*value))),
         ExprKind::Str(value) => string(value),

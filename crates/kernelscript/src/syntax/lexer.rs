@@ -11,7 +11,7 @@
 use crate::diagnostic::Diagnostics;
 use crate::span::{FileId, Span};
 use crate::syntax::errors;
-use crate::syntax::token::{Literal, Token, TokenKind};
+use crate::syntax::token::{Literal, Radix, Token, TokenKind};
 
 /// Splits `text` into tokens. The last token is always `Eof`.
 pub fn lex(file: FileId, text: &str) -> (Vec<Token>, Diagnostics) {
@@ -190,7 +190,16 @@ impl Lexer<'_> {
                 }
             }
         };
-        self.push(TokenKind::Int, start, Literal::Int(value));
+        let radix = match radix {
+            16 => Radix::Hex {
+                digits: digits.len().min(16) as u8,
+                upper: digits.bytes().any(|b| b.is_ascii_uppercase()),
+            },
+            8 => Radix::Octal,
+            2 => Radix::Binary,
+            _ => Radix::Decimal,
+        };
+        self.push(TokenKind::Int, start, Literal::Int(value, radix));
     }
 
     fn string(&mut self) {
@@ -436,7 +445,7 @@ mod tests {
                     ));
                 }
                 Literal::None => {}
-                Literal::Int(value) => piece.push_str(&format!("({value})")),
+                Literal::Int(value, _) => piece.push_str(&format!("({value})")),
                 Literal::Str(value) => piece.push_str(&format!("({value:?})")),
                 Literal::Char(value) => piece.push_str(&format!("({value})")),
             }

@@ -236,12 +236,28 @@ impl TokenKind {
     }
 }
 
+/// How an integer literal was written, so that generated C spells it the
+/// same way (`0x0800` stays `0x0800`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Radix {
+    #[default]
+    Decimal,
+    /// `0x...`: the number of digits written (leading zeros kept) and
+    /// whether its letters were upper case.
+    Hex { digits: u8, upper: bool },
+    /// `0o...`
+    Octal,
+    /// `0b...`
+    Binary,
+}
+
 /// The decoded value of a literal token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Literal {
     None,
-    /// Integer value; 0 when the literal was malformed (already reported).
-    Int(u64),
+    /// Integer value and how it was written; 0 when the literal was
+    /// malformed (already reported).
+    Int(u64, Radix),
     Str(String),
     Char(u8),
 }

@@ -2,6 +2,7 @@
 //! may call whom, builtins, tail calls and eBPF limits.
 
 use crate::diagnostic::Diagnostic;
+use crate::kinds::TargetRule;
 use crate::span::Span;
 
 use super::list_str;
@@ -43,53 +44,21 @@ pub(crate) fn struct_ops_on_function(span: Span) -> Diagnostic {
         .help("write `@struct_ops(\"tcp_congestion_ops\") impl name { fn ... }`")
 }
 
-pub(crate) fn tc_needs_direction(span: Span) -> Diagnostic {
-    Diagnostic::error("`@tc` needs a traffic direction")
-        .primary(span, "missing direction")
-        .help("write `@tc(\"ingress\")` for packets entering the interface, or `@tc(\"egress\")` for packets leaving it")
+pub(crate) fn program_needs_target(span: Span, attribute: &str, rule: &TargetRule) -> Diagnostic {
+    Diagnostic::error(format!("`@{attribute}` needs {}", rule.what))
+        .primary(span, format!("expected {}", rule.expected))
+        .help(rule.help)
 }
 
-pub(crate) fn bad_tc_direction(span: Span, found: &str) -> Diagnostic {
-    Diagnostic::error(format!("unknown traffic direction `{found}`"))
-        .primary(span, "expected \"ingress\" or \"egress\"")
-        .help("write `@tc(\"ingress\")` or `@tc(\"egress\")`")
-}
-
-pub(crate) fn tracepoint_needs_target(span: Span, found: Option<&str>) -> Diagnostic {
-    let message = match found {
-        Some(found) => format!("invalid tracepoint `{found}`"),
-        None => "`@tracepoint` needs a tracepoint name".to_string(),
-    };
-    Diagnostic::error(message)
-        .primary(span, "expected \"category/event\"")
-        .help("write e.g. `@tracepoint(\"sched/sched_switch\")`")
-}
-
-pub(crate) fn probe_needs_target(span: Span) -> Diagnostic {
-    Diagnostic::error("`@probe` needs the kernel function to probe")
-        .primary(span, "missing target")
-        .help("write e.g. `@probe(\"do_exit\")`, or `@probe(\"vfs_read+16\")` for an offset")
-}
-
-pub(crate) fn invalid_probe_target(span: Span, found: &str) -> Diagnostic {
-    Diagnostic::error(format!("invalid `@probe` target `{found}`"))
-        .primary(
-            span,
-            "expected a kernel function name, optionally `+OFFSET`",
-        )
-        .help("write e.g. `@probe(\"do_exit\")` or `@probe(\"vfs_read+16\")`")
-}
-
-pub(crate) fn uprobe_needs_target(span: Span, name: &str, found: Option<&str>) -> Diagnostic {
-    let message = match found {
-        Some(found) => format!("invalid `@{name}` target `{found}`"),
-        None => format!("`@{name}` needs the user-space function to probe"),
-    };
-    Diagnostic::error(message)
-        .primary(span, "expected \"PATH:FUNCTION\"")
-        .help(format!(
-            "write e.g. `@{name}(\"/lib/x86_64-linux-gnu/libc.so.6:malloc\")`: the binary or library, a colon, and the function's symbol"
-        ))
+pub(crate) fn bad_program_target(
+    span: Span,
+    attribute: &str,
+    found: &str,
+    rule: &TargetRule,
+) -> Diagnostic {
+    Diagnostic::error(format!("invalid `@{attribute}` target `{found}`"))
+        .primary(span, format!("expected {}", rule.expected))
+        .help(rule.help)
 }
 
 pub(crate) fn probe_offset_with_params(span: Span, target: &str) -> Diagnostic {
@@ -100,14 +69,7 @@ pub(crate) fn probe_offset_with_params(span: Span, target: &str) -> Diagnostic {
         span,
         "function arguments are only available at function entry",
     )
-    .help("remove the parameters, or probe the function entry")
-}
-
-pub(crate) fn bad_probe_param(span: Span, found: &str) -> Diagnostic {
-    Diagnostic::error(format!(
-        "probe parameters must be integers or pointers, found `{found}`"
-    ))
-    .primary(span, "kernel arguments arrive in registers")
+    .help("remove the parameters or take the registers (`ctx: *pt_regs`), or probe the function entry")
 }
 
 pub(crate) fn too_many_params(span: Span, kind: &str, max: usize) -> Diagnostic {
@@ -197,10 +159,6 @@ pub(crate) fn call_across_boundary(
             format!("cannot call @private function `{callee}` from {caller_kind} `{caller}`"),
             "`@private` functions are internal to the kernel module; call a `@kfunc` that uses it".to_string(),
         ),
-        ("@test function", _) => (
-            format!("cannot call @test function `{callee}` from {caller_kind} `{caller}`"),
-            "`@test` functions are run by the test runner and are not part of the built program".to_string(),
-        ),
         ("struct_ops method", _) => (
             format!("cannot call struct_ops method `{callee}` directly"),
             "struct_ops methods are called by the kernel; move shared code into a `@helper`".to_string(),
@@ -227,11 +185,7 @@ pub(crate) fn function_value_across_boundary(
     ))
     .primary(
         span,
-        if kind == "@test function" {
-            "`@test` functions are run by the test runner and are not part of the built program"
-        } else {
-            "it runs on the other side of the kernel/userspace boundary"
-        },
+        "it runs on the other side of the kernel/userspace boundary",
     )
     .help("function values can only refer to functions that run where they are used")
 }

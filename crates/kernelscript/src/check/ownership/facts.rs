@@ -152,7 +152,7 @@ pub(super) fn forget_unreachable(facts: &mut Facts<'_>, sites: BTreeSet<Site>) {
 /// The value of a `throw` code, when constant (as the catch codes are).
 pub(super) fn thrown_code(program: &Program, code: &Expr) -> Option<i128> {
     match &code.kind {
-        ExprKind::Int(value) => Some(i128::from(*value as i64 as i32)),
+        ExprKind::Int(value, _) => Some(i128::from(*value as i64 as i32)),
         ExprKind::Const(id) => Some(program.const_def(*id).value),
         ExprKind::EnumVariant { enum_id, variant } => Some(i128::from(
             program.enum_def(*enum_id).variants[*variant].value,

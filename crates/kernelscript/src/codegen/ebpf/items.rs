@@ -1,6 +1,7 @@
-//! File-scope items: kernel constants the headers lack, user constants,
-//! enums and structs, BTF-defined maps, shared globals, config blocks,
-//! `extern` kfunc declarations.
+//! File-scope items: kernel constants the headers lack, the user types and
+//! constants the eBPF side uses (`codegen::c::items`), BTF-defined maps,
+//! shared globals, config blocks, struct_ops instances, `extern` kfunc
+//! declarations.
 //!
 //! Only user-origin types and constants are defined here; kernel-origin ones
 //! come from the included headers (see `headers.rs`). Layout conventions
@@ -9,15 +10,18 @@
 
 use std::collections::BTreeSet;
 
-use crate::codegen::c_writer::{char_literal, CWriter};
-use crate::ir::{
-    ConstDef, ConstId, Expr, ExprKind, FunctionId, MapFlag, MapKind, Origin, Program, StructId,
-    Type,
+use crate::codegen::c::constant::initializer;
+use crate::codegen::c::items::{
+    config_struct_tag, write_config_struct, write_constants, write_enum, write_structs,
 };
-
-use super::types::{declaration, zero_initializer};
-use super::TailCallTable;
-use crate::source::SourceMap;
+use crate::codegen::c::names::{clash, Names, Output, Place};
+use crate::codegen::c::types::Types;
+use crate::codegen::c::{const_literal, CWriter, Precedence};
+use crate::codegen::plan::TailCallTable;
+use crate::ir::{
+    ConfigId, ConstId, EnumId, ExprKind, FunctionId, MapFlag, MapId, MapKind, Origin, Program,
+    StructId, StructOpsId,
+};
 
 /// `#ifndef NAME / #define NAME VALUE / #endif` for kernel constants no
 /// included header provides.
@@ -29,124 +33,78 @@ pub(super) fn emit_kernel_consts(out: &mut CWriter, program: &Program, consts: &
     out.line("/* Kernel constants the included headers do not define. */");
     for id in consts {
         let def = program.const_def(*id);
+        let literal = const_literal(def.value, &def.ty, def.radix);
+        // A macro body: keep `-5` one operand wherever it lands.
+        let value = literal.at(Precedence::POSTFIX);
         out.unindented(format!("#ifndef {}", def.name));
-        out.unindented(format!("#define {} {}", def.name, const_value(def, true)));
+        out.unindented(format!("#define {} {value}", def.name));
         out.unindented("#endif");
     }
 }
 
-/// User `const`s as `#define`s (usable as `case` labels and array sizes).
-pub(super) fn emit_user_consts(out: &mut CWriter, program: &Program) {
-    let mut first = true;
-    for def in program
-        .consts
-        .iter()
-        .filter(|def| def.origin == Origin::Source)
-    {
-        if first {
-            out.blank_line();
-            first = false;
-        }
-        out.unindented(format!("#define {} {}", def.name, const_value(def, false)));
-    }
-}
-
-/// A constant's value in C: hex for kernel constants of 256 and more (as
-/// the kernel headers spell them), decimal otherwise.
-fn const_value(def: &ConstDef, prefer_hex: bool) -> String {
-    match &def.ty {
-        Type::Bool => (if def.value != 0 { "true" } else { "false" }).to_string(),
-        Type::Char => char_literal(def.value as u8),
-        Type::Int(int) => {
-            let value = def.value;
-            if value < 0 {
-                let suffix = if int.bits() == 64 && value < i128::from(i32::MIN) {
-                    "LL"
-                } else {
-                    ""
-                };
-                if int.bits() == 64 && value == i128::from(i64::MIN) {
-                    return "(-9223372036854775807LL - 1)".to_string();
-                }
-                return format!("({value}{suffix})");
-            }
-            let suffix = match (int.is_signed(), int.bits()) {
-                (false, 64) if value > i128::from(u32::MAX) => "ULL",
-                (false, _) if value > i128::from(i32::MAX) => "U",
-                (true, 64) if value > i128::from(i32::MAX) => "LL",
-                _ => "",
-            };
-            if prefer_hex && value >= 256 {
-                format!("0x{value:04x}{suffix}")
-            } else {
-                format!("{value}{suffix}")
-            }
-        }
-        _ => def.value.to_string(),
-    }
-}
-
-pub(super) fn emit_enums(out: &mut CWriter, program: &Program) {
-    for def in program
-        .enums
-        .iter()
-        .filter(|def| def.origin == Origin::Source)
-    {
-        out.blank_line();
-        out.open_block(format!("enum {}", def.name));
-        for variant in &def.variants {
-            out.line(format!("{} = {},", variant.name, variant.value));
-        }
-        out.close_block_with(";");
-    }
-}
-
-/// User structs, each after the structs it contains by value.
-pub(super) fn emit_structs(out: &mut CWriter, program: &Program, used: &BTreeSet<StructId>) {
-    let mut done = BTreeSet::new();
-    for id in used {
-        emit_struct_after_dependencies(out, program, *id, &mut done);
-    }
-    for config in &program.configs {
-        out.blank_line();
-        out.open_block(format!("struct {}_config", config.name));
-        for field in &config.fields {
-            out.line(format!("{};", declaration(program, &field.ty, &field.name)));
-        }
-        out.close_block_with(";");
-    }
-}
-
-fn emit_struct_after_dependencies(
+/// The user constants, enums and structs the object uses, and the structs
+/// of its config blocks.
+pub(super) fn emit_user_items(
     out: &mut CWriter,
-    program: &Program,
-    id: StructId,
-    done: &mut BTreeSet<StructId>,
+    types: &Types,
+    user_structs: &BTreeSet<StructId>,
+    ebpf_functions: &[usize],
 ) {
-    let def = program.struct_def(id);
-    if def.origin == Origin::Kernel || def.struct_ops.is_some() || !done.insert(id) {
-        return;
-    }
-    for field in &def.fields {
-        let mut ty = &field.ty;
-        while let Type::Array(element, _) = ty {
-            ty = element;
-        }
-        if let Type::Struct(dependency) = ty {
-            emit_struct_after_dependencies(out, program, *dependency, done);
+    let program = types.program;
+    let consts = used_consts(program, ebpf_functions);
+    write_constants(out, types, &consts);
+    for (index, def) in program.enums.iter().enumerate() {
+        if def.origin == Origin::Source {
+            write_enum(out, types, EnumId(index as u32));
         }
     }
-    out.blank_line();
-    out.open_block(format!("struct {}", def.name));
-    for field in &def.fields {
-        out.line(format!("{};", declaration(program, &field.ty, &field.name)));
+    let ids: Vec<StructId> = user_structs.iter().copied().collect();
+    write_structs(out, types, &ids, &mut BTreeSet::new());
+    for index in 0..program.configs.len() {
+        write_config_struct(out, types, ConfigId(index as u32));
     }
-    out.close_block_with(";");
+}
+
+/// The user constants the eBPF functions and file-scope initialisers name.
+fn used_consts(program: &Program, ebpf_functions: &[usize]) -> Vec<ConstId> {
+    let mut used = BTreeSet::new();
+    let mut note = |expr: &crate::ir::Expr| {
+        if let ExprKind::Const(id) = expr.kind {
+            if program.const_def(id).origin == Origin::Source {
+                used.insert(id);
+            }
+        }
+    };
+    for index in ebpf_functions {
+        crate::ir::visit::walk_block_exprs(&program.functions[*index].body, &mut note);
+    }
+    let initialisers = program
+        .globals
+        .iter()
+        .filter_map(|global| global.init.as_ref())
+        .chain(program.configs.iter().flat_map(|config| {
+            config
+                .fields
+                .iter()
+                .filter_map(|field| field.default.as_ref())
+        }))
+        .chain(
+            program
+                .struct_ops
+                .iter()
+                .flat_map(|def| def.fields.iter().map(|(_, value)| value)),
+        );
+    for init in initialisers {
+        crate::ir::visit::walk_exprs(init, &mut note);
+    }
+    used.into_iter().collect()
 }
 
 /// BTF-defined maps in `SEC(".maps")`, then the tail-call program array.
-pub(super) fn emit_maps(out: &mut CWriter, program: &Program, tail_calls: &[TailCallTable]) {
-    for map in &program.maps {
+pub(super) fn emit_maps(out: &mut CWriter, types: &Types, tail_calls: &[TailCallTable]) {
+    let program = types.program;
+    for (index, map) in program.maps.iter().enumerate() {
+        let name = types.names.map(MapId(index as u32));
         out.blank_line();
         out.open_block("struct");
         out.line(format!("__uint(type, {});", map.kind.bpf_map_type()));
@@ -157,15 +115,17 @@ pub(super) fn emit_maps(out: &mut CWriter, program: &Program, tail_calls: &[Tail
                 out.line("__uint(key_size, sizeof(__u32));");
                 out.line("__uint(value_size, sizeof(__u32));");
             }
+            // By size: the kernel takes no BTF types for stack maps.
+            MapKind::StackTrace => {
+                out.line("__uint(key_size, sizeof(__u32));");
+                out.line(format!(
+                    "__uint(value_size, sizeof({}));",
+                    types.name(&map.value)
+                ));
+            }
             _ => {
-                out.line(format!(
-                    "__type(key, {});",
-                    super::types::type_name(program, &map.key)
-                ));
-                out.line(format!(
-                    "__type(value, {});",
-                    super::types::type_name(program, &map.value)
-                ));
+                out.line(format!("__type(key, {});", types.name(&map.key)));
+                out.line(format!("__type(value, {});", types.name(&map.value)));
             }
         }
         let mut flags: Vec<&str> = map.flags.iter().map(|flag| flag_name(*flag)).collect();
@@ -184,7 +144,7 @@ pub(super) fn emit_maps(out: &mut CWriter, program: &Program, tail_calls: &[Tail
         if map.pinned {
             out.line("__uint(pinning, LIBBPF_PIN_BY_NAME);");
         }
-        out.close_block_with(format!(" {} SEC(\".maps\");", map.name));
+        out.close_block_with(format!(" {name} SEC(\".maps\");"));
     }
     for table in tail_calls {
         out.blank_line();
@@ -194,7 +154,7 @@ pub(super) fn emit_maps(out: &mut CWriter, program: &Program, tail_calls: &[Tail
                 .targets
                 .iter()
                 .enumerate()
-                .map(|(index, id)| format!("{index} = {}", program.function(*id).name))
+                .map(|(index, id)| format!("{index} = {}", types.names.function(*id)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -226,18 +186,11 @@ fn flag_name(flag: MapFlag) -> &'static str {
 /// declared initial values when it creates it, and reads and writes the
 /// entry in place through `mmap` (hence `BPF_F_MMAPABLE`; see
 /// ARCHITECTURE.md).
-pub(super) fn emit_pinned_globals(out: &mut CWriter, program: &Program, map_name: &str) {
+pub(super) fn emit_pinned_globals(out: &mut CWriter, types: &Types, map_name: &str) {
     out.blank_line();
     out.line("/* `pin var` globals, kept in a one-entry map userspace pins (and maps into");
     out.line(" * its memory: BPF_F_MMAPABLE). */");
-    out.open_block(format!("struct {map_name}"));
-    for global in program.globals.iter().filter(|global| global.pinned) {
-        out.line(format!(
-            "{};",
-            declaration(program, &global.ty, &global.name)
-        ));
-    }
-    out.close_block_with(";");
+    crate::codegen::c::items::write_pinned_globals_struct(out, types, map_name);
     out.blank_line();
     out.open_block("struct");
     out.line("__uint(type, BPF_MAP_TYPE_ARRAY);");
@@ -259,44 +212,49 @@ pub(super) fn emit_pinned_globals(out: &mut CWriter, program: &Program, map_name
 
 /// Globals and config instances. Shared ones are plain globals in `.data`
 /// (the skeleton's `skel->data`), `local` ones are `static`.
-pub(super) fn emit_globals(program: &Program, sources: &SourceMap, out: &mut CWriter) {
+pub(super) fn emit_globals(out: &mut CWriter, types: &Types) {
+    let program = types.program;
     let mut first = true;
-    let mut separate = |out: &mut CWriter| {
+    for (index, global) in program.globals.iter().enumerate() {
+        if global.pinned {
+            continue;
+        }
         if first {
             out.blank_line();
             first = false;
         }
-    };
-    for global in program.globals.iter().filter(|global| !global.pinned) {
-        separate(out);
         let init = match &global.init {
-            Some(init) => constant_initializer(program, sources, init),
-            None => zero_initializer(&global.ty).to_string(),
+            Some(init) => initializer(types, init),
+            None => types.zero(&global.ty).to_string(),
         };
-        let decl = declaration(program, &global.ty, &global.name);
+        let name = types.names.global(crate::ir::GlobalId(index as u32));
+        let declaration = types.declaration(&global.ty, name);
         if global.local {
-            out.line(format!("static {decl} = {init};"));
+            out.line(format!("static {declaration} = {init};"));
         } else {
-            out.line(format!("{decl} SEC(\".data\") = {init};"));
+            out.line(format!("{declaration} SEC(\".data\") = {init};"));
         }
     }
-    for config in &program.configs {
+    for (index, config) in program.configs.iter().enumerate() {
+        let id = ConfigId(index as u32);
         out.blank_line();
         let fields: Vec<String> = config
             .fields
             .iter()
-            .filter_map(|field| {
-                let default = field.default.as_ref()?;
+            .enumerate()
+            .filter_map(|(field, def)| {
+                let default = def.default.as_ref()?;
                 Some(format!(
                     ".{} = {},",
-                    field.name,
-                    constant_initializer(program, sources, default)
+                    types.names.config_field(id, field),
+                    initializer(types, default)
                 ))
             })
             .collect();
         let head = format!(
-            "struct {}_config {} SEC(\".data\") =",
-            config.name, config.name
+            "struct {} {} SEC(\".data\") =",
+            config_struct_tag(types, id),
+            types.names.config(id)
         );
         if fields.is_empty() {
             out.line(format!("{head} {{}};"));
@@ -310,124 +268,28 @@ pub(super) fn emit_globals(program: &Program, sources: &SourceMap, out: &mut CWr
     }
 }
 
-/// A constant expression (checked constant by the checker) as a C
-/// initialiser.
-pub(super) fn constant_initializer(program: &Program, sources: &SourceMap, expr: &Expr) -> String {
-    match &expr.kind {
-        ExprKind::StructLit { struct_id, fields } => {
-            if fields.is_empty() {
-                return "{}".to_string();
-            }
-            let def = program.struct_def(*struct_id);
-            let fields: Vec<String> = fields
-                .iter()
-                .map(|(index, value)| {
-                    format!(
-                        ".{} = {}",
-                        def.fields[*index].name,
-                        constant_initializer(program, sources, value)
-                    )
-                })
-                .collect();
-            format!("{{ {} }}", fields.join(", "))
-        }
-        ExprKind::ArrayLit(elements) => {
-            if elements.is_empty() {
-                return "{}".to_string();
-            }
-            let elements: Vec<String> = elements
-                .iter()
-                .map(|element| constant_initializer(program, sources, element))
-                .collect();
-            format!("{{ {} }}", elements.join(", "))
-        }
-        _ => constant_expression(program, sources, expr),
-    }
-}
-
-fn constant_expression(program: &Program, sources: &SourceMap, expr: &Expr) -> String {
-    match &expr.kind {
-        ExprKind::Int(value) => {
-            let written = super::span_text(sources, expr.span).unwrap_or("");
-            super::literals::int_literal(*value, &expr.ty, written, false).0
-        }
-        ExprKind::Bool(value) => (if *value { "true" } else { "false" }).to_string(),
-        ExprKind::Char(byte) => char_literal(*byte),
-        ExprKind::Str(text) => crate::codegen::c_writer::string_literal(text),
-        ExprKind::Null => "NULL".to_string(),
-        ExprKind::Const(id) => program.const_def(*id).name.clone(),
-        ExprKind::EnumVariant { enum_id, variant } => {
-            program.enum_def(*enum_id).variants[*variant].name.clone()
-        }
-        ExprKind::Sizeof(ty) => format!("sizeof({})", super::types::type_name(program, ty)),
-        ExprKind::Cast(inner) => {
-            format!(
-                "({})({})",
-                super::types::type_name(program, &expr.ty),
-                constant_expression(program, sources, inner)
-            )
-        }
-        ExprKind::Unary { op, operand } => {
-            let symbol = match op {
-                crate::ir::UnaryOp::Neg => "-",
-                crate::ir::UnaryOp::Not => "!",
-                crate::ir::UnaryOp::BitNot => "~",
-                crate::ir::UnaryOp::Deref => "*",
-                crate::ir::UnaryOp::AddrOf => "&",
-            };
-            let operand_text = constant_expression(program, sources, operand);
-            let plain = matches!(
-                operand.kind,
-                ExprKind::Const(_) | ExprKind::EnumVariant { .. }
-            ) || (matches!(operand.kind, ExprKind::Int(_))
-                && !operand_text.starts_with('-'));
-            if plain {
-                format!("{symbol}{operand_text}")
-            } else {
-                format!("{symbol}({operand_text})")
-            }
-        }
-        ExprKind::Binary { op, lhs, rhs } => format!(
-            "({} {} {})",
-            constant_expression(program, sources, lhs),
-            op.symbol(),
-            constant_expression(program, sources, rhs)
-        ),
-        ExprKind::StructLit { .. } | ExprKind::ArrayLit(_) => {
-            format!(
-                "({}){}",
-                super::types::type_name(program, &expr.ty),
-                constant_initializer(program, sources, expr)
-            )
-        }
-        // Not constant; the checker only lets constants initialise globals.
-        _ => "0".to_string(),
-    }
-}
-
 /// `SEC(".struct_ops") struct KERNEL_TYPE NAME = { .member = (void *)method,
 /// .field = value }`: one per `@struct_ops` impl block, after its methods.
 /// The map takes the impl block's name (userspace attaches it).
-pub(super) fn emit_struct_ops(out: &mut CWriter, program: &Program, sources: &SourceMap) {
-    for def in &program.struct_ops {
+pub(super) fn emit_struct_ops(out: &mut CWriter, types: &Types) {
+    let program = types.program;
+    for (index, def) in program.struct_ops.iter().enumerate() {
+        let name = types.names.struct_ops(StructOpsId(index as u32));
         out.blank_line();
         out.line("SEC(\".struct_ops\")");
-        out.open_block(format!("struct {} {} =", def.ops_type, def.name));
+        out.open_block(format!("struct {} {name} =", def.ops_type));
         for (member, method) in &def.methods {
             let function = program.function(*method);
-            let name = match &function.kind {
+            let method_name = match &function.kind {
                 crate::ir::FunctionKind::StructOpsMethod { impl_name } => {
-                    super::functions::struct_ops_method_name(impl_name, &function.name)
+                    super::struct_ops_method_name(impl_name, &function.name)
                 }
-                _ => function.name.clone(),
+                _ => types.names.function(*method).to_string(),
             };
-            out.line(format!(".{member} = (void *){name},"));
+            out.line(format!(".{member} = (void *){method_name},"));
         }
         for (field, value) in &def.fields {
-            out.line(format!(
-                ".{field} = {},",
-                constant_initializer(program, sources, value)
-            ));
+            out.line(format!(".{field} = {},", initializer(types, value)));
         }
         out.close_block_with(";");
     }
@@ -435,38 +297,44 @@ pub(super) fn emit_struct_ops(out: &mut CWriter, program: &Program, sources: &So
 
 /// `extern ... __ksym` declarations: the user's `extern` kernel functions,
 /// and the `@kfunc` functions of the generated kernel module that eBPF code
-/// calls (`kfuncs`).
-pub(super) fn emit_externs(out: &mut CWriter, program: &Program, kfuncs: &[FunctionId]) {
-    let mut declarations = Vec::new();
-    for def in &program.externs {
-        let params: Vec<String> = def
-            .params
-            .iter()
-            .map(|(name, ty)| declaration(program, ty, name))
+/// calls (`kfuncs`). Parameter names are C-safe spellings of the source's.
+pub(super) fn emit_externs(out: &mut CWriter, types: &Types, kfuncs: &[FunctionId]) {
+    let program = types.program;
+    let parameters = |params: &mut dyn Iterator<Item = (&str, &crate::ir::Type)>| {
+        let mut names = Names::new();
+        let params: Vec<String> = params
+            .map(|(name, ty)| {
+                let clashes = clash(name, Place::Local, Output::Ebpf).is_some();
+                types.declaration(ty, &names.user(name, clashes))
+            })
             .collect();
-        declarations.push((declaration(program, &def.ret, &def.name), params));
+        if params.is_empty() {
+            "void".to_string()
+        } else {
+            params.join(", ")
+        }
+    };
+    let mut declarations = Vec::new();
+    for (index, def) in program.externs.iter().enumerate() {
+        let name = types.names.extern_name(crate::ir::ExternId(index as u32));
+        let params = parameters(&mut def.params.iter().map(|(name, ty)| (name.as_str(), ty)));
+        declarations.push((types.declaration(&def.ret, name), params));
     }
     for id in kfuncs {
         let function = program.function(*id);
-        let params: Vec<String> = function
-            .params
-            .iter()
-            .map(|param| {
-                let local = function.local(*param);
-                declaration(program, &local.ty, &local.name)
-            })
-            .collect();
-        declarations.push((declaration(program, &function.ret, &function.name), params));
+        let params = parameters(&mut function.params.iter().map(|param| {
+            let local = function.local(*param);
+            (local.name.as_str(), &local.ty)
+        }));
+        declarations.push((
+            types.declaration(&function.ret, types.names.function(*id)),
+            params,
+        ));
     }
     if !declarations.is_empty() {
         out.blank_line();
     }
-    for (decl, params) in declarations {
-        let params = if params.is_empty() {
-            "void".to_string()
-        } else {
-            params.join(", ")
-        };
-        out.line(format!("extern {decl}({params}) __ksym;"));
+    for (declaration, params) in declarations {
+        out.line(format!("extern {declaration}({params}) __ksym;"));
     }
 }

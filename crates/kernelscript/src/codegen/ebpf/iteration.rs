@@ -7,13 +7,12 @@
 
 use std::collections::BTreeSet;
 
-use crate::codegen::c_writer::CWriter;
-use crate::ir::{Block, Expr, ExprKind, LocalId, MapId, Stmt, StmtKind, Type};
-use crate::span::Span;
+use crate::codegen::c::backend::MapLoop;
+use crate::codegen::c::lower::{Frame, LoopKind, Spelling};
+use crate::codegen::c::CWriter;
+use crate::ir::{visit, Block, Expr, ExprKind, LocalId, Stmt, StmtKind, Type};
 
-use super::functions::{FunctionEmitter, LoopKind, Spelling};
-use super::types::declaration;
-use super::{statements, visit};
+use super::policy::Cx;
 
 /// A value the map iteration callback shares with the enclosing function
 /// through the context struct: a captured local or a defer flag.
@@ -31,21 +30,24 @@ struct Capture {
 /// generated before the function. Locals of the function the body uses,
 /// and the flags of defers registered in the body, travel in a context
 /// struct, copied in before the call and back out after it.
-pub(super) fn emit_for_each<'a>(
-    emitter: &mut FunctionEmitter<'_, 'a>,
-    key: LocalId,
-    value: Option<LocalId>,
-    map: MapId,
-    body: &'a Block,
-    span: Span,
-) {
+pub(super) fn emit_for_each<'a>(emitter: &mut Cx<'_, 'a>, each: MapLoop<'a>) {
+    let MapLoop {
+        key,
+        value,
+        map,
+        body,
+        span,
+    } = each;
     let program = emitter.program;
     let map_def = program.map(map);
+    let map_name = emitter.names.map(map).to_string();
     let written = written_locals(body);
-    let callback = emitter
-        .gen
-        .file_names
-        .fresh(&format!("{}_each_{}", emitter.function.name, map_def.name));
+    let base = format!(
+        "{}_each_{map_name}",
+        emitter.names.function(emitter.backend.current)
+    );
+    let callback = emitter.backend.gen.scope.names.fresh(&base);
+    emitter.reserve_file_name(&callback);
     let context_struct = format!("{callback}_ctx");
 
     let mut captures = Vec::new();
@@ -103,8 +105,7 @@ pub(super) fn emit_for_each<'a>(
         None => "NULL".to_string(),
     };
     emitter.out.line(format!(
-        "bpf_for_each_map_elem(&{}, {callback}, {context_argument}, 0);",
-        map_def.name
+        "bpf_for_each_map_elem(&{map_name}, {callback}, {context_argument}, 0);"
     ));
     if let Some(context_local) = &context_local {
         for capture in captures.iter().filter(|capture| capture.write_back) {
@@ -117,7 +118,7 @@ pub(super) fn emit_for_each<'a>(
 
     // The callback, written to `preceding` with the body's spellings.
     let saved_out = std::mem::take(&mut emitter.out);
-    let saved_tries = std::mem::take(&mut emitter.tries);
+    let saved_frames = std::mem::take(&mut emitter.frames);
     let saved_locals = emitter.locals.clone();
     let saved_flags = emitter.flag_spellings.clone();
     let mut definition = CWriter::new();
@@ -126,7 +127,7 @@ pub(super) fn emit_for_each<'a>(
         for capture in &captures {
             definition.line(format!(
                 "{};",
-                declaration(program, &capture.ty, &capture.field)
+                emitter.types.declaration(&capture.ty, &capture.field)
             ));
         }
         definition.close_block_with(";");
@@ -138,27 +139,23 @@ pub(super) fn emit_for_each<'a>(
     emitter
         .locals
         .insert(key, Spelling::Pointer(key_name.clone()));
-    let key_param = declaration(
-        program,
-        &Type::Pointer(Box::new(map_def.key.clone())),
-        &key_name,
-    );
+    let key_param = emitter
+        .types
+        .declaration(&Type::Pointer(Box::new(map_def.key.clone())), &key_name);
     let value_name = match value {
         Some(value) => {
             let name = emitter.declare_local(value);
             emitter
                 .locals
                 .insert(value, Spelling::Pointer(name.clone()));
-            emitter.map_bindings.insert(value, map_def.kind);
+            emitter.backend.map_bindings.insert(value, map_def.kind);
             name
         }
         None => emitter.temp("value"),
     };
-    let value_param = declaration(
-        program,
-        &Type::Pointer(Box::new(map_def.value.clone())),
-        &value_name,
-    );
+    let value_param = emitter
+        .types
+        .declaration(&Type::Pointer(Box::new(map_def.value.clone())), &value_name);
     let context_param = emitter.temp("captures");
     for (id, spelling) in captured_locals_spelled {
         let field = format!("{context_param}->{}", capture_field(emitter, id));
@@ -190,39 +187,40 @@ pub(super) fn emit_for_each<'a>(
     visit::walk_stmts(body, &mut |stmt: &Stmt| {
         body_has_try |= matches!(stmt.kind, StmtKind::Try { .. });
     });
-    let saved_error_code = emitter.error_code.clone();
+    let saved_error_code = emitter.backend.error_code.clone();
     if body_has_try {
         let name = emitter
+            .backend
             .error_code
             .clone()
             .unwrap_or_else(|| emitter.temp("error"));
         emitter.out.line(format!("__s64 {name} = 0;"));
-        emitter.error_code = Some(name);
+        emitter.backend.error_code = Some(name);
     }
-    emitter.loops.push(LoopKind::MapCallback);
-    if let Some(entry) = emitter.pinned_entry.clone() {
-        if super::functions::uses_pinned_globals(program, body) {
-            emitter.emit_pinned_entry(&entry);
+    emitter.frames.push(Frame::Loop(LoopKind::Callback));
+    if let Some(entry) = emitter.backend.pinned_entry.clone() {
+        if super::uses_pinned_globals(program, body) {
+            super::emit_pinned_entry(emitter, &entry);
         }
     }
-    emitter.loops.pop();
-    statements::emit_loop_body(emitter, body, LoopKind::MapCallback);
-    if visit::falls_through(body) {
+    emitter.frames.pop();
+    emitter.loop_body(body, LoopKind::Callback);
+    if body.completes {
         emitter.out.line("return 0;");
     }
     emitter.out.close_block();
-    emitter.out.map_to_output(&emitter.gen.output_name);
+    emitter.map_to_output();
     emitter.close_scope();
     let definition = std::mem::replace(&mut emitter.out, saved_out);
     emitter.preceding.blank_line();
     emitter.preceding.append(definition);
-    emitter.tries = saved_tries;
-    emitter.error_code = saved_error_code;
+    emitter.frames = saved_frames;
+    emitter.backend.error_code = saved_error_code;
     emitter.locals = saved_locals;
     emitter.flag_spellings = saved_flags;
 }
 
-fn capture_field(emitter: &FunctionEmitter<'_, '_>, id: LocalId) -> String {
+fn capture_field(emitter: &Cx<'_, '_>, id: LocalId) -> String {
     match emitter.locals.get(&id) {
         Some(Spelling::Value(name) | Spelling::Pointer(name)) => {
             // A name that is itself a path (nested callbacks) keeps its tail.

@@ -19,13 +19,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::codegen::c_writer::CWriter;
-use crate::ir::{BinaryOp, Block, Expr, ExprKind, LocalId, MapDef, MapId, MapKind, Program, Type};
+use crate::codegen::c::backend::{Entry, EntryBinding, FieldWrite, MapLoop, Maps};
+use crate::codegen::c::lower::Spelling;
+use crate::codegen::c::types::{has_padding, is_array_like, Types};
+use crate::codegen::c::{CExpr, CWriter, Precedence};
+use crate::ir::{BinaryOp, Expr, ExprKind, MapId, MapKind, Type};
 
-use super::expressions::CExpr;
-use super::functions::{FunctionEmitter, Spelling};
-use super::statements;
-use super::types::{declaration, has_padding, is_array_like, type_name, zero_initializer};
+use super::policy::{Cx, Ebpf};
 
 /// A per-map accessor function some body needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -117,7 +117,35 @@ impl ApplyOp {
 }
 
 impl AccessorKind {
-    fn suffix(self) -> &'static str {
+    /// Every accessor kind (names are allocated for all of them).
+    pub(super) fn all() -> Vec<AccessorKind> {
+        let mut all = vec![
+            AccessorKind::Get,
+            AccessorKind::Lookup,
+            AccessorKind::Load,
+            AccessorKind::Update,
+            AccessorKind::Delete,
+            AccessorKind::Output,
+        ];
+        all.extend(
+            [
+                ApplyOp::Add,
+                ApplyOp::Sub,
+                ApplyOp::Mul,
+                ApplyOp::Div,
+                ApplyOp::Rem,
+                ApplyOp::And,
+                ApplyOp::Or,
+                ApplyOp::Xor,
+                ApplyOp::Shl,
+                ApplyOp::Shr,
+            ]
+            .map(AccessorKind::Apply),
+        );
+        all
+    }
+
+    pub(super) fn suffix(self) -> &'static str {
         match self {
             AccessorKind::Get => "get",
             AccessorKind::Lookup => "lookup",
@@ -130,25 +158,14 @@ impl AccessorKind {
     }
 }
 
-impl FunctionEmitter<'_, '_> {
-    /// The C name of the accessor, requesting its emission.
-    fn accessor(&mut self, map: MapId, kind: AccessorKind) -> String {
-        let program = self.program;
-        let generator = &mut *self.gen;
-        generator
-            .accessors
-            .entry(Accessor { map, kind })
-            .or_insert_with(|| {
-                let base = format!("{}_{}", program.map(map).name, kind.suffix());
-                generator.file_names.fresh(&base)
-            })
-            .clone()
-    }
+/// The C name of an accessor, requesting its emission.
+fn accessor(cx: &mut Cx<'_, '_>, map: MapId, kind: AccessorKind) -> String {
+    cx.backend.gen.accessor(Accessor { map, kind })
 }
 
 /// `&x` when `expr` denotes addressable storage of exactly type `ty` (a
 /// local, global or config field, or a field of one).
-fn address<'a>(emitter: &mut FunctionEmitter<'_, 'a>, expr: &'a Expr, ty: &Type) -> Option<String> {
+fn address<'a>(emitter: &mut Cx<'_, 'a>, expr: &'a Expr, ty: &Type) -> Option<String> {
     // A key with padding goes through an accessor, which zeroes it.
     if &expr.ty != ty || !is_storage(emitter, expr) || has_padding(emitter.program, ty) {
         return None;
@@ -159,10 +176,10 @@ fn address<'a>(emitter: &mut FunctionEmitter<'_, 'a>, expr: &'a Expr, ty: &Type)
         }
     }
     let text = emitter.expr(expr);
-    Some(format!("&{}", text.at(super::expressions::UNARY)))
+    Some(format!("&{}", text.at(Precedence::UNARY)))
 }
 
-fn is_storage(emitter: &FunctionEmitter<'_, '_>, expr: &Expr) -> bool {
+fn is_storage(emitter: &Cx<'_, '_>, expr: &Expr) -> bool {
     match &expr.kind {
         ExprKind::Local(id) => emitter.locals.contains_key(id),
         ExprKind::Global(_) | ExprKind::ConfigField { .. } => true,
@@ -171,203 +188,167 @@ fn is_storage(emitter: &FunctionEmitter<'_, '_>, expr: &Expr) -> bool {
     }
 }
 
-/// `m[k]` as a value: the stored value, or zero.
-pub(super) fn get<'a>(emitter: &mut FunctionEmitter<'_, 'a>, map: MapId, key: &'a Expr) -> CExpr {
-    let name = emitter.accessor(map, AccessorKind::Get);
-    let key = emitter.expr(key).text;
-    if is_array_like(&emitter.program.map(map).value) {
-        // C returns no arrays: the accessor returns a pointer to the entry
-        // (or to a zeroed constant), read through here.
-        return CExpr::primary(format!("(*{name}({key}))"));
+impl<'g, 'a> Maps<'a> for Ebpf<'g, 'a> {
+    /// `m[k]` as a value: the stored value, or zero.
+    fn map_get(cx: &mut Cx<'g, 'a>, entry: Entry<'a>) -> CExpr {
+        let name = accessor(cx, entry.map, AccessorKind::Get);
+        let key = cx.expr(entry.key).text;
+        if is_array_like(&cx.program.map(entry.map).value) {
+            // C returns no arrays: the accessor returns a pointer to the
+            // entry (or to a zeroed constant), read through here.
+            return CExpr::primary(format!("(*{name}({key}))"));
+        }
+        CExpr::primary(format!("{name}({key})"))
     }
-    CExpr::primary(format!("{name}({key})"))
-}
 
-/// `m[k] != null` (`m[k] == null` when `negated`): one lookup, compared.
-pub(super) fn contains<'a>(
-    emitter: &mut FunctionEmitter<'_, 'a>,
-    map: MapId,
-    key: &'a Expr,
-    negated: bool,
-) -> CExpr {
-    let entry = lookup(emitter, map, key);
-    let op = if negated { BinaryOp::Eq } else { BinaryOp::Ne };
-    CExpr {
-        text: format!("{entry} {} NULL", op.symbol()),
-        precedence: 9,
-        op: Some(op),
+    /// `m[k] != null` (`m[k] == null` when `negated`): one lookup, compared.
+    fn map_contains(cx: &mut Cx<'g, 'a>, entry: Entry<'a>, negated: bool) -> CExpr {
+        let pointer = lookup(cx, entry);
+        let op = if negated { BinaryOp::Eq } else { BinaryOp::Ne };
+        CExpr::binary(op, CExpr::primary(pointer), CExpr::primary("NULL"))
     }
-}
 
-/// `MapLoad`: `m_load(key, &x)` copies the entry into `x` (zero when
-/// absent) and is whether it exists.
-pub(super) fn load<'a>(
-    emitter: &mut FunctionEmitter<'_, 'a>,
-    map: MapId,
-    key: &'a Expr,
-    dest: &'a Expr,
-) -> CExpr {
-    let name = emitter.accessor(map, AccessorKind::Load);
-    let key = emitter.expr(key).text;
-    let dest = emitter.expr(dest).text;
-    CExpr::primary(format!("{name}({key}, {dest})"))
+    /// `MapLoad`: `m_load(key, &x)` copies the entry into `x` (zero when
+    /// absent) and is whether it exists.
+    fn map_load(cx: &mut Cx<'g, 'a>, entry: Entry<'a>, dest: &'a Expr) -> CExpr {
+        let name = accessor(cx, entry.map, AccessorKind::Load);
+        let key = cx.expr(entry.key).text;
+        let dest = cx.expr(dest).text;
+        CExpr::primary(format!("{name}({key}, {dest})"))
+    }
+
+    /// `m[k] = v`: straight to the helper when key and value have
+    /// addresses, else through the update accessor.
+    fn map_store(cx: &mut Cx<'g, 'a>, entry: Entry<'a>, value: &'a Expr) {
+        let map_def = cx.program.map(entry.map);
+        let key_address = address(cx, entry.key, &map_def.key);
+        let value_address = address(cx, value, &map_def.value);
+        if let (Some(key), Some(value)) = (key_address, value_address) {
+            let map_name = cx.names.map(entry.map).to_string();
+            cx.out.line(format!(
+                "bpf_map_update_elem(&{map_name}, {key}, {value}, BPF_ANY);"
+            ));
+            return;
+        }
+        let name = accessor(cx, entry.map, AccessorKind::Update);
+        let key = cx.expr(entry.key).text;
+        let value = cx.expr(value).text;
+        cx.out.line(format!("{name}({key}, {value});"));
+    }
+
+    /// `m[k] op= v`: the apply accessor (lookup-or-init, then in place).
+    fn map_compound(cx: &mut Cx<'g, 'a>, entry: Entry<'a>, op: BinaryOp, value: &'a Expr) {
+        let kind = AccessorKind::Apply(ApplyOp::from_binary(op));
+        let name = accessor(cx, entry.map, kind);
+        let key = cx.expr(entry.key).text;
+        let value = cx.expr(value).text;
+        cx.out.line(format!("{name}({key}, {value});"));
+    }
+
+    /// `m[k].a.b op= v`: in place through one lookup; nothing when absent.
+    fn map_field_update(cx: &mut Cx<'g, 'a>, entry: Entry<'a>, write: FieldWrite<'a>) {
+        let map_def = cx.program.map(entry.map);
+        let entry_pointer = lookup(cx, entry);
+        let pointer = cx.temp("entry");
+        let decl = cx
+            .types
+            .declaration(&Type::Pointer(Box::new(map_def.value.clone())), &pointer);
+        cx.out.line(format!("{decl} = {entry_pointer};"));
+        let mut place = pointer.clone();
+        let mut ty = map_def.value.clone();
+        for (depth, index) in write.path.iter().enumerate() {
+            let Type::Struct(id) = ty else { break };
+            let field = &cx.program.struct_def(id).fields[*index];
+            place.push_str(if depth == 0 { "->" } else { "." });
+            place.push_str(cx.names.field(id, *index));
+            ty = field.ty.clone();
+        }
+        let value = cx.expr(write.value).text;
+        cx.out.open_block(format!("if ({pointer})"));
+        match write.op {
+            Some(op) => match atomic_update(map_def.kind, &ty, ApplyOp::from_binary(op)) {
+                Some(builtin) => cx.out.line(format!("{builtin}(&{place}, {value});")),
+                None => cx.out.line(format!("{place} {}= {value};", op.symbol())),
+            },
+            None => cx.out.line(format!("{place} = {value};")),
+        }
+        cx.out.close_block();
+    }
+
+    /// `delete m[k]`.
+    fn map_delete(cx: &mut Cx<'g, 'a>, entry: Entry<'a>) {
+        let map_def = cx.program.map(entry.map);
+        match address(cx, entry.key, &map_def.key) {
+            Some(key) => {
+                let map_name = cx.names.map(entry.map).to_string();
+                cx.out
+                    .line(format!("bpf_map_delete_elem(&{map_name}, {key});"))
+            }
+            None => {
+                let name = accessor(cx, entry.map, AccessorKind::Delete);
+                let key = cx.expr(entry.key).text;
+                cx.out.line(format!("{name}({key});"));
+            }
+        }
+    }
+
+    /// `if (var v = m[k]) { } else { }`: one lookup, `v` is the entry
+    /// pointer.
+    fn if_let_map(cx: &mut Cx<'g, 'a>, bound: EntryBinding<'a>) {
+        let entry_pointer = lookup(cx, bound.entry);
+        let map_def = cx.program.map(bound.entry.map);
+        let name = cx.declare_local(bound.binding);
+        // The binding reads through the pointer whatever the IR flag says.
+        cx.locals
+            .insert(bound.binding, Spelling::Pointer(name.clone()));
+        cx.backend.map_bindings.insert(bound.binding, map_def.kind);
+        let decl = cx
+            .types
+            .declaration(&Type::Pointer(Box::new(map_def.value.clone())), &name);
+        cx.out.line(format!("{decl} = {entry_pointer};"));
+        cx.if_present(&name, bound.then_block, bound.else_block);
+    }
+
+    fn for_each_map(cx: &mut Cx<'g, 'a>, each: MapLoop<'a>) {
+        super::iteration::emit_for_each(cx, each)
+    }
 }
 
 /// `rb.submit(value)` for a value that is not a reserved pointer:
 /// `bpf_ringbuf_output`.
-pub(super) fn output<'a>(
-    emitter: &mut FunctionEmitter<'_, 'a>,
-    map: MapId,
-    event: &'a Expr,
-) -> CExpr {
+pub(super) fn output<'a>(emitter: &mut Cx<'_, 'a>, map: MapId, event: &'a Expr) -> CExpr {
     let map_def = emitter.program.map(map);
     if let Some(address) = address(emitter, event, &map_def.value.clone()) {
-        let map_name = &emitter.program.map(map).name;
-        let size = type_name(emitter.program, &emitter.program.map(map).value);
+        let map_name = emitter.names.map(map).to_string();
+        let size = emitter.types.name(&emitter.program.map(map).value);
         return CExpr::primary(format!(
             "bpf_ringbuf_output(&{map_name}, {address}, sizeof({size}), 0)"
         ));
     }
-    let name = emitter.accessor(map, AccessorKind::Output);
+    let name = accessor(emitter, map, AccessorKind::Output);
     let event = emitter.expr(event).text;
     CExpr::primary(format!("{name}({event})"))
 }
 
 /// A pointer to the entry for `key`: `bpf_map_lookup_elem(&m, &key)` or
 /// `m_lookup(expr)`.
-fn lookup<'a>(emitter: &mut FunctionEmitter<'_, 'a>, map: MapId, key: &'a Expr) -> String {
+fn lookup<'a>(emitter: &mut Cx<'_, 'a>, entry: Entry<'a>) -> String {
+    let Entry { map, key } = entry;
     let map_def = emitter.program.map(map);
-    match address(emitter, key, &map_def.key.clone()) {
-        Some(key) => format!("bpf_map_lookup_elem(&{}, {key})", map_def.name),
+    match address(emitter, key, &map_def.key) {
+        Some(key) => format!("bpf_map_lookup_elem(&{}, {key})", emitter.names.map(map)),
         None => {
-            let name = emitter.accessor(map, AccessorKind::Lookup);
+            let name = accessor(emitter, map, AccessorKind::Lookup);
             let key = emitter.expr(key).text;
             format!("{name}({key})")
         }
     }
 }
 
-/// `m[k] = v`.
-pub(super) fn emit_store<'a>(
-    emitter: &mut FunctionEmitter<'_, 'a>,
-    map: MapId,
-    key: &'a Expr,
-    value: &'a Expr,
-) {
-    let map_def = emitter.program.map(map);
-    let key_address = address(emitter, key, &map_def.key.clone());
-    let value_address = address(emitter, value, &map_def.value.clone());
-    if let (Some(key), Some(value)) = (key_address, value_address) {
-        emitter.out.line(format!(
-            "bpf_map_update_elem(&{}, {key}, {value}, BPF_ANY);",
-            map_def.name
-        ));
-        return;
-    }
-    let name = emitter.accessor(map, AccessorKind::Update);
-    let key = emitter.expr(key).text;
-    let value = emitter.expr(value).text;
-    emitter.out.line(format!("{name}({key}, {value});"));
-}
-
-/// `m[k] op= v`.
-pub(super) fn emit_compound<'a>(
-    emitter: &mut FunctionEmitter<'_, 'a>,
-    map: MapId,
-    key: &'a Expr,
-    op: BinaryOp,
-    value: &'a Expr,
-) {
-    let name = emitter.accessor(map, AccessorKind::Apply(ApplyOp::from_binary(op)));
-    let key = emitter.expr(key).text;
-    let value = emitter.expr(value).text;
-    emitter.out.line(format!("{name}({key}, {value});"));
-}
-
-/// `m[k].a.b op= v`: in place through one lookup; nothing when absent.
-pub(super) fn emit_field_update<'a>(
-    emitter: &mut FunctionEmitter<'_, 'a>,
-    map: MapId,
-    key: &'a Expr,
-    path: &[usize],
-    op: Option<BinaryOp>,
-    value: &'a Expr,
-) {
-    let map_def = emitter.program.map(map);
-    let entry_pointer = lookup(emitter, map, key);
-    let entry = emitter.temp("entry");
-    let decl = declaration(
-        emitter.program,
-        &Type::Pointer(Box::new(map_def.value.clone())),
-        &entry,
-    );
-    emitter.out.line(format!("{decl} = {entry_pointer};"));
-    let mut place = entry.clone();
-    let mut ty = map_def.value.clone();
-    for (depth, index) in path.iter().enumerate() {
-        let Type::Struct(id) = ty else { break };
-        let field = &emitter.program.struct_def(id).fields[*index];
-        place.push_str(if depth == 0 { "->" } else { "." });
-        place.push_str(&field.name);
-        ty = field.ty.clone();
-    }
-    let value = emitter.expr(value).text;
-    emitter.out.open_block(format!("if ({entry})"));
-    match op {
-        Some(op) => match atomic_update(map_def.kind, &ty, ApplyOp::from_binary(op)) {
-            Some(builtin) => emitter.out.line(format!("{builtin}(&{place}, {value});")),
-            None => emitter
-                .out
-                .line(format!("{place} {}= {value};", op.symbol())),
-        },
-        None => emitter.out.line(format!("{place} = {value};")),
-    }
-    emitter.out.close_block();
-}
-
-/// `delete m[k]`.
-pub(super) fn emit_delete<'a>(emitter: &mut FunctionEmitter<'_, 'a>, map: MapId, key: &'a Expr) {
-    let map_def = emitter.program.map(map);
-    match address(emitter, key, &map_def.key.clone()) {
-        Some(key) => emitter
-            .out
-            .line(format!("bpf_map_delete_elem(&{}, {key});", map_def.name)),
-        None => {
-            let name = emitter.accessor(map, AccessorKind::Delete);
-            let key = emitter.expr(key).text;
-            emitter.out.line(format!("{name}({key});"));
-        }
-    }
-}
-
-/// `if (var v = m[k]) { } else { }`: one lookup, `v` is the entry pointer.
-pub(super) fn emit_if_let<'a>(
-    emitter: &mut FunctionEmitter<'_, 'a>,
-    binding: LocalId,
-    map: MapId,
-    key: &'a Expr,
-    then_block: &'a Block,
-    else_block: Option<&'a Block>,
-) {
-    let entry_pointer = lookup(emitter, map, key);
-    let value_ty = emitter.program.map(map).value.clone();
-    let name = emitter.declare_local(binding);
-    // The binding reads through the pointer whatever the IR flag says.
-    emitter
-        .locals
-        .insert(binding, Spelling::Pointer(name.clone()));
-    emitter
-        .map_bindings
-        .insert(binding, emitter.program.map(map).kind);
-    let decl = declaration(emitter.program, &Type::Pointer(Box::new(value_ty)), &name);
-    emitter.out.line(format!("{decl} = {entry_pointer};"));
-    statements::emit_if_present(emitter, &name, then_block, else_block);
-}
-
 /// The atomic builtin for `target op= value` when `target` lies in a map
 /// entry bound by `if (var v = m[k])` and `atomic_update` applies.
 pub(super) fn atomic_assignment(
-    emitter: &FunctionEmitter<'_, '_>,
+    emitter: &Cx<'_, '_>,
     target: &Expr,
     op: BinaryOp,
 ) -> Option<&'static str> {
@@ -378,7 +359,7 @@ pub(super) fn atomic_assignment(
     let ExprKind::Local(id) = &root.kind else {
         return None;
     };
-    let kind = *emitter.map_bindings.get(id)?;
+    let kind = *emitter.backend.map_bindings.get(id)?;
     atomic_update(kind, &target.ty, ApplyOp::from_binary(op))
 }
 
@@ -398,7 +379,7 @@ fn atomic_update(kind: MapKind, ty: &Type, op: ApplyOp) -> Option<&'static str> 
 /// The operand the atomic add of `op` takes: `operand` for `+=`, its
 /// two's-complement negation (computed unsigned, so never overflowing) for
 /// `-=`.
-pub(super) fn atomic_operand(program: &Program, ty: &Type, op: BinaryOp, operand: &str) -> String {
+pub(super) fn atomic_operand(types: &Types, ty: &Type, op: BinaryOp, operand: &str) -> String {
     if op != BinaryOp::Sub {
         return operand.to_string();
     }
@@ -406,7 +387,7 @@ pub(super) fn atomic_operand(program: &Program, ty: &Type, op: BinaryOp, operand
         Type::Int(int) if int.bits() == 64 => "__u64",
         _ => "__u32",
     };
-    format!("({})(0 - ({unsigned})({operand}))", type_name(program, ty))
+    format!("({})(0 - ({unsigned})({operand}))", types.name(ty))
 }
 
 /// Local names inside accessors, chosen not to shadow any map.
@@ -420,9 +401,12 @@ struct AccessorLocals {
 }
 
 impl AccessorLocals {
-    fn new(program: &Program) -> AccessorLocals {
+    fn new(types: &Types) -> AccessorLocals {
+        let program = types.program;
         let free = |base: &str| {
-            super::names::first_free(base, |name| program.maps.iter().any(|map| map.name == name))
+            crate::codegen::c::names::first_free(base, |name| {
+                (0..program.maps.len() as u32).any(|id| types.names.map(MapId(id)) == name)
+            })
         };
         AccessorLocals {
             key: free("key"),
@@ -438,30 +422,33 @@ impl AccessorLocals {
 /// Inside an accessor: the key to hand to map helpers. A key type with
 /// padding is copied field by field into a zero-initialised local first,
 /// so the padding bytes are zero (map keys compare as bytes).
-fn key_storage(out: &mut CWriter, program: &Program, map: &MapDef, key: &str) -> String {
-    if !has_padding(program, &map.key) {
+fn key_storage(out: &mut CWriter, types: &Types, map: MapId, key: &str) -> String {
+    let key_ty = &types.program.map(map).key;
+    if !has_padding(types.program, key_ty) {
         return key.to_string();
     }
     let copy = format!("{key}_bytes");
     out.line("/* Map keys compare as bytes: rebuild the key with zeroed padding. */");
-    out.line(format!("{} = {{}};", declaration(program, &map.key, &copy)));
+    out.line(format!(
+        "{} = {};",
+        types.declaration(key_ty, &copy),
+        types.zero(key_ty)
+    ));
     out.blank_line();
-    copy_fields(out, program, &map.key, &copy, key);
+    copy_fields(out, types, key_ty, &copy, key);
     copy
 }
 
 /// `dst.f = src.f;` for each field of the struct type `ty`, recursing into
 /// structs with padding (whose own padding must stay zero).
-fn copy_fields(out: &mut CWriter, program: &Program, ty: &Type, dst: &str, src: &str) {
+fn copy_fields(out: &mut CWriter, types: &Types, ty: &Type, dst: &str, src: &str) {
     let Type::Struct(id) = ty else { return };
-    for field in &program.struct_def(*id).fields {
-        let (dst, src) = (
-            format!("{dst}.{}", field.name),
-            format!("{src}.{}", field.name),
-        );
+    for (index, field) in types.program.struct_def(*id).fields.iter().enumerate() {
+        let name = types.names.field(*id, index);
+        let (dst, src) = (format!("{dst}.{name}"), format!("{src}.{name}"));
         match &field.ty {
-            Type::Struct(_) if has_padding(program, &field.ty) => {
-                copy_fields(out, program, &field.ty, &dst, &src)
+            Type::Struct(_) if has_padding(types.program, &field.ty) => {
+                copy_fields(out, types, &field.ty, &dst, &src)
             }
             Type::Array(..) | Type::Str(_) => {
                 out.line(format!("__builtin_memcpy({dst}, {src}, sizeof({dst}));"))
@@ -474,12 +461,12 @@ fn copy_fields(out: &mut CWriter, program: &Program, ty: &Type, dst: &str, src: 
 /// `*v op= o` with KernelScript's meaning (`codegen::arithmetic`): signed
 /// division on magnitudes (BPF before v4 has no signed division), shift
 /// amounts masked to the operation's width; the rest as C writes it.
-fn emit_apply(out: &mut CWriter, program: &Program, ty: &Type, op: ApplyOp, v: &str, o: &str) {
+fn emit_apply(out: &mut CWriter, types: &Types, ty: &Type, op: ApplyOp, v: &str, o: &str) {
     let Type::Int(int) = ty else {
         out.line(format!("*{v} {} {o};", op.symbol()));
         return;
     };
-    let c_type = type_name(program, ty);
+    let c_type = types.name(ty);
     match op {
         ApplyOp::Div | ApplyOp::Rem if int.is_signed() => {
             out.line(format!("__s64 dividend = *{v}, divisor = {o};"));
@@ -518,26 +505,26 @@ fn emit_apply(out: &mut CWriter, program: &Program, ty: &Type, op: ApplyOp, v: &
 /// Writes the requested accessors, grouped by map.
 pub(super) fn emit_accessors(
     out: &mut CWriter,
-    program: &Program,
+    types: &Types,
     accessors: &BTreeMap<Accessor, String>,
 ) {
-    let locals = AccessorLocals::new(program);
+    let locals = AccessorLocals::new(types);
     for (accessor, name) in accessors {
-        let map = program.map(accessor.map);
         out.blank_line();
-        emit_accessor(out, program, map, name, accessor.kind, &locals);
+        emit_accessor(out, types, accessor.map, name, accessor.kind, &locals);
     }
 }
 
 /// One accessor (see `AccessorKind`).
 fn emit_accessor(
     out: &mut CWriter,
-    program: &Program,
-    map: &MapDef,
+    types: &Types,
+    map_id: MapId,
     name: &str,
     kind: AccessorKind,
     locals: &AccessorLocals,
 ) {
+    let map = types.program.map(map_id);
     let AccessorLocals {
         key: k,
         value: v,
@@ -546,8 +533,8 @@ fn emit_accessor(
         event: e,
         entry,
     } = locals;
-    let map_name = &map.name;
-    let key_param = declaration(program, &map.key, k);
+    let map_name = types.names.map(map_id);
+    let key_param = types.declaration(&map.key, k);
     let value_pointer = Type::Pointer(Box::new(map.value.clone()));
     let signature = match kind {
         AccessorKind::Get if is_array_like(&map.value) => {
@@ -555,39 +542,37 @@ fn emit_accessor(
             // for a missing key (readers never write through it). Placed in
             // `.bss` by name: clang would otherwise make it a constant in a
             // mergeable `.rodata.cst*` section, which libbpf 1.1 cannot load.
-            let zero = declaration(program, &map.value, &format!("{name}_zero"));
+            let zero = types.declaration(&map.value, &format!("{name}_zero"));
             out.line(format!("static {zero} SEC(\".bss\");"));
             out.blank_line();
-            declaration(program, &value_pointer, &format!("{name}({key_param})"))
+            types.declaration(&value_pointer, &format!("{name}({key_param})"))
         }
-        AccessorKind::Get => declaration(program, &map.value, name) + &format!("({key_param})"),
-        AccessorKind::Lookup => {
-            declaration(program, &value_pointer, name) + &format!("({key_param})")
-        }
+        AccessorKind::Get => types.declaration(&map.value, name) + &format!("({key_param})"),
+        AccessorKind::Lookup => types.declaration(&value_pointer, name) + &format!("({key_param})"),
         AccessorKind::Load => format!(
             "bool {name}({key_param}, {})",
-            declaration(program, &value_pointer, v)
+            types.declaration(&value_pointer, v)
         ),
         AccessorKind::Update => {
             format!(
                 "long {name}({key_param}, {})",
-                declaration(program, &map.value, v)
+                types.declaration(&map.value, v)
             )
         }
         AccessorKind::Delete => format!("long {name}({key_param})"),
         AccessorKind::Apply(_) => {
             format!(
                 "void {name}({key_param}, {})",
-                declaration(program, &map.value, o)
+                types.declaration(&map.value, o)
             )
         }
-        AccessorKind::Output => format!("long {name}({})", declaration(program, &map.value, e)),
+        AccessorKind::Output => format!("long {name}({})", types.declaration(&map.value, e)),
     };
     out.line(format!("static __always_inline {signature}"));
     out.open_block("");
     let key = match kind {
         AccessorKind::Output => String::new(),
-        _ => key_storage(out, program, map, k),
+        _ => key_storage(out, types, map_id, k),
     };
     match kind {
         AccessorKind::Output => {
@@ -599,7 +584,7 @@ fn emit_accessor(
             out.line(format!("return bpf_map_lookup_elem(&{map_name}, &{key});"));
         }
         AccessorKind::Load => {
-            let pointer = declaration(program, &value_pointer, entry);
+            let pointer = types.declaration(&value_pointer, entry);
             out.line(format!(
                 "{pointer} = bpf_map_lookup_elem(&{map_name}, &{key});"
             ));
@@ -609,10 +594,8 @@ fn emit_accessor(
                 Type::Array(..) | Type::Str(_) => {
                     out.line(format!("__builtin_memset({v}, 0, sizeof(*{v}));"))
                 }
-                Type::Struct(_) => {
-                    out.line(format!("*{v} = ({}){{}};", type_name(program, &map.value)))
-                }
-                other => out.line(format!("*{v} = {};", zero_initializer(other))),
+                Type::Struct(_) => out.line(format!("*{v} = {};", types.zero_value(&map.value))),
+                other => out.line(format!("*{v} = {};", types.zero(other))),
             }
             out.line("return false;");
             out.close_block();
@@ -633,7 +616,7 @@ fn emit_accessor(
             out.line(format!("return bpf_map_delete_elem(&{map_name}, &{key});"));
         }
         AccessorKind::Get => {
-            let pointer = declaration(program, &value_pointer, v);
+            let pointer = types.declaration(&value_pointer, v);
             out.line(format!(
                 "{pointer} = bpf_map_lookup_elem(&{map_name}, &{key});"
             ));
@@ -646,13 +629,13 @@ fn emit_accessor(
                     out.open_block(format!("if ({v})"));
                     out.line(format!("return *{v};"));
                     out.close_block();
-                    out.line(format!("return ({}){{}};", type_name(program, &map.value)));
+                    out.line(format!("return {};", types.zero_value(&map.value)));
                 }
-                other => out.line(format!("return {v} ? *{v} : {};", zero_initializer(other))),
+                other => out.line(format!("return {v} ? *{v} : {};", types.zero(other))),
             }
         }
         AccessorKind::Apply(op) => {
-            let pointer = declaration(program, &value_pointer, v);
+            let pointer = types.declaration(&value_pointer, v);
             out.line(format!(
                 "{pointer} = bpf_map_lookup_elem(&{map_name}, &{key});"
             ));
@@ -660,8 +643,8 @@ fn emit_accessor(
             if !map.kind.is_array() {
                 // Missing: insert zero (unless another CPU just did), look up again.
                 out.open_block(format!("if (!{v})"));
-                let zero = declaration(program, &map.value, z);
-                out.line(format!("{zero} = {};", zero_initializer(&map.value)));
+                let zero = types.declaration(&map.value, z);
+                out.line(format!("{zero} = {};", types.zero(&map.value)));
                 out.blank_line();
                 out.line(format!(
                     "bpf_map_update_elem(&{map_name}, &{key}, &{z}, BPF_NOEXIST);"
@@ -683,10 +666,10 @@ fn emit_accessor(
                     } else {
                         BinaryOp::Add
                     };
-                    let operand = atomic_operand(program, &map.value, binary, o);
+                    let operand = atomic_operand(types, &map.value, binary, o);
                     out.line(format!("{builtin}({v}, {operand});"));
                 }
-                None => emit_apply(out, program, &map.value, op, v, o),
+                None => emit_apply(out, types, &map.value, op, v, o),
             }
         }
     }

@@ -1,195 +1,82 @@
 //! The eBPF C generator: `ir::Program` in, `NAME.ebpf.c` text out.
 //!
-//! The output reads like hand-written libbpf C: UAPI (or `vmlinux.h`)
+//! The output reads like hand-written libbpf C: UAPI (or its own kernel header)
 //! includes, user types, BTF-defined maps, shared globals in `.data`, small
 //! per-map accessor functions where a map operation needs addressable keys,
 //! then helpers (callees first) and programs, each in its `SEC()`, with
 //! `#line` directives pointing at the `.ks` source.
 //!
-//! Files by concern: `headers` (includes, kernel constants), `items`
-//! (types, maps, globals, configs), `functions` (signatures, locals, exits,
-//! defer, try/throw), `statements`, `expressions`, `literals`, `matching`
-//! (`match`), `maps` (map operations and accessors), `iteration` (`for
-//! (k, v) in m`), one file per attach type whose
-//! context needs care (`xdp`, `tc`, `tracing`), and the shared helpers
-//! `types`, `names`, `visit`.
+//! Function bodies are lowered by the shared `codegen::c::lower`; this
+//! output's answers to it are in `policy` (names, operators, packet
+//! pointers, `print`, tail calls, `try`/`throw`), `maps` (map operations and
+//! their accessors), `iteration` (`for (k, v) in m` callbacks) and
+//! `kernel_reads` (CO-RE probe reads through kernel pointers in tracing
+//! code). Also
+//! here: `headers` (includes, kernel constants), `items` (maps, globals,
+//! configs, struct_ops, externs), and below, the signatures and prologues
+//! of functions and the support functions bodies ask for. What differs
+//! per program kind comes from its descriptor (`crate::kinds`).
 //!
 //! This module reads the IR only and never reports errors: a checked
 //! program is emittable by construction (see `ir`).
 
-mod expressions;
-mod functions;
 mod headers;
+
+pub use headers::{kernel_type_roots, needs_kernel_types};
 mod items;
 mod iteration;
-mod literals;
+mod kernel_reads;
 mod maps;
-mod matching;
-mod names;
-mod statements;
-mod tc;
-mod tracing;
-mod types;
-mod visit;
-mod xdp;
+mod policy;
 
 #[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::codegen::c_writer::CWriter;
-use crate::ir::{Callee, ExprKind, FunctionId, FunctionKind, Program, ProgramType, Target};
+use crate::codegen::c::lower::{FileScope, Lowering};
+use crate::codegen::c::order::dependencies_first;
+use crate::codegen::c::types::TypePolicy;
+use crate::codegen::c::CWriter;
+use crate::codegen::plan::Plan;
+use crate::ir::{Callee, ExprKind, FunctionId, FunctionKind, Program, Target};
+use crate::kinds::Entry;
 use crate::source::SourceMap;
 
 use maps::Accessor;
-use names::Namer;
+use policy::{Cx, Ebpf};
 
-/// How to generate the eBPF C of one compilation.
-#[derive(Clone, Debug)]
-pub struct EbpfOptions {
-    /// The project name (the `.ks` file stem); the output is
-    /// `PROJECT.ebpf.c`.
-    pub project_name: String,
-    /// Write `#line` directives mapping statements to `.ks` lines.
-    pub line_directives: bool,
-}
+/// How the eBPF object spells types: kernel enums by name, aggregates
+/// zeroed with `{}`.
+const TYPE_POLICY: TypePolicy = TypePolicy {
+    kernel_enums_as_int: false,
+    zero_aggregate: "{}",
+    string_parameters: false,
+};
 
-/// A program array behind `return other_program(ctx)` tail calls.
-///
-/// The kernel lets one program array serve programs of one type only, so
-/// there is a table per program type that tail-calls (`prog_array` when a
-/// single type does, else `prog_array_xdp`, `prog_array_tc`, ...).
-/// Userspace must store the fd of `targets[i]` at index `i` of the map
-/// `map_name` before attaching (see ARCHITECTURE.md).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TailCallTable {
-    /// The `BPF_MAP_TYPE_PROG_ARRAY` map's C name.
-    pub map_name: String,
-    /// The type of every program in the table.
-    pub program_type: ProgramType,
-    /// Every program of that type some program tail-calls, in declaration
-    /// order: the index of a program in this list is its slot in the map.
-    pub targets: Vec<FunctionId>,
-}
-
-/// The tail-call program arrays of `program`, by program type.
-pub fn tail_call_tables(program: &Program) -> Vec<TailCallTable> {
-    let mut targets: BTreeMap<u8, (ProgramType, BTreeSet<FunctionId>)> = BTreeMap::new();
-    for function in &program.functions {
-        if function.kind.target() != Target::Ebpf {
-            continue;
-        }
-        visit::walk_block_exprs(&function.body, &mut |expr| {
-            if let ExprKind::Call {
-                callee: Callee::TailCall(target),
-                ..
-            } = &expr.kind
-            {
-                if let Some((rank, program_type)) = program_type(&program.function(*target).kind) {
-                    targets
-                        .entry(rank)
-                        .or_insert_with(|| (program_type, BTreeSet::new()))
-                        .1
-                        .insert(*target);
-                }
-            }
-        });
-    }
-    let single = targets.len() == 1;
-    targets
-        .into_values()
-        .map(|(program_type, targets)| {
-            let base = if single {
-                "prog_array".to_string()
-            } else {
-                format!("prog_array_{}", program_type_name(program_type))
-            };
-            let map_name = names::first_free(&base, |name| {
-                program.maps.iter().any(|map| map.name == name)
-                    || program.globals.iter().any(|global| global.name == name)
-                    || program
-                        .functions
-                        .iter()
-                        .any(|function| function.name == name)
-            });
-            TailCallTable {
-                map_name,
-                program_type,
-                targets: targets.into_iter().collect(),
-            }
-        })
-        .collect()
-}
-
-/// The program type of a program function, with a rank for ordering.
-fn program_type(kind: &FunctionKind) -> Option<(u8, ProgramType)> {
-    Some(match kind {
-        FunctionKind::Xdp => (0, ProgramType::Xdp),
-        FunctionKind::Tc(_) => (1, ProgramType::Tc),
-        FunctionKind::Tracepoint { .. } => (2, ProgramType::Tracepoint),
-        FunctionKind::Probe { .. } => (3, ProgramType::Probe),
-        FunctionKind::PerfEvent => (4, ProgramType::PerfEvent),
-        FunctionKind::Uprobe { .. } => (5, ProgramType::Uprobe),
-        _ => return None,
-    })
-}
-
-fn program_type_name(program_type: ProgramType) -> &'static str {
-    match program_type {
-        ProgramType::Xdp => "xdp",
-        ProgramType::Tc => "tc",
-        ProgramType::Tracepoint => "tracepoint",
-        ProgramType::Probe => "probe",
-        ProgramType::Uprobe => "uprobe",
-        ProgramType::PerfEvent => "perf_event",
-    }
-}
-
-/// The name of the one-entry array map holding the `pin var` globals
-/// (`pinned_globals` unless a user item has that name), if there are any.
-/// Its value is `struct pinned_globals` (same name as the map), whose
-/// fields are the pinned globals in declaration order.
-pub fn pinned_globals_map(program: &Program) -> Option<String> {
-    if !program.globals.iter().any(|global| global.pinned) {
-        return None;
-    }
-    Some(names::first_free("pinned_globals", |name| {
-        program.maps.iter().any(|map| map.name == name)
-            || program.globals.iter().any(|global| global.name == name)
-            || program
-                .functions
-                .iter()
-                .any(|function| function.name == name)
-            || program.structs.iter().any(|def| def.name == name)
-    }))
-}
-
-/// Generates the eBPF C of `program`.
-pub fn generate(program: &Program, sources: &SourceMap, options: &EbpfOptions) -> String {
-    Generator::new(program, sources, options).generate()
+/// Generates the eBPF C of `program` for the outputs `plan`.
+pub fn generate(program: &Program, sources: &SourceMap, plan: &Plan) -> String {
+    Generator::new(program, sources, plan).generate()
 }
 
 /// State shared by the emission of all functions of one object.
 pub(super) struct Generator<'a> {
     program: &'a Program,
-    sources: &'a SourceMap,
-    options: &'a EbpfOptions,
-    /// `PROJECT.ebpf.c`, the name `#line` directives use for generated text.
-    output_name: String,
-    /// File-scope C names: every item's name is reserved before any local
-    /// or generated name is chosen.
-    file_names: Namer,
-    /// Map accessor functions requested by function bodies, with their
-    /// C names.
+    plan: &'a Plan,
+    /// The types, the file-scope C names (the plan's, then generated ones)
+    /// and the `#line` targets of `PROJECT.ebpf.c`.
+    scope: FileScope<'a>,
+    /// The C name of every accessor a body may ask for, allocated up front
+    /// so that no local chosen before the request takes it.
+    accessor_names: BTreeMap<Accessor, String>,
+    /// The accessors function bodies asked for.
     accessors: BTreeMap<Accessor, String>,
-    tail_calls: Vec<TailCallTable>,
     /// The eBPF functions in emission order: each helper before its callers.
     function_order: Vec<FunctionId>,
-    /// Support functions some body needs, with their C names.
+    /// Support functions some body needs, with their C names (allocated up
+    /// front, like accessors).
+    support_names: BTreeMap<Support, String>,
     support: BTreeMap<Support, String>,
-    /// The map holding the `pin var` globals.
-    pinned_globals: Option<String>,
 }
 
 /// A generated function the C text needs besides map accessors.
@@ -203,47 +90,48 @@ enum Support {
     StringsEqual,
 }
 
+impl Support {
+    const ALL: [Support; 3] = [
+        Support::SignedDiv,
+        Support::SignedRem,
+        Support::StringsEqual,
+    ];
+
+    fn base_name(self) -> &'static str {
+        match self {
+            Support::SignedDiv => "signed_div",
+            Support::SignedRem => "signed_rem",
+            Support::StringsEqual => "strings_equal",
+        }
+    }
+}
+
 impl<'a> Generator<'a> {
-    fn new(program: &'a Program, sources: &'a SourceMap, options: &'a EbpfOptions) -> Self {
-        let mut file_names = Namer::with_reserved_words();
-        for name in program
-            .maps
-            .iter()
-            .map(|map| &map.name)
-            .chain(program.globals.iter().map(|global| &global.name))
-            .chain(program.configs.iter().map(|config| &config.name))
-            .chain(program.consts.iter().map(|def| &def.name))
-            .chain(program.functions.iter().map(|function| &function.name))
-            .chain(program.externs.iter().map(|def| &def.name))
-            .chain(
-                program
-                    .enums
-                    .iter()
-                    .flat_map(|def| def.variants.iter().map(|v| &v.name)),
-            )
-        {
-            file_names.reserve(name);
+    fn new(program: &'a Program, sources: &'a SourceMap, plan: &'a Plan) -> Self {
+        let mut file_names = plan.names.file.clone();
+        let mut accessor_names = BTreeMap::new();
+        for index in 0..program.maps.len() {
+            let map = crate::ir::MapId(index as u32);
+            for kind in maps::AccessorKind::all() {
+                let base = format!("{}_{}", plan.names.map(map), kind.suffix());
+                accessor_names.insert(Accessor { map, kind }, file_names.fresh(&base));
+            }
         }
-        let tail_calls = tail_call_tables(program);
-        for table in &tail_calls {
-            file_names.reserve(&table.map_name);
-        }
-        let pinned_globals = pinned_globals_map(program);
-        if let Some(name) = &pinned_globals {
-            file_names.reserve(name);
-            file_names.reserve(&format!("{name}_entry"));
-        }
+        let support_names = Support::ALL
+            .into_iter()
+            .map(|kind| (kind, file_names.fresh(kind.base_name())))
+            .collect();
+        let output = format!("{}.ebpf.c", plan.project);
+        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, output);
         Generator {
             program,
-            sources,
-            options,
-            output_name: format!("{}.ebpf.c", names::c_identifier(&options.project_name)),
-            file_names,
+            plan,
+            scope,
+            accessor_names,
             accessors: BTreeMap::new(),
-            tail_calls,
             function_order: function_order(program),
+            support_names,
             support: BTreeMap::new(),
-            pinned_globals,
         }
     }
 
@@ -251,54 +139,235 @@ impl<'a> Generator<'a> {
         // Functions first: their bodies decide which accessors exist.
         let mut functions = Vec::new();
         for id in self.function_order.clone() {
-            functions.push(functions::emit_function(&mut self, id));
+            functions.push(emit_function(&mut self, id));
         }
 
         let ebpf_indices: Vec<usize> = self.function_order.iter().map(|id| id.index()).collect();
         let generated_bool = self.support.contains_key(&Support::StringsEqual);
-        let headers = headers::headers(self.program, &ebpf_indices, generated_bool);
+        let headers = headers::headers(
+            self.program,
+            &ebpf_indices,
+            self.plan.needs_kernel_types,
+            generated_bool,
+        );
+        let types = self.scope.types;
         let mut out = CWriter::new();
         out.line(format!(
             "/* {}: eBPF programs generated by KernelScript from {}.ks. Do not edit. */",
-            self.output_name, self.options.project_name
+            self.scope.lines.output, self.plan.project
         ));
         out.blank_line();
-        if headers.vmlinux {
-            out.unindented("#include \"vmlinux.h\"");
+        if let (true, Some(header)) = (headers.vmlinux, &self.plan.kernel_header) {
+            out.unindented(format!("#include \"{header}\""));
         }
         for include in &headers.includes {
             out.unindented(format!("#include <{include}>"));
         }
         items::emit_kernel_consts(&mut out, self.program, &headers.guarded_consts);
-        items::emit_user_consts(&mut out, self.program);
-        items::emit_enums(&mut out, self.program);
-        items::emit_structs(&mut out, self.program, &headers.user_structs);
-        items::emit_maps(&mut out, self.program, &self.tail_calls);
-        items::emit_globals(self.program, self.sources, &mut out);
-        if let Some(name) = &self.pinned_globals {
-            items::emit_pinned_globals(&mut out, self.program, name);
+        items::emit_user_items(&mut out, &types, &headers.user_structs, &ebpf_indices);
+        items::emit_maps(&mut out, &types, &self.plan.tail_calls);
+        items::emit_globals(&mut out, &types);
+        if let Some(name) = &self.plan.pinned_globals {
+            items::emit_pinned_globals(&mut out, &types, name);
         }
         let kfuncs = called_kfuncs(self.program, &self.function_order);
-        items::emit_externs(&mut out, self.program, &kfuncs);
+        items::emit_externs(&mut out, &types, &kfuncs);
         emit_support_functions(&mut out, &self.support);
-        maps::emit_accessors(&mut out, self.program, &self.accessors);
+        maps::emit_accessors(&mut out, &types, &self.accessors);
         for function in functions {
             out.blank_line();
             out.append(function);
         }
-        items::emit_struct_ops(&mut out, self.program, self.sources);
+        items::emit_struct_ops(&mut out, &types);
         out.blank_line();
         out.unindented("char LICENSE[] SEC(\"license\") = \"GPL\";");
         out.finish()
     }
+
+    /// The C name of support function `support`, requesting its emission.
+    fn support_function(&mut self, support: Support) -> String {
+        let name = self.support_names[&support].clone();
+        self.support.insert(support, name.clone());
+        name
+    }
+
+    /// The C name of an accessor, requesting its emission.
+    fn accessor(&mut self, accessor: Accessor) -> String {
+        let name = self.accessor_names[&accessor].clone();
+        self.accessors.insert(accessor, name.clone());
+        name
+    }
+
+    /// The program array and slot of tail-call target `target`.
+    fn tail_call_slot(&self, target: FunctionId) -> (String, usize) {
+        for table in &self.plan.tail_calls {
+            if let Some(index) = table.targets.iter().position(|id| *id == target) {
+                return (table.map_name.clone(), index);
+            }
+        }
+        // Every target is in a table (`tail_call_tables` found them all).
+        ("prog_array".to_string(), 0)
+    }
 }
 
-/// The text `span` covers, when its file is in `sources`.
-fn span_text(sources: &SourceMap, span: crate::span::Span) -> Option<&str> {
-    sources.files().nth(span.file.0 as usize)?;
-    sources
-        .text(span.file)
-        .get(span.start as usize..span.end as usize)
+/// Emits function `id` (with any definitions it needs before it).
+fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
+    let function = gen.program.function(id);
+    let scope = gen.scope.clone();
+    let kernel_reads = gen.plan.kernel_reads.contains(&id);
+    let backend = Ebpf {
+        gen,
+        current: id,
+        map_bindings: BTreeMap::new(),
+        error_code: None,
+        pinned_entry: None,
+        kernel_reads,
+    };
+    let mut cx = Lowering::new(function, scope, backend);
+    // libbpf's BPF_PROG / BPF_KPROBE / BPF_KRETPROBE wrap the body in a
+    // function whose first parameter is `ctx`: no source parameter may take
+    // that name, and the body marks it used (`-Wunused-parameter`).
+    let macro_entry = match &function.kind {
+        FunctionKind::Program(program) => matches!(
+            program.entry,
+            Entry::BpfProg | Entry::Kprobe | Entry::Kretprobe
+        ),
+        FunctionKind::StructOpsMethod { .. } => true,
+        _ => false,
+    };
+    if macro_entry {
+        cx.reserve_file_name("ctx");
+    }
+    let params = cx.parameters();
+    let params = if params.is_empty() {
+        "void".to_string()
+    } else {
+        params.join(", ")
+    };
+    let name = cx.names.function(id).to_string();
+    match &function.kind {
+        FunctionKind::Program(program) => {
+            let descriptor = program.descriptor();
+            cx.out.line(format!(
+                "SEC(\"{}\")",
+                (descriptor.section)(&program.target)
+            ));
+            cx.map_line(function.span);
+            match program.entry {
+                Entry::Context => cx.out.line(format!("int {name}({params})")),
+                Entry::BpfProg => cx
+                    .out
+                    .line(format!("int BPF_PROG({name}{})", prefixed(&params))),
+                Entry::Kprobe => cx
+                    .out
+                    .line(format!("int BPF_KPROBE({name}{})", prefixed(&params))),
+                Entry::Kretprobe => cx
+                    .out
+                    .line(format!("int BPF_KRETPROBE({name}{})", prefixed(&params))),
+                Entry::Registers => {
+                    // The source declares no parameters: registers only.
+                    let context = cx.temp("ctx");
+                    cx.out
+                        .line(format!("int {name}(struct pt_regs *{context})"));
+                }
+            }
+        }
+        FunctionKind::StructOpsMethod { impl_name } => {
+            let name = struct_ops_method_name(impl_name, &function.name);
+            cx.out.line(format!("SEC(\"struct_ops/{name}\")"));
+            cx.map_line(function.span);
+            let ret = cx.types.declaration(&function.ret, "");
+            cx.out
+                .line(format!("{ret} BPF_PROG({name}{})", prefixed(&params)));
+        }
+        _ => {
+            cx.map_line(function.span);
+            let ret = cx.types.declaration(&function.ret, &name);
+            cx.out
+                .line(format!("static __always_inline {ret}({params})"));
+        }
+    }
+    cx.out.open_block("");
+    if macro_entry {
+        cx.out.line("(void)ctx;");
+    }
+    prologue(&mut cx);
+    cx.body();
+    cx.out.close_block();
+    let (mut text, body, _) = cx.finish();
+    if !text.is_empty() {
+        text.blank_line();
+    }
+    text.append(body);
+    text
+}
+
+/// What this output declares first in a function: the pointer to the `pin
+/// var` globals' entry, the local holding a thrown code.
+fn prologue(cx: &mut Cx<'_, '_>) {
+    let function = cx.function;
+    if uses_pinned_globals(cx.program, &function.body) {
+        let name = cx.temp("pinned");
+        emit_pinned_entry(cx, &name);
+        cx.backend.pinned_entry = Some(name);
+    }
+    let mut has_try = false;
+    crate::ir::visit::walk_stmts(&function.body, &mut |stmt| {
+        has_try |= matches!(stmt.kind, crate::ir::StmtKind::Try { .. });
+    });
+    if has_try {
+        let name = cx.temp("error");
+        cx.out.line(format!("__s64 {name} = 0;"));
+        cx.backend.error_code = Some(name);
+    }
+}
+
+/// `struct pinned_globals *name = pinned_globals_entry();` and leaving when
+/// the (one-entry array) lookup fails, which it cannot.
+fn emit_pinned_entry(cx: &mut Cx<'_, '_>, name: &str) {
+    let Some(map) = cx.backend.gen.plan.pinned_globals.clone() else {
+        return;
+    };
+    cx.out
+        .line(format!("struct {map} *{name} = {map}_entry();"));
+    cx.out.open_block(format!("if (!{name})"));
+    if cx.in_callback() {
+        cx.out.line("return 1;");
+    } else if cx.function.ret == crate::ir::Type::Void {
+        cx.out.line("return;");
+    } else {
+        let failure = <Ebpf as crate::codegen::c::backend::Backend>::failure_result(cx);
+        cx.out.line(format!("return {failure};"));
+    }
+    cx.out.close_block();
+}
+
+/// Whether `block` reads or writes a `pin var` global.
+fn uses_pinned_globals(program: &Program, block: &crate::ir::Block) -> bool {
+    let mut uses = false;
+    crate::ir::visit::walk_block_exprs(block, &mut |expr| {
+        if let ExprKind::Global(id) = &expr.kind {
+            uses |= program.global(*id).pinned;
+        }
+    });
+    uses
+}
+
+/// The C name of struct_ops method `method` of impl block `impl_name`:
+/// prefixed, so members such as `init` or `release` cannot collide with C
+/// library builtins. Userspace reaches these programs through the
+/// struct_ops map, never by name.
+pub(super) fn struct_ops_method_name(impl_name: &str, method: &str) -> String {
+    format!("{impl_name}_{method}")
+}
+
+/// `, a, b` for the `BPF_PROG(name, a, b)` parameter list.
+fn prefixed(params: &str) -> String {
+    if params == "void" {
+        String::new()
+    } else {
+        format!(", {params}")
+    }
 }
 
 /// Writes the requested support functions.
@@ -365,7 +434,7 @@ fn emit_strings_equal(out: &mut CWriter, name: &str) {
 fn called_kfuncs(program: &Program, ebpf_functions: &[FunctionId]) -> Vec<FunctionId> {
     let mut kfuncs = BTreeSet::new();
     for id in ebpf_functions {
-        visit::walk_block_exprs(&program.function(*id).body, &mut |expr| {
+        crate::ir::visit::walk_block_exprs(&program.function(*id).body, &mut |expr| {
             if let ExprKind::Call {
                 callee: Callee::Function(callee),
                 ..
@@ -384,83 +453,30 @@ fn called_kfuncs(program: &Program, ebpf_functions: &[FunctionId]) -> Vec<Functi
 /// first caller (C needs a definition or prototype before a call; eBPF has
 /// no recursion, so a depth-first order always exists).
 fn function_order(program: &Program) -> Vec<FunctionId> {
-    fn place(
-        program: &Program,
-        id: FunctionId,
-        done: &mut BTreeSet<FunctionId>,
-        order: &mut Vec<FunctionId>,
-    ) {
-        if !done.insert(id) {
-            return;
-        }
+    let is_ebpf_helper = |id: FunctionId| {
+        let kind = &program.function(id).kind;
+        kind.target() == Target::Ebpf && !kind.is_program()
+    };
+    let roots = (0..program.functions.len() as u32)
+        .map(FunctionId)
+        .filter(|id| {
+            let kind = &program.function(*id).kind;
+            kind.target() == Target::Ebpf && *kind != FunctionKind::Kfunc
+        });
+    dependencies_first(roots, |id| {
         let mut callees = Vec::new();
-        visit::walk_block_exprs(&program.function(id).body, &mut |expr| {
+        crate::ir::visit::walk_block_exprs(&program.function(id).body, &mut |expr| {
             if let ExprKind::Call {
                 callee: Callee::Function(callee),
                 ..
             }
             | ExprKind::FunctionRef(callee) = &expr.kind
             {
-                callees.push(*callee);
+                if is_ebpf_helper(*callee) {
+                    callees.push(*callee);
+                }
             }
         });
-        for callee in callees {
-            if program.function(callee).kind.target() == Target::Ebpf
-                && !program.function(callee).kind.is_program()
-            {
-                place(program, callee, done, order);
-            }
-        }
-        order.push(id);
-    }
-    let mut done = BTreeSet::new();
-    let mut order = Vec::new();
-    for (index, function) in program.functions.iter().enumerate() {
-        if function.kind.target() == Target::Ebpf && function.kind != FunctionKind::Kfunc {
-            place(program, FunctionId(index as u32), &mut done, &mut order);
-        }
-    }
-    order
-}
-
-impl<'a> Generator<'a> {
-    /// The source file name and 1-based line of `span`, when the span
-    /// belongs to a file of the source map.
-    fn source_line(&self, span: crate::span::Span) -> Option<(String, u32)> {
-        self.sources.files().nth(span.file.0 as usize)?;
-        Some((
-            self.sources.name(span.file).to_string(),
-            self.sources.line(span),
-        ))
-    }
-
-    /// The source text `span` covers, when available.
-    fn source_text(&self, span: crate::span::Span) -> Option<&'a str> {
-        span_text(self.sources, span)
-    }
-
-    /// The C name of support function `support`, requesting its emission.
-    fn support_function(&mut self, support: Support) -> String {
-        let base = match support {
-            Support::SignedDiv => "signed_div",
-            Support::SignedRem => "signed_rem",
-            Support::StringsEqual => "strings_equal",
-        };
-        let file_names = &mut self.file_names;
-        self.support
-            .entry(support)
-            .or_insert_with(|| file_names.fresh(base))
-            .clone()
-    }
-
-    /// The program array and slot of tail-call target `target`.
-    fn tail_call_slot(&self, target: FunctionId) -> (String, usize) {
-        for table in &self.tail_calls {
-            if let Some(index) = table.targets.iter().position(|id| *id == target) {
-                return (table.map_name.clone(), index);
-            }
-        }
-        // Every target is in a table (`tail_call_tables` found them all).
-        ("prog_array".to_string(), 0)
-    }
+        callees
+    })
 }

@@ -17,18 +17,20 @@ use crate::ir::{FieldDef, Function, IntType, Type};
 
 use super::runtime::{emit, raw};
 use super::Generator;
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 
 /// How one field is parsed and shown in `--help`.
 struct Option_<'f> {
     field: &'f FieldDef,
+    /// The field's C name.
+    member: String,
     /// `--limit=U32`
     usage: String,
     /// `an integer from 0 to 4294967295`
     description: String,
 }
 
-fn describe(field: &FieldDef) -> Option<Option_<'_>> {
+fn describe(field: &FieldDef, member: String) -> Option<Option_<'_>> {
     let name = &field.name;
     let (usage, description) = match &field.ty {
         Type::Int(int) => {
@@ -51,6 +53,7 @@ fn describe(field: &FieldDef) -> Option<Option_<'_>> {
     };
     Some(Option_ {
         field,
+        member,
         usage,
         description,
     })
@@ -64,18 +67,24 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         .first()
         .map(|&param| &main.local(param).ty)
         .and_then(|ty| match ty {
-            Type::Struct(id) => Some(program.struct_def(*id)),
+            Type::Struct(id) => Some(*id),
             _ => None,
         });
+    let names = &generator.plan.names;
     let options: Vec<Option_> = args_struct
-        .map(|def| def.fields.iter().filter_map(describe).collect())
+        .map(|id| {
+            let fields = program.struct_def(id).fields.iter().enumerate();
+            fields
+                .filter_map(|(index, field)| describe(field, names.field(id, index).to_string()))
+                .collect()
+        })
         .unwrap_or_default();
 
     raw(out, "/* ---- Command line ---- */");
     out.blank_line();
     write_usage(generator, out, &options);
     emit(out, generator, ARGUMENT_ERROR);
-    let Some(def) = args_struct else {
+    let Some(args_id) = args_struct else {
         emit(out, generator, PARSE_NO_ARGS);
         return;
     };
@@ -94,15 +103,15 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     raw(
         out,
         format!(
-            "/* Fills *args from --FIELD=VALUE / --FIELD VALUE options (struct {}). */",
-            def.name
+            "/* Fills *args from --FIELD=VALUE / --FIELD VALUE options ({}). */",
+            generator.scope.types.struct_name(args_id)
         ),
     );
     raw(
         out,
         format!(
-            "static void ks_parse_args(int argc, char **argv, struct {} *args)",
-            def.name
+            "static void ks_parse_args(int argc, char **argv, {} *args)",
+            generator.scope.types.struct_name(args_id)
         ),
     );
     raw(out, "{");
@@ -139,6 +148,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     let mut first = true;
     for option in &options {
         let field = &option.field.name;
+        let member = &option.member;
         let keyword = if first { "if" } else { "} else if" };
         first = false;
         raw(
@@ -147,12 +157,12 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         );
         let flag = format!("\"--{field}\"");
         match &option.field.ty {
-            Type::Int(int) => write_int_option(out, field, &flag, *int),
+            Type::Int(int) => write_int_option(out, member, &flag, *int),
             Type::Bool => {
                 raw(
                     out,
                     format!(
-                        "            args->{field} = value ? ks_parse_bool(value, {flag}) : true;"
+                        "            args->{member} = value ? ks_parse_bool(value, {flag}) : true;"
                     ),
                 );
             }
@@ -168,7 +178,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
                 ));
                 raw(
                     out,
-                    format!("            memcpy(args->{field}, value, strlen(value) + 1);"),
+                    format!("            memcpy(args->{member}, value, strlen(value) + 1);"),
                 );
             }
             Type::Char => {
@@ -180,7 +190,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
                 raw(out, format!(
                     "                ks_argument_error(\"%s takes a single character, not '%s'\", {flag}, value);"
                 ));
-                raw(out, format!("            args->{field} = value[0];"));
+                raw(out, format!("            args->{member} = value[0];"));
             }
             _ => unreachable!("describe() keeps supported types only"),
         }
@@ -198,7 +208,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     out.blank_line();
 }
 
-fn write_int_option(out: &mut CWriter, field: &str, flag: &str, int: IntType) {
+fn write_int_option(out: &mut CWriter, member: &str, flag: &str, int: IntType) {
     let (min, max) = int.range();
     raw(
         out,
@@ -208,7 +218,7 @@ fn write_int_option(out: &mut CWriter, field: &str, flag: &str, int: IntType) {
         raw(
             out,
             format!(
-                "            args->{field} = ks_parse_signed(value, {}, {}, {flag});",
+                "            args->{member} = ks_parse_signed(value, {}, {}, {flag});",
                 signed_literal(min),
                 signed_literal(max)
             ),
@@ -217,7 +227,7 @@ fn write_int_option(out: &mut CWriter, field: &str, flag: &str, int: IntType) {
         raw(
             out,
             format!(
-                "            args->{field} = ks_parse_unsigned(value, {}, {flag});",
+                "            args->{member} = ks_parse_unsigned(value, {}, {flag});",
                 unsigned_literal(max)
             ),
         );
@@ -264,7 +274,7 @@ fn write_usage(generator: &Generator, out: &mut CWriter, options: &[Option_]) {
             out,
             format!(
                 "    fputs({}, out);",
-                crate::codegen::c_writer::string_literal(&format!("{line}\n"))
+                crate::codegen::c::string_literal(&format!("{line}\n"))
             ),
         );
     }

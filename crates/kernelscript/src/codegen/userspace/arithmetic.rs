@@ -9,59 +9,44 @@
 //! an explicit mask (`codegen::arithmetic` decides which). Nothing here
 //! decides types: the checker did.
 
-use crate::codegen::arithmetic::{needs_definition, shift_width};
+use crate::codegen::arithmetic::{masked_shift, needs_definition};
 use crate::ir::{BinaryOp, Expr, Type};
 
-use super::functions::FunctionEmitter;
-use super::types;
+use super::policy::Cx;
 
-impl FunctionEmitter<'_, '_> {
-    /// `lhs OP rhs` with KernelScript's meaning, as a C expression that
-    /// binds like a cast (`(T)...`), when `needs_definition`; `None` when
-    /// `lhs_text OP rhs` in plain C is exact. `lhs_text` is the left
-    /// operand's C text at any precedence; `ty` the operation's type.
-    pub fn defined_arithmetic(
-        &mut self,
-        op: BinaryOp,
-        lhs_text: &str,
-        ty: &Type,
-        rhs: &Expr,
-    ) -> Option<String> {
-        if !needs_definition(op, ty, rhs) {
-            return None;
-        }
-        let Type::Int(int) = ty else {
-            return None;
-        };
-        let c_type = types::type_name(self.gen.program, ty);
-        let rhs_text = self.value(rhs);
-        if matches!(op, BinaryOp::Div | BinaryOp::Rem) {
-            self.gen.needs.defined_division = true;
-            let helper = match (op, int.is_signed()) {
-                (BinaryOp::Div, false) => "ks_udiv",
-                (BinaryOp::Div, true) => "ks_sdiv",
-                (_, false) => "ks_umod",
-                (_, true) => "ks_smod",
-            };
-            return Some(format!("({c_type}){helper}({lhs_text}, {rhs_text})"));
-        }
-        let width = shift_width(*int);
-        let amount = format!("({rhs_text}) & {}", width - 1);
-        if op == BinaryOp::Shr {
-            // Narrow operands promote to `int` with their value; a signed
-            // right shift is arithmetic in gcc and clang.
-            return Some(format!("({c_type})(({lhs_text}) >> ({amount}))"));
-        }
-        // Left shifts in the unsigned type of the operation's width: no
-        // signed overflow, the result truncated to `ty`.
-        let unsigned = if width == 64 { "__u64" } else { "__u32" };
-        Some(format!(
-            "({c_type})(({unsigned})({lhs_text}) << ({amount}))"
-        ))
+/// `lhs OP rhs` with KernelScript's meaning, as a C expression that binds
+/// like a cast (`(T)...`), when `needs_definition`; `None` when `lhs_text
+/// OP rhs` in plain C is exact. `lhs_text` is the left operand's C text at
+/// any precedence; `ty` the operation's type.
+pub fn defined<'a>(
+    cx: &mut Cx<'_, 'a>,
+    op: BinaryOp,
+    lhs_text: &str,
+    ty: &Type,
+    rhs: &'a Expr,
+) -> Option<String> {
+    if !needs_definition(op, ty, rhs) {
+        return None;
     }
+    let Type::Int(int) = ty else {
+        return None;
+    };
+    let c_type = cx.types.name(ty);
+    let rhs_text = cx.value(rhs);
+    if matches!(op, BinaryOp::Div | BinaryOp::Rem) {
+        cx.backend.gen.needs.defined_division = true;
+        let helper = match (op, int.is_signed()) {
+            (BinaryOp::Div, false) => "ks_udiv",
+            (BinaryOp::Div, true) => "ks_sdiv",
+            (_, false) => "ks_umod",
+            (_, true) => "ks_smod",
+        };
+        return Some(format!("({c_type}){helper}({lhs_text}, {rhs_text})"));
+    }
+    Some(masked_shift(op, lhs_text, *int, &c_type, &rhs_text))
 }
 
-/// The helpers `defined_arithmetic` calls, emitted when used. Operands are
+/// The helpers `defined` calls, emitted when used. Operands are
 /// widened to 64 bits (signed ones sign-extended), so one helper serves
 /// every width; the caller's cast truncates the result.
 pub const DEFINED_DIVISION: &str = r#"

@@ -15,11 +15,15 @@
 //! The C definition of `struct perf_options` is written here (the checker
 //! fills every field, defaults included, so literals are complete).
 
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 use crate::ir::{Expr, Origin, Program, StructId, Type};
 
 use super::runtime::emit;
-use super::{types, Generator};
+use super::Generator;
+
+/// The program-table constant of `@perf_event` programs, whose attachment
+/// fields perf counters share (`crate::kinds`).
+pub const PERF_EVENT_CONSTANT: &str = "KS_PERF_EVENT";
 
 /// Which perf builtins the user code calls.
 #[derive(Clone, Copy, Debug, Default)]
@@ -62,12 +66,14 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         .find(|id| perf_options_struct(program, &Type::Struct(*id)).is_some())
     {
         out.line("/* perf_options: the counter attach(handle, perf_options { ... }, 0) opens. */");
-        types::write_struct(out, program, id);
+        crate::codegen::c::items::write_struct(out, &generator.scope.types, id);
         out.blank_line();
     }
     let used = generator.needs.perf_counters;
     if used.attach {
-        emit(out, generator, PERF_ATTACH);
+        let fields = super::attach::attachment_fields(generator);
+        let template = PERF_ATTACH.replace("@INITIALIZER@", super::attach::initializer(&fields));
+        emit(out, generator, &template);
     }
     if used.read || used.detach {
         emit(out, generator, PERF_ATTACHMENT);
@@ -88,7 +94,7 @@ const PERF_ATTACH: &str = r#"
 static int ks_attach_perf(int handle, struct perf_options options)
 {
     int id = ks_program_of_handle(handle);
-    struct ks_attachment attachment = { .program = id, .link_fd = -1 };
+    struct ks_attachment attachment = @INITIALIZER@;
     struct ks_attachment *grown;
     struct perf_event_attr attr;
     struct bpf_link *link;

@@ -11,9 +11,8 @@
 use crate::ir::Type;
 
 use super::runtime::{emit, raw};
-use super::types;
 use super::Generator;
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 
 pub fn write(generator: &Generator, out: &mut CWriter) {
     let rings: Vec<_> = generator.needs.dispatched.iter().copied().collect();
@@ -39,7 +38,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         let def = program.map(*map);
         let name = &def.name;
         let handler_var = format!("ks_{name}_handler");
-        let event = types::declaration(program, &def.value, "event");
+        let event = generator.scope.types.declaration(&def.value, "event");
         if let Some(handler_ty) = generator.needs.on_event.get(map) {
             let returns_value = !matches!(
                 handler_ty,
@@ -50,7 +49,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
                 out,
                 format!(
                     "static {};",
-                    types::declaration(program, handler_ty, &handler_var)
+                    generator.scope.types.declaration(handler_ty, &handler_var)
                 ),
             );
             out.blank_line();
@@ -58,7 +57,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
                 out,
                 format!(
                     "static int ks_{name}_on_event({})",
-                    types::declaration(program, handler_ty, "handler")
+                    generator.scope.types.declaration(handler_ty, "handler")
                 ),
             );
             raw(out, "{");

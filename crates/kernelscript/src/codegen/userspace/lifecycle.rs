@@ -7,24 +7,12 @@
 //! even on a crash); TC through a clsact hook, which outlives the process,
 //! so the cleanup detaches it and removes a qdisc this process created.
 
-use crate::ir::{FunctionKind, TcDirection, Type};
+use crate::ir::Type;
+use crate::kinds::FieldValue;
 
 use super::runtime::{emit, raw};
 use super::Generator;
-use crate::codegen::c_writer::CWriter;
-
-/// Kind constants of the program table, by `FunctionKind`.
-fn kind_constant(kind: &FunctionKind) -> &'static str {
-    match kind {
-        FunctionKind::Xdp => "KS_XDP",
-        FunctionKind::Tc(_) => "KS_TC",
-        FunctionKind::Tracepoint { .. } => "KS_TRACEPOINT",
-        FunctionKind::Probe { .. } => "KS_PROBE",
-        FunctionKind::PerfEvent => "KS_PERF_EVENT",
-        FunctionKind::Uprobe { .. } => "KS_UPROBE",
-        other => panic!("internal error: {other:?} is not a program kind"),
-    }
-}
+use crate::codegen::c::CWriter;
 
 /// The skeleton pointer, the load flag and the exit signal.
 pub fn write_state(generator: &Generator, out: &mut CWriter) {
@@ -132,31 +120,9 @@ fn has_program_table(generator: &Generator) -> bool {
     generator.needs.program_table && generator.programs.iter().any(|entry| entry.autoload)
 }
 
-/// Some program userspace loads is a `@uprobe`/`@uretprobe`.
-fn has_uprobes(generator: &Generator) -> bool {
-    generator.programs.iter().any(|entry| {
-        entry.autoload
-            && matches!(
-                generator.program.function(entry.function).kind,
-                FunctionKind::Uprobe { .. }
-            )
-    })
-}
-
-fn has_tc_attachments(generator: &Generator) -> bool {
-    has_attachments(generator)
-        && generator.programs.iter().any(|entry| {
-            entry.autoload
-                && matches!(
-                    generator.program.function(entry.function).kind,
-                    FunctionKind::Tc(_)
-                )
-        })
-}
-
 /// Whether the attachment runtime is emitted: only for programs that
 /// attach (one that only detaches can have nothing attached).
-fn has_attachments(generator: &Generator) -> bool {
+pub(super) fn has_attachments(generator: &Generator) -> bool {
     has_program_table(generator) && generator.needs.attach
 }
 
@@ -169,13 +135,15 @@ static void ks_detach(int handle)
 "#;
 
 fn write_program_table(generator: &Generator, out: &mut CWriter) {
+    let kinds = generator.loaded_kinds();
     raw(
         out,
         "/* The programs userspace loads; a program's name is its index here. */",
     );
+    let constants: Vec<&str> = kinds.iter().map(|d| d.attach.constant).collect();
     raw(
         out,
-        "enum ks_program_kind { KS_XDP, KS_TC, KS_TRACEPOINT, KS_PROBE, KS_PERF_EVENT, KS_UPROBE };",
+        format!("enum ks_program_kind {{ {} }};", constants.join(", ")),
     );
     out.blank_line();
     raw(out, "enum {");
@@ -185,86 +153,76 @@ fn write_program_table(generator: &Generator, out: &mut CWriter) {
     raw(out, "    KS_PROGRAM_COUNT");
     raw(out, "};");
     out.blank_line();
-    raw(out, "static struct ks_program {");
-    raw(out, "    const char *name;");
-    raw(out, "    enum ks_program_kind kind;");
-    raw(
-        out,
-        "    int tc_attach_point;       /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */",
-    );
-    raw(
-        out,
-        "    __u32 tc_handle;           /* TC: the filter's handle, fixed per program */",
-    );
-    raw(
-        out,
-        "    const char *tp_category;   /* tracepoints: from @tracepoint(\"category/event\") */",
-    );
-    raw(out, "    const char *tp_event;");
-    if has_uprobes(generator) {
-        raw(
-            out,
-            "    const char *up_path;       /* uprobes: from @uprobe(\"PATH:FUNCTION\") */",
-        );
-        raw(out, "    const char *up_function;");
-        raw(out, "    bool up_retprobe;          /* @uretprobe */");
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("const char *name;", ""),
+        ("enum ks_program_kind kind;", ""),
+    ];
+    for descriptor in &kinds {
+        for field in descriptor.attach.program_fields {
+            if !fields
+                .iter()
+                .any(|(declaration, _)| *declaration == field.0)
+            {
+                fields.push(*field);
+            }
+        }
     }
-    raw(out, "    struct bpf_program *prog;  /* set by ks_open() */");
+    fields.push(("struct bpf_program *prog;", "set by ks_open()"));
+    raw(out, "static struct ks_program {");
+    write_fields(out, &fields);
     raw(out, "} ks_programs[] = {");
     for entry in generator.programs.iter().filter(|entry| entry.autoload) {
-        let kind = &generator.program.function(entry.function).kind;
-        let mut fields = vec![
+        let program = generator
+            .program
+            .function(entry.function)
+            .kind
+            .program()
+            .expect("program entries are programs");
+        let descriptor = program.descriptor();
+        let mut values = vec![
             format!(".name = \"{}\"", entry.name),
-            format!(".kind = {}", kind_constant(kind)),
+            format!(".kind = {}", descriptor.attach.constant),
         ];
-        match kind {
-            FunctionKind::Tc(direction) => {
-                fields.push(format!(
-                    ".tc_attach_point = {}",
-                    match direction {
-                        TcDirection::Ingress => "BPF_TC_INGRESS",
-                        TcDirection::Egress => "BPF_TC_EGRESS",
-                    }
-                ));
-                fields.push(format!(
-                    ".tc_handle = {:#010x}",
-                    super::attach::tc_handle(&generator.project, &entry.name)
-                ));
-            }
-            FunctionKind::Tracepoint { category, event } => {
-                fields.push(format!(
-                    ".tp_category = {}",
-                    crate::codegen::c_writer::string_literal(category)
-                ));
-                fields.push(format!(
-                    ".tp_event = {}",
-                    crate::codegen::c_writer::string_literal(event)
-                ));
-            }
-            FunctionKind::Uprobe {
-                path,
-                function,
-                ret,
-            } => {
-                fields.push(format!(
-                    ".up_path = {}",
-                    crate::codegen::c_writer::string_literal(path)
-                ));
-                fields.push(format!(
-                    ".up_function = {}",
-                    crate::codegen::c_writer::string_literal(function)
-                ));
-                fields.push(format!(".up_retprobe = {ret}"));
-            }
-            _ => {}
+        let own_symbol = generator.own_function_symbol(program);
+        let site = crate::kinds::ProgramSite {
+            target: &program.target,
+            own_symbol: own_symbol.as_deref(),
+            name: &entry.name,
+            project: &generator.project,
+        };
+        for (field, value) in (descriptor.attach.program_values)(&site) {
+            let value = match value {
+                FieldValue::Code(code) => code,
+                FieldValue::Text(text) => crate::codegen::c::string_literal(&text),
+            };
+            values.push(format!(".{field} = {value}"));
         }
         raw(
             out,
-            format!("    [{}] = {{ {} }},", entry.constant, fields.join(", ")),
+            format!("    [{}] = {{ {} }},", entry.constant, values.join(", ")),
         );
     }
     raw(out, "};");
     out.blank_line();
+}
+
+/// Struct members `(declaration, comment)`, comments aligned one column
+/// after the longest commented declaration.
+pub(super) fn write_fields(out: &mut CWriter, fields: &[(&str, &str)]) {
+    let width = fields
+        .iter()
+        .filter(|(_, comment)| !comment.is_empty())
+        .map(|(declaration, _)| declaration.len())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    for (declaration, comment) in fields {
+        if comment.is_empty() {
+            raw(out, format!("    {declaration}"));
+        } else {
+            raw(out, format!("    {declaration:<width$}/* {comment} */"));
+        }
+    }
 }
 
 fn write_open(generator: &Generator, out: &mut CWriter, table: bool) {
@@ -293,8 +251,15 @@ fn write_open(generator: &Generator, out: &mut CWriter, table: bool) {
     ));
     raw(out, "        exit(1);");
     raw(out, "    }");
-    if has_tc_attachments(generator) {
-        raw(out, "    libbpf_set_print(ks_libbpf_print);");
+    if has_attachments(generator) {
+        let mut opened = Vec::new();
+        for descriptor in generator.loaded_kinds() {
+            let open = descriptor.attach.open;
+            if !open.is_empty() && !opened.contains(&open) {
+                raw(out, format!("    {open}"));
+                opened.push(open);
+            }
+        }
     }
     for entry in &generator.programs {
         if !entry.autoload {
@@ -445,8 +410,10 @@ fn write_load(generator: &Generator, out: &mut CWriter) {
 /// The prog_arrays of `return other_program(ctx)` tail calls with the
 /// `(slot, program)` pairs userspace fills: every target that is loaded.
 fn tail_call_slots(generator: &Generator) -> Vec<(String, Vec<(usize, String)>)> {
-    crate::codegen::ebpf::tail_call_tables(generator.program)
-        .into_iter()
+    generator
+        .plan
+        .tail_calls
+        .iter()
         .filter_map(|table| {
             let slots: Vec<(usize, String)> = table
                 .targets
@@ -460,7 +427,7 @@ fn tail_call_slots(generator: &Generator) -> Vec<(String, Vec<(usize, String)>)>
                 })
                 .map(|(slot, target)| (slot, generator.program.function(*target).name.clone()))
                 .collect();
-            (!slots.is_empty()).then_some((table.map_name, slots))
+            (!slots.is_empty()).then(|| (table.map_name.clone(), slots))
         })
         .collect()
 }
@@ -541,7 +508,25 @@ pub fn write_exec(generator: &Generator, out: &mut CWriter) {
             ),
         );
     }
+    // The fds that keep attachments alive stay open across exec.
+    let mut keep_open = Vec::new();
     if has_attachments(generator) {
+        let fields = super::attach::attachment_fields(generator);
+        let has = |name: &str| super::attach::has_field(&fields, name);
+        if has("link_fd") {
+            keep_open.push("if (attachment->link_fd >= 0)");
+            keep_open.push("    fcntl(attachment->link_fd, F_SETFD, 0);");
+        }
+        if has("link") {
+            keep_open.push("if (attachment->link)");
+            keep_open.push("    fcntl(bpf_link__fd(attachment->link), F_SETFD, 0);");
+        }
+        if has("links") {
+            keep_open.push("for (int j = 0; j < attachment->link_count; j++)");
+            keep_open.push("    fcntl(bpf_link__fd(attachment->links[j]), F_SETFD, 0);");
+        }
+    }
+    if !keep_open.is_empty() {
         raw(
             out,
             "    for (size_t i = 0; i < ks_attachment_count; i++) {",
@@ -551,21 +536,9 @@ pub fn write_exec(generator: &Generator, out: &mut CWriter) {
             "        struct ks_attachment *attachment = &ks_attachments[i];",
         );
         out.blank_line();
-        raw(out, "        if (attachment->link_fd >= 0)");
-        raw(out, "            fcntl(attachment->link_fd, F_SETFD, 0);");
-        raw(out, "        if (attachment->link)");
-        raw(
-            out,
-            "            fcntl(bpf_link__fd(attachment->link), F_SETFD, 0);",
-        );
-        raw(
-            out,
-            "        for (int j = 0; j < attachment->link_count; j++)",
-        );
-        raw(
-            out,
-            "            fcntl(bpf_link__fd(attachment->links[j]), F_SETFD, 0);",
-        );
+        for line in keep_open {
+            raw(out, format!("        {line}"));
+        }
         raw(out, "    }");
     }
     raw(out, "    fflush(NULL);");
@@ -589,7 +562,7 @@ pub fn write_exec(generator: &Generator, out: &mut CWriter) {
 /// then the user's `main`, whose result is the exit status.
 pub fn write_main(generator: &Generator, out: &mut CWriter) {
     let main = generator.program.function(generator.main);
-    let user_main = &generator.function_names[&generator.main];
+    let user_main = generator.plan.names.function(generator.main);
     let args = main.params.first().map(|&param| main.local(param));
     raw(out, "int main(int argc, char **argv)");
     raw(out, "{");
@@ -599,7 +572,7 @@ pub fn write_main(generator: &Generator, out: &mut CWriter) {
                 out,
                 format!(
                     "    static {};",
-                    super::types::declaration(generator.program, &args.ty, "args")
+                    generator.scope.types.declaration(&args.ty, "args")
                 ),
             );
             out.blank_line();

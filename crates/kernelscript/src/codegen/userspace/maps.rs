@@ -17,12 +17,12 @@
 //! padding and the tail of a string key are part of the key's bytes.
 //! Per-CPU maps read as the sum over CPUs and write to CPU 0 (see mod.rs).
 
-use crate::ir::{MapDef, MapId, Program, Type};
+use crate::codegen::c::types::{has_padding, is_array_like, Types};
+use crate::codegen::c::CWriter;
+use crate::ir::{MapDef, MapId, Type};
 
 use super::runtime::{emit, raw};
-use super::types::{self, is_array_like};
 use super::Generator;
-use crate::codegen::c_writer::CWriter;
 
 /// The helper operations, in the order names are allocated.
 pub const OPERATIONS: &[&str] = &[
@@ -72,7 +72,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
 
 struct MapHelpers<'g> {
     generator: &'g Generator<'g>,
-    program: &'g Program,
+    types: &'g Types<'g>,
     map: &'g MapDef,
     id: MapId,
 }
@@ -81,7 +81,7 @@ impl<'g> MapHelpers<'g> {
     fn new(generator: &'g Generator<'g>, id: MapId) -> MapHelpers<'g> {
         MapHelpers {
             generator,
-            program: generator.program,
+            types: &generator.scope.types,
             map: generator.program.map(id),
             id,
         }
@@ -97,8 +97,8 @@ impl<'g> MapHelpers<'g> {
 
     /// `K key` (by value), or a pointer to the elements of an array-like key.
     fn key_parameter(&self) -> String {
-        element_pointer_parameter(self.program, &self.map.key, "key")
-            .unwrap_or_else(|| types::declaration(self.program, &self.map.key, "key"))
+        element_pointer_parameter(self.types, &self.map.key, "key")
+            .unwrap_or_else(|| self.types.declaration(&self.map.key, "key"))
     }
 
     /// Storage for the key's bytes, zeroed first: declarations,
@@ -118,16 +118,13 @@ impl<'g> MapHelpers<'g> {
                 declarations: Vec::new(),
                 statements: Vec::new(),
                 pointer: "key".into(),
-                size: format!("sizeof({})", types::type_name(self.program, key_ty)),
+                size: format!("sizeof({})", self.types.name(key_ty)),
             },
-            Type::Struct(_) if has_padding(self.program, key_ty) => {
+            Type::Struct(_) if has_padding(self.types.program, key_ty) => {
                 let mut statements = vec!["memset(&key_bytes, 0, sizeof(key_bytes));".to_string()];
-                copy_fields(self.program, "key_bytes", "key", key_ty, &mut statements);
+                copy_fields(self.types, "key_bytes", "key", key_ty, &mut statements);
                 KeyBytes {
-                    declarations: vec![format!(
-                        "{};",
-                        types::declaration(self.program, key_ty, "key_bytes")
-                    )],
+                    declarations: vec![format!("{};", self.types.declaration(key_ty, "key_bytes"))],
                     statements,
                     pointer: "&key_bytes".into(),
                     size: "sizeof(key_bytes)".into(),
@@ -143,24 +140,19 @@ impl<'g> MapHelpers<'g> {
     }
 
     fn value_size(&self) -> String {
-        format!(
-            "sizeof({})",
-            types::type_name(self.program, &self.map.value)
-        )
+        format!("sizeof({})", self.types.name(&self.map.value))
     }
 
     /// `V *value`, or `char *value` / `T *value` for array-like values.
     fn value_out_parameter(&self) -> String {
         match &self.map.value {
             Type::Str(_) => "char *value".into(),
-            Type::Array(element, _) => {
-                types::declaration(self.program, &Type::Pointer(element.clone()), "value")
-            }
-            value => types::declaration(
-                self.program,
-                &Type::Pointer(Box::new(value.clone())),
-                "value",
-            ),
+            Type::Array(element, _) => self
+                .types
+                .declaration(&Type::Pointer(element.clone()), "value"),
+            value => self
+                .types
+                .declaration(&Type::Pointer(Box::new(value.clone())), "value"),
         }
     }
 
@@ -213,11 +205,9 @@ impl<'g> MapHelpers<'g> {
             declarations.extend(key.declarations.iter().cloned());
             declarations.push("int err;".to_string());
             let value_ty = &self.map.value;
-            let other = types::declaration(
-                self.program,
-                &Type::Pointer(Box::new(value_ty.clone())),
-                "other",
-            );
+            let other = self
+                .types
+                .declaration(&Type::Pointer(Box::new(value_ty.clone())), "other");
             statements.extend([
                 "if (!values) {".to_string(),
                 format!("    ks_map_error(\"{name}\", \"read\", -ENOMEM);"),
@@ -241,7 +231,7 @@ impl<'g> MapHelpers<'g> {
                 String::new(),
             ]);
             let mut sums = Vec::new();
-            accumulate(self.program, "(*value)", "(*other)", value_ty, &mut sums);
+            accumulate(self.types, "(*value)", "(*other)", value_ty, &mut sums);
             statements.extend(sums.into_iter().map(|line| format!("    {line}")));
             statements.extend([
                 "}".to_string(),
@@ -285,7 +275,7 @@ impl<'g> MapHelpers<'g> {
         if is_array_like(&self.map.value) {
             let signature = format!(
                 "static {}({}, {})",
-                const_pointer_return(self.program, &self.map.value, &get),
+                const_pointer_return(self.types, &self.map.value, &get),
                 self.value_out_parameter(),
                 self.key_parameter()
             );
@@ -297,11 +287,11 @@ impl<'g> MapHelpers<'g> {
             self.write_function(out, &comment, &signature, &[], &statements);
             return;
         }
-        let value_ty = types::type_name(self.program, &self.map.value);
+        let value_ty = self.types.name(&self.map.value);
         let signature = format!("static {value_ty} {get}({})", self.key_parameter());
         let declarations = vec![format!(
             "{};",
-            types::declaration(self.program, &self.map.value, "value")
+            self.types.declaration(&self.map.value, "value")
         )];
         let statements = vec![
             "memset(&value, 0, sizeof(value));".to_string(),
@@ -340,15 +330,9 @@ impl<'g> MapHelpers<'g> {
             self.key_parameter()
         );
         let (declaration, pointer) = if is_array_like(&self.map.value) {
-            (
-                types::declaration(self.program, &self.map.value, "value"),
-                "value",
-            )
+            (self.types.declaration(&self.map.value, "value"), "value")
         } else {
-            (
-                types::declaration(self.program, &self.map.value, "value"),
-                "&value",
-            )
+            (self.types.declaration(&self.map.value, "value"), "&value")
         };
         let statements = vec![format!("return {}(key, {pointer});", self.name("lookup"))];
         self.write_function(
@@ -365,8 +349,8 @@ impl<'g> MapHelpers<'g> {
         let map = self.map_pointer();
         let name = &self.map.name;
         let value_size = self.value_size();
-        let value_parameter = element_pointer_parameter(self.program, &self.map.value, "value")
-            .unwrap_or_else(|| types::declaration(self.program, &self.map.value, "value"));
+        let value_parameter = element_pointer_parameter(self.types, &self.map.value, "value")
+            .unwrap_or_else(|| self.types.declaration(&self.map.value, "value"));
         let mut declarations = Vec::new();
         if self.map.kind.is_percpu() {
             declarations.extend(self.percpu_declarations());
@@ -452,18 +436,15 @@ impl<'g> MapHelpers<'g> {
     fn next_key(&self, out: &mut CWriter) {
         let map = self.map_pointer();
         let name = &self.map.name;
-        let key_size = format!("sizeof({})", types::type_name(self.program, &self.map.key));
+        let key_size = format!("sizeof({})", self.types.name(&self.map.key));
         let element = match &self.map.key {
             Type::Str(_) => Type::Char,
             Type::Array(element, _) => (**element).clone(),
             key => key.clone(),
         };
         let pointer = Type::Pointer(Box::new(element));
-        let key = format!(
-            "const {}",
-            types::declaration(self.program, &pointer, "key")
-        );
-        let next = types::declaration(self.program, &pointer, "next");
+        let key = format!("const {}", self.types.declaration(&pointer, "key"));
+        let next = self.types.declaration(&pointer, "next");
         let declarations = vec!["int err;".to_string()];
         let statements = vec![
             "ks_load_object();".to_string(),
@@ -488,63 +469,41 @@ struct KeyBytes {
 }
 
 /// `const char *NAME` / `const T *NAME` for array-like types, else `None`.
-fn element_pointer_parameter(program: &Program, ty: &Type, name: &str) -> Option<String> {
+fn element_pointer_parameter(types: &Types, ty: &Type, name: &str) -> Option<String> {
     match ty {
         Type::Str(_) => Some(format!("const char *{name}")),
         Type::Array(element, _) => Some(format!(
             "const {}",
-            types::declaration(program, &Type::Pointer(element.clone()), name)
+            types.declaration(&Type::Pointer(element.clone()), name)
         )),
         _ => None,
     }
 }
 
 /// `const char *NAME` as a return declarator for array-like `get`s.
-fn const_pointer_return(program: &Program, ty: &Type, name: &str) -> String {
+fn const_pointer_return(types: &Types, ty: &Type, name: &str) -> String {
     match ty {
         Type::Str(_) => format!("const char *{name}"),
         Type::Array(element, _) => format!(
             "const {}",
-            types::declaration(program, &Type::Pointer(element.clone()), name)
+            types.declaration(&Type::Pointer(element.clone()), name)
         ),
         _ => unreachable!("only array-like values"),
     }
 }
 
-/// Whether a value of `ty` has padding bytes (which must be zero in a key).
-pub fn has_padding(program: &Program, ty: &Type) -> bool {
-    match ty {
-        Type::Struct(id) => {
-            let fields = &program.struct_def(*id).fields;
-            let mut offset = 0u64;
-            for field in fields {
-                let align = field.ty.align(program);
-                if !offset.is_multiple_of(align) || has_padding(program, &field.ty) {
-                    return true;
-                }
-                offset += field.ty.size(program);
-            }
-            offset != ty.size(program)
-        }
-        Type::Array(element, _) => has_padding(program, element),
-        _ => false,
-    }
-}
-
 /// Field-by-field copy of `src` into zeroed `dst`, so padding stays zero.
-fn copy_fields(program: &Program, dst: &str, src: &str, ty: &Type, lines: &mut Vec<String>) {
+fn copy_fields(types: &Types, dst: &str, src: &str, ty: &Type, lines: &mut Vec<String>) {
     let Type::Struct(id) = ty else {
         lines.push(format!("{dst} = {src};"));
         return;
     };
-    for field in &program.struct_def(*id).fields {
-        let (dst_field, src_field) = (
-            format!("{dst}.{}", field.name),
-            format!("{src}.{}", field.name),
-        );
+    for (index, field) in types.program.struct_def(*id).fields.iter().enumerate() {
+        let name = types.names.field(*id, index);
+        let (dst_field, src_field) = (format!("{dst}.{name}"), format!("{src}.{name}"));
         match &field.ty {
-            Type::Struct(_) if has_padding(program, &field.ty) => {
-                copy_fields(program, &dst_field, &src_field, &field.ty, lines)
+            Type::Struct(_) if has_padding(types.program, &field.ty) => {
+                copy_fields(types, &dst_field, &src_field, &field.ty, lines)
             }
             Type::Str(_) | Type::Array(..) => lines.push(format!(
                 "memcpy({dst_field}, {src_field}, sizeof({dst_field}));"
@@ -556,20 +515,21 @@ fn copy_fields(program: &Program, dst: &str, src: &str, ty: &Type, lines: &mut V
 
 /// `*value += *other` for the integer parts of a per-CPU value (`dst`
 /// and `src` are `(*pointer)`).
-fn accumulate(program: &Program, dst: &str, src: &str, ty: &Type, lines: &mut Vec<String>) {
+fn accumulate(types: &Types, dst: &str, src: &str, ty: &Type, lines: &mut Vec<String>) {
     match ty {
         Type::Struct(id) => {
-            for field in &program.struct_def(*id).fields {
-                let (dst_field, src_field) = (member(dst, &field.name), member(src, &field.name));
-                accumulate_member(program, &dst_field, &src_field, &field.ty, lines, 0);
+            for (index, field) in types.program.struct_def(*id).fields.iter().enumerate() {
+                let name = types.names.field(*id, index);
+                let (dst_field, src_field) = (member(dst, name), member(src, name));
+                accumulate_member(types, &dst_field, &src_field, &field.ty, lines, 0);
             }
         }
-        _ => accumulate_member(program, dst, src, ty, lines, 0),
+        _ => accumulate_member(types, dst, src, ty, lines, 0),
     }
 }
 
 fn accumulate_member(
-    program: &Program,
+    types: &Types,
     dst: &str,
     src: &str,
     ty: &Type,
@@ -586,11 +546,12 @@ fn accumulate_member(
             lines.push(format!("{} += {};", unwrap(dst), unwrap(src)))
         }
         Type::Struct(id) => {
-            for field in &program.struct_def(*id).fields {
+            for (index, field) in types.program.struct_def(*id).fields.iter().enumerate() {
+                let name = types.names.field(*id, index);
                 accumulate_member(
-                    program,
-                    &format!("{dst}.{}", field.name),
-                    &format!("{src}.{}", field.name),
+                    types,
+                    &format!("{dst}.{name}"),
+                    &format!("{src}.{name}"),
                     &field.ty,
                     lines,
                     depth,
@@ -601,7 +562,7 @@ fn accumulate_member(
             let index = ["i", "j", "k", "l"].get(depth).copied().unwrap_or("m");
             let mut inner = Vec::new();
             accumulate_member(
-                program,
+                types,
                 &format!("{dst}[{index}]"),
                 &format!("{src}[{index}]"),
                 element,
@@ -659,46 +620,3 @@ static int ks_possible_cpus(void)
     return cpus;
 }
 "#;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ir::{FieldDef, IntType, Origin, StructDef, StructId};
-    use crate::span::Span;
-
-    fn program(fields: Vec<Type>) -> Program {
-        let mut program = Program::default();
-        program.structs.push(StructDef {
-            name: "Key".into(),
-            fields: fields
-                .into_iter()
-                .enumerate()
-                .map(|(index, ty)| FieldDef {
-                    name: format!("f{index}"),
-                    ty,
-                })
-                .collect(),
-            origin: Origin::Source,
-            struct_ops: None,
-            span: Span::default(),
-        });
-        program
-    }
-
-    #[test]
-    fn padding_is_detected_inside_and_at_the_end() {
-        let u8_ty = Type::Int(IntType::U8);
-        let u32_ty = Type::Int(IntType::U32);
-        let key = Type::Struct(StructId(0));
-        assert!(has_padding(
-            &program(vec![u8_ty.clone(), u32_ty.clone()]),
-            &key
-        ));
-        assert!(has_padding(
-            &program(vec![u32_ty.clone(), u8_ty.clone()]),
-            &key
-        ));
-        assert!(!has_padding(&program(vec![u32_ty.clone(), u32_ty]), &key));
-        assert!(!has_padding(&program(vec![u8_ty.clone(), u8_ty]), &key));
-    }
-}

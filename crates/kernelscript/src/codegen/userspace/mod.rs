@@ -6,7 +6,10 @@
 //! deterministic and only contains the runtime pieces the program uses.
 //! The concerns live in their own files:
 //!
-//! * `functions`, `statements`, `expressions`, `print`: user code.
+//! * User code is lowered by the shared `codegen::c::lower`; this output's
+//!   answers to it are in `policy`, with `functions` (signatures, the
+//!   frame that runs deferred calls on an error), `statements` (maps,
+//!   `try`), `strings`, `aggregates`, `arithmetic`, `calls` and `print`.
 //! * `args`: `main(args: Args)` command-line parsing and `--help`.
 //! * `lifecycle`: open/load of the object, `load`/`attach`/`detach`,
 //!   signals and the single cleanup path.
@@ -52,54 +55,53 @@ mod arithmetic;
 mod attach;
 mod attach_perf;
 mod calls;
+mod entries;
 mod events;
-mod expressions;
 mod functions;
 mod lifecycle;
-mod literals;
 mod maps;
-mod names;
 mod pinned;
+mod policy;
 mod print;
 mod runtime;
 mod statements;
 mod strings;
 mod types;
-mod visit;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::codegen::c::lower::FileScope;
+use crate::codegen::c::names::{clash, Output, Place};
+use crate::codegen::c::types::{is_array_like, TypePolicy};
+use crate::codegen::plan::Plan;
 use crate::ir::{
-    Callee, ConstId, ExprKind, FunctionId, FunctionKind, MapId, Origin, Program, StructOpsId,
-    Target, Type,
+    visit, Callee, ConfigId, ConstId, EnumId, ExprKind, FunctionId, FunctionKind, MapId, Origin,
+    Program, StructOpsId, Target, Type,
 };
+use crate::kinds::Descriptor;
 use crate::source::SourceMap;
+use attach_perf::PERF_EVENT_CONSTANT;
 
-use crate::codegen::c_writer::CWriter;
-use names::Namer;
+use crate::codegen::c::CWriter;
 use runtime::raw;
 
-/// What the caller knows that the IR does not.
-#[derive(Clone, Debug)]
-pub struct UserspaceOptions {
-    /// `NAME`: the C identifier derived from the `.ks` file stem. Names the
-    /// skeleton (`NAME.skel.h`, `struct NAME_ebpf`), the pin directory and
-    /// the program in messages.
-    pub project_name: String,
-}
+/// How the userspace program spells types: kernel enums as `int` (its
+/// headers may lack them), aggregates zeroed with `{0}`, strings passed as
+/// `const char *`.
+const TYPE_POLICY: TypePolicy = TypePolicy {
+    kernel_enums_as_int: true,
+    zero_aggregate: "{0}",
+    string_parameters: true,
+};
 
 /// The userspace program for `program`, or `None` when it has no `main`
 /// (an eBPF-only project).
-pub fn generate(
-    program: &Program,
-    sources: &SourceMap,
-    options: &UserspaceOptions,
-) -> Option<String> {
+pub fn generate(program: &Program, sources: &SourceMap, plan: &Plan) -> Option<String> {
     let main = program
         .functions
         .iter()
         .position(|function| function.kind == FunctionKind::Main)?;
-    let generator = Generator::new(program, sources, options, FunctionId(main as u32));
+    let generator = Generator::new(program, sources, plan, FunctionId(main as u32));
     Some(generator.run())
 }
 
@@ -149,8 +151,6 @@ pub(crate) struct Needs {
     pub pinned_globals: bool,
     /// struct_ops impl blocks passed to `register`.
     pub registered: BTreeSet<StructOpsId>,
-    /// Source `const`s the user code names.
-    pub consts: BTreeSet<ConstId>,
     /// Struct wrappers for array-like return values: data declarator →
     /// typedef name.
     pub result_types: BTreeMap<String, String>,
@@ -168,16 +168,31 @@ pub(crate) struct ProgramEntry {
     pub autoload: bool,
 }
 
+/// The userspace function of `program` a program's target names, when its
+/// kind probes the program's own functions.
+fn own_function(program: &Program, decl: &crate::ir::ProgramDecl) -> Option<FunctionId> {
+    let name = (decl.descriptor().own_function)(&decl.target)?;
+    program
+        .functions
+        .iter()
+        .position(|function| {
+            function.name == name
+                && matches!(function.kind, FunctionKind::Userspace | FunctionKind::Main)
+        })
+        .map(|index| FunctionId(index as u32))
+}
+
 pub(crate) struct Generator<'a> {
     pub program: &'a Program,
     pub sources: &'a SourceMap,
     /// `NAME`.
     pub project: String,
+    /// The outputs plan.
+    pub plan: &'a Plan,
     pub main: FunctionId,
-    /// File-scope C names.
-    pub namer: Namer,
-    pub function_names: BTreeMap<FunctionId, String>,
-    pub const_names: BTreeMap<ConstId, String>,
+    /// The types, the file-scope C names (the plan's, then this output's
+    /// own) and the `#line` targets of `NAME.c`.
+    pub scope: FileScope<'a>,
     pub programs: Vec<ProgramEntry>,
     pub needs: Needs,
     /// Whether the program throws anywhere (functions with `defer` then
@@ -186,72 +201,54 @@ pub(crate) struct Generator<'a> {
     /// Names of generated per-map helpers, by map and operation.
     pub map_helper_names: BTreeMap<(MapId, &'static str), String>,
     /// The map (and struct) holding the `pin var` globals, if any
-    /// (`codegen::ebpf::pinned_globals_map`).
+    /// (the plan's).
     pub pinned_globals: Option<String>,
-    /// The C lines that build their declared initial values
-    /// (`pinned::initial_values`).
-    pub pinned_initial_values: Vec<String>,
+    /// Userspace functions a program probes (`@uprobe("FUNCTION")`): real
+    /// symbols of the binary, never `static` or inlined.
+    pub probed_functions: BTreeSet<FunctionId>,
 }
 
 impl<'a> Generator<'a> {
     fn new(
         program: &'a Program,
         sources: &'a SourceMap,
-        options: &UserspaceOptions,
+        plan: &'a Plan,
         main: FunctionId,
     ) -> Generator<'a> {
-        let mut namer = Namer::new();
-        // Enumerators of source enums keep their names: reserve them first.
-        for def in &program.enums {
-            if def.origin == Origin::Source {
-                for variant in &def.variants {
-                    namer.reserve(&variant.name);
-                }
-            }
-        }
-        let mut function_names = BTreeMap::new();
-        for (index, function) in program.functions.iter().enumerate() {
-            let id = FunctionId(index as u32);
-            match function.kind {
-                FunctionKind::Main => {
-                    function_names.insert(id, namer.fresh("ks_main"));
-                }
-                FunctionKind::Userspace => {
-                    function_names.insert(id, namer.user_name(&function.name));
-                }
-                _ => {}
-            }
-        }
-        let mut const_names = BTreeMap::new();
-        for (index, def) in program.consts.iter().enumerate() {
-            if def.origin == Origin::Source {
-                const_names.insert(ConstId(index as u32), namer.user_name(&def.name));
-            }
-        }
+        let mut file_names = plan.names.file.clone();
         // Map helpers are named up front so that no local can shadow one.
         let mut map_helper_names = BTreeMap::new();
-        for (index, map) in program.maps.iter().enumerate() {
+        for index in 0..program.maps.len() {
+            let map = MapId(index as u32);
             for operation in maps::OPERATIONS {
-                let name = namer.user_name(&format!("{}_{operation}", map.name));
-                map_helper_names.insert((MapId(index as u32), *operation), name);
+                let base = format!("{}_{operation}", plan.names.map(map));
+                let clashes = clash(&base, Place::File, Output::Userspace).is_some();
+                map_helper_names.insert((map, *operation), file_names.user(&base, clashes));
             }
         }
         let programs = program_entries(program);
         let program_throws = program_throws(program);
+        let probed_functions = program
+            .functions
+            .iter()
+            .filter_map(|function| function.kind.program())
+            .filter_map(|decl| own_function(program, decl))
+            .collect();
+        let output = format!("{}.c", plan.project);
+        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, output);
         Generator {
             program,
             sources,
-            project: options.project_name.clone(),
+            project: plan.project.clone(),
+            plan,
             main,
-            namer,
-            function_names,
-            const_names,
+            scope,
             programs,
             needs: Needs::default(),
             program_throws,
             map_helper_names,
-            pinned_globals: crate::codegen::ebpf::pinned_globals_map(program),
-            pinned_initial_values: Vec::new(),
+            pinned_globals: plan.pinned_globals.clone(),
+            probed_functions,
         }
     }
 
@@ -299,21 +296,15 @@ impl<'a> Generator<'a> {
             .collect();
 
         // User code first: it decides which runtime pieces are needed.
-        let prototypes: Vec<String> = userspace
-            .iter()
-            .map(|&id| format!("{};", functions::signature(&mut self, id)))
-            .collect();
+        let mut prototypes = Vec::new();
         let mut bodies = CWriter::new();
         for &id in &userspace {
+            let lowered = functions::lower(&mut self, id);
+            prototypes.push(lowered.prototype);
             bodies.blank_line();
-            functions::write_function(&mut self, &mut bodies, id);
+            bodies.append(lowered.definition);
         }
         self.settle_needs();
-        if let Some(map) = self.pinned_globals.clone() {
-            if self.needs_object_load() {
-                self.pinned_initial_values = pinned::initial_values(&mut self, &map);
-            }
-        }
 
         let mut out = CWriter::new();
         self.write_header(&mut out);
@@ -445,13 +436,21 @@ impl<'a> Generator<'a> {
         if pinned::handles_pinned_globals(self) {
             includes.push("sys/mman.h");
         }
-        if self.needs.attach && self.attaches_to_interfaces() {
-            includes.push("net/if.h");
-            includes.push("linux/if_link.h");
+        if lifecycle::has_attachments(self) {
+            for descriptor in self.loaded_kinds() {
+                for include in descriptor.attach.includes {
+                    if !includes.contains(include) {
+                        includes.push(include);
+                    }
+                }
+            }
         }
-        if (self.needs.attach && self.attaches_perf_events()) || self.needs.perf_counters.any() {
-            includes.push("linux/perf_event.h");
-            includes.push("sys/syscall.h");
+        if self.needs.perf_counters.any() {
+            for include in ["linux/perf_event.h", "sys/syscall.h"] {
+                if !includes.contains(&include) {
+                    includes.push(include);
+                }
+            }
         }
         if self.needs.perf_counters.any() {
             includes.push("sys/ioctl.h");
@@ -476,29 +475,44 @@ impl<'a> Generator<'a> {
         out.blank_line();
     }
 
-    pub fn attaches_perf_events(&self) -> bool {
-        self.programs.iter().any(|entry| {
-            entry.autoload && self.program.function(entry.function).kind == FunctionKind::PerfEvent
-        })
-    }
-
-    pub fn attaches_to_interfaces(&self) -> bool {
-        self.programs.iter().any(|entry| {
-            matches!(
-                self.program.function(entry.function).kind,
-                FunctionKind::Xdp | FunctionKind::Tc(_)
-            )
-        })
+    /// The descriptors of the program kinds the object loads (programs
+    /// userspace names and their tail-call targets), in table order, one
+    /// per program-table constant (`@uprobe` and `@uretprobe` share one).
+    pub fn loaded_kinds(&self) -> Vec<&'static Descriptor> {
+        let mut kinds: Vec<&'static Descriptor> = Vec::new();
+        for kind in crate::kinds::KINDS {
+            let descriptor = kind.descriptor();
+            // Perf counters (`attach(h, perf_options {..}, 0)`) attach any
+            // loaded program the way @perf_event programs are attached.
+            let perf_counter =
+                self.needs.perf_counters.any() && descriptor.attach.constant == PERF_EVENT_CONSTANT;
+            let loaded = perf_counter
+                || self.programs.iter().any(|entry| {
+                    entry.autoload
+                        && self
+                            .program
+                            .function(entry.function)
+                            .kind
+                            .program()
+                            .map(|p| p.kind)
+                            == Some(*kind)
+                });
+            let constant = descriptor.attach.constant;
+            if loaded && !kinds.iter().any(|seen| seen.attach.constant == constant) {
+                kinds.push(descriptor);
+            }
+        }
+        kinds
     }
 
     /// Enums, structs and config blocks, before the skeleton header that
     /// refers to them; then wrappers for array-like return values.
     fn write_types(&self, out: &mut CWriter) {
+        let types = &self.scope.types;
         let mut wrote = false;
-        for def in &self.program.enums {
+        for (index, def) in self.program.enums.iter().enumerate() {
             if def.origin == Origin::Source {
-                types::write_enum(out, def);
-                out.blank_line();
+                crate::codegen::c::items::write_enum(out, types, EnumId(index as u32));
                 wrote = true;
             }
         }
@@ -524,23 +538,29 @@ impl<'a> Generator<'a> {
         let defined = types::structs_to_define(self.program, &roots);
         // Kernel structs userspace only points to: declared, so a pointer
         // parameter does not declare a new struct scoped to its prototype.
-        for name in types::structs_to_forward_declare(self.program, &defined) {
+        let forward = types::structs_to_forward_declare(self.program, &defined);
+        if !forward.is_empty() {
+            out.blank_line();
+        }
+        for name in forward {
             raw(out, format!("struct {name};"));
             wrote = true;
         }
         for id in defined {
-            types::write_struct(out, self.program, id);
-            out.blank_line();
+            crate::codegen::c::items::write_struct(out, types, id);
             wrote = true;
         }
         if pinned::handles_pinned_globals(self) {
+            out.blank_line();
             pinned::write_struct(self, out);
             wrote = true;
         }
-        for config in &self.program.configs {
-            types::write_config_struct(out, self.program, config);
-            out.blank_line();
+        for index in 0..self.program.configs.len() {
+            crate::codegen::c::items::write_config_struct(out, types, ConfigId(index as u32));
             wrote = true;
+        }
+        if !self.needs.result_types.is_empty() {
+            out.blank_line();
         }
         for (data, name) in &self.needs.result_types {
             raw(out, format!("typedef struct {{ {data}; }} {name};"));
@@ -551,35 +571,60 @@ impl<'a> Generator<'a> {
         }
     }
 
+    /// The user constants the userspace code names (in its functions and
+    /// the `pin var` initial values it writes).
     fn write_consts(&self, out: &mut CWriter) {
-        let mut wrote = false;
-        for (id, name) in &self.const_names {
-            if !self.needs.consts.contains(id) {
-                continue;
+        let mut used = BTreeSet::new();
+        let mut note = |expr: &crate::ir::Expr| {
+            if let ExprKind::Const(id) = expr.kind {
+                if self.program.const_def(id).origin == Origin::Source {
+                    used.insert(id);
+                }
             }
-            let def = self.program.const_def(*id);
-            let value = literals::int_literal_i128(def.value, &def.ty);
-            raw(
-                out,
-                format!(
-                    "static const {} = {value};",
-                    types::declaration(self.program, &def.ty, name)
-                ),
-            );
-            wrote = true;
+        };
+        for function in &self.program.functions {
+            if function.kind.target() == Target::Userspace {
+                visit::walk_block_exprs(&function.body, &mut note);
+            }
         }
-        if wrote {
-            out.blank_line();
+        if pinned::handles_pinned_globals(self) {
+            for global in self.program.globals.iter().filter(|global| global.pinned) {
+                if let Some(init) = &global.init {
+                    visit::walk_exprs(init, &mut note);
+                }
+            }
         }
+        let used: Vec<ConstId> = used.into_iter().collect();
+        if used.is_empty() {
+            return;
+        }
+        crate::codegen::c::items::write_constants(out, &self.scope.types, &used);
+        out.blank_line();
     }
 
     /// The C spelling of a function's return type: array-like values are
     /// returned inside a one-member struct (`ks_str16_t`).
-    pub fn return_type(&mut self, ty: &Type) -> String {
-        if !types::is_array_like(ty) {
-            return types::type_name(self.program, ty);
+    /// The C symbol of the program's own function `program`'s target names
+    /// (`@uprobe("FUNCTION")`).
+    pub fn own_function_symbol(&self, program: &crate::ir::ProgramDecl) -> Option<String> {
+        own_function(self.program, program).map(|id| self.plan.names.function(id).to_string())
+    }
+
+    /// `static ` for a userspace function, or what keeps a probed one a
+    /// real symbol of the binary.
+    pub fn function_linkage(&self, id: FunctionId) -> &'static str {
+        if self.probed_functions.contains(&id) {
+            "__attribute__((noinline, used)) "
+        } else {
+            "static "
         }
-        let data = types::declaration(self.program, ty, "data");
+    }
+
+    pub fn return_type(&mut self, ty: &Type) -> String {
+        if !is_array_like(ty) {
+            return self.scope.types.name(ty);
+        }
+        let data = self.scope.types.declaration(ty, "data");
         if let Some(name) = self.needs.result_types.get(&data) {
             return name.clone();
         }
@@ -587,10 +632,15 @@ impl<'a> Generator<'a> {
             Type::Str(len) => format!("ks_str{len}_t"),
             _ => "ks_array_t".to_string(),
         };
-        let name = self.namer.fresh(&base);
+        let name = self.scope.names.fresh(&base);
         self.needs.result_types.insert(data, name.clone());
         name
     }
+}
+
+/// `KS_PROG_name`: the index of program `id` in the program table.
+pub(crate) fn program_constant(program: &Program, id: FunctionId) -> String {
+    format!("KS_PROG_{}", program.function(id).name)
 }
 
 /// Every program entry point of the object with its autoload decision.
@@ -600,7 +650,7 @@ fn program_entries(program: &Program) -> Vec<ProgramEntry> {
         if function.kind.target() != Target::Userspace {
             continue;
         }
-        visit::each_expr(&function.body, &mut |expr| {
+        visit::walk_block_exprs(&function.body, &mut |expr| {
             if let ExprKind::FunctionRef(id) = expr.kind {
                 if program.function(id).kind.is_program() {
                     named.insert(id);
@@ -615,7 +665,7 @@ fn program_entries(program: &Program) -> Vec<ProgramEntry> {
         if !autoload.insert(id) {
             continue;
         }
-        visit::each_expr(&program.function(id).body, &mut |expr| {
+        visit::walk_block_exprs(&program.function(id).body, &mut |expr| {
             if let ExprKind::Call {
                 callee: Callee::TailCall(target),
                 ..
@@ -635,7 +685,7 @@ fn program_entries(program: &Program) -> Vec<ProgramEntry> {
             ProgramEntry {
                 function: id,
                 name: function.name.clone(),
-                constant: format!("KS_PROG_{}", function.name),
+                constant: program_constant(program, id),
                 autoload: autoload.contains(&id),
             }
         })
@@ -645,7 +695,7 @@ fn program_entries(program: &Program) -> Vec<ProgramEntry> {
 fn program_throws(program: &Program) -> bool {
     program.functions.iter().any(|function| {
         let mut throws = false;
-        visit::each_stmt(&function.body, &mut |stmt| {
+        visit::walk_stmts(&function.body, &mut |stmt| {
             if matches!(stmt.kind, crate::ir::StmtKind::Throw(_)) {
                 throws = true;
             }

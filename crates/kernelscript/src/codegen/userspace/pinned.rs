@@ -1,5 +1,5 @@
 //! `pin var` globals in userspace. The eBPF object keeps them in the
-//! one-entry array map `codegen::ebpf::pinned_globals_map` names (value
+//! one-entry array map the outputs plan names (`Plan::pinned_globals`, value
 //! `struct pinned_globals`, `BPF_F_MMAPABLE`); this file emits the other
 //! half of that convention (ARCHITECTURE.md):
 //!
@@ -23,11 +23,10 @@
 //! creating the map at the same instant could both write the initial
 //! values; one of them then loses nothing but its own first writes.
 
-use super::functions::FunctionEmitter;
 use super::runtime::raw;
 use super::Generator;
-use crate::codegen::c_writer::CWriter;
-use crate::ir::{Program, Type};
+use crate::codegen::c::CWriter;
+use crate::ir::{GlobalId, Program, Type};
 
 /// FNV-1a (64 bits) of a description of the pinned globals' layout: each
 /// field's name, offset and type, structs and arrays described down to
@@ -95,23 +94,17 @@ pub const ACCESSOR: &str = "ks_pinned_globals";
 
 /// The declared initial values: the lines (indented from column 0 in
 /// steps of four spaces) that declare and fill a local `struct
-/// pinned_globals initial`; fields without an initialiser are zero. Computed with the user code, since constants it names and string
-/// copies are needs of their own.
-pub fn initial_values(generator: &mut Generator, map: &str) -> Vec<String> {
-    let program = generator.program;
-    let main = program.function(generator.main);
-    // Initialisers are constants: they name no local of `main`.
-    let mut emitter = FunctionEmitter::new(generator, main);
+/// pinned_globals initial`; fields without an initialiser are zero.
+fn initial_values(generator: &Generator, map: &str) -> Vec<String> {
+    let types = &generator.scope.types;
     let mut fields = Vec::new();
-    let mut post = Vec::new();
-    for global in program.globals.iter().filter(|global| global.pinned) {
-        let Some(init) = &global.init else {
+    for (index, global) in generator.program.globals.iter().enumerate() {
+        let Some(init) = global.init.as_ref().filter(|_| global.pinned) else {
             continue;
         };
-        let place = format!("initial.{}", global.name);
-        if let Some(text) = emitter.element_initializer(&global.ty, init, &place, &mut post) {
-            fields.push(format!(".{} = {text}", global.name));
-        }
+        let name = types.names.global(GlobalId(index as u32));
+        let value = crate::codegen::c::constant::initializer(types, init);
+        fields.push(format!(".{name} = {value}"));
     }
     let mut lines = Vec::new();
     if fields.is_empty() {
@@ -121,7 +114,6 @@ pub fn initial_values(generator: &mut Generator, map: &str) -> Vec<String> {
         lines.extend(fields.iter().map(|field| format!("    {field},")));
         lines.push("};".to_string());
     }
-    lines.extend(post);
     lines
 }
 
@@ -130,19 +122,7 @@ pub fn write_struct(generator: &Generator, out: &mut CWriter) {
     let Some(map) = &generator.pinned_globals else {
         return;
     };
-    out.open_block(format!("struct {map}"));
-    for global in generator
-        .program
-        .globals
-        .iter()
-        .filter(|global| global.pinned)
-    {
-        out.line(format!(
-            "{};",
-            super::types::declaration(generator.program, &global.ty, &global.name)
-        ));
-    }
-    out.close_block_with(";");
+    crate::codegen::c::items::write_pinned_globals_struct(out, &generator.scope.types, map);
     out.blank_line();
 }
 
@@ -281,7 +261,7 @@ pub fn write_setup(generator: &Generator, out: &mut CWriter) {
     raw(out, "    }");
     raw(out, "    ks_pinned_globals_entry = entry;");
     raw(out, "    if (created) {");
-    for line in &generator.pinned_initial_values {
+    for line in initial_values(generator, map) {
         raw(out, format!("        {line}"));
     }
     out.blank_line();

@@ -12,9 +12,9 @@
 
 use crate::ir::{Expr, ExprKind, Type};
 
-use super::functions::FunctionEmitter;
-use super::types;
-use crate::codegen::c_writer::string_literal;
+use super::policy::Cx;
+use super::strings;
+use crate::codegen::c::string_literal;
 
 /// A parsed `%[flags][width][.precision][length]conversion`.
 struct Spec {
@@ -24,7 +24,7 @@ struct Spec {
     conversion: char,
 }
 
-pub fn printf_call(emitter: &mut FunctionEmitter, args: &[Expr]) -> String {
+pub fn printf_call<'a>(cx: &mut Cx<'_, 'a>, args: &'a [Expr]) -> String {
     let (format, rest) = match args.first() {
         Some(Expr {
             kind: ExprKind::Str(text),
@@ -54,7 +54,7 @@ pub fn printf_call(emitter: &mut FunctionEmitter, args: &[Expr]) -> String {
                     for _ in 0..consumed {
                         chars.next();
                     }
-                    convert(emitter, Some(&spec), arg, &mut out, &mut c_args);
+                    convert(cx, Some(&spec), arg, &mut out, &mut c_args);
                 }
                 // Nothing to print here: keep the text as written.
                 _ => out.push_str("%%"),
@@ -65,7 +65,7 @@ pub fn printf_call(emitter: &mut FunctionEmitter, args: &[Expr]) -> String {
         if !out.is_empty() && !out.ends_with(char::is_whitespace) {
             out.push(' ');
         }
-        convert(emitter, None, arg, &mut out, &mut c_args);
+        convert(cx, None, arg, &mut out, &mut c_args);
     }
     out.push('\n');
     let mut call = format!("printf({}", string_literal(&out));
@@ -121,10 +121,10 @@ fn parse_spec(text: &str) -> (Option<Spec>, usize) {
 
 /// Appends the conversion for `arg` (following `spec` where it fits the
 /// type) to `out`, and its C argument to `c_args`.
-fn convert(
-    emitter: &mut FunctionEmitter,
+fn convert<'a>(
+    cx: &mut Cx<'_, 'a>,
     spec: Option<&Spec>,
-    arg: &Expr,
+    arg: &'a Expr,
     out: &mut String,
     c_args: &mut Vec<String>,
 ) {
@@ -147,7 +147,7 @@ fn convert(
     }
     match &arg.ty {
         Type::Int(int) => {
-            let value = emitter.value(arg);
+            let value = cx.value(arg);
             let wide = int.bits() == 64;
             let length = if wide { "ll" } else { "" };
             let conversion = match asked {
@@ -175,7 +175,7 @@ fn convert(
             c_args.push(argument);
         }
         Type::Bool => {
-            let value = emitter.value(arg);
+            let value = cx.value(arg);
             if matches!(asked, Some('d' | 'i' | 'u' | 'x' | 'X' | 'o')) {
                 out.push_str(&format!("{prefix}d"));
                 c_args.push(value);
@@ -185,7 +185,7 @@ fn convert(
             }
         }
         Type::Char => {
-            let value = emitter.value(arg);
+            let value = cx.value(arg);
             match asked {
                 Some(c @ ('d' | 'i' | 'u' | 'x' | 'X' | 'o')) => {
                     out.push_str(&format!("{prefix}{}", if c == 'i' { 'd' } else { c }))
@@ -195,7 +195,7 @@ fn convert(
             c_args.push(value);
         }
         Type::Str(len) => {
-            let operand = emitter.str_operand(arg);
+            let operand = strings::operand(cx, arg);
             let precision = spec
                 .and_then(|spec| spec.precision.as_ref())
                 .and_then(|digits| digits.parse::<u32>().ok())
@@ -204,18 +204,18 @@ fn convert(
             c_args.push(operand.text);
         }
         Type::Enum(_) | Type::ProgramHandle | Type::PerfAttachment | Type::ProgramRef(_) => {
-            let value = emitter.value(arg);
+            let value = cx.value(arg);
             out.push_str(&format!("{prefix}d"));
             c_args.push(format!("(int)({value})"));
         }
         Type::Pointer(_) | Type::Null | Type::Function(_) => {
-            let value = emitter.value(arg);
+            let value = cx.value(arg);
             out.push_str(&format!("{prefix}p"));
             c_args.push(format!("(void *)({value})"));
         }
         other => {
             // Aggregates have no printf conversion: name the type instead.
-            let name = types::type_name(emitter.gen.program, other);
+            let name = cx.types.name(other);
             out.push_str(&format!("<{}>", name.replace('%', "%%")));
         }
     }

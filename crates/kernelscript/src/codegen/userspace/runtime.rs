@@ -6,7 +6,7 @@
 //! name (used in messages).
 
 use super::Generator;
-use crate::codegen::c_writer::CWriter;
+use crate::codegen::c::CWriter;
 
 /// Writes a C template line by line with `@NAME@` replaced; templates
 /// indent with four spaces, written as tabs like the rest of the output.

@@ -4,132 +4,11 @@
 //! concatenation and comparison is bounded even when a buffer filled by
 //! the kernel lacks its terminator.
 
+use crate::codegen::c::{string_literal, CExpr, Precedence};
 use crate::ir::{BinaryOp, Callee, Expr, ExprKind, Type};
 
-use super::expressions::{CExpr, PREC_POSTFIX, PREC_UNARY};
-use super::functions::FunctionEmitter;
-use crate::codegen::c_writer::string_literal;
-
-impl FunctionEmitter<'_, '_> {
-    /// The string operand for an expression of type `str(N)` (or a string
-    /// literal of any type).
-    pub fn str_operand(&mut self, expr: &Expr) -> StrOperand {
-        let declared = match expr.ty {
-            Type::Str(len) => len,
-            _ => 0,
-        };
-        match &expr.kind {
-            ExprKind::Str(text) => StrOperand {
-                text: string_literal(text),
-                cap: text.len() as u32 + 1,
-            },
-            ExprKind::Binary {
-                op: BinaryOp::Add,
-                lhs,
-                rhs,
-            } => {
-                let left = self.str_operand(lhs);
-                let right = self.str_operand(rhs);
-                let cap = if declared > 0 {
-                    declared
-                } else {
-                    left.cap + right.cap
-                };
-                self.concat(left, right, cap)
-            }
-            ExprKind::Call { callee, args } => {
-                let is_user_function = matches!(callee, Callee::Function(_));
-                let text = self.call(callee, args).text;
-                StrOperand {
-                    // Userspace functions return strings inside a struct.
-                    text: if is_user_function {
-                        format!("{text}.data")
-                    } else {
-                        text
-                    },
-                    cap: declared,
-                }
-            }
-            ExprKind::MapGet { map, key } => {
-                self.gen.map_use(*map).get = true;
-                let get = self.gen.map_helper(*map, "get");
-                let key_ty = self.gen.program.map(*map).key.clone();
-                let key = self.map_argument(&key_ty, key);
-                StrOperand {
-                    text: format!("{get}((char[{declared}]){{0}}, {key})"),
-                    cap: declared,
-                }
-            }
-            ExprKind::Match { scrutinee, arms } => {
-                let text = self.match_expression(scrutinee, arms, &expr.ty);
-                StrOperand {
-                    text: format!("{text}.data"),
-                    cap: declared,
-                }
-            }
-            ExprKind::Local(local) if self.local_is_pointer[local.index()] => StrOperand {
-                text: format!("*{}", self.local_names[local.index()]),
-                cap: declared,
-            },
-            _ => {
-                let mut value = self.expr_without_string_dispatch(expr);
-                if value.prec < PREC_POSTFIX {
-                    value.text = format!("({})", value.text);
-                }
-                StrOperand {
-                    text: value.text,
-                    cap: declared,
-                }
-            }
-        }
-    }
-
-    /// `expr` for string-typed places (locals, fields, globals, indexing),
-    /// bypassing the string dispatch at the top of [`Self::expr`].
-    fn expr_without_string_dispatch(&mut self, expr: &Expr) -> CExpr {
-        let plain = Expr {
-            kind: expr.kind.clone(),
-            ty: Type::Void,
-            span: expr.span,
-        };
-        self.expr(&plain)
-    }
-
-    /// `a + b` concatenated straight into `dst` (`cap` bytes), when `expr`
-    /// is a string concatenation; `dst` must not be one of its operands.
-    pub fn concat_into(&mut self, dst: &str, cap: u32, expr: &Expr) -> Option<String> {
-        let ExprKind::Binary {
-            op: BinaryOp::Add,
-            lhs,
-            rhs,
-        } = &expr.kind
-        else {
-            return None;
-        };
-        if !matches!(expr.ty, Type::Str(_)) {
-            return None;
-        }
-        self.gen.needs.str_concat = true;
-        let left = self.str_operand(lhs);
-        let right = self.str_operand(rhs);
-        Some(format!(
-            "ks_str_concat({dst}, {cap}, {}, {}, {}, {});",
-            left.text, left.cap, right.text, right.cap
-        ))
-    }
-
-    /// `a + b` for strings, into a fresh buffer of `cap` bytes.
-    pub fn concat(&mut self, left: StrOperand, right: StrOperand, cap: u32) -> StrOperand {
-        self.gen.needs.str_concat = true;
-        StrOperand {
-            text: format!(
-                "ks_str_concat((char[{cap}]){{0}}, {cap}, {}, {}, {}, {})",
-                left.text, left.cap, right.text, right.cap
-            ),
-            cap,
-        }
-    }
-}
+use super::policy::Cx;
+use crate::codegen::c::backend::{Assign, Entry};
 
 /// A string value: `text` is usable as `const char *`; its length is at
 /// most `cap - 1`.
@@ -138,20 +17,163 @@ pub struct StrOperand {
     pub cap: u32,
 }
 
-pub(super) fn parenthesize_postfix(text: &str) -> String {
-    if string_prec(text) < PREC_POSTFIX {
-        format!("({text})")
-    } else {
-        text.to_string()
+impl StrOperand {
+    /// The operand as an expression (`*p` binds like a unary operator,
+    /// everything else is postfix or better).
+    pub fn expr(self) -> CExpr {
+        if self.text.starts_with('*') {
+            CExpr::unary(self.text)
+        } else {
+            CExpr::postfix(self.text)
+        }
     }
 }
 
-/// Precedence of a string operand's text: calls, names and literals are
-/// postfix-or-better; `*p` is unary.
-pub(super) fn string_prec(text: &str) -> u8 {
-    if text.starts_with('*') {
-        PREC_UNARY
-    } else {
-        PREC_POSTFIX
+/// The string operand for an expression of type `str(N)` (or a string
+/// literal of any type).
+pub fn operand<'a>(cx: &mut Cx<'_, 'a>, expr: &'a Expr) -> StrOperand {
+    let declared = match expr.ty {
+        Type::Str(len) => len,
+        _ => 0,
+    };
+    match &expr.kind {
+        ExprKind::Str(text) => StrOperand {
+            text: string_literal(text),
+            cap: text.len() as u32 + 1,
+        },
+        ExprKind::Binary {
+            op: BinaryOp::Add,
+            lhs,
+            rhs,
+        } => {
+            let left = operand(cx, lhs);
+            let right = operand(cx, rhs);
+            let cap = if declared > 0 {
+                declared
+            } else {
+                left.cap + right.cap
+            };
+            concat(cx, left, right, cap)
+        }
+        ExprKind::Call { callee, .. } => {
+            // Userspace functions return strings inside a struct.
+            let text = cx.expr_core(expr).text;
+            let text = if matches!(callee, Callee::Function(_) | Callee::Indirect(_)) {
+                format!("{text}.data")
+            } else {
+                text
+            };
+            StrOperand {
+                text,
+                cap: declared,
+            }
+        }
+        ExprKind::MapGet { map, key } => {
+            cx.backend.gen.map_use(*map).get = true;
+            let get = cx.backend.gen.map_helper(*map, "get");
+            let key = super::entries::map_key(cx, Entry { map: *map, key });
+            StrOperand {
+                text: format!("{get}((char[{declared}]){{0}}, {key})"),
+                cap: declared,
+            }
+        }
+        ExprKind::Match { .. } => {
+            // A statement expression yielding the string's holder.
+            let text = cx.expr_core(expr).text;
+            StrOperand {
+                text: format!("{text}.data"),
+                cap: declared,
+            }
+        }
+        _ => {
+            let value = cx.expr_core(expr);
+            StrOperand {
+                text: value.at(Precedence::POSTFIX.min(value_floor(&value))),
+                cap: declared,
+            }
+        }
     }
+}
+
+/// The loosest precedence a place may keep unparenthesised as a string
+/// operand: `*p` stays as it is, anything looser gets parentheses.
+fn value_floor(value: &CExpr) -> u8 {
+    if value.text.starts_with('*') && value.precedence == Precedence::UNARY {
+        Precedence::UNARY
+    } else {
+        Precedence::POSTFIX
+    }
+}
+
+/// Whether string `left` equals the string `right`: `ks_str_eq`.
+pub fn equal<'a>(cx: &mut Cx<'_, 'a>, left: &StrOperand, right: &'a Expr) -> String {
+    cx.backend.gen.needs.str_eq = true;
+    let right = operand(cx, right);
+    format!(
+        "ks_str_eq({}, {}, {}, {})",
+        left.text, left.cap, right.text, right.cap
+    )
+}
+
+/// `a + b` for strings, into a fresh buffer of `cap` bytes.
+pub fn concat(cx: &mut Cx<'_, '_>, left: StrOperand, right: StrOperand, cap: u32) -> StrOperand {
+    cx.backend.gen.needs.str_concat = true;
+    StrOperand {
+        text: format!(
+            "ks_str_concat((char[{cap}]){{0}}, {cap}, {}, {}, {}, {})",
+            left.text, left.cap, right.text, right.cap
+        ),
+        cap,
+    }
+}
+
+/// `place op= value` for a `str(len)` place: a bounded copy, a
+/// concatenation straight into the place when the place is not one of its
+/// operands.
+pub fn store<'a>(cx: &mut Cx<'_, 'a>, place: &str, len: u32, assign: Assign<'a>) {
+    let Assign { op, value } = assign;
+    if let (
+        None,
+        ExprKind::Binary {
+            op: BinaryOp::Add,
+            lhs,
+            rhs,
+        },
+    ) = (op, &value.kind)
+    {
+        let left = operand(cx, lhs);
+        let right = operand(cx, rhs);
+        if !left.text.contains(place) && !right.text.contains(place) {
+            cx.backend.gen.needs.str_concat = true;
+            cx.out.line(format!(
+                "ks_str_concat({place}, {len}, {}, {}, {}, {});",
+                left.text, left.cap, right.text, right.cap
+            ));
+            return;
+        }
+        let source = concat(cx, left, right, len);
+        return copy(cx, place, len, &source);
+    }
+    let source = match op {
+        None => operand(cx, value),
+        Some(BinaryOp::Add) => {
+            let current = StrOperand {
+                text: place.to_string(),
+                cap: len,
+            };
+            let added = operand(cx, value);
+            concat(cx, current, added, len)
+        }
+        Some(other) => unreachable!("`{}=` on a string passed the checker", other.symbol()),
+    };
+    copy(cx, place, len, &source);
+}
+
+/// `ks_str_copy(place, len, source, cap);`
+fn copy(cx: &mut Cx<'_, '_>, place: &str, len: u32, source: &StrOperand) {
+    cx.backend.gen.needs.str_copy = true;
+    cx.out.line(format!(
+        "ks_str_copy({place}, {len}, {}, {});",
+        source.text, source.cap
+    ));
 }

@@ -2,11 +2,17 @@
 //! file (the goldens under `tests/data/userspace` cover whole programs and
 //! are compiled and run).
 
-use super::{generate, UserspaceOptions};
+use super::generate;
+use crate::codegen::plan::Plan;
 use crate::driver::{analyze, NoIncludes};
 
 fn userspace_c(source: &str) -> Option<String> {
-    let analysis = analyze("test.ks", source, &mut NoIncludes);
+    let analysis = analyze(
+        "test.ks",
+        source,
+        &mut NoIncludes,
+        crate::kernel::test_kernel(),
+    );
     let program = analysis.program.unwrap_or_else(|| {
         let messages: Vec<&str> = analysis
             .diagnostics
@@ -15,13 +21,7 @@ fn userspace_c(source: &str) -> Option<String> {
             .collect();
         panic!("does not check: {messages:?}")
     });
-    generate(
-        &program,
-        &analysis.sources,
-        &UserspaceOptions {
-            project_name: "test".into(),
-        },
-    )
+    generate(&program, &analysis.sources, &Plan::new(&program, "test"))
 }
 
 /// The body of the C function whose definition line starts with `head`.

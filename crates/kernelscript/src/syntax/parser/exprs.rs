@@ -15,7 +15,7 @@ use super::{Mode, Parser};
 use crate::span::Span;
 use crate::syntax::ast::*;
 use crate::syntax::errors;
-use crate::syntax::token::{Literal, TokenKind};
+use crate::syntax::token::{Literal, Radix, TokenKind};
 
 /// A parsed expression with the height of its tree.
 type Tree = (Expr, u32);
@@ -215,12 +215,12 @@ impl Parser<'_> {
         let span = self.span();
         let kind = match self.kind() {
             TokenKind::Int => {
-                let value = match self.peek().literal {
-                    Literal::Int(value) => value,
-                    _ => 0,
+                let (value, radix) = match self.peek().literal {
+                    Literal::Int(value, radix) => (value, radix),
+                    _ => (0, Radix::Decimal),
                 };
                 self.bump();
-                ExprKind::Int(value)
+                ExprKind::Int(value, radix)
             }
             TokenKind::Str => {
                 let value = match &self.peek().literal {

@@ -58,7 +58,7 @@ fn stmt_height(stmt: &Stmt) -> u32 {
 
 pub(super) fn expr_height(expr: &Expr) -> u32 {
     let children = match &expr.kind {
-        ExprKind::Int(_)
+        ExprKind::Int(..)
         | ExprKind::Bool(_)
         | ExprKind::Char(_)
         | ExprKind::Str(_)

@@ -91,11 +91,11 @@ int compute(struct xdp_md *ctx)
 	__u32 len = (__u32)((__u8 *)(long)ctx->data_end - (__u8 *)(long)ctx->data);
 	__u32 flags = (len << 3) | ((len >> 2) ^ 0x5a);
 	__u32 masked = flags & ~0xf0;
-	__s32 signed_2 = -(__s32)len;
+	__s32 signed_ = -(__s32)len;
 	results_update(0, (__u64)checksum((__u16)len, 0xfff0));
 	results_update(1, (__u64)first_multiple(3, len));
 	results_update(2, (__u64)masked);
-	results_update(3, (__u64)(__s32)signed_div(signed_2, 2));
+	results_update(3, (__u64)(__s32)signed_div(signed_, 2));
 	if (wraps((__u8)len)) {
 		results_add(4, 1);
 	}

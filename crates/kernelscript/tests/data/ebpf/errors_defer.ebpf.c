@@ -7,8 +7,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define TOO_SHORT 1
-#define NOT_IPV4 2
+static const __u32 TOO_SHORT = 1;
+static const __u32 NOT_IPV4 = 2;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -6,8 +6,10 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define ETH_P_IPV4 2048
-#define BLOCKED_PORT 53
+enum {
+	ETH_P_IPV4 = 0x0800,
+	BLOCKED_PORT = 53,
+};
 
 struct EthHdr {
 	__u8 dst[6];
@@ -66,7 +68,7 @@ static __always_inline struct UdpHdr *udp_header(struct xdp_md *ctx, struct IpHd
 	}
 	return (struct UdpHdr *)udp;
 }
-#line 70 "packet_parser.ebpf.c"
+#line 72 "packet_parser.ebpf.c"
 
 SEC("xdp")
 #line 49 "packet_parser.ks"
@@ -99,6 +101,6 @@ int parse(struct xdp_md *ctx)
 	}
 	return XDP_PASS;
 }
-#line 103 "packet_parser.ebpf.c"
+#line 105 "packet_parser.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

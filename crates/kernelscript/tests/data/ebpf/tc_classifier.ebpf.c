@@ -6,8 +6,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#define ETH_P_IP 2048
-#define MAX_LEN 1500
+static const __u32 ETH_P_IP_ = 0x0800;
+static const __u32 MAX_LEN = 1500;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -36,7 +36,7 @@ int classify(struct __sk_buff *ctx)
 		verdicts_add(2, 1);
 		return TC_ACT_SHOT;
 	}
-	if ((__u32)bpf_ntohs((__u16)ctx->protocol) == ETH_P_IP) {
+	if ((__u32)bpf_ntohs((__u16)ctx->protocol) == ETH_P_IP_) {
 		ctx->mark = 0x1;
 		ctx->priority = ctx->len & 0x7;
 	}

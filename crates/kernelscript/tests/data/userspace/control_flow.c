@@ -186,24 +186,19 @@ static enum Level classify(__u32 value)
 	}
 	return High;
 }
+#line 190 "control_flow.c"
 
 #line 46 "control_flow.ks"
 static __u32 describe(enum Level level)
 {
 #line 47 "control_flow.ks"
-	return ({
-		enum Level ks_match_value = level;
-		__u32 ks_match_result = 0;
-		if (ks_match_value == Low) {
-			ks_match_result = 1;
-		} else if (ks_match_value == Medium) {
-			ks_match_result = 2;
-		} else {
-			ks_match_result = 3;
-		}
-		ks_match_result;
-	});
+	switch (level) {
+	case Low: return 1;
+	case Medium: return 2;
+	default: return 3;
+	}
 }
+#line 202 "control_flow.c"
 
 #line 54 "control_flow.ks"
 static __u64 sum_to(__u32 n)
@@ -219,6 +214,7 @@ static __u64 sum_to(__u32 n)
 	}
 	return total;
 }
+#line 218 "control_flow.c"
 
 #line 65 "control_flow.ks"
 static __s32 distance(struct Point a, struct Point b)
@@ -234,6 +230,7 @@ static __s32 distance(struct Point a, struct Point b)
 	}
 	return dx + dy;
 }
+#line 234 "control_flow.c"
 
 #line 77 "control_flow.ks"
 static __u32 check(__u32 value)
@@ -244,6 +241,7 @@ static __u32 check(__u32 value)
 	}
 	return value * 2;
 }
+#line 245 "control_flow.c"
 
 #line 84 "control_flow.ks"
 static void cleanup(__u32 step)
@@ -251,36 +249,40 @@ static void cleanup(__u32 step)
 #line 85 "control_flow.ks"
 	printf("cleanup after step %u\n", step);
 }
+#line 253 "control_flow.c"
 
 #line 88 "control_flow.ks"
 static __u32 guarded(__u32 value)
 {
-	volatile bool ks_deferred = false;
-	struct ks_try ks_defer_frame = { .prev = ks_try_top };
-	ks_try_top = &ks_defer_frame;
-	if (setjmp(ks_defer_frame.env) != 0) {
-		if (ks_deferred)
+	volatile bool deferred = false;
+	struct ks_try defer_frame = { .prev = ks_try_top };
+	ks_try_top = &defer_frame;
+	if (setjmp(defer_frame.env) != 0) {
+		if (deferred) {
 			cleanup(value);
-		ks_throw(ks_defer_frame.code);
+		}
+		ks_throw(defer_frame.code);
 	}
 #line 89 "control_flow.ks"
-	ks_deferred = true;
+	deferred = true;
 	__u32 doubled = check(value);
-	{
-		__u32 ks_result = doubled + 1;
-		ks_try_top = ks_defer_frame.prev;
-		if (ks_deferred)
-			cleanup(value);
-		return ks_result;
-	}
+	__u32 result = doubled + 1;
+	ks_try_top = defer_frame.prev;
+#line 89 "control_flow.ks"
+	cleanup(value);
+#line 91 "control_flow.ks"
+	return result;
 }
+#line 277 "control_flow.c"
 
 #line 94 "control_flow.ks"
 static __s32 ks_main(void)
 {
 #line 95 "control_flow.ks"
 	__u32 count = 0;
-	while (count < 5) {
+	for (;;) {
+		if (!(count < 5))
+			break;
 		ks_check_exit();
 #line 97 "control_flow.ks"
 		count += 1;
@@ -294,19 +296,19 @@ static __s32 ks_main(void)
 	struct Point p = { .x = 1, .y = -2 };
 	struct Point q = { .x = -3, .y = 4 };
 	printf("distance %d\n", distance(p, q));
-	struct ks_try ks_try_frame = { .prev = ks_try_top };
-	ks_try_top = &ks_try_frame;
-	if (setjmp(ks_try_frame.env) == 0) {
+	struct ks_try try_frame = { .prev = ks_try_top };
+	ks_try_top = &try_frame;
+	if (setjmp(try_frame.env) == 0) {
 #line 109 "control_flow.ks"
 		printf("guarded(3) = %u\n", guarded(3));
 		printf("guarded(30) = %u\n", guarded(30));
 		printf("not reached\n");
-		ks_try_top = ks_try_frame.prev;
-	} else if (ks_try_frame.code == 42) {
-#line 113 "control_flow.ks"
+		ks_try_top = try_frame.prev;
+#line 112 "control_flow.ks"
+	} else if (try_frame.code == 42) {
 		printf("caught 42\n");
 	} else {
-		ks_throw(ks_try_frame.code);
+		ks_throw(try_frame.code);
 	}
 #line 115 "control_flow.ks"
 	__u32 flags = 0xf0;
@@ -314,3 +316,4 @@ static __s32 ks_main(void)
 	printf("flags %x\n", flags);
 	return 0;
 }
+#line 320 "control_flow.c"

@@ -44,7 +44,7 @@ static bool ks_loaded;
 static volatile sig_atomic_t ks_exit_signal;
 
 /* The programs userspace loads; a program's name is its index here. */
-enum ks_program_kind { KS_XDP, KS_TC, KS_TRACEPOINT, KS_PROBE, KS_PERF_EVENT, KS_UPROBE };
+enum ks_program_kind { KS_XDP, KS_TC, KS_TRACEPOINT };
 
 enum {
 	KS_PROG_watch,
@@ -57,11 +57,11 @@ enum {
 static struct ks_program {
 	const char *name;
 	enum ks_program_kind kind;
-	int tc_attach_point;       /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
-	__u32 tc_handle;           /* TC: the filter's handle, fixed per program */
-	const char *tp_category;   /* tracepoints: from @tracepoint("category/event") */
+	int tc_attach_point;      /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
+	__u32 tc_handle;          /* TC: the filter's handle, fixed per program */
+	const char *tp_category;  /* tracepoints: from @tracepoint("category/event") */
 	const char *tp_event;
-	struct bpf_program *prog;  /* set by ks_open() */
+	struct bpf_program *prog; /* set by ks_open() */
 } ks_programs[] = {
 	[KS_PROG_watch] = { .name = "watch", .kind = KS_XDP },
 	[KS_PROG_tc_in] = { .name = "tc_in", .kind = KS_TC, .tc_attach_point = BPF_TC_INGRESS, .tc_handle = 0x5e1d7970 },
@@ -103,15 +103,12 @@ static int ks_load(int program)
 struct ks_attachment {
 	int program;                /* index into ks_programs */
 	bool active;
-	int ifindex;                /* XDP and TC */
+	int ifindex;                /* XDP and TC: the interface */
 	int link_fd;                /* XDP: the BPF link */
-	struct bpf_link *link;      /* tracepoints, probes, uprobes */
-	struct bpf_link **links;    /* perf events: one per CPU */
-	int *perf_fds;              /* perf_options counters: for read() */
-	int link_count;
 	struct bpf_tc_hook tc_hook; /* TC: the clsact hook ... */
 	struct bpf_tc_opts tc_opts; /* ... and the filter in it */
 	bool tc_hook_created;       /* this process created the clsact qdisc */
+	struct bpf_link *link;      /* tracing programs: the link */
 };
 
 static struct ks_attachment *ks_attachments;
@@ -248,6 +245,9 @@ static int ks_attach(int handle, const char *target, __u32 flags)
 	int id = ks_program_of_handle(handle);
 	struct ks_attachment attachment = { .program = id, .link_fd = -1 };
 	struct ks_attachment *grown;
+	/* What the program was attached to, for the error message: the
+	 * target, or what a kind resolved it to. */
+	const char *shown = target;
 	int err;
 
 	if (id < 0) {
@@ -270,7 +270,7 @@ static int ks_attach(int handle, const char *target, __u32 flags)
 		break;
 	}
 	if (err) {
-		fprintf(stderr, "events_demo: cannot attach %s to '%s': %s\n", ks_programs[id].name, target, strerror(-err));
+		fprintf(stderr, "events_demo: cannot attach %s to '%s': %s\n", ks_programs[id].name, shown, strerror(-err));
 		return err;
 	}
 	grown = realloc(ks_attachments, (ks_attachment_count + 1) * sizeof(*grown));
@@ -308,7 +308,6 @@ static void ks_detach_attachment(struct ks_attachment *attachment)
 		err = ks_detach_tc(attachment);
 		break;
 	case KS_TRACEPOINT:
-	case KS_PROBE:
 		err = bpf_link__destroy(attachment->link);
 		break;
 	default:
@@ -605,10 +604,10 @@ int main(int argc, char **argv)
 }
 
 /* ---- The functions of events_demo.ks, in source order. ---- */
-#line 61 "events_demo.ks"
+#line 57 "events_demo.ks"
 static __s32 handle(struct PacketEvent *event)
 {
-#line 62 "events_demo.ks"
+#line 58 "events_demo.ks"
 	ks_skel->data->handled += 1;
 	printf("event: %u bytes, ingress %s\n", event->len, (event->ingress) ? "true" : "false");
 	if (ks_skel->data->handled >= 3) {
@@ -616,23 +615,24 @@ static __s32 handle(struct PacketEvent *event)
 	}
 	return 0;
 }
+#line 619 "events_demo.c"
 
-#line 70 "events_demo.ks"
+#line 66 "events_demo.ks"
 static __s32 ks_main(struct Args *args)
 {
-#line 71 "events_demo.ks"
+#line 67 "events_demo.ks"
 	ks_events_on_event(handle);
 	int xdp = ks_load(KS_PROG_watch);
-	ks_attach_or_exit(xdp, (*args).interface, 0);
+	ks_attach_or_exit(xdp, args->interface, 0);
 	int ingress = ks_load(KS_PROG_tc_in);
 	int egress = ks_load(KS_PROG_tc_out);
-	ks_attach_or_exit(ingress, (*args).interface, 0);
-	ks_attach_or_exit(egress, (*args).interface, 0);
+	ks_attach_or_exit(ingress, args->interface, 0);
+	ks_attach_or_exit(egress, args->interface, 0);
 	int tracer = ks_load(KS_PROG_on_switch);
 	if (ks_attach(tracer, "", 0) != 0) {
 		printf("no tracepoint\n");
 	}
-	printf("attached to %.16s\n", (*args).interface);
+	printf("attached to %.16s\n", args->interface);
 	__s32 result = ks_dispatch((const int[]){ KS_RING_events }, 1);
 	printf("dispatch returned %d after %u events; %llu context switches\n", result, ks_skel->data->handled, ks_skel->data->switches);
 	ks_detach(tracer);
@@ -641,3 +641,4 @@ static __s32 ks_main(struct Args *args)
 	ks_detach(xdp);
 	return 0;
 }
+#line 645 "events_demo.c"

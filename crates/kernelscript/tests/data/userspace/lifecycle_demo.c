@@ -63,7 +63,7 @@ static _Noreturn void ks_daemon(void)
 }
 
 /* The programs userspace loads; a program's name is its index here. */
-enum ks_program_kind { KS_XDP, KS_TC, KS_TRACEPOINT, KS_PROBE, KS_PERF_EVENT, KS_UPROBE };
+enum ks_program_kind { KS_XDP, KS_PROBE, KS_PERF_EVENT };
 
 enum {
 	KS_PROG_deep,
@@ -76,11 +76,7 @@ enum {
 static struct ks_program {
 	const char *name;
 	enum ks_program_kind kind;
-	int tc_attach_point;       /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
-	__u32 tc_handle;           /* TC: the filter's handle, fixed per program */
-	const char *tp_category;   /* tracepoints: from @tracepoint("category/event") */
-	const char *tp_event;
-	struct bpf_program *prog;  /* set by ks_open() */
+	struct bpf_program *prog; /* set by ks_open() */
 } ks_programs[] = {
 	[KS_PROG_deep] = { .name = "deep", .kind = KS_XDP },
 	[KS_PROG_entry] = { .name = "entry", .kind = KS_XDP },
@@ -135,17 +131,14 @@ static int ks_load(int program)
 
 /* One successful attach(); detach() and the cleanup undo it. */
 struct ks_attachment {
-	int program;                /* index into ks_programs */
+	int program;             /* index into ks_programs */
 	bool active;
-	int ifindex;                /* XDP and TC */
-	int link_fd;                /* XDP: the BPF link */
-	struct bpf_link *link;      /* tracepoints, probes, uprobes */
-	struct bpf_link **links;    /* perf events: one per CPU */
-	int *perf_fds;              /* perf_options counters: for read() */
+	int ifindex;             /* XDP and TC: the interface */
+	int link_fd;             /* XDP: the BPF link */
+	struct bpf_link *link;   /* tracing programs: the link */
+	struct bpf_link **links; /* perf events: one per CPU */
+	int *perf_fds;           /* perf_options counters: for read() */
 	int link_count;
-	struct bpf_tc_hook tc_hook; /* TC: the clsact hook ... */
-	struct bpf_tc_opts tc_opts; /* ... and the filter in it */
-	bool tc_hook_created;       /* this process created the clsact qdisc */
 };
 
 static struct ks_attachment *ks_attachments;
@@ -270,6 +263,9 @@ static int ks_attach(int handle, const char *target, __u32 flags)
 	int id = ks_program_of_handle(handle);
 	struct ks_attachment attachment = { .program = id, .link_fd = -1 };
 	struct ks_attachment *grown;
+	/* What the program was attached to, for the error message: the
+	 * target, or what a kind resolved it to. */
+	const char *shown = target;
 	int err;
 
 	if (id < 0) {
@@ -292,7 +288,7 @@ static int ks_attach(int handle, const char *target, __u32 flags)
 		break;
 	}
 	if (err) {
-		fprintf(stderr, "lifecycle_demo: cannot attach %s to '%s': %s\n", ks_programs[id].name, target, strerror(-err));
+		fprintf(stderr, "lifecycle_demo: cannot attach %s to '%s': %s\n", ks_programs[id].name, shown, strerror(-err));
 		return err;
 	}
 	grown = realloc(ks_attachments, (ks_attachment_count + 1) * sizeof(*grown));
@@ -332,7 +328,6 @@ static void ks_detach_attachment(struct ks_attachment *attachment)
 		free(attachment->links);
 		free(attachment->perf_fds);
 		break;
-	case KS_TRACEPOINT:
 	case KS_PROBE:
 		err = bpf_link__destroy(attachment->link);
 		break;
@@ -573,12 +568,12 @@ int main(int argc, char **argv)
 }
 
 /* ---- The functions of lifecycle_demo.ks, in source order. ---- */
-#line 81 "lifecycle_demo.ks"
+#line 77 "lifecycle_demo.ks"
 static __s32 ks_main(struct Args *args)
 {
-#line 82 "lifecycle_demo.ks"
+#line 78 "lifecycle_demo.ks"
 	int xdp = ks_load(KS_PROG_entry);
-	ks_attach_or_exit(xdp, (*args).interface, 0);
+	ks_attach_or_exit(xdp, args->interface, 0);
 	int sampler = ks_load(KS_PROG_on_sample);
 	ks_attach_or_exit(sampler, "cpu-clock", 49);
 	int probe = ks_load(KS_PROG_on_unlink);
@@ -588,12 +583,13 @@ static __s32 ks_main(struct Args *args)
 	if (ks_register(KS_OPS_demo_cc) != 0) {
 		return 1;
 	}
-	if ((*args).script[0] != '\0') {
-		ks_exec((*args).script);
+	if (args->script[0] != '\0') {
+		ks_exec(args->script);
 	}
-	if ((*args).background) {
+	if (args->background) {
 		ks_daemon();
 	}
 	printf("samples: %llu deep packets: %llu unlinks: %llu\n", ks_skel->data->samples, ks_skel->data->deep_packets, ks_skel->data->unlinks);
 	return 0;
 }
+#line 596 "lifecycle_demo.c"

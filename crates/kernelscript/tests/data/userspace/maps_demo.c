@@ -426,7 +426,7 @@ static bool names_next_key(const char *key, char *next)
 	int err;
 
 	ks_load_object();
-	err = bpf_map__get_next_key(ks_skel->maps.names, key, next, sizeof(char [16]));
+	err = bpf_map__get_next_key(ks_skel->maps.names, key, next, sizeof(char[16]));
 	if (err && err != -ENOENT)
 		ks_map_error("names", "iterate over", err);
 	return err == 0;
@@ -603,3 +603,4 @@ static __s32 ks_main(void)
 	flows_delete(key);
 	return 0;
 }
+#line 607 "maps_demo.c"

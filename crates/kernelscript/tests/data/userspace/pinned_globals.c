@@ -294,6 +294,7 @@ static void bump(__u64 *counter)
 #line 39 "pinned_globals.ks"
 	*counter += 10;
 }
+#line 298 "pinned_globals.c"
 
 #line 42 "pinned_globals.ks"
 static __s32 ks_main(void)
@@ -303,7 +304,7 @@ static __s32 ks_main(void)
 	ks_pinned_globals()->limits.max_len = 1000;
 	ks_pinned_globals()->ports[2] = 443;
 	bump(&ks_pinned_globals()->packets);
-	char previous[16];
+	char previous[16] = {0};
 	ks_str_copy(previous, 16, ks_pinned_globals()->label, 16);
 #line 48 "pinned_globals.ks"
 	ks_str_copy(ks_pinned_globals()->label, 16, "again", 6);
@@ -311,3 +312,4 @@ static __s32 ks_main(void)
 	printf("packets: %llu, label: %.16s (was %.16s), port: %u, max: %u\n", ks_pinned_globals()->packets, ks_pinned_globals()->label, previous, ks_pinned_globals()->ports[2], ks_pinned_globals()->limits.max_len);
 	return 0;
 }
+#line 316 "pinned_globals.c"

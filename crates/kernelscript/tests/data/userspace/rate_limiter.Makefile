@@ -22,11 +22,6 @@ MULTIARCH ?= $(shell $(CC) -print-multiarch 2>/dev/null)
 LIBBPF_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 LIBBPF_LDLIBS ?= $(or $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null),-lbpf) -lelf -lz
 
-# Kernel types for tracing programs: NAME.ebpf.c includes vmlinux.h, made
-# from the running kernel's BTF, only when it needs it.
-VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
-VMLINUX_H := $(if $(shell grep -s -l -F 'include "vmlinux.h"' rate_limiter.ebpf.c),vmlinux.h)
-
 BPF_CFLAGS ?= -g -O2 -Wall
 BPF_INCLUDES := $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) $(LIBBPF_CFLAGS)
 CFLAGS ?= -g -O2 -Wall
@@ -36,11 +31,8 @@ CFLAGS ?= -g -O2 -Wall
 
 all: rate_limiter
 
-rate_limiter.ebpf.o: rate_limiter.ebpf.c $(VMLINUX_H)
+rate_limiter.ebpf.o: rate_limiter.ebpf.c
 	$(CLANG) $(BPF_CFLAGS) -target bpf -D__TARGET_ARCH_$(ARCH) $(BPF_INCLUDES) -c $< -o $@
-
-vmlinux.h:
-	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
 rate_limiter.skel.h: rate_limiter.ebpf.o
 	$(BPFTOOL) gen skeleton $< name rate_limiter_ebpf > $@
@@ -49,4 +41,4 @@ rate_limiter: rate_limiter.c rate_limiter.skel.h
 	$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) $< -o $@ $(LDFLAGS) $(LIBBPF_LDLIBS)
 
 clean:
-	rm -f rate_limiter.ebpf.o vmlinux.h rate_limiter.skel.h rate_limiter
+	rm -f rate_limiter.ebpf.o rate_limiter.skel.h rate_limiter

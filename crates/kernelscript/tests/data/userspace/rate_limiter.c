@@ -46,7 +46,7 @@ static bool ks_loaded;
 static volatile sig_atomic_t ks_exit_signal;
 
 /* The programs userspace loads; a program's name is its index here. */
-enum ks_program_kind { KS_XDP, KS_TC, KS_TRACEPOINT, KS_PROBE, KS_PERF_EVENT, KS_UPROBE };
+enum ks_program_kind { KS_XDP };
 
 enum {
 	KS_PROG_rate_limiter,
@@ -56,11 +56,7 @@ enum {
 static struct ks_program {
 	const char *name;
 	enum ks_program_kind kind;
-	int tc_attach_point;       /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
-	__u32 tc_handle;           /* TC: the filter's handle, fixed per program */
-	const char *tp_category;   /* tracepoints: from @tracepoint("category/event") */
-	const char *tp_event;
-	struct bpf_program *prog;  /* set by ks_open() */
+	struct bpf_program *prog; /* set by ks_open() */
 } ks_programs[] = {
 	[KS_PROG_rate_limiter] = { .name = "rate_limiter", .kind = KS_XDP },
 };
@@ -97,17 +93,10 @@ static int ks_load(int program)
 
 /* One successful attach(); detach() and the cleanup undo it. */
 struct ks_attachment {
-	int program;                /* index into ks_programs */
+	int program; /* index into ks_programs */
 	bool active;
-	int ifindex;                /* XDP and TC */
-	int link_fd;                /* XDP: the BPF link */
-	struct bpf_link *link;      /* tracepoints, probes, uprobes */
-	struct bpf_link **links;    /* perf events: one per CPU */
-	int *perf_fds;              /* perf_options counters: for read() */
-	int link_count;
-	struct bpf_tc_hook tc_hook; /* TC: the clsact hook ... */
-	struct bpf_tc_opts tc_opts; /* ... and the filter in it */
-	bool tc_hook_created;       /* this process created the clsact qdisc */
+	int ifindex; /* XDP and TC: the interface */
+	int link_fd; /* XDP: the BPF link */
 };
 
 static struct ks_attachment *ks_attachments;
@@ -146,6 +135,9 @@ static int ks_attach(int handle, const char *target, __u32 flags)
 	int id = ks_program_of_handle(handle);
 	struct ks_attachment attachment = { .program = id, .link_fd = -1 };
 	struct ks_attachment *grown;
+	/* What the program was attached to, for the error message: the
+	 * target, or what a kind resolved it to. */
+	const char *shown = target;
 	int err;
 
 	if (id < 0) {
@@ -162,7 +154,7 @@ static int ks_attach(int handle, const char *target, __u32 flags)
 		break;
 	}
 	if (err) {
-		fprintf(stderr, "rate_limiter: cannot attach %s to '%s': %s\n", ks_programs[id].name, target, strerror(-err));
+		fprintf(stderr, "rate_limiter: cannot attach %s to '%s': %s\n", ks_programs[id].name, shown, strerror(-err));
 		return err;
 	}
 	grown = realloc(ks_attachments, (ks_attachment_count + 1) * sizeof(*grown));
@@ -483,15 +475,15 @@ int main(int argc, char **argv)
 static __s32 ks_main(struct Args *args)
 {
 #line 71 "rate_limiter.ks"
-	ks_skel->data->network.limit = (*args).limit;
+	ks_skel->data->network.limit = args->limit;
 	int prog = ks_load(KS_PROG_rate_limiter);
-	__s32 result = ks_attach(prog, (*args).interface, 0);
+	__s32 result = ks_attach(prog, args->interface, 0);
 	if (result != 0) {
-		printf("cannot attach to %.16s\n", (*args).interface);
+		printf("cannot attach to %.16s\n", args->interface);
 		return 1;
 	}
-	if ((*args).verbose) {
-		printf("attached to %.16s with limit %u\n", (*args).interface, (*args).limit);
+	if (args->verbose) {
+		printf("attached to %.16s with limit %u\n", args->interface, args->limit);
 	}
 	packet_counts_update(7, 3, BPF_ANY);
 	packet_counts_update(7, packet_counts_get(7) + 2, BPF_ANY);
@@ -516,3 +508,4 @@ static __s32 ks_main(struct Args *args)
 	ks_detach(prog);
 	return 0;
 }
+#line 512 "rate_limiter.c"

@@ -123,7 +123,7 @@ static void ks_handle_signals(void)
 }
 
 /* The program's own functions (defined at the end of this file). */
-static ks_str20_t shout(const char *text);
+static ks_str20_t shout(const char *text_arg);
 static char initial(const char *name);
 static __u32 length_class(const char *name);
 static __s32 ks_main(void);
@@ -188,11 +188,12 @@ static ks_str20_t shout(const char *text_arg)
 		ks_str_copy(text, 16, "HEY", 4);
 	}
 	{
-		ks_str20_t ks_result;
-		ks_str_concat(ks_result.data, 20, text, 16, "!!", 3);
-		return ks_result;
+		ks_str20_t result = {0};
+		ks_str_concat(result.data, 20, text, 16, "!!", 3);
+		return result;
 	}
 }
+#line 197 "strings_demo.c"
 
 #line 39 "strings_demo.ks"
 static char initial(const char *name)
@@ -200,19 +201,23 @@ static char initial(const char *name)
 #line 40 "strings_demo.ks"
 	return name[0];
 }
+#line 205 "strings_demo.c"
 
 #line 43 "strings_demo.ks"
 static __u32 length_class(const char *name)
 {
 #line 44 "strings_demo.ks"
 	__u32 count = 0;
-	while (count < 24 && name[count] != '\0') {
+	for (;;) {
+		if (!(count < 24 && name[count] != '\0'))
+			break;
 		ks_check_exit();
 #line 46 "strings_demo.ks"
 		count += 1;
 	}
 	return count - 4;
 }
+#line 221 "strings_demo.c"
 
 #line 51 "strings_demo.ks"
 static __s32 ks_main(void)
@@ -220,7 +225,7 @@ static __s32 ks_main(void)
 #line 52 "strings_demo.ks"
 	char first[8] = "Ada";
 	char last[16] = "Lovelace";
-	char full[24];
+	char full[24] = {0};
 	ks_str_concat(full, 24, ks_str_concat((char[9]){0}, 9, first, 8, " ", 2), 9, last, 16);
 #line 55 "strings_demo.ks"
 	printf("full name: %.24s (%u)\n", full, length_class(full));
@@ -242,3 +247,4 @@ static __s32 ks_main(void)
 	printf("unchanged argument: %.16s\n", word);
 	return 0;
 }
+#line 251 "strings_demo.c"
