@@ -6,6 +6,8 @@
 //! errors may appear anywhere. A case without annotations must check
 //! cleanly and produce a program.
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -69,7 +71,7 @@ impl SourceLoader for CaseFiles {
 fn run_case(path: &Path) -> Vec<String> {
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     let text = fs::read_to_string(path).expect("case file is readable");
-    let analysis = driver::analyze(&name, &text, &mut CaseFiles);
+    let analysis = driver::analyze(&name, &text, &mut CaseFiles, support::kernel());
     let mut expected: Vec<(String, u32, String)> = Vec::new();
     for (_, source) in analysis.sources.files() {
         for (line, text) in expected_errors(&source.text) {

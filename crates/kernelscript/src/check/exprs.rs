@@ -216,11 +216,11 @@ impl Checker<'_> {
             }
             None => {}
         }
-        let Some(entry) = self.env.get(name, span) else {
+        let Some(symbol) = self.global_symbol(name, span) else {
             self.report_undefined(name, span, "value");
             return error_expr(span);
         };
-        self.symbol_value(entry.symbol, name, span)
+        self.symbol_value(symbol, name, span)
     }
 
     /// The value of a global item named `name` (as written: `x` or
@@ -296,8 +296,10 @@ impl Checker<'_> {
 
     /// Reports an unknown name with the closest visible name as a hint.
     pub(crate) fn report_undefined(&mut self, name: &str, span: Span, what: &str) {
+        let kernel = self.kernel_value_suggestions(name);
         let mut candidates: Vec<&str> = self.fx.visible_names();
         candidates.extend(self.env.names_where(span, |symbol| !symbol.is_type()));
+        candidates.extend(kernel.iter().map(String::as_str));
         let suggestion = did_you_mean(name, candidates);
         self.report(errors::undefined_name(span, name, what, suggestion));
     }

@@ -293,13 +293,13 @@ impl<'a> Checker<'a> {
     }
 
     /// What `e` names as a global item, without reporting.
-    pub(crate) fn named<'e>(&self, e: &'e ast::Expr) -> Named<'e> {
+    pub(crate) fn named<'e>(&mut self, e: &'e ast::Expr) -> Named<'e> {
         match &e.kind {
             ast::ExprKind::Ident(name) => {
                 if self.fx.lookup(name).is_some() {
                     return Named::NotGlobal;
                 }
-                match self.env.symbol(name, e.span) {
+                match self.global_symbol(name, e.span) {
                     Some(symbol) => Named::Item {
                         symbol,
                         name: name.clone(),
@@ -347,7 +347,7 @@ impl<'a> Checker<'a> {
     }
 
     /// The symbol `e` names when it is a global item, without reporting.
-    pub(crate) fn global_symbol(&self, e: &ast::Expr) -> Option<Symbol> {
+    pub(crate) fn item_symbol(&mut self, e: &ast::Expr) -> Option<Symbol> {
         match self.named(e) {
             Named::Item { symbol, .. } => Some(symbol),
             _ => None,

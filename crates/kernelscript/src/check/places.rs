@@ -154,7 +154,7 @@ impl Checker<'_> {
             }
             None => {}
         }
-        let symbol = self.env.symbol(name, target.span)?;
+        let symbol = self.global_symbol(name, target.span)?;
         self.reject_unassignable_symbol(target, symbol, name)
     }
 
@@ -219,7 +219,7 @@ impl Checker<'_> {
 
     /// `m[k].a.b` as (map, `m`, `k`, [a, b]), if `target` has that shape.
     fn map_field_path<'e>(
-        &self,
+        &mut self,
         target: &'e ast::Expr,
     ) -> Option<(ir::MapId, &'e ast::Expr, &'e ast::Expr, Vec<&'e ast::Ident>)> {
         let mut fields = Vec::new();

@@ -9,6 +9,7 @@
 
 mod declarations;
 mod expressions;
+mod kernel;
 mod maps;
 mod modules;
 mod nullness;
@@ -19,6 +20,7 @@ mod statements;
 
 pub(crate) use declarations::*;
 pub(crate) use expressions::*;
+pub(crate) use kernel::*;
 pub(crate) use maps::*;
 pub(crate) use modules::*;
 pub(crate) use nullness::*;
