@@ -280,6 +280,7 @@ fn analyze(text: &str, include_dir: Option<&Path>) -> Outcome {
             return Outcome::Rejected;
         };
         let options = GenerateOptions {
+            tests: true,
             project_name: "fuzz".to_string(),
         };
         let outputs = driver::generate(program, &analysis.sources, &options);

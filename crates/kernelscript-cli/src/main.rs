@@ -38,6 +38,10 @@ enum Command {
         /// Do not write a Makefile.
         #[arg(long)]
         no_makefile: bool,
+        /// Also write NAME.test.c, the runner of the @test functions, and
+        /// its Makefile targets (`make test`).
+        #[arg(long)]
+        test: bool,
         /// The target kernel's BTF: a vmlinux image or a BTF file
         /// [default: /sys/kernel/btf/vmlinux].
         #[arg(long, value_name = "PATH")]
@@ -95,6 +99,25 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Compile and build the runner of the @test functions, then run each
+    /// test against the kernel; exits non-zero when one fails.
+    Test {
+        /// The KernelScript source file.
+        file: PathBuf,
+        /// Run only the tests whose name contains TEXT.
+        #[arg(long, value_name = "TEXT")]
+        filter: Option<String>,
+        /// Output directory [default: ./NAME, NAME being the file's stem].
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// The target kernel's BTF: a vmlinux image or a BTF file
+        /// [default: /sys/kernel/btf/vmlinux].
+        #[arg(long, value_name = "PATH")]
+        btf_vmlinux_path: Option<PathBuf>,
+        /// Show each step's command.
+        #[arg(short, long)]
+        verbose: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -105,6 +128,7 @@ fn main() -> ExitCode {
             file,
             output,
             no_makefile,
+            test,
             btf_vmlinux_path,
             verbose,
         } => commands::compile::run(
@@ -112,6 +136,7 @@ fn main() -> ExitCode {
             output.as_deref(),
             btf_vmlinux_path.as_deref(),
             !no_makefile,
+            test,
             verbose,
         )
         .map(|_| ()),
@@ -140,6 +165,19 @@ fn main() -> ExitCode {
             &file,
             output.as_deref(),
             btf_vmlinux_path.as_deref(),
+            verbose,
+        ),
+        Command::Test {
+            file,
+            filter,
+            output,
+            btf_vmlinux_path,
+            verbose,
+        } => commands::test::run(
+            &file,
+            output.as_deref(),
+            btf_vmlinux_path.as_deref(),
+            filter.as_deref(),
             verbose,
         ),
     };

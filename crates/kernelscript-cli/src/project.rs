@@ -76,6 +76,14 @@ impl Project {
     pub fn binary(&self) -> PathBuf {
         self.dir.join(&self.name)
     }
+    /// `NAME.test.c`: the runner of the `@test` functions.
+    pub fn test_c(&self) -> PathBuf {
+        self.dir.join(format!("{}.test.c", self.name))
+    }
+    /// `NAME.test`: the built test runner.
+    pub fn test_binary(&self) -> PathBuf {
+        self.dir.join(format!("{}.test", self.name))
+    }
     pub fn makefile(&self) -> PathBuf {
         self.dir.join("Makefile")
     }

@@ -329,6 +329,9 @@ pub struct GenerateOptions {
     /// names the outputs (`NAME.ebpf.c`, `NAME.c`), the skeleton and the pin
     /// directory.
     pub project_name: String,
+    /// Also generate the test runner `NAME.test.c` (and its Makefile
+    /// targets) when the program has `@test` functions.
+    pub tests: bool,
 }
 
 /// The generated files of one project.
@@ -337,6 +340,9 @@ pub struct Outputs {
     pub ebpf_c: String,
     /// `NAME.c`, when the program has userspace code (a `main`).
     pub userspace_c: Option<String>,
+    /// `NAME.test.c`, the runner of the `@test` functions, when asked for
+    /// and the program has some.
+    pub test_c: Option<String>,
     /// `Makefile`
     pub makefile: String,
     /// `NAME.vmlinux.h`: the kernel types the eBPF C uses, when it uses
@@ -350,10 +356,17 @@ pub struct Outputs {
 /// `sources` names files as `#line` directives should spell them.
 pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOptions) -> Outputs {
     use crate::codegen::{ebpf, kernel_header, makefile, userspace};
-    let plan = Plan::new(program, &options.project_name);
+    let mut plan = Plan::new(program, &options.project_name);
+    let test_c = if options.tests {
+        userspace::generate_tests(program, sources, &plan)
+    } else {
+        None
+    };
+    plan.tests = test_c.is_some();
     Outputs {
         ebpf_c: ebpf::generate(program, sources, &plan),
         userspace_c: userspace::generate(program, sources, &plan),
+        test_c,
         makefile: makefile::generate_makefile(&plan),
         kernel_header: kernel_header::kernel_header(program, &plan),
         plan,

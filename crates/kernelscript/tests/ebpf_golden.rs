@@ -47,6 +47,7 @@ fn golden(name: &str) {
     };
     let options = GenerateOptions {
         project_name: name.to_string(),
+        tests: false,
     };
     let outputs = generate(&program, &analysis.sources, &options);
     let c = outputs.ebpf_c;

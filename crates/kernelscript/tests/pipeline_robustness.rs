@@ -51,6 +51,7 @@ fn compile(name: &str, text: &str) {
         if let Some(program) = &analysis.program {
             let options = GenerateOptions {
                 project_name: "fuzz".to_string(),
+                tests: true,
             };
             let outputs = driver::generate(program, &analysis.sources, &options);
             assert!(outputs.ebpf_c.contains("LICENSE"));

@@ -67,6 +67,7 @@ fn generate(name: &str) -> Generated {
         &analysis.sources,
         &GenerateOptions {
             project_name: name.to_string(),
+            tests: false,
         },
     );
     let userspace_c = outputs

@@ -13,6 +13,9 @@ pub struct Compiled {
     pub project: Project,
     /// The userspace program embeds CPython.
     pub uses_python: bool,
+    /// `NAME.test.c` was written (asked for, and there are `@test`
+    /// functions).
+    pub has_tests: bool,
 }
 
 /// Compiles `file` for the kernel of `btf` (the running kernel's when
@@ -22,6 +25,7 @@ pub fn run(
     output: Option<&Path>,
     btf: Option<&Path>,
     write_makefile: bool,
+    tests: bool,
     verbose: bool,
 ) -> Result<Compiled, Failure> {
     let project = Project::new(file, output)?;
@@ -40,6 +44,7 @@ pub fn run(
     };
     let options = driver::GenerateOptions {
         project_name: project.name.clone(),
+        tests,
     };
     std::fs::create_dir_all(&project.dir).map_err(|error| {
         Failure::Message(format!(
@@ -66,6 +71,9 @@ pub fn run(
     if let Some(userspace_c) = &outputs.userspace_c {
         files.push((project.userspace_c(), userspace_c.as_str()));
     }
+    if let Some(test_c) = &outputs.test_c {
+        files.push((project.test_c(), test_c.as_str()));
+    }
     if write_makefile {
         files.push((project.makefile(), outputs.makefile.as_str()));
     }
@@ -73,5 +81,6 @@ pub fn run(
     Ok(Compiled {
         project,
         uses_python: outputs.plan.uses_python,
+        has_tests: outputs.test_c.is_some(),
     })
 }

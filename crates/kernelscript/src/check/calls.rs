@@ -30,6 +30,7 @@ use super::kernel::{helper_signature, BYTE_ORDER_MACROS};
 use super::modules::Named;
 use super::scope::Binding;
 use super::{errors, Checker};
+use crate::kinds::TestRun;
 
 /// The language builtins by name.
 pub(crate) const BUILTINS: &[(&str, Builtin)] = &[
@@ -44,7 +45,13 @@ pub(crate) const BUILTINS: &[(&str, Builtin)] = &[
     ("daemon", Builtin::Daemon),
     ("sleep", Builtin::Sleep),
     ("test", Builtin::Test),
+    ("assert", Builtin::Assert),
+    ("assert_eq", Builtin::AssertEq),
 ];
+
+/// The shortest packet `test()` hands the kernel: an Ethernet header (the
+/// kernel refuses XDP and TC test runs with less).
+const MIN_TEST_PACKET: u32 = 14;
 
 /// `bpf_printk` takes a format and at most this many values.
 const EBPF_PRINT_MAX_VALUES: usize = 3;
@@ -533,6 +540,12 @@ impl Checker<'_> {
                 let args = self.test_args(args, span);
                 (args, u32_type)
             }
+            Builtin::Assert | Builtin::AssertEq => {
+                if self.fx.kind != Some(ir::FunctionKind::Test) {
+                    self.report(errors::assert_outside_test_function(span, name));
+                }
+                (self.assert_args(builtin, args, name, span), Type::Void)
+            }
             Builtin::Read => (
                 self.perf_attachment_arg(args, name, span),
                 Type::Int(IntType::I64),
@@ -750,6 +763,88 @@ impl Checker<'_> {
             self.report(errors::load_needs_program(program.span, &type_name));
         }
         let data = self.expr(data, None);
+        if let (ExprKind::FunctionRef(id), false) = (&program.kind, data.ty == Type::Error) {
+            if let Some(decl) = self.program.function(*id).kind.program() {
+                let descriptor = decl.descriptor();
+                let fits = match descriptor.test_run {
+                    TestRun::Packet => match &data.ty {
+                        Type::Array(element, len) if **element == Type::Int(IntType::U8) => {
+                            if *len < MIN_TEST_PACKET {
+                                self.report(errors::test_packet_too_short(
+                                    data.span,
+                                    *len,
+                                    MIN_TEST_PACKET,
+                                ));
+                            }
+                            true
+                        }
+                        _ => false,
+                    },
+                    TestRun::Arguments => matches!(&data.ty,
+                        Type::Array(element, _) if **element == Type::Int(IntType::U64)),
+                    TestRun::Unsupported => {
+                        self.report(errors::test_run_unsupported(program.span, descriptor.label));
+                        true
+                    }
+                };
+                if !fits {
+                    let type_name = self.type_name(&data.ty);
+                    self.report(errors::test_input_mismatch(
+                        data.span,
+                        descriptor.label,
+                        descriptor.test_run,
+                        &type_name,
+                    ));
+                    return vec![program, error_expr(data.span)];
+                }
+            }
+        }
         vec![program, data]
+    }
+
+    /// `assert(cond)` and `assert_eq(a, b)`: a `bool`, or two values of
+    /// one integer, bool or enum type.
+    fn assert_args(
+        &mut self,
+        builtin: Builtin,
+        args: &[ast::Expr],
+        name: &str,
+        span: Span,
+    ) -> Vec<ir::Expr> {
+        if builtin == Builtin::Assert {
+            return self.call_args(&[Type::Bool], args, name, span);
+        }
+        let [left, right] = args else {
+            self.report(errors::wrong_arg_count(span, name, 2, args.len()));
+            self.skip_args(args);
+            return Vec::new();
+        };
+        let left = self.expr(left, None);
+        let right = self.expr(right, Some(&left.ty));
+        if left.ty == Type::Error || right.ty == Type::Error {
+            return vec![left, right];
+        }
+        let comparable = |ty: &Type| matches!(ty, Type::Int(_) | Type::Bool | Type::Enum(_));
+        if !comparable(&left.ty) || !comparable(&right.ty) {
+            let bad = if comparable(&left.ty) { &right } else { &left };
+            let type_name = self.type_name(&bad.ty);
+            self.report(errors::assert_eq_operand(bad.span, &type_name));
+            return vec![left, error_expr(right.span)];
+        }
+        // An enum compares with an integer by value (`assert_eq(result,
+        // XDP_PASS)` where `test()` gives a `u32`).
+        let mixed = matches!(
+            (&left.ty, &right.ty),
+            (Type::Enum(_), Type::Int(_)) | (Type::Int(_), Type::Enum(_))
+        );
+        if mixed || self.assignable(&right.ty, &left.ty) {
+            return vec![left, right];
+        }
+        if self.assignable(&left.ty, &right.ty) {
+            return vec![left, right];
+        }
+        let right_span = right.span;
+        let right = self.coerce(right, &left.ty, right_span);
+        vec![left, right]
     }
 }

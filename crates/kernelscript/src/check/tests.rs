@@ -598,7 +598,7 @@ fn declarations_that_differ_from_the_kernel_and_externs_of_helpers_are_errors() 
         ["declaration of kernel enum `xdp_action` does not match the kernel's"]
     );
     assert_eq!(
-        errors("extern bpf_ktime_get_ns() -> u64"),
+        errors("extern bpf_ktime_get_ns(x: *u8) -> u64"),
         ["`bpf_ktime_get_ns` is a BPF helper"]
     );
 }
@@ -724,4 +724,39 @@ fn a_maybe_null_pointer_error_points_at_the_use_and_the_source() {
         error.help,
         vec!["check it first: `if (e != null) { ... }`".to_string()]
     );
+}
+
+#[test]
+fn an_extern_of_a_helper_in_its_own_shape_is_redundant_not_an_error() {
+    // The reference's include_demo headers declare helpers this way
+    // (with `i32` where the kernel says `long`): calls use the real
+    // prototype, the declaration only earns a warning.
+    let source = "extern bpf_ktime_get_ns() -> u64
+        extern bpf_trace_printk(fmt: *u8, fmt_size: u32) -> i32
+        extern bpf_xdp_adjust_head(ctx: *xdp_md, delta: i32) -> i32
+        @xdp fn f(ctx: *xdp_md) -> xdp_action {
+            var r = bpf_xdp_adjust_head(ctx, -14)
+            if (bpf_ktime_get_ns() > 0 && r >= 0) { return XDP_PASS }
+            return XDP_DROP
+        }";
+    let (file, _) = syntax::parse(FileId(0), source);
+    let (program, diagnostics) = check_file(file);
+    let warnings: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| !d.is_error())
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(program.is_some(), "{warnings:?}");
+    assert_eq!(
+        warnings,
+        [
+            "`bpf_ktime_get_ns` is a BPF helper; this `extern` is redundant",
+            "`bpf_trace_printk` is a BPF helper; this `extern` is redundant",
+            "`bpf_xdp_adjust_head` is a BPF helper; this `extern` is redundant",
+        ]
+    );
+    let program = program.unwrap();
+    let f = function(&program, "f");
+    // `r` has the helper's real result type (long), not the extern's i32.
+    assert_eq!(f.locals[1].ty, Type::Int(IntType::I64));
 }

@@ -37,6 +37,10 @@ pub struct Plan {
     pub kernel_header: Option<String>,
     /// Whether there is a userspace program (a `main`).
     pub has_userspace: bool,
+    /// Whether the outputs include the test runner (`NAME.test.c` and its
+    /// Makefile targets): asked for, and the program has `@test`
+    /// functions. Set by the driver.
+    pub tests: bool,
     /// Whether userspace calls into Python (the program embeds CPython and
     /// links `libpython3`).
     pub uses_python: bool,
@@ -78,6 +82,7 @@ impl Plan {
                 .iter()
                 .any(|function| function.kind == FunctionKind::Main),
             uses_python: uses_python(program),
+            tests: false,
             names,
         }
     }

@@ -815,7 +815,14 @@ pub enum Builtin {
     /// `sleep(ms)`: pauses userspace for `ms` milliseconds (returns early
     /// on SIGINT/SIGTERM).
     Sleep,
+    /// `test(program, input)` in `@test` functions: runs the program once
+    /// in the kernel (`BPF_PROG_TEST_RUN`) and gives its return value.
     Test,
+    /// `assert(cond)` in `@test` functions: fails the test when false.
+    Assert,
+    /// `assert_eq(a, b)` in `@test` functions: fails the test, naming both
+    /// values, when they differ.
+    AssertEq,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

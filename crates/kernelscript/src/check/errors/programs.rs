@@ -303,6 +303,52 @@ pub(crate) fn test_outside_test_function(span: Span) -> Diagnostic {
         .primary(span, "not a test function")
 }
 
+pub(crate) fn assert_outside_test_function(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{name}` can only be called from `@test` functions"
+    ))
+    .primary(span, "not a test function")
+    .help("a failed assertion fails the `@test` function it is in")
+}
+
+pub(crate) fn assert_eq_operand(span: Span, type_name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`assert_eq` cannot compare a `{type_name}`"))
+        .primary(span, "expected an integer, `bool` or enum")
+}
+
+pub(crate) fn test_run_unsupported(span: Span, label: &str) -> Diagnostic {
+    Diagnostic::error(format!("the kernel cannot test-run an {label}"))
+        .primary(span, "BPF_PROG_TEST_RUN does not run programs of this kind")
+        .help("`test()` runs XDP, TC, cgroup_skb and raw tracepoint programs")
+}
+
+pub(crate) fn test_input_mismatch(
+    span: Span,
+    label: &str,
+    test_run: crate::kinds::TestRun,
+    type_name: &str,
+) -> Diagnostic {
+    let wanted = match test_run {
+        crate::kinds::TestRun::Packet => "the packet: a `u8[N]` array",
+        crate::kinds::TestRun::Arguments => "the program's arguments: a `u64[N]` array",
+        crate::kinds::TestRun::Unsupported => "nothing",
+    };
+    Diagnostic::error(format!(
+        "`test()` of an {label} takes {wanted}, not a `{type_name}`"
+    ))
+    .primary(span, "the input the kernel runs the program with")
+}
+
+pub(crate) fn test_packet_too_short(span: Span, len: u32, min: u32) -> Diagnostic {
+    Diagnostic::error(format!(
+        "a test packet of {len} bytes is shorter than an Ethernet header"
+    ))
+    .primary(span, format!("the kernel needs at least {min} bytes"))
+    .help(format!(
+        "declare the packet as `u8[{min}]` or longer; bytes past the literal are zero"
+    ))
+}
+
 pub(crate) fn print_needs_format(span: Span) -> Diagnostic {
     Diagnostic::error("`print` needs a format string")
         .primary(span, "missing format")

@@ -103,9 +103,8 @@ fn builtin_call<'a>(cx: &mut Cx<'_, 'a>, builtin: Builtin, args: &'a [Expr]) -> 
             let script = strings::operand(cx, &args[0]).text;
             CExpr::postfix(format!("ks_exec({script})"))
         }
-        Builtin::Test => {
-            unreachable!("`test()` is not supported by the userspace generator yet")
-        }
+        Builtin::Test => super::test_runner::test_call(cx, args),
+        Builtin::Assert | Builtin::AssertEq => super::test_runner::assert_call(cx, builtin, args),
     }
 }
 

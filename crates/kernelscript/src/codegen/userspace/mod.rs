@@ -67,6 +67,7 @@ mod python;
 mod runtime;
 mod statements;
 mod strings;
+mod test_runner;
 mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -102,7 +103,20 @@ pub fn generate(program: &Program, sources: &SourceMap, plan: &Plan) -> Option<S
         .functions
         .iter()
         .position(|function| function.kind == FunctionKind::Main)?;
-    let generator = Generator::new(program, sources, plan, FunctionId(main as u32));
+    let generator = Generator::new(program, sources, plan, FunctionId(main as u32), false);
+    Some(generator.run())
+}
+
+/// The test runner (`NAME.test.c`) for `program`: its `@test` functions,
+/// the userspace functions they call and the runtime, with a C `main`
+/// that runs each test in a child process (`test_runner`). `None` when
+/// the program has no `@test` function.
+pub fn generate_tests(program: &Program, sources: &SourceMap, plan: &Plan) -> Option<String> {
+    let first = program
+        .functions
+        .iter()
+        .position(|function| function.kind == FunctionKind::Test)?;
+    let generator = Generator::new(program, sources, plan, FunctionId(first as u32), true);
     Some(generator.run())
 }
 
@@ -160,6 +174,8 @@ pub(crate) struct Needs {
     pub python: BTreeMap<crate::ir::ModuleId, String>,
     /// The Python result conversions the calls use.
     pub python_results: BTreeSet<python::Conversion>,
+    /// `test(program, input)`: `BPF_PROG_TEST_RUN`.
+    pub test_run: bool,
 }
 
 /// One eBPF program of the object, as userspace knows it.
@@ -195,7 +211,12 @@ pub(crate) struct Generator<'a> {
     pub project: String,
     /// The outputs plan.
     pub plan: &'a Plan,
+    /// The user's `main`; in the test runner, the first `@test` function
+    /// (its file names the runner).
     pub main: FunctionId,
+    /// Generating the test runner (`NAME.test.c`): the `@test` functions
+    /// instead of `main`.
+    pub tests: bool,
     /// The types, the file-scope C names (the plan's, then this output's
     /// own) and the `#line` targets of `NAME.c`.
     pub scope: FileScope<'a>,
@@ -220,6 +241,7 @@ impl<'a> Generator<'a> {
         sources: &'a SourceMap,
         plan: &'a Plan,
         main: FunctionId,
+        tests: bool,
     ) -> Generator<'a> {
         let mut file_names = plan.names.file.clone();
         // Map helpers are named up front so that no local can shadow one.
@@ -232,7 +254,7 @@ impl<'a> Generator<'a> {
                 map_helper_names.insert((map, *operation), file_names.user(&base, clashes));
             }
         }
-        let programs = program_entries(program);
+        let programs = program_entries(program, tests);
         let program_throws = program_throws(program);
         let probed_functions = program
             .functions
@@ -240,7 +262,11 @@ impl<'a> Generator<'a> {
             .filter_map(|function| function.kind.program())
             .filter_map(|decl| own_function(program, decl))
             .collect();
-        let output = format!("{}.c", plan.project);
+        let output = if tests {
+            format!("{}.test.c", plan.project)
+        } else {
+            format!("{}.c", plan.project)
+        };
         let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, output);
         Generator {
             program,
@@ -248,6 +274,7 @@ impl<'a> Generator<'a> {
             project: plan.project.clone(),
             plan,
             main,
+            tests,
             scope,
             programs,
             needs: Needs::default(),
@@ -289,15 +316,25 @@ impl<'a> Generator<'a> {
         self.needs.maps.entry(map).or_default()
     }
 
+    /// Whether this output holds `function` (of a userspace kind): the
+    /// program holds `main`, the test runner the `@test` functions; both
+    /// hold the plain userspace functions.
+    fn holds(&self, kind: &FunctionKind) -> bool {
+        match kind {
+            FunctionKind::Userspace => true,
+            FunctionKind::Main => !self.tests,
+            FunctionKind::Test => self.tests,
+            _ => false,
+        }
+    }
+
     fn run(mut self) -> String {
         let userspace: Vec<FunctionId> = self
             .program
             .functions
             .iter()
             .enumerate()
-            .filter(|(_, function)| {
-                matches!(function.kind, FunctionKind::Userspace | FunctionKind::Main)
-            })
+            .filter(|(_, function)| self.holds(&function.kind))
             .map(|(index, _)| FunctionId(index as u32))
             .collect();
 
@@ -326,6 +363,9 @@ impl<'a> Generator<'a> {
         maps::write(&self, &mut out);
         events::write(&self, &mut out);
         lifecycle::write_setup(&self, &mut out);
+        if self.tests {
+            test_runner::write_runtime(&self, &mut out);
+        }
         if self.needs.exec {
             lifecycle::write_exec(&self, &mut out);
         }
@@ -339,8 +379,12 @@ impl<'a> Generator<'a> {
             }
             out.blank_line();
         }
-        args::write(&self, &mut out);
-        lifecycle::write_main(&self, &mut out);
+        if self.tests {
+            test_runner::write_main(&self, &mut out);
+        } else {
+            args::write(&self, &mut out);
+            lifecycle::write_main(&self, &mut out);
+        }
         raw(
             &mut out,
             format!(
@@ -350,6 +394,15 @@ impl<'a> Generator<'a> {
         );
         out.append(bodies);
         out.finish()
+    }
+
+    /// This output's file name (`NAME.c` or `NAME.test.c`).
+    fn scope_output_name(&self) -> String {
+        if self.tests {
+            format!("{}.test.c", self.project)
+        } else {
+            format!("{}.c", self.project)
+        }
     }
 
     /// Needs implied by other needs.
@@ -395,8 +448,13 @@ impl<'a> Generator<'a> {
         raw(
             out,
             format!(
-                "/* {}.c: userspace program generated by kernelscript from {}. */",
-                self.project,
+                "/* {}: {} generated by kernelscript from {}. */",
+                self.scope_output_name(),
+                if self.tests {
+                    "the test runner of its @test functions"
+                } else {
+                    "userspace program"
+                },
                 self.source_file_name()
             ),
         );
@@ -438,6 +496,9 @@ impl<'a> Generator<'a> {
         ];
         if self.needs.throw {
             includes.push("setjmp.h");
+        }
+        if self.tests {
+            includes.push("sys/wait.h");
         }
         if self.needs.ktime || self.needs.sleep {
             includes.push("time.h");
@@ -662,11 +723,18 @@ pub(crate) fn program_constant(program: &Program, id: FunctionId) -> String {
     format!("KS_PROG_{}", program.function(id).name)
 }
 
-/// Every program entry point of the object with its autoload decision.
-fn program_entries(program: &Program) -> Vec<ProgramEntry> {
+/// Every program entry point of the object with its autoload decision:
+/// the programs the output's userspace functions name (the test runner's
+/// are its `@test` functions', the program's its `main`'s).
+fn program_entries(program: &Program, tests: bool) -> Vec<ProgramEntry> {
     let mut named = BTreeSet::new();
     for function in &program.functions {
-        if function.kind.target() != Target::Userspace {
+        let held = match function.kind {
+            FunctionKind::Main => !tests,
+            FunctionKind::Test => tests,
+            _ => function.kind.target() == Target::Userspace,
+        };
+        if !held {
             continue;
         }
         visit::walk_block_exprs(&function.body, &mut |expr| {
