@@ -89,10 +89,10 @@ pub fn build(
     };
     let mut binaries = Vec::new();
     if userspace {
-        binaries.push((format!("{name}.c"), project.binary()));
+        binaries.push((format!("{name}.c"), name.clone()));
     }
     if compiled.has_tests {
-        binaries.push((format!("{name}.test.c"), project.test_binary()));
+        binaries.push((format!("{name}.test.c"), format!("{name}.test")));
     }
     for (source, binary) in binaries {
         let mut cc_args = vec!["-g".to_string(), "-O2".to_string(), "-Wall".to_string()];
@@ -100,7 +100,7 @@ pub fn build(
         cc_args.extend([
             source,
             "-o".to_string(),
-            binary.display().to_string(),
+            binary.clone(),
             "-lbpf".to_string(),
             "-lelf".to_string(),
             "-lz".to_string(),
@@ -108,7 +108,7 @@ pub fn build(
         cc_args.extend(python_libs.iter().cloned());
         toolchain::run(&cc, &cc_args, dir, None, verbose)?;
         if verbose {
-            eprintln!("built {}", binary.display());
+            eprintln!("built {}", dir.join(&binary).display());
         }
     }
     Ok(compiled)

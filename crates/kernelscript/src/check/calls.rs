@@ -538,7 +538,17 @@ impl Checker<'_> {
                     self.report(errors::test_outside_test_function(span));
                 }
                 let args = self.test_args(args, span);
-                (args, u32_type)
+                // The program's own result type when it is an integer
+                // (`i32` for TC: TC_ACT_* compare as written); else the
+                // kernel's `u32` (an `xdp_action` compares with it).
+                let ret = match args.first().map(|program| &program.kind) {
+                    Some(ExprKind::FunctionRef(id)) => match &self.program.function(*id).ret {
+                        Type::Int(int) => Type::Int(*int),
+                        _ => u32_type,
+                    },
+                    _ => u32_type,
+                };
+                (args, ret)
             }
             Builtin::Assert | Builtin::AssertEq => {
                 if self.fx.kind != Some(ir::FunctionKind::Test) {

@@ -56,9 +56,14 @@ pub fn test_call<'a>(cx: &mut Cx<'_, 'a>, args: &'a [Expr]) -> CExpr {
     } else {
         len.to_string()
     };
-    CExpr::postfix(format!(
-        "ks_test_run(ks_load({handle}), \"{name}\", {context}, {data}, {size})"
-    ))
+    let run = format!("ks_test_run(ks_load({handle}), \"{name}\", {context}, {data}, {size})");
+    match cx.program.function(id).ret {
+        // The kernel's u32 read as the program's own result type.
+        Type::Int(int) if int.c_name() != "__u32" => {
+            CExpr::postfix(format!("(({}){run})", int.c_name()))
+        }
+        _ => CExpr::postfix(run),
+    }
 }
 
 /// `assert(cond)` and `assert_eq(a, b)`: a failure ends the test with the
@@ -193,15 +198,17 @@ const TEST_RUN: &str = r#"
  * A run the kernel refuses fails the test. */
 static __u32 ks_test_run(int fd, const char *name, bool context, const void *input, __u32 size)
 {
-    LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
+    LIBBPF_OPTS(bpf_test_run_opts, opts);
     int err;
 
+    /* Raw tracepoints take no repeat count (the kernel refuses one). */
     if (context) {
         opts.ctx_in = input;
         opts.ctx_size_in = size;
     } else {
         opts.data_in = input;
         opts.data_size_in = size;
+        opts.repeat = 1;
     }
     err = bpf_prog_test_run_opts(fd, &opts);
     if (err)
