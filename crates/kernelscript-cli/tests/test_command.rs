@@ -321,3 +321,35 @@ fn modules_and_python_build_and_run() {
     assert!(stderr.contains("tools.py\", line 13, in fail"), "{stderr}");
     assert_eq!(run.status.code(), Some(1), "{stderr}");
 }
+
+#[test]
+fn the_examples_tests_pass() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut ran = 0;
+    for entry in std::fs::read_dir(&examples).expect("examples/") {
+        let path = entry.expect("directory entry").path();
+        let is_ks = path.extension().is_some_and(|ext| ext == "ks");
+        if !is_ks || !std::fs::read_to_string(&path).unwrap().contains("@test") {
+            continue;
+        }
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let scratch = Scratch::new(&format!("example-{stem}"));
+        let out = scratch.0.join("out");
+        let output = kernelscript(
+            &["test", path.to_str().unwrap(), "-o", out.to_str().unwrap()],
+            &scratch.0,
+        );
+        let stdout = text(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains(" passed, 0 failed"),
+            "{}:\n{stdout}{}",
+            path.display(),
+            text(&output.stderr)
+        );
+        ran += 1;
+    }
+    assert!(ran >= 1, "no example has @test functions");
+}

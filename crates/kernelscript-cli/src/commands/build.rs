@@ -89,10 +89,10 @@ pub fn build(
     };
     let mut binaries = Vec::new();
     if userspace {
-        binaries.push((format!("{name}.c"), name.clone()));
+        binaries.push((format!("{name}.c"), project.binary()));
     }
     if compiled.has_tests {
-        binaries.push((format!("{name}.test.c"), format!("{name}.test")));
+        binaries.push((format!("{name}.test.c"), project.test_binary()));
     }
     for (source, binary) in binaries {
         let mut cc_args = vec!["-g".to_string(), "-O2".to_string(), "-Wall".to_string()];
@@ -100,7 +100,10 @@ pub fn build(
         cc_args.extend([
             source,
             "-o".to_string(),
-            binary.clone(),
+            // cc runs in the project directory.
+            binary
+                .file_name()
+                .map_or_else(String::new, |file| file.to_string_lossy().into_owned()),
             "-lbpf".to_string(),
             "-lelf".to_string(),
             "-lz".to_string(),
@@ -108,7 +111,7 @@ pub fn build(
         cc_args.extend(python_libs.iter().cloned());
         toolchain::run(&cc, &cc_args, dir, None, verbose)?;
         if verbose {
-            eprintln!("built {}", dir.join(&binary).display());
+            eprintln!("built {}", binary.display());
         }
     }
     Ok(compiled)
