@@ -353,3 +353,34 @@ fn the_examples_tests_pass() {
     }
     assert!(ran >= 1, "no example has @test functions");
 }
+
+#[test]
+fn packet_builders_write_headers_and_checksums_programs_accept() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let scratch = Scratch::new("packets");
+    let source = fixture("packets.ks");
+    let out = scratch.0.join("out");
+    let output = kernelscript(
+        &[
+            "test",
+            source.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        &scratch.0,
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        runner_lines(&stdout),
+        [
+            "test ipv4_udp_headers_and_checksums ... ok",
+            "test ipv6_tcp_headers_and_checksums ... ok",
+            "2 passed, 0 failed",
+        ],
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(0));
+}

@@ -47,6 +47,34 @@ pub(crate) const BUILTINS: &[(&str, Builtin)] = &[
     ("test", Builtin::Test),
     ("assert", Builtin::Assert),
     ("assert_eq", Builtin::AssertEq),
+    (
+        "udp_packet",
+        Builtin::Packet(ir::PacketBuilder {
+            ipv6: false,
+            tcp: false,
+        }),
+    ),
+    (
+        "tcp_packet",
+        Builtin::Packet(ir::PacketBuilder {
+            ipv6: false,
+            tcp: true,
+        }),
+    ),
+    (
+        "udp6_packet",
+        Builtin::Packet(ir::PacketBuilder {
+            ipv6: true,
+            tcp: false,
+        }),
+    ),
+    (
+        "tcp6_packet",
+        Builtin::Packet(ir::PacketBuilder {
+            ipv6: true,
+            tcp: true,
+        }),
+    ),
 ];
 
 /// The shortest packet `test()` hands the kernel: an Ethernet header (the
@@ -556,6 +584,12 @@ impl Checker<'_> {
                 }
                 (self.assert_args(builtin, args, name, span), Type::Void)
             }
+            Builtin::Packet(builder) => {
+                if self.fx.kind != Some(ir::FunctionKind::Test) {
+                    self.report(errors::assert_outside_test_function(span, name));
+                }
+                (self.packet_args(builder, args, name, span), Type::Void)
+            }
             Builtin::Read => (
                 self.perf_attachment_arg(args, name, span),
                 Type::Int(IntType::I64),
@@ -810,6 +844,72 @@ impl Checker<'_> {
             }
         }
         vec![program, data]
+    }
+
+    /// A packet builder's arguments: the `u8[N]` array it fills (long
+    /// enough for the headers), the addresses (`u32` for IPv4, `u8[16]`
+    /// for IPv6), the ports, and TCP's flags byte.
+    fn packet_args(
+        &mut self,
+        builder: ir::PacketBuilder,
+        args: &[ast::Expr],
+        name: &str,
+        span: Span,
+    ) -> Vec<ir::Expr> {
+        let address = if builder.ipv6 {
+            Type::Array(Box::new(Type::Int(IntType::U8)), 16)
+        } else {
+            Type::Int(IntType::U32)
+        };
+        let port = Type::Int(IntType::U16);
+        let mut params = vec![address.clone(), address, port.clone(), port];
+        if builder.tcp {
+            params.push(Type::Int(IntType::U8));
+        }
+        let Some((packet, rest)) = args.split_first() else {
+            self.report(errors::wrong_arg_count(span, name, params.len() + 1, 0));
+            return Vec::new();
+        };
+        if rest.len() != params.len() {
+            self.report(errors::wrong_arg_count(
+                span,
+                name,
+                params.len() + 1,
+                args.len(),
+            ));
+            self.skip_args(args);
+            return Vec::new();
+        }
+        let packet = self.expr(packet, None);
+        let fits = match &packet.ty {
+            Type::Array(element, len) if **element == Type::Int(IntType::U8) => {
+                if *len < builder.header_len() {
+                    self.report(errors::packet_too_short_for(
+                        packet.span,
+                        name,
+                        *len,
+                        builder.header_len(),
+                    ));
+                }
+                true
+            }
+            Type::Error => true,
+            _ => false,
+        };
+        if !fits {
+            let type_name = self.type_name(&packet.ty);
+            self.report(errors::packet_builder_needs_array(
+                packet.span,
+                name,
+                &type_name,
+            ));
+        }
+        let mut lowered = vec![packet];
+        lowered.extend(self.call_args(&params, rest, name, span));
+        if !fits {
+            lowered[0] = error_expr(lowered[0].span);
+        }
+        lowered
     }
 
     /// `assert(cond)` and `assert_eq(a, b)`: a `bool`, or two values of

@@ -823,6 +823,24 @@ pub enum Builtin {
     /// `assert_eq(a, b)` in `@test` functions: fails the test, naming both
     /// values, when they differ.
     AssertEq,
+    /// `udp_packet(packet, src, dst, sport, dport)` and the other packet
+    /// builders in `@test` functions: write Ethernet, IP and UDP/TCP
+    /// headers with checksums into a `u8[N]` array.
+    Packet(PacketBuilder),
+}
+
+/// What a packet builder writes after the Ethernet header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacketBuilder {
+    pub ipv6: bool,
+    pub tcp: bool,
+}
+
+impl PacketBuilder {
+    /// Ethernet, IP and UDP/TCP header bytes: the shortest array it fills.
+    pub fn header_len(self) -> u32 {
+        14 + if self.ipv6 { 40 } else { 20 } + if self.tcp { 20 } else { 8 }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

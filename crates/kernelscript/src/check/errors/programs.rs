@@ -349,6 +349,20 @@ pub(crate) fn test_packet_too_short(span: Span, len: u32, min: u32) -> Diagnosti
     ))
 }
 
+pub(crate) fn packet_too_short_for(span: Span, name: &str, len: u32, min: u32) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{name}` needs a packet of at least {min} bytes, not {len}"
+    ))
+    .primary(span, format!("its headers take {min} bytes"))
+}
+
+pub(crate) fn packet_builder_needs_array(span: Span, name: &str, type_name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{name}` fills a `u8[N]` array, not a `{type_name}`"
+    ))
+    .primary(span, "the packet it writes")
+}
+
 pub(crate) fn print_needs_format(span: Span) -> Diagnostic {
     Diagnostic::error("`print` needs a format string")
         .primary(span, "missing format")

@@ -176,6 +176,8 @@ pub(crate) struct Needs {
     pub python_results: BTreeSet<python::Conversion>,
     /// `test(program, input)`: `BPF_PROG_TEST_RUN`.
     pub test_run: bool,
+    /// The packet builders.
+    pub packets: bool,
 }
 
 /// One eBPF program of the object, as userspace knows it.

@@ -16,7 +16,7 @@
 //! IR only and never reports user errors.
 
 use crate::codegen::c::{CExpr, CWriter};
-use crate::ir::{Builtin, Expr, ExprKind, FunctionKind, Type};
+use crate::ir::{Builtin, Expr, ExprKind, FunctionKind, PacketBuilder, Type};
 use crate::kinds::TestRun;
 use crate::span::{LineIndex, Span};
 
@@ -95,6 +95,27 @@ pub fn assert_call<'a>(cx: &mut Cx<'_, 'a>, builtin: Builtin, args: &'a [Expr]) 
     ))
 }
 
+/// `udp_packet(packet, src, dst, sport, dport)` and the others.
+pub fn packet_call<'a>(cx: &mut Cx<'_, 'a>, builder: PacketBuilder, args: &'a [Expr]) -> CExpr {
+    let Type::Array(_, len) = &args[0].ty else {
+        unreachable!("the checker lets packet builders fill arrays")
+    };
+    let len = *len;
+    cx.backend.gen.needs.packets = true;
+    let values: Vec<String> = args.iter().map(|arg| cx.value(arg)).collect();
+    let protocol = if builder.tcp { 6 } else { 17 };
+    let flags = values.get(5).cloned().unwrap_or_else(|| "0".to_string());
+    let function = if builder.ipv6 {
+        "ks_packet_ipv6"
+    } else {
+        "ks_packet_ipv4"
+    };
+    CExpr::postfix(format!(
+        "{function}({}, {len}, {protocol}, {}, {}, {}, {}, {flags})",
+        values[0], values[1], values[2], values[3], values[4]
+    ))
+}
+
 /// `FILE:LINE` of `first` (the file's base name) and the source text from
 /// `first` to `last`, on one line.
 fn describe(generator: &Generator, first: Span, last: Span) -> (String, String) {
@@ -146,6 +167,9 @@ pub fn write_runtime(generator: &Generator, out: &mut CWriter) {
     emit(out, generator, FAIL);
     if generator.needs.test_run {
         emit(out, generator, TEST_RUN);
+    }
+    if generator.needs.packets {
+        emit(out, generator, PACKETS);
     }
 }
 
@@ -214,6 +238,99 @@ static __u32 ks_test_run(int fd, const char *name, bool context, const void *inp
     if (err)
         ks_test_fail("test(%s): the kernel refused the test run: %s", name, strerror(errno));
     return opts.retval;
+}
+"#;
+
+const PACKETS: &str = r#"
+/* ---- Packet builders: Ethernet + IPv4/IPv6 + UDP/TCP, with checksums.
+ * The Ethernet addresses (bytes 0-11) and the payload (the bytes past the
+ * headers) stay as the array holds them; the checksums cover the payload. */
+
+static void ks_put16(__u8 *at, __u16 value)
+{
+    at[0] = (__u8)(value >> 8);
+    at[1] = (__u8)value;
+}
+
+/* The ones' complement sum of `len` bytes (big-endian 16-bit words). */
+static __u32 ks_sum16(__u32 sum, const __u8 *data, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += (__u32)(data[i] << 8 | data[i + 1]);
+    if (len & 1)
+        sum += (__u32)data[len - 1] << 8;
+    return sum;
+}
+
+static __u16 ks_fold16(__u32 sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (__u16)~sum;
+}
+
+/* The UDP or TCP header at `l4` (`len` bytes with the payload); `sum` is
+ * the IP pseudo-header's sum. */
+static void ks_packet_l4(__u8 *l4, __u32 len, __u8 protocol, __u16 sport, __u16 dport, __u8 flags, __u32 sum)
+{
+    size_t check = protocol == 17 ? 6 : 16;
+    __u16 folded;
+
+    ks_put16(l4, sport);
+    ks_put16(l4 + 2, dport);
+    if (protocol == 17) {
+        ks_put16(l4 + 4, (__u16)len);
+        ks_put16(l4 + 6, 0);
+    } else {
+        memset(l4 + 4, 0, 16);
+        l4[12] = 5 << 4; /* data offset: 5 words, no options */
+        l4[13] = flags;
+        ks_put16(l4 + 14, 65535); /* window */
+    }
+    folded = ks_fold16(ks_sum16(sum, l4, len));
+    if (protocol == 17 && folded == 0)
+        folded = 0xffff; /* UDP: 0 means "no checksum" */
+    ks_put16(l4 + check, folded);
+}
+
+static __attribute__((unused)) void ks_packet_ipv4(__u8 *packet, __u32 len, __u8 protocol, __u32 src, __u32 dst, __u16 sport, __u16 dport, __u8 flags)
+{
+    __u8 *ip = packet + 14;
+    __u32 l4_len = len - 34;
+    __u32 sum;
+
+    ks_put16(packet + 12, 0x0800);
+    memset(ip, 0, 20);
+    ip[0] = 0x45; /* version 4, 5 words */
+    ks_put16(ip + 2, (__u16)(len - 14));
+    ks_put16(ip + 6, 0x4000); /* don't fragment */
+    ip[8] = 64; /* TTL */
+    ip[9] = protocol;
+    ks_put16(ip + 12, (__u16)(src >> 16));
+    ks_put16(ip + 14, (__u16)src);
+    ks_put16(ip + 16, (__u16)(dst >> 16));
+    ks_put16(ip + 18, (__u16)dst);
+    ks_put16(ip + 10, ks_fold16(ks_sum16(0, ip, 20)));
+    sum = ks_sum16(0, ip + 12, 8) + protocol + l4_len;
+    ks_packet_l4(ip + 20, l4_len, protocol, sport, dport, flags, sum);
+}
+
+static __attribute__((unused)) void ks_packet_ipv6(__u8 *packet, __u32 len, __u8 protocol, const __u8 *src, const __u8 *dst, __u16 sport, __u16 dport, __u8 flags)
+{
+    __u8 *ip = packet + 14;
+    __u32 l4_len = len - 54;
+    __u32 sum;
+
+    ks_put16(packet + 12, 0x86dd);
+    memset(ip, 0, 8);
+    ip[0] = 0x60; /* version 6 */
+    ks_put16(ip + 4, (__u16)l4_len);
+    ip[6] = protocol;
+    ip[7] = 64; /* hop limit */
+    memcpy(ip + 8, src, 16);
+    memcpy(ip + 24, dst, 16);
+    sum = ks_sum16(0, ip + 8, 32) + protocol + l4_len;
+    ks_packet_l4(ip + 40, l4_len, protocol, sport, dport, flags, sum);
 }
 "#;
 
