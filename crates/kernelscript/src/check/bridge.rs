@@ -1,6 +1,6 @@
 //! Calls into imported Python modules: `net.get_default_mtu()`.
 //!
-//! Decisions (docs/language.md §9.8):
+//! Decisions (docs/language.md §3, Python modules):
 //! * Python runs in the userspace program only.
 //! * The function must be a top-level `def` of the module; the number of
 //!   arguments must fit its parameters (defaults count as optional,
