@@ -266,7 +266,7 @@ impl Reader<'_> {
         &mut self,
         including: &str,
         path: &str,
-        headers: &mut Vec<String>,
+        headers: &[String],
         modules: &mut Vec<String>,
     ) -> Link {
         let python = path.ends_with(".py");

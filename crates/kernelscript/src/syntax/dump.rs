@@ -353,7 +353,7 @@ fn expr_doc(expr: &Expr) -> Doc {
             fields,
         } => {
             let mut parts = vec![match module {
-                Some(module) => atom(&format!("{}.{}", module.name, name.name)),
+                Some(module) => atom(format!("{}.{}", module.name, name.name)),
                 None => atom(&name.name),
             }];
             parts.extend(
@@ -391,7 +391,7 @@ fn expr_doc(expr: &Expr) -> Doc {
 fn type_doc(ty: &TypeExpr) -> Doc {
     match &ty.kind {
         TypeExprKind::Named(name) => atom(name),
-        TypeExprKind::Qualified { module, name } => atom(&format!("{}.{}", module.name, name.name)),
+        TypeExprKind::Qualified { module, name } => atom(format!("{}.{}", module.name, name.name)),
         TypeExprKind::Str(size) => list("str", vec![expr_doc(size)]),
         TypeExprKind::Array { element, size } => {
             list("arr", vec![type_doc(element), expr_doc(size)])
