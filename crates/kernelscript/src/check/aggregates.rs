@@ -153,6 +153,15 @@ impl Checker<'_> {
         let inner = self.expr(base, None);
         match &inner.ty {
             Type::Pointer(pointee) => match **pointee {
+                Type::Struct(id) if !self.userspace_can_read(id) => {
+                    let struct_name = self.program.struct_def(id).name.clone();
+                    self.report(errors::kernel_struct_in_userspace(
+                        name.span,
+                        &name.name,
+                        &struct_name,
+                    ));
+                    error_expr(span)
+                }
                 Type::Struct(id) => match self.struct_field(id, name) {
                     Some((field, ty)) => node(
                         ExprKind::Arrow {
@@ -374,5 +383,61 @@ pub(crate) fn is_place(expr: &ir::Expr) -> bool {
             op: UnaryOp::Deref, ..
         } => true,
         _ => false,
+    }
+}
+
+impl Checker<'_> {
+    /// Whether the code being checked may read the fields of struct `id`
+    /// through a pointer: eBPF code always; userspace code unless it is a
+    /// kernel struct userspace has no definition of (no UAPI header
+    /// declares it and no map, global, config or source struct holds it):
+    /// a pointer to one points into the kernel.
+    fn userspace_can_read(&self, id: ir::StructId) -> bool {
+        if self.fx.target() != Some(ir::Target::Userspace) {
+            return true;
+        }
+        let def = self.program.struct_def(id);
+        if def.origin != ir::Origin::Kernel
+            || crate::kernel::USERSPACE_HEADER_STRUCTS.contains(&def.name.as_str())
+        {
+            return true;
+        }
+        let program = &self.program;
+        let mut pending: Vec<&Type> = program
+            .maps
+            .iter()
+            .flat_map(|map| [&map.key, &map.value])
+            .chain(program.globals.iter().map(|global| &global.ty))
+            .chain(
+                program
+                    .configs
+                    .iter()
+                    .flat_map(|config| config.fields.iter().map(|field| &field.ty)),
+            )
+            .collect();
+        for source in program
+            .structs
+            .iter()
+            .filter(|s| s.origin == ir::Origin::Source)
+        {
+            pending.extend(source.fields.iter().map(|field| &field.ty));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(ty) = pending.pop() {
+            match ty {
+                Type::Struct(held) => {
+                    if *held == id {
+                        return true;
+                    }
+                    if seen.insert(*held) {
+                        let fields = &program.struct_def(*held).fields;
+                        pending.extend(fields.iter().map(|field| &field.ty));
+                    }
+                }
+                Type::Array(element, _) => pending.push(element),
+                _ => {}
+            }
+        }
+        false
     }
 }

@@ -363,6 +363,14 @@ pub(crate) fn packet_builder_needs_array(span: Span, name: &str, type_name: &str
     .primary(span, "the packet it writes")
 }
 
+pub(crate) fn kernel_struct_in_userspace(span: Span, field: &str, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "userspace cannot read `{field}` of kernel struct `{name}`"
+    ))
+    .primary(span, "a pointer to it points into the kernel")
+    .help("read it in an eBPF program and pass the value to userspace through a map or ring buffer")
+}
+
 pub(crate) fn print_needs_format(span: Span) -> Diagnostic {
     Diagnostic::error("`print` needs a format string")
         .primary(span, "missing format")
