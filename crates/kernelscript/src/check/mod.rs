@@ -22,8 +22,9 @@
 //!    found flags (`presence.rs`), pointers that may be null are
 //!    checked before use (`nullness.rs`) and ring-buffer reservations are
 //!    released exactly once on every path (`ownership/`).
-//! 6. Whole-program rules: one `main`, and the eBPF call graph (recursion,
-//!    stack usage) in `limits.rs`.
+//! 6. Whole-program rules: one `main`, names C must carry as written
+//!    (`c_names.rs`), and the eBPF call graph (recursion, stack usage) in
+//!    `limits.rs`.
 //!
 //! All wording lives in `errors/`. Scoping state of the body being checked
 //! lives in `scope.rs`, global names in `env.rs`.
@@ -32,6 +33,7 @@
 //! which unifies with everything, so one mistake yields one diagnostic.
 
 mod aggregates;
+mod c_names;
 mod calls;
 mod consts;
 mod env;
@@ -183,6 +185,7 @@ impl<'a> Checker<'a> {
         self.declare_externs();
         self.declare_functions();
         self.check_impls();
+        self.check_c_names();
         self.check_bodies();
         self.check_main();
         self.check_call_graph();
