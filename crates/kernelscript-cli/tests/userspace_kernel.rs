@@ -1343,7 +1343,7 @@ const C_NAMES: &str = r#"
 // generated code uses itself.
 
 const ETH_P_IP: u16 = 0x0800
-const BPF_NOEXIST: u32 = 7
+const SEC: u32 = 7
 const link: u64 = 0x10
 const index: u8 = 2
 const LIBBPF_PIN_BY_NAME: u64 = 1 << 40
@@ -1385,7 +1385,7 @@ enum switch {
     strcpy = 1,
     LIBBPF_PERF_EVENT_ERROR = 2,
     abs = 3,
-    BPF_ANY = 4,
+    EOF = 4,
 }
 
 var stdout: u64 = 0
@@ -1430,7 +1430,7 @@ fn count_udp(ctx: *xdp_md) -> xdp_action {
     var case = strlen(link, index)
     stdout += case
     errno = auto
-    var key: u32 = BPF_NOEXIST
+    var key: u32 = SEC
     if (var entry = counts[key]) {
         entry.unsigned += 1
         entry.signed += LIBBPF_PIN_BY_NAME
@@ -1451,7 +1451,7 @@ fn index_of(do: switch) -> u32 {
     return match (do) {
         strcpy: 10,
         abs: 30,
-        BPF_ANY: 40,
+        EOF: 40,
         default: 0,
     }
 }
@@ -1478,7 +1478,7 @@ fn main(args: Args) -> i32 {
     var ks_skel: u32 = 0
     var ks_main: u32 = 0
     while (ks_skel < 200) {
-        if (var int = counts[BPF_NOEXIST]) {
+        if (var int = counts[SEC]) {
             if (int.unsigned >= args.packets) {
                 break
             }
@@ -1487,12 +1487,12 @@ fn main(args: Args) -> i32 {
         ks_skel += 1
         ks_main = ks_skel
     }
-    var value: int = counts[BPF_NOEXIST]
+    var value: int = counts[SEC]
     var deferred = memset(value.unsigned, 0)
     print("packets:", deferred, "in time:", ks_main < 200)
     print("signed:", value.signed >> 40)
     print("stdout:", stdout, "errno:", errno, "flags:", flags)
-    print("switch:", index_of(strcpy), index_of(abs), index_of(BPF_ANY))
+    print("switch:", index_of(strcpy), index_of(abs), index_of(EOF))
     print("name:", link_name(2), link_name(0))
     detach(NULL)
     return 0
