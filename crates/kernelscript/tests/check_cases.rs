@@ -1,8 +1,9 @@
 //! Data-driven checker tests: every `tests/check_cases/*.ks` file is parsed
 //! and checked. A line carrying `// ERROR: text` must get an error whose
 //! primary span starts on that line and whose message contains `text` (a
-//! line may carry several); no other errors may appear anywhere. A file
-//! without annotations must check cleanly and produce a program.
+//! line may carry several), and likewise `// WARNING: text` a warning; no
+//! other errors or warnings may appear anywhere. A file without
+//! annotations must check cleanly: no errors, no warnings.
 
 mod support;
 
@@ -10,10 +11,22 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use kernelscript::check;
+use kernelscript::diagnostic::Severity;
 use kernelscript::span::{FileId, LineIndex};
 use kernelscript::syntax;
 
-const MARKER: &str = "// ERROR:";
+/// The annotation of each severity.
+const MARKERS: [(Severity, &str); 2] = [
+    (Severity::Error, "// ERROR:"),
+    (Severity::Warning, "// WARNING:"),
+];
+
+fn word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
 
 fn case_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/check_cases");
@@ -26,15 +39,23 @@ fn case_files() -> Vec<PathBuf> {
     files
 }
 
-/// `(line, text)` for every annotation.
-fn expected_errors(text: &str) -> Vec<(u32, String)> {
+/// `(severity, line, text)` for every annotation.
+fn expected_diagnostics(text: &str) -> Vec<(Severity, u32, String)> {
     let mut expected = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let mut rest = line;
-        while let Some(start) = rest.find(MARKER) {
-            rest = &rest[start + MARKER.len()..];
-            let end = rest.find(MARKER).unwrap_or(rest.len());
-            expected.push((index as u32 + 1, rest[..end].trim().to_string()));
+        while let Some((start, severity, marker)) = MARKERS
+            .iter()
+            .filter_map(|(severity, marker)| Some((rest.find(marker)?, *severity, *marker)))
+            .min_by_key(|(start, ..)| *start)
+        {
+            rest = &rest[start + marker.len()..];
+            let end = MARKERS
+                .iter()
+                .filter_map(|(_, marker)| rest.find(marker))
+                .min()
+                .unwrap_or(rest.len());
+            expected.push((severity, index as u32 + 1, rest[..end].trim().to_string()));
         }
     }
     expected
@@ -56,32 +77,34 @@ fn run_case(path: &Path) -> Vec<String> {
             diagnostic.message
         ));
     }
-    let (program, diagnostics) = check::check(&[ast], support::kernel(), &Default::default());
-    let mut expected = expected_errors(&text);
+    let (_, diagnostics) = check::check(&[ast], support::kernel(), &Default::default());
+    let mut expected = expected_diagnostics(&text);
     let mut unexpected = Vec::new();
-    for diagnostic in diagnostics.iter().filter(|d| d.is_error()) {
+    for diagnostic in diagnostics.iter() {
         let line = diagnostic
             .primary_span()
             .map_or(0, |span| index.line(span.start));
-        match expected.iter().position(|(expected_line, text)| {
-            *expected_line == line && diagnostic.message.contains(text.as_str())
+        match expected.iter().position(|(severity, expected_line, text)| {
+            *severity == diagnostic.severity
+                && *expected_line == line
+                && diagnostic.message.contains(text.as_str())
         }) {
             Some(found) => {
                 expected.remove(found);
             }
             None => unexpected.push(format!(
-                "{name}:{line}: unexpected error: {}",
+                "{name}:{line}: unexpected {}: {}",
+                word(diagnostic.severity),
                 diagnostic.message
             )),
         }
     }
     problems.extend(unexpected);
-    for (line, text) in expected {
-        problems.push(format!("{name}:{line}: missing error containing `{text}`"));
-    }
-    let annotated = text.contains(MARKER);
-    if !annotated && program.is_none() && problems.is_empty() {
-        problems.push(format!("{name}: no program produced"));
+    for (severity, line, text) in expected {
+        problems.push(format!(
+            "{name}:{line}: missing {} containing `{text}`",
+            word(severity)
+        ));
     }
     problems
 }
@@ -101,6 +124,13 @@ fn check_cases_report_exactly_the_annotated_errors() {
 
 #[test]
 fn annotations_are_found_on_their_lines() {
-    let found = expected_errors("a\nx = 1 // ERROR: one // ERROR: two\n");
-    assert_eq!(found, vec![(2, "one".to_string()), (2, "two".to_string())]);
+    let found = expected_diagnostics("a\nx = 1 // ERROR: one // WARNING: two // ERROR: 3\n");
+    assert_eq!(
+        found,
+        vec![
+            (Severity::Error, 2, "one".to_string()),
+            (Severity::Warning, 2, "two".to_string()),
+            (Severity::Error, 2, "3".to_string()),
+        ]
+    );
 }

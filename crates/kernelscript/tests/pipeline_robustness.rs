@@ -48,7 +48,7 @@ fn seeds() -> Vec<(String, String)> {
 fn compile(name: &str, text: &str) {
     let result = std::panic::catch_unwind(|| {
         let analysis = driver::analyze(name, text, &mut NoIncludes, support::kernel());
-        if let Some(program) = &analysis.program {
+        if let Some(program) = analysis.program() {
             let options = GenerateOptions {
                 project_name: "fuzz".to_string(),
             };
@@ -191,7 +191,7 @@ fn the_seeds_themselves_compile() {
     for (name, text) in seeds() {
         let analysis = driver::analyze(&name, &text, &mut NoIncludes, support::kernel());
         assert!(
-            analysis.program.is_some(),
+            analysis.program().is_some(),
             "{name} should check cleanly: {:?}",
             analysis
                 .diagnostics
@@ -212,7 +212,7 @@ fn mutated_programs_never_panic() {
         let mutant = mutate(&mut rng, text);
         compile(name, &mutant);
         if driver::analyze(name, &mutant, &mut NoIncludes, support::kernel())
-            .program
+            .program()
             .is_some()
         {
             checked_ok += 1;

@@ -49,7 +49,7 @@ fn generate(name: &str) -> Generated {
         .unwrap_or_else(|error| panic!("{}: {error}", source_path.display()));
     let file_name = format!("{name}.ks");
     let analysis = analyze(&file_name, &source, &mut NoIncludes, support::kernel());
-    let Some(program) = analysis.program else {
+    let Some(program) = analysis.program() else {
         let messages: Vec<String> = analysis
             .diagnostics
             .iter()

@@ -11,6 +11,7 @@ pub fn run(
     file: &Path,
     output: Option<&Path>,
     btf: Option<&Path>,
+    deny_warnings: bool,
     verbose: bool,
 ) -> Result<(), Failure> {
     let clang = CLANG.require()?;
@@ -18,7 +19,7 @@ pub fn run(
     let cc = CC.require()?;
     toolchain::require_libbpf_headers()?;
 
-    let compiled = super::compile::run(file, output, btf, true, verbose)?;
+    let compiled = super::compile::run(file, output, btf, true, deny_warnings, verbose)?;
     let project = &compiled.project;
     let name = &project.name;
     let dir = &project.dir;

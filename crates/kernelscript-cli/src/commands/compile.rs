@@ -20,6 +20,7 @@ pub fn run(
     output: Option<&Path>,
     btf: Option<&Path>,
     write_makefile: bool,
+    deny_warnings: bool,
     verbose: bool,
 ) -> Result<Compiled, Failure> {
     let project = Project::new(file, output)?;
@@ -31,11 +32,13 @@ pub fn run(
             target.load_time.as_secs_f64() * 1e3
         );
     }
-    let mut analysis = project::analyze_file(file, &target)?;
-    let Some(program) = analysis.program.take() else {
-        let count = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
-        return Err(Failure::SourceErrors { count });
-    };
+    let analysis = project::analyze_file(file, &target, deny_warnings)?;
+    super::check::refuse_errors(&analysis)?;
+    let driver::Analysis {
+        checked: program,
+        sources,
+        ..
+    } = analysis;
     let options = driver::GenerateOptions {
         project_name: project.name.clone(),
     };
@@ -48,7 +51,7 @@ pub fn run(
     // `#line` directives name the sources relative to the output directory,
     // where clang runs, so it can read their lines into the BTF line info
     // (and so into verifier logs).
-    let mut sources = analysis.sources;
+    let mut sources = sources;
     let files: Vec<_> = sources
         .files()
         .map(|(id, text)| (id, text.name.clone()))

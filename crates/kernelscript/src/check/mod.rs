@@ -58,6 +58,7 @@ mod scope;
 mod stmts;
 mod struct_ops;
 mod types;
+mod warnings;
 
 #[cfg(test)]
 mod tests;
@@ -74,22 +75,31 @@ use scope::{CallEdge, FnCtx};
 /// main file last) against `kernel` and lowers them to the IR.
 /// `tracepoint_formats` holds the tracefs format file of each
 /// `category/event` the driver could read.
+///
+/// Returns what could be checked together with the diagnostics: with
+/// errors, the program has holes where checking failed (`Type::Error`
+/// types, declarations and statements left out) and is fit for questions
+/// (an editor's outline, hover types), not for code generation. Warnings
+/// (`warnings.rs`) are computed only for a program without errors.
 pub fn check(
     files: &[ast::SourceFile],
     kernel: &crate::kernel::Kernel,
     tracepoint_formats: &std::collections::BTreeMap<String, String>,
-) -> (Option<ir::Program>, Diagnostics) {
+) -> (ir::Program, Diagnostics) {
     let mut checker = Checker::new(files, KernelView::new(kernel, tracepoint_formats));
     checker.run();
     let Checker {
-        mut program, diags, ..
+        mut program,
+        mut diags,
+        ..
     } = checker;
     program.kernel = Some(ir::KernelBtf(kernel.btf().clone()));
-    if diags.has_errors() {
-        (None, diags)
-    } else {
-        (Some(program), diags)
+    if !diags.has_errors() {
+        for warning in warnings::warnings(&program) {
+            diags.push(warning);
+        }
     }
+    (program, diags)
 }
 
 /// A type alias waiting for (or done with) resolution.

@@ -13,7 +13,7 @@ fn userspace_c(source: &str) -> Option<String> {
         &mut NoIncludes,
         crate::kernel::test_kernel(),
     );
-    let program = analysis.program.unwrap_or_else(|| {
+    let program = analysis.program().unwrap_or_else(|| {
         let messages: Vec<&str> = analysis
             .diagnostics
             .iter()
