@@ -15,7 +15,11 @@ use std::path::{Path, PathBuf};
 
 /// Reads, parses and checks `file` against `target`'s kernel, printing
 /// its diagnostics to stderr; with `deny_warnings`, warnings are errors.
-pub fn analyze_file(file: &Path, target: &Target, deny_warnings: bool) -> Result<Analysis, Failure> {
+pub fn analyze_file(
+    file: &Path,
+    target: &Target,
+    deny_warnings: bool,
+) -> Result<Analysis, Failure> {
     let text = loader::read_source(file)
         .map_err(|error| Failure::Message(format!("cannot read `{}`: {error}", file.display())))?;
     let name = file.to_string_lossy().into_owned();

@@ -14,21 +14,86 @@ mod support;
 /// Names the checker accepts at every place of the template.
 const ANYWHERE: &[&str] = &[
     // C keywords that are not KernelScript keywords or types.
-    "int", "unsigned", "signed", "short", "long", "double", "float", "typedef", "union",
-    "switch", "case", "goto", "register", "volatile", "static", "auto", "inline",
-    "restrict", "do", "asm", "typeof", "_Bool",
+    "int",
+    "unsigned",
+    "signed",
+    "short",
+    "long",
+    "double",
+    "float",
+    "typedef",
+    "union",
+    "switch",
+    "case",
+    "goto",
+    "register",
+    "volatile",
+    "static",
+    "auto",
+    "inline",
+    "restrict",
+    "do",
+    "asm",
+    "typeof",
+    "_Bool",
     // Macros and typedefs of the headers either output includes.
-    "ETH_P_IP", "LIBBPF_PIN_BY_NAME", "SEC", "NULL", "EOF", "ENOMEM", "bpf_printk",
-    "__u32", "uint32_t",
+    "ETH_P_IP",
+    "LIBBPF_PIN_BY_NAME",
+    "SEC",
+    "NULL",
+    "EOF",
+    "ENOMEM",
+    "bpf_printk",
+    "__u32",
+    "uint32_t",
     // C library and libbpf functions and objects.
-    "memset", "memcpy", "index", "link", "exit", "printf", "abort", "strlen", "strcpy",
-    "free", "malloc", "errno", "stdout", "stderr", "abs", "signal", "time", "open",
-    "close", "read", "write", "puts", "bpf_object", "bpf_link",
+    "memset",
+    "memcpy",
+    "index",
+    "link",
+    "exit",
+    "printf",
+    "abort",
+    "strlen",
+    "strcpy",
+    "free",
+    "malloc",
+    "errno",
+    "stdout",
+    "stderr",
+    "abs",
+    "signal",
+    "time",
+    "open",
+    "close",
+    "read",
+    "write",
+    "puts",
+    "bpf_object",
+    "bpf_link",
     // Names the generated code uses itself.
-    "flags", "ks_skel", "ks_main", "result", "deferred", "data", "skel", "obj", "err",
-    "ret", "value", "i", "args", "argc", "argv", "opts", "map", "counts_fd",
+    "flags",
+    "ks_skel",
+    "ks_main",
+    "result",
+    "deferred",
+    "data",
+    "skel",
+    "obj",
+    "err",
+    "ret",
+    "value",
+    "i",
+    "args",
+    "argc",
+    "argv",
+    "opts",
+    "map",
+    "counts_fd",
     // KernelScript builtins a user may shadow.
-    "load", "attach", "sleep",
+    "load",
+    "attach",
+    "sleep",
 ];
 
 /// Names that are the language's or the kernel's at file scope (a located
@@ -186,7 +251,9 @@ fn the_template_names_every_place() {
     for (place, _) in PLACES {
         assert!(TEMPLATE.contains(place));
         assert!(
-            !text.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == *place),
+            !text
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|word| word == *place),
             "{place} left in the program"
         );
     }
@@ -201,6 +268,9 @@ fn programs_named_after_c_names_build_without_warnings() {
             let project = support::build("c-names", &format!("case{case}"), &source);
             assert!(project.binary.exists());
         });
-        assert!(outcome.is_ok(), "case {case} failed; its names: {names:?}\n{source}");
+        assert!(
+            outcome.is_ok(),
+            "case {case} failed; its names: {names:?}\n{source}"
+        );
     }
 }

@@ -85,7 +85,11 @@ fn warnings_exit_zero_unless_denied() {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         for (args, code, expected_path) in [
             (&[][..], 0, file.with_extension("stderr")),
-            (&["--deny-warnings"][..], 1, file.with_extension("deny.stderr")),
+            (
+                &["--deny-warnings"][..],
+                1,
+                file.with_extension("deny.stderr"),
+            ),
         ] {
             let (status, stderr) = check_in(&dir, &name, args);
             assert_eq!(status, Some(code), "{name} {args:?}: stderr:\n{stderr}");

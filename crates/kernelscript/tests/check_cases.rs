@@ -5,6 +5,8 @@
 //! other errors or warnings may appear anywhere. A file without
 //! annotations must check cleanly: no errors, no warnings.
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 mod support;
 
 use std::fs;

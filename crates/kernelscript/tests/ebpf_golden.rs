@@ -11,6 +11,8 @@
 //! Behaviour (return values, map contents) is the end-to-end tier's job
 //! (`tests/e2e/*.ks`); these tests pin the text and prove it is valid.
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -48,7 +50,7 @@ fn golden(name: &str) {
     let options = GenerateOptions {
         project_name: name.to_string(),
     };
-    let outputs = generate(&program, &analysis.sources, &options);
+    let outputs = generate(program, &analysis.sources, &options);
     let c = outputs.ebpf_c;
     expect_file![data_dir().join(format!("{name}.ebpf.c"))].assert_eq(&c);
 

@@ -7,6 +7,8 @@
 //! `driver::generate`. A deterministic xorshift generator keeps failures
 //! reproducible (the failing mutant is printed).
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 mod support;
 
 use kernelscript::driver::{self, GenerateOptions, NoIncludes};

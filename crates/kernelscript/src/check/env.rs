@@ -7,7 +7,7 @@
 //! builtins live here too, with no source span. This file only stores and
 //! looks up names; deciding what a use of a name means is `exprs.rs`'s job.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::ir::{
     Builtin, ConfigId, ConstId, EnumId, ExternId, FunctionId, GlobalId, MapId, StructId, Type,
@@ -87,7 +87,7 @@ pub(crate) struct Entry {
 /// The global namespace.
 #[derive(Debug, Default)]
 pub(crate) struct Env {
-    names: HashMap<String, Entry>,
+    names: BTreeMap<String, Entry>,
 }
 
 impl Env {

@@ -39,8 +39,7 @@ fn assert_no_errors(diagnostics: &Diagnostics, source: &str) {
 /// The messages of the errors `source` produces.
 fn errors(source: &str) -> Vec<String> {
     let (file, _) = syntax::parse(FileId(0), source);
-    let (_, diagnostics) =
-        super::check(&[file], crate::kernel::test_kernel(), &Default::default());
+    let (_, diagnostics) = super::check(&[file], crate::kernel::test_kernel(), &Default::default());
     diagnostics
         .iter()
         .filter(|d| d.is_error())
@@ -697,8 +696,7 @@ fn a_maybe_null_pointer_error_points_at_the_use_and_the_source() {
             return XDP_PASS
         }";
     let (file, _) = syntax::parse(FileId(0), source);
-    let (_, diagnostics) =
-        super::check(&[file], crate::kernel::test_kernel(), &Default::default());
+    let (_, diagnostics) = super::check(&[file], crate::kernel::test_kernel(), &Default::default());
     let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
     assert_eq!(errors.len(), 1);
     let error = errors[0];

@@ -6,7 +6,9 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::visit::{walk_block_exprs, walk_stmts};
-use crate::ir::{Builtin, Callee, ExprKind, Function, FunctionKind, MapKind, Method, Program, StmtKind};
+use crate::ir::{
+    Builtin, Callee, ExprKind, Function, FunctionKind, MapKind, Method, Program, StmtKind,
+};
 
 use super::errors;
 
