@@ -12,16 +12,22 @@ fn ui_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui")
 }
 
-#[test]
-fn diagnostics_match_their_stderr_files() {
-    let dir = ui_dir();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/ui exists")
+/// The `.ks` files of `dir`, sorted; at least one.
+fn ks_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "ks"))
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no .ks files in {}", dir.display());
+    files
+}
+
+#[test]
+fn diagnostics_match_their_stderr_files() {
+    let dir = ui_dir();
+    let files = ks_files(&dir);
     let bless = std::env::var_os("UPDATE_EXPECT").is_some();
     let mut mismatches = Vec::new();
     for file in &files {
@@ -74,14 +80,7 @@ fn check_in(dir: &Path, name: &str, args: &[&str]) -> (Option<i32>, String) {
 fn warnings_exit_zero_unless_denied() {
     let dir = ui_dir().join("warnings");
     let bless = std::env::var_os("UPDATE_EXPECT").is_some();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/ui/warnings exists")
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "ks"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty());
-    for file in &files {
+    for file in &ks_files(&dir) {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         for (args, code, expected_path) in [
             (&[][..], 0, file.with_extension("stderr")),

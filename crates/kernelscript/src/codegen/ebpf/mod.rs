@@ -121,8 +121,7 @@ impl<'a> Generator<'a> {
             .into_iter()
             .map(|kind| (kind, file_names.fresh(kind.base_name())))
             .collect();
-        let output = format!("{}.ebpf.c", plan.project);
-        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, output);
+        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, "ebpf.c");
         Generator {
             program,
             plan,

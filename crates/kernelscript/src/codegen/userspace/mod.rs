@@ -234,8 +234,7 @@ impl<'a> Generator<'a> {
             .filter_map(|function| function.kind.program())
             .filter_map(|decl| own_function(program, decl))
             .collect();
-        let output = format!("{}.c", plan.project);
-        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, output);
+        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, "c");
         Generator {
             program,
             sources,
