@@ -1,8 +1,9 @@
 //! Tidy rules of the whole workspace that no compiler lint states: every
 //! Rust source file opens with a `//!` paragraph (what it holds, what it
-//! must not do), and the core crate keeps the `clippy.toml` and lint
-//! levels that ban IO and hash-ordered collections in it (so that a later
-//! edit cannot drop the enforcement silently).
+//! must not do); no file outside `kinds/` names a `ProgramKind` variant
+//! (a kind is its descriptor); and the core crate keeps the `clippy.toml`
+//! and lint levels that ban IO and hash-ordered collections in it (so
+//! that a later edit cannot drop the enforcement silently).
 
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // a tidy test reads the tree
 
@@ -70,5 +71,27 @@ fn the_core_crate_keeps_its_io_ban() {
     let lib = std::fs::read_to_string(core.join("src/lib.rs")).unwrap();
     assert!(
         lib.contains("#![deny(\n    clippy::disallowed_methods,\n    clippy::disallowed_types,")
+    );
+}
+
+#[test]
+fn only_the_kinds_folder_names_program_kinds() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let naming: Vec<String> = files
+        .iter()
+        .filter(|path| !path.starts_with(src.join("kinds")))
+        .filter(|path| {
+            std::fs::read_to_string(path)
+                .unwrap_or_default()
+                .contains("ProgramKind::")
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(
+        naming.is_empty(),
+        "`ProgramKind::` named outside kinds/ (consult the descriptor instead):\n{}",
+        naming.join("\n")
     );
 }
