@@ -14,7 +14,7 @@
 /// sections (`.data`, `.rodata`, `.bss`, `.kconfig`), beside the maps'.
 const SKELETON_SECTION_MAPS: &[&str] = &["data", "rodata", "bss", "kconfig"];
 
-use crate::codegen::c::names::kept_name_clash;
+use crate::codegen::c::names::{kept_name_clash, kernel_function_clash};
 use crate::codegen::plan::identifier_sections;
 use crate::ir::FunctionKind;
 use crate::span::Span;
@@ -57,7 +57,12 @@ impl Checker<'_> {
             self.report(diagnostic);
         }
         for (span, what, name) in kept {
-            if let Some(clash) = kept_name_clash(&name) {
+            let clash = if what == "extern" {
+                kernel_function_clash(&name)
+            } else {
+                kept_name_clash(&name)
+            };
+            if let Some(clash) = clash {
                 self.report(errors::name_c_cannot_keep(
                     span,
                     what,

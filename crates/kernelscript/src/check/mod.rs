@@ -43,6 +43,7 @@ mod flow;
 mod functions;
 mod items;
 mod kernel;
+mod kernel_in_userspace;
 mod limits;
 mod maps;
 mod matches;
@@ -220,6 +221,7 @@ impl<'a> Checker<'a> {
         self.check_impls();
         self.check_c_names();
         self.check_bodies();
+        self.check_kernel_reads_in_userspace();
         self.check_main();
         self.check_call_graph();
     }

@@ -358,3 +358,11 @@ pub(crate) fn non_exhaustive_match(span: Span, missing: &[String]) -> Diagnostic
         diagnostic.help(format!("cover {}, or add a `default` arm", list(missing)))
     }
 }
+
+pub(crate) fn kernel_read_in_userspace(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "userspace code cannot read the fields of kernel struct `{name}`"
+    ))
+    .primary(span, "kernel memory, not readable from userspace")
+    .help("read it in an eBPF program and pass the values to userspace through a map or a ring buffer")
+}

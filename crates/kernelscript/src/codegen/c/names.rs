@@ -126,6 +126,14 @@ pub fn kept_name_clash(name: &str) -> Option<Clash> {
         .or_else(|| clash(name, Place::Member, Output::Userspace))
 }
 
+/// Why the name of a kernel function an `extern` declares cannot be
+/// declared in the eBPF C. Like `kept_name_clash`, but a name C reserves
+/// for the implementation (`__bpf_trap`) is the kernel's own and fine: the
+/// checker has matched it against the kernel's BTF.
+pub fn kernel_function_clash(name: &str) -> Option<Clash> {
+    kept_name_clash(name).filter(|clash| *clash != Clash::Reserved || name.starts_with("ks_"))
+}
+
 /// Why `name` cannot be declared at `place` in either output.
 pub fn clash_in_both(name: &str, place: Place) -> Option<Clash> {
     clash(name, place, Output::Ebpf).or_else(|| clash(name, place, Output::Userspace))

@@ -66,7 +66,7 @@ mod print;
 mod runtime;
 mod statements;
 mod strings;
-mod types;
+pub(crate) mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -515,25 +515,7 @@ impl<'a> Generator<'a> {
                 wrote = true;
             }
         }
-        let roots: Vec<Type> = self
-            .program
-            .maps
-            .iter()
-            .flat_map(|map| [map.key.clone(), map.value.clone()])
-            .chain(
-                self.program
-                    .globals
-                    .iter()
-                    .filter(|global| !global.local)
-                    .map(|global| global.ty.clone()),
-            )
-            .chain(
-                self.program
-                    .configs
-                    .iter()
-                    .flat_map(|config| config.fields.iter().map(|field| field.ty.clone())),
-            )
-            .collect();
+        let roots = types::shared_roots(self.program);
         let defined = types::structs_to_define(self.program, &roots);
         // Kernel structs userspace only points to: declared, so a pointer
         // parameter does not declare a new struct scoped to its prototype.
