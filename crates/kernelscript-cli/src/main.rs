@@ -46,11 +46,15 @@ enum Command {
         /// [default: /sys/kernel/btf/vmlinux].
         #[arg(long, value_name = "PATH")]
         btf_vmlinux_path: Option<PathBuf>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
         /// Print each step and the files written.
         #[arg(short, long)]
         verbose: bool,
     },
-    /// Check a .ks file and report diagnostics; exits 1 on errors.
+    /// Check a .ks file and report diagnostics; exits 1 on errors (not on
+    /// warnings, unless --deny-warnings).
     Check {
         /// The KernelScript source file.
         file: PathBuf,
@@ -58,6 +62,9 @@ enum Command {
         /// [default: /sys/kernel/btf/vmlinux].
         #[arg(long, value_name = "PATH")]
         btf_vmlinux_path: Option<PathBuf>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
         /// Print how long loading the kernel's BTF and the analysis took.
         #[arg(short, long)]
         verbose: bool,
@@ -95,6 +102,9 @@ enum Command {
         /// [default: /sys/kernel/btf/vmlinux].
         #[arg(long, value_name = "PATH")]
         btf_vmlinux_path: Option<PathBuf>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
         /// Show each step's command.
         #[arg(short, long)]
         verbose: bool,
@@ -130,6 +140,7 @@ fn main() -> ExitCode {
             no_makefile,
             test,
             btf_vmlinux_path,
+            deny_warnings,
             verbose,
         } => commands::compile::run(
             &file,
@@ -137,6 +148,7 @@ fn main() -> ExitCode {
             btf_vmlinux_path.as_deref(),
             !no_makefile,
             test,
+            deny_warnings,
             verbose,
         )
         .map(|_| ()),
@@ -154,17 +166,20 @@ fn main() -> ExitCode {
         Command::Check {
             file,
             btf_vmlinux_path,
+            deny_warnings,
             verbose,
-        } => commands::check::run(&file, btf_vmlinux_path.as_deref(), verbose),
+        } => commands::check::run(&file, btf_vmlinux_path.as_deref(), deny_warnings, verbose),
         Command::Build {
             file,
             output,
             btf_vmlinux_path,
+            deny_warnings,
             verbose,
         } => commands::build::run(
             &file,
             output.as_deref(),
             btf_vmlinux_path.as_deref(),
+            deny_warnings,
             verbose,
         ),
         Command::Test {

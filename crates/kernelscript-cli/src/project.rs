@@ -14,15 +14,22 @@ use kernelscript::driver::{self, Analysis};
 use std::path::{Path, PathBuf};
 
 /// Reads, parses and checks `file` against `target`'s kernel, printing
-/// its diagnostics to stderr.
-pub fn analyze_file(file: &Path, target: &Target) -> Result<Analysis, Failure> {
+/// its diagnostics to stderr; with `deny_warnings`, warnings are errors.
+pub fn analyze_file(
+    file: &Path,
+    target: &Target,
+    deny_warnings: bool,
+) -> Result<Analysis, Failure> {
     let text = loader::read_source(file)
         .map_err(|error| Failure::Message(format!("cannot read `{}`: {error}", file.display())))?;
     let name = file.to_string_lossy().into_owned();
     let mut loader = FsLoader {
         tracefs: target.is_running_kernel,
     };
-    let analysis = driver::analyze(&name, &text, &mut loader, &target.kernel);
+    let mut analysis = driver::analyze(&name, &text, &mut loader, &target.kernel);
+    if deny_warnings {
+        analysis.diagnostics.deny_warnings();
+    }
     render::emit_all(&analysis.sources, analysis.diagnostics.iter());
     Ok(analysis)
 }

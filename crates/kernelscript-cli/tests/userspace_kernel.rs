@@ -22,7 +22,9 @@
 //!   helper process by number, exactly, and is gone after exit;
 //! * a tail call reaches a program userspace put in the program array;
 //! * `register` adds a TCP congestion control until the program exits;
-//! * a failed attach names the program, the target and the reason.
+//! * a failed attach names the program, the target and the reason;
+//! * a program whose names are C keywords, header macros and libc
+//!   functions builds without warnings and runs.
 //!
 //! Kernel tests run one at a time (`testkit::kernel_lock`) and clean up
 //! (namespace, interfaces, pins, child processes) even when they fail.
@@ -1326,4 +1328,208 @@ fn a_raw_tracepoint_counts_one_process_syscalls_and_detaches_at_exit() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Every user name a C keyword, a macro, typedef or enumerator of the
+/// headers either output includes, a C library or libbpf function, or a
+/// name the generated code uses itself (`ks_skel`, `ks_main`, `result`,
+/// `deferred`, `flags`): structs, fields, enums and their values,
+/// constants, globals, a config block, helpers, userspace functions,
+/// parameters and locals. Renamed where C needs it, the same way in both
+/// outputs; the build has `-Wall -Werror`.
+const C_NAMES: &str = r#"
+// Every user name below is a C keyword, a macro, typedef or enumerator of
+// the headers the outputs include, a libc/libbpf function, or a name the
+// generated code uses itself.
+
+const ETH_P_IP: u16 = 0x0800
+const SEC: u32 = 7
+const link: u64 = 0x10
+const index: u8 = 2
+const LIBBPF_PIN_BY_NAME: u64 = 1 << 40
+
+struct typedef {
+    dst: u8[6],
+    src: u8[6],
+    ETH_P_IP: u16,
+}
+
+struct union {
+    BPF_ANY: u8,
+    TC_ACT_OK: u8,
+    unsigned: u16,
+    int: u16,
+    memset: u16,
+    printf: u8,
+    exit: u8,
+    flags: u16,
+    errno: u32,
+    stdout: u32,
+}
+
+struct long {
+    short: u16,
+    double: u16,
+    float: u16,
+    errno: u16,
+}
+
+struct int {
+    unsigned: u32,
+    signed: u64,
+    index: u16,
+    printf: u8,
+}
+
+enum switch {
+    strcpy = 1,
+    LIBBPF_PERF_EVENT_ERROR = 2,
+    abs = 3,
+    EOF = 4,
+}
+
+var stdout: u64 = 0
+var errno: u32 = 0
+var flags: u32 = 0
+var counts : hash<u32, int>(16)
+
+config static {
+    register: u16 = 9999,
+    volatile: u32 = 3,
+}
+
+@helper
+fn abort(signed: u32, short: u32) -> u32 {
+    var double = signed + short
+    var free = double * 2
+    return free - double
+}
+
+@helper
+fn strlen(inline: u64, goto: u8) -> u64 {
+    return inline + goto as u64
+}
+
+@xdp
+fn count_udp(ctx: *xdp_md) -> xdp_action {
+    var data = ctx->data
+    var data_end = ctx->data_end
+    if (data + sizeof(typedef) + sizeof(union) + sizeof(long) > data_end) {
+        return XDP_PASS
+    }
+    var eth = data as *typedef
+    var ip = (data + sizeof(typedef)) as *union
+    var udp = (data + sizeof(typedef) + sizeof(union)) as *long
+    if (bpf_ntohs(eth->ETH_P_IP) != ETH_P_IP || ip->BPF_ANY != 0x45 || ip->exit != 17) {
+        return XDP_PASS
+    }
+    if (bpf_ntohs(udp->double) != static.register) {
+        return XDP_PASS
+    }
+    var auto: u32 = abort(static.volatile, 1)
+    var case = strlen(link, index)
+    stdout += case
+    errno = auto
+    var key: u32 = SEC
+    if (var entry = counts[key]) {
+        entry.unsigned += 1
+        entry.signed += LIBBPF_PIN_BY_NAME
+    } else {
+        counts[key] = int { unsigned: 1, signed: LIBBPF_PIN_BY_NAME, index: 3, printf: 4 }
+    }
+    return XDP_PASS
+}
+
+fn memset(int: u32, printf: u32) -> u32 {
+    var exit = int + printf
+    var main = exit * 2
+    var result = main - exit
+    return result
+}
+
+fn index_of(do: switch) -> u32 {
+    return match (do) {
+        strcpy: 10,
+        abs: 30,
+        EOF: 40,
+        default: 0,
+    }
+}
+
+fn link_name(asm: u32) -> str(16) {
+    var typeof: str(16) = "link"
+    if (asm > 1) {
+        typeof = "links"
+    }
+    return typeof
+}
+
+struct Args {
+    interface: str(16),
+    packets: u32,
+    unsigned: u16,
+}
+
+fn main(args: Args) -> i32 {
+    static.register = args.unsigned
+    var NULL = load(count_udp)
+    attach(NULL, args.interface, 0)
+    print("attached to", args.interface)
+    var ks_skel: u32 = 0
+    var ks_main: u32 = 0
+    while (ks_skel < 200) {
+        if (var int = counts[SEC]) {
+            if (int.unsigned >= args.packets) {
+                break
+            }
+        }
+        sleep(50)
+        ks_skel += 1
+        ks_main = ks_skel
+    }
+    var value: int = counts[SEC]
+    var deferred = memset(value.unsigned, 0)
+    print("packets:", deferred, "in time:", ks_main < 200)
+    print("signed:", value.signed >> 40)
+    print("stdout:", stdout, "errno:", errno, "flags:", flags)
+    print("switch:", index_of(strcpy), index_of(abs), index_of(EOF))
+    print("name:", link_name(2), link_name(0))
+    detach(NULL)
+    return 0
+}
+"#;
+
+#[test]
+fn a_program_named_after_c_keywords_macros_and_libc_builds_and_runs() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build(SUITE, "c_names", C_NAMES);
+    let veth = Veth::new();
+    let mut running = Running::start(
+        &project.binary,
+        &[
+            &format!("--interface={}", veth.host),
+            "--packets=5",
+            "--unsigned=9999",
+        ],
+    );
+    running.wait_for_line(&format!("attached to {}", veth.host));
+    veth.send_udp(2, 10, 7777);
+    veth.send_udp(5, 10, 9999);
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(0), "stderr: {stderr}");
+    assert_eq!(
+        stdout,
+        [
+            format!("attached to {}", veth.host),
+            "packets: 5 in time: true".to_string(),
+            "signed: 5".to_string(),
+            "stdout: 90 errno: 4 flags: 0".to_string(),
+            "switch: 10 30 40".to_string(),
+            "name: links link".to_string(),
+        ]
+    );
+    assert_eq!(stderr, "");
+    veth.assert_nothing_attached();
 }

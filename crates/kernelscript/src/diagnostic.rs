@@ -142,6 +142,18 @@ impl Diagnostics {
         });
     }
 
+    /// Makes every warning an error (`--deny-warnings`), saying so.
+    pub fn deny_warnings(&mut self) {
+        for diagnostic in &mut self.items {
+            if diagnostic.severity == Severity::Warning {
+                diagnostic.severity = Severity::Error;
+                diagnostic
+                    .notes
+                    .push("a warning, made an error by `--deny-warnings`".to_string());
+            }
+        }
+    }
+
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.items
     }

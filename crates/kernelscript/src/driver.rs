@@ -101,13 +101,25 @@ pub struct Analysis {
     pub sources: SourceMap,
     pub main_file: FileId,
     pub diagnostics: Diagnostics,
-    /// Present when checking produced no errors.
-    pub program: Option<ir::Program>,
+    /// What the checker could check: with errors, a program with holes
+    /// where checking failed (see `check::check`), fit for an editor's
+    /// questions but not for code generation.
+    pub checked: ir::Program,
 }
 
 impl Analysis {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.has_errors()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| !d.is_error()).count()
+    }
+
+    /// The checked program when there are no errors: the one code can be
+    /// generated from.
+    pub fn program(&self) -> Option<&ir::Program> {
+        (!self.has_errors()).then_some(&self.checked)
     }
 }
 
@@ -136,18 +148,20 @@ pub fn analyze(name: &str, text: &str, loader: &mut dyn SourceLoader, kernel: &K
 
     let formats = tracepoint_formats(&unit, loader);
     let (program, check_diagnostics) = check::check(&unit, kernel, &formats);
-    diagnostics.extend(check_diagnostics);
+    // Warnings about a program that did not parse would be about the
+    // parser's recovery, not the program.
+    let parsed = !diagnostics.has_errors();
+    for diagnostic in check_diagnostics.into_vec() {
+        if parsed || diagnostic.is_error() {
+            diagnostics.push(diagnostic);
+        }
+    }
     diagnostics.sort_by_position();
-    let program = if diagnostics.has_errors() {
-        None
-    } else {
-        program
-    };
     Analysis {
         sources,
         main_file,
         diagnostics,
-        program,
+        checked: program,
     }
 }
 

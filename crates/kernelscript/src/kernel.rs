@@ -133,6 +133,7 @@ impl std::fmt::Debug for Kernel {
 /// they run on (every development and CI machine has the same kernel);
 /// only tests read files.
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // only tests read files
 pub(crate) fn test_kernel() -> &'static Kernel {
     use std::sync::OnceLock;
     static KERNEL: OnceLock<Kernel> = OnceLock::new();

@@ -7,6 +7,8 @@
 //! `driver::generate`. A deterministic xorshift generator keeps failures
 //! reproducible (the failing mutant is printed).
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 mod support;
 
 use kernelscript::driver::{self, GenerateOptions, NoIncludes};
@@ -48,7 +50,7 @@ fn seeds() -> Vec<(String, String)> {
 fn compile(name: &str, text: &str) {
     let result = std::panic::catch_unwind(|| {
         let analysis = driver::analyze(name, text, &mut NoIncludes, support::kernel());
-        if let Some(program) = &analysis.program {
+        if let Some(program) = analysis.program() {
             let options = GenerateOptions {
                 project_name: "fuzz".to_string(),
                 tests: true,
@@ -192,7 +194,7 @@ fn the_seeds_themselves_compile() {
     for (name, text) in seeds() {
         let analysis = driver::analyze(&name, &text, &mut NoIncludes, support::kernel());
         assert!(
-            analysis.program.is_some(),
+            analysis.program().is_some(),
             "{name} should check cleanly: {:?}",
             analysis
                 .diagnostics
@@ -213,7 +215,7 @@ fn mutated_programs_never_panic() {
         let mutant = mutate(&mut rng, text);
         compile(name, &mutant);
         if driver::analyze(name, &mutant, &mut NoIncludes, support::kernel())
-            .program
+            .program()
             .is_some()
         {
             checked_ok += 1;

@@ -14,9 +14,10 @@ pub fn run(
     file: &Path,
     output: Option<&Path>,
     btf: Option<&Path>,
+    deny_warnings: bool,
     verbose: bool,
 ) -> Result<(), Failure> {
-    build(file, output, btf, false, verbose).map(|_| ())
+    build(file, output, btf, false, deny_warnings, verbose).map(|_| ())
 }
 
 /// Compiles `file` (with the test runner when `tests`) and builds what was
@@ -26,6 +27,7 @@ pub fn build(
     output: Option<&Path>,
     btf: Option<&Path>,
     tests: bool,
+    deny_warnings: bool,
     verbose: bool,
 ) -> Result<Compiled, Failure> {
     let clang = CLANG.require()?;
@@ -33,7 +35,7 @@ pub fn build(
     let cc = CC.require()?;
     toolchain::require_libbpf_headers()?;
 
-    let compiled = super::compile::run(file, output, btf, true, tests, verbose)?;
+    let compiled = super::compile::run(file, output, btf, true, tests, deny_warnings, verbose)?;
     let project = &compiled.project;
     let name = &project.name;
     let dir = &project.dir;

@@ -26,6 +26,7 @@ pub fn run(
     btf: Option<&Path>,
     write_makefile: bool,
     tests: bool,
+    deny_warnings: bool,
     verbose: bool,
 ) -> Result<Compiled, Failure> {
     let project = Project::new(file, output)?;
@@ -37,11 +38,13 @@ pub fn run(
             target.load_time.as_secs_f64() * 1e3
         );
     }
-    let mut analysis = project::analyze_file(file, &target)?;
-    let Some(program) = analysis.program.take() else {
-        let count = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
-        return Err(Failure::SourceErrors { count });
-    };
+    let analysis = project::analyze_file(file, &target, deny_warnings)?;
+    super::check::refuse_errors(&analysis)?;
+    let driver::Analysis {
+        checked: program,
+        sources,
+        ..
+    } = analysis;
     let options = driver::GenerateOptions {
         project_name: project.name.clone(),
         tests,
@@ -55,7 +58,7 @@ pub fn run(
     // `#line` directives name the sources relative to the output directory,
     // where clang runs, so it can read their lines into the BTF line info
     // (and so into verifier logs).
-    let mut sources = analysis.sources;
+    let mut sources = sources;
     let files: Vec<_> = sources
         .files()
         .map(|(id, text)| (id, text.name.clone()))

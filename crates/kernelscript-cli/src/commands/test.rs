@@ -15,7 +15,7 @@ pub fn run(
     filter: Option<&str>,
     verbose: bool,
 ) -> Result<(), Failure> {
-    let compiled = super::build::build(file, output, btf, true, verbose)?;
+    let compiled = super::build::build(file, output, btf, true, false, verbose)?;
     if !compiled.has_tests {
         return Err(Failure::Message(format!(
             "`{}` has no `@test` functions",

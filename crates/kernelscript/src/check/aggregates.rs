@@ -389,55 +389,12 @@ pub(crate) fn is_place(expr: &ir::Expr) -> bool {
 impl Checker<'_> {
     /// Whether the code being checked may read the fields of struct `id`
     /// through a pointer: eBPF code always; userspace code unless it is a
-    /// kernel struct userspace has no definition of (no UAPI header
-    /// declares it and no map, global, config or source struct holds it):
-    /// a pointer to one points into the kernel.
+    /// kernel struct userspace C has no definition of (the generator's own
+    /// rule, `userspace_has_definition`): a pointer to one points into the
+    /// kernel.
     fn userspace_can_read(&self, id: ir::StructId) -> bool {
-        if self.fx.target() != Some(ir::Target::Userspace) {
-            return true;
-        }
-        let def = self.program.struct_def(id);
-        if def.origin != ir::Origin::Kernel
-            || crate::kernel::USERSPACE_HEADER_STRUCTS.contains(&def.name.as_str())
-        {
-            return true;
-        }
-        let program = &self.program;
-        let mut pending: Vec<&Type> = program
-            .maps
-            .iter()
-            .flat_map(|map| [&map.key, &map.value])
-            .chain(program.globals.iter().map(|global| &global.ty))
-            .chain(
-                program
-                    .configs
-                    .iter()
-                    .flat_map(|config| config.fields.iter().map(|field| &field.ty)),
-            )
-            .collect();
-        for source in program
-            .structs
-            .iter()
-            .filter(|s| s.origin == ir::Origin::Source)
-        {
-            pending.extend(source.fields.iter().map(|field| &field.ty));
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        while let Some(ty) = pending.pop() {
-            match ty {
-                Type::Struct(held) => {
-                    if *held == id {
-                        return true;
-                    }
-                    if seen.insert(*held) {
-                        let fields = &program.struct_def(*held).fields;
-                        pending.extend(fields.iter().map(|field| &field.ty));
-                    }
-                }
-                Type::Array(element, _) => pending.push(element),
-                _ => {}
-            }
-        }
-        false
+        self.fx.target() != Some(ir::Target::Userspace)
+            || self.program.struct_def(id).origin != ir::Origin::Kernel
+            || crate::codegen::userspace::types::userspace_has_definition(&self.program, id)
     }
 }

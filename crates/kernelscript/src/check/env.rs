@@ -9,7 +9,7 @@
 //! with no source span. This file only stores and looks up names; deciding
 //! what a use of a name means is `exprs.rs`'s job.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::ir::{
     Builtin, ConfigId, ConstId, EnumId, ExternId, FunctionId, GlobalId, MapId, ModuleId, StructId,
@@ -102,8 +102,8 @@ pub(crate) type Space = usize;
 /// name is looked up in follows from the span of the use: its file.
 #[derive(Debug, Default)]
 pub(crate) struct Env {
-    prelude: HashMap<String, Entry>,
-    spaces: Vec<HashMap<String, Entry>>,
+    prelude: BTreeMap<String, Entry>,
+    spaces: Vec<BTreeMap<String, Entry>>,
     /// By `FileId`: the namespace the file's names are looked up in.
     home: Vec<Space>,
     /// By `FileId`: the namespaces the file's definitions go to.
@@ -116,7 +116,7 @@ impl Env {
     /// its own names are looked up). Files not listed belong to the main
     /// namespace.
     pub(crate) fn set_spaces(&mut self, count: usize, visible: Vec<Vec<Space>>) {
-        self.spaces = (0..count.max(1)).map(|_| HashMap::new()).collect();
+        self.spaces = (0..count.max(1)).map(|_| BTreeMap::new()).collect();
         self.home = visible
             .iter()
             .map(|spaces| spaces.first().copied().unwrap_or(0))
@@ -155,7 +155,7 @@ impl Env {
             return Ok(());
         };
         if self.spaces.is_empty() {
-            self.spaces.push(HashMap::new());
+            self.spaces.push(BTreeMap::new());
         }
         let targets = self.targets(at);
         for space in &targets {
@@ -176,7 +176,7 @@ impl Env {
     /// definition of a builtin's name), in the namespaces of `span`'s file.
     pub(crate) fn redefine(&mut self, name: &str, symbol: Symbol, span: Span) {
         if self.spaces.is_empty() {
-            self.spaces.push(HashMap::new());
+            self.spaces.push(BTreeMap::new());
         }
         for space in self.targets(span) {
             self.spaces[space].insert(

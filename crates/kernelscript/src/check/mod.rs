@@ -22,8 +22,9 @@
 //!    found flags (`presence.rs`), pointers that may be null are
 //!    checked before use (`nullness.rs`) and ring-buffer reservations are
 //!    released exactly once on every path (`ownership/`).
-//! 6. Whole-program rules: one `main`, and the eBPF call graph (recursion,
-//!    stack usage) in `limits.rs`.
+//! 6. Whole-program rules: one `main`, names C must carry as written
+//!    (`c_names.rs`), and the eBPF call graph (recursion, stack usage) in
+//!    `limits.rs`.
 //!
 //! All wording lives in `errors/`. Scoping state of the body being checked
 //! lives in `scope.rs`, global names in `env.rs`.
@@ -33,6 +34,7 @@
 
 mod aggregates;
 mod bridge;
+mod c_names;
 mod calls;
 mod consts;
 mod env;
@@ -59,6 +61,7 @@ mod scope;
 mod stmts;
 mod struct_ops;
 mod types;
+mod warnings;
 
 #[cfg(test)]
 mod tests;
@@ -76,22 +79,31 @@ use scope::{CallEdge, FnCtx};
 /// and the modules it imports) against `kernel` and lowers them to the IR.
 /// `tracepoint_formats` holds the tracefs format file of each
 /// `category/event` the driver could read.
+///
+/// Returns what could be checked together with the diagnostics: with
+/// errors, the program has holes where checking failed (`Type::Error`
+/// types, declarations and statements left out) and is fit for questions
+/// (an editor's outline, hover types), not for code generation. Warnings
+/// (`warnings.rs`) are computed only for a program without errors.
 pub fn check(
     unit: &Unit,
     kernel: &crate::kernel::Kernel,
     tracepoint_formats: &std::collections::BTreeMap<String, String>,
-) -> (Option<ir::Program>, Diagnostics) {
+) -> (ir::Program, Diagnostics) {
     let mut checker = Checker::new(unit, KernelView::new(kernel, tracepoint_formats));
     checker.run();
     let Checker {
-        mut program, diags, ..
+        mut program,
+        mut diags,
+        ..
     } = checker;
     program.kernel = Some(ir::KernelBtf(kernel.btf().clone()));
-    if diags.has_errors() {
-        (None, diags)
-    } else {
-        (Some(program), diags)
+    if !diags.has_errors() {
+        for warning in warnings::warnings(&program) {
+            diags.push(warning);
+        }
     }
+    (program, diags)
 }
 
 /// A type alias waiting for (or done with) resolution.
@@ -226,6 +238,7 @@ impl<'a> Checker<'a> {
         self.check_module_contents();
         self.check_own_function_targets();
         self.check_impls();
+        self.check_c_names();
         self.check_bodies();
         self.check_main();
         self.check_call_graph();

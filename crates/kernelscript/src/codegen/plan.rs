@@ -168,6 +168,23 @@ pub fn c_identifier(text: &str) -> String {
 
 pub use super::c::names::first_free;
 
+/// The ELF sections of the object that are also C identifiers.
+pub fn identifier_sections(program: &Program) -> BTreeSet<String> {
+    let mut sections: BTreeSet<String> = program
+        .functions
+        .iter()
+        .filter_map(|function| function.kind.program())
+        .map(|decl| (decl.descriptor().section)(&decl.target))
+        .filter(|section| {
+            section
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .collect();
+    sections.insert("license".to_string());
+    sections
+}
+
 /// A program array behind `return other_program(ctx)` tail calls.
 ///
 /// The kernel lets one program array serve programs of one type only, so
@@ -301,6 +318,7 @@ impl CNames {
         for def in &program.externs {
             file.reserve(&def.name);
         }
+
         for def in program
             .consts
             .iter()
@@ -325,8 +343,11 @@ impl CNames {
         {
             tags.reserve(&def.name);
         }
+        // `SEC("xdp")` makes a symbol `xdp` in the object: no file-scope
+        // name may be one (locals may).
+        let sections = identifier_sections(program);
         let file_name = |file: &mut Names, name: &str| {
-            let clashes = clash_in_both(name, Place::File).is_some();
+            let clashes = clash_in_both(name, Place::File).is_some() || sections.contains(name);
             file.user(name, clashes)
         };
         let tag_name = |tags: &mut Names, name: &str| {

@@ -14,6 +14,19 @@ pub(crate) fn duplicate_definition(span: Span, name: &str, first: Span) -> Diagn
         .help("rename one of them; a file shares one namespace with the headers it includes")
 }
 
+pub(crate) fn name_c_cannot_keep(span: Span, what: &str, name: &str, why: &str) -> Diagnostic {
+    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    Diagnostic::error(format!("`{name}` cannot name {article} {what}"))
+        .primary(span, format!("`{name}` is {why}"))
+        .help(format!(
+            "{article} {what} keeps its name in the generated C, where the kernel and the skeleton see it; choose another name"
+        ))
+}
+
 pub(crate) fn reserved_name(span: Span, name: &str, what: &str) -> Diagnostic {
     let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
         "an"

@@ -17,6 +17,7 @@ mod ownership;
 mod perf;
 mod programs;
 mod statements;
+mod warnings;
 
 pub(crate) use declarations::*;
 pub(crate) use expressions::*;
@@ -28,6 +29,7 @@ pub(crate) use ownership::*;
 pub(crate) use perf::*;
 pub(crate) use programs::*;
 pub(crate) use statements::*;
+pub(crate) use warnings::*;
 
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;

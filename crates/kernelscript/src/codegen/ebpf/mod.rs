@@ -121,8 +121,7 @@ impl<'a> Generator<'a> {
             .into_iter()
             .map(|kind| (kind, file_names.fresh(kind.base_name())))
             .collect();
-        let output = format!("{}.ebpf.c", plan.project);
-        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, output);
+        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, "ebpf.c");
         Generator {
             program,
             plan,
@@ -168,7 +167,12 @@ impl<'a> Generator<'a> {
         items::emit_maps(&mut out, &types, &self.plan.tail_calls);
         items::emit_globals(&mut out, &types);
         if let Some(name) = &self.plan.pinned_globals {
-            items::emit_pinned_globals(&mut out, &types, name);
+            let program = self.program;
+            let accessor = self
+                .function_order
+                .iter()
+                .any(|id| uses_pinned_globals(program, &program.function(*id).body));
+            items::emit_pinned_globals(&mut out, &types, name, accessor);
         }
         let kfuncs = called_kfuncs(self.program, &self.function_order);
         items::emit_externs(&mut out, &types, &kfuncs);

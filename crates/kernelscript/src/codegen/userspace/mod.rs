@@ -68,7 +68,7 @@ mod runtime;
 mod statements;
 mod strings;
 mod test_runner;
-mod types;
+pub(crate) mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -264,12 +264,8 @@ impl<'a> Generator<'a> {
             .filter_map(|function| function.kind.program())
             .filter_map(|decl| own_function(program, decl))
             .collect();
-        let output = if tests {
-            format!("{}.test.c", plan.project)
-        } else {
-            format!("{}.c", plan.project)
-        };
-        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, output);
+        let extension = if tests { "test.c" } else { "c" };
+        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, extension);
         Generator {
             program,
             sources,
@@ -598,25 +594,7 @@ impl<'a> Generator<'a> {
                 wrote = true;
             }
         }
-        let roots: Vec<Type> = self
-            .program
-            .maps
-            .iter()
-            .flat_map(|map| [map.key.clone(), map.value.clone()])
-            .chain(
-                self.program
-                    .globals
-                    .iter()
-                    .filter(|global| !global.local)
-                    .map(|global| global.ty.clone()),
-            )
-            .chain(
-                self.program
-                    .configs
-                    .iter()
-                    .flat_map(|config| config.fields.iter().map(|field| field.ty.clone())),
-            )
-            .collect();
+        let roots = types::shared_roots(self.program);
         let defined = types::structs_to_define(self.program, &roots);
         // Kernel structs userspace only points to: declared, so a pointer
         // parameter does not declare a new struct scoped to its prototype.

@@ -11,6 +11,38 @@ use std::collections::BTreeSet;
 use crate::codegen::c::order::{dependencies_first, held_struct, struct_fields_held};
 use crate::ir::{self, Origin, Program, StructId, Type};
 
+/// The types userspace shares with the eBPF object through the skeleton:
+/// map keys and values, globals it sees, config fields. The structs they
+/// hold by value are defined in userspace (`structs_to_define`).
+pub fn shared_roots(program: &Program) -> Vec<Type> {
+    program
+        .maps
+        .iter()
+        .flat_map(|map| [map.key.clone(), map.value.clone()])
+        .chain(
+            program
+                .globals
+                .iter()
+                .filter(|global| !global.local)
+                .map(|global| global.ty.clone()),
+        )
+        .chain(
+            program
+                .configs
+                .iter()
+                .flat_map(|config| config.fields.iter().map(|field| field.ty.clone())),
+        )
+        .collect()
+}
+
+/// Whether userspace C has the definition of struct `id`: a header it
+/// includes defines it, or it is among `structs_to_define` of the shared
+/// roots. Userspace code may read fields only through such structs.
+pub fn userspace_has_definition(program: &Program, id: StructId) -> bool {
+    provided_by_headers(program.struct_def(id))
+        || structs_to_define(program, &shared_roots(program)).contains(&id)
+}
+
 /// The `#include`-free definition order of the structs userspace needs:
 /// every source struct, plus kernel structs outside `kernel::USERSPACE_HEADER_STRUCTS` used by
 /// value by those (or by `extra_roots`), dependencies first.

@@ -102,16 +102,18 @@ pub struct FileScope<'a> {
 }
 
 impl<'a> FileScope<'a> {
-    /// The scope of the C file `output` (`NAME.c`) of `program`, spelling
-    /// types by `policy`; `names` holds every file-scope name taken.
+    /// The scope of the C file `NAME.EXTENSION` (`NAME.c`, `NAME.ebpf.c`;
+    /// NAME the plan's project) of `program`, spelling types by `policy`;
+    /// `names` holds every file-scope name taken.
     pub fn new(
         program: &'a Program,
         sources: &'a SourceMap,
         plan: &'a Plan,
         policy: TypePolicy,
         names: Names,
-        output: String,
+        extension: &str,
     ) -> FileScope<'a> {
+        let output = format!("{}.{extension}", plan.project);
         FileScope {
             types: Types::new(program, &plan.names, policy),
             names,
