@@ -34,6 +34,7 @@
 mod aggregates;
 mod calls;
 mod consts;
+mod defers;
 mod env;
 mod errors;
 mod exprs;
@@ -116,8 +117,11 @@ pub(crate) struct ImplSlot<'a> {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FnFacts {
     pub calls: Vec<CallEdge>,
-    /// Bytes of eBPF stack its locals take (parameters excluded).
-    pub frame_size: u64,
+    /// The largest of its eBPF stack frames (its own and its loop
+    /// callbacks', which hold their bodies' locals; parameters excluded).
+    pub largest_frame: u64,
+    /// Its own frame plus the deepest chain of loop callback frames.
+    pub stack_depth: u64,
 }
 
 pub(crate) struct Checker<'a> {

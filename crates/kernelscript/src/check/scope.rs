@@ -64,8 +64,6 @@ pub(crate) struct FnCtx {
     pub facts: Vec<LocalFacts>,
     scopes: Vec<Vec<(String, Binding)>>,
     pub loop_depth: u32,
-    /// How many `for (k, v) in m` bodies enclose the current statement.
-    pub map_iterations: u32,
     pub try_stack: Vec<CatchSet>,
     pub calls: Vec<CallEdge>,
 }
@@ -82,7 +80,6 @@ impl FnCtx {
             facts: Vec::new(),
             scopes: vec![Vec::new()],
             loop_depth: 0,
-            map_iterations: 0,
             try_stack: Vec::new(),
             calls: Vec::new(),
         }

@@ -395,13 +395,7 @@ impl Checker<'_> {
             }
             local
         });
-        // In eBPF the body is a `bpf_for_each_map_elem` callback: it cannot
-        // return from the function, and throws must be caught inside it.
-        self.fx.map_iterations += 1;
-        let enclosing_tries = std::mem::take(&mut self.fx.try_stack);
         let body = self.loop_body(body);
-        self.fx.try_stack = enclosing_tries;
-        self.fx.map_iterations -= 1;
         self.fx.pop_scope();
         Some(StmtKind::ForEachMap {
             key,
@@ -412,13 +406,6 @@ impl Checker<'_> {
     }
 
     fn return_stmt(&mut self, value: Option<&ast::Expr>, span: Span) -> Option<StmtKind> {
-        if self.fx.map_iterations > 0 && self.fx.is_ebpf() {
-            self.report(errors::return_in_map_iteration(span));
-            if let Some(value) = value {
-                self.expr(value, None);
-            }
-            return None;
-        }
         let ret = self.fx.ret.clone();
         match value {
             None => {

@@ -8,6 +8,7 @@
 //! accepted, so a generator that meets something it cannot emit has found a
 //! missing checker rule (a bug), not a user error.
 
+pub mod loops;
 mod types;
 pub mod visit;
 

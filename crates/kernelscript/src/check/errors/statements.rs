@@ -120,15 +120,6 @@ pub(crate) fn return_value_in_void(span: Span, function: &str) -> Diagnostic {
     .help("declare a return type: `-> T`")
 }
 
-pub(crate) fn return_in_map_iteration(span: Span) -> Diagnostic {
-    Diagnostic::error("cannot `return` from inside `for (k, v) in map` in eBPF code")
-        .primary(
-            span,
-            "the loop body runs as a callback of `bpf_for_each_map_elem`",
-        )
-        .help("set a variable and `break`, then return after the loop")
-}
-
 pub(crate) fn missing_return(span: Span, function: &str, ty: &str) -> Diagnostic {
     Diagnostic::error(format!(
         "function `{function}` may end without returning a `{ty}`"
@@ -200,4 +191,14 @@ pub(crate) fn defer_needs_call(span: Span) -> Diagnostic {
     Diagnostic::error("`defer` expects a function call")
         .primary(span, "not a call")
         .help("write `defer cleanup(resource)`")
+}
+
+pub(crate) fn deferred_loop_variable_address(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "a deferred call cannot take the address of loop variable `{name}`"
+    ))
+    .primary(span, "the loop variable does not outlive its iteration")
+    .help(format!(
+        "pass `{name}` by value, or copy it into a local declared before the loop"
+    ))
 }

@@ -16,6 +16,8 @@
 //! Locals a nested deferred call reads are declared at the top of the
 //! function, so they are in scope at every exit.
 
+mod callback;
+mod errors;
 mod exprs;
 mod matching;
 mod stmts;
@@ -31,6 +33,8 @@ use crate::ir::{visit, Expr, ExprKind, Function, LocalId, Program, Stmt, StmtKin
 use crate::source::SourceMap;
 use crate::span::Span;
 
+pub use callback::{CallbackSpec, LoopExit, LoopExitNames, LoweredCallback};
+pub use errors::needs_error_code;
 pub use exprs::{statement_expression, truncated_literal};
 pub use matching::Sink;
 pub use stmts::is_plain_value;
@@ -162,6 +166,12 @@ pub struct Lowering<'a, B> {
     /// statement: GNU statement expressions).
     pub map_lines: bool,
     pub lines: Lines<'a>,
+    /// The local holding a thrown code (the goto convention of `errors`),
+    /// when the function (or the callback being written) has one.
+    pub error_code: Option<String>,
+    /// The callbacks being written, innermost last.
+    pub callbacks: Vec<callback::CallbackState<'a>>,
+    context_field_names: Option<callback::ContextFields>,
     pub backend: B,
 }
 
@@ -199,6 +209,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             block_depth: 0,
             map_lines: true,
             lines,
+            error_code: None,
+            callbacks: Vec::new(),
+            context_field_names: None,
             backend,
         }
     }
@@ -536,38 +549,28 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
 
     /// `return value` (or a bare `return`) from the function.
     pub fn lower_return(&mut self, value: Option<&'a Expr>, span: Span) {
-        if self.in_callback() {
-            // Inside a loop callback the enclosing function's return is not
-            // reachable (the checker rejects it).
-            let text = B::return_from_callback(self);
-            self.out.line(text);
-            return;
-        }
-        let Some(value) = value else {
-            self.exit_work(span);
-            match self.function.named_return {
-                Some(named) => {
-                    let name = self.local_lvalue(named);
-                    self.out.line(format!("return {name};"));
-                }
-                None if self.function.ret == Type::Void => self.out.line("return;"),
-                None => {
-                    let value = B::failure_result(self);
-                    self.out.line(format!("return {value};"));
-                }
-            }
-            return;
-        };
-        match &value.kind {
-            ExprKind::Call {
-                callee: crate::ir::Callee::TailCall(target),
-                args,
-            } if B::tail_call(self, *target, args, span) => return,
-            ExprKind::Match { scrutinee, arms } => {
-                self.lower_match(scrutinee, arms, &value.ty, Sink::Return);
+        if let Some(Expr {
+            kind:
+                ExprKind::Call {
+                    callee: crate::ir::Callee::TailCall(target),
+                    args,
+                },
+            ..
+        }) = value
+        {
+            if B::tail_call(self, *target, args, span) {
                 return;
             }
-            _ => {}
+        }
+        if self.in_callback() {
+            return self.return_in_callback(value);
+        }
+        let Some(value) = value else {
+            return self.return_computed(None, span);
+        };
+        if let ExprKind::Match { scrutinee, arms } = &value.kind {
+            self.lower_match(scrutinee, arms, &value.ty, Sink::Return);
+            return;
         }
         if value.ty == Type::Void || self.function.ret == Type::Void {
             let text = self.expr(value).text;
@@ -580,10 +583,8 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             return;
         }
         if !self.has_exit_work() || is_constant(value) {
-            self.exit_work(span);
             let text = self.expr(value).text;
-            self.out.line(format!("return {text};"));
-            return;
+            return self.return_computed(Some(text), span);
         }
         // Evaluate the value before what the exit owes runs.
         let result = self.temp("result");
@@ -591,16 +592,40 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         let declaration = self.types.declaration(&ret, &result);
         let text = self.expr(value).text;
         self.out.line(format!("{declaration} = {text};"));
-        self.exit_work(span);
-        self.out.line(format!("return {result};"));
+        self.return_computed(Some(result), span);
     }
 
-    /// Leaves the function as a failure: an uncaught `throw`.
-    pub fn uncaught_throw(&mut self, span: Span) {
+    /// Returns `value`, already computed (C text that what the exit owes
+    /// cannot change), or returns without a value (the named return value,
+    /// if any); from inside a callback, records the return in its context.
+    pub fn return_computed(&mut self, value: Option<String>, span: Span) {
         if self.in_callback() {
-            let text = B::return_from_callback(self);
-            self.out.line(text);
-            return;
+            let fields = self.context_fields();
+            let value = value.map(|value| (fields.result.as_str(), value));
+            return self.leave_callback(LoopExit::Return, value);
+        }
+        self.exit_work(span);
+        match (value, self.function.named_return) {
+            (Some(value), _) => self.out.line(format!("return {value};")),
+            (None, Some(named)) => {
+                let name = self.local_lvalue(named);
+                self.out.line(format!("return {name};"));
+            }
+            (None, None) if self.function.ret == Type::Void => self.out.line("return;"),
+            (None, None) => {
+                let value = B::failure_result(self);
+                self.out.line(format!("return {value};"));
+            }
+        }
+    }
+
+    /// Leaves the function as a failure (an uncaught `throw` in a program,
+    /// a loop that would run too long, an impossible lookup): the deferred
+    /// calls, then the failure result; from inside a callback, records the
+    /// failure in its context.
+    pub fn failure_exit(&mut self, span: Span) {
+        if self.in_callback() {
+            return self.leave_callback(LoopExit::Fail, None);
         }
         self.exit_work(span);
         if self.function.ret == Type::Void {
@@ -609,6 +634,11 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             let value = B::failure_result(self);
             self.out.line(format!("return {value};"));
         }
+    }
+
+    /// Leaves the function as a failure: an uncaught `throw`.
+    pub fn uncaught_throw(&mut self, span: Span) {
+        self.failure_exit(span);
     }
 }
 

@@ -3,7 +3,7 @@
 //! backend's. Every statement is preceded by a `#line` directive when the C
 //! text has drifted from its source line; blocks are always braced.
 
-use crate::codegen::c::backend::{Assign, Backend, EntryBinding, FieldWrite, MapLoop};
+use crate::codegen::c::backend::{Assign, Backend, EntryBinding, FieldWrite, MapLoop, RangeLoop};
 use crate::codegen::c::types::is_array_like;
 use crate::ir::{visit, BinaryOp, Block, Expr, ExprKind, LocalId, Stmt, StmtKind, Type};
 
@@ -87,7 +87,19 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 start,
                 end,
                 body,
-            } => self.for_range(*var, start, end, body),
+            } => {
+                let range = RangeLoop {
+                    statement: stmt,
+                    var: *var,
+                    start,
+                    end,
+                    body,
+                    span: stmt.span,
+                };
+                if !B::range_loop(self, range) {
+                    self.for_range(*var, start, end, body);
+                }
+            }
             StmtKind::ForEachMap {
                 key,
                 value,
@@ -104,6 +116,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 B::for_each_map(self, each)
             }
             StmtKind::While { condition, body } => {
+                if B::while_loop(self, stmt, condition, body) {
+                    return;
+                }
                 // `for (;;)` with the test inside, not `while (cond)`: C lets
                 // a compiler assume that a loop with a non-constant condition
                 // ends, and clang deletes one that provably cannot (leaving
@@ -116,15 +131,17 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 self.out.line("break;");
                 self.out.dedent();
                 B::loop_prologue(self);
-                let kind = B::plain_loop(self);
-                self.loop_body(body, kind);
+                self.loop_body(body, LoopKind::Plain);
                 self.out.close_block();
             }
             StmtKind::Break => self.jump(true),
             StmtKind::Continue => self.jump(false),
             StmtKind::Return(value) => self.lower_return(value.as_ref(), stmt.span),
             StmtKind::Try { body, catches } => B::try_catch(self, body, catches, stmt),
-            StmtKind::Throw(code) => B::throw(self, code, stmt.span),
+            StmtKind::Throw(code) => {
+                let code = self.value(code);
+                B::throw(self, code, stmt.span)
+            }
             StmtKind::Defer(call) => self.register_defer(stmt, call),
             StmtKind::Block(block) => {
                 self.out.open_block("");
@@ -158,7 +175,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             _ => None,
         });
         match kind {
-            Some(LoopKind::Callback) => B::callback_jump(self, is_break),
+            Some(LoopKind::Callback) => self.callback_jump(is_break),
             _ => self.out.line(if is_break { "break;" } else { "continue;" }),
         }
     }
@@ -370,8 +387,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         self.out.open_block(format!(
             "for ({declaration} = {start}; {name} < {end_text}; {name}++)"
         ));
-        let kind = B::plain_loop(self);
-        self.loop_body(body, kind);
+        self.loop_body(body, LoopKind::Plain);
         self.out.close_block();
         self.close_scope();
     }
