@@ -127,6 +127,8 @@ enum Outcome {
     Rejected,
     Accepted {
         ebpf_c: String,
+        /// `fuzz.vmlinux.h`, the kernel types the eBPF C uses.
+        kernel_header: Option<String>,
         userspace_c: Option<String>,
     },
     Failed(FailureClass, String),
@@ -163,13 +165,14 @@ pub fn run(corpus: &Corpus, config: &Config, toolchain: &Toolchain) -> Report {
                 }
                 Outcome::Accepted {
                     ebpf_c,
+                    kernel_header,
                     userspace_c,
                 } => {
                     report.accepted += 1;
                     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                    (&ebpf_c, &userspace_c).hash(&mut hasher);
+                    (&ebpf_c, &kernel_header, &userspace_c).hash(&mut hasher);
                     if seen_outputs.insert(hasher.finish()) {
-                        builds.push((index, text, ebpf_c, userspace_c));
+                        builds.push((index, text, (ebpf_c, kernel_header), userspace_c));
                     }
                 }
             }
@@ -254,10 +257,22 @@ pub fn quiet_panics() {
     }));
 }
 
+/// The running kernel, which mutants are checked against (read once).
+fn host_kernel() -> &'static kernelscript::kernel::Kernel {
+    static KERNEL: std::sync::OnceLock<kernelscript::kernel::Kernel> = std::sync::OnceLock::new();
+    KERNEL.get_or_init(|| {
+        let bytes = std::fs::read("/sys/kernel/btf/vmlinux")
+            .unwrap_or_else(|error| panic!("the fuzzer needs /sys/kernel/btf/vmlinux: {error}"));
+        let btf = btf::Btf::from_vec(bytes)
+            .unwrap_or_else(|error| panic!("/sys/kernel/btf/vmlinux does not parse: {error}"));
+        kernelscript::kernel::Kernel::new(btf)
+    })
+}
+
 fn analyze(text: &str, include_dir: Option<&Path>) -> Outcome {
     let result = std::panic::catch_unwind(|| {
         let mut loader = DirLoader(include_dir.map(Path::to_path_buf));
-        let analysis = driver::analyze("fuzz.ks", text, &mut loader);
+        let analysis = driver::analyze("fuzz.ks", text, &mut loader, host_kernel());
         if let Err(problem) = check_diagnostics(text, &analysis) {
             return problem;
         }
@@ -270,6 +285,7 @@ fn analyze(text: &str, include_dir: Option<&Path>) -> Outcome {
         let outputs = driver::generate(program, &analysis.sources, &options);
         Outcome::Accepted {
             ebpf_c: outputs.ebpf_c,
+            kernel_header: outputs.kernel_header.map(|header| header.text),
             userspace_c: outputs.userspace_c,
         }
     });
@@ -338,7 +354,7 @@ impl SourceLoader for DirLoader {
     }
 }
 
-type Build = (u64, String, String, Option<String>);
+type Build = (u64, String, (String, Option<String>), Option<String>);
 
 /// A build's result (a failure's class and message) and its mutant's text.
 type Built = (Result<(), (FailureClass, String)>, String);
@@ -355,13 +371,19 @@ fn build_all(config: &Config, toolchain: &Toolchain, builds: &[Build]) -> Vec<Bu
                 let dir = config.work_dir.join(format!("build-{worker}"));
                 loop {
                     let position = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((_, text, ebpf_c, userspace_c)) = builds.get(position) else {
+                    let Some((_, text, (ebpf_c, kernel_header), userspace_c)) =
+                        builds.get(position)
+                    else {
                         return;
                     };
                     let _ = std::fs::remove_dir_all(&dir);
                     let result = std::fs::create_dir_all(&dir)
                         .and_then(|()| std::fs::write(dir.join("fuzz.ks"), text))
                         .and_then(|()| std::fs::write(dir.join("fuzz.ebpf.c"), ebpf_c))
+                        .and_then(|()| match kernel_header {
+                            Some(header) => std::fs::write(dir.join("fuzz.vmlinux.h"), header),
+                            None => Ok(()),
+                        })
                         .and_then(|()| match userspace_c {
                             Some(c) => std::fs::write(dir.join("fuzz.c"), c),
                             None => Ok(()),

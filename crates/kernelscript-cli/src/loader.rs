@@ -1,5 +1,6 @@
 //! Reads source files from disk: the main `.ks` file and, for the core's
-//! `SourceLoader`, the files it `include`s.
+//! `SourceLoader`, the files it `include`s and the tracefs format files of
+//! the tracepoints it names (of the running kernel only).
 //!
 //! Only regular files are read, and at most `MAX_SOURCE_BYTES` of them, so
 //! `include "/dev/zero"` or a FIFO is an error instead of unbounded memory
@@ -18,7 +19,11 @@ use std::path::{Component, Path, PathBuf};
 /// below what would exhaust memory.
 pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
 
-pub struct FsLoader;
+pub struct FsLoader {
+    /// Whether tracefs describes the kernel being compiled for (it is the
+    /// running kernel).
+    pub tracefs: bool,
+}
 
 impl SourceLoader for FsLoader {
     fn load(&mut self, including: &str, path: &str) -> Result<(String, String), String> {
@@ -26,6 +31,13 @@ impl SourceLoader for FsLoader {
         let full = normalize(&base.join(path));
         let name = full.to_string_lossy().into_owned();
         read_source(&full).map(|text| (name, text))
+    }
+
+    fn tracepoint_format(&mut self, category: &str, event: &str) -> Option<String> {
+        if !self.tracefs {
+            return None;
+        }
+        crate::kernel::tracepoint_format(category, event)
     }
 }
 

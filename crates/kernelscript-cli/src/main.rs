@@ -6,6 +6,7 @@
 //! `kernelscript` crate.
 
 mod commands;
+mod kernel;
 mod loader;
 mod panic;
 mod project;
@@ -37,6 +38,10 @@ enum Command {
         /// Do not write a Makefile.
         #[arg(long)]
         no_makefile: bool,
+        /// The target kernel's BTF: a vmlinux image or a BTF file
+        /// [default: /sys/kernel/btf/vmlinux].
+        #[arg(long, value_name = "PATH")]
+        btf_vmlinux_path: Option<PathBuf>,
         /// Print each step and the files written.
         #[arg(short, long)]
         verbose: bool,
@@ -45,6 +50,34 @@ enum Command {
     Check {
         /// The KernelScript source file.
         file: PathBuf,
+        /// The target kernel's BTF: a vmlinux image or a BTF file
+        /// [default: /sys/kernel/btf/vmlinux].
+        #[arg(long, value_name = "PATH")]
+        btf_vmlinux_path: Option<PathBuf>,
+        /// Print how long loading the kernel's BTF and the analysis took.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Start a project: write NAME/NAME.ks (a small working program of
+    /// TYPE, from the kernel's BTF) and NAME/README.md.
+    ///
+    /// TYPE: xdp, tc, kprobe[/FUNCTION], uprobe, tracepoint/CATEGORY/EVENT,
+    /// lsm/HOOK, cgroup_skb, perf_event, fentry/FUNCTION, or a struct_ops
+    /// type of the kernel (tcp_congestion_ops, ...).
+    Init {
+        /// The target kernel's BTF: a vmlinux image or a BTF file
+        /// [default: /sys/kernel/btf/vmlinux].
+        #[arg(long, value_name = "PATH")]
+        btf_vmlinux_path: Option<PathBuf>,
+        /// List the kernel's kfuncs with their prototypes (alone: on
+        /// stdout; with a project: also as NAME/kfuncs.kh).
+        #[arg(long)]
+        kfuncs: bool,
+        /// The program type.
+        #[arg(value_name = "TYPE")]
+        program_type: Option<String>,
+        /// The project's name (its directory).
+        name: Option<String>,
     },
     /// Compile, then build the eBPF object, its skeleton and the userspace
     /// binary with clang, bpftool and cc (no make needed).
@@ -54,6 +87,10 @@ enum Command {
         /// Output directory [default: ./NAME, NAME being the file's stem].
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
+        /// The target kernel's BTF: a vmlinux image or a BTF file
+        /// [default: /sys/kernel/btf/vmlinux].
+        #[arg(long, value_name = "PATH")]
+        btf_vmlinux_path: Option<PathBuf>,
         /// Show each step's command.
         #[arg(short, long)]
         verbose: bool,
@@ -68,14 +105,43 @@ fn main() -> ExitCode {
             file,
             output,
             no_makefile,
+            btf_vmlinux_path,
             verbose,
-        } => commands::compile::run(&file, output.as_deref(), !no_makefile, verbose).map(|_| ()),
-        Command::Check { file } => commands::check::run(&file),
+        } => commands::compile::run(
+            &file,
+            output.as_deref(),
+            btf_vmlinux_path.as_deref(),
+            !no_makefile,
+            verbose,
+        )
+        .map(|_| ()),
+        Command::Init {
+            btf_vmlinux_path,
+            kfuncs,
+            program_type,
+            name,
+        } => commands::init::run(
+            btf_vmlinux_path.as_deref(),
+            kfuncs,
+            program_type.as_deref(),
+            name.as_deref(),
+        ),
+        Command::Check {
+            file,
+            btf_vmlinux_path,
+            verbose,
+        } => commands::check::run(&file, btf_vmlinux_path.as_deref(), verbose),
         Command::Build {
             file,
             output,
+            btf_vmlinux_path,
             verbose,
-        } => commands::build::run(&file, output.as_deref(), verbose),
+        } => commands::build::run(
+            &file,
+            output.as_deref(),
+            btf_vmlinux_path.as_deref(),
+            verbose,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,21 +2,27 @@
 //!
 //! `analyze_file` reads the main file, runs the core's analysis with a
 //! filesystem include loader and prints the diagnostics. `Project` names
-//! the output files for `NAME.ks`: `NAME.ebpf.c`, `NAME.c`, `Makefile`,
-//! `NAME.ebpf.o`, `NAME.skel.h` and the binary `NAME`.
+//! the output files for `NAME.ks`: `NAME.ebpf.c`, its kernel header
+//! `NAME.vmlinux.h`, `NAME.c`, `Makefile`, `NAME.ebpf.o`, `NAME.skel.h`
+//! and the binary `NAME`.
 
 use crate::commands::Failure;
+use crate::kernel::Target;
 use crate::loader::{self, FsLoader};
 use crate::render;
 use kernelscript::driver::{self, Analysis};
 use std::path::{Path, PathBuf};
 
-/// Reads, parses and checks `file`, printing its diagnostics to stderr.
-pub fn analyze_file(file: &Path) -> Result<Analysis, Failure> {
+/// Reads, parses and checks `file` against `target`'s kernel, printing
+/// its diagnostics to stderr.
+pub fn analyze_file(file: &Path, target: &Target) -> Result<Analysis, Failure> {
     let text = loader::read_source(file)
         .map_err(|error| Failure::Message(format!("cannot read `{}`: {error}", file.display())))?;
     let name = file.to_string_lossy().into_owned();
-    let analysis = driver::analyze(&name, &text, &mut FsLoader);
+    let mut loader = FsLoader {
+        tracefs: target.is_running_kernel,
+    };
+    let analysis = driver::analyze(&name, &text, &mut loader, &target.kernel);
     render::emit_all(&analysis.sources, analysis.diagnostics.iter());
     Ok(analysis)
 }
@@ -72,6 +78,9 @@ impl Project {
     }
     pub fn makefile(&self) -> PathBuf {
         self.dir.join("Makefile")
+    }
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
     }
 
     /// Writes every `(path, contents)` or none: all go to temporary files

@@ -84,21 +84,6 @@ pub fn target_arch() -> &'static str {
     }
 }
 
-/// The kernel BTF that `vmlinux.h` is generated from: `$VMLINUX_BTF`, or
-/// the running kernel's.
-pub fn vmlinux_btf() -> Result<String, Failure> {
-    let path =
-        std::env::var("VMLINUX_BTF").unwrap_or_else(|_| "/sys/kernel/btf/vmlinux".to_string());
-    if Path::new(&path).is_file() {
-        Ok(path)
-    } else {
-        Err(Failure::Message(format!(
-            "tracing programs need the kernel's BTF, but `{path}` does not exist; \
-             use a kernel built with CONFIG_DEBUG_INFO_BTF or set VMLINUX_BTF"
-        )))
-    }
-}
-
 /// Fails naming libbpf-dev when the libbpf headers are missing.
 pub fn require_libbpf_headers() -> Result<(), Failure> {
     if Path::new("/usr/include/bpf/bpf_helpers.h").is_file()

@@ -808,10 +808,6 @@ fn pinned_globals_of_another_layout_are_refused_and_kept() {
 
 /// Reports scheduler switches through a ring buffer.
 const SWITCHES: &str = r#"
-struct trace_event_raw_sched_switch {
-    ent: u64,
-}
-
 struct Switch {
     pid: u32,
 }
@@ -982,13 +978,13 @@ fn a_tail_call_reaches_the_target_userspace_installed() {
 const CONGESTION_CONTROL: &str = r#"
 @struct_ops("tcp_congestion_ops")
 impl ks_cc {
-    fn ssthresh(sk: *u8) -> u32 {
+    fn ssthresh(sk: *sock) -> u32 {
         return 16
     }
-    fn undo_cwnd(sk: *u8) -> u32 {
+    fn undo_cwnd(sk: *sock) -> u32 {
         return 10
     }
-    fn cong_avoid(sk: *u8, ack: u32, acked: u32) {
+    fn cong_avoid(sk: *sock, ack: u32, acked: u32) {
     }
     name: "ks_userspace_cc",
 }

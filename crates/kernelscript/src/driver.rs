@@ -2,15 +2,22 @@
 //!
 //! `analyze` parses the main file, pulls in every `include`d header through
 //! the caller's `SourceLoader` (the CLI reads files; this crate does not),
-//! and checks everything into an `ir::Program`. `generate` runs the code
+//! asks the loader for the tracefs format file of every `@tracepoint`
+//! event the sources name, and checks everything against the caller's
+//! `Kernel` into an `ir::Program`. `generate` runs the code
 //! generators on a program that checked without errors. The only
 //! diagnostics produced here are about loading includes (missing file,
 //! include cycle); everything else comes from `syntax` and `check`.
 
+use std::collections::BTreeMap;
+
 use crate::check;
+use crate::codegen::kernel_header::KernelHeader;
 use crate::codegen::plan::Plan;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir;
+use crate::kernel::Kernel;
+use crate::kinds;
 use crate::source::SourceMap;
 use crate::span::{FileId, Span};
 use crate::syntax::{self, ast};
@@ -21,6 +28,14 @@ pub trait SourceLoader {
     /// Returns the display name of the loaded file and its text, or a short
     /// reason (e.g. "No such file or directory").
     fn load(&mut self, including: &str, path: &str) -> Result<(String, String), String>;
+
+    /// The tracefs format file of tracepoint `category/event` of the
+    /// kernel being compiled for (`/sys/kernel/tracing/events/CAT/EVENT/format`),
+    /// when it is the running kernel and the file is readable. Without it
+    /// the event's context struct is chosen from BTF alone.
+    fn tracepoint_format(&mut self, _category: &str, _event: &str) -> Option<String> {
+        None
+    }
 }
 
 /// A loader for inputs that have no includes (tests, fuzzing): every
@@ -51,8 +66,9 @@ impl Analysis {
     }
 }
 
-/// Parses `text` (named `name`) with its includes and checks it.
-pub fn analyze(name: &str, text: &str, loader: &mut dyn SourceLoader) -> Analysis {
+/// Parses `text` (named `name`) with its includes and checks it against
+/// `kernel`.
+pub fn analyze(name: &str, text: &str, loader: &mut dyn SourceLoader, kernel: &Kernel) -> Analysis {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let main_file = sources.add(name, text);
@@ -73,7 +89,8 @@ pub fn analyze(name: &str, text: &str, loader: &mut dyn SourceLoader) -> Analysi
 
     let mut files = headers;
     files.push(main_ast);
-    let (program, check_diagnostics) = check::check(&files);
+    let formats = tracepoint_formats(&files, loader);
+    let (program, check_diagnostics) = check::check(&files, kernel, &formats);
     diagnostics.extend(check_diagnostics);
     diagnostics.sort_by_position();
     let program = if diagnostics.has_errors() {
@@ -147,6 +164,41 @@ fn load_includes(
     }
 }
 
+/// The tracefs format files of the `@tracepoint("category/event")` events
+/// the files name, by `category/event`, as far as the loader has them.
+fn tracepoint_formats(
+    files: &[ast::SourceFile],
+    loader: &mut dyn SourceLoader,
+) -> BTreeMap<String, String> {
+    let mut formats = BTreeMap::new();
+    let functions = files
+        .iter()
+        .flat_map(|file| &file.items)
+        .filter_map(|item| match &item.kind {
+            ast::ItemKind::Function(decl) => Some(decl),
+            _ => None,
+        });
+    for attribute in functions.flat_map(|decl| &decl.attributes) {
+        let [ast::Expr {
+            kind: ast::ExprKind::Str(target),
+            ..
+        }] = attribute.args.as_slice()
+        else {
+            continue;
+        };
+        let Some((category, event)) = kinds::tracepoint_event(&attribute.name.name, target) else {
+            continue;
+        };
+        if formats.contains_key(target) {
+            continue;
+        }
+        if let Some(format) = loader.tracepoint_format(category, event) {
+            formats.insert(target.clone(), format);
+        }
+    }
+    formats
+}
+
 fn include_unreadable(span: Span, path: &str, reason: &str) -> Diagnostic {
     Diagnostic::error(format!("cannot read included file `{path}`"))
         .primary(span, reason.to_string())
@@ -182,27 +234,23 @@ pub struct Outputs {
     pub userspace_c: Option<String>,
     /// `Makefile`
     pub makefile: String,
-    /// What the outputs agree on (names, whether `vmlinux.h` is needed).
+    /// `NAME.vmlinux.h`: the kernel types the eBPF C uses, when it uses
+    /// any beyond the UAPI headers.
+    pub kernel_header: Option<KernelHeader>,
+    /// What the outputs agree on (names, the kernel header).
     pub plan: Plan,
-}
-
-impl Outputs {
-    /// Whether the eBPF C includes `vmlinux.h` (the program uses kernel
-    /// types), which the build must then generate from the kernel's BTF.
-    pub fn needs_vmlinux_h(&self) -> bool {
-        self.plan.needs_kernel_types
-    }
 }
 
 /// Runs the code generators on a program that checked without errors.
 /// `sources` names files as `#line` directives should spell them.
 pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOptions) -> Outputs {
-    use crate::codegen::{ebpf, makefile, userspace};
+    use crate::codegen::{ebpf, kernel_header, makefile, userspace};
     let plan = Plan::new(program, &options.project_name);
     Outputs {
         ebpf_c: ebpf::generate(program, sources, &plan),
         userspace_c: userspace::generate(program, sources, &plan),
         makefile: makefile::generate_makefile(&plan),
+        kernel_header: kernel_header::kernel_header(program, &plan),
         plan,
     }
 }

@@ -4,6 +4,8 @@
 //! line may carry several); no other errors may appear anywhere. A file
 //! without annotations must check cleanly and produce a program.
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -54,7 +56,7 @@ fn run_case(path: &Path) -> Vec<String> {
             diagnostic.message
         ));
     }
-    let (program, diagnostics) = check::check(&[ast]);
+    let (program, diagnostics) = check::check(&[ast], support::kernel(), &Default::default());
     let mut expected = expected_errors(&text);
     let mut unexpected = Vec::new();
     for diagnostic in diagnostics.iter().filter(|d| d.is_error()) {

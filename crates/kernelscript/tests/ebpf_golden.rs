@@ -11,6 +11,8 @@
 //! Behaviour (return values, map contents) is the end-to-end tier's job
 //! (`tests/e2e/*.ks`); these tests pin the text and prove it is valid.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use expect_test::expect_file;
@@ -29,7 +31,7 @@ fn golden(name: &str) {
     let text = std::fs::read_to_string(&source_path)
         .unwrap_or_else(|error| panic!("{}: {error}", source_path.display()));
     let file_name = format!("{name}.ks");
-    let analysis = analyze(&file_name, &text, &mut NoIncludes);
+    let analysis = analyze(&file_name, &text, &mut NoIncludes, support::kernel());
     let Some(program) = analysis.program else {
         let messages: Vec<String> = analysis
             .diagnostics
@@ -55,8 +57,9 @@ fn golden(name: &str) {
     let c_path = work.join(format!("{name}.ebpf.c"));
     let object = work.join(format!("{name}.ebpf.o"));
     std::fs::write(&c_path, &c).expect("write C");
-    if outputs.plan.needs_kernel_types {
-        testkit::write_vmlinux_h(&work).unwrap_or_else(|error| panic!("{error}"));
+    if let Some(header) = &outputs.kernel_header {
+        std::fs::write(work.join(&header.file_name), &header.text)
+            .expect("write the kernel header");
     }
     testkit::build_bpf_object(&c_path, &object).unwrap_or_else(|error| panic!("{name}: {error}"));
     if !text.starts_with(COMPILE_ONLY) {

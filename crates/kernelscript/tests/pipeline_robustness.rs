@@ -7,6 +7,8 @@
 //! `driver::generate`. A deterministic xorshift generator keeps failures
 //! reproducible (the failing mutant is printed).
 
+mod support;
+
 use kernelscript::driver::{self, GenerateOptions, NoIncludes};
 use std::path::Path;
 
@@ -45,7 +47,7 @@ fn seeds() -> Vec<(String, String)> {
 /// Runs one input through the pipeline; a panic fails the test with the input.
 fn compile(name: &str, text: &str) {
     let result = std::panic::catch_unwind(|| {
-        let analysis = driver::analyze(name, text, &mut NoIncludes);
+        let analysis = driver::analyze(name, text, &mut NoIncludes, support::kernel());
         if let Some(program) = &analysis.program {
             let options = GenerateOptions {
                 project_name: "fuzz".to_string(),
@@ -187,7 +189,7 @@ fn mutate(rng: &mut XorShift, text: &str) -> String {
 #[test]
 fn the_seeds_themselves_compile() {
     for (name, text) in seeds() {
-        let analysis = driver::analyze(&name, &text, &mut NoIncludes);
+        let analysis = driver::analyze(&name, &text, &mut NoIncludes, support::kernel());
         assert!(
             analysis.program.is_some(),
             "{name} should check cleanly: {:?}",
@@ -209,7 +211,7 @@ fn mutated_programs_never_panic() {
         let (name, text) = &seeds[round % seeds.len()];
         let mutant = mutate(&mut rng, text);
         compile(name, &mutant);
-        if driver::analyze(name, &mutant, &mut NoIncludes)
+        if driver::analyze(name, &mutant, &mut NoIncludes, support::kernel())
             .program
             .is_some()
         {

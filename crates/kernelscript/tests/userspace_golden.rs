@@ -21,6 +21,8 @@
 //! compiles every golden against libbpf 1.7 (the sources vendored by the
 //! `libbpf-sys` crate) as well.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -37,6 +39,8 @@ struct Generated {
     ebpf_c: String,
     userspace_c: String,
     makefile: String,
+    /// `NAME.vmlinux.h` and its text, when the object uses kernel types.
+    kernel_header: Option<(String, String)>,
 }
 
 fn generate(name: &str) -> Generated {
@@ -44,7 +48,7 @@ fn generate(name: &str) -> Generated {
     let source = std::fs::read_to_string(&source_path)
         .unwrap_or_else(|error| panic!("{}: {error}", source_path.display()));
     let file_name = format!("{name}.ks");
-    let analysis = analyze(&file_name, &source, &mut NoIncludes);
+    let analysis = analyze(&file_name, &source, &mut NoIncludes, support::kernel());
     let Some(program) = analysis.program else {
         let messages: Vec<String> = analysis
             .diagnostics
@@ -74,6 +78,9 @@ fn generate(name: &str) -> Generated {
         ebpf_c,
         userspace_c,
         makefile,
+        kernel_header: outputs
+            .kernel_header
+            .map(|header| (header.file_name, header.text)),
     }
 }
 
@@ -91,6 +98,9 @@ fn project_dir(name: &str, tag: &str, generated: &Generated) -> PathBuf {
         ("Makefile".to_string(), &generated.makefile),
     ] {
         std::fs::write(dir.join(file), text).expect("write generated file");
+    }
+    if let Some((file, text)) = &generated.kernel_header {
+        std::fs::write(dir.join(file), text).expect("write the kernel header");
     }
     dir
 }

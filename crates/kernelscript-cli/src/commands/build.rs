@@ -7,35 +7,21 @@ use super::Failure;
 use crate::toolchain::{self, BPFTOOL, CC, CLANG};
 use std::path::Path;
 
-pub fn run(file: &Path, output: Option<&Path>, verbose: bool) -> Result<(), Failure> {
+pub fn run(
+    file: &Path,
+    output: Option<&Path>,
+    btf: Option<&Path>,
+    verbose: bool,
+) -> Result<(), Failure> {
     let clang = CLANG.require()?;
     let bpftool = BPFTOOL.require()?;
     let cc = CC.require()?;
     toolchain::require_libbpf_headers()?;
 
-    let compiled = super::compile::run(file, output, true, verbose)?;
+    let compiled = super::compile::run(file, output, btf, true, verbose)?;
     let project = &compiled.project;
     let name = &project.name;
     let dir = &project.dir;
-
-    if compiled.needs_vmlinux_h {
-        let btf = toolchain::vmlinux_btf()?;
-        let dump_args = [
-            "btf".to_string(),
-            "dump".to_string(),
-            "file".to_string(),
-            btf,
-            "format".to_string(),
-            "c".to_string(),
-        ];
-        toolchain::run(
-            &bpftool,
-            &dump_args,
-            dir,
-            Some(&dir.join("vmlinux.h")),
-            verbose,
-        )?;
-    }
 
     let mut clang_args = vec![
         "-g".to_string(),

@@ -1,11 +1,22 @@
 //! `kernelscript check FILE.ks`: diagnostics only.
 
 use super::Failure;
-use crate::project;
+use crate::{kernel, project};
 use std::path::Path;
+use std::time::Instant;
 
-pub fn run(file: &Path) -> Result<(), Failure> {
-    let analysis = project::analyze_file(file)?;
+pub fn run(file: &Path, btf: Option<&Path>, verbose: bool) -> Result<(), Failure> {
+    let target = kernel::load(btf)?;
+    let started = Instant::now();
+    let analysis = project::analyze_file(file, &target)?;
+    if verbose {
+        eprintln!(
+            "kernel BTF {}: read and parsed in {:.1} ms; analysis (indexing included) {:.1} ms",
+            target.path.display(),
+            target.load_time.as_secs_f64() * 1e3,
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
     if analysis.has_errors() {
         let count = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
         return Err(Failure::SourceErrors { count });

@@ -1,7 +1,9 @@
-//! `kernelscript compile FILE.ks`: check, then write the generated C and
-//! the Makefile into the output directory.
+//! `kernelscript compile FILE.ks`: check against the kernel's BTF, then
+//! write the generated C (with the kernel header of the kernel types it
+//! uses) and the Makefile into the output directory.
 
 use super::Failure;
+use crate::kernel;
 use crate::project::{self, Project};
 use kernelscript::driver;
 use std::path::Path;
@@ -9,19 +11,27 @@ use std::path::Path;
 /// What `compile` wrote.
 pub struct Compiled {
     pub project: Project,
-    /// The eBPF C includes `vmlinux.h`; the build must generate it.
-    pub needs_vmlinux_h: bool,
 }
 
-/// Compiles `file` and returns the project layout written.
+/// Compiles `file` for the kernel of `btf` (the running kernel's when
+/// `None`) and returns the project layout written.
 pub fn run(
     file: &Path,
     output: Option<&Path>,
+    btf: Option<&Path>,
     write_makefile: bool,
     verbose: bool,
 ) -> Result<Compiled, Failure> {
     let project = Project::new(file, output)?;
-    let mut analysis = project::analyze_file(file)?;
+    let target = kernel::load(btf)?;
+    if verbose {
+        eprintln!(
+            "kernel BTF {} loaded in {:.1} ms",
+            target.path.display(),
+            target.load_time.as_secs_f64() * 1e3
+        );
+    }
+    let mut analysis = project::analyze_file(file, &target)?;
     let Some(program) = analysis.program.take() else {
         let count = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
         return Err(Failure::SourceErrors { count });
@@ -48,6 +58,9 @@ pub fn run(
     }
     let outputs = driver::generate(&program, &sources, &options);
     let mut files = vec![(project.ebpf_c(), outputs.ebpf_c.as_str())];
+    if let Some(header) = &outputs.kernel_header {
+        files.push((project.file(&header.file_name), header.text.as_str()));
+    }
     if let Some(userspace_c) = &outputs.userspace_c {
         files.push((project.userspace_c(), userspace_c.as_str()));
     }
@@ -55,8 +68,5 @@ pub fn run(
         files.push((project.makefile(), outputs.makefile.as_str()));
     }
     project.write_all(&files, verbose)?;
-    Ok(Compiled {
-        project,
-        needs_vmlinux_h: outputs.needs_vmlinux_h(),
-    })
+    Ok(Compiled { project })
 }

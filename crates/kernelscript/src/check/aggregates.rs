@@ -99,6 +99,7 @@ impl Checker<'_> {
         id: ir::StructId,
         name: &ast::Ident,
     ) -> Option<(usize, Type)> {
+        self.complete_kernel_struct(id);
         let def = self.program.struct_def(id);
         if let Some(index) = def.field_index(&name.name) {
             return Some((index, def.fields[index].ty.clone()));
@@ -165,7 +166,10 @@ impl Checker<'_> {
         }
         let element = match &inner.ty {
             Type::Array(element, len) => {
-                if let Some(value) = self.eval(&position) {
+                // A kernel struct's flexible array member (`__u64 args[]`,
+                // length 0) is as long as the kernel made it.
+                let flexible = *len == 0;
+                if let Some(value) = self.eval(&position).filter(|_| !flexible) {
                     if value < 0 || value >= i128::from(*len) {
                         self.report(errors::index_out_of_bounds(index.span, value, *len));
                         return error_expr(span);

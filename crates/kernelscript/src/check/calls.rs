@@ -26,7 +26,7 @@ use crate::syntax::ast;
 
 use super::env::{did_you_mean, Symbol};
 use super::exprs::{error_expr, node, Position};
-use super::kernel::KType;
+use super::kernel::{helper_signature, BYTE_ORDER_MACROS};
 use super::scope::Binding;
 use super::{errors, Checker};
 
@@ -80,7 +80,7 @@ impl Checker<'_> {
         }
         if let ast::ExprKind::Ident(name) = &callee.kind {
             if self.fx.lookup(name).is_none() {
-                match self.env.symbol(name) {
+                match self.global_symbol(name) {
                     Some(Symbol::Function(id)) => {
                         return self.call_function(id, callee.span, args, position, span)
                     }
@@ -114,6 +114,8 @@ impl Checker<'_> {
                             )
                         });
                         candidates.extend(self.fx.visible_names());
+                        candidates.extend(btf::bpf_helpers().iter().map(|helper| helper.name));
+                        candidates.extend(BYTE_ORDER_MACROS.iter().map(|(name, _)| *name));
                         let suggestion = did_you_mean(name, candidates);
                         self.report(errors::undefined_name(
                             callee.span,
@@ -397,8 +399,8 @@ impl Checker<'_> {
     }
 
     fn call_helper(&mut self, index: usize, args: &[ast::Expr], span: Span) -> ir::Expr {
-        let helper = &self.kernel.helpers()[index];
-        let name = helper.name;
+        let signature = helper_signature(self, index);
+        let name = signature.name;
         if !self.fx.is_ebpf() {
             self.report(errors::kernel_callee_outside_ebpf(
                 span,
@@ -407,35 +409,53 @@ impl Checker<'_> {
                 &self.fx.name.clone(),
             ));
         }
-        let params: Vec<Type> = helper
-            .params
-            .iter()
-            .map(|param| self.kernel_type(*param))
-            .collect();
-        let ret = self.kernel_type(helper.ret);
-        let args = self.call_args(&params, args, name, span);
+        let fixed = signature.params.len();
+        let count_ok = if signature.is_variadic {
+            args.len() >= fixed
+        } else {
+            args.len() == fixed
+        };
+        if !count_ok {
+            self.report(errors::wrong_arg_count(span, name, fixed, args.len()));
+            self.skip_args(args);
+            return node(
+                ExprKind::Call {
+                    callee: Callee::BpfHelper(name.to_string()),
+                    args: Vec::new(),
+                },
+                Type::Error,
+                span,
+            );
+        }
+        let mut lowered = Vec::with_capacity(args.len());
+        for (index, arg) in args.iter().enumerate() {
+            let map = signature
+                .map_params
+                .get(index)
+                .copied()
+                .unwrap_or(false)
+                .then(|| self.map_index_target(arg))
+                .flatten();
+            let value = match (map, signature.params.get(index)) {
+                // `bpf_get_stackid(ctx, stacks, 0)`: the map itself.
+                (Some(map), _) => node(
+                    ExprKind::MapRef(map),
+                    Type::Pointer(Box::new(Type::Void)),
+                    arg.span,
+                ),
+                (None, Some(param)) => self.expr_as(arg, param),
+                (None, None) => self.expr(arg, None),
+            };
+            lowered.push(value);
+        }
         node(
             ExprKind::Call {
                 callee: Callee::BpfHelper(name.to_string()),
-                args,
+                args: lowered,
             },
-            ret,
+            signature.ret,
             span,
         )
-    }
-
-    /// The checker type of a kernel-table type.
-    pub(crate) fn kernel_type(&self, ty: KType) -> Type {
-        match ty {
-            KType::Int(int) => Type::Int(int),
-            KType::BytePtr => Type::Pointer(Box::new(Type::Int(IntType::U8))),
-            KType::AnyPtr => Type::Pointer(Box::new(Type::Void)),
-            KType::StructPtr(name) => match self.env.symbol(name) {
-                Some(Symbol::Struct(id)) => Type::Pointer(Box::new(Type::Struct(id))),
-                _ => Type::Pointer(Box::new(Type::Void)),
-            },
-            KType::Array(int, len) => Type::Array(Box::new(Type::Int(int)), len),
-        }
     }
 
     fn call_builtin(
@@ -669,7 +689,9 @@ impl Checker<'_> {
             return Vec::new();
         };
         let target = match &arg.kind {
-            ast::ExprKind::Ident(name) if self.fx.lookup(name).is_none() => self.env.symbol(name),
+            ast::ExprKind::Ident(name) if self.fx.lookup(name).is_none() => {
+                self.global_symbol(name)
+            }
             _ => None,
         };
         match target {

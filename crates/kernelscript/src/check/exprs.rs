@@ -212,11 +212,11 @@ impl Checker<'_> {
             }
             None => {}
         }
-        let Some(entry) = self.env.get(name) else {
+        let Some(symbol) = self.global_symbol(name) else {
             self.report_undefined(name, span, "value");
             return error_expr(span);
         };
-        match entry.symbol {
+        match symbol {
             Symbol::Variant(enum_id, variant) => node(
                 ExprKind::EnumVariant { enum_id, variant },
                 Type::Enum(enum_id),
@@ -266,11 +266,7 @@ impl Checker<'_> {
                 error_expr(span)
             }
             Symbol::Extern(_) | Symbol::Helper(_) | Symbol::Builtin(_) => {
-                self.report(errors::callable_as_value(
-                    span,
-                    name,
-                    entry.symbol.describe(),
-                ));
+                self.report(errors::callable_as_value(span, name, symbol.describe()));
                 error_expr(span)
             }
             Symbol::Impl(_) => {
@@ -290,8 +286,10 @@ impl Checker<'_> {
 
     /// Reports an unknown name with the closest visible name as a hint.
     pub(crate) fn report_undefined(&mut self, name: &str, span: Span, what: &str) {
+        let kernel = self.kernel_value_suggestions(name);
         let mut candidates: Vec<&str> = self.fx.visible_names();
         candidates.extend(self.env.names_where(|symbol| !symbol.is_type()));
+        candidates.extend(kernel.iter().map(String::as_str));
         let suggestion = did_you_mean(name, candidates);
         self.report(errors::undefined_name(span, name, what, suggestion));
     }

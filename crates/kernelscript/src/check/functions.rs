@@ -17,9 +17,7 @@ use crate::ir::{
 use crate::span::Span;
 use crate::syntax::ast;
 
-use super::env::{did_you_mean, Symbol};
 use super::exprs::{node, Position};
-use super::kernel;
 use super::reachability::{completes, mark_reachability};
 use super::scope::{Binding, FnCtx};
 use super::{errors, Checker};
@@ -28,7 +26,7 @@ impl Checker<'_> {
     pub(crate) fn declare_functions(&mut self) {
         for index in 0..self.fn_sources.len() {
             let decl = self.fn_sources[index].decl;
-            let kind = match self.fn_sources[index].impl_name.clone() {
+            let mut kind = match self.fn_sources[index].impl_name.clone() {
                 Some(impl_name) => {
                     for attribute in &decl.attributes {
                         self.report(errors::attribute_on_method(attribute.span));
@@ -82,7 +80,7 @@ impl Checker<'_> {
                     span: name.span,
                 });
             }
-            self.check_program_signature(decl, &kind, &param_types, &ret);
+            self.check_program_signature(decl, &mut kind, &param_types, &ret);
             self.check_returned_type(decl, &kind, &ret);
             let function = &mut self.program.functions[index];
             function.kind = kind;
@@ -268,35 +266,35 @@ impl Checker<'_> {
                 .iter()
                 .find(|attribute| attribute.name.name == "struct_ops")
                 .map_or(decl.name.span, |attribute| attribute.span);
-            let declared = match self.env.symbol(&ops_type) {
-                Some(Symbol::Struct(id)) if !self.opaque_structs.contains(&id) => Some(id),
-                _ => None,
-            };
-            // A type known only by name: its members from the built-in list.
-            let known_members = kernel::struct_ops_members(&ops_type);
-            if declared.is_none() && known_members.is_none() {
-                self.report(errors::unknown_struct_ops_type(attribute_span, &ops_type));
+            let Some(ops_struct) = self.struct_ops_struct(&ops_type, attribute_span) else {
                 continue;
-            }
-            let ops_struct = declared;
+            };
+            let ops_struct = Some(ops_struct);
+            // `name: value` members that are methods (reported once).
+            let mut misplaced_methods: Vec<String> = Vec::new();
             for member in &decl.members {
-                let name = match member {
-                    ast::ImplMember::Function(function) => &function.name,
-                    ast::ImplMember::Field { name, .. } => name,
-                };
-                match (ops_struct, known_members) {
-                    (Some(_), _) => {}
-                    (None, Some(members)) if !members.contains(&name.name.as_str()) => {
-                        let suggestion = did_you_mean(&name.name, members.iter().copied());
-                        let owner = format!("struct `{ops_type}`");
-                        self.report(errors::unknown_field(
-                            name.span, &name.name, &owner, suggestion,
-                        ));
+                match member {
+                    ast::ImplMember::Function(function) => {
+                        if let Some(id) = ops_struct {
+                            if self.struct_ops_member(id, &function.name).is_some() {
+                                let method = self.impls[index]
+                                    .methods
+                                    .iter()
+                                    .find(|(name, _)| *name == function.name.name)
+                                    .map(|(_, method)| *method);
+                                if let Some(method) = method {
+                                    self.check_struct_ops_method(&ops_type, function, method);
+                                }
+                            }
+                        }
                     }
-                    (None, _) => {}
-                }
-                if let (Some(id), ast::ImplMember::Function(function)) = (ops_struct, member) {
-                    self.struct_ops_member(id, &function.name);
+                    ast::ImplMember::Field { name, .. } => {
+                        if let Some(id) = ops_struct {
+                            if !self.check_struct_ops_data_member(&ops_type, id, name) {
+                                misplaced_methods.push(name.name.clone());
+                            }
+                        }
+                    }
                 }
             }
             let fields = self.in_global_context(|checker| {
@@ -305,6 +303,10 @@ impl Checker<'_> {
                     let ast::ImplMember::Field { name, value } = member else {
                         continue;
                     };
+                    if misplaced_methods.contains(&name.name) {
+                        checker.expr(value, None);
+                        continue;
+                    }
                     let ty = ops_struct.and_then(|id| checker.struct_ops_member(id, name));
                     let checked = match (&value.kind, &ty) {
                         (ast::ExprKind::Str(text), Some(Type::Array(element, len)))

@@ -25,6 +25,7 @@ use crate::syntax::ast;
 
 use super::calls::BUILTINS;
 use super::env::{AliasId, ImplId, Symbol, PRIMITIVE_NAMES};
+use super::kernel::uapi::UAPI_CONSTS;
 use super::maps::is_map_type;
 use super::{errors, AliasSlot, Checker, ConstSlot, FnFacts, FnSource, ImplSlot, Resolution};
 
@@ -33,69 +34,14 @@ impl<'a> Checker<'a> {
         for name in PRIMITIVE_NAMES {
             let _ = self.env.define(name, Symbol::Primitive, None);
         }
-        let kernel = self.kernel;
-        for kernel_struct in kernel.structs() {
-            let id = StructId(self.program.structs.len() as u32);
-            self.program.structs.push(StructDef {
-                name: kernel_struct.name.to_string(),
-                fields: Vec::new(),
-                origin: Origin::Kernel,
-                struct_ops: None,
-                span: Span::default(),
-            });
-            self.struct_decls.push(None);
-            let _ = self
-                .env
-                .define(kernel_struct.name, Symbol::Struct(id), None);
-        }
-        for (index, kernel_struct) in kernel.structs().iter().enumerate() {
-            let fields = kernel_struct
-                .fields
-                .iter()
-                .map(|(name, ty)| FieldDef {
-                    name: name.to_string(),
-                    ty: self.kernel_type(*ty),
-                })
-                .collect();
-            self.program.structs[index].fields = fields;
-        }
-        for kernel_enum in kernel.enums() {
-            let id = EnumId(self.program.enums.len() as u32);
-            let variants = kernel_enum
-                .variants
-                .iter()
-                .map(|(name, value)| EnumVariantDef {
-                    name: name.to_string(),
-                    value: *value,
-                })
-                .collect();
-            self.program.enums.push(EnumDef {
-                name: kernel_enum.name.to_string(),
-                variants,
-                origin: Origin::Kernel,
-                span: Span::default(),
-            });
-            self.enum_decls.push(None);
-            let _ = self.env.define(kernel_enum.name, Symbol::Enum(id), None);
-            for (index, (name, _)) in kernel_enum.variants.iter().enumerate() {
-                let _ = self.env.define(name, Symbol::Variant(id, index), None);
-            }
-        }
-        for kernel_const in kernel.consts() {
+        // UAPI macros (BTF has every other kernel name, imported on use).
+        for constant in UAPI_CONSTS {
             let id = ConstId(self.program.consts.len() as u32);
             self.program.consts.push(ConstDef {
-                name: kernel_const.name.to_string(),
-                ty: Type::Int(kernel_const.ty),
-                value: kernel_const.value,
-                // As the kernel headers spell them.
-                radix: if kernel_const.value >= 256 {
-                    Radix::Hex {
-                        digits: 4,
-                        upper: false,
-                    }
-                } else {
-                    Radix::Decimal
-                },
+                name: constant.name.to_string(),
+                ty: Type::Int(constant.ty),
+                value: constant.value,
+                radix: Radix::Decimal,
                 origin: Origin::Kernel,
                 span: Span::default(),
             });
@@ -103,10 +49,7 @@ impl<'a> Checker<'a> {
                 decl: None,
                 state: Resolution::Done(()),
             });
-            let _ = self.env.define(kernel_const.name, Symbol::Const(id), None);
-        }
-        for (index, helper) in kernel.helpers().iter().enumerate() {
-            let _ = self.env.define(helper.name, Symbol::Helper(index), None);
+            let _ = self.env.define(constant.name, Symbol::Const(id), None);
         }
     }
 
@@ -120,6 +63,10 @@ impl<'a> Checker<'a> {
     /// Defines a user name; reports a duplicate (and returns false). A
     /// user definition hides a language builtin of the same name.
     fn define(&mut self, name: &ast::Ident, symbol: Symbol) -> bool {
+        if self.env.symbol(&name.name).is_none() && self.is_reserved_kernel_name(&name.name) {
+            // Imported now, so the definition below reports the clash.
+            let _ = self.kernel_symbol(&name.name);
+        }
         match self.env.define(&name.name, symbol, Some(name.span)) {
             Ok(()) => true,
             Err(existing)
@@ -139,15 +86,6 @@ impl<'a> Checker<'a> {
                 self.report(diagnostic);
                 false
             }
-        }
-    }
-
-    /// The kernel struct or enum `name` refers to, if any.
-    fn is_kernel_type(&self, name: &str) -> bool {
-        match self.env.symbol(name) {
-            Some(Symbol::Struct(id)) => self.program.struct_def(id).origin == Origin::Kernel,
-            Some(Symbol::Enum(id)) => self.program.enum_def(id).origin == Origin::Kernel,
-            _ => false,
         }
     }
 
@@ -226,28 +164,28 @@ impl<'a> Checker<'a> {
                 }
             }
             ast::ItemKind::Struct(decl) => {
-                if self.is_kernel_type(&decl.name.name) {
+                if self.kernel.tag_named(&decl.name.name).is_some() {
+                    // The kernel's type, checked against the declaration
+                    // (`kernel/declared.rs`).
+                    self.declare_kernel_tag(item, &decl.name.name);
                     return;
                 }
                 let id = StructId(self.program.structs.len() as u32);
-                let origin = if self.kernel.defines_struct(&decl.name.name) {
-                    Origin::Kernel
-                } else {
-                    Origin::Source
-                };
                 if self.define(&decl.name, Symbol::Struct(id)) {
                     self.program.structs.push(StructDef {
                         name: decl.name.name.clone(),
                         fields: Vec::new(),
-                        origin,
+                        origin: Origin::Source,
                         struct_ops: None,
+                        kernel: None,
                         span: decl.name.span,
                     });
                     self.struct_decls.push(Some(decl));
                 }
             }
             ast::ItemKind::Enum(decl) => {
-                if self.is_kernel_type(&decl.name.name) {
+                if self.kernel.tag_named(&decl.name.name).is_some() {
+                    self.declare_kernel_tag(item, &decl.name.name);
                     return;
                 }
                 let id = EnumId(self.program.enums.len() as u32);
@@ -265,6 +203,7 @@ impl<'a> Checker<'a> {
                         name: decl.name.name.clone(),
                         variants,
                         origin: Origin::Source,
+                        kernel: None,
                         span: decl.name.span,
                     });
                     self.enum_decls.push(Some(decl));
@@ -275,7 +214,7 @@ impl<'a> Checker<'a> {
                 if self.define(name, Symbol::Alias(id)) {
                     self.aliases.push(AliasSlot {
                         name: name.name.clone(),
-                        target: ty,
+                        target: Some(ty),
                         state: Resolution::Pending,
                     });
                 }
@@ -287,7 +226,7 @@ impl<'a> Checker<'a> {
                 }
             }
             ast::ItemKind::Extern(decl) => {
-                if matches!(self.env.symbol(&decl.name.name), Some(Symbol::Helper(_))) {
+                if !self.extern_allowed(decl) {
                     return;
                 }
                 let id = ExternId(self.program.externs.len() as u32);
@@ -364,8 +303,9 @@ impl<'a> Checker<'a> {
 
     pub(crate) fn resolve_types(&mut self) {
         for index in 0..self.aliases.len() {
-            let span = self.aliases[index].target.span;
-            self.resolve_alias(AliasId(index), span);
+            if let Some(target) = self.aliases[index].target {
+                self.resolve_alias(AliasId(index), target.span);
+            }
         }
         for index in 0..self.struct_decls.len() {
             if let Some(decl) = self.struct_decls[index] {
@@ -643,7 +583,7 @@ impl<'a> Checker<'a> {
     pub(crate) fn declare_externs(&mut self) {
         for index in 0..self.extern_decls.len() {
             let decl = self.extern_decls[index];
-            let params = decl
+            let params: Vec<(String, Type)> = decl
                 .params
                 .iter()
                 .map(|param| {
@@ -657,6 +597,8 @@ impl<'a> Checker<'a> {
                 Some(ret) => self.resolve_type(ret),
                 None => Type::Void,
             };
+            let types: Vec<Type> = params.iter().map(|(_, ty)| ty.clone()).collect();
+            self.check_extern_prototype(decl, &types, &ret);
             let def = &mut self.program.externs[index];
             def.params = params;
             def.ret = ret;

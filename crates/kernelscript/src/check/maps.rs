@@ -33,7 +33,12 @@ pub(crate) const MAP_KINDS: &[(&str, MapKind)] = &[
     ("ringbuf", MapKind::Ringbuf),
     ("prog_array", MapKind::ProgArray),
     ("perf_event_array", MapKind::PerfEventArray),
+    ("stack_trace", MapKind::StackTrace),
 ];
+
+/// The deepest stack `bpf_get_stackid` records (the kernel's default
+/// `kernel.perf_event_max_stack`).
+const MAX_STACK_DEPTH: u32 = 127;
 
 const FLAG_NAMES: &[&str] = &[
     "no_prealloc",
@@ -200,8 +205,26 @@ impl Checker<'_> {
                 )
             }
             MapKind::LpmTrie => matches!(def.key, Type::Struct(_) | Type::Error),
+            MapKind::StackTrace => matches!(def.key, Type::Int(IntType::U32) | Type::Error),
             _ => true,
         };
+        if def.kind == MapKind::StackTrace {
+            let value_ok = match &def.value {
+                Type::Array(element, depth) => {
+                    **element == Type::Int(IntType::U64) && (1..=MAX_STACK_DEPTH).contains(depth)
+                }
+                Type::Error => true,
+                _ => false,
+            };
+            if !value_ok {
+                let found = self.type_name(&def.value);
+                self.report(errors::bad_stack_trace_value(
+                    value_written.span,
+                    &found,
+                    MAX_STACK_DEPTH,
+                ));
+            }
+        }
         if !key_ok {
             let found = self.type_name(&def.key);
             self.report(errors::bad_map_key(
@@ -347,6 +370,12 @@ impl Checker<'_> {
         ) {
             let (name, kind) = (def.name.clone(), def.kind.source_name());
             self.report(errors::map_not_indexable(base.span, &name, kind));
+            self.expr(index, None);
+            return None;
+        }
+        if def.kind == MapKind::StackTrace && self.fx.is_ebpf() {
+            let name = def.name.clone();
+            self.report(errors::stack_trace_in_ebpf(base.span, &name));
             self.expr(index, None);
             return None;
         }

@@ -50,10 +50,12 @@ mod ownership;
 mod perf;
 mod places;
 mod presence;
+mod probes;
 mod programs;
 mod reachability;
 mod scope;
 mod stmts;
+mod struct_ops;
 mod types;
 
 #[cfg(test)]
@@ -64,15 +66,24 @@ use crate::ir::{self, Type};
 use crate::syntax::ast;
 
 use env::Env;
-use kernel::{BuiltinKernel, KernelInfo};
+use kernel::KernelView;
 use scope::{CallEdge, FnCtx};
 
 /// Checks the parsed files of one compilation (included headers first, the
-/// main file last) and lowers them to the IR.
-pub fn check(files: &[ast::SourceFile]) -> (Option<ir::Program>, Diagnostics) {
-    let mut checker = Checker::new(files, &BuiltinKernel);
+/// main file last) against `kernel` and lowers them to the IR.
+/// `tracepoint_formats` holds the tracefs format file of each
+/// `category/event` the driver could read.
+pub fn check(
+    files: &[ast::SourceFile],
+    kernel: &crate::kernel::Kernel,
+    tracepoint_formats: &std::collections::BTreeMap<String, String>,
+) -> (Option<ir::Program>, Diagnostics) {
+    let mut checker = Checker::new(files, KernelView::new(kernel, tracepoint_formats));
     checker.run();
-    let Checker { program, diags, .. } = checker;
+    let Checker {
+        mut program, diags, ..
+    } = checker;
+    program.kernel = Some(ir::KernelBtf(kernel.btf().clone()));
     if diags.has_errors() {
         (None, diags)
     } else {
@@ -83,7 +94,9 @@ pub fn check(files: &[ast::SourceFile]) -> (Option<ir::Program>, Diagnostics) {
 /// A type alias waiting for (or done with) resolution.
 pub(crate) struct AliasSlot<'a> {
     pub name: String,
-    pub target: &'a ast::TypeExpr,
+    /// The aliased type as written; `None` for a kernel typedef, imported
+    /// already resolved.
+    pub target: Option<&'a ast::TypeExpr>,
     pub state: Resolution<Type>,
 }
 
@@ -129,7 +142,12 @@ pub(crate) struct Checker<'a> {
     /// still `Error` placeholders (their declarations come later).
     pub globals_typed: usize,
     pub files: &'a [ast::SourceFile],
-    pub kernel: &'a dyn KernelInfo,
+    pub kernel: KernelView<'a>,
+    /// Source declarations of kernel types, checked against BTF after the
+    /// source's own types are resolved (`kernel/declared.rs`).
+    pub kernel_declarations: Vec<&'a ast::Item>,
+    /// The context struct of each `@tracepoint` target.
+    pub kernel_tracepoints: std::collections::BTreeMap<String, kernel::TracepointContext>,
     pub program: ir::Program,
     pub diags: Diagnostics,
     pub env: Env,
@@ -144,17 +162,19 @@ pub(crate) struct Checker<'a> {
     pub fn_sources: Vec<FnSource<'a>>,
     pub fn_facts: Vec<FnFacts>,
     pub impls: Vec<ImplSlot<'a>>,
-    /// Kernel structs known only by name (used behind pointers).
+    /// Kernel structs BTF only declares (usable behind pointers).
     pub opaque_structs: Vec<ir::StructId>,
     /// The body (or initialiser) being checked.
     pub fx: FnCtx,
 }
 
 impl<'a> Checker<'a> {
-    pub(crate) fn new(files: &'a [ast::SourceFile], kernel: &'a dyn KernelInfo) -> Checker<'a> {
+    pub(crate) fn new(files: &'a [ast::SourceFile], kernel: KernelView<'a>) -> Checker<'a> {
         Checker {
             files,
             kernel,
+            kernel_declarations: Vec::new(),
+            kernel_tracepoints: std::collections::BTreeMap::new(),
             program: ir::Program::default(),
             diags: Diagnostics::new(),
             env: Env::default(),
@@ -181,11 +201,14 @@ impl<'a> Checker<'a> {
         self.collect_items();
         self.resolve_types();
         self.evaluate_consts();
+        self.check_kernel_declarations();
         self.declare_maps();
         self.declare_globals();
         self.declare_configs();
         self.declare_externs();
+        self.prepare_tracepoint_contexts();
         self.declare_functions();
+        self.check_own_function_targets();
         self.check_impls();
         self.check_bodies();
         self.check_main();

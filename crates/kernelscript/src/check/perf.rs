@@ -90,6 +90,7 @@ impl Checker<'_> {
                 })
                 .collect(),
             origin: Origin::Kernel,
+            kernel: None,
             span: Span::default(),
         });
         self.enum_decls.push(None);
@@ -129,6 +130,7 @@ impl Checker<'_> {
                 .collect(),
             origin: Origin::Kernel,
             struct_ops: None,
+            kernel: None,
             span: Span::default(),
         });
         self.struct_decls.push(None);

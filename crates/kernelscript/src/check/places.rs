@@ -146,7 +146,7 @@ impl Checker<'_> {
             }
             None => {}
         }
-        match self.env.symbol(name) {
+        match self.global_symbol(name) {
             Some(Symbol::Const(_)) | Some(Symbol::Variant(..)) => {
                 self.report(errors::assign_to_const(target.span, name));
                 Some(None)

@@ -8,8 +8,9 @@
 //!
 //! * `Signature::Context`: one parameter, a pointer to the kind's context
 //!   struct, and the kind's return type (`fn(ctx: *xdp_md) -> xdp_action`);
-//! * `Signature::TracepointRecord`: a pointer to the event's record struct
-//!   (`trace_event_raw_EVENT`), returning `i32`;
+//! * `Signature::TracepointRecord`: a pointer to the event's context
+//!   struct from BTF (`kernel/tracepoints.rs`; also named
+//!   `trace_event_raw_EVENT`), returning `i32`;
 //! * `Signature::KernelFunctionArgs`: up to six integer or pointer
 //!   parameters (none when the program sees registers only), `i32`.
 //!
@@ -20,7 +21,7 @@
 //! userspace functions only from userspace.
 
 use crate::ir::{FunctionId, FunctionKind, IntType, ProgramDecl, ProgramKind, Target, Type};
-use crate::kinds::{self, Entry, Returns, Signature};
+use crate::kinds::{self, Returns, Signature};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -39,11 +40,19 @@ fn function_attributes() -> Vec<&'static str> {
         .collect()
 }
 
-/// Probe functions read at most this many kernel arguments (x86-64 ABI).
-const MAX_PROBE_PARAMS: usize = 6;
-
 /// BPF-to-BPF and kfunc calls pass at most five arguments in registers.
 pub(crate) const MAX_EBPF_PARAMS: usize = 5;
+
+/// The span of a function's `@attribute(...)` (its argument when it has
+/// one), or of its name.
+pub(crate) fn program_attribute_span(decl: &ast::FunctionDecl, attribute: &str) -> Span {
+    decl.attributes
+        .iter()
+        .find(|candidate| candidate.name.name == attribute)
+        .map_or(decl.name.span, |found| {
+            found.args.first().map_or(found.span, |arg| arg.span)
+        })
+}
 
 /// The kind of a program function.
 pub(crate) fn program_kind(kind: &FunctionKind) -> Option<ProgramKind> {
@@ -124,14 +133,19 @@ impl Checker<'_> {
         kind: ProgramKind,
     ) -> Option<FunctionKind> {
         let descriptor = kind.descriptor();
-        let Some(rule) = &descriptor.target else {
-            return self.no_args(attribute).then(|| {
-                FunctionKind::Program(ProgramDecl {
-                    kind,
-                    target: String::new(),
-                })
-            });
+        let program = |target: String| {
+            FunctionKind::Program(ProgramDecl {
+                kind,
+                entry: (descriptor.entry)(&target),
+                target,
+            })
         };
+        let Some(rule) = &descriptor.target else {
+            return self.no_args(attribute).then(|| program(String::new()));
+        };
+        if rule.optional && attribute.args.is_empty() {
+            return Some(program(String::new()));
+        }
         let Some(target) = self
             .string_arg(attribute)
             .filter(|target| !target.is_empty())
@@ -152,7 +166,7 @@ impl Checker<'_> {
             ));
             return None;
         }
-        Some(FunctionKind::Program(ProgramDecl { kind, target }))
+        Some(program(target))
     }
 
     fn no_args(&mut self, attribute: &ast::Attribute) -> bool {
@@ -185,7 +199,7 @@ impl Checker<'_> {
     pub(crate) fn check_program_signature(
         &mut self,
         decl: &ast::FunctionDecl,
-        kind: &FunctionKind,
+        kind: &mut FunctionKind,
         params: &[Type],
         ret: &Type,
     ) {
@@ -230,28 +244,42 @@ impl Checker<'_> {
                 self.check_program_return(decl, label, ret, &expected_ret, &signature);
             }
             Signature::TracepointRecord => {
-                let context = kinds::tracepoint_record_struct(&program.target);
-                let signature = format!("fn(ctx: *{context}) -> i32");
-                let matches = match params.first() {
-                    Some(Type::Pointer(inner)) => match **inner {
-                        Type::Struct(id) => self.program.struct_def(id).name == context,
-                        _ => false,
-                    },
-                    _ => false,
+                let context = match self.tracepoint_context(&program.target) {
+                    Some(Ok(id)) => *id,
+                    Some(Err(error)) => {
+                        let error = error.clone();
+                        let span = program_attribute_span(decl, descriptor.attribute);
+                        self.report(errors::unknown_tracepoint(span, &program.target, &error));
+                        return;
+                    }
+                    None => return,
                 };
-                self.check_context_param(decl, label, &context, params, &signature, matches);
+                let context_name = self.program.struct_def(context).name.clone();
+                let signature = format!("fn(ctx: *{context_name}) -> i32");
+                let matches =
+                    params.first() == Some(&Type::Pointer(Box::new(Type::Struct(context))));
+                self.check_context_param(decl, label, &context_name, params, &signature, matches);
                 self.check_program_return(decl, label, ret, &i32_type, &signature);
             }
-            Signature::KernelFunctionArgs => {
-                let registers_only = (descriptor.entry)(&program.target) == Entry::Registers;
-                self.check_probe_signature(decl, &program.target, registers_only, params, ret);
+            Signature::KernelFunctionArgs {
+                prototype,
+                trailing,
+                registers,
+            } => {
+                let entry = self.check_kernel_function_args(
+                    decl, program, prototype, trailing, registers, params, ret,
+                );
+                program.entry = entry;
+            }
+            Signature::KernelFunctionReturn => {
+                program.entry = self.check_kernel_function_return(decl, program, params, ret);
             }
         }
     }
 
     /// The one context parameter of a program; `matches` says whether its
     /// type is the expected one.
-    fn check_context_param(
+    pub(crate) fn check_context_param(
         &mut self,
         decl: &ast::FunctionDecl,
         label: &str,
@@ -288,7 +316,7 @@ impl Checker<'_> {
         }
     }
 
-    fn check_program_return(
+    pub(crate) fn check_program_return(
         &mut self,
         decl: &ast::FunctionDecl,
         label: &str,
@@ -309,43 +337,6 @@ impl Checker<'_> {
             &found,
             signature,
         ));
-    }
-
-    fn check_probe_signature(
-        &mut self,
-        decl: &ast::FunctionDecl,
-        target: &str,
-        registers_only: bool,
-        params: &[Type],
-        ret: &Type,
-    ) {
-        let label = "@probe program";
-        if registers_only {
-            if let Some(param) = decl.params.first() {
-                self.report(errors::probe_offset_with_params(param.name.span, target));
-            }
-        } else if params.len() > MAX_PROBE_PARAMS {
-            self.report(errors::too_many_params(
-                decl.params[MAX_PROBE_PARAMS].name.span,
-                label,
-                MAX_PROBE_PARAMS,
-            ));
-        }
-        for (param, ty) in decl.params.iter().zip(params) {
-            if !matches!(
-                ty,
-                Type::Int(_)
-                    | Type::Bool
-                    | Type::Char
-                    | Type::Pointer(_)
-                    | Type::Enum(_)
-                    | Type::Error
-            ) {
-                let found = self.type_name(ty);
-                self.report(errors::bad_probe_param(param.ty.span, &found));
-            }
-        }
-        self.check_program_return(decl, label, ret, &Type::Int(IntType::I32), "fn(...) -> i32");
     }
 
     fn check_main_signature(&mut self, decl: &ast::FunctionDecl, params: &[Type], ret: &Type) {
@@ -383,17 +374,42 @@ impl Checker<'_> {
     }
 
     /// `*S` for the kernel context struct `S`.
-    fn context_pointer(&self, name: &str) -> Type {
-        match self.env.symbol(name) {
+    fn context_pointer(&mut self, name: &str) -> Type {
+        match self.global_symbol(name) {
             Some(super::env::Symbol::Struct(id)) => Type::Pointer(Box::new(Type::Struct(id))),
             _ => Type::Error,
         }
     }
 
-    fn kernel_enum_type(&self, name: &str) -> Type {
-        match self.env.symbol(name) {
+    fn kernel_enum_type(&mut self, name: &str) -> Type {
+        match self.global_symbol(name) {
             Some(super::env::Symbol::Enum(id)) => Type::Enum(id),
             _ => Type::Error,
+        }
+    }
+
+    /// A program whose target names one of the program's own functions
+    /// (`@uprobe("heartbeat")`) needs that function to be a userspace
+    /// function of the source.
+    pub(crate) fn check_own_function_targets(&mut self) {
+        for index in 0..self.program.functions.len() {
+            let FunctionKind::Program(decl) = &self.program.functions[index].kind else {
+                continue;
+            };
+            let Some(name) = (decl.descriptor().own_function)(&decl.target) else {
+                continue;
+            };
+            let name = name.to_string();
+            let attribute = decl.descriptor().attribute;
+            let found = self.program.functions.iter().any(|function| {
+                function.name == name
+                    && matches!(function.kind, FunctionKind::Userspace | FunctionKind::Main)
+            });
+            if !found {
+                let source = self.fn_sources[index].decl;
+                let span = program_attribute_span(source, attribute);
+                self.report(errors::own_function_target_missing(span, attribute, &name));
+            }
         }
     }
 

@@ -376,7 +376,7 @@ impl Checker<'_> {
         ) {
             let found = self.type_name(&Type::Map(map));
             self.report(errors::not_iterable(iterable.span, &found));
-        } else if kind == MapKind::LpmTrie && self.fx.is_ebpf() {
+        } else if matches!(kind, MapKind::LpmTrie | MapKind::StackTrace) && self.fx.is_ebpf() {
             self.report(errors::not_iterable_in_ebpf(
                 iterable.span,
                 kind.source_name(),

@@ -14,7 +14,8 @@ use crate::syntax;
 fn checked(source: &str) -> ir::Program {
     let (file, parse_diagnostics) = syntax::parse(FileId(0), source);
     assert_no_errors(&parse_diagnostics, source);
-    let (program, diagnostics) = super::check(&[file]);
+    let (program, diagnostics) =
+        super::check(&[file], crate::kernel::test_kernel(), &Default::default());
     assert_no_errors(&diagnostics, source);
     program.expect("a program without errors")
 }
@@ -38,7 +39,8 @@ fn assert_no_errors(diagnostics: &Diagnostics, source: &str) {
 /// The messages of the errors `source` produces.
 fn errors(source: &str) -> Vec<String> {
     let (file, _) = syntax::parse(FileId(0), source);
-    let (program, diagnostics) = super::check(&[file]);
+    let (program, diagnostics) =
+        super::check(&[file], crate::kernel::test_kernel(), &Default::default());
     let messages: Vec<String> = diagnostics
         .iter()
         .filter(|d| d.is_error())
@@ -458,10 +460,9 @@ fn userspace_builtins_are_typed() {
 
 #[test]
 fn struct_ops_impls_become_struct_ops_definitions() {
-    let source = "struct tcp_congestion_ops { ssthresh: *u8, name: u8[16] }
-        @struct_ops(\"tcp_congestion_ops\")
+    let source = "@struct_ops(\"tcp_congestion_ops\")
         impl my_cc {
-            fn ssthresh(sk: *u8) -> u32 { return 16 }
+            fn ssthresh(sk: *sock) -> u32 { return 16 }
             name: \"my_cc\",
         }
         fn main() -> i32 { return register(my_cc) }";
@@ -516,7 +517,7 @@ fn diagnostics_carry_help_and_secondary_labels() {
         FileId(0),
         "var a: u32 = 1\nvar a: u32 = 2\n@tc fn t(ctx: *__sk_buff) -> i32 { return 0 }",
     );
-    let (_, diagnostics) = super::check(&[file]);
+    let (_, diagnostics) = super::check(&[file], crate::kernel::test_kernel(), &Default::default());
     let duplicate = diagnostics
         .iter()
         .find(|d| d.message.contains("more than once"))
@@ -543,32 +544,68 @@ fn one_mistake_gives_one_error() {
 }
 
 #[test]
-fn headers_redeclaring_kernel_types_are_accepted() {
-    let header = "struct xdp_md { data: u32, data_end: u32 }
-        enum xdp_action { XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3, XDP_REDIRECT = 4 }
-        extern bpf_ktime_get_ns() -> u64";
+fn headers_redeclaring_kernel_types_exactly_are_accepted() {
+    let header = "struct xdp_md { data: u32, data_end: u32, data_meta: u32,
+            ingress_ifindex: u32, rx_queue_index: u32, egress_ifindex: u32 }
+        enum xdp_action { XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3, XDP_REDIRECT = 4 }";
     let main = "@xdp fn f(ctx: *xdp_md) -> xdp_action { var t = bpf_ktime_get_ns() \n var n = ctx->data_end - ctx->data \n return XDP_PASS }";
     let (header, _) = syntax::parse(FileId(0), header);
     let (main, _) = syntax::parse(FileId(1), main);
-    let (program, diagnostics) = super::check(&[header, main]);
+    let (program, diagnostics) = super::check(
+        &[header, main],
+        crate::kernel::test_kernel(),
+        &Default::default(),
+    );
     assert!(
         !diagnostics.has_errors(),
         "{:?}",
         diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
     );
     let program = program.unwrap();
-    assert!(program.externs.is_empty());
     let f = function(&program, "f");
     assert_eq!(f.locals[2].ty, Type::Int(IntType::I64));
+    // One `xdp_md`: the kernel's, from BTF.
+    let xdp_md: Vec<_> = program
+        .structs
+        .iter()
+        .filter(|s| s.name == "xdp_md")
+        .collect();
+    assert_eq!(xdp_md.len(), 1);
+    assert_eq!(xdp_md[0].origin, Origin::Kernel);
+    assert!(xdp_md[0].kernel.is_some());
 }
 
 #[test]
-fn declarations_of_kernel_structs_keep_their_fields_but_are_not_emitted() {
-    let source = "struct trace_event_raw_sched_switch { prev_pid: u32, next_pid: u32 }
-        struct Local { x: u32 }
+fn declarations_that_differ_from_the_kernel_and_externs_of_helpers_are_errors() {
+    assert_eq!(
+        errors("struct xdp_md { data: u32, data_end: u32 }"),
+        ["declaration of kernel type `xdp_md` does not match the kernel's"]
+    );
+    assert_eq!(
+        errors("struct filename { name: *u8 }"),
+        ["declaration of kernel type `filename` does not match the kernel's"]
+    );
+    assert_eq!(
+        errors("enum xdp_action { XDP_PASS = 1 }"),
+        ["declaration of kernel enum `xdp_action` does not match the kernel's"]
+    );
+    assert_eq!(
+        errors("extern bpf_ktime_get_ns() -> u64"),
+        ["`bpf_ktime_get_ns` is a BPF helper"]
+    );
+}
+
+#[test]
+fn tracepoint_contexts_come_from_btf_without_declarations() {
+    let source = "struct Local { x: u32 }
         @tracepoint(\"sched/sched_switch\")
         fn on_switch(ctx: *trace_event_raw_sched_switch) -> i32 {
-            var next: u32 = ctx->next_pid
+            var next = ctx->next_pid
+            return 0
+        }
+        @tracepoint(\"sched/sched_wakeup\")
+        fn on_wakeup(ctx: *trace_event_raw_sched_wakeup_template) -> i32 {
+            var pid = ctx->pid
             return 0
         }";
     let program = checked(source);
@@ -578,7 +615,11 @@ fn declarations_of_kernel_structs_keep_their_fields_but_are_not_emitted() {
         .find(|s| s.name == "trace_event_raw_sched_switch")
         .unwrap();
     assert_eq!(switch.origin, Origin::Kernel);
-    assert_eq!(switch.fields.len(), 2);
+    assert!(switch.field_index("prev_comm").is_some());
+    assert_eq!(
+        function(&program, "on_switch").locals[1].ty,
+        Type::Int(IntType::I32)
+    );
     let local = program.structs.iter().find(|s| s.name == "Local").unwrap();
     assert_eq!(local.origin, Origin::Source);
 }
@@ -659,7 +700,8 @@ fn a_maybe_null_pointer_error_points_at_the_use_and_the_source() {
             return XDP_PASS
         }";
     let (file, _) = syntax::parse(FileId(0), source);
-    let (program, diagnostics) = super::check(&[file]);
+    let (program, diagnostics) =
+        super::check(&[file], crate::kernel::test_kernel(), &Default::default());
     assert!(program.is_none());
     let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
     assert_eq!(errors.len(), 1);

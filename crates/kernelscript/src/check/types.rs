@@ -20,7 +20,7 @@
 //!   the wider type when one widens to the other; otherwise (`i32 + u32`,
 //!   `u64 + i64`) it is an error asking for `as`.
 
-use crate::ir::{FunctionType, IntType, Origin, StructDef, StructId, Type};
+use crate::ir::{FunctionType, IntType, StructId, Type};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -159,31 +159,32 @@ impl Checker<'_> {
         if let Some(ty) = primitive_type(name) {
             return ty;
         }
-        match self.env.symbol(name) {
-            Some(Symbol::Struct(id)) => Type::Struct(id),
-            Some(Symbol::Enum(id)) => Type::Enum(id),
-            Some(Symbol::Alias(id)) => self.resolve_alias(id, span),
-            Some(other) => {
-                self.report(errors::not_a_type(span, name, other.describe()));
-                Type::Error
-            }
-            None if self.kernel.defines_struct(name) => {
-                let id = StructId(self.program.structs.len() as u32);
-                self.program.structs.push(StructDef {
-                    name: name.to_string(),
-                    fields: Vec::new(),
-                    origin: Origin::Kernel,
-                    struct_ops: None,
-                    span: Span::default(),
-                });
-                self.struct_decls.push(None);
-                self.opaque_structs.push(id);
-                let _ = self.env.define(name, Symbol::Struct(id), None);
+        match self.global_symbol(name) {
+            Some(Symbol::Struct(id)) => {
+                self.complete_kernel_struct(id);
                 Type::Struct(id)
             }
+            Some(Symbol::Enum(id)) => Type::Enum(id),
+            Some(Symbol::Alias(id)) => self.resolve_alias(id, span),
+            // A kernel tag of the same name as a value (`bpf_res_spin_lock`
+            // is a struct and a kfunc): C keeps them apart.
+            Some(other) => match self.resolve_kernel_type(name) {
+                Some(Symbol::Struct(id)) => {
+                    self.complete_kernel_struct(id);
+                    Type::Struct(id)
+                }
+                Some(Symbol::Enum(id)) => Type::Enum(id),
+                Some(Symbol::Alias(id)) => self.resolve_alias(id, span),
+                _ => {
+                    self.report(errors::not_a_type(span, name, other.describe()));
+                    Type::Error
+                }
+            },
             None => {
                 let mut candidates = self.env.names_where(Symbol::is_type);
                 candidates.extend(PRIMITIVE_NAMES);
+                let kernel = self.kernel_type_suggestions(name);
+                candidates.extend(kernel.iter().map(String::as_str));
                 let suggestion = did_you_mean(name, candidates);
                 self.report(errors::unknown_type(span, name, suggestion));
                 Type::Error
@@ -204,8 +205,10 @@ impl Checker<'_> {
             }
             Resolution::Pending => {
                 self.aliases[id.0].state = Resolution::InProgress;
-                let target = self.aliases[id.0].target;
-                let ty = self.resolve_type(target);
+                let ty = match self.aliases[id.0].target {
+                    Some(target) => self.resolve_type(target),
+                    None => Type::Error,
+                };
                 if self.aliases[id.0].state == Resolution::InProgress {
                     self.aliases[id.0].state = Resolution::Done(ty.clone());
                 }

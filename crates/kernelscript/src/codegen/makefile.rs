@@ -60,15 +60,6 @@ pub fn generate_makefile(plan: &Plan) -> String {
     line("LIBBPF_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)");
     line("LIBBPF_LDLIBS ?= $(or $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null),-lbpf) -lelf -lz");
     line("");
-    if plan.needs_kernel_types {
-        line(&format!(
-            "# {name}.ebpf.c uses the kernel's own types: vmlinux.h, made from the"
-        ));
-        line("# running kernel's BTF.");
-        line("VMLINUX_BTF ?= /sys/kernel/btf/vmlinux");
-        line("VMLINUX_H := vmlinux.h");
-        line("");
-    }
     line("BPF_CFLAGS ?= -g -O2 -Wall");
     line("BPF_INCLUDES := $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) $(LIBBPF_CFLAGS)");
     line("CFLAGS ?= -g -O2 -Wall");
@@ -82,22 +73,17 @@ pub fn generate_makefile(plan: &Plan) -> String {
         line(&format!("all: {name}.ebpf.o"));
     }
     line("");
-    if plan.needs_kernel_types {
-        line(&format!("{name}.ebpf.o: {name}.ebpf.c $(VMLINUX_H)"));
-    } else {
-        line(&format!("{name}.ebpf.o: {name}.ebpf.c"));
+    match &plan.kernel_header {
+        // The kernel types it uses, written by `kernelscript compile` from
+        // the kernel's BTF (never a dump of all of vmlinux).
+        Some(header) => line(&format!("{name}.ebpf.o: {name}.ebpf.c {header}")),
+        None => line(&format!("{name}.ebpf.o: {name}.ebpf.c")),
     }
     line(
         "\t$(CLANG) $(BPF_CFLAGS) -target bpf -D__TARGET_ARCH_$(ARCH) $(BPF_INCLUDES) -c $< -o $@",
     );
     line("");
     let mut built = vec![format!("{name}.ebpf.o")];
-    if plan.needs_kernel_types {
-        line("vmlinux.h:");
-        line("\t$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@");
-        line("");
-        built.push("vmlinux.h".to_string());
-    }
     if has_userspace {
         line(&format!("{name}.skel.h: {name}.ebpf.o"));
         line(&format!(

@@ -1,8 +1,8 @@
 //! The outputs plan: the facts every output of one compilation must agree
 //! on, decided once before any C is written — the project name, the
 //! tail-call program arrays, the `pin var` map, whether the eBPF object
-//! needs the kernel's own types (so the Makefile and `build` generate
-//! `vmlinux.h`), and whether there is a userspace program.
+//! needs the kernel's own types (and so its kernel header `NAME.vmlinux.h`),
+//! and whether there is a userspace program.
 //!
 //! `driver::generate` builds it; the eBPF and userspace generators and the
 //! Makefile read it instead of working these out again (or reading each
@@ -30,13 +30,19 @@ pub struct Plan {
     pub tail_calls: Vec<TailCallTable>,
     /// The map holding the `pin var` globals, if there are any.
     pub pinned_globals: Option<String>,
-    /// Whether the eBPF object includes `vmlinux.h` (the kernel's own
-    /// types), which the build must then generate from the kernel's BTF.
+    /// Whether the eBPF object needs the kernel's own types, written from
+    /// BTF into its kernel header instead of UAPI includes.
     pub needs_kernel_types: bool,
+    /// That header's file name (`NAME.vmlinux.h`), when it needs one.
+    pub kernel_header: Option<String>,
     /// Whether there is a userspace program (a `main`).
     pub has_userspace: bool,
     /// The C names of the program's items, which both outputs use.
     pub names: CNames,
+    /// The eBPF functions that read kernel memory through CO-RE probe
+    /// reads (`BPF_CORE_READ`): programs of kinds whose descriptors say
+    /// `KernelMemory::ProbeRead` (tracing), and the helpers they call.
+    pub kernel_reads: BTreeSet<FunctionId>,
 }
 
 impl Plan {
@@ -51,15 +57,19 @@ impl Plan {
             })
             .map(|(index, _)| index)
             .collect();
+        let project = c_identifier(stem);
+        let needs_kernel_types = super::ebpf::needs_kernel_types(program, &ebpf_functions);
         let mut names = CNames::new(program);
         let tail_calls = tail_call_tables(program, &mut names.file);
         let pinned_globals = pinned_globals_map(program, &mut names);
         Plan {
-            project: c_identifier(stem),
+            kernel_reads: kernel_reads(program),
+            kernel_header: needs_kernel_types.then(|| format!("{project}.vmlinux.h")),
+            project,
             line_directives: true,
             tail_calls,
             pinned_globals,
-            needs_kernel_types: super::ebpf::needs_kernel_types(program, &ebpf_functions),
+            needs_kernel_types,
             has_userspace: program
                 .functions
                 .iter()
@@ -67,6 +77,42 @@ impl Plan {
             names,
         }
     }
+}
+
+/// The eBPF functions that read kernel memory with CO-RE probe reads: the
+/// programs of tracing kinds and every helper they reach (a helper shared
+/// with a packet program reads the same way; packet programs have no
+/// kernel pointers to read through).
+fn kernel_reads(program: &Program) -> BTreeSet<FunctionId> {
+    let mut pending: Vec<FunctionId> = program
+        .functions
+        .iter()
+        .enumerate()
+        .filter(|(_, function)| {
+            function.kind.program().is_some_and(|decl| {
+                decl.descriptor().kernel_memory == crate::kinds::KernelMemory::ProbeRead
+            })
+        })
+        .map(|(index, _)| FunctionId(index as u32))
+        .collect();
+    let mut reads = BTreeSet::new();
+    while let Some(id) = pending.pop() {
+        if !reads.insert(id) {
+            continue;
+        }
+        walk_block_exprs(&program.function(id).body, &mut |expr| {
+            if let ExprKind::Call {
+                callee: Callee::Function(callee),
+                ..
+            } = &expr.kind
+            {
+                if program.function(*callee).kind == FunctionKind::Helper {
+                    pending.push(*callee);
+                }
+            }
+        });
+    }
+    reads
 }
 
 /// `text` made a C identifier: non-identifier characters become `_`, and a

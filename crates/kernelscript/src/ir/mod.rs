@@ -14,7 +14,7 @@ pub mod visit;
 
 pub use types::*;
 
-pub use crate::kinds::{Descriptor, ProgramKind};
+pub use crate::kinds::{Descriptor, Entry, ProgramKind};
 use crate::span::Span;
 pub use crate::syntax::ast::{BinaryOp, Radix, UnaryOp};
 
@@ -67,6 +67,19 @@ pub struct Program {
     pub externs: Vec<ExternDef>,
     /// `@struct_ops("kernel_type") impl name { ... }` blocks.
     pub struct_ops: Vec<StructOpsDef>,
+    /// The kernel BTF the program was checked against: the generators
+    /// write the kernel types the eBPF C uses from it.
+    pub kernel: Option<KernelBtf>,
+}
+
+/// The kernel's BTF, shared (cloning is cheap).
+#[derive(Clone)]
+pub struct KernelBtf(pub btf::Btf);
+
+impl std::fmt::Debug for KernelBtf {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "KernelBtf({} types)", self.0.last_type_id().0)
+    }
 }
 
 impl Program {
@@ -115,6 +128,11 @@ pub struct StructDef {
     pub origin: Origin,
     /// `Some("tcp_congestion_ops")` for `@struct_ops("...") struct`.
     pub struct_ops: Option<String>,
+    /// For a kernel type from BTF: its BTF identity and layout. `fields`
+    /// then lists every member C can name directly (members of anonymous
+    /// structs and unions included), filled when the checker first needs
+    /// them.
+    pub kernel: Option<Box<KernelRecord>>,
     pub span: Span,
 }
 
@@ -122,6 +140,37 @@ impl StructDef {
     pub fn field_index(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|field| field.name == name)
     }
+
+    /// Whether field `index` is a bitfield (kernel records only).
+    pub fn is_bitfield(&self, index: usize) -> bool {
+        self.kernel
+            .as_ref()
+            .is_some_and(|kernel| kernel.bitfields.contains(&index))
+    }
+}
+
+/// A struct, union or typedef of one from the kernel's BTF.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelRecord {
+    /// The BTF type id the generated kernel header must define: the
+    /// struct or union, or the typedef naming an anonymous one.
+    pub btf_id: u32,
+    pub spelling: KernelSpelling,
+    /// `sizeof` and `_Alignof` in C, from BTF.
+    pub size: u64,
+    pub align: u64,
+    /// Indexes (into `StructDef::fields`) of bitfield members.
+    pub bitfields: Vec<usize>,
+}
+
+/// How C names a kernel record (see `StructDef::c_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelSpelling {
+    Struct,
+    Union,
+    Typedef,
+    /// A member's anonymous struct or union: usable only in place.
+    Anonymous,
 }
 
 #[derive(Clone, Debug)]
@@ -135,7 +184,17 @@ pub struct EnumDef {
     pub name: String,
     pub variants: Vec<EnumVariantDef>,
     pub origin: Origin,
+    /// For a kernel enum from BTF: its type id and size in bytes (kernel
+    /// enums may be 1, 2, 4 or 8 bytes wide).
+    pub kernel: Option<KernelEnum>,
     pub span: Span,
+}
+
+/// A kernel enum's BTF identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KernelEnum {
+    pub btf_id: u32,
+    pub size: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -156,6 +215,9 @@ pub enum MapKind {
     Ringbuf,
     ProgArray,
     PerfEventArray,
+    /// `stack_trace<u32, u64[DEPTH]>`: call stacks `bpf_get_stackid`
+    /// records, keyed by their id; read from userspace.
+    StackTrace,
 }
 
 impl MapKind {
@@ -172,6 +234,7 @@ impl MapKind {
             MapKind::Ringbuf => "ringbuf",
             MapKind::ProgArray => "prog_array",
             MapKind::PerfEventArray => "perf_event_array",
+            MapKind::StackTrace => "stack_trace",
         }
     }
 
@@ -188,6 +251,7 @@ impl MapKind {
             MapKind::Ringbuf => "BPF_MAP_TYPE_RINGBUF",
             MapKind::ProgArray => "BPF_MAP_TYPE_PROG_ARRAY",
             MapKind::PerfEventArray => "BPF_MAP_TYPE_PERF_EVENT_ARRAY",
+            MapKind::StackTrace => "BPF_MAP_TYPE_STACK_TRACE",
         }
     }
 
@@ -303,6 +367,10 @@ pub enum FunctionKind {
 pub struct ProgramDecl {
     pub kind: ProgramKind,
     pub target: String,
+    /// How its C function receives its context: the kind's default for
+    /// the target, or what the checker chose from the declared
+    /// parameters (`ctx: *pt_regs` of a kprobe).
+    pub entry: Entry,
 }
 
 impl ProgramDecl {

@@ -150,6 +150,9 @@ impl Type {
             Type::ProgramHandle | Type::PerfAttachment => 4,
             // C's rule: `int` when every value fits, else `unsigned int`
             // when every value fits that, else 64 bits.
+            Type::Enum(id) if program.enum_def(*id).kernel.is_some() => {
+                program.enum_def(*id).kernel.map_or(4, |kernel| kernel.size)
+            }
             Type::Enum(id) => {
                 let values = program.enum_def(*id).variants.iter().map(|v| v.value);
                 let fits_int = values.clone().all(|v| i32::try_from(v).is_ok());
@@ -160,6 +163,11 @@ impl Type {
                     8
                 }
             }
+            Type::Struct(id) if program.struct_def(*id).kernel.is_some() => program
+                .struct_def(*id)
+                .kernel
+                .as_ref()
+                .map_or(0, |kernel| kernel.size),
             Type::Struct(id) => {
                 let def = program.struct_def(*id);
                 let mut offset = 0u64;
@@ -178,6 +186,11 @@ impl Type {
     pub fn align(&self, program: &Program) -> u64 {
         match self {
             Type::Array(element, _) => element.align(program),
+            Type::Struct(id) if program.struct_def(*id).kernel.is_some() => program
+                .struct_def(*id)
+                .kernel
+                .as_ref()
+                .map_or(1, |kernel| kernel.align.max(1)),
             Type::Struct(id) => program
                 .struct_def(*id)
                 .fields

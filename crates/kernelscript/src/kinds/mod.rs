@@ -10,6 +10,10 @@
 //! file here and a line in `KINDS` (see ARCHITECTURE.md, "How to add a
 //! program kind"). This module depends on neither `check` nor `codegen`.
 
+mod cgroup_skb;
+mod fexit;
+mod kprobe;
+mod lsm;
 mod perf_event;
 mod probe;
 mod raw_tracepoint;
@@ -53,6 +57,16 @@ kinds! {
     RawTracepoint => raw_tracepoint::DESCRIPTOR,
     /// `@probe("function")`, `@probe("function+offset")`
     Probe => probe::DESCRIPTOR,
+    /// `@fexit("function")`
+    Fexit => fexit::DESCRIPTOR,
+    /// `@kprobe("function")`, `@kprobe`
+    Kprobe => kprobe::DESCRIPTOR,
+    /// `@kretprobe("function")`, `@kretprobe`
+    Kretprobe => kprobe::RET_DESCRIPTOR,
+    /// `@lsm("hook")`
+    Lsm => lsm::DESCRIPTOR,
+    /// `@cgroup_skb("ingress"|"egress")`
+    CgroupSkb => cgroup_skb::DESCRIPTOR,
     /// `@uprobe("PATH:FUNCTION")`
     Uprobe => uprobe::DESCRIPTOR,
     /// `@uretprobe("PATH:FUNCTION")`
@@ -62,6 +76,14 @@ kinds! {
 }
 
 pub use tracepoint::record_struct as tracepoint_record_struct;
+
+/// `(category, event)` when `attribute` is `@tracepoint`'s and `target` a
+/// well-formed `category/event`.
+pub fn tracepoint_event<'t>(attribute: &str, target: &'t str) -> Option<(&'t str, &'t str)> {
+    (attribute == tracepoint::DESCRIPTOR.attribute)
+        .then(|| tracepoint::split(target))
+        .flatten()
+}
 
 /// The kind whose attribute is `@name`.
 pub fn by_attribute(name: &str) -> Option<ProgramKind> {
@@ -106,8 +128,19 @@ pub struct Descriptor {
     /// What a program returns when it cannot do what the source says (an
     /// uncaught `throw`, a failed tail call), as C.
     pub failure_result: &'static str,
-    /// Whether the object needs the kernel's own types (`vmlinux.h`).
+    /// Whether the object needs the kernel's own types (its kernel header
+    /// `NAME.vmlinux.h` instead of UAPI includes).
     pub needs_kernel_types: bool,
+    /// Kernel structs the C entry of the kind reads besides its parameters
+    /// (`pt_regs` for libbpf's `BPF_KPROBE` macros): the kernel header
+    /// defines them.
+    pub entry_types: &'static [&'static str],
+    /// How programs of the kind read memory behind kernel pointers.
+    pub kernel_memory: KernelMemory,
+    /// The program's own userspace function a target names, if the kind
+    /// can probe one (`@uprobe("heartbeat")`): that function must stay a
+    /// real, non-inlined symbol of the binary.
+    pub own_function: fn(target: &str) -> Option<&str>,
     /// Fields of the context struct that are `__u32` in C but packet
     /// pointers for the verifier (`data`, `data_end`, `data_meta`).
     pub packet_pointer_fields: &'static [&'static str],
@@ -115,10 +148,29 @@ pub struct Descriptor {
     pub attach: Attach,
 }
 
+/// How a program kind reads kernel memory (`task->real_parent->tgid`),
+/// other than its own context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelMemory {
+    /// Plain loads: packet programs (XDP, TC, cgroup_skb) only meet their
+    /// context and packet data, which the verifier lets them load from.
+    Direct,
+    /// Tracing programs: every read through a kernel pointer goes through
+    /// `bpf_probe_read_kernel` with CO-RE relocations (`BPF_CORE_READ`).
+    /// It works whatever the pointer's origin (a BTF-typed argument of
+    /// fentry or LSM, `bpf_get_current_task()` cast to `*task_struct`, a
+    /// kprobe's register), where plain loads are refused for all but
+    /// BTF-typed pointers.
+    ProbeRead,
+}
+
 /// The rule for an attribute's string argument.
 pub struct TargetRule {
     /// What the argument names: "`@tc` needs a traffic direction".
     pub what: &'static str,
+    /// Whether the attribute may also be written without an argument
+    /// (`@kprobe fn f(ctx: *pt_regs)`, attached where `attach` says).
+    pub optional: bool,
     /// The shape expected, shown under a missing or bad argument:
     /// `"ingress" or "egress"`.
     pub expected: &'static str,
@@ -135,12 +187,43 @@ pub enum Signature {
         context: &'static str,
         returns: Returns,
     },
-    /// `fn(ctx: *RECORD) -> i32` where the record struct is named after
-    /// the event (`tracepoint::record_struct`); the kernel defines it.
+    /// `fn(ctx: *RECORD) -> i32` where the record struct is the event's
+    /// context struct in the kernel's BTF (event classes included).
     TracepointRecord,
-    /// The traced kernel function's arguments (at most six integers or
-    /// pointers), none when `entry` is `Entry::Registers`; returns `i32`.
-    KernelFunctionArgs,
+    /// The arguments of the kernel function `prototype` names (from its
+    /// BTF prototype: names may differ, types must match, trailing ones may
+    /// be left out), then what `trailing` allows; returns `i32`. Where
+    /// `registers` allows, a lone `ctx: *pt_regs` takes the registers
+    /// instead (and is the only form without a target).
+    KernelFunctionArgs {
+        prototype: Prototype,
+        trailing: Trailing,
+        registers: bool,
+    },
+    /// `fn(ret: T) -> i32`: the traced function's return value (typed from
+    /// BTF), or `ctx: *pt_regs`.
+    KernelFunctionReturn,
+}
+
+/// Which kernel function gives a program's parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prototype {
+    /// The function the target names (`do_unlinkat`; `vfs_read+16` names
+    /// an offset, where there are registers only).
+    Function,
+    /// The LSM hook the target names: `bpf_lsm_HOOK`'s prototype.
+    LsmHook,
+}
+
+/// What may follow a kernel function's parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trailing {
+    Nothing,
+    /// fexit: after all the parameters, the return value (`ret: T`).
+    ReturnValue,
+    /// LSM: after all the hook's parameters, the `int` result of the
+    /// previous program on the hook.
+    HookResult,
 }
 
 /// The return type of a program kind.
@@ -157,8 +240,13 @@ pub enum Entry {
     /// `int NAME(struct CONTEXT *ctx)`: the parameters as declared.
     Context,
     /// `int BPF_PROG(NAME, args...)`: the traced function's arguments,
-    /// unpacked by libbpf's macro (fentry).
+    /// unpacked by libbpf's macro (fentry, fexit, LSM).
     BpfProg,
+    /// `int BPF_KPROBE(NAME, args...)`: the arguments, read from the
+    /// registers by libbpf's macro.
+    Kprobe,
+    /// `int BPF_KRETPROBE(NAME, ret)`: the return value.
+    Kretprobe,
     /// `int NAME(struct pt_regs *ctx)` for a source function without
     /// parameters (a kprobe at an offset sees registers only).
     Registers,
@@ -182,7 +270,9 @@ pub struct Attach {
     /// C functions defined before `ks_attach` (they may use the fields).
     pub runtime: &'static str,
     /// The statements of the kind's `case` in `ks_attach` (the variables
-    /// `attachment`, `target` and `flags` are in scope; set `err`).
+    /// `attachment`, `target` and `flags` are in scope; set `err`, and
+    /// `shown` to what an error message should name when that is not
+    /// `target`).
     pub attach: &'static str,
     /// The statements of its `case` in `ks_detach_attachment`
     /// (`attachment` is a pointer; set `err`); empty when the kind shares
@@ -198,6 +288,9 @@ pub struct Attach {
 pub struct ProgramSite<'s> {
     /// The attribute's argument.
     pub target: &'s str,
+    /// The C symbol of the program's own function the target names
+    /// (`Descriptor::own_function`).
+    pub own_symbol: Option<&'s str>,
     /// The program's name (its skeleton member).
     pub name: &'s str,
     /// The project's name (the `.ks` stem).
@@ -223,6 +316,11 @@ pub const LINK_FIELD: (&str, &str) = ("struct bpf_link *link;", "tracing program
 /// Program-table values for kinds without any.
 fn no_values(_site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {
     Vec::new()
+}
+
+/// `own_function` of kinds that never probe the program's own functions.
+fn no_own_function(_target: &str) -> Option<&str> {
+    None
 }
 
 /// The entry of kinds whose function takes the context as declared.

@@ -8,7 +8,7 @@
 //! (`perf_options`) lives in `codegen/userspace/attach_perf.rs` and shares
 //! this kind's attachment fields. Failures return 0.
 
-use super::{context_entry, no_values, Attach, Descriptor, Returns, Signature};
+use super::{context_entry, no_values, Attach, Descriptor, KernelMemory, Returns, Signature};
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     attribute: "perf_event",
@@ -24,6 +24,9 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     entry: context_entry,
     failure_result: "0",
     needs_kernel_types: true,
+    entry_types: &[],
+    kernel_memory: KernelMemory::ProbeRead,
+    own_function: super::no_own_function,
     packet_pointer_fields: &[],
     attach: Attach {
         constant: "KS_PERF_EVENT",

@@ -2,26 +2,33 @@
 //!
 //! At a function's entry the program is an fentry program
 //! (`SEC("fentry/function")`, `int BPF_PROG(NAME, args...)`): its
-//! parameters are the traced function's arguments. At an offset only a
+//! parameters are the traced function's arguments, checked against its
+//! BTF prototype (trailing ones may be left out). At an offset only a
 //! kprobe can reach the address (`SEC("kprobe/function+offset")`), and the
-//! program sees registers only: no parameters in the source, `struct
-//! pt_regs *` in C. Both need kernel types; userspace attaches them where
-//! their section says (`bpf_program__attach`). Failures return 0.
+//! program sees registers only: no parameters in the source, or `ctx:
+//! *pt_regs`. Both need kernel types; userspace attaches them where their
+//! section says (`bpf_program__attach`). Failures return 0.
 
 use super::{
-    no_values, Attach, Descriptor, Entry, Signature, TargetRule, DESTROY_LINK, LINK_FIELD,
+    no_values, Attach, Descriptor, Entry, KernelMemory, Prototype, Signature, TargetRule, Trailing,
+    DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     attribute: "probe",
     label: "@probe program",
     target: Some(TargetRule {
+        optional: false,
         what: "the kernel function to probe",
         expected: "a kernel function name, optionally `+OFFSET`",
         help: "write e.g. `@probe(\"do_exit\")`, or `@probe(\"vfs_read+16\")` for an offset",
         valid: is_probe_target,
     }),
-    signature: Signature::KernelFunctionArgs,
+    signature: Signature::KernelFunctionArgs {
+        prototype: Prototype::Function,
+        trailing: Trailing::Nothing,
+        registers: false,
+    },
     program_type: "BPF_PROG_TYPE_TRACING",
     tail_calls: false,
     section: |target| match entry(target) {
@@ -31,6 +38,9 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     entry,
     failure_result: "0",
     needs_kernel_types: true,
+    entry_types: &["pt_regs"],
+    kernel_memory: KernelMemory::ProbeRead,
+    own_function: super::no_own_function,
     packet_pointer_fields: &[],
     attach: Attach {
         constant: "KS_PROBE",
@@ -58,7 +68,7 @@ fn entry(target: &str) -> Entry {
 /// A kernel symbol (`do_unlinkat`, `foo.isra.0`), optionally with an
 /// instruction offset (`vfs_read+16`, `vfs_read+0x10`): it becomes part of
 /// a C section name, so nothing else may appear.
-fn is_probe_target(target: &str) -> bool {
+pub(super) fn is_probe_target(target: &str) -> bool {
     let (symbol, offset) = match target.split_once('+') {
         Some((symbol, offset)) => (symbol, Some(offset)),
         None => (target, None),
@@ -80,7 +90,7 @@ fn is_probe_target(target: &str) -> bool {
     symbol_ok && offset_ok
 }
 
-const ATTACH_PROBE: &str = r#"
+pub(super) const ATTACH_PROBE: &str = r#"
 /* Probes attach where their section says (the function of @probe). */
 static int ks_attach_probe(struct ks_attachment *attachment)
 {

@@ -10,14 +10,15 @@
 //! event, or to the `attach` target when one is given. Failures return 0.
 
 use super::{
-    context_entry, Attach, Descriptor, FieldValue, ProgramSite, Returns, Signature, TargetRule,
-    DESTROY_LINK, LINK_FIELD,
+    context_entry, Attach, Descriptor, FieldValue, KernelMemory, ProgramSite, Returns, Signature,
+    TargetRule, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     attribute: "raw_tracepoint",
     label: "@raw_tracepoint program",
     target: Some(TargetRule {
+        optional: false,
         what: "a tracepoint event",
         expected: "\"event\"",
         help:
@@ -34,6 +35,9 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     entry: context_entry,
     failure_result: "0",
     needs_kernel_types: false,
+    entry_types: &[],
+    kernel_memory: KernelMemory::ProbeRead,
+    own_function: super::no_own_function,
     packet_pointer_fields: &[],
     attach: Attach {
         constant: "KS_RAW_TRACEPOINT",

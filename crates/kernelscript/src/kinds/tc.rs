@@ -14,13 +14,15 @@
 //! packet.
 
 use super::{
-    context_entry, Attach, Descriptor, FieldValue, ProgramSite, Returns, Signature, TargetRule,
+    context_entry, Attach, Descriptor, FieldValue, KernelMemory, ProgramSite, Returns, Signature,
+    TargetRule,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     attribute: "tc",
     label: "@tc program",
     target: Some(TargetRule {
+        optional: false,
         what: "a traffic direction",
         expected: "\"ingress\" or \"egress\"",
         help: "write `@tc(\"ingress\")` for packets entering the interface, or `@tc(\"egress\")` for packets leaving it",
@@ -36,6 +38,9 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     entry: context_entry,
     failure_result: "TC_ACT_SHOT",
     needs_kernel_types: false,
+    entry_types: &[],
+    kernel_memory: KernelMemory::Direct,
+    own_function: super::no_own_function,
     packet_pointer_fields: &["data", "data_end", "data_meta"],
     attach: Attach {
         constant: "KS_TC",

@@ -10,14 +10,15 @@
 //! `attach` target when one is given (`category/event` or `category:event`).
 
 use super::{
-    context_entry, Attach, Descriptor, FieldValue, ProgramSite, Signature, TargetRule,
-    DESTROY_LINK, LINK_FIELD,
+    context_entry, Attach, Descriptor, FieldValue, KernelMemory, ProgramSite, Signature,
+    TargetRule, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     attribute: "tracepoint",
     label: "@tracepoint program",
     target: Some(TargetRule {
+        optional: false,
         what: "a tracepoint name",
         expected: "\"category/event\"",
         help: "write e.g. `@tracepoint(\"sched/sched_switch\")`",
@@ -30,6 +31,9 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     entry: context_entry,
     failure_result: "0",
     needs_kernel_types: true,
+    entry_types: &[],
+    kernel_memory: KernelMemory::ProbeRead,
+    own_function: super::no_own_function,
     packet_pointer_fields: &[],
     attach: Attach {
         constant: "KS_TRACEPOINT",
@@ -52,7 +56,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
 
 /// `(category, event)` of a well-formed `category/event`: both names of
 /// letters, digits and `_` (they become part of a C section name).
-fn split(target: &str) -> Option<(&str, &str)> {
+pub(super) fn split(target: &str) -> Option<(&str, &str)> {
     target
         .split_once('/')
         .filter(|(category, event)| is_event_name(category) && is_event_name(event))

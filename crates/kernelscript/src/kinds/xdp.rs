@@ -9,7 +9,7 @@
 //! process even after a crash. `XDP_ABORTED` on failure drops the packet
 //! and fires the `xdp_exception` tracepoint, so failures are visible.
 
-use super::{context_entry, no_values, Attach, Descriptor, Returns, Signature};
+use super::{context_entry, no_values, Attach, Descriptor, KernelMemory, Returns, Signature};
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     attribute: "xdp",
@@ -25,6 +25,9 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     entry: context_entry,
     failure_result: "XDP_ABORTED",
     needs_kernel_types: false,
+    entry_types: &[],
+    kernel_memory: KernelMemory::Direct,
+    own_function: super::no_own_function,
     packet_pointer_fields: &["data", "data_end", "data_meta"],
     attach: Attach {
         constant: "KS_XDP",

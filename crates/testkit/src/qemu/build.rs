@@ -38,10 +38,11 @@ const CFLAGS: &str = "-g -O2 -Wall -Werror";
 
 impl Guest {
     /// Compiles `source` (a `.ks` file) with `compiler` into `out_dir` and
-    /// builds the project with its generated Makefile for the guest: the
-    /// guest's `vmlinux.h` and BTF, `LDFLAGS=-static` and libbpf's static
-    /// link line from pkg-config. The compiler gets `--btf-vmlinux-path`
-    /// with the guest's BTF when it accepts that option.
+    /// builds the project with its generated Makefile for the guest:
+    /// `--btf-vmlinux-path` with the guest's BTF (so `compile` checks the
+    /// program against the guest kernel and writes its kernel header
+    /// from it), `LDFLAGS=-static` and libbpf's static link line from
+    /// pkg-config.
     pub fn build_generated(
         &self,
         compiler: &Path,
@@ -49,15 +50,16 @@ impl Guest {
         out_dir: &Path,
     ) -> Result<GeneratedBuild, GuestError> {
         let mut compile = Command::new(compiler);
-        compile.arg("compile").arg(source).arg("-o").arg(out_dir);
-        if compiler_takes_btf_path(compiler) {
-            compile.arg("--btf-vmlinux-path").arg(self.btf());
-        }
+        compile
+            .arg("compile")
+            .arg(source)
+            .arg("-o")
+            .arg(out_dir)
+            .arg("--btf-vmlinux-path")
+            .arg(self.btf());
         run_tool(&mut compile)?;
-        // The Makefile's `vmlinux.h` rule has no prerequisites: a header
-        // already in place is used as it is.
-        fs::copy(self.vmlinux_h(), out_dir.join("vmlinux.h"))
-            .map_err(|e| GuestError::io("copying the guest's vmlinux.h", e))?;
+        // The kernel types the object uses come from the guest's BTF, in
+        // the `NAME.vmlinux.h` that `compile` wrote beside it.
         run_tool(
             Command::new("make")
                 .arg("-s")
@@ -65,8 +67,7 @@ impl Guest {
                 .arg(out_dir)
                 .arg(format!("CFLAGS={CFLAGS}"))
                 .arg("LDFLAGS=-static")
-                .arg(format!("LIBBPF_LDLIBS={}", static_libbpf_libs()?))
-                .arg(format!("VMLINUX_BTF={}", self.btf().display())),
+                .arg(format!("LIBBPF_LDLIBS={}", static_libbpf_libs()?)),
         )?;
         let object = only_file_ending(out_dir, ".ebpf.o")?;
         let name = object
@@ -275,14 +276,6 @@ fn static_libbpf_libs() -> Result<String, GuestError> {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .filter(|libs| !libs.is_empty());
     Ok(libs.unwrap_or_else(|| "-lbpf -lelf -lz".to_string()))
-}
-
-/// Whether `kernelscript compile --help` lists `--btf-vmlinux-path`.
-fn compiler_takes_btf_path(compiler: &Path) -> bool {
-    Command::new(compiler)
-        .args(["compile", "--help"])
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("--btf-vmlinux-path"))
 }
 
 fn ensure_static(binary: &Path) -> Result<(), GuestError> {

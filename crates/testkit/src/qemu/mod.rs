@@ -64,9 +64,8 @@ pub fn skip_unless_guest() -> Option<&'static Guest> {
 }
 
 /// testkit's hand-written guest fixtures (`tests/data/qemu`): the kfunc
-/// module `kfunc_module/`, eBPF C objects, and `attach_all.c`, a static
-/// loader for objects bpftool cannot attach. Guest tests of any crate may
-/// use them.
+/// module `kfunc_module/` and an eBPF C object calling its kfunc. Guest
+/// tests of any crate may use them.
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/qemu")
 }

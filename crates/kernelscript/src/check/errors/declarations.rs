@@ -242,12 +242,27 @@ pub(crate) fn struct_ops_struct_named_otherwise(
     ))
 }
 
-pub(crate) fn unknown_struct_ops_type(span: Span, name: &str) -> Diagnostic {
-    Diagnostic::error(format!("unknown struct_ops type `{name}`"))
-        .primary(span, "its members are not known here")
-        .help(format!(
-            "declare `struct {name}` (e.g. include a BTF-generated header that has it)"
-        ))
+pub(crate) fn unknown_struct_ops_type(
+    span: Span,
+    name: &str,
+    close: &[String],
+    known: &[String],
+) -> Diagnostic {
+    let diagnostic = Diagnostic::error(format!("unknown struct_ops type `{name}`")).primary(
+        span,
+        "the kernel's BTF registers no struct_ops type of this name",
+    );
+    let diagnostic = match close {
+        [] => diagnostic,
+        _ => diagnostic.help(format!("did you mean {}?", super::list(close))),
+    };
+    match known {
+        [] => diagnostic.note("this kernel has no struct_ops types"),
+        _ => diagnostic.note(format!(
+            "this kernel's struct_ops types: {}",
+            super::list(known)
+        )),
+    }
 }
 
 pub(crate) fn impl_needs_struct_ops(span: Span, name: &str) -> Diagnostic {

@@ -211,3 +211,21 @@ pub(crate) fn dispatch_needs_ring_buffer(span: Span) -> Diagnostic {
         .primary(span, "not a ring buffer")
         .help("pass one or more ring buffer maps: `dispatch(events)`")
 }
+
+pub(crate) fn bad_stack_trace_value(span: Span, found: &str, max: u32) -> Diagnostic {
+    Diagnostic::error(format!(
+        "a stack_trace map holds `u64[DEPTH]` stacks, found `{found}`"
+    ))
+    .primary(span, "not an array of u64 return addresses")
+    .help(format!(
+        "write e.g. `stack_trace<u32, u64[{max}]>(1024)` (DEPTH at most {max})"
+    ))
+}
+
+pub(crate) fn stack_trace_in_ebpf(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("stack_trace map `{name}` cannot be read in eBPF"))
+        .primary(span, "the kernel lets programs only record stacks in it")
+        .help(format!(
+            "record with `bpf_get_stackid(ctx, {name}, 0)` and read the stacks from userspace"
+        ))
+}

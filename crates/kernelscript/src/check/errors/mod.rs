@@ -9,6 +9,7 @@
 
 mod declarations;
 mod expressions;
+mod kernel;
 mod maps;
 mod nullness;
 mod ownership;
@@ -18,6 +19,7 @@ mod statements;
 
 pub(crate) use declarations::*;
 pub(crate) use expressions::*;
+pub(crate) use kernel::*;
 pub(crate) use maps::*;
 pub(crate) use nullness::*;
 pub(crate) use ownership::*;

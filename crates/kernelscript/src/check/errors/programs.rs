@@ -69,14 +69,7 @@ pub(crate) fn probe_offset_with_params(span: Span, target: &str) -> Diagnostic {
         span,
         "function arguments are only available at function entry",
     )
-    .help("remove the parameters, or probe the function entry")
-}
-
-pub(crate) fn bad_probe_param(span: Span, found: &str) -> Diagnostic {
-    Diagnostic::error(format!(
-        "probe parameters must be integers or pointers, found `{found}`"
-    ))
-    .primary(span, "kernel arguments arrive in registers")
+    .help("remove the parameters or take the registers (`ctx: *pt_regs`), or probe the function entry")
 }
 
 pub(crate) fn too_many_params(span: Span, kind: &str, max: usize) -> Diagnostic {

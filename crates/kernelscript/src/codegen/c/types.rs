@@ -8,6 +8,7 @@
 //! headers may not define them) and zeroes aggregates with `{0}`.
 
 use crate::codegen::plan::CNames;
+use crate::ir::KernelSpelling;
 use crate::ir::{FunctionType, Origin, Program, Type};
 
 /// What an output spells its own way.
@@ -49,9 +50,23 @@ impl<'a> Types<'a> {
         self.build(ty, String::new())
     }
 
-    /// The C tag of struct `id`: `struct flow`.
+    /// The C type of struct `id`: `struct flow`; a kernel record as its
+    /// kernel header names it (`union bpf_attr`, the typedef `atomic_t`).
     pub fn struct_name(&self, id: crate::ir::StructId) -> String {
-        format!("struct {}", self.names.struct_tag(self.program, id))
+        let tag = self.names.struct_tag(self.program, id);
+        let spelling = self
+            .program
+            .struct_def(id)
+            .kernel
+            .as_ref()
+            .map(|k| k.spelling);
+        match spelling {
+            Some(KernelSpelling::Union) => format!("union {tag}"),
+            // An anonymous record is never spelled (the checker keeps its
+            // values in place).
+            Some(KernelSpelling::Typedef | KernelSpelling::Anonymous) => tag.to_string(),
+            Some(KernelSpelling::Struct) | None => format!("struct {tag}"),
+        }
     }
 
     /// The initialiser that zeroes a `ty` object: `0`, `NULL`, `false`,
@@ -205,6 +220,7 @@ mod tests {
             ],
             origin: Origin::Source,
             struct_ops: None,
+            kernel: None,
             span: Default::default(),
         });
         program

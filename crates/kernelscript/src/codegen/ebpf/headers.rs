@@ -1,13 +1,16 @@
-//! Which headers the object includes, and which kernel constants it must
-//! define itself.
+//! Which headers the object includes, which kernel types its kernel
+//! header must define, and which kernel constants it must define itself.
 //!
 //! Objects whose program kinds need no kernel types (XDP, TC, raw
-//! tracepoints, helpers) use the UAPI headers listed in ARCHITECTURE.md, plus the protocol headers (`linux/ip.h`, ...) of the
-//! kernel structs they use. Objects with tracing programs, or using kernel
-//! types no UAPI header declares, include `vmlinux.h` instead (the two must
-//! never be mixed). Kernel constants are only named; those no included
-//! header defines (most `#define`s are absent from `vmlinux.h`) get a
-//! guarded `#define` with the value the checker knows.
+//! tracepoints, helpers) use the UAPI headers listed in ARCHITECTURE.md,
+//! plus the protocol headers (`linux/ip.h`, ...) of the kernel structs
+//! they use. Objects with tracing programs, or using kernel types no UAPI
+//! header declares, include their kernel header `NAME.vmlinux.h` instead
+//! (written from BTF by `codegen::kernel_header` with the roots
+//! `kernel_type_roots` lists; the two must never be mixed). Kernel
+//! constants are only named; those no included header defines (UAPI
+//! macros such as `TC_ACT_OK`, which BTF cannot hold) get a guarded
+//! `#define` with the value the checker knows.
 
 use std::collections::BTreeSet;
 
@@ -25,7 +28,7 @@ const UAPI_BASE: &[&str] = &[
     "bpf/bpf_endian.h",
 ];
 
-/// The includes of a `vmlinux.h` object.
+/// The includes of an object with a kernel header (after it).
 const VMLINUX_BASE: &[&str] = &[
     "bpf/bpf_helpers.h",
     "bpf/bpf_tracing.h",
@@ -70,17 +73,78 @@ fn uapi_header_of_const(name: &str) -> Option<&'static str> {
     }
 }
 
-/// Kernel constants that are enumerators in `vmlinux.h` (macros are not
-/// there at all).
-fn vmlinux_has_const(name: &str) -> bool {
-    ["XDP_", "BPF_", "IPPROTO_"]
+/// Enumerators of the kernel's BTF that generated code names (map types,
+/// update flags, map flags): their enums are always in the kernel header.
+const GENERATED_CONSTANTS: &[&str] = &["BPF_MAP_TYPE_HASH", "BPF_ANY", "BPF_F_NO_PREALLOC"];
+
+/// Whether the kernel header defines kernel constant `name`: it does for
+/// the enumerators of the kernel's BTF (their enums are roots), never for
+/// UAPI macros (`TC_ACT_*`).
+fn kernel_header_has_const(program: &Program, name: &str) -> bool {
+    program
+        .kernel
+        .as_ref()
+        .is_some_and(|kernel| kernel.0.enum_constant(name).is_some())
+}
+
+/// The BTF types the kernel header of `program`'s object must define: the
+/// kernel structs, unions, typedefs and enums its eBPF side uses, the
+/// enums of the kernel constants it names, the struct_ops types it
+/// implements, and the types its program kinds' entry macros read
+/// (`pt_regs`). Sorted, without duplicates.
+pub fn kernel_type_roots(program: &Program, btf: &btf::Btf) -> Vec<btf::TypeId> {
+    let ebpf_functions: Vec<usize> = program
+        .functions
         .iter()
-        .any(|prefix| name.starts_with(prefix))
+        .enumerate()
+        .filter(|(_, function)| {
+            function.kind.target() == crate::ir::Target::Ebpf
+                && function.kind != FunctionKind::Kfunc
+        })
+        .map(|(index, _)| index)
+        .collect();
+    let usage = usage(program, &ebpf_functions);
+    let mut roots = Vec::new();
+    for id in &usage.structs {
+        if let Some(kernel) = &program.struct_def(*id).kernel {
+            if kernel.spelling != crate::ir::KernelSpelling::Anonymous {
+                roots.push(btf::TypeId(kernel.btf_id));
+            }
+        }
+    }
+    for id in &usage.enums {
+        if let Some(kernel) = &program.enum_def(*id).kernel {
+            roots.push(btf::TypeId(kernel.btf_id));
+        }
+    }
+    for id in &usage.consts {
+        if let Some(constant) = btf.enum_constant(&program.const_def(*id).name) {
+            roots.push(constant.enum_id);
+        }
+    }
+    for name in GENERATED_CONSTANTS {
+        if let Some(constant) = btf.enum_constant(name) {
+            roots.push(constant.enum_id);
+        }
+    }
+    for ops in &program.struct_ops {
+        if let Some(id) = btf.find_by_name(btf::TypeKind::Struct, &ops.ops_type) {
+            roots.push(id);
+        }
+    }
+    for name in &usage.entry_types {
+        if let Some(id) = btf.find_by_name(btf::TypeKind::Struct, name) {
+            roots.push(id);
+        }
+    }
+    roots.sort_unstable();
+    roots.dedup();
+    roots
 }
 
 #[derive(Clone, Debug, Default)]
 pub(super) struct Headers {
-    /// `#include "vmlinux.h"` instead of UAPI headers.
+    /// `#include "NAME.vmlinux.h"` instead of UAPI headers.
     pub(super) vmlinux: bool,
     /// `<...>` includes, in order.
     pub(super) includes: Vec<&'static str>,
@@ -101,6 +165,9 @@ struct Usage {
     consts: BTreeSet<ConstId>,
     bool_type: bool,
     tracing: bool,
+    /// Kernel structs the entry macros of the object's program kinds read
+    /// (`pt_regs`).
+    entry_types: BTreeSet<&'static str>,
 }
 
 /// Whether an object made of the eBPF functions `ebpf_functions` needs
@@ -141,7 +208,7 @@ pub(super) fn headers(
     for id in &usage.consts {
         let name = &program.const_def(*id).name;
         if vmlinux {
-            if !vmlinux_has_const(name) {
+            if !kernel_header_has_const(program, name) {
                 guarded_consts.push(*id);
             }
         } else {
@@ -154,7 +221,13 @@ pub(super) fn headers(
         }
     }
     let includes = if vmlinux {
-        VMLINUX_BASE.to_vec()
+        let mut includes = VMLINUX_BASE.to_vec();
+        if usage.bool_type {
+            // After the kernel header, whose `typedef _Bool bool` it
+            // would otherwise break.
+            includes.push("stdbool.h");
+        }
+        includes
     } else {
         let mut includes: Vec<&'static str> = UAPI_BASE[..3].to_vec();
         includes.extend(
@@ -197,6 +270,11 @@ fn usage(program: &Program, ebpf_functions: &[usize]) -> Usage {
         let descriptor = function.kind.program().map(|decl| decl.descriptor());
         usage.tracing |= descriptor.is_some_and(|descriptor| descriptor.needs_kernel_types)
             || matches!(function.kind, FunctionKind::StructOpsMethod { .. });
+        if let Some(decl) = function.kind.program() {
+            usage
+                .entry_types
+                .extend(decl.descriptor().entry_types.iter().copied());
+        }
         if descriptor.is_some_and(|descriptor| descriptor.signature == Signature::TracepointRecord)
         {
             // The trace event struct a tracepoint program receives is the

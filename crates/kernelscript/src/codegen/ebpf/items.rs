@@ -115,6 +115,14 @@ pub(super) fn emit_maps(out: &mut CWriter, types: &Types, tail_calls: &[TailCall
                 out.line("__uint(key_size, sizeof(__u32));");
                 out.line("__uint(value_size, sizeof(__u32));");
             }
+            // By size: the kernel takes no BTF types for stack maps.
+            MapKind::StackTrace => {
+                out.line("__uint(key_size, sizeof(__u32));");
+                out.line(format!(
+                    "__uint(value_size, sizeof({}));",
+                    types.name(&map.value)
+                ));
+            }
             _ => {
                 out.line(format!("__type(key, {});", types.name(&map.key)));
                 out.line(format!("__type(value, {});", types.name(&map.value)));

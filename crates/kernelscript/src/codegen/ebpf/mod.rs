@@ -1,6 +1,6 @@
 //! The eBPF C generator: `ir::Program` in, `NAME.ebpf.c` text out.
 //!
-//! The output reads like hand-written libbpf C: UAPI (or `vmlinux.h`)
+//! The output reads like hand-written libbpf C: UAPI (or its own kernel header)
 //! includes, user types, BTF-defined maps, shared globals in `.data`, small
 //! per-map accessor functions where a map operation needs addressable keys,
 //! then helpers (callees first) and programs, each in its `SEC()`, with
@@ -9,7 +9,9 @@
 //! Function bodies are lowered by the shared `codegen::c::lower`; this
 //! output's answers to it are in `policy` (names, operators, packet
 //! pointers, `print`, tail calls, `try`/`throw`), `maps` (map operations and
-//! their accessors) and `iteration` (`for (k, v) in m` callbacks). Also
+//! their accessors), `iteration` (`for (k, v) in m` callbacks) and
+//! `kernel_reads` (CO-RE probe reads through kernel pointers in tracing
+//! code). Also
 //! here: `headers` (includes, kernel constants), `items` (maps, globals,
 //! configs, struct_ops, externs), and below, the signatures and prologues
 //! of functions and the support functions bodies ask for. What differs
@@ -19,13 +21,14 @@
 //! program is emittable by construction (see `ir`).
 
 mod headers;
+
+pub use headers::{kernel_type_roots, needs_kernel_types};
 mod items;
 mod iteration;
 mod loops;
+mod kernel_reads;
 mod maps;
 mod policy;
-
-pub use headers::needs_kernel_types;
 
 #[cfg(test)]
 mod tests;
@@ -168,8 +171,8 @@ impl<'a> Generator<'a> {
             self.scope.lines.output, self.plan.project
         ));
         out.blank_line();
-        if headers.vmlinux {
-            out.unindented("#include \"vmlinux.h\"");
+        if let (true, Some(header)) = (headers.vmlinux, &self.plan.kernel_header) {
+            out.unindented(format!("#include \"{header}\""));
         }
         for include in &headers.includes {
             out.unindented(format!("#include <{include}>"));
@@ -235,14 +238,30 @@ impl<'a> Generator<'a> {
 fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
     let function = gen.program.function(id);
     let scope = gen.scope.clone();
+    let kernel_reads = gen.plan.kernel_reads.contains(&id);
     let backend = Ebpf {
         gen,
         current: id,
         map_bindings: BTreeMap::new(),
         pinned_entry: None,
         loops: 0,
+        kernel_reads,
     };
     let mut cx = Lowering::new(function, scope, backend);
+    // libbpf's BPF_PROG / BPF_KPROBE / BPF_KRETPROBE wrap the body in a
+    // function whose first parameter is `ctx`: no source parameter may take
+    // that name, and the body marks it used (`-Wunused-parameter`).
+    let macro_entry = match &function.kind {
+        FunctionKind::Program(program) => matches!(
+            program.entry,
+            Entry::BpfProg | Entry::Kprobe | Entry::Kretprobe
+        ),
+        FunctionKind::StructOpsMethod { .. } => true,
+        _ => false,
+    };
+    if macro_entry {
+        cx.reserve_file_name("ctx");
+    }
     let params = cx.parameters();
     let params = if params.is_empty() {
         "void".to_string()
@@ -258,11 +277,17 @@ fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
                 (descriptor.section)(&program.target)
             ));
             cx.map_line(function.span);
-            match (descriptor.entry)(&program.target) {
+            match program.entry {
                 Entry::Context => cx.out.line(format!("int {name}({params})")),
                 Entry::BpfProg => cx
                     .out
                     .line(format!("int BPF_PROG({name}{})", prefixed(&params))),
+                Entry::Kprobe => cx
+                    .out
+                    .line(format!("int BPF_KPROBE({name}{})", prefixed(&params))),
+                Entry::Kretprobe => cx
+                    .out
+                    .line(format!("int BPF_KRETPROBE({name}{})", prefixed(&params))),
                 Entry::Registers => {
                     // The source declares no parameters: registers only.
                     let context = cx.temp("ctx");
@@ -287,6 +312,9 @@ fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
         }
     }
     cx.out.open_block("");
+    if macro_entry {
+        cx.out.line("(void)ctx;");
+    }
     prologue(&mut cx);
     cx.body();
     cx.out.close_block();

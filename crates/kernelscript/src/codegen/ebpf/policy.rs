@@ -30,7 +30,7 @@ use crate::ir::{
 use crate::kinds;
 use crate::span::Span;
 
-use super::{maps, Generator, Support};
+use super::{kernel_reads, maps, Generator, Support};
 
 /// The state of one eBPF function's lowering besides the shared one.
 pub(super) struct Ebpf<'g, 'a> {
@@ -44,6 +44,9 @@ pub(super) struct Ebpf<'g, 'a> {
     pub(super) pinned_entry: Option<String>,
     /// How many loops of the function became callbacks so far.
     pub(super) loops: usize,
+    /// Whether reads through kernel pointers are CO-RE probe reads
+    /// (`Plan::kernel_reads`, `kernel_reads.rs`).
+    pub(super) kernel_reads: bool,
 }
 
 pub(super) type Cx<'g, 'a> = Lowering<'a, Ebpf<'g, 'a>>;
@@ -109,6 +112,9 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
     }
 
     fn special(cx: &mut Cx<'g, 'a>, expr: &'a Expr) -> Option<CExpr> {
+        if kernel_reads::is_kernel_read(cx, expr) {
+            return Some(kernel_reads::kernel_read(cx, expr));
+        }
         match &expr.kind {
             ExprKind::Arrow { base, field } => {
                 let raw = packet_pointer_field_at(cx, base, *field)?;
@@ -212,7 +218,7 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
             return false;
         };
         if matches!(op, BinaryOp::Div | BinaryOp::Rem) && is_signed_int(&target.ty) {
-            let place = cx.expr(target).text;
+            let place = cx.place(target).text;
             let value = cx.operand(value).text;
             let quotient = signed_division(cx, op, &place, &value);
             cx.out.line(format!("{place} = {quotient};"));
@@ -233,7 +239,7 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
         if matches!(op, BinaryOp::Shl | BinaryOp::Shr)
             && crate::codegen::arithmetic::needs_definition(op, &target.ty, value)
         {
-            let place = cx.expr(target).text;
+            let place = cx.place(target).text;
             let shifted = masked_shift(cx, op, &place, &target.ty, value);
             cx.out.line(format!("{place} = {shifted};"));
             return true;

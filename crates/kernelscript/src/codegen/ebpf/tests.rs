@@ -75,6 +75,7 @@ fn counter_program() -> Program {
         ],
         origin: Origin::Kernel,
         struct_ops: None,
+        kernel: None,
         span: Span::default(),
     });
     program.enums.push(EnumDef {
@@ -94,6 +95,7 @@ fn counter_program() -> Program {
             },
         ],
         origin: Origin::Kernel,
+        kernel: None,
         span: Span::default(),
     });
     program.maps.push(MapDef {
@@ -187,6 +189,7 @@ fn counter_program() -> Program {
         kind: FunctionKind::Program(ProgramDecl {
             kind: crate::kinds::by_attribute("xdp").expect("a kind"),
             target: String::new(),
+            entry: crate::kinds::Entry::Context,
         }),
         params: vec![LocalId(0)],
         ret: Type::Enum(EnumId(0)),

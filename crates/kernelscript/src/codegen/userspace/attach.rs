@@ -67,8 +67,13 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     // ever attached, so detaching needs no kind's runtime either.
     let perf_counters_only = generator.needs.perf_counters.any() && !generator.needs.target_attach;
     if !perf_counters_only {
+        // Kinds may share a runtime (fexit and LSM attach by section).
+        let mut emitted: Vec<&str> = Vec::new();
         for descriptor in &kinds {
-            emit(out, generator, descriptor.attach.runtime);
+            if !emitted.contains(&descriptor.attach.runtime) {
+                emit(out, generator, descriptor.attach.runtime);
+                emitted.push(descriptor.attach.runtime);
+            }
         }
     }
     let mut attach = ATTACH_HEAD.replace("@INITIALIZER@", initializer(&fields));
@@ -141,6 +146,9 @@ static int ks_attach(int handle, const char *target, __u32 flags)
     int id = ks_program_of_handle(handle);
     struct ks_attachment attachment = @INITIALIZER@;
     struct ks_attachment *grown;
+    /* What the program was attached to, for the error message: the
+     * target, or what a kind resolved it to. */
+    const char *shown = target;
     int err;
 
     if (id < 0) {
@@ -156,7 +164,7 @@ const ATTACH_TAIL: &str = r#"    default:
         break;
     }
     if (err) {
-        fprintf(stderr, "@NAME@: cannot attach %s to '%s': %s\n", ks_programs[id].name, target, strerror(-err));
+        fprintf(stderr, "@NAME@: cannot attach %s to '%s': %s\n", ks_programs[id].name, shown, strerror(-err));
         return err;
     }
     grown = realloc(ks_attachments, (ks_attachment_count + 1) * sizeof(*grown));

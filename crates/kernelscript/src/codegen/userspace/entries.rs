@@ -24,7 +24,14 @@ impl<'g, 'a> Maps<'a> for Userspace<'g, 'a> {
     fn map_get(cx: &mut Cx<'g, 'a>, entry: Entry<'a>) -> CExpr {
         cx.backend.gen.map_use(entry.map).get = true;
         let get = cx.backend.gen.map_helper(entry.map, "get");
+        let value_ty = cx.program.map(entry.map).value.clone();
         let key = map_key(cx, entry);
+        if let Type::Array(..) = value_ty {
+            // An array value is copied into storage the caller gives (a
+            // compound literal living to the end of the block).
+            let storage = cx.types.name(&value_ty);
+            return CExpr::postfix(format!("{get}(({storage}){{0}}, {key})"));
+        }
         CExpr::postfix(format!("{get}({key})"))
     }
 

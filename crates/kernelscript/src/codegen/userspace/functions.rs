@@ -67,10 +67,12 @@ pub fn lower(gen: &mut Generator<'_>, id: FunctionId) -> Lowered {
     };
     let ret = cx.backend.gen.return_type(&function.ret);
     let name = cx.names.function(id).to_string();
+    // Not `static` when a program probes it (`@uprobe("FUNCTION")`).
+    let linkage = cx.backend.gen.function_linkage(id);
     let signature = if ret.ends_with('*') {
-        format!("static {ret}{name}({params})")
+        format!("{linkage}{ret}{name}({params})")
     } else {
-        format!("static {ret} {name}({params})")
+        format!("{linkage}{ret} {name}({params})")
     };
 
     cx.map_line(function.span);

@@ -183,8 +183,10 @@ fn write_program_table(generator: &Generator, out: &mut CWriter) {
             format!(".name = \"{}\"", entry.name),
             format!(".kind = {}", descriptor.attach.constant),
         ];
+        let own_symbol = generator.own_function_symbol(program);
         let site = crate::kinds::ProgramSite {
             target: &program.target,
+            own_symbol: own_symbol.as_deref(),
             name: &entry.name,
             project: &generator.project,
         };

@@ -168,6 +168,20 @@ pub(crate) struct ProgramEntry {
     pub autoload: bool,
 }
 
+/// The userspace function of `program` a program's target names, when its
+/// kind probes the program's own functions.
+fn own_function(program: &Program, decl: &crate::ir::ProgramDecl) -> Option<FunctionId> {
+    let name = (decl.descriptor().own_function)(&decl.target)?;
+    program
+        .functions
+        .iter()
+        .position(|function| {
+            function.name == name
+                && matches!(function.kind, FunctionKind::Userspace | FunctionKind::Main)
+        })
+        .map(|index| FunctionId(index as u32))
+}
+
 pub(crate) struct Generator<'a> {
     pub program: &'a Program,
     pub sources: &'a SourceMap,
@@ -189,6 +203,9 @@ pub(crate) struct Generator<'a> {
     /// The map (and struct) holding the `pin var` globals, if any
     /// (the plan's).
     pub pinned_globals: Option<String>,
+    /// Userspace functions a program probes (`@uprobe("FUNCTION")`): real
+    /// symbols of the binary, never `static` or inlined.
+    pub probed_functions: BTreeSet<FunctionId>,
 }
 
 impl<'a> Generator<'a> {
@@ -211,6 +228,12 @@ impl<'a> Generator<'a> {
         }
         let programs = program_entries(program);
         let program_throws = program_throws(program);
+        let probed_functions = program
+            .functions
+            .iter()
+            .filter_map(|function| function.kind.program())
+            .filter_map(|decl| own_function(program, decl))
+            .collect();
         let output = format!("{}.c", plan.project);
         let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, output);
         Generator {
@@ -225,6 +248,7 @@ impl<'a> Generator<'a> {
             program_throws,
             map_helper_names,
             pinned_globals: plan.pinned_globals.clone(),
+            probed_functions,
         }
     }
 
@@ -580,6 +604,22 @@ impl<'a> Generator<'a> {
 
     /// The C spelling of a function's return type: array-like values are
     /// returned inside a one-member struct (`ks_str16_t`).
+    /// The C symbol of the program's own function `program`'s target names
+    /// (`@uprobe("FUNCTION")`).
+    pub fn own_function_symbol(&self, program: &crate::ir::ProgramDecl) -> Option<String> {
+        own_function(self.program, program).map(|id| self.plan.names.function(id).to_string())
+    }
+
+    /// `static ` for a userspace function, or what keeps a probed one a
+    /// real symbol of the binary.
+    pub fn function_linkage(&self, id: FunctionId) -> &'static str {
+        if self.probed_functions.contains(&id) {
+            "__attribute__((noinline, used)) "
+        } else {
+            "static "
+        }
+    }
+
     pub fn return_type(&mut self, ty: &Type) -> String {
         if !is_array_like(ty) {
             return self.scope.types.name(ty);

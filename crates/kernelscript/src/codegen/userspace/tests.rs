@@ -7,7 +7,12 @@ use crate::codegen::plan::Plan;
 use crate::driver::{analyze, NoIncludes};
 
 fn userspace_c(source: &str) -> Option<String> {
-    let analysis = analyze("test.ks", source, &mut NoIncludes);
+    let analysis = analyze(
+        "test.ks",
+        source,
+        &mut NoIncludes,
+        crate::kernel::test_kernel(),
+    );
     let program = analysis.program.unwrap_or_else(|| {
         let messages: Vec<&str> = analysis
             .diagnostics

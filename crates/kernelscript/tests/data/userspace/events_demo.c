@@ -245,6 +245,9 @@ static int ks_attach(int handle, const char *target, __u32 flags)
 	int id = ks_program_of_handle(handle);
 	struct ks_attachment attachment = { .program = id, .link_fd = -1 };
 	struct ks_attachment *grown;
+	/* What the program was attached to, for the error message: the
+	 * target, or what a kind resolved it to. */
+	const char *shown = target;
 	int err;
 
 	if (id < 0) {
@@ -267,7 +270,7 @@ static int ks_attach(int handle, const char *target, __u32 flags)
 		break;
 	}
 	if (err) {
-		fprintf(stderr, "events_demo: cannot attach %s to '%s': %s\n", ks_programs[id].name, target, strerror(-err));
+		fprintf(stderr, "events_demo: cannot attach %s to '%s': %s\n", ks_programs[id].name, shown, strerror(-err));
 		return err;
 	}
 	grown = realloc(ks_attachments, (ks_attachment_count + 1) * sizeof(*grown));
@@ -601,10 +604,10 @@ int main(int argc, char **argv)
 }
 
 /* ---- The functions of events_demo.ks, in source order. ---- */
-#line 61 "events_demo.ks"
+#line 57 "events_demo.ks"
 static __s32 handle(struct PacketEvent *event)
 {
-#line 62 "events_demo.ks"
+#line 58 "events_demo.ks"
 	ks_skel->data->handled += 1;
 	printf("event: %u bytes, ingress %s\n", event->len, (event->ingress) ? "true" : "false");
 	if (ks_skel->data->handled >= 3) {
@@ -612,12 +615,12 @@ static __s32 handle(struct PacketEvent *event)
 	}
 	return 0;
 }
-#line 616 "events_demo.c"
+#line 619 "events_demo.c"
 
-#line 70 "events_demo.ks"
+#line 66 "events_demo.ks"
 static __s32 ks_main(struct Args *args)
 {
-#line 71 "events_demo.ks"
+#line 67 "events_demo.ks"
 	ks_events_on_event(handle);
 	int xdp = ks_load(KS_PROG_watch);
 	ks_attach_or_exit(xdp, args->interface, 0);
@@ -638,4 +641,4 @@ static __s32 ks_main(struct Args *args)
 	ks_detach(xdp);
 	return 0;
 }
-#line 642 "events_demo.c"
+#line 645 "events_demo.c"

@@ -203,10 +203,10 @@ int main(int argc, char **argv)
 }
 
 /* ---- The functions of kernel_structs.ks, in source order. ---- */
-#line 43 "kernel_structs.ks"
+#line 33 "kernel_structs.ks"
 static __s32 ks_main(void)
 {
-#line 44 "kernel_structs.ks"
+#line 34 "kernel_structs.ks"
 	struct bpf_pidns_info ids = last_ids_get(0);
 	struct Owner owner = owners_get(1);
 	printf("pid %u tgid %u, owner pid %u\n", ids.pid, ids.tgid, owner.ids.pid);

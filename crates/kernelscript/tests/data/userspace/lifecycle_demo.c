@@ -263,6 +263,9 @@ static int ks_attach(int handle, const char *target, __u32 flags)
 	int id = ks_program_of_handle(handle);
 	struct ks_attachment attachment = { .program = id, .link_fd = -1 };
 	struct ks_attachment *grown;
+	/* What the program was attached to, for the error message: the
+	 * target, or what a kind resolved it to. */
+	const char *shown = target;
 	int err;
 
 	if (id < 0) {
@@ -285,7 +288,7 @@ static int ks_attach(int handle, const char *target, __u32 flags)
 		break;
 	}
 	if (err) {
-		fprintf(stderr, "lifecycle_demo: cannot attach %s to '%s': %s\n", ks_programs[id].name, target, strerror(-err));
+		fprintf(stderr, "lifecycle_demo: cannot attach %s to '%s': %s\n", ks_programs[id].name, shown, strerror(-err));
 		return err;
 	}
 	grown = realloc(ks_attachments, (ks_attachment_count + 1) * sizeof(*grown));
@@ -565,10 +568,10 @@ int main(int argc, char **argv)
 }
 
 /* ---- The functions of lifecycle_demo.ks, in source order. ---- */
-#line 81 "lifecycle_demo.ks"
+#line 77 "lifecycle_demo.ks"
 static __s32 ks_main(struct Args *args)
 {
-#line 82 "lifecycle_demo.ks"
+#line 78 "lifecycle_demo.ks"
 	int xdp = ks_load(KS_PROG_entry);
 	ks_attach_or_exit(xdp, args->interface, 0);
 	int sampler = ks_load(KS_PROG_on_sample);
@@ -589,4 +592,4 @@ static __s32 ks_main(struct Args *args)
 	printf("samples: %llu deep packets: %llu unlinks: %llu\n", ks_skel->data->samples, ks_skel->data->deep_packets, ks_skel->data->unlinks);
 	return 0;
 }
-#line 593 "lifecycle_demo.c"
+#line 596 "lifecycle_demo.c"

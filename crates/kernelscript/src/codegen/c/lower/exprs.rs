@@ -70,7 +70,10 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             }
             ExprKind::Index { base, index } => {
                 let base = self.operand(base);
+                // The index is a value even inside a place.
+                let place_mode = std::mem::replace(&mut self.place_mode, false);
                 let index = self.operand(index).text;
+                self.place_mode = place_mode;
                 CExpr::index(&base, &index)
             }
             ExprKind::MapGet { map, key } => B::map_get(self, entry(*map, key)),
@@ -168,8 +171,17 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             } => return self.expr(operand),
             _ => {}
         }
-        let inner = self.expr(place);
+        let inner = self.place(place);
         CExpr::prefix("&", &inner)
+    }
+
+    /// `place` as an lvalue (an assignment target, an `&` operand): while
+    /// it is written, `place_mode` tells the backend it is not a read.
+    pub fn place(&mut self, place: &'a Expr) -> CExpr {
+        let saved = std::mem::replace(&mut self.place_mode, true);
+        let text = self.expr(place);
+        self.place_mode = saved;
+        text
     }
 
     fn binary(&mut self, op: BinaryOp, lhs: &'a Expr, rhs: &'a Expr) -> CExpr {

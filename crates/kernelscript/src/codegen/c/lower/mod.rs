@@ -165,6 +165,9 @@ pub struct Lowering<'a, B> {
     /// When false, no `#line` directives are written (text inside one C
     /// statement: GNU statement expressions).
     pub map_lines: bool,
+    /// Set while a place (an assignment target, an `&` operand) is
+    /// written, so a backend spells reads and places apart (`place`).
+    pub place_mode: bool,
     pub lines: Lines<'a>,
     /// The local holding a thrown code (the goto convention of `errors`),
     /// when the function (or the callback being written) has one.
@@ -208,6 +211,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             hoisted: BTreeSet::new(),
             block_depth: 0,
             map_lines: true,
+            place_mode: false,
             lines,
             error_code: None,
             callbacks: Vec::new(),

@@ -265,7 +265,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
 
     fn lower_assign(&mut self, target: &'a Expr, op: Option<BinaryOp>, value: &'a Expr) {
         let Some(op) = op else {
-            let place = self.expr(target).text;
+            let place = self.place(target).text;
             return self.assign_value(&place, &target.ty, value);
         };
         let assign = Assign {
@@ -275,7 +275,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         if B::compound_assign(self, target, assign) {
             return;
         }
-        let place = self.expr(target).text;
+        let place = self.place(target).text;
         if is_array_like(&target.ty) {
             return B::store_aggregate(self, &place, &target.ty, assign);
         }

@@ -1,0 +1,279 @@
+//! Wording of diagnostics about the kernel's own names: declarations that
+//! disagree with BTF, `extern`s of helpers and kernel functions.
+
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+
+pub(crate) fn kernel_name_redeclared(span: Span, name: &str, kind: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` is a kernel {kind}"))
+        .primary(span, "the kernel's BTF defines this name differently")
+        .help(format!(
+            "remove this declaration and use the kernel's `{name}`, or choose another name"
+        ))
+}
+
+/// The `help:` of a declaration of a kernel type that differs from BTF.
+fn redeclaration_help(name: &str) -> String {
+    format!(
+        "the kernel defines `{name}`: remove this declaration to use the kernel's, \
+         or rename yours"
+    )
+}
+
+pub(crate) fn kernel_struct_extra_field(span: Span, name: &str, field: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "declaration of kernel type `{name}` does not match the kernel's"
+    ))
+    .primary(
+        span,
+        format!("the kernel's `{name}` has no field `{field}` here"),
+    )
+    .help(redeclaration_help(name))
+}
+
+pub(crate) fn kernel_struct_field_differs(
+    span: Span,
+    name: &str,
+    field: &str,
+    declared: &str,
+    offset: u64,
+    kernel_field: &str,
+    kernel_type: &str,
+    kernel_offset: u64,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "declaration of kernel type `{name}` does not match the kernel's"
+    ))
+    .primary(span, format!("`{field}: {declared}` at byte {offset}"))
+    .note(format!(
+        "the kernel's `{name}` has `{kernel_field}: {kernel_type}` at byte {kernel_offset}"
+    ))
+    .help(redeclaration_help(name))
+}
+
+pub(crate) fn kernel_struct_missing_field(
+    span: Span,
+    name: &str,
+    missing: &str,
+    count: usize,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "declaration of kernel type `{name}` does not match the kernel's"
+    ))
+    .primary(span, format!("`{missing}` and later fields are missing"))
+    .note(format!("the kernel's `{name}` has {count} fields"))
+    .help(redeclaration_help(name))
+}
+
+pub(crate) fn kernel_enum_value_differs(
+    span: Span,
+    name: &str,
+    variant: &str,
+    declared: i128,
+    kernel: i128,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "declaration of kernel enum `{name}` does not match the kernel's"
+    ))
+    .primary(span, format!("`{variant}` is {declared} here"))
+    .note(format!("the kernel's `{variant}` is {kernel}"))
+    .help(redeclaration_help(name))
+}
+
+pub(crate) fn kernel_enum_extra_variant(span: Span, name: &str, variant: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "declaration of kernel enum `{name}` does not match the kernel's"
+    ))
+    .primary(span, format!("the kernel's `{name}` has no `{variant}`"))
+    .help(redeclaration_help(name))
+}
+
+pub(crate) fn extern_of_helper(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` is a BPF helper"))
+        .primary(
+            span,
+            "helpers are known to the compiler with their prototypes",
+        )
+        .help(format!("remove this `extern` and call `{name}` directly"))
+}
+
+pub(crate) fn extern_of_kernel_name(span: Span, name: &str, kind: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` is a kernel {kind}, not a function"))
+        .primary(span, "an `extern` declares a kernel function (kfunc)")
+        .help("choose the name of a kfunc, or remove this declaration")
+}
+
+pub(crate) fn extern_not_kfunc(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` is a kernel function but not a kfunc"))
+        .primary(
+            span,
+            "BPF programs may only call the kernel functions it exports as kfuncs",
+        )
+        .help("list the kernel's kfuncs with `kernelscript init --kfuncs`")
+}
+
+pub(crate) fn extern_prototype_differs(
+    span: Span,
+    name: &str,
+    difference: &str,
+    prototype: &str,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`extern {name}` does not match the kernel's prototype"
+    ))
+    .primary(span, difference.to_string())
+    .note(format!("the kernel declares `{prototype}`"))
+}
+
+pub(crate) fn struct_ops_data_member_as_method(span: Span, ops: &str, member: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{member}` of `{ops}` is not a method"))
+        .primary(span, "the kernel's member is data")
+        .help(format!("set it as a field: `{member}: value`"))
+}
+
+pub(crate) fn struct_ops_method_as_data(span: Span, ops: &str, member: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{member}` of `{ops}` is a method"))
+        .primary(span, "the kernel calls this member")
+        .help(format!("implement it with `fn {member}(...)`"))
+}
+
+pub(crate) fn struct_ops_method_mismatch(
+    span: Span,
+    ops: &str,
+    member: &str,
+    difference: &str,
+    expected: &str,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "method `{member}` does not match `{ops}`'s `{member}`"
+    ))
+    .primary(span, difference.to_string())
+    .note(format!("the kernel's `{member}` is `{expected}`"))
+    .help("parameter names may differ; their types must be the kernel's (trailing parameters may be left out)")
+}
+
+pub(crate) fn unknown_tracepoint(
+    span: Span,
+    target: &str,
+    error: &btf::TracepointError,
+) -> Diagnostic {
+    match error {
+        btf::TracepointError::UnknownEvent { event, suggestions } => {
+            let diagnostic = Diagnostic::error(format!("unknown tracepoint `{target}`"))
+                .primary(span, format!("the kernel's BTF has no event `{event}`"));
+            match suggestions.as_slice() {
+                [] => diagnostic
+                    .help("list the kernel's events with `ls /sys/kernel/tracing/events/*`"),
+                close => diagnostic.help(format!("did you mean {}?", super::list(close))),
+            }
+        }
+        btf::TracepointError::NoContextStruct { event, reason } => Diagnostic::error(format!(
+            "tracepoint `{target}` has no context struct in the kernel's BTF"
+        ))
+        .primary(span, format!("event `{event}`: {reason}"))
+        .help("use `@raw_tracepoint` for this event"),
+    }
+}
+
+pub(crate) fn unknown_kernel_function(span: Span, name: &str, close: &[String]) -> Diagnostic {
+    let diagnostic = Diagnostic::error(format!("unknown kernel function `{name}`"))
+        .primary(span, "the kernel's BTF has no function of this name");
+    match close {
+        [] => diagnostic.help("the kernel's traceable functions are its BTF `FUNC`s (`bpftool btf dump file /sys/kernel/btf/vmlinux`)"),
+        _ => diagnostic.help(format!("did you mean {}?", super::list(close))),
+    }
+}
+
+pub(crate) fn unknown_lsm_hook(span: Span, hook: &str, close: &[String]) -> Diagnostic {
+    let diagnostic = Diagnostic::error(format!("unknown LSM hook `{hook}`"))
+        .primary(span, "the kernel has no `bpf_lsm_` hook of this name");
+    match close {
+        [] => {
+            diagnostic.help("the kernel's hooks are its `bpf_lsm_*` functions (e.g. `file_open`)")
+        }
+        _ => diagnostic.help(format!("did you mean {}?", super::list(close))),
+    }
+}
+
+pub(crate) fn kernel_program_without_target(span: Span, attribute: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`@{attribute}` without a function takes the registers only"
+    ))
+    .primary(span, "declare `ctx: *pt_regs` as its one parameter")
+    .help(format!(
+        "or name the function: `@{attribute}(\"do_unlinkat\")`, whose arguments it then takes"
+    ))
+}
+
+pub(crate) fn kernel_param_mismatch(
+    span: Span,
+    name: &str,
+    expected: &str,
+    found: &str,
+    prototype: &str,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "parameter `{name}` does not match the kernel's argument"
+    ))
+    .primary(
+        span,
+        format!("the kernel passes `{expected}`, not `{found}`"),
+    )
+    .note(format!("the kernel declares `{prototype}`"))
+    .help("parameter names may differ; their types must be the kernel's")
+}
+
+pub(crate) fn too_many_kernel_params(
+    span: Span,
+    kind: &str,
+    function: &str,
+    count: usize,
+    trailing: bool,
+    prototype: &str,
+) -> Diagnostic {
+    let what = if trailing {
+        format!("its {count} arguments and one more value")
+    } else {
+        format!("{count} arguments")
+    };
+    Diagnostic::error(format!("too many parameters for a {kind} on `{function}`"))
+        .primary(span, format!("`{function}` gives {what}"))
+        .note(format!("the kernel declares `{prototype}`"))
+}
+
+pub(crate) fn kernel_function_returns_nothing(
+    span: Span,
+    function: &str,
+    prototype: &str,
+) -> Diagnostic {
+    Diagnostic::error(format!("`{function}` returns no value"))
+        .primary(span, "there is no return value to take")
+        .note(format!("the kernel declares `{prototype}`"))
+}
+
+pub(crate) fn kernel_struct_argument(
+    span: Span,
+    function: &str,
+    position: usize,
+    prototype: &str,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{function}` takes a struct by value (argument {position})"
+    ))
+    .primary(span, "its arguments cannot be read as declared parameters")
+    .note(format!("the kernel declares `{prototype}`"))
+    .help("probe another function, or take the registers (`@kprobe` with `ctx: *pt_regs`)")
+}
+
+pub(crate) fn own_function_target_missing(span: Span, attribute: &str, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`@{attribute}(\"{name}\")` names no userspace function of this program"
+    ))
+    .primary(
+        span,
+        "a target without a path probes the program's own function",
+    )
+    .help(format!(
+        "define `fn {name}(...)` in this file, or write \"PATH:FUNCTION\" for another binary"
+    ))
+}

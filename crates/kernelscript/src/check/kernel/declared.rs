@@ -1,0 +1,368 @@
+//! Source declarations of names the kernel defines, and `extern`s.
+//!
+//! The kernel's types reach the generated C from BTF, so a source
+//! `struct`/`enum` of a name the kernel's BTF defines (BTF-generated `.kh`
+//! headers repeat `xdp_md`, `xdp_action`; users port programs that
+//! declare `struct filename`) cannot be a second definition: it must
+//! describe the kernel's type, and then it *is* the kernel's type, or it is
+//! a located error. "Describes" means, for a struct, the same members in
+//! the same order (those C names directly, through anonymous members), at
+//! the same offsets, of the same sizes and compatible types
+//! (`types_compatible`), and the same total size; for an enum, the same
+//! enumerators with the same values.
+//!
+//! `extern NAME(...)`: a BPF helper's name is an error (helpers are called
+//! without declaring them); so is a kernel type's or enumerator's. A
+//! kernel function in BTF must be a kfunc (when the kernel says which are:
+//! `bpf_kfunc` tags or `.BTF_ids`) and be declared with its prototype; a
+//! name BTF does not have (a module's kfunc) is taken as declared.
+
+use btf::{TypeId, TypeKind};
+
+use crate::ir::{IntType, Type};
+use crate::syntax::ast;
+
+use super::super::env::Symbol;
+use super::super::{errors, Checker};
+
+impl<'a> Checker<'a> {
+    /// Makes the source declaration `item` of a kernel tag (`struct
+    /// filename`, `enum xdp_action`) name the kernel's type from now on,
+    /// and keeps it to be compared with BTF once types are resolved.
+    pub(crate) fn declare_kernel_tag(&mut self, item: &'a ast::Item, name: &str) {
+        if self.env.symbol(name).is_none() {
+            if let Some(id) = self.kernel.tag_named(name) {
+                let symbol = match self.import_btf_type(id, true) {
+                    Type::Struct(id) => Some(Symbol::Struct(id)),
+                    Type::Enum(id) => Some(Symbol::Enum(id)),
+                    _ => None,
+                };
+                if let Some(symbol) = symbol {
+                    let _ = self.env.define(name, symbol, None);
+                }
+            }
+        }
+        self.kernel_declarations.push(item);
+    }
+
+    /// Checks the source declarations of kernel types collected by
+    /// `collect_items` against BTF.
+    pub(crate) fn check_kernel_declarations(&mut self) {
+        for item in std::mem::take(&mut self.kernel_declarations) {
+            match &item.kind {
+                ast::ItemKind::Struct(decl) => self.check_declared_struct(decl),
+                ast::ItemKind::Enum(decl) => self.check_declared_enum(decl),
+                _ => {}
+            }
+        }
+    }
+
+    fn check_declared_struct(&mut self, decl: &ast::StructDecl) {
+        let name = &decl.name.name;
+        let Some(Symbol::Struct(id)) = self.global_symbol(name) else {
+            let kind = self.kernel_kind_of(name);
+            self.report(errors::kernel_name_redeclared(decl.name.span, name, kind));
+            return;
+        };
+        self.complete_kernel_struct(id);
+        let kernel_fields = self.program.struct_def(id).fields.clone();
+        let mut offset = 0u64;
+        let mut declared_size_align = 1u64;
+        for (index, field) in decl.fields.iter().enumerate() {
+            let ty = self.resolve_value_type(&field.ty, "struct fields");
+            let align = ty.align(&self.program);
+            declared_size_align = declared_size_align.max(align);
+            offset = offset.div_ceil(align) * align;
+            let size = ty.size(&self.program);
+            let Some(kernel_field) = kernel_fields.get(index) else {
+                self.report(errors::kernel_struct_extra_field(
+                    field.name.span,
+                    name,
+                    &field.name.name,
+                ));
+                return;
+            };
+            let kernel_offset = self.kernel_field_offset(id, index);
+            // A packet pointer field (`xdp_md.data`) is `*u8` to programs
+            // and `__u32` in the kernel: either describes it.
+            let packet_pointer = crate::kinds::is_packet_pointer_field(name, &field.name.name)
+                && kernel_field.name == field.name.name
+                && matches!(ty, Type::Int(IntType::U32) | Type::Pointer(_));
+            let size = if packet_pointer { 4 } else { size };
+            let same = (packet_pointer && Some(offset) == kernel_offset)
+                || kernel_field.name == field.name.name
+                    && !self.program.struct_def(id).is_bitfield(index)
+                    && Some(offset) == kernel_offset
+                    && size == kernel_field.ty.size(&self.program)
+                    && self.types_compatible(&ty, &kernel_field.ty);
+            if ty != Type::Error && !same {
+                let declared = self.type_name(&ty);
+                let kernel_type = self.type_name(&kernel_field.ty);
+                let bits = if self.program.struct_def(id).is_bitfield(index) {
+                    " (a bitfield)"
+                } else {
+                    ""
+                };
+                self.report(errors::kernel_struct_field_differs(
+                    field.name.span,
+                    name,
+                    &field.name.name,
+                    &declared,
+                    offset,
+                    &kernel_field.name,
+                    &format!("{kernel_type}{bits}"),
+                    kernel_offset.unwrap_or(0),
+                ));
+                return;
+            }
+            offset += size;
+        }
+        if decl.fields.len() < kernel_fields.len() {
+            let missing = &kernel_fields[decl.fields.len()].name;
+            self.report(errors::kernel_struct_missing_field(
+                decl.name.span,
+                name,
+                missing,
+                kernel_fields.len(),
+            ));
+        }
+    }
+
+    fn check_declared_enum(&mut self, decl: &ast::EnumDecl) {
+        let name = &decl.name.name;
+        let Some(Symbol::Enum(id)) = self.global_symbol(name) else {
+            let kind = self.kernel_kind_of(name);
+            self.report(errors::kernel_name_redeclared(decl.name.span, name, kind));
+            return;
+        };
+        let kernel_variants = self.program.enum_def(id).variants.clone();
+        let mut next_value: i128 = 0;
+        for variant in &decl.variants {
+            let value = match &variant.value {
+                Some(expr) => self.const_int(expr, None).unwrap_or(next_value),
+                None => next_value,
+            };
+            next_value = value + 1;
+            let matching = kernel_variants
+                .iter()
+                .find(|kernel| kernel.name == variant.name.name);
+            match matching {
+                Some(kernel) if i128::from(kernel.value) == value => {
+                    let index = kernel_variants
+                        .iter()
+                        .position(|other| other.name == variant.name.name)
+                        .unwrap_or(0);
+                    if self.env.symbol(&variant.name.name).is_none() {
+                        let _ =
+                            self.env
+                                .define(&variant.name.name, Symbol::Variant(id, index), None);
+                    }
+                }
+                Some(kernel) => {
+                    self.report(errors::kernel_enum_value_differs(
+                        variant.name.span,
+                        name,
+                        &variant.name.name,
+                        value,
+                        i128::from(kernel.value),
+                    ));
+                }
+                None => {
+                    self.report(errors::kernel_enum_extra_variant(
+                        variant.name.span,
+                        name,
+                        &variant.name.name,
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The byte offset of field `index` of kernel record `id`.
+    fn kernel_field_offset(&self, id: crate::ir::StructId, index: usize) -> Option<u64> {
+        let root = self.program.struct_def(id).kernel.as_ref()?.btf_id;
+        let btf = self.kernel.btf;
+        let record = btf.resolve(TypeId(root)).ok()?;
+        let members = btf.flattened_members(record).ok()?;
+        members
+            .get(index)
+            .map(|member| u64::from(member.byte_offset()))
+    }
+
+    /// What the kernel's `name` is, for messages.
+    fn kernel_kind_of(&self, name: &str) -> &'static str {
+        let btf = self.kernel.btf;
+        if btf.find_by_name(TypeKind::Struct, name).is_some() {
+            "struct"
+        } else if btf.find_by_name(TypeKind::Union, name).is_some() {
+            "union"
+        } else if btf.find_by_name(TypeKind::Typedef, name).is_some() {
+            "typedef"
+        } else if btf.find_by_name(TypeKind::Enum, name).is_some()
+            || btf.find_by_name(TypeKind::Enum64, name).is_some()
+        {
+            "enum"
+        } else {
+            "type"
+        }
+    }
+
+    /// Whether an `extern` declaration may define its name: not a helper,
+    /// kernel type or enumerator (reported here).
+    pub(crate) fn extern_allowed(&mut self, decl: &ast::ExternDecl) -> bool {
+        let name = &decl.name.name;
+        if btf::bpf_helper(name).is_some() {
+            self.report(errors::extern_of_helper(decl.name.span, name));
+            return false;
+        }
+        // C keeps tags apart from functions: `bpf_res_spin_lock` is both a
+        // struct and a kfunc.
+        if self.kernel.type_named(name).is_some() && self.kernel.btf.function(name).is_none() {
+            let kind = self.kernel_kind_of(name);
+            self.report(errors::extern_of_kernel_name(decl.name.span, name, kind));
+            return false;
+        }
+        if self.kernel.btf.enum_constant(name).is_some() {
+            self.report(errors::extern_of_kernel_name(
+                decl.name.span,
+                name,
+                "enum constant",
+            ));
+            return false;
+        }
+        true
+    }
+
+    /// Checks an `extern` whose name is a kernel function against its BTF
+    /// prototype (names may differ; types must match).
+    pub(crate) fn check_extern_prototype(
+        &mut self,
+        decl: &ast::ExternDecl,
+        params: &[Type],
+        ret: &Type,
+    ) {
+        let btf = self.kernel.btf;
+        let Some(function) = btf.function(&decl.name.name) else {
+            return;
+        };
+        if self.kernel.kernel.knows_kfuncs() && !self.kernel.kernel.is_kfunc(function) {
+            self.report(errors::extern_not_kfunc(decl.name.span, &decl.name.name));
+            return;
+        }
+        let Ok(prototype) = btf.function_prototype(function) else {
+            return;
+        };
+        let kernel_params: Vec<(String, TypeId)> = prototype
+            .parameters()
+            .map(|parameter| (parameter.name.to_string(), parameter.type_id))
+            .collect();
+        let kernel_ret = prototype.return_type;
+        let c_prototype = self.kernel_prototype_text(&decl.name.name, function);
+        if kernel_params.len() != params.len() {
+            self.report(errors::extern_prototype_differs(
+                decl.name.span,
+                &decl.name.name,
+                &format!(
+                    "the kernel's takes {} parameters, this declares {}",
+                    kernel_params.len(),
+                    params.len()
+                ),
+                &c_prototype,
+            ));
+            return;
+        }
+        for (index, ((_, kernel_type), declared)) in kernel_params.iter().zip(params).enumerate() {
+            let kernel = self.import_btf_type(*kernel_type, false);
+            if *declared != Type::Error && !self.types_compatible(declared, &kernel) {
+                let declared_name = self.type_name(declared);
+                let kernel_name = self.type_name(&kernel);
+                self.report(errors::extern_prototype_differs(
+                    decl.params[index].ty.span,
+                    &decl.name.name,
+                    &format!(
+                        "parameter {} is `{kernel_name}`, not `{declared_name}`",
+                        index + 1
+                    ),
+                    &c_prototype,
+                ));
+                return;
+            }
+        }
+        let kernel = self.import_btf_type(kernel_ret, false);
+        if *ret != Type::Error && !self.types_compatible(ret, &kernel) {
+            let declared_name = self.type_name(ret);
+            let kernel_name = self.type_name(&kernel);
+            let span = decl.ret.as_ref().map_or(decl.name.span, |ret| ret.span);
+            self.report(errors::extern_prototype_differs(
+                span,
+                &decl.name.name,
+                &format!("it returns `{kernel_name}`, not `{declared_name}`"),
+                &c_prototype,
+            ));
+        }
+    }
+
+    /// `int bpf_x(struct task_struct *p, u32 n)`, for notes.
+    pub(crate) fn kernel_prototype_text(&self, name: &str, function: TypeId) -> String {
+        let btf = self.kernel.btf;
+        let Ok(prototype) = btf.function_prototype(function) else {
+            return name.to_string();
+        };
+        let parameters: Vec<String> = prototype
+            .parameters()
+            .map(|parameter| {
+                btf.c_declaration(parameter.type_id, parameter.name)
+                    .unwrap_or_else(|_| parameter.name.to_string())
+            })
+            .collect();
+        let parameters = if parameters.is_empty() {
+            "void".to_string()
+        } else {
+            parameters.join(", ")
+        };
+        btf.c_declaration(prototype.return_type, &format!("{name}({parameters})"))
+            .unwrap_or_else(|_| format!("{name}({parameters})"))
+    }
+
+    /// Whether a KernelScript type describes a kernel type (both as IR
+    /// types): integers of the same width and signedness (a C `char` and
+    /// the 8-bit integers describe each other), `bool`, pointers to
+    /// compatible types (`*void` matches any pointer, and bytes any byte),
+    /// arrays of the same length, the same struct or enum; an enum and an
+    /// integer of its size.
+    pub(crate) fn types_compatible(&self, declared: &Type, kernel: &Type) -> bool {
+        let byte_like = |ty: &Type| {
+            matches!(
+                ty,
+                Type::Char | Type::Int(IntType::U8) | Type::Int(IntType::I8)
+            )
+        };
+        match (declared, kernel) {
+            (Type::Error, _) | (_, Type::Error) => true,
+            _ if byte_like(declared) && byte_like(kernel) => true,
+            (Type::Int(left), Type::Int(right)) => left == right,
+            (Type::Bool, Type::Bool) | (Type::Void, Type::Void) => true,
+            (Type::Pointer(left), Type::Pointer(right)) => {
+                **left == Type::Void || **right == Type::Void || self.types_compatible(left, right)
+            }
+            (Type::Array(left, left_len), Type::Array(right, right_len)) => {
+                left_len == right_len && self.types_compatible(left, right)
+            }
+            (Type::Str(len), Type::Array(element, kernel_len)) => {
+                len == kernel_len && byte_like(element)
+            }
+            (Type::Struct(left), Type::Struct(right)) => {
+                left == right
+                    || self.program.struct_def(*left).name == self.program.struct_def(*right).name
+            }
+            (Type::Enum(left), Type::Enum(right)) => {
+                left == right
+                    || self.program.enum_def(*left).name == self.program.enum_def(*right).name
+            }
+            (Type::Int(_), Type::Enum(_)) | (Type::Enum(_), Type::Int(_)) => {
+                declared.size(&self.program) == kernel.size(&self.program)
+            }
+            _ => false,
+        }
+    }
+}
