@@ -56,6 +56,7 @@ mod reachability;
 mod scope;
 mod stmts;
 mod struct_ops;
+mod throws;
 mod types;
 
 #[cfg(test)]
@@ -130,6 +131,8 @@ pub(crate) struct ImplSlot<'a> {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FnFacts {
     pub calls: Vec<CallEdge>,
+    /// Throws that leave the function (eBPF code).
+    pub throws: Vec<scope::ThrowSite>,
     /// The largest of its eBPF stack frames (its own and its loop
     /// callbacks', which hold their bodies' locals; parameters excluded).
     pub largest_frame: u64,
@@ -213,6 +216,7 @@ impl<'a> Checker<'a> {
         self.check_bodies();
         self.check_main();
         self.check_call_graph();
+        self.check_throws();
     }
 
     pub(crate) fn report(&mut self, diagnostic: Diagnostic) {

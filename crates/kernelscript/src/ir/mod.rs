@@ -428,6 +428,10 @@ pub struct Function {
     pub locals: Vec<LocalDef>,
     pub body: Block,
     pub span: Span,
+    /// An eBPF helper a `throw` can leave (its own or a callee's): in C it
+    /// returns the code (`__s64`, 0 for none) and its value, if any,
+    /// through a last `result` pointer parameter (`check/throws.rs`).
+    pub throws: bool,
 }
 
 impl Function {

@@ -173,18 +173,37 @@ pub(crate) fn throw_zero(span: Span) -> Diagnostic {
         .help("use a nonzero code")
 }
 
-pub(crate) fn uncaught_throw_in_ebpf(span: Span, function: &str, code: Option<i128>) -> Diagnostic {
-    let what = match code {
-        Some(code) => format!("error code {code}"),
-        None => "this error".to_string(),
-    };
-    Diagnostic::error(format!("{what} may be thrown out of eBPF function `{function}`"))
-        .primary(span, "not caught by an enclosing `try`")
+pub(crate) fn uncaught_throw_in_ebpf(
+    span: Span,
+    entry: &str,
+    code: Option<&str>,
+    label: &str,
+    chain: &[(Span, String)],
+) -> Diagnostic {
+    let what = code.unwrap_or("an error code that is not a constant");
+    let mut diagnostic = Diagnostic::error(format!(
+        "`{entry}` can end with an uncaught throw of {what}"
+    ))
+    .primary(span, label);
+    for (span, step) in chain {
+        diagnostic = diagnostic.secondary(*span, step.clone());
+    }
+    diagnostic
         .help(match code {
-            Some(code) => format!("wrap it in `try {{ ... }} catch {code} {{ ... }}` (or `catch _`)"),
-            None => "wrap it in `try { ... } catch _ { ... }`".to_string(),
+            Some(_) => "catch it with a `try` around the call or the throw (`catch CODE` or `catch _`), here or in a function on the way".to_string(),
+            None => "catch it with `catch _` in a `try` around the call or the throw".to_string(),
         })
-        .note("eBPF functions cannot unwind to their caller: every throw must be caught in the same function")
+        .note("an eBPF program, or struct_ops method, cannot pass a throw to the kernel")
+}
+
+pub(crate) fn throwing_call_in_expression(span: Span, callee: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "a call to `{callee}`, which can throw, inside a larger expression is not supported yet"
+    ))
+    .primary(span, "this call can throw")
+    .help(format!(
+        "call it on its own: `{callee}(...)`, `var v = {callee}(...)`, `v = {callee}(...)` or `return {callee}(...)`"
+    ))
 }
 
 pub(crate) fn defer_needs_call(span: Span) -> Diagnostic {

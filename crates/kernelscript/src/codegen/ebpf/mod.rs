@@ -25,8 +25,8 @@ mod headers;
 pub use headers::{kernel_type_roots, needs_kernel_types};
 mod items;
 mod iteration;
-mod loops;
 mod kernel_reads;
+mod loops;
 mod maps;
 mod policy;
 
@@ -303,6 +303,24 @@ fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
             let ret = cx.types.declaration(&function.ret, "");
             cx.out
                 .line(format!("{ret} BPF_PROG({name}{})", prefixed(&params)));
+        }
+        _ if function.throws => {
+            // The code it lets escape is its C result; its value goes
+            // through a last pointer parameter (check/throws.rs).
+            cx.map_line(function.span);
+            let mut params = params;
+            if function.ret != crate::ir::Type::Void {
+                let result = cx.temp("result");
+                let declaration = cx.types.declaration(&function.ret, &format!("*{result}"));
+                params = if function.params.is_empty() {
+                    declaration
+                } else {
+                    format!("{params}, {declaration}")
+                };
+                cx.result_param = Some(result);
+            }
+            cx.out
+                .line(format!("static __always_inline __s64 {name}({params})"));
         }
         _ => {
             cx.map_line(function.span);

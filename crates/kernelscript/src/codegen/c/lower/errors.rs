@@ -18,8 +18,37 @@
 use super::callback::LoopExit;
 use super::{Frame, Lowering};
 use crate::codegen::c::backend::Backend;
-use crate::ir::{visit, Block, Catch, Stmt, StmtKind};
+use crate::ir::{
+    visit, Block, Callee, Catch, Expr, ExprKind, FunctionId, Program, Stmt, StmtKind, Type,
+};
 use crate::span::Span;
+
+/// The helper `expr` calls, when it is a call to one that can throw
+/// (`Function::throws`).
+pub fn throwing_call(program: &Program, expr: &Expr) -> Option<FunctionId> {
+    match &expr.kind {
+        ExprKind::Call {
+            callee: Callee::Function(id),
+            ..
+        } if program.function(*id).throws => Some(*id),
+        _ => None,
+    }
+}
+
+/// Whether `stmt` can throw from where it stands: a `throw`, or a call to
+/// a helper that can.
+fn can_throw(program: &Program, stmt: &Stmt) -> bool {
+    if matches!(stmt.kind, StmtKind::Throw(_)) {
+        return true;
+    }
+    let mut throws = false;
+    for expr in visit::stmt_exprs(stmt) {
+        visit::walk_exprs(expr, &mut |inner| {
+            throws |= throwing_call(program, inner).is_some();
+        });
+    }
+    throws
+}
 
 /// Whether lowering `body` needs an `error` local: it has a `try` that can
 /// catch something.
@@ -35,9 +64,8 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     /// `try { body } catch ...` by `goto` (see the module documentation).
     pub fn goto_try_catch(&mut self, body: &'a Block, catches: &'a [Catch], stmt: &'a Stmt) {
         let mut throws = false;
-        visit::walk_stmts(body, &mut |inner| {
-            throws |= matches!(inner.kind, StmtKind::Throw(_))
-        });
+        let program = self.program;
+        visit::walk_stmts(body, &mut |inner| throws |= can_throw(program, inner));
         let Some(error) = self.error_code.clone().filter(|_| throws) else {
             // Nothing can be caught: the body is all there is.
             self.out.open_block("");
@@ -121,8 +149,58 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 let code_field = self.context_fields().code;
                 self.leave_callback(LoopExit::Throw, Some((&code_field, code)));
             }
+            _ if self.function.throws => self.propagate(code, span),
             _ => self.failure_exit(span),
         }
+    }
+
+    /// A code leaves a helper that can throw: its deferred calls, then the
+    /// code as the C result (the caller's `if` takes it on).
+    fn propagate(&mut self, code: String, span: Span) {
+        let code = if self.has_exit_work() && !is_simple(&code) {
+            let temp = self.temp("thrown");
+            self.out.line(format!("__s64 {temp} = {code};"));
+            temp
+        } else {
+            code
+        };
+        self.exit_work(span);
+        self.out.line(format!("return {code};"));
+    }
+
+    /// A call to a helper that can throw, standing alone: `thrown =
+    /// f(args[, &dest]); if (thrown) <throw>`. `dest` receives its value
+    /// (a temporary is used when the value is discarded).
+    pub fn call_throwing(&mut self, call: &'a Expr, dest: Option<String>, span: Span) {
+        let ExprKind::Call {
+            callee: Callee::Function(id),
+            args,
+        } = &call.kind
+        else {
+            unreachable!("checked: a call to a throwing helper");
+        };
+        let mut texts: Vec<String> = args.iter().map(|arg| B::argument(self, arg)).collect();
+        let callee = self.program.function(*id);
+        if callee.ret != Type::Void {
+            let dest = match dest {
+                Some(dest) => dest,
+                None => {
+                    let temp = self.temp("call");
+                    let declaration = self.types.declaration(&callee.ret, &temp);
+                    let zero = self.types.zero(&callee.ret);
+                    self.out.line(format!("{declaration} = {zero};"));
+                    temp
+                }
+            };
+            texts.push(format!("&{dest}"));
+        }
+        let name = self.names.function(*id).to_string();
+        let thrown = self.temp("thrown");
+        self.out
+            .line(format!("__s64 {thrown} = {name}({});", texts.join(", ")));
+        self.out.open_block(format!("if ({thrown})"));
+        B::throw(self, thrown, span);
+        self.out.close_block();
     }
 
     /// The code in `error` goes on to the next enclosing catch, or leaves.
@@ -137,4 +215,10 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             _ => None,
         })
     }
+}
+
+/// Whether C text `code` is a literal or a name (nothing an exit's
+/// deferred calls could change, other than a local they cannot reach).
+fn is_simple(code: &str) -> bool {
+    code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

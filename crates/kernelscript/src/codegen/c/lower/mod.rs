@@ -175,6 +175,9 @@ pub struct Lowering<'a, B> {
     /// The callbacks being written, innermost last.
     pub callbacks: Vec<callback::CallbackState<'a>>,
     context_field_names: Option<callback::ContextFields>,
+    /// In a helper that can throw (`Function::throws`) returning a value:
+    /// the pointer parameter its value goes through.
+    pub result_param: Option<String>,
     pub backend: B,
 }
 
@@ -216,6 +219,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             error_code: None,
             callbacks: Vec::new(),
             context_field_names: None,
+            result_param: None,
             backend,
         }
     }
@@ -393,6 +397,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     }
 
     fn fall_off_end(&mut self, span: Span) {
+        if self.function.throws {
+            return self.return_computed(None, span);
+        }
         if self.function.ret == Type::Void {
             self.exit_work(span);
         } else if let Some(named) = self.function.named_return {
@@ -576,9 +583,26 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             self.lower_match(scrutinee, arms, &value.ty, Sink::Return);
             return;
         }
+        if let Some(call) = errors::throwing_call(self.program, value) {
+            // Its value (if any) first, then this function's exit.
+            let callee = self.program.function(call);
+            let dest = (callee.ret != Type::Void).then(|| {
+                let temp = self.temp("call");
+                let declaration = self.types.declaration(&callee.ret, &temp);
+                let zero = self.types.zero(&callee.ret);
+                self.out.line(format!("{declaration} = {zero};"));
+                temp
+            });
+            self.call_throwing(value, dest.clone(), span);
+            let dest = dest.filter(|_| self.function.ret != Type::Void);
+            return self.return_computed(dest, span);
+        }
         if value.ty == Type::Void || self.function.ret == Type::Void {
             let text = self.expr(value).text;
             self.out.line(format!("{text};"));
+            if self.function.throws {
+                return self.return_computed(None, span);
+            }
             self.exit_work(span);
             self.out.line("return;");
             return;
@@ -608,6 +632,29 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             let value = value.map(|value| (fields.result.as_str(), value));
             return self.leave_callback(LoopExit::Return, value);
         }
+        if self.function.throws {
+            // The code is the C result (0: none), the value goes through
+            // the result pointer.
+            let value = match (value, self.function.named_return) {
+                (Some(value), _) => Some(value),
+                (None, Some(named)) => Some(self.local_lvalue(named)),
+                (None, None) if self.function.ret == Type::Void => None,
+                (None, None) => Some(B::failure_result(self)),
+            };
+            if let (Some(value), Some(result)) = (value, self.result_param.clone()) {
+                if self.function.named_return.is_some() || !self.has_exit_work() {
+                    self.exit_work(span);
+                    self.out.line(format!("*{result} = {value};"));
+                } else {
+                    self.out.line(format!("*{result} = {value};"));
+                    self.exit_work(span);
+                }
+            } else {
+                self.exit_work(span);
+            }
+            self.out.line("return 0;");
+            return;
+        }
         self.exit_work(span);
         match (value, self.function.named_return) {
             (Some(value), _) => self.out.line(format!("return {value};")),
@@ -630,6 +677,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     pub fn failure_exit(&mut self, span: Span) {
         if self.in_callback() {
             return self.leave_callback(LoopExit::Fail, None);
+        }
+        if self.function.throws {
+            return self.return_computed(None, span);
         }
         self.exit_work(span);
         if self.function.ret == Type::Void {

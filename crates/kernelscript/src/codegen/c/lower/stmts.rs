@@ -155,6 +155,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         if let ExprKind::Match { scrutinee, arms } = &expr.kind {
             return self.lower_match(scrutinee, arms, &expr.ty, Sink::Discard);
         }
+        if super::errors::throwing_call(self.program, expr).is_some() {
+            return self.call_throwing(expr, None, expr.span);
+        }
         if B::expression_statement(self, expr) {
             return;
         }
@@ -204,6 +207,13 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             return;
         };
         match (&init.kind, &ty) {
+            _ if super::errors::throwing_call(self.program, init).is_some() => {
+                let name = self.declare_local(local);
+                let declaration = self.local_declaration(local, &name);
+                self.out
+                    .line(format!("{declaration} = {};", self.types.zero(&ty)));
+                self.call_throwing(init, Some(name), init.span);
+            }
             (ExprKind::Match { scrutinee, arms }, _) => {
                 let has_default = arms.iter().any(|arm| arm.pattern.is_none());
                 let name = self.declare_local(local);
@@ -253,6 +263,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
 
     /// `place = value` for a place of type `ty` spelled `place`.
     fn assign_value(&mut self, place: &str, ty: &Type, value: &'a Expr) {
+        if super::errors::throwing_call(self.program, value).is_some() {
+            return self.call_throwing(value, Some(place.to_string()), value.span);
+        }
         if let ExprKind::Match { scrutinee, arms } = &value.kind {
             return self.lower_match(scrutinee, arms, &value.ty, Sink::Assign(place.to_string()));
         }
