@@ -782,4 +782,7 @@ pub enum Method {
     Discard,
     /// `rb.on_event(handler)` (userspace)
     OnEvent,
+    /// `m.insert(key, value)`: stores only if `key` is absent
+    /// (`BPF_NOEXIST`, one atomic step); whether it did.
+    Insert,
 }

@@ -182,12 +182,25 @@ pub(crate) fn unknown_map_method(span: Span, method: &str, map: &str, kind: &str
     let help = if kind == "ringbuf" {
         "ring buffers have `reserve()`, `submit(event)`, `discard(event)` and `on_event(handler)`"
             .to_string()
+    } else if matches!(
+        kind,
+        "hash" | "lru_hash" | "percpu_hash" | "lru_percpu_hash"
+    ) {
+        format!("`{kind}` maps have `insert(key, value)`; read with `{map}[key]`, write with `{map}[key] = value`")
     } else {
         format!("`{kind}` maps have no methods; read with `{map}[key]`, write with `{map}[key] = value`")
     };
     Diagnostic::error(format!("no method `{method}` on `{kind}` map `{map}`"))
         .primary(span, "unknown method")
         .help(help)
+}
+
+pub(crate) fn insert_into_array(span: Span, map: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`insert` never inserts into array map `{map}`: every index exists"
+    ))
+    .primary(span, "an array map has an entry at every index")
+    .help(format!("assign with `{map}[key] = value`"))
 }
 
 pub(crate) fn ringbuf_method_wrong_side(

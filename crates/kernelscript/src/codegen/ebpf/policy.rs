@@ -469,5 +469,6 @@ fn ring_method<'a>(cx: &mut Cx<'_, 'a>, map: MapId, method: Method, args: &'a [E
             CExpr::postfix(format!("{helper}({pointer}, 0)"))
         }
         Method::OnEvent => CExpr::primary("0"),
+        Method::Insert => maps::insert(cx, map, &args[0], &args[1]),
     }
 }
