@@ -447,6 +447,21 @@ impl Checker<'_> {
     ) -> ir::Expr {
         let def = self.program.map(map);
         let (map_name, kind, value) = (def.name.clone(), def.kind, def.value.clone());
+        // Designed (docs/design/kernel-lowering.md §4, §5), not built yet.
+        let not_yet = match (kind, name.name.as_str()) {
+            (MapKind::PerfEventArray, "output" | "on_event") => {
+                Some("output through `perf_event_array` maps")
+            }
+            (MapKind::Ringbuf, "reserve") if !args.is_empty() => {
+                Some("variable-size ring buffer reservations (dynptr)")
+            }
+            _ => None,
+        };
+        if let Some(what) = not_yet {
+            self.report(errors::map_method_not_supported(name.span, what));
+            self.skip_args(args);
+            return error_expr(span);
+        }
         let method = match name.name.as_str() {
             "reserve" => Method::Reserve,
             "submit" => Method::Submit,

@@ -139,6 +139,7 @@ pub(crate) fn delete_needs_map_entry(span: Span) -> Diagnostic {
     Diagnostic::error("`delete` expects a map entry")
         .primary(span, "not a map entry")
         .help("write `delete map[key]`")
+        .note("deleting objects allocated with `new` is not supported yet")
 }
 
 pub(crate) fn delete_from_array(span: Span, name: &str, kind: &str) -> Diagnostic {
