@@ -46,8 +46,8 @@ impl Checker<'_> {
             }
             self.escapes(FunctionId(index as u32), &mut memo, &mut visiting);
         }
-        for index in 0..count {
-            let Some(escapes) = memo[index].take() else {
+        for (index, escapes) in memo.into_iter().enumerate() {
+            let Some(escapes) = escapes else {
                 continue;
             };
             let id = FunctionId(index as u32);

@@ -45,7 +45,7 @@ pub(super) fn emit_for_each<'a>(cx: &mut Cx<'_, 'a>, each: MapLoop<'a>) {
     let parameters: RefCell<(String, String)> = RefCell::default();
     let key_type = Type::Pointer(Box::new(map_def.key.clone()));
     let value_type = Type::Pointer(Box::new(map_def.value.clone()));
-    let types = cx.types.clone();
+    let types = cx.types;
     let signature = |context: &str| {
         let (key_name, value_name) = &*parameters.borrow();
         format!(
