@@ -1533,3 +1533,39 @@ fn a_program_named_after_c_keywords_macros_and_libc_builds_and_runs() {
     assert_eq!(stderr, "");
     veth.assert_nothing_attached();
 }
+
+const USERSPACE_INSERT: &str = r#"
+var seen : hash<u32, u64>(2)
+
+@xdp
+fn unused_insert(ctx: *xdp_md) -> xdp_action {
+    seen[9] += 1
+    return XDP_PASS
+}
+
+fn main() -> i32 {
+    var first = seen.insert(1, 10)
+    var again = seen.insert(1, 20)
+    var second = seen.insert(2, 30)
+    var full = seen.insert(3, 40)
+    print("first:", first, "again:", again, "second:", second, "full:", full, "value:", seen[1])
+    return 0
+}
+"#;
+
+/// `m.insert(k, v)` from userspace: stored only when absent, false for a
+/// present key (value unchanged) and for a full map, with no error message.
+#[test]
+fn userspace_insert_stores_only_absent_keys() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build(SUITE, "ks_userspace_insert", USERSPACE_INSERT);
+    let output = Command::new(&project.binary).output().expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout),
+        "first: true again: false second: true full: false value: 10\n"
+    );
+    assert_eq!(text(&output.stderr), "");
+}

@@ -333,9 +333,11 @@ impl Checker<'_> {
         self.check_call_allowed(id, callee_span);
         let args = self.call_args(&params, args, &name, span);
         if self.fx.is_ebpf() && self.program.function(id).kind.target() == Target::Ebpf {
+            let catches = self.fx.try_stack.clone();
             self.fx.calls.push(super::scope::CallEdge {
                 callee: id,
                 span: callee_span,
+                catches,
             });
         }
         node(

@@ -11,7 +11,9 @@
 //! `fn f() -> u32 { match (x) { ... } }` needs no `return`. Any other body
 //! that can reach its closing brace without returning is an error there.
 
-use crate::ir::{self, ExprKind, FunctionId, FunctionKind, IntType, LocalDef, StmtKind, Type};
+use crate::ir::{
+    self, loops, ExprKind, FunctionId, FunctionKind, IntType, LocalDef, StmtKind, Target, Type,
+};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -164,6 +166,7 @@ impl Checker<'_> {
         self.add_presence_flags(&mut body);
         self.check_nullness(&body);
         self.check_ownership(&body, closing_brace(decl.body.span));
+        self.slot_deferred_arguments(&mut body);
         if completes(&body) {
             if self.fx.named_return.is_some() {
                 body.stmts.push(ir::Stmt {
@@ -182,25 +185,36 @@ impl Checker<'_> {
         }
         mark_reachability(&mut body);
         let fx = std::mem::replace(&mut self.fx, FnCtx::global());
-        let param_count = self.program.function(id).params.len();
-        let frame_size = fx
-            .locals
-            .iter()
-            .skip(param_count)
-            .map(|local| {
-                if local.by_reference {
-                    8
-                } else {
-                    local.ty.size(&self.program)
-                }
-            })
-            .sum();
-        let facts = &mut self.fn_facts[id.index()];
-        facts.calls = fx.calls;
-        facts.frame_size = frame_size;
         let function = &mut self.program.functions[id.index()];
         function.locals = fx.locals;
         function.body = body;
+        let function = self.program.function(id);
+        let (largest_frame, stack_depth) = if function.kind.target() == Target::Ebpf {
+            // Loop callbacks are frames of their own (`ir::loops`).
+            let frames = loops::stack_frames(&self.program, function);
+            let largest = frames.iter().map(|frame| frame.bytes).max().unwrap_or(0);
+            (largest, loops::stack_depth(&frames, 0))
+        } else {
+            let params = function.params.len();
+            let size = function
+                .locals
+                .iter()
+                .skip(params)
+                .map(|local| {
+                    if local.by_reference {
+                        8
+                    } else {
+                        local.ty.size(&self.program)
+                    }
+                })
+                .sum();
+            (size, size)
+        };
+        let facts = &mut self.fn_facts[id.index()];
+        facts.calls = fx.calls;
+        facts.throws = fx.throws;
+        facts.largest_frame = largest_frame;
+        facts.stack_depth = stack_depth;
     }
 
     /// At most one `main`.

@@ -294,6 +294,7 @@ impl<'a> Checker<'a> {
             params: Vec::new(),
             ret: Type::Void,
             named_return: None,
+            throws: false,
             locals: Vec::new(),
             body: ir::Block::default(),
             span: decl.name.span,

@@ -7,7 +7,9 @@
 //! frame is the sum of the sizes of all its locals (every local declared
 //! anywhere in its body; parameters live in registers; a by-reference map
 //! binding is a pointer), and a call chain's usage is the sum of its
-//! frames. A frame over 512 bytes is reported at the function; a chain over
+//! frames. A loop lowered as a callback (`ir::loops`) counts as a call: its
+//! body's locals are in a frame of its own, below the function's, which
+//! holds the loop's context struct. A frame over 512 bytes is reported at the function; a chain over
 //! 512 bytes is reported at the program that starts it, with the chain and
 //! each frame's size in a note.
 
@@ -28,7 +30,9 @@ impl Checker<'_> {
             .map(|function| function.kind.target() == Target::Ebpf)
             .collect();
         let oversized: Vec<usize> = (0..count)
-            .filter(|index| is_ebpf[*index] && self.fn_facts[*index].frame_size > MAX_STACK_BYTES)
+            .filter(|index| {
+                is_ebpf[*index] && self.fn_facts[*index].largest_frame > MAX_STACK_BYTES
+            })
             .collect();
         for index in oversized {
             self.report_frame(FunctionId(index as u32));
@@ -54,14 +58,14 @@ impl Checker<'_> {
             );
             let over_alone = chain
                 .iter()
-                .any(|id| self.fn_facts[id.index()].frame_size > MAX_STACK_BYTES);
+                .any(|id| self.fn_facts[id.index()].largest_frame > MAX_STACK_BYTES);
             if total > MAX_STACK_BYTES && !over_alone {
                 let frames: Vec<(String, u64)> = chain
                     .iter()
                     .map(|id| {
                         (
                             self.program.function(*id).name.clone(),
-                            self.fn_facts[id.index()].frame_size,
+                            self.fn_facts[id.index()].stack_depth,
                         )
                     })
                     .collect();
@@ -92,7 +96,7 @@ impl Checker<'_> {
         largest.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
         largest.truncate(3);
         let (name, span) = (function.name.clone(), function.span);
-        let total = self.fn_facts[id.index()].frame_size;
+        let total = self.fn_facts[id.index()].largest_frame;
         self.report(errors::stack_frame_too_large(span, &name, total, &largest));
     }
 
@@ -194,7 +198,7 @@ impl Checker<'_> {
         }
         let mut chain = vec![id];
         chain.extend(best.1);
-        let result = (self.fn_facts[id.index()].frame_size + best.0, chain);
+        let result = (self.fn_facts[id.index()].stack_depth + best.0, chain);
         visiting[id.index()] = false;
         memo[id.index()] = Some(result.clone());
         result

@@ -431,7 +431,8 @@ impl Checker<'_> {
         }
     }
 
-    /// `rb.reserve()`, `rb.submit(p)`, `rb.discard(p)`, `rb.on_event(f)`.
+    /// `rb.reserve()`, `rb.submit(p)`, `rb.discard(p)`, `rb.on_event(f)`;
+    /// `m.insert(k, v)` on hash maps.
     pub(crate) fn map_method(
         &mut self,
         map: MapId,
@@ -441,11 +442,27 @@ impl Checker<'_> {
     ) -> ir::Expr {
         let def = self.program.map(map);
         let (map_name, kind, value) = (def.name.clone(), def.kind, def.value.clone());
+        // Designed (docs/design/kernel-lowering.md §4, §5), not built yet.
+        let not_yet = match (kind, name.name.as_str()) {
+            (MapKind::PerfEventArray, "output" | "on_event") => {
+                Some("output through `perf_event_array` maps")
+            }
+            (MapKind::Ringbuf, "reserve") if !args.is_empty() => {
+                Some("variable-size ring buffer reservations (dynptr)")
+            }
+            _ => None,
+        };
+        if let Some(what) = not_yet {
+            self.report(errors::map_method_not_supported(name.span, what));
+            self.skip_args(args);
+            return error_expr(span);
+        }
         let method = match name.name.as_str() {
             "reserve" => Method::Reserve,
             "submit" => Method::Submit,
             "discard" => Method::Discard,
             "on_event" => Method::OnEvent,
+            "insert" => return self.map_insert(map, name, args, span),
             _ => {
                 self.report(errors::unknown_map_method(
                     name.span,
@@ -487,6 +504,7 @@ impl Checker<'_> {
         let (params, ret) = match method {
             Method::Reserve => (vec![], event_pointer),
             Method::Submit | Method::Discard => (vec![event_pointer], Type::Void),
+            Method::Insert => unreachable!("checked by map_insert"),
             Method::OnEvent => {
                 let handler = Type::Function(Box::new(ir::FunctionType {
                     params: vec![event_pointer],
@@ -506,6 +524,48 @@ impl Checker<'_> {
                 args,
             },
             ret,
+            span,
+        )
+    }
+}
+
+impl Checker<'_> {
+    /// `m.insert(key, value) -> bool`: a hash kind, from eBPF or userspace.
+    fn map_insert(
+        &mut self,
+        map: MapId,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> ir::Expr {
+        let def = self.program.map(map);
+        let (map_name, kind) = (def.name.clone(), def.kind);
+        let (key, value) = (def.key.clone(), def.value.clone());
+        let hash = matches!(
+            kind,
+            MapKind::Hash | MapKind::LruHash | MapKind::PercpuHash | MapKind::LruPercpuHash
+        );
+        if !hash {
+            let diagnostic = if kind.is_array() {
+                errors::insert_into_array(name.span, &map_name)
+            } else {
+                errors::unknown_map_method(name.span, &name.name, &map_name, kind.source_name())
+            };
+            self.report(diagnostic);
+            self.skip_args(args);
+            return error_expr(span);
+        }
+        self.check_map_access(map, span, true);
+        let args = self.call_args(&[key, value], args, &format!("{map_name}.insert"), span);
+        node(
+            ExprKind::Call {
+                callee: Callee::Method {
+                    receiver: map,
+                    method: Method::Insert,
+                },
+                args,
+            },
+            Type::Bool,
             span,
         )
     }

@@ -37,6 +37,7 @@ mod bridge;
 mod c_names;
 mod calls;
 mod consts;
+mod defers;
 mod env;
 mod errors;
 mod exprs;
@@ -60,6 +61,7 @@ mod reachability;
 mod scope;
 mod stmts;
 mod struct_ops;
+mod throws;
 mod types;
 mod warnings;
 
@@ -145,8 +147,13 @@ pub(crate) struct ImplSlot<'a> {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct FnFacts {
     pub calls: Vec<CallEdge>,
-    /// Bytes of eBPF stack its locals take (parameters excluded).
-    pub frame_size: u64,
+    /// Throws that leave the function (eBPF code).
+    pub throws: Vec<scope::ThrowSite>,
+    /// The largest of its eBPF stack frames (its own and its loop
+    /// callbacks', which hold their bodies' locals; parameters excluded).
+    pub largest_frame: u64,
+    /// Its own frame plus the deepest chain of loop callback frames.
+    pub stack_depth: u64,
 }
 
 pub(crate) struct Checker<'a> {
@@ -242,6 +249,7 @@ impl<'a> Checker<'a> {
         self.check_bodies();
         self.check_main();
         self.check_call_graph();
+        self.check_throws();
     }
 
     pub(crate) fn report(&mut self, diagnostic: Diagnostic) {

@@ -107,8 +107,16 @@ impl Checker<'_> {
         }
         let kind = match name {
             "helper" => FunctionKind::Helper,
-            "kfunc" => FunctionKind::Kfunc,
-            "private" => FunctionKind::Private,
+            "kfunc" | "private" => {
+                // Checked as written (bodies, call rules), then refused:
+                // no kernel module is generated yet (docs §11.2).
+                self.report(errors::kernel_module_not_supported(attribute.span, name));
+                if name == "kfunc" {
+                    FunctionKind::Kfunc
+                } else {
+                    FunctionKind::Private
+                }
+            }
             "test" => FunctionKind::Test,
             "struct_ops" => {
                 self.report(errors::struct_ops_on_function(attribute.span));

@@ -46,10 +46,27 @@ pub(crate) struct CatchSet {
     pub wildcard: bool,
 }
 
+impl CatchSet {
+    /// Whether a thrown `code` (`None`: not a constant) is caught here.
+    pub(crate) fn catches(&self, code: Option<i128>) -> bool {
+        self.wildcard || code.is_some_and(|code| self.codes.contains(&code))
+    }
+}
+
 /// One call from the body, for the call graph.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct CallEdge {
     pub callee: FunctionId,
+    pub span: Span,
+    /// The `try`s of the caller around the call, innermost last.
+    pub catches: Vec<CatchSet>,
+}
+
+/// A `throw` no `try` of its own function catches (eBPF code).
+#[derive(Clone, Debug)]
+pub(crate) struct ThrowSite {
+    /// The code, when it is a constant.
+    pub code: Option<i128>,
     pub span: Span,
 }
 
@@ -64,10 +81,10 @@ pub(crate) struct FnCtx {
     pub facts: Vec<LocalFacts>,
     scopes: Vec<Vec<(String, Binding)>>,
     pub loop_depth: u32,
-    /// How many `for (k, v) in m` bodies enclose the current statement.
-    pub map_iterations: u32,
     pub try_stack: Vec<CatchSet>,
     pub calls: Vec<CallEdge>,
+    /// Throws not caught in the function (eBPF code).
+    pub throws: Vec<ThrowSite>,
 }
 
 impl FnCtx {
@@ -82,9 +99,9 @@ impl FnCtx {
             facts: Vec::new(),
             scopes: vec![Vec::new()],
             loop_depth: 0,
-            map_iterations: 0,
             try_stack: Vec::new(),
             calls: Vec::new(),
+            throws: Vec::new(),
         }
     }
 

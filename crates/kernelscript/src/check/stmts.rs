@@ -11,11 +11,10 @@
 //!   asks whether the entry existed (`presence.rs`).
 //! * `for (i in a..b)` is half-open; `i` has the type the bounds meet at
 //!   and cannot be assigned in the body.
-//! * In eBPF code every `throw` must be caught by an enclosing `try` of the
-//!   same function (eBPF has no unwinding across functions), and a
-//!   `while` whose condition is constant true needs a way out (`break`,
-//!   `return` or `throw`). Userspace may throw to its caller and loop
-//!   forever.
+//! * In eBPF code a `throw` not caught in its function is recorded; the
+//!   nearest `try` of a caller must catch it (`throws.rs`). A `while`
+//!   whose condition is constant true needs a way out (`break`, `return`
+//!   or `throw`). Userspace may loop forever.
 //! * `throw` takes a nonzero integer (or enum) code; `defer` takes a call.
 
 use crate::ir::{self, Catch, ExprKind, IntType, MapKind, StmtKind, Type};
@@ -395,13 +394,7 @@ impl Checker<'_> {
             }
             local
         });
-        // In eBPF the body is a `bpf_for_each_map_elem` callback: it cannot
-        // return from the function, and throws must be caught inside it.
-        self.fx.map_iterations += 1;
-        let enclosing_tries = std::mem::take(&mut self.fx.try_stack);
         let body = self.loop_body(body);
-        self.fx.try_stack = enclosing_tries;
-        self.fx.map_iterations -= 1;
         self.fx.pop_scope();
         Some(StmtKind::ForEachMap {
             key,
@@ -412,13 +405,6 @@ impl Checker<'_> {
     }
 
     fn return_stmt(&mut self, value: Option<&ast::Expr>, span: Span) -> Option<StmtKind> {
-        if self.fx.map_iterations > 0 && self.fx.is_ebpf() {
-            self.report(errors::return_in_map_iteration(span));
-            if let Some(value) = value {
-                self.expr(value, None);
-            }
-            return None;
-        }
         let ret = self.fx.ret.clone();
         match value {
             None => {
@@ -563,15 +549,13 @@ impl Checker<'_> {
             self.report(errors::throw_zero(code.span));
             return None;
         }
-        if self.fx.is_ebpf() {
-            let caught =
-                self.fx.try_stack.iter().any(|set| {
-                    set.wildcard || value.is_some_and(|value| set.codes.contains(&value))
-                });
-            if !caught {
-                let function = self.fx.name.clone();
-                self.report(errors::uncaught_throw_in_ebpf(code.span, &function, value));
-            }
+        if self.fx.is_ebpf() && !self.fx.try_stack.iter().any(|set| set.catches(value)) {
+            // It leaves the function: whether a caller catches it is
+            // decided over the call graph (`throws.rs`).
+            self.fx.throws.push(super::scope::ThrowSite {
+                code: value,
+                span: code.span,
+            });
         }
         Some(StmtKind::Throw(checked))
     }

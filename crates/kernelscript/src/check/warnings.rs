@@ -1,6 +1,5 @@
 //! Warnings about a program that checked without errors: variables
-//! declared and never read, maps nothing reads, and functions whose body
-//! this compiler accepts without generating. Computed on the finished IR
+//! declared and never read and maps nothing reads. Computed on the finished IR
 //! (never on a program with errors, whose holes would look unused); the
 //! wording is in `errors/warnings.rs`. Nothing here changes the program.
 
@@ -16,19 +15,6 @@ use super::errors;
 pub(crate) fn warnings(program: &Program) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for function in &program.functions {
-        match function.kind {
-            FunctionKind::Kfunc => found.push(errors::body_not_generated(
-                function.span,
-                "kfunc",
-                &function.name,
-            )),
-            FunctionKind::Private => found.push(errors::body_not_generated(
-                function.span,
-                "private",
-                &function.name,
-            )),
-            _ => {}
-        }
         found.extend(unused_variables(function));
     }
     found.extend(maps_never_read(program));

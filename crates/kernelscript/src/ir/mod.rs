@@ -8,6 +8,7 @@
 //! accepted, so a generator that meets something it cannot emit has found a
 //! missing checker rule (a bug), not a user error.
 
+pub mod loops;
 mod types;
 pub mod visit;
 
@@ -474,6 +475,10 @@ pub struct Function {
     pub locals: Vec<LocalDef>,
     pub body: Block,
     pub span: Span,
+    /// An eBPF helper a `throw` can leave (its own or a callee's): in C it
+    /// returns the code (`__s64`, 0 for none) and its value, if any,
+    /// through a last `result` pointer parameter (`check/throws.rs`).
+    pub throws: bool,
 }
 
 impl Function {
@@ -853,4 +858,7 @@ pub enum Method {
     Discard,
     /// `rb.on_event(handler)` (userspace)
     OnEvent,
+    /// `m.insert(key, value)`: stores only if `key` is absent
+    /// (`BPF_NOEXIST`, one atomic step); whether it did.
+    Insert,
 }

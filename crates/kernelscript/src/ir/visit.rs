@@ -268,3 +268,97 @@ pub fn has_side_effects(expr: &Expr) -> bool {
     });
     effects
 }
+
+/// Calls `on_list` for every statement list of `block` (the block's own,
+/// those of nested blocks, and the statements of `match` arms), innermost
+/// lists first, so a rewrite of a list sees its nested lists rewritten.
+pub fn for_each_stmt_list_mut(block: &mut Block, on_list: &mut dyn FnMut(&mut Vec<Stmt>)) {
+    stmt_list_mut(&mut block.stmts, on_list);
+}
+
+fn stmt_list_mut(stmts: &mut Vec<Stmt>, on_list: &mut dyn FnMut(&mut Vec<Stmt>)) {
+    for stmt in stmts.iter_mut() {
+        for_each_child_block_mut(stmt, &mut |block| stmt_list_mut(&mut block.stmts, on_list));
+        for_each_stmt_expr_mut(stmt, &mut |expr| arm_lists_mut(expr, on_list));
+    }
+    on_list(stmts);
+}
+
+/// The statement lists of the `match` arms inside `expr`.
+fn arm_lists_mut(expr: &mut Expr, on_list: &mut dyn FnMut(&mut Vec<Stmt>)) {
+    if let ExprKind::Match { arms, .. } = &mut expr.kind {
+        for arm in arms.iter_mut() {
+            stmt_list_mut(&mut arm.stmts, on_list);
+        }
+    }
+    for_each_child_mut(expr, &mut |child| arm_lists_mut(child, on_list));
+}
+
+/// Calls `on_block` for each block directly nested in `stmt` (the blocks
+/// of `child_blocks`, mutably, in the same order).
+pub fn for_each_child_block_mut(stmt: &mut Stmt, on_block: &mut dyn FnMut(&mut Block)) {
+    match &mut stmt.kind {
+        StmtKind::If {
+            then_block,
+            else_block,
+            ..
+        }
+        | StmtKind::IfLetMap {
+            then_block,
+            else_block,
+            ..
+        }
+        | StmtKind::IfLetPointer {
+            then_block,
+            else_block,
+            ..
+        } => {
+            on_block(then_block);
+            else_block.iter_mut().for_each(on_block);
+        }
+        StmtKind::ForRange { body, .. }
+        | StmtKind::ForEachMap { body, .. }
+        | StmtKind::While { body, .. } => on_block(body),
+        StmtKind::Try { body, catches } => {
+            on_block(body);
+            catches
+                .iter_mut()
+                .for_each(|catch| on_block(&mut catch.body));
+        }
+        StmtKind::Block(block) => on_block(block),
+        _ => {}
+    }
+}
+
+/// Calls `on_expr` for each expression directly held by `stmt` (those of
+/// `stmt_exprs`, mutably, in the same order).
+pub fn for_each_stmt_expr_mut(stmt: &mut Stmt, on_expr: &mut dyn FnMut(&mut Expr)) {
+    match &mut stmt.kind {
+        StmtKind::Let { init, .. } => init.iter_mut().for_each(on_expr),
+        StmtKind::Assign { target, value, .. } => {
+            on_expr(target);
+            on_expr(value);
+        }
+        StmtKind::MapStore { key, value, .. }
+        | StmtKind::MapCompound { key, value, .. }
+        | StmtKind::MapFieldUpdate { key, value, .. } => {
+            on_expr(key);
+            on_expr(value);
+        }
+        StmtKind::MapDelete { key, .. } => on_expr(key),
+        StmtKind::Expr(expr) | StmtKind::Throw(expr) | StmtKind::Defer(expr) => on_expr(expr),
+        StmtKind::If { condition, .. } | StmtKind::While { condition, .. } => on_expr(condition),
+        StmtKind::IfLetMap { key, .. } => on_expr(key),
+        StmtKind::IfLetPointer { value, .. } => on_expr(value),
+        StmtKind::ForRange { start, end, .. } => {
+            on_expr(start);
+            on_expr(end);
+        }
+        StmtKind::Return(value) => value.iter_mut().for_each(on_expr),
+        StmtKind::ForEachMap { .. }
+        | StmtKind::Break
+        | StmtKind::Continue
+        | StmtKind::Try { .. }
+        | StmtKind::Block(_) => {}
+    }
+}

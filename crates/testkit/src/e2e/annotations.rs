@@ -61,6 +61,9 @@ pub enum DirectiveKind {
     GlobalSet { name: String, value: Value },
     /// `expect-load-error: TEXT` — loading must fail, log containing TEXT.
     ExpectLoadError { needle: String },
+    /// `verified: PROG <= N` — the verifier processed at most N
+    /// instructions loading program `PROG`.
+    Verified { prog: String, at_most: u32 },
 }
 
 /// An expected program return value.
@@ -99,6 +102,7 @@ pub const DIRECTIVE_NAMES: &[&str] = &[
     "global",
     "global-set",
     "expect-load-error",
+    "verified",
 ];
 
 /// If `comment` (text after `//`) looks like a directive, its name and the rest.
@@ -229,6 +233,14 @@ pub fn parse_directive(name: &str, rest: &str) -> Result<DirectiveKind, String> 
                 name,
                 value: parse_value(&mut c)?,
             }
+        }
+        "verified" => {
+            let prog = c.word("a program name")?;
+            c.expect_word("<=", "after the program name")?;
+            let at_most = parse_int(&c.word("the most verified instructions")?)?;
+            let at_most = u32::try_from(at_most)
+                .map_err(|_| format!("{at_most} is not a count of instructions"))?;
+            DirectiveKind::Verified { prog, at_most }
         }
         other => {
             return Err(format!(

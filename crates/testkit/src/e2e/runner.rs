@@ -94,6 +94,7 @@ impl<'a> Runner<'a> {
                 .write_global(name, &value.encode().bytes)
                 .map_err(|e| e.to_string()),
             DirectiveKind::ExpectLoadError { .. } => Ok(()),
+            DirectiveKind::Verified { prog, at_most } => self.verified(prog, *at_most),
         };
         if matches!(
             d.kind,
@@ -101,6 +102,7 @@ impl<'a> Runner<'a> {
                 | DirectiveKind::Out { .. }
                 | DirectiveKind::Map { .. }
                 | DirectiveKind::Global { .. }
+                | DirectiveKind::Verified { .. }
         ) {
             self.checks += 1;
         }
@@ -294,6 +296,20 @@ impl<'a> Runner<'a> {
             Ok(false) => Err(format!("map `{map}` has no key `{key}` to delete")),
             Err(e) => Err(e.to_string()),
         }
+    }
+
+    fn verified(&self, prog: &str, at_most: u32) -> Step {
+        let count = self.obj().verified_insns(prog).map_err(|e| e.to_string())?;
+        eprintln!(
+            "{}: {prog}: {count} verified instructions",
+            self.file.display()
+        );
+        if count > at_most {
+            return Err(format!(
+                "the verifier processed {count} instructions, more than {at_most}"
+            ));
+        }
+        Ok(())
     }
 
     fn global(&self, name: &str, expect: &Value) -> Step {

@@ -72,6 +72,7 @@ pub(crate) fn pointer_in_map(span: Span, found: &str) -> Diagnostic {
             "pointers are not meaningful outside the program that made them",
         )
         .help("store the data itself, or an id that refers to it")
+        .note("maps of objects allocated with `new` (kptrs) are not supported yet")
 }
 
 pub(crate) fn empty_map_entry(span: Span, what: &str, found: &str) -> Diagnostic {
@@ -182,12 +183,31 @@ pub(crate) fn unknown_map_method(span: Span, method: &str, map: &str, kind: &str
     let help = if kind == "ringbuf" {
         "ring buffers have `reserve()`, `submit(event)`, `discard(event)` and `on_event(handler)`"
             .to_string()
+    } else if matches!(
+        kind,
+        "hash" | "lru_hash" | "percpu_hash" | "lru_percpu_hash"
+    ) {
+        format!("`{kind}` maps have `insert(key, value)`; read with `{map}[key]`, write with `{map}[key] = value`")
     } else {
         format!("`{kind}` maps have no methods; read with `{map}[key]`, write with `{map}[key] = value`")
     };
     Diagnostic::error(format!("no method `{method}` on `{kind}` map `{map}`"))
         .primary(span, "unknown method")
         .help(help)
+}
+
+pub(crate) fn map_method_not_supported(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(format!("{what} are not supported yet"))
+        .primary(span, "not supported yet")
+        .help("use a `ringbuf` map and `reserve()` of a fixed-size event")
+}
+
+pub(crate) fn insert_into_array(span: Span, map: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`insert` never inserts into array map `{map}`: every index exists"
+    ))
+    .primary(span, "an array map has an entry at every index")
+    .help(format!("assign with `{map}[key] = value`"))
 }
 
 pub(crate) fn ringbuf_method_wrong_side(

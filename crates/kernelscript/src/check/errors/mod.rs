@@ -42,8 +42,8 @@ pub(crate) fn mismatched_types(span: Span, expected: &str, found: &str) -> Diagn
 
 /// A language feature this compiler does not implement (yet).
 pub(crate) fn unsupported(span: Span, what: &str) -> Diagnostic {
-    Diagnostic::error(format!("{what} is not supported"))
-        .primary(span, "not supported by this compiler")
+    Diagnostic::error(format!("{what} is not supported yet"))
+        .primary(span, "not supported by this compiler yet")
 }
 
 /// `a`, `b` and `c`

@@ -120,15 +120,6 @@ pub(crate) fn return_value_in_void(span: Span, function: &str) -> Diagnostic {
     .help("declare a return type: `-> T`")
 }
 
-pub(crate) fn return_in_map_iteration(span: Span) -> Diagnostic {
-    Diagnostic::error("cannot `return` from inside `for (k, v) in map` in eBPF code")
-        .primary(
-            span,
-            "the loop body runs as a callback of `bpf_for_each_map_elem`",
-        )
-        .help("set a variable and `break`, then return after the loop")
-}
-
 pub(crate) fn missing_return(span: Span, function: &str, ty: &str) -> Diagnostic {
     Diagnostic::error(format!(
         "function `{function}` may end without returning a `{ty}`"
@@ -148,6 +139,7 @@ pub(crate) fn delete_needs_map_entry(span: Span) -> Diagnostic {
     Diagnostic::error("`delete` expects a map entry")
         .primary(span, "not a map entry")
         .help("write `delete map[key]`")
+        .note("deleting objects allocated with `new` is not supported yet")
 }
 
 pub(crate) fn delete_from_array(span: Span, name: &str, kind: &str) -> Diagnostic {
@@ -182,22 +174,51 @@ pub(crate) fn throw_zero(span: Span) -> Diagnostic {
         .help("use a nonzero code")
 }
 
-pub(crate) fn uncaught_throw_in_ebpf(span: Span, function: &str, code: Option<i128>) -> Diagnostic {
-    let what = match code {
-        Some(code) => format!("error code {code}"),
-        None => "this error".to_string(),
-    };
-    Diagnostic::error(format!("{what} may be thrown out of eBPF function `{function}`"))
-        .primary(span, "not caught by an enclosing `try`")
+pub(crate) fn uncaught_throw_in_ebpf(
+    span: Span,
+    entry: &str,
+    code: Option<&str>,
+    label: &str,
+    chain: &[(Span, String)],
+) -> Diagnostic {
+    let what = code.unwrap_or("an error code that is not a constant");
+    let mut diagnostic = Diagnostic::error(format!(
+        "`{entry}` can end with an uncaught throw of {what}"
+    ))
+    .primary(span, label);
+    for (span, step) in chain {
+        diagnostic = diagnostic.secondary(*span, step.clone());
+    }
+    diagnostic
         .help(match code {
-            Some(code) => format!("wrap it in `try {{ ... }} catch {code} {{ ... }}` (or `catch _`)"),
-            None => "wrap it in `try { ... } catch _ { ... }`".to_string(),
+            Some(_) => "catch it with a `try` around the call or the throw (`catch CODE` or `catch _`), here or in a function on the way".to_string(),
+            None => "catch it with `catch _` in a `try` around the call or the throw".to_string(),
         })
-        .note("eBPF functions cannot unwind to their caller: every throw must be caught in the same function")
+        .note("an eBPF program, or struct_ops method, cannot pass a throw to the kernel")
+}
+
+pub(crate) fn throwing_call_in_expression(span: Span, callee: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "a call to `{callee}`, which can throw, inside a larger expression is not supported yet"
+    ))
+    .primary(span, "this call can throw")
+    .help(format!(
+        "call it on its own: `{callee}(...)`, `var v = {callee}(...)`, `v = {callee}(...)` or `return {callee}(...)`"
+    ))
 }
 
 pub(crate) fn defer_needs_call(span: Span) -> Diagnostic {
     Diagnostic::error("`defer` expects a function call")
         .primary(span, "not a call")
         .help("write `defer cleanup(resource)`")
+}
+
+pub(crate) fn deferred_loop_variable_address(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "a deferred call cannot take the address of loop variable `{name}`"
+    ))
+    .primary(span, "the loop variable does not outlive its iteration")
+    .help(format!(
+        "pass `{name}` by value, or copy it into a local declared before the loop"
+    ))
 }

@@ -19,11 +19,3 @@ pub(crate) fn map_never_read(span: Span, name: &str) -> Diagnostic {
         .primary(span, "no program or userspace code reads it")
         .help("read it (a lookup, a loop over it, `dispatch` for a ring buffer), pin it so other programs can, or remove it")
 }
-
-pub(crate) fn body_not_generated(span: Span, attribute: &str, name: &str) -> Diagnostic {
-    Diagnostic::warning(format!(
-        "the body of `@{attribute}` function `{name}` is not generated"
-    ))
-    .primary(span, "checked, but no kernel module is built for it")
-    .note("kernelscript does not generate kernel modules yet; eBPF calls to it are emitted as `extern ... __ksym` and load only on a kernel that provides the function")
-}

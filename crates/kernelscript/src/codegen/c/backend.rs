@@ -17,7 +17,7 @@ use crate::ir::{
 use crate::span::Span;
 
 use super::expr::CExpr;
-use super::lower::{LoopKind, Lowering};
+use super::lower::Lowering;
 use super::names::Output;
 
 /// `= value` (`op= value` when `op` is given).
@@ -50,6 +50,17 @@ pub struct EntryBinding<'a> {
     pub entry: Entry<'a>,
     pub then_block: &'a Block,
     pub else_block: Option<&'a Block>,
+}
+
+/// `for (var in start..end) { body }`.
+#[derive(Clone, Copy)]
+pub struct RangeLoop<'a> {
+    pub statement: &'a Stmt,
+    pub var: LocalId,
+    pub start: &'a Expr,
+    pub end: &'a Expr,
+    pub body: &'a Block,
+    pub span: Span,
 }
 
 /// `for (key, value) in map { body }`.
@@ -171,9 +182,24 @@ pub trait Backend<'a>: Maps<'a> {
     }
     /// The first statements of every iteration of a loop.
     fn loop_prologue(_cx: &mut Lowering<'a, Self>) {}
-    /// `break` (`continue` when `!is_break`) out of a loop the output
-    /// lowered itself (`LoopKind::Callback`).
-    fn callback_jump(_cx: &mut Lowering<'a, Self>, _is_break: bool) {}
+    /// `for (var in start..end) { body }` lowered the output's own way (a
+    /// callback), or `false` for a C loop.
+    fn range_loop(_cx: &mut Lowering<'a, Self>, _range: RangeLoop<'a>) -> bool {
+        false
+    }
+    /// `while (condition) { body }` lowered the output's own way, or
+    /// `false` for a C loop.
+    fn while_loop(
+        _cx: &mut Lowering<'a, Self>,
+        _statement: &'a Stmt,
+        _condition: &'a Expr,
+        _body: &'a Block,
+    ) -> bool {
+        false
+    }
+    /// The first statements of a loop callback's body, after its own
+    /// locals (what the function's prologue gives the function itself).
+    fn callback_prologue(_cx: &mut Lowering<'a, Self>, _body: &'a Block) {}
     /// `try { } catch ...`.
     fn try_catch(
         cx: &mut Lowering<'a, Self>,
@@ -181,8 +207,8 @@ pub trait Backend<'a>: Maps<'a> {
         catches: &'a [Catch],
         stmt: &'a Stmt,
     );
-    /// `throw code`.
-    fn throw(cx: &mut Lowering<'a, Self>, code: &'a Expr, span: Span);
+    /// `throw code`, the code already C text.
+    fn throw(cx: &mut Lowering<'a, Self>, code: String, span: Span);
     /// `return target(ctx)`; `false` when the output has no tail calls.
     fn tail_call(
         _cx: &mut Lowering<'a, Self>,
@@ -192,6 +218,16 @@ pub trait Backend<'a>: Maps<'a> {
     ) -> bool {
         false
     }
+    /// A tail call a loop callback recorded: to `target`'s program type's
+    /// table at the slot `slot` (C text), made after the loop.
+    fn tail_call_at(
+        _cx: &mut Lowering<'a, Self>,
+        _target: FunctionId,
+        _args: &'a [Expr],
+        _slot: String,
+        _span: Span,
+    ) {
+    }
     /// `return value` of an array-like type, the output's own way; `false`
     /// when it returns them as any other value.
     fn return_aggregate(_cx: &mut Lowering<'a, Self>, _value: &'a Expr) -> bool {
@@ -200,11 +236,6 @@ pub trait Backend<'a>: Maps<'a> {
     /// What the function returns when it fails (an uncaught `throw`, a
     /// failed tail call) or falls off its end without a value.
     fn failure_result(cx: &mut Lowering<'a, Self>) -> String;
-    /// Leaving the function from inside a loop the output lowered itself
-    /// (`LoopKind::Callback`): the statement to write instead.
-    fn return_from_callback(_cx: &mut Lowering<'a, Self>) -> String {
-        "return 1;".to_string()
-    }
 
     // ---- declarations ------------------------------------------------
 
@@ -216,9 +247,5 @@ pub trait Backend<'a>: Maps<'a> {
     /// deferred calls from a place that cannot tell which were reached).
     fn flag_every_defer(_cx: &Lowering<'a, Self>) -> bool {
         false
-    }
-    /// The loop kind a `while` or `for` of the source becomes.
-    fn plain_loop(_cx: &Lowering<'a, Self>) -> LoopKind {
-        LoopKind::Plain
     }
 }

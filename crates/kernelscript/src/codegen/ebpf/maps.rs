@@ -47,6 +47,9 @@ pub(super) enum AccessorKind {
     Update,
     /// `long NAME_delete(K key)`.
     Delete,
+    /// `bool NAME_insert(K key, V value)`: store only if absent
+    /// (`BPF_NOEXIST`); whether it stored.
+    Insert,
     /// `long NAME_output(V event)`: copy an event into a ring buffer.
     Output,
     /// `void NAME_OP(K key, V operand)`: `m[k] op= operand`.
@@ -125,6 +128,7 @@ impl AccessorKind {
             AccessorKind::Load,
             AccessorKind::Update,
             AccessorKind::Delete,
+            AccessorKind::Insert,
             AccessorKind::Output,
         ];
         all.extend(
@@ -152,6 +156,7 @@ impl AccessorKind {
             AccessorKind::Load => "load",
             AccessorKind::Update => "update",
             AccessorKind::Delete => "delete",
+            AccessorKind::Insert => "insert",
             AccessorKind::Output => "output",
             AccessorKind::Apply(op) => op.name(),
         }
@@ -560,6 +565,12 @@ fn emit_accessor(
             )
         }
         AccessorKind::Delete => format!("long {name}({key_param})"),
+        AccessorKind::Insert => {
+            format!(
+                "bool {name}({key_param}, {})",
+                types.declaration(&map.value, v)
+            )
+        }
         AccessorKind::Apply(_) => {
             format!(
                 "void {name}({key_param}, {})",
@@ -614,6 +625,12 @@ fn emit_accessor(
         }
         AccessorKind::Delete => {
             out.line(format!("return bpf_map_delete_elem(&{map_name}, &{key});"));
+        }
+        AccessorKind::Insert => {
+            // -EEXIST (present: unchanged) and -E2BIG (full) are both `false`.
+            out.line(format!(
+                "return bpf_map_update_elem(&{map_name}, &{key}, &{v}, BPF_NOEXIST) == 0;"
+            ));
         }
         AccessorKind::Get => {
             let pointer = types.declaration(&value_pointer, v);
@@ -674,4 +691,12 @@ fn emit_accessor(
         }
     }
     out.close_block();
+}
+
+/// `m.insert(key, value)`: the insert accessor (`BPF_NOEXIST`).
+pub(super) fn insert<'a>(cx: &mut Cx<'_, 'a>, map: MapId, key: &'a Expr, value: &'a Expr) -> CExpr {
+    let name = accessor(cx, map, AccessorKind::Insert);
+    let key = cx.expr(key).text;
+    let value = cx.expr(value).text;
+    CExpr::postfix(format!("{name}({key}, {value})"))
 }

@@ -26,6 +26,7 @@ pub use headers::{kernel_type_roots, needs_kernel_types};
 mod items;
 mod iteration;
 mod kernel_reads;
+mod loops;
 mod maps;
 mod policy;
 
@@ -34,7 +35,7 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::codegen::c::lower::{FileScope, Lowering};
+use crate::codegen::c::lower::{FileScope, LoopExit, LoopExitNames, Lowering};
 use crate::codegen::c::order::dependencies_first;
 use crate::codegen::c::types::TypePolicy;
 use crate::codegen::c::CWriter;
@@ -77,6 +78,8 @@ pub(super) struct Generator<'a> {
     /// front, like accessors).
     support_names: BTreeMap<Support, String>,
     support: BTreeMap<Support, String>,
+    /// The C names of the loop exit constants and of `KS_MAX_LOOPS`.
+    loop_constants: (LoopExitNames, String),
 }
 
 /// A generated function the C text needs besides map accessors.
@@ -88,13 +91,17 @@ enum Support {
     SignedRem,
     /// Equality of NUL-terminated strings.
     StringsEqual,
+    /// The constants of loop callbacks: how a body left the loop
+    /// (`KS_LOOP_*`) and the most iterations (`KS_MAX_LOOPS`).
+    LoopExits,
 }
 
 impl Support {
-    const ALL: [Support; 3] = [
+    const ALL: [Support; 4] = [
         Support::SignedDiv,
         Support::SignedRem,
         Support::StringsEqual,
+        Support::LoopExits,
     ];
 
     fn base_name(self) -> &'static str {
@@ -102,6 +109,7 @@ impl Support {
             Support::SignedDiv => "signed_div",
             Support::SignedRem => "signed_rem",
             Support::StringsEqual => "strings_equal",
+            Support::LoopExits => "ks_loop_exit",
         }
     }
 }
@@ -121,6 +129,11 @@ impl<'a> Generator<'a> {
             .into_iter()
             .map(|kind| (kind, file_names.fresh(kind.base_name())))
             .collect();
+        let exit_names = LoopExit::ALL
+            .iter()
+            .map(|exit| file_names.fresh(exit.base_name()))
+            .collect();
+        let loop_constants = (LoopExitNames(exit_names), file_names.fresh("KS_MAX_LOOPS"));
         let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, "ebpf.c");
         Generator {
             program,
@@ -131,6 +144,7 @@ impl<'a> Generator<'a> {
             function_order: function_order(program),
             support_names,
             support: BTreeMap::new(),
+            loop_constants,
         }
     }
 
@@ -176,7 +190,7 @@ impl<'a> Generator<'a> {
         }
         let kfuncs = called_kfuncs(self.program, &self.function_order);
         items::emit_externs(&mut out, &types, &kfuncs);
-        emit_support_functions(&mut out, &self.support);
+        emit_support_functions(&mut out, &self.support, &self.loop_constants);
         maps::emit_accessors(&mut out, &types, &self.accessors);
         for function in functions {
             out.blank_line();
@@ -193,6 +207,16 @@ impl<'a> Generator<'a> {
         let name = self.support_names[&support].clone();
         self.support.insert(support, name.clone());
         name
+    }
+
+    /// The C names of the loop exit constants.
+    fn loop_exit_names(&self) -> LoopExitNames {
+        self.loop_constants.0.clone()
+    }
+
+    /// The C name of `KS_MAX_LOOPS`.
+    fn max_loops_name(&self) -> String {
+        self.loop_constants.1.clone()
     }
 
     /// The C name of an accessor, requesting its emission.
@@ -223,8 +247,8 @@ fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
         gen,
         current: id,
         map_bindings: BTreeMap::new(),
-        error_code: None,
         pinned_entry: None,
+        loops: 0,
         kernel_reads,
     };
     let mut cx = Lowering::new(function, scope, backend);
@@ -284,6 +308,24 @@ fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
             cx.out
                 .line(format!("{ret} BPF_PROG({name}{})", prefixed(&params)));
         }
+        _ if function.throws => {
+            // The code it lets escape is its C result; its value goes
+            // through a last pointer parameter (check/throws.rs).
+            cx.map_line(function.span);
+            let mut params = params;
+            if function.ret != crate::ir::Type::Void {
+                let result = cx.temp("result");
+                let declaration = cx.types.declaration(&function.ret, &format!("*{result}"));
+                params = if function.params.is_empty() {
+                    declaration
+                } else {
+                    format!("{params}, {declaration}")
+                };
+                cx.result_param = Some(result);
+            }
+            cx.out
+                .line(format!("static __always_inline __s64 {name}({params})"));
+        }
         _ => {
             cx.map_line(function.span);
             let ret = cx.types.declaration(&function.ret, &name);
@@ -315,14 +357,10 @@ fn prologue(cx: &mut Cx<'_, '_>) {
         emit_pinned_entry(cx, &name);
         cx.backend.pinned_entry = Some(name);
     }
-    let mut has_try = false;
-    crate::ir::visit::walk_stmts(&function.body, &mut |stmt| {
-        has_try |= matches!(stmt.kind, crate::ir::StmtKind::Try { .. });
-    });
-    if has_try {
+    if crate::codegen::c::lower::needs_error_code(cx, &function.body) {
         let name = cx.temp("error");
         cx.out.line(format!("__s64 {name} = 0;"));
-        cx.backend.error_code = Some(name);
+        cx.error_code = Some(name);
     }
 }
 
@@ -335,14 +373,7 @@ fn emit_pinned_entry(cx: &mut Cx<'_, '_>, name: &str) {
     cx.out
         .line(format!("struct {map} *{name} = {map}_entry();"));
     cx.out.open_block(format!("if (!{name})"));
-    if cx.in_callback() {
-        cx.out.line("return 1;");
-    } else if cx.function.ret == crate::ir::Type::Void {
-        cx.out.line("return;");
-    } else {
-        let failure = <Ebpf as crate::codegen::c::backend::Backend>::failure_result(cx);
-        cx.out.line(format!("return {failure};"));
-    }
+    cx.failure_exit(cx.function.span);
     cx.out.close_block();
 }
 
@@ -375,15 +406,33 @@ fn prefixed(params: &str) -> String {
 }
 
 /// Writes the requested support functions.
-fn emit_support_functions(out: &mut CWriter, support: &BTreeMap<Support, String>) {
+fn emit_support_functions(
+    out: &mut CWriter,
+    support: &BTreeMap<Support, String>,
+    loop_constants: &(LoopExitNames, String),
+) {
     for (support, name) in support {
         out.blank_line();
         match support {
             Support::SignedDiv => emit_signed_division(out, name, "division", "/"),
             Support::SignedRem => emit_signed_division(out, name, "remainder", "%"),
             Support::StringsEqual => emit_strings_equal(out, name),
+            Support::LoopExits => emit_loop_constants(out, name, loop_constants),
         }
     }
+}
+
+/// `enum ks_loop_exit { KS_LOOP_NEXT, ... }` and `KS_MAX_LOOPS`.
+fn emit_loop_constants(out: &mut CWriter, name: &str, constants: &(LoopExitNames, String)) {
+    out.line("/* How a loop callback left the loop (its context's exit). */");
+    out.open_block(format!("enum {name}"));
+    for (value, exit) in constants.0 .0.iter().enumerate() {
+        out.line(format!("{exit} = {value},"));
+    }
+    out.close_block_with(";");
+    out.blank_line();
+    out.line("/* The most iterations bpf_loop runs (BPF_MAX_LOOPS). */");
+    out.line(format!("enum {{ {} = 1 << 23 }};", constants.1));
 }
 
 /// `__s64 signed_div(a, b)` / `signed_rem`: on magnitudes, then signed as

@@ -19,13 +19,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::codegen::c::backend::{Assign, Backend};
+use crate::codegen::c::backend::{Assign, Backend, RangeLoop};
 use crate::codegen::c::lower::Lowering;
 use crate::codegen::c::names::Output;
 use crate::codegen::c::{string_literal, CExpr};
 use crate::ir::{
     BinaryOp, Block, Builtin, Callee, Catch, ConfigId, ConstId, EnumId, Expr, ExprKind, FunctionId,
-    GlobalId, LocalId, MapId, MapKind, Method, Origin, Stmt, StmtKind, StructOpsId, Type, UnaryOp,
+    GlobalId, LocalId, MapId, MapKind, Method, Origin, Stmt, StructOpsId, Type, UnaryOp,
 };
 use crate::kinds;
 use crate::span::Span;
@@ -40,10 +40,10 @@ pub(super) struct Ebpf<'g, 'a> {
     /// By-reference locals bound to a map entry, with the map's kind (for
     /// atomic updates through them).
     pub(super) map_bindings: BTreeMap<LocalId, MapKind>,
-    /// The local holding a thrown code, when the function catches.
-    pub(super) error_code: Option<String>,
     /// The local pointing at the `pin var` globals' map entry.
     pub(super) pinned_entry: Option<String>,
+    /// How many loops of the function became callbacks so far.
+    pub(super) loops: usize,
     /// Whether reads through kernel pointers are CO-RE probe reads
     /// (`Plan::kernel_reads`, `kernel_reads.rs`).
     pub(super) kernel_reads: bool,
@@ -248,125 +248,69 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
         false
     }
 
-    fn callback_jump(cx: &mut Cx<'g, 'a>, is_break: bool) {
-        // `bpf_for_each_map_elem` stops on a non-zero return.
-        cx.out
-            .line(if is_break { "return 1;" } else { "return 0;" });
+    fn range_loop(cx: &mut Cx<'g, 'a>, range: RangeLoop<'a>) -> bool {
+        super::loops::range_loop(cx, range)
     }
 
-    /// `try { } catch N { } ...`:
-    ///
-    /// ```c
-    /// { ... error = N; goto catch; ... }
-    /// goto try_end;          (when the body can finish normally)
-    /// catch:
-    /// if (error == N) { } else { goto outer_catch / return failure; }
-    /// try_end:;
-    /// ```
+    fn while_loop(
+        cx: &mut Cx<'g, 'a>,
+        statement: &'a Stmt,
+        condition: &'a Expr,
+        body: &'a Block,
+    ) -> bool {
+        super::loops::while_loop(cx, statement, condition, body)
+    }
+
+    /// A callback looks the `pin var` globals' entry up itself.
+    fn callback_prologue(cx: &mut Cx<'g, 'a>, body: &'a Block) {
+        if let Some(entry) = cx.backend.pinned_entry.clone() {
+            if super::uses_pinned_globals(cx.program, body) {
+                super::emit_pinned_entry(cx, &entry);
+            }
+        }
+    }
+
     fn try_catch(cx: &mut Cx<'g, 'a>, body: &'a Block, catches: &'a [Catch], stmt: &'a Stmt) {
-        let mut throws = false;
-        crate::ir::visit::walk_stmts(body, &mut |inner| {
-            throws |= matches!(inner.kind, StmtKind::Throw(_))
-        });
-        let Some(error) = cx.backend.error_code.clone().filter(|_| throws) else {
-            // Nothing can be caught: the body is all there is.
-            cx.out.open_block("");
-            cx.block_body(body);
-            cx.out.close_block();
-            return;
-        };
-        let catch_label = cx.label("catch");
-        cx.frames.push(crate::codegen::c::lower::Frame::Try {
-            name: catch_label.clone(),
-            leave: None,
-        });
-        cx.out.line("/* try */");
-        cx.out.open_block("");
-        cx.block_body(body);
-        cx.out.close_block();
-        cx.frames.pop();
-
-        let catches_complete = catches.iter().any(|catch| catch.body.completes);
-        let end_label = (body.completes || catches_complete).then(|| cx.label("try_end"));
-        if let (Some(end_label), true) = (&end_label, body.completes) {
-            cx.out.line(format!("goto {end_label};"));
-        }
-        cx.out.unindented(format!("{catch_label}:"));
-        let catch_all = catches.iter().find(|catch| catch.code.is_none());
-        let coded: Vec<&Catch> = catches
-            .iter()
-            .filter(|catch| catch.code.is_some())
-            .collect();
-        if coded.is_empty() {
-            match catch_all {
-                Some(catch) => {
-                    cx.map_line(catch.span);
-                    cx.out.open_block("");
-                    cx.block_body(&catch.body);
-                    cx.out.close_block();
-                }
-                None => rethrow(cx, stmt.span),
-            }
-        } else {
-            for (index, catch) in coded.iter().enumerate() {
-                cx.map_line(catch.span);
-                let code = catch.code.expect("filtered");
-                let condition = format!("{error} == {code}");
-                if index == 0 {
-                    cx.out.open_block(format!("if ({condition})"));
-                } else {
-                    cx.out.reopen_block(format!("else if ({condition})"));
-                }
-                cx.block_body(&catch.body);
-            }
-            match catch_all {
-                Some(catch) => {
-                    cx.map_line(catch.span);
-                    cx.out.reopen_block("else");
-                    cx.block_body(&catch.body);
-                }
-                None => {
-                    cx.out.reopen_block("else");
-                    rethrow(cx, stmt.span);
-                }
-            }
-            cx.out.close_block();
-        }
-        if let Some(end_label) = end_label {
-            cx.out.unindented(format!("{end_label}:;"));
-        }
+        cx.goto_try_catch(body, catches, stmt);
     }
 
-    /// `throw code`: to the innermost enclosing catch, or out of the
-    /// function with the failure result.
-    fn throw(cx: &mut Cx<'g, 'a>, code: &'a Expr, span: Span) {
-        match (innermost_try(cx), cx.backend.error_code.clone()) {
-            (Some(label), Some(error)) => {
-                let code = cx.expr(code).text;
-                cx.out.line(format!("{error} = {code};"));
-                cx.out.line(format!("goto {label};"));
-            }
-            _ => cx.uncaught_throw(span),
-        }
+    fn throw(cx: &mut Cx<'g, 'a>, code: String, span: Span) {
+        cx.goto_throw(code, span);
     }
 
     /// `return target(ctx)`: jump to `target` through the program array;
     /// only if that fails does execution go on, returning the failure
     /// result. Deferred calls run first: a tail call never returns.
     fn tail_call(cx: &mut Cx<'g, 'a>, target: FunctionId, args: &'a [Expr], span: Span) -> bool {
+        let (_, index) = cx.backend.gen.tail_call_slot(target);
+        if cx.in_callback() {
+            // Not from a callback (a BPF subprogram): after the loop.
+            cx.tail_call_in_callback(target, args, index.to_string(), span);
+            return true;
+        }
+        Self::tail_call_at(cx, target, args, index.to_string(), span);
+        true
+    }
+
+    fn tail_call_at(
+        cx: &mut Cx<'g, 'a>,
+        target: FunctionId,
+        args: &'a [Expr],
+        slot: String,
+        span: Span,
+    ) {
         cx.exit_work(span);
-        let (map_name, index) = cx.backend.gen.tail_call_slot(target);
+        let (map_name, _) = cx.backend.gen.tail_call_slot(target);
         let context = match args.first() {
             Some(arg) => cx.expr(arg).text,
             None => "ctx".to_string(),
         };
         let target_name = cx.names.function(target).to_string();
         cx.out.line(format!(
-            "bpf_tail_call({context}, &{map_name}, {index}); /* {target_name} */"
+            "bpf_tail_call({context}, &{map_name}, {slot}); /* {target_name} */"
         ));
         let failure = Self::failure_result(cx);
         cx.out.line(format!("return {failure};"));
-        true
     }
 
     /// The program kind's failure result for programs, zero for helpers.
@@ -375,23 +319,6 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
             Some(program) => program.descriptor().failure_result.to_string(),
             None => cx.types.zero_value(&cx.function.ret),
         }
-    }
-}
-
-/// The label of the innermost enclosing `try`.
-fn innermost_try(cx: &Cx<'_, '_>) -> Option<String> {
-    cx.frames.iter().rev().find_map(|frame| match frame {
-        crate::codegen::c::lower::Frame::Try { name, .. } => Some(name.clone()),
-        _ => None,
-    })
-}
-
-/// Passes the code in `error` on to the next enclosing catch, or leaves the
-/// function (no catch matched).
-fn rethrow(cx: &mut Cx<'_, '_>, span: Span) {
-    match innermost_try(cx) {
-        Some(label) => cx.out.line(format!("goto {label};")),
-        None => cx.uncaught_throw(span),
     }
 }
 
@@ -543,5 +470,6 @@ fn ring_method<'a>(cx: &mut Cx<'_, 'a>, map: MapId, method: Method, args: &'a [E
             CExpr::postfix(format!("{helper}({pointer}, 0)"))
         }
         Method::OnEvent => CExpr::primary("0"),
+        Method::Insert => maps::insert(cx, map, &args[0], &args[1]),
     }
 }

@@ -194,6 +194,7 @@ fn counter_program() -> Program {
         params: vec![LocalId(0)],
         ret: Type::Enum(EnumId(0)),
         named_return: None,
+        throws: false,
         locals: vec![
             local_def("ctx", ctx_ty),
             local_def("key", u32_ty()),

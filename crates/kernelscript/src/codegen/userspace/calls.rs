@@ -33,6 +33,20 @@ pub fn call<'a>(cx: &mut Cx<'_, 'a>, callee: &'a Callee, args: &'a [Expr]) -> CE
             let handler = cx.value(handler);
             CExpr::postfix(format!("{setter}({handler})"))
         }
+        Callee::Method {
+            receiver,
+            method: Method::Insert,
+        } => {
+            // The update helper is whether it stored: BPF_NOEXIST refuses
+            // a present key (and a full map) without an error message.
+            let map = *receiver;
+            cx.backend.gen.map_use(map).update = true;
+            let update = cx.backend.gen.map_helper(map, "update");
+            let program = cx.program;
+            let key = super::entries::map_argument(cx, &program.map(map).key, &args[0]);
+            let value = super::entries::map_argument(cx, &program.map(map).value, &args[1]);
+            CExpr::postfix(format!("{update}({key}, {value}, BPF_NOEXIST)"))
+        }
         Callee::Function(_) | Callee::Indirect(_) => unreachable!("the shared lowering's"),
         Callee::Python { .. } => unreachable!("the policy's `special` spells Python calls"),
         Callee::BpfHelper(_) | Callee::TailCall(_) | Callee::Extern(_) | Callee::Method { .. } => {

@@ -374,7 +374,7 @@ impl<'g> MapHelpers<'g> {
             statements.extend([
                 "if (!values) {".to_string(),
                 format!("    ks_map_error(\"{name}\", \"write\", -ENOMEM);"),
-                "    return;".to_string(),
+                "    return false;".to_string(),
                 "}".to_string(),
                 "/* CPU 0 holds the value, the other CPUs zero. */".to_string(),
                 format!("memcpy(values, {value_pointer}, {value_size});"),
@@ -395,12 +395,16 @@ impl<'g> MapHelpers<'g> {
             ]);
         }
         statements.extend([
-            "/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped. */".to_string(),
-            "if (err && !(err == -ENOENT && flags == BPF_EXIST))".to_string(),
+            "/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped; */".to_string(),
+            "/* an insert (BPF_NOEXIST) of a present key, or into a full map, is refused. */"
+                .to_string(),
+            "if (err && !(err == -ENOENT && flags == BPF_EXIST) &&".to_string(),
+            "    !((err == -EEXIST || err == -E2BIG) && flags == BPF_NOEXIST))".to_string(),
             format!("    ks_map_error(\"{name}\", \"write\", err);"),
+            "return err == 0;".to_string(),
         ]);
         let signature = format!(
-            "static void {}({}, {value_parameter}, __u64 flags)",
+            "static bool {}({}, {value_parameter}, __u64 flags)",
             self.name("update"),
             self.key_parameter()
         );

@@ -218,9 +218,8 @@ impl<'g, 'a> Backend<'a> for Userspace<'g, 'a> {
 
     /// `ks_throw(code)`: a `longjmp` to the innermost `try` frame, in this
     /// function or a caller.
-    fn throw(cx: &mut Cx<'g, 'a>, code: &'a Expr, _span: Span) {
+    fn throw(cx: &mut Cx<'g, 'a>, code: String, _span: Span) {
         cx.backend.gen.needs.throw = true;
-        let code = cx.value(code);
         cx.pay_to_try();
         cx.out.line(format!("ks_throw({code});"));
     }

@@ -24,6 +24,19 @@ static __always_inline __s64 signed_div(__s64 a, __s64 b)
 	return (__s64)((a < 0) != (b < 0) ? 0 - division : division);
 }
 
+/* How a loop callback left the loop (its context's exit). */
+enum ks_loop_exit {
+	KS_LOOP_NEXT = 0,
+	KS_LOOP_BREAK = 1,
+	KS_LOOP_RETURN = 2,
+	KS_LOOP_THROW = 3,
+	KS_LOOP_TAIL_CALL = 4,
+	KS_LOOP_FAIL = 5,
+};
+
+/* The most iterations bpf_loop runs (BPF_MAX_LOOPS). */
+enum { KS_MAX_LOOPS = 1 << 23 };
+
 static __always_inline long results_update(__u32 key, __u64 value)
 {
 	return bpf_map_update_elem(&results, &key, &value, BPF_ANY);
@@ -40,20 +53,40 @@ static __always_inline void results_add(__u32 key, __u64 operand)
 	__sync_fetch_and_add(value, operand);
 }
 
+struct checksum_loop_1 {
+	__u32 *sum;
+	__u32 exit;
+};
+
+#line 9 "control_flow.ks"
+static long checksum_loop_1(__u64 index, struct checksum_loop_1 *loop)
+{
+	(void)index;
+#line 9 "control_flow.ks"
+	if (!((*loop->sum >> 16) != 0)) {
+		loop->exit = KS_LOOP_BREAK;
+		return 1;
+	}
+#line 10 "control_flow.ks"
+	*loop->sum = (*loop->sum & 0xffff) + (*loop->sum >> 16);
+	return 0;
+}
+#line 75 "control_flow.ebpf.c"
+
 #line 7 "control_flow.ks"
 static __always_inline __u16 checksum(__u16 a, __u16 b)
 {
 #line 8 "control_flow.ks"
 	__u32 sum = (__u32)a + (__u32)b;
-	for (;;) {
-		if (!((sum >> 16) != 0))
-			break;
-#line 10 "control_flow.ks"
-		sum = (sum & 0xffff) + (sum >> 16);
+	struct checksum_loop_1 loop_1 = { .sum = &sum };
+	bpf_loop(KS_MAX_LOOPS, checksum_loop_1, &loop_1, 0);
+	if (loop_1.exit == KS_LOOP_NEXT) {
+		return 0;
 	}
+#line 12 "control_flow.ks"
 	return ~(__u16)sum;
 }
-#line 57 "control_flow.ebpf.c"
+#line 90 "control_flow.ebpf.c"
 
 #line 16 "control_flow.ks"
 static __always_inline __u32 first_multiple(__u32 step, __u32 limit)
@@ -72,7 +105,7 @@ static __always_inline __u32 first_multiple(__u32 step, __u32 limit)
 	}
 	return found;
 }
-#line 76 "control_flow.ebpf.c"
+#line 109 "control_flow.ebpf.c"
 
 #line 31 "control_flow.ks"
 static __always_inline bool wraps(__u8 x)
@@ -81,7 +114,27 @@ static __always_inline bool wraps(__u8 x)
 	__u8 y = x + 200;
 	return y < x || (x > 100 && y != 0);
 }
-#line 85 "control_flow.ebpf.c"
+#line 118 "control_flow.ebpf.c"
+
+struct compute_loop_1 {
+	__u32 *counter;
+	__u32 exit;
+};
+
+#line 55 "control_flow.ks"
+static long compute_loop_1(__u64 index, struct compute_loop_1 *loop)
+{
+	(void)index;
+#line 55 "control_flow.ks"
+	if (!(*loop->counter < 10 && !(*loop->counter == 7))) {
+		loop->exit = KS_LOOP_BREAK;
+		return 1;
+	}
+#line 56 "control_flow.ks"
+	*loop->counter += 1;
+	return 0;
+}
+#line 138 "control_flow.ebpf.c"
 
 SEC("xdp")
 #line 37 "control_flow.ks"
@@ -105,15 +158,15 @@ int compute(struct xdp_md *ctx)
 	}
 	results_update(5, total);
 	__u32 counter = 0;
-	for (;;) {
-		if (!(counter < 10 && !(counter == 7)))
-			break;
-#line 56 "control_flow.ks"
-		counter += 1;
+	struct compute_loop_1 loop_1 = { .counter = &counter };
+	bpf_loop(KS_MAX_LOOPS, compute_loop_1, &loop_1, 0);
+	if (loop_1.exit == KS_LOOP_NEXT) {
+		return XDP_ABORTED;
 	}
+#line 58 "control_flow.ks"
 	results_update(6, (__u64)counter);
 	return XDP_PASS;
 }
-#line 118 "control_flow.ebpf.c"
+#line 171 "control_flow.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

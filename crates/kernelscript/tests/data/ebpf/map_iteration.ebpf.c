@@ -30,30 +30,31 @@ static __always_inline long summary_update(__u32 key, __u64 value)
 	return bpf_map_update_elem(&summary, &key, &value, BPF_ANY);
 }
 
-struct summarize_each_flows_ctx {
+struct summarize_each_flows {
 	__u64 len;
-	__u64 total;
-	__u32 busiest;
-	__u32 seen;
+	__u64 *total;
+	__u32 *busiest;
+	__u32 *seen;
 };
 
 #line 18 "map_iteration.ks"
-static long summarize_each_flows(void *map, __u32 *key, struct Flow *flow, struct summarize_each_flows_ctx *captures)
+static long summarize_each_flows(void *map, __u32 *key, struct Flow *flow, struct summarize_each_flows *loop)
 {
+	(void)map;
 #line 19 "map_iteration.ks"
-	captures->seen += 1;
+	*loop->seen += 1;
 	if (flow->packets == 0) {
 		return 0;
 	}
-	captures->total += flow->bytes;
-	__sync_fetch_and_add(&flow->bytes, captures->len);
+	*loop->total += flow->bytes;
+	__sync_fetch_and_add(&flow->bytes, loop->len);
 	if (flow->packets > 1000) {
-		captures->busiest = *key;
+		*loop->busiest = *key;
 		return 1;
 	}
 	return 0;
 }
-#line 57 "map_iteration.ebpf.c"
+#line 58 "map_iteration.ebpf.c"
 
 SEC("xdp")
 #line 13 "map_iteration.ks"
@@ -64,17 +65,14 @@ int summarize(struct xdp_md *ctx)
 	__u64 total = 0;
 	__u32 busiest = 0;
 	__u32 seen = 0;
-	struct summarize_each_flows_ctx loop_ctx = { .len = len, .total = total, .busiest = busiest, .seen = seen };
-	bpf_for_each_map_elem(&flows, summarize_each_flows, &loop_ctx, 0);
-	total = loop_ctx.total;
-	busiest = loop_ctx.busiest;
-	seen = loop_ctx.seen;
+	struct summarize_each_flows loop_2 = { .len = len, .total = &total, .busiest = &busiest, .seen = &seen };
+	bpf_for_each_map_elem(&flows, summarize_each_flows, &loop_2, 0);
 #line 30 "map_iteration.ks"
 	summary_update(0, total);
 	summary_update(1, (__u64)busiest);
 	summary_update(2, (__u64)seen);
 	return XDP_PASS;
 }
-#line 79 "map_iteration.ebpf.c"
+#line 77 "map_iteration.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -39,6 +39,19 @@ static __always_inline struct pinned_globals *pinned_globals_entry(void)
 	return bpf_map_lookup_elem(&pinned_globals, &key);
 }
 
+/* How a loop callback left the loop (its context's exit). */
+enum ks_loop_exit {
+	KS_LOOP_NEXT = 0,
+	KS_LOOP_BREAK = 1,
+	KS_LOOP_RETURN = 2,
+	KS_LOOP_THROW = 3,
+	KS_LOOP_TAIL_CALL = 4,
+	KS_LOOP_FAIL = 5,
+};
+
+/* The most iterations bpf_loop runs (BPF_MAX_LOOPS). */
+enum { KS_MAX_LOOPS = 1 << 23 };
+
 #line 12 "pinned_globals.ks"
 static __always_inline void bump(void)
 {
@@ -49,13 +62,19 @@ static __always_inline void bump(void)
 #line 13 "pinned_globals.ks"
 	pinned->sessions += 1;
 }
-#line 53 "pinned_globals.ebpf.c"
+#line 66 "pinned_globals.ebpf.c"
+
+struct persist_each_seen {
+	__u32 exit;
+};
 
 #line 23 "pinned_globals.ks"
-static long persist_each_seen(void *map, __u32 *key, __u64 *count, void *captures)
+static long persist_each_seen(void *map, __u32 *key, __u64 *count, struct persist_each_seen *loop)
 {
+	(void)map;
 	struct pinned_globals *pinned = pinned_globals_entry();
 	if (!pinned) {
+		loop->exit = KS_LOOP_FAIL;
 		return 1;
 	}
 #line 24 "pinned_globals.ks"
@@ -64,7 +83,7 @@ static long persist_each_seen(void *map, __u32 *key, __u64 *count, void *capture
 	}
 	return 0;
 }
-#line 68 "pinned_globals.ebpf.c"
+#line 87 "pinned_globals.ebpf.c"
 
 SEC("xdp")
 #line 17 "pinned_globals.ks"
@@ -80,10 +99,13 @@ int persist(struct xdp_md *ctx)
 		bpf_printk("sessions: %llu", pinned->sessions);
 	}
 	plain += 1;
-	bpf_for_each_map_elem(&seen, persist_each_seen, NULL, 0);
-#line 28 "pinned_globals.ks"
+	struct persist_each_seen loop_2 = {};
+	bpf_for_each_map_elem(&seen, persist_each_seen, &loop_2, 0);
+	if (loop_2.exit == KS_LOOP_FAIL) {
+		return XDP_ABORTED;
+	}
 	return XDP_PASS;
 }
-#line 88 "pinned_globals.ebpf.c"
+#line 110 "pinned_globals.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

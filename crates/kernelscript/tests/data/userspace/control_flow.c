@@ -254,26 +254,29 @@ static void cleanup(__u32 step)
 #line 88 "control_flow.ks"
 static __u32 guarded(__u32 value)
 {
+	volatile __u32 deferred_1_arg_1 = 0;
 	volatile bool deferred = false;
 	struct ks_try defer_frame = { .prev = ks_try_top };
 	ks_try_top = &defer_frame;
 	if (setjmp(defer_frame.env) != 0) {
 		if (deferred) {
-			cleanup(value);
+			cleanup(deferred_1_arg_1);
 		}
 		ks_throw(defer_frame.code);
 	}
+#line 89 "control_flow.ks"
+	deferred_1_arg_1 = value;
 #line 89 "control_flow.ks"
 	deferred = true;
 	__u32 doubled = check(value);
 	__u32 result = doubled + 1;
 	ks_try_top = defer_frame.prev;
 #line 89 "control_flow.ks"
-	cleanup(value);
+	cleanup(deferred_1_arg_1);
 #line 91 "control_flow.ks"
 	return result;
 }
-#line 277 "control_flow.c"
+#line 280 "control_flow.c"
 
 #line 94 "control_flow.ks"
 static __s32 ks_main(void)
@@ -316,4 +319,4 @@ static __s32 ks_main(void)
 	printf("flags %x\n", flags);
 	return 0;
 }
-#line 320 "control_flow.c"
+#line 323 "control_flow.c"

@@ -158,7 +158,7 @@ static bool flows_contains(struct FlowKey key)
 }
 
 /* flows[key] = value. */
-static void flows_update(struct FlowKey key, struct FlowStats value, __u64 flags)
+static bool flows_update(struct FlowKey key, struct FlowStats value, __u64 flags)
 {
 	struct FlowKey key_bytes;
 	int err;
@@ -169,9 +169,12 @@ static void flows_update(struct FlowKey key, struct FlowStats value, __u64 flags
 	key_bytes.addr = key.addr;
 	ks_load_object();
 	err = bpf_map__update_elem(ks_skel->maps.flows, &key_bytes, sizeof(key_bytes), &value, sizeof(struct FlowStats), flags);
-	/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped. */
-	if (err && !(err == -ENOENT && flags == BPF_EXIST))
+	/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped; */
+	/* an insert (BPF_NOEXIST) of a present key, or into a full map, is refused. */
+	if (err && !(err == -ENOENT && flags == BPF_EXIST) &&
+		!((err == -EEXIST || err == -E2BIG) && flags == BPF_NOEXIST))
 		ks_map_error("flows", "write", err);
+	return err == 0;
 }
 
 /* delete flows[key]; deleting an absent key does nothing. */
@@ -244,7 +247,7 @@ static __u64 per_cpu_get(__u32 key)
 }
 
 /* per_cpu[key] = value. */
-static void per_cpu_update(__u32 key, __u64 value, __u64 flags)
+static bool per_cpu_update(__u32 key, __u64 value, __u64 flags)
 {
 	size_t stride = (sizeof(__u64) + 7) & ~(size_t)7;
 	int cpus = ks_possible_cpus();
@@ -253,16 +256,19 @@ static void per_cpu_update(__u32 key, __u64 value, __u64 flags)
 
 	if (!values) {
 		ks_map_error("per_cpu", "write", -ENOMEM);
-		return;
+		return false;
 	}
 	/* CPU 0 holds the value, the other CPUs zero. */
 	memcpy(values, &value, sizeof(__u64));
 	ks_load_object();
 	err = bpf_map__update_elem(ks_skel->maps.per_cpu, &key, sizeof(key), values, cpus * stride, flags);
 	free(values);
-	/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped. */
-	if (err && !(err == -ENOENT && flags == BPF_EXIST))
+	/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped; */
+	/* an insert (BPF_NOEXIST) of a present key, or into a full map, is refused. */
+	if (err && !(err == -ENOENT && flags == BPF_EXIST) &&
+		!((err == -EEXIST || err == -E2BIG) && flags == BPF_NOEXIST))
 		ks_map_error("per_cpu", "write", err);
+	return err == 0;
 }
 
 /* per_cpu_stats[key]: copies the stored value to *value; false when absent. */
@@ -309,7 +315,7 @@ static struct FlowStats per_cpu_stats_get(__u32 key)
 }
 
 /* per_cpu_stats[key] = value. */
-static void per_cpu_stats_update(__u32 key, struct FlowStats value, __u64 flags)
+static bool per_cpu_stats_update(__u32 key, struct FlowStats value, __u64 flags)
 {
 	size_t stride = (sizeof(struct FlowStats) + 7) & ~(size_t)7;
 	int cpus = ks_possible_cpus();
@@ -318,16 +324,19 @@ static void per_cpu_stats_update(__u32 key, struct FlowStats value, __u64 flags)
 
 	if (!values) {
 		ks_map_error("per_cpu_stats", "write", -ENOMEM);
-		return;
+		return false;
 	}
 	/* CPU 0 holds the value, the other CPUs zero. */
 	memcpy(values, &value, sizeof(struct FlowStats));
 	ks_load_object();
 	err = bpf_map__update_elem(ks_skel->maps.per_cpu_stats, &key, sizeof(key), values, cpus * stride, flags);
 	free(values);
-	/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped. */
-	if (err && !(err == -ENOENT && flags == BPF_EXIST))
+	/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped; */
+	/* an insert (BPF_NOEXIST) of a present key, or into a full map, is refused. */
+	if (err && !(err == -ENOENT && flags == BPF_EXIST) &&
+		!((err == -EEXIST || err == -E2BIG) && flags == BPF_NOEXIST))
 		ks_map_error("per_cpu_stats", "write", err);
+	return err == 0;
 }
 
 /* persistent[key]: copies the stored value to *value; false when absent. */
@@ -357,15 +366,18 @@ static __u64 persistent_get(__u32 key)
 }
 
 /* persistent[key] = value. */
-static void persistent_update(__u32 key, __u64 value, __u64 flags)
+static bool persistent_update(__u32 key, __u64 value, __u64 flags)
 {
 	int err;
 
 	ks_load_object();
 	err = bpf_map__update_elem(ks_skel->maps.persistent, &key, sizeof(key), &value, sizeof(__u64), flags);
-	/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped. */
-	if (err && !(err == -ENOENT && flags == BPF_EXIST))
+	/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped; */
+	/* an insert (BPF_NOEXIST) of a present key, or into a full map, is refused. */
+	if (err && !(err == -ENOENT && flags == BPF_EXIST) &&
+		!((err == -EEXIST || err == -E2BIG) && flags == BPF_NOEXIST))
 		ks_map_error("persistent", "write", err);
+	return err == 0;
 }
 
 /* names[key]: copies the stored value to *value; false when absent. */
@@ -394,7 +406,7 @@ static bool names_load(const char *key, __u32 *value)
 }
 
 /* names[key] = value. */
-static void names_update(const char *key, __u32 value, __u64 flags)
+static bool names_update(const char *key, __u32 value, __u64 flags)
 {
 	char key_bytes[16];
 	int err;
@@ -402,9 +414,12 @@ static void names_update(const char *key, __u32 value, __u64 flags)
 	ks_str_copy(key_bytes, sizeof(key_bytes), key, 16);
 	ks_load_object();
 	err = bpf_map__update_elem(ks_skel->maps.names, key_bytes, sizeof(key_bytes), &value, sizeof(__u32), flags);
-	/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped. */
-	if (err && !(err == -ENOENT && flags == BPF_EXIST))
+	/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped; */
+	/* an insert (BPF_NOEXIST) of a present key, or into a full map, is refused. */
+	if (err && !(err == -ENOENT && flags == BPF_EXIST) &&
+		!((err == -EEXIST || err == -E2BIG) && flags == BPF_NOEXIST))
 		ks_map_error("names", "write", err);
+	return err == 0;
 }
 
 /* delete names[key]; deleting an absent key does nothing. */
@@ -603,4 +618,4 @@ static __s32 ks_main(void)
 	flows_delete(key);
 	return 0;
 }
-#line 607 "maps_demo.c"
+#line 622 "maps_demo.c"

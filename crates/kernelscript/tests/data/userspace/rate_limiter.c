@@ -235,15 +235,18 @@ static __u64 packet_counts_get(__u32 key)
 }
 
 /* packet_counts[key] = value. */
-static void packet_counts_update(__u32 key, __u64 value, __u64 flags)
+static bool packet_counts_update(__u32 key, __u64 value, __u64 flags)
 {
 	int err;
 
 	ks_load_object();
 	err = bpf_map__update_elem(ks_skel->maps.packet_counts, &key, sizeof(key), &value, sizeof(__u64), flags);
-	/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped. */
-	if (err && !(err == -ENOENT && flags == BPF_EXIST))
+	/* A write-back (BPF_EXIST) of an entry deleted meanwhile is dropped; */
+	/* an insert (BPF_NOEXIST) of a present key, or into a full map, is refused. */
+	if (err && !(err == -ENOENT && flags == BPF_EXIST) &&
+		!((err == -EEXIST || err == -E2BIG) && flags == BPF_NOEXIST))
 		ks_map_error("packet_counts", "write", err);
+	return err == 0;
 }
 
 /* delete packet_counts[key]; deleting an absent key does nothing. */
@@ -508,4 +511,4 @@ static __s32 ks_main(struct Args *args)
 	ks_detach(prog);
 	return 0;
 }
-#line 512 "rate_limiter.c"
+#line 515 "rate_limiter.c"

@@ -16,6 +16,8 @@
 //! Locals a nested deferred call reads are declared at the top of the
 //! function, so they are in scope at every exit.
 
+mod callback;
+mod errors;
 mod exprs;
 mod matching;
 mod stmts;
@@ -31,6 +33,8 @@ use crate::ir::{visit, Expr, ExprKind, Function, LocalId, Program, Stmt, StmtKin
 use crate::source::SourceMap;
 use crate::span::Span;
 
+pub use callback::{CallbackSpec, LoopExit, LoopExitNames, LoweredCallback};
+pub use errors::needs_error_code;
 pub use exprs::{statement_expression, truncated_literal};
 pub use matching::Sink;
 pub use stmts::is_plain_value;
@@ -167,6 +171,15 @@ pub struct Lowering<'a, B> {
     /// written, so a backend spells reads and places apart (`place`).
     pub place_mode: bool,
     pub lines: Lines<'a>,
+    /// The local holding a thrown code (the goto convention of `errors`),
+    /// when the function (or the callback being written) has one.
+    pub error_code: Option<String>,
+    /// The callbacks being written, innermost last.
+    pub callbacks: Vec<callback::CallbackState<'a>>,
+    context_field_names: Option<callback::ContextFields>,
+    /// In a helper that can throw (`Function::throws`) returning a value:
+    /// the pointer parameter its value goes through.
+    pub result_param: Option<String>,
     pub backend: B,
 }
 
@@ -205,6 +218,10 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             map_lines: true,
             place_mode: false,
             lines,
+            error_code: None,
+            callbacks: Vec::new(),
+            context_field_names: None,
+            result_param: None,
             backend,
         }
     }
@@ -382,6 +399,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     }
 
     fn fall_off_end(&mut self, span: Span) {
+        if self.function.throws {
+            return self.return_computed(None, span);
+        }
         if self.function.ret == Type::Void {
             self.exit_work(span);
         } else if let Some(named) = self.function.named_return {
@@ -542,42 +562,49 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
 
     /// `return value` (or a bare `return`) from the function.
     pub fn lower_return(&mut self, value: Option<&'a Expr>, span: Span) {
-        if self.in_callback() {
-            // Inside a loop callback the enclosing function's return is not
-            // reachable (the checker rejects it).
-            let text = B::return_from_callback(self);
-            self.out.line(text);
-            return;
-        }
-        let Some(value) = value else {
-            self.exit_work(span);
-            match self.function.named_return {
-                Some(named) => {
-                    let name = self.local_lvalue(named);
-                    self.out.line(format!("return {name};"));
-                }
-                None if self.function.ret == Type::Void => self.out.line("return;"),
-                None => {
-                    let value = B::failure_result(self);
-                    self.out.line(format!("return {value};"));
-                }
-            }
-            return;
-        };
-        match &value.kind {
-            ExprKind::Call {
-                callee: crate::ir::Callee::TailCall(target),
-                args,
-            } if B::tail_call(self, *target, args, span) => return,
-            ExprKind::Match { scrutinee, arms } => {
-                self.lower_match(scrutinee, arms, &value.ty, Sink::Return);
+        if let Some(Expr {
+            kind:
+                ExprKind::Call {
+                    callee: crate::ir::Callee::TailCall(target),
+                    args,
+                },
+            ..
+        }) = value
+        {
+            if B::tail_call(self, *target, args, span) {
                 return;
             }
-            _ => {}
+        }
+        if self.in_callback() {
+            return self.return_in_callback(value);
+        }
+        let Some(value) = value else {
+            return self.return_computed(None, span);
+        };
+        if let ExprKind::Match { scrutinee, arms } = &value.kind {
+            self.lower_match(scrutinee, arms, &value.ty, Sink::Return);
+            return;
+        }
+        if let Some(call) = errors::throwing_call(self.program, value) {
+            // Its value (if any) first, then this function's exit.
+            let callee = self.program.function(call);
+            let dest = (callee.ret != Type::Void).then(|| {
+                let temp = self.temp("call");
+                let declaration = self.types.declaration(&callee.ret, &temp);
+                let zero = self.types.zero(&callee.ret);
+                self.out.line(format!("{declaration} = {zero};"));
+                temp
+            });
+            self.call_throwing(value, dest.clone(), span);
+            let dest = dest.filter(|_| self.function.ret != Type::Void);
+            return self.return_computed(dest, span);
         }
         if value.ty == Type::Void || self.function.ret == Type::Void {
             let text = self.expr(value).text;
             self.out.line(format!("{text};"));
+            if self.function.throws {
+                return self.return_computed(None, span);
+            }
             self.exit_work(span);
             self.out.line("return;");
             return;
@@ -586,10 +613,8 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             return;
         }
         if !self.has_exit_work() || is_constant(value) {
-            self.exit_work(span);
             let text = self.expr(value).text;
-            self.out.line(format!("return {text};"));
-            return;
+            return self.return_computed(Some(text), span);
         }
         // Evaluate the value before what the exit owes runs.
         let result = self.temp("result");
@@ -597,16 +622,66 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         let declaration = self.types.declaration(&ret, &result);
         let text = self.expr(value).text;
         self.out.line(format!("{declaration} = {text};"));
-        self.exit_work(span);
-        self.out.line(format!("return {result};"));
+        self.return_computed(Some(result), span);
     }
 
-    /// Leaves the function as a failure: an uncaught `throw`.
-    pub fn uncaught_throw(&mut self, span: Span) {
+    /// Returns `value`, already computed (C text that what the exit owes
+    /// cannot change), or returns without a value (the named return value,
+    /// if any); from inside a callback, records the return in its context.
+    pub fn return_computed(&mut self, value: Option<String>, span: Span) {
         if self.in_callback() {
-            let text = B::return_from_callback(self);
-            self.out.line(text);
+            let fields = self.context_fields();
+            let value = value.map(|value| (fields.result.as_str(), value));
+            return self.leave_callback(LoopExit::Return, value);
+        }
+        if self.function.throws {
+            // The code is the C result (0: none), the value goes through
+            // the result pointer.
+            let value = match (value, self.function.named_return) {
+                (Some(value), _) => Some(value),
+                (None, Some(named)) => Some(self.local_lvalue(named)),
+                (None, None) if self.function.ret == Type::Void => None,
+                (None, None) => Some(B::failure_result(self)),
+            };
+            if let (Some(value), Some(result)) = (value, self.result_param.clone()) {
+                if self.function.named_return.is_some() || !self.has_exit_work() {
+                    self.exit_work(span);
+                    self.out.line(format!("*{result} = {value};"));
+                } else {
+                    self.out.line(format!("*{result} = {value};"));
+                    self.exit_work(span);
+                }
+            } else {
+                self.exit_work(span);
+            }
+            self.out.line("return 0;");
             return;
+        }
+        self.exit_work(span);
+        match (value, self.function.named_return) {
+            (Some(value), _) => self.out.line(format!("return {value};")),
+            (None, Some(named)) => {
+                let name = self.local_lvalue(named);
+                self.out.line(format!("return {name};"));
+            }
+            (None, None) if self.function.ret == Type::Void => self.out.line("return;"),
+            (None, None) => {
+                let value = B::failure_result(self);
+                self.out.line(format!("return {value};"));
+            }
+        }
+    }
+
+    /// Leaves the function as a failure (an uncaught `throw` in a program,
+    /// a loop that would run too long, an impossible lookup): the deferred
+    /// calls, then the failure result; from inside a callback, records the
+    /// failure in its context.
+    pub fn failure_exit(&mut self, span: Span) {
+        if self.in_callback() {
+            return self.leave_callback(LoopExit::Fail, None);
+        }
+        if self.function.throws {
+            return self.return_computed(None, span);
         }
         self.exit_work(span);
         if self.function.ret == Type::Void {
@@ -615,6 +690,11 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             let value = B::failure_result(self);
             self.out.line(format!("return {value};"));
         }
+    }
+
+    /// Leaves the function as a failure: an uncaught `throw`.
+    pub fn uncaught_throw(&mut self, span: Span) {
+        self.failure_exit(span);
     }
 }
 

@@ -3,7 +3,7 @@
 //! backend's. Every statement is preceded by a `#line` directive when the C
 //! text has drifted from its source line; blocks are always braced.
 
-use crate::codegen::c::backend::{Assign, Backend, EntryBinding, FieldWrite, MapLoop};
+use crate::codegen::c::backend::{Assign, Backend, EntryBinding, FieldWrite, MapLoop, RangeLoop};
 use crate::codegen::c::types::is_array_like;
 use crate::ir::{visit, BinaryOp, Block, Expr, ExprKind, LocalId, Stmt, StmtKind, Type};
 
@@ -87,7 +87,19 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 start,
                 end,
                 body,
-            } => self.for_range(*var, start, end, body),
+            } => {
+                let range = RangeLoop {
+                    statement: stmt,
+                    var: *var,
+                    start,
+                    end,
+                    body,
+                    span: stmt.span,
+                };
+                if !B::range_loop(self, range) {
+                    self.for_range(*var, start, end, body);
+                }
+            }
             StmtKind::ForEachMap {
                 key,
                 value,
@@ -104,6 +116,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 B::for_each_map(self, each)
             }
             StmtKind::While { condition, body } => {
+                if B::while_loop(self, stmt, condition, body) {
+                    return;
+                }
                 // `for (;;)` with the test inside, not `while (cond)`: C lets
                 // a compiler assume that a loop with a non-constant condition
                 // ends, and clang deletes one that provably cannot (leaving
@@ -116,15 +131,17 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 self.out.line("break;");
                 self.out.dedent();
                 B::loop_prologue(self);
-                let kind = B::plain_loop(self);
-                self.loop_body(body, kind);
+                self.loop_body(body, LoopKind::Plain);
                 self.out.close_block();
             }
             StmtKind::Break => self.jump(true),
             StmtKind::Continue => self.jump(false),
             StmtKind::Return(value) => self.lower_return(value.as_ref(), stmt.span),
             StmtKind::Try { body, catches } => B::try_catch(self, body, catches, stmt),
-            StmtKind::Throw(code) => B::throw(self, code, stmt.span),
+            StmtKind::Throw(code) => {
+                let code = self.value(code);
+                B::throw(self, code, stmt.span)
+            }
             StmtKind::Defer(call) => self.register_defer(stmt, call),
             StmtKind::Block(block) => {
                 self.out.open_block("");
@@ -137,6 +154,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     fn expression_statement(&mut self, expr: &'a Expr) {
         if let ExprKind::Match { scrutinee, arms } = &expr.kind {
             return self.lower_match(scrutinee, arms, &expr.ty, Sink::Discard);
+        }
+        if super::errors::throwing_call(self.program, expr).is_some() {
+            return self.call_throwing(expr, None, expr.span);
         }
         if B::expression_statement(self, expr) {
             return;
@@ -158,7 +178,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             _ => None,
         });
         match kind {
-            Some(LoopKind::Callback) => B::callback_jump(self, is_break),
+            Some(LoopKind::Callback) => self.callback_jump(is_break),
             _ => self.out.line(if is_break { "break;" } else { "continue;" }),
         }
     }
@@ -187,6 +207,13 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             return;
         };
         match (&init.kind, &ty) {
+            _ if super::errors::throwing_call(self.program, init).is_some() => {
+                let name = self.declare_local(local);
+                let declaration = self.local_declaration(local, &name);
+                self.out
+                    .line(format!("{declaration} = {};", self.types.zero(&ty)));
+                self.call_throwing(init, Some(name), init.span);
+            }
             (ExprKind::Match { scrutinee, arms }, _) => {
                 let has_default = arms.iter().any(|arm| arm.pattern.is_none());
                 let name = self.declare_local(local);
@@ -236,6 +263,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
 
     /// `place = value` for a place of type `ty` spelled `place`.
     fn assign_value(&mut self, place: &str, ty: &Type, value: &'a Expr) {
+        if super::errors::throwing_call(self.program, value).is_some() {
+            return self.call_throwing(value, Some(place.to_string()), value.span);
+        }
         if let ExprKind::Match { scrutinee, arms } = &value.kind {
             return self.lower_match(scrutinee, arms, &value.ty, Sink::Assign(place.to_string()));
         }
@@ -370,8 +400,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         self.out.open_block(format!(
             "for ({declaration} = {start}; {name} < {end_text}; {name}++)"
         ));
-        let kind = B::plain_loop(self);
-        self.loop_body(body, kind);
+        self.loop_body(body, LoopKind::Plain);
         self.out.close_block();
         self.close_scope();
     }
