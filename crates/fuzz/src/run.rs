@@ -279,9 +279,7 @@ fn analyze(text: &str, include_dir: Option<&Path>) -> Outcome {
         let Some(program) = &analysis.program else {
             return Outcome::Rejected;
         };
-        let options = GenerateOptions {
-            project_name: "fuzz".to_string(),
-        };
+        let options = GenerateOptions::new("fuzz");
         let outputs = driver::generate(program, &analysis.sources, &options);
         Outcome::Accepted {
             ebpf_c: outputs.ebpf_c,

@@ -38,6 +38,10 @@ enum Command {
         /// Do not write a Makefile.
         #[arg(long)]
         no_makefile: bool,
+        /// The directory the program pins its `pin` maps and globals under
+        /// [default: /sys/fs/bpf/NAME].
+        #[arg(long, value_name = "DIR")]
+        pin_path: Option<String>,
         /// The target kernel's BTF: a vmlinux image or a BTF file
         /// [default: /sys/kernel/btf/vmlinux].
         #[arg(long, value_name = "PATH")]
@@ -94,6 +98,10 @@ enum Command {
         /// Show each step's command.
         #[arg(short, long)]
         verbose: bool,
+        /// The directory the program pins its `pin` maps and globals under
+        /// [default: /sys/fs/bpf/NAME].
+        #[arg(long, value_name = "DIR")]
+        pin_path: Option<String>,
     },
 }
 
@@ -105,14 +113,18 @@ fn main() -> ExitCode {
             file,
             output,
             no_makefile,
+            pin_path,
             btf_vmlinux_path,
             verbose,
         } => commands::compile::run(
             &file,
-            output.as_deref(),
-            btf_vmlinux_path.as_deref(),
-            !no_makefile,
-            verbose,
+            &commands::compile::Settings {
+                output: output.as_deref(),
+                btf: btf_vmlinux_path.as_deref(),
+                pin_path: pin_path.as_deref(),
+                write_makefile: !no_makefile,
+                verbose,
+            },
         )
         .map(|_| ()),
         Command::Init {
@@ -136,11 +148,16 @@ fn main() -> ExitCode {
             output,
             btf_vmlinux_path,
             verbose,
+            pin_path,
         } => commands::build::run(
             &file,
-            output.as_deref(),
-            btf_vmlinux_path.as_deref(),
-            verbose,
+            &commands::compile::Settings {
+                output: output.as_deref(),
+                btf: btf_vmlinux_path.as_deref(),
+                pin_path: pin_path.as_deref(),
+                write_makefile: true,
+                verbose,
+            },
         ),
     };
     match result {

@@ -224,6 +224,19 @@ pub struct GenerateOptions {
     /// names the outputs (`NAME.ebpf.c`, `NAME.c`), the skeleton and the pin
     /// directory.
     pub project_name: String,
+    /// The directory the program pins maps and `pin var` globals under
+    /// (`--pin-path`); `/sys/fs/bpf/NAME` when `None`.
+    pub pin_path: Option<String>,
+}
+
+impl GenerateOptions {
+    /// The defaults for project `project_name`.
+    pub fn new(project_name: &str) -> GenerateOptions {
+        GenerateOptions {
+            project_name: project_name.to_string(),
+            pin_path: None,
+        }
+    }
 }
 
 /// The generated files of one project.
@@ -234,6 +247,8 @@ pub struct Outputs {
     pub userspace_c: Option<String>,
     /// `Makefile`
     pub makefile: String,
+    /// `README.md`: the files, how to build and run them.
+    pub readme: String,
     /// `NAME.vmlinux.h`: the kernel types the eBPF C uses, when it uses
     /// any beyond the UAPI headers.
     pub kernel_header: Option<KernelHeader>,
@@ -245,11 +260,15 @@ pub struct Outputs {
 /// `sources` names files as `#line` directives should spell them.
 pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOptions) -> Outputs {
     use crate::codegen::{ebpf, kernel_header, makefile, userspace};
-    let plan = Plan::new(program, &options.project_name);
+    let mut plan = Plan::new(program, &options.project_name);
+    if let Some(pin_path) = &options.pin_path {
+        plan.pin_root = crate::codegen::plan::PinRoot(pin_path.trim_end_matches('/').to_string());
+    }
     Outputs {
         ebpf_c: ebpf::generate(program, sources, &plan),
         userspace_c: userspace::generate(program, sources, &plan),
         makefile: makefile::generate_makefile(&plan),
+        readme: crate::codegen::readme::readme(program, &plan),
         kernel_header: kernel_header::kernel_header(program, &plan),
         plan,
     }

@@ -7,18 +7,14 @@ use super::Failure;
 use crate::toolchain::{self, BPFTOOL, CC, CLANG};
 use std::path::Path;
 
-pub fn run(
-    file: &Path,
-    output: Option<&Path>,
-    btf: Option<&Path>,
-    verbose: bool,
-) -> Result<(), Failure> {
+pub fn run(file: &Path, settings: &super::compile::Settings) -> Result<(), Failure> {
+    let verbose = settings.verbose;
     let clang = CLANG.require()?;
     let bpftool = BPFTOOL.require()?;
     let cc = CC.require()?;
     toolchain::require_libbpf_headers()?;
 
-    let compiled = super::compile::run(file, output, btf, true, verbose)?;
+    let compiled = super::compile::run(file, settings)?;
     let project = &compiled.project;
     let name = &project.name;
     let dir = &project.dir;

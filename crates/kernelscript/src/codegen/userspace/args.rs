@@ -59,6 +59,44 @@ fn describe(field: &FieldDef, member: String) -> Option<Option_<'_>> {
     })
 }
 
+/// An option of the generated program, as `--help` and the project's
+/// README show it.
+pub struct CommandLineOption {
+    /// `--limit=U32`
+    pub usage: String,
+    /// `an integer from 0 to 4294967295`
+    pub description: String,
+}
+
+/// The `Args` struct of `main(args: Args)`, if `main` takes one.
+fn args_struct(program: &crate::ir::Program) -> Option<crate::ir::StructId> {
+    let main = program
+        .functions
+        .iter()
+        .find(|function| function.kind == crate::ir::FunctionKind::Main)?;
+    match main.params.first().map(|&param| &main.local(param).ty) {
+        Some(Type::Struct(id)) => Some(*id),
+        _ => None,
+    }
+}
+
+/// The options of the generated program (without `--help`).
+pub fn command_line_options(program: &crate::ir::Program) -> Vec<CommandLineOption> {
+    let Some(id) = args_struct(program) else {
+        return Vec::new();
+    };
+    program
+        .struct_def(id)
+        .fields
+        .iter()
+        .filter_map(|field| describe(field, String::new()))
+        .map(|option| CommandLineOption {
+            usage: option.usage,
+            description: option.description,
+        })
+        .collect()
+}
+
 pub fn write(generator: &Generator, out: &mut CWriter) {
     let program = generator.program;
     let main: &Function = program.function(generator.main);

@@ -74,6 +74,7 @@ int persist(struct xdp_md *ctx)
 	if (!pinned) {
 		return XDP_ABORTED;
 	}
+	(void)ctx;
 #line 18 "pinned_globals.ks"
 	bump();
 	if (pinned->debug) {
@@ -84,6 +85,6 @@ int persist(struct xdp_md *ctx)
 #line 28 "pinned_globals.ks"
 	return XDP_PASS;
 }
-#line 88 "pinned_globals.ebpf.c"
+#line 89 "pinned_globals.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";
