@@ -194,6 +194,33 @@ pub struct EnumDef {
 pub struct KernelEnum {
     pub btf_id: u32,
     pub size: u64,
+    /// Whether BTF says its values are signed; an unsigned 64-bit value
+    /// above `i64::MAX` is kept in `EnumVariantDef::value` by its bits.
+    pub signed: bool,
+}
+
+impl EnumDef {
+    /// The value of variant `index` as the kernel or the source means it
+    /// (an unsigned 64-bit kernel value is not negative).
+    pub fn value(&self, index: usize) -> i128 {
+        let value = self.variants[index].value;
+        match self.kernel {
+            Some(KernelEnum {
+                signed: false,
+                size: 8,
+                ..
+            }) => i128::from(value as u64),
+            _ => i128::from(value),
+        }
+    }
+
+    /// The smallest and largest variant values (`(0, 0)` without variants).
+    pub fn value_range(&self) -> (i128, i128) {
+        let values = (0..self.variants.len()).map(|index| self.value(index));
+        let min = values.clone().min().unwrap_or(0);
+        let max = values.max().unwrap_or(0);
+        (min, max)
+    }
 }
 
 #[derive(Clone, Debug)]
