@@ -68,7 +68,14 @@
 extern void *bpf_obj_new_impl(__u64 local_type_id, void *meta) __ksym;
 extern void bpf_obj_drop_impl(void *kptr, void *meta) __ksym;
 
-#define ks_obj_new(type) ((type *)bpf_obj_new_impl(bpf_core_type_id_local(type), NULL))
+/* bpf_obj_new does not zero: an object recycled from the allocator's
+ * per-CPU cache holds what its last owner wrote. `new T()` zeroes it. */
+#define ks_obj_new(type) ({ \
+	type *ks_obj = bpf_obj_new_impl(bpf_core_type_id_local(type), NULL); \
+	if (ks_obj) \
+		__builtin_memset(ks_obj, 0, sizeof(type)); \
+	ks_obj; \
+})
 #define ks_obj_drop(object) bpf_obj_drop_impl(object, NULL)
 #define KS_KPTR __attribute__((btf_type_tag("kptr")))
 
