@@ -11,6 +11,7 @@ mod loader;
 mod panic;
 mod project;
 mod render;
+mod render_json;
 mod toolchain;
 
 use clap::{Parser, Subcommand};
@@ -61,6 +62,21 @@ enum Command {
         /// Print how long loading the kernel's BTF and the analysis took.
         #[arg(short, long)]
         verbose: bool,
+        /// `human` (on stderr) or `json`: one JSON object per diagnostic and
+        /// line on stdout, in rustc's shape, with spans and suggestions.
+        #[arg(long, value_name = "FORMAT", default_value = "human")]
+        message_format: project::MessageFormat,
+    },
+    /// Apply the machine-applicable suggestions of a .ks file's diagnostics
+    /// in place (the unambiguous ones: `as T`, a misspelt name, ...), then
+    /// check it again and report what remains.
+    Fix {
+        /// The KernelScript source file (rewritten in place).
+        file: PathBuf,
+        /// The target kernel's BTF: a vmlinux image or a BTF file
+        /// [default: /sys/kernel/btf/vmlinux].
+        #[arg(long, value_name = "PATH")]
+        btf_vmlinux_path: Option<PathBuf>,
     },
     /// Start a project: write NAME/NAME.ks (a small working program of
     /// TYPE, from the kernel's BTF) and NAME/README.md.
@@ -142,7 +158,12 @@ fn main() -> ExitCode {
             file,
             btf_vmlinux_path,
             verbose,
-        } => commands::check::run(&file, btf_vmlinux_path.as_deref(), verbose),
+            message_format,
+        } => commands::check::run(&file, btf_vmlinux_path.as_deref(), verbose, message_format),
+        Command::Fix {
+            file,
+            btf_vmlinux_path,
+        } => commands::fix::run(&file, btf_vmlinux_path.as_deref()),
         Command::Build {
             file,
             output,

@@ -1,14 +1,20 @@
-//! `kernelscript check FILE.ks`: diagnostics only.
+//! `kernelscript check FILE.ks`: diagnostics only, for people (stderr) or
+//! as JSON lines (stdout, `--message-format json`).
 
 use super::Failure;
 use crate::{kernel, project};
 use std::path::Path;
 use std::time::Instant;
 
-pub fn run(file: &Path, btf: Option<&Path>, verbose: bool) -> Result<(), Failure> {
+pub fn run(
+    file: &Path,
+    btf: Option<&Path>,
+    verbose: bool,
+    format: project::MessageFormat,
+) -> Result<(), Failure> {
     let target = kernel::load(btf)?;
     let started = Instant::now();
-    let analysis = project::analyze_file(file, &target)?;
+    let analysis = project::analyze_file_as(file, &target, format)?;
     if verbose {
         eprintln!(
             "kernel BTF {}: read and parsed in {:.1} ms; analysis (indexing included) {:.1} ms",

@@ -157,7 +157,15 @@ impl Checker<'_> {
             | (_, Type::Enum(_), Type::Int(_))
             | (_, Type::Int(_), Type::Enum(_))
             | (_, Type::Bool, Type::Int(_))
-            | (_, Type::Char, Type::Int(_)) => errors::needs_cast(span, &expected, &found),
+            | (_, Type::Char, Type::Int(_)) => {
+                // `as` binds tighter than every binary operator: a cast of
+                // `a + b` needs parentheses.
+                let parenthesize = matches!(
+                    expr.kind,
+                    ExprKind::Binary { .. } | ExprKind::Cast(_) | ExprKind::Match { .. }
+                );
+                errors::needs_cast(span, &expected, &found, parenthesize)
+            }
             _ => errors::mismatched_types(span, &expected, &found),
         };
         self.report(diagnostic);
