@@ -369,16 +369,27 @@ pub(crate) fn recursion_in_ebpf(span: Span, cycle: &[String]) -> Diagnostic {
     .note("the verifier rejects programs whose calls can recurse")
 }
 
+/// `crossing`: the local declaration that takes the frame over the limit,
+/// and the size the frame reaches there.
 pub(crate) fn stack_frame_too_large(
     span: Span,
     name: &str,
     total: u64,
     largest: &[(String, String, u64)],
+    crossing: Option<(Span, u64)>,
 ) -> Diagnostic {
-    let mut diagnostic = Diagnostic::error(format!(
+    let diagnostic = Diagnostic::error(format!(
         "function `{name}` needs {total} bytes of stack, over the 512-byte eBPF limit"
-    ))
-    .primary(span, "stack frame too large")
+    ));
+    let mut diagnostic = match crossing {
+        Some((local, reached)) => diagnostic
+            .primary(
+                local,
+                format!("this local brings the frame to {reached} bytes"),
+            )
+            .secondary(span, format!("the frame of `{name}`: {total} bytes")),
+        None => diagnostic.primary(span, "stack frame too large"),
+    }
     .help("keep large buffers in a map (e.g. a per-CPU array with one entry) instead of locals");
     for (local, ty, size) in largest {
         diagnostic = diagnostic.note(format!("`{local}: {ty}` takes {size} bytes"));
@@ -386,26 +397,42 @@ pub(crate) fn stack_frame_too_large(
     diagnostic
 }
 
+/// `calls`: each call of the chain (its span, the callee and its frame).
 pub(crate) fn stack_chain_too_large(
     span: Span,
     name: &str,
     total: u64,
     frames: &[(String, u64)],
+    crossing: Option<(Span, u64)>,
+    calls: &[(Span, String, u64)],
 ) -> Diagnostic {
     let chain: Vec<String> = frames
         .iter()
         .map(|(function, size)| format!("`{function}` ({size} bytes)"))
         .collect();
-    Diagnostic::error(format!(
+    let diagnostic = Diagnostic::error(format!(
         "program `{name}` needs {total} bytes of stack, over the 512-byte eBPF limit"
-    ))
-    .primary(
-        span,
-        "the stack of this program and the functions it calls is too large",
-    )
-    .note(format!(
-        "deepest call chain: {} = {total} bytes",
-        chain.join(" -> ")
-    ))
-    .help("move large locals into a map, or avoid holding them across calls")
+    ));
+    let own = frames.first().map_or(0, |(_, size)| *size);
+    let mut diagnostic = match crossing {
+        Some((local, reached)) => diagnostic
+            .primary(
+                local,
+                format!("this local brings the stack of `{name}` to {reached} bytes"),
+            )
+            .secondary(span, format!("program `{name}` ({own} bytes of its own)")),
+        None => diagnostic.primary(
+            span,
+            "the stack of this program and the functions it calls is too large",
+        ),
+    };
+    for (call, callee, size) in calls {
+        diagnostic = diagnostic.secondary(*call, format!("calls `{callee}` ({size} bytes)"));
+    }
+    diagnostic
+        .note(format!(
+            "deepest call chain: {} = {total} bytes",
+            chain.join(" -> ")
+        ))
+        .help("move large locals into a map, or avoid holding them across calls")
 }
