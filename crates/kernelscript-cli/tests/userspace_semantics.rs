@@ -105,3 +105,42 @@ fn a_sixteen_megabyte_args_struct_is_not_on_the_stack() {
     assert!(run.status.success(), "run: {:?}", run.status);
     assert_eq!(support::text(&run.stdout), "count 3, blob xyz\n");
 }
+
+const PRINTING: &str = r#"
+@xdp fn unused(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+struct Event {
+    pid: u32,
+    comm: u8[8],
+    args: u8[16],
+}
+
+fn main() -> i32 {
+    var e = Event { pid: 7, comm: [107, 115, 0, 120], args: [97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112] }
+    print("%s %u", e.comm, e.pid)
+    var arg: *u8 = &e.args[2]
+    print("arg=%.3s", arg)
+    print("all", e.args)
+    printf("no newline %d", 1)
+    printf("|")
+    print("")
+    eprint("to stderr %s", e.comm)
+    eprintf("and %d", 2)
+    return 0
+}
+"#;
+
+#[test]
+fn byte_arrays_and_byte_pointers_print_as_text_on_the_chosen_stream() {
+    let project = support::build("semantics", "printing", PRINTING);
+    let output = Command::new(&project.binary).output().unwrap();
+    assert!(output.status.success(), "{:?}", output.status);
+    // `comm` stops at its NUL; `args` has none and stops at its 16 bytes.
+    assert_eq!(
+        support::text(&output.stdout),
+        "ks 7\narg=cde\nall abcdefghijklmnop\nno newline 1|\n"
+    );
+    assert_eq!(support::text(&output.stderr), "to stderr ks\nand 2");
+}

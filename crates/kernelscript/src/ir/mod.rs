@@ -780,6 +780,12 @@ pub enum Callee {
 pub enum Builtin {
     /// `print(fmt, args...)`: bpf_printk in eBPF, printf in userspace.
     Print,
+    /// `eprint` (stderr, newline), `printf` (stdout) and `eprintf`
+    /// (stderr) without a newline: userspace only, formats as `print`.
+    Output {
+        stderr: bool,
+        newline: bool,
+    },
     Load,
     Attach,
     Detach,

@@ -323,6 +323,46 @@ pub(crate) fn print_format_not_literal(span: Span, found: &str, ebpf: bool) -> D
     }
 }
 
+pub(crate) fn print_missing_values(span: Span, conversions: usize, values: usize) -> Diagnostic {
+    let follow = if values == 1 {
+        "value follows"
+    } else {
+        "values follow"
+    };
+    Diagnostic::error(format!(
+        "the format has {conversions} conversions, but {values} {follow} it"
+    ))
+    .primary(span, "each `%` conversion takes one value")
+    .help("add the missing values, or write `%%` for a literal percent sign")
+}
+
+pub(crate) fn print_conversion_mismatch(
+    span: Span,
+    format: Span,
+    conversion: char,
+    found: &str,
+) -> Diagnostic {
+    let wants = match conversion {
+        's' => "a string (`str(N)`, a `u8`/`char` array or a `*u8`)",
+        'c' => "a `char` or an integer",
+        'p' => "a pointer",
+        _ => "an integer, `bool`, `char` or enum",
+    };
+    let help = match (conversion, found) {
+        ('s', _) if found.starts_with('*') => "`%p` prints a pointer's address".to_string(),
+        ('s', _) => {
+            "use `%d`/`%u` for integers, or leave the conversion out: `print(\"x\", x)` picks one"
+                .to_string()
+        }
+        ('p', _) => "`%p` is for pointers; `%d`/`%u`/`%x` print integers".to_string(),
+        _ => "`%s` prints strings, `%p` pointers".to_string(),
+    };
+    Diagnostic::error(format!("`%{conversion}` needs {wants}, found `{found}`"))
+        .primary(span, format!("this value is a `{found}`"))
+        .secondary(format, format!("`%{conversion}` in this format"))
+        .help(help)
+}
+
 pub(crate) fn not_printable(span: Span, found: &str) -> Diagnostic {
     Diagnostic::error(format!("cannot print a value of type `{found}`"))
         .primary(span, "not printable")
