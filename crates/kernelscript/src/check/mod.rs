@@ -208,6 +208,7 @@ impl<'a> Checker<'a> {
         self.check_impls();
         self.check_bodies();
         self.check_main();
+        self.check_args_options();
         self.check_call_graph();
     }
 

@@ -69,6 +69,37 @@ pub struct Program {
     /// The kernel BTF the program was checked against: the generators
     /// write the kernel types the eBPF C uses from it.
     pub kernel: Option<KernelBtf>,
+    /// How each field of `main`'s `Args` struct is offered on the command
+    /// line (short form, help text, default), by field name; empty without
+    /// an `Args` struct.
+    pub args_options: Vec<(String, ArgOption)>,
+}
+
+/// `@short("x") @help("text") name: T = default` on an `Args` field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArgOption {
+    pub short: Option<char>,
+    pub help: Option<String>,
+    pub default: Option<OptionDefault>,
+}
+
+/// A checked constant default of an `Args` option.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OptionDefault {
+    Int(i128),
+    Bool(bool),
+    Char(u8),
+    Str(String),
+}
+
+impl Program {
+    /// The command-line settings of the `Args` field `name`.
+    pub fn arg_option(&self, name: &str) -> Option<&ArgOption> {
+        self.args_options
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, option)| option)
+    }
 }
 
 /// The kernel's BTF, shared (cloning is cheap).

@@ -303,6 +303,48 @@ pub(crate) fn test_outside_test_function(span: Span) -> Diagnostic {
         .primary(span, "not a test function")
 }
 
+pub(crate) fn option_outside_args(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "option attributes and defaults belong to the fields of `main`'s `Args` struct",
+    )
+    .primary(span, "this struct is not `main`'s parameter")
+    .help("declare command-line options as fields of the struct `fn main(args: Args)` takes")
+}
+
+pub(crate) fn bad_short_option(span: Span, text: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{text}` cannot be a short option"))
+        .primary(span, "a short option is one ASCII letter or digit")
+        .note("`-h` is taken by `--help`")
+}
+
+pub(crate) fn duplicate_short_option(span: Span, short: char, first: Span) -> Diagnostic {
+    Diagnostic::error(format!("short option `-{short}` is given twice"))
+        .primary(span, "given again here")
+        .secondary(first, "first given here")
+}
+
+pub(crate) fn option_attribute_needs_string(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`@{name}` takes one string"))
+        .primary(span, "expected one string argument")
+        .help(if name == "short" {
+            "write `@short(\"x\")`"
+        } else {
+            "write `@help(\"what the option does\")`"
+        })
+}
+
+pub(crate) fn unknown_option_attribute(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("unknown option attribute `@{name}`"))
+        .primary(span, "not an option attribute")
+        .help("an `Args` field takes `@short(\"x\")` and `@help(\"text\")`")
+}
+
+pub(crate) fn option_default_not_constant(span: Span) -> Diagnostic {
+    Diagnostic::error("an option's default must be a constant")
+        .primary(span, "not known at compile time")
+        .help("write a literal or a `const`")
+}
+
 pub(crate) fn print_needs_format(span: Span) -> Diagnostic {
     Diagnostic::error("`print` needs a format string")
         .primary(span, "missing format")

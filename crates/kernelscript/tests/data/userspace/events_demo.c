@@ -518,9 +518,9 @@ static void ks_usage(FILE *out)
 	fputs("Usage: events_demo [OPTIONS]\n", out);
 	fputs("\n", out);
 	fputs("Options:\n", out);
-	fputs("  --interface=STR  text of at most 15 bytes\n", out);
-	fputs("  --count=U32      an integer from 0 to 4294967295\n", out);
-	fputs("  -h, --help       show this help and exit\n", out);
+	fputs("      --interface=STR  text of at most 15 bytes\n", out);
+	fputs("      --count=U32      an integer from 0 to 4294967295\n", out);
+	fputs("  -h, --help           show this help and exit\n", out);
 }
 
 /* A command-line error: the message on stderr, then exit status 2. */
@@ -600,13 +600,15 @@ static void ks_parse_args(int argc, char **argv, struct Args *args)
 			ks_usage(stdout);
 			exit(0);
 		}
-		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
-			ks_argument_error("unexpected argument '%s'", arg);
-		name = arg + 2;
-		value = strchr(name, '=');
-		name_len = value ? (size_t)(value - name) : strlen(name);
-		if (value)
-			value++;
+		{
+			if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+				ks_argument_error("unexpected argument '%s'", arg);
+			name = arg + 2;
+			value = strchr(name, '=');
+			name_len = value ? (size_t)(value - name) : strlen(name);
+			if (value)
+				value++;
+		}
 		if (ks_option_is(name, name_len, "interface")) {
 			value = ks_option_value(argc, argv, &i, value, "--interface");
 			if (strlen(value) > 15)
@@ -645,7 +647,7 @@ static __s32 handle(struct PacketEvent *event)
 	}
 	return 0;
 }
-#line 649 "events_demo.c"
+#line 651 "events_demo.c"
 
 #line 66 "events_demo.ks"
 static __s32 ks_main(struct Args *args)
@@ -671,4 +673,4 @@ static __s32 ks_main(struct Args *args)
 	ks_detach(xdp);
 	return 0;
 }
-#line 675 "events_demo.c"
+#line 677 "events_demo.c"
