@@ -12,9 +12,10 @@ apt-get update
 # (kptr map values), which Debian 12's default clang 14 does not emit.
 # python3-dev: the embedded CPython (pkg-config python3-embed) of userspace
 # programs that `import name from "x.py"`, and the Python modules they run.
+# strace: the seed README test watches its example attach (bpf() and netlink).
 apt-get install -y --no-install-recommends \
     clang clang-16 llvm libbpf-dev libelf-dev zlib1g-dev pkg-config bpftool iproute2 \
-    make gcc libc6-dev linux-libc-dev ca-certificates python3 python3-dev
+    make gcc libc6-dev linux-libc-dev ca-certificates python3 python3-dev strace
 
 # Tracepoint attach needs tracefs (not mounted on a fresh machine); bpffs for pins.
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing || true

@@ -272,10 +272,8 @@ fn analyze(text: &str, include_dir: Option<&Path>) -> Outcome {
         let Some(program) = analysis.program() else {
             return Outcome::Rejected;
         };
-        let options = GenerateOptions {
-            tests: true,
-            project_name: "fuzz".to_string(),
-        };
+        let mut options = GenerateOptions::new("fuzz");
+        options.tests = true;
         let outputs = driver::generate(program, &analysis.sources, &options);
         Outcome::Accepted {
             ebpf_c: outputs.ebpf_c,

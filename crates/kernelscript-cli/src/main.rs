@@ -11,6 +11,7 @@ mod loader;
 mod panic;
 mod project;
 mod render;
+mod render_json;
 mod toolchain;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +43,10 @@ enum Command {
         /// its Makefile targets (`make test`).
         #[arg(long)]
         test: bool,
+        /// The directory the program pins its `pin` maps and globals under
+        /// [default: /sys/fs/bpf/NAME].
+        #[arg(long, value_name = "DIR")]
+        pin_path: Option<String>,
         /// The target kernel's BTF: a vmlinux image or a BTF file
         /// [default: /sys/kernel/btf/vmlinux].
         #[arg(long, value_name = "PATH")]
@@ -68,6 +73,21 @@ enum Command {
         /// Print how long loading the kernel's BTF and the analysis took.
         #[arg(short, long)]
         verbose: bool,
+        /// `human` (on stderr) or `json`: one JSON object per diagnostic and
+        /// line on stdout, in rustc's shape, with spans and suggestions.
+        #[arg(long, value_name = "FORMAT", default_value = "human")]
+        message_format: project::MessageFormat,
+    },
+    /// Apply the machine-applicable suggestions of a .ks file's diagnostics
+    /// in place (the unambiguous ones: `as T`, a misspelt name, ...), then
+    /// check it again and report what remains.
+    Fix {
+        /// The KernelScript source file (rewritten in place).
+        file: PathBuf,
+        /// The target kernel's BTF: a vmlinux image or a BTF file
+        /// [default: /sys/kernel/btf/vmlinux].
+        #[arg(long, value_name = "PATH")]
+        btf_vmlinux_path: Option<PathBuf>,
     },
     /// Start a project: write NAME/NAME.ks (a small working program of
     /// TYPE, from the kernel's BTF) and NAME/README.md.
@@ -108,6 +128,10 @@ enum Command {
         /// Show each step's command.
         #[arg(short, long)]
         verbose: bool,
+        /// The directory the program pins its `pin` maps and globals under
+        /// [default: /sys/fs/bpf/NAME].
+        #[arg(long, value_name = "DIR")]
+        pin_path: Option<String>,
     },
     /// Compile and build the runner of the @test functions, then run each
     /// test against the kernel; exits non-zero when one fails.
@@ -127,6 +151,10 @@ enum Command {
         /// Show each step's command.
         #[arg(short, long)]
         verbose: bool,
+        /// The directory the program pins its `pin` maps and globals under
+        /// [default: /sys/fs/bpf/NAME].
+        #[arg(long, value_name = "DIR")]
+        pin_path: Option<String>,
     },
 }
 
@@ -139,17 +167,21 @@ fn main() -> ExitCode {
             output,
             no_makefile,
             test,
+            pin_path,
             btf_vmlinux_path,
             deny_warnings,
             verbose,
         } => commands::compile::run(
             &file,
-            output.as_deref(),
-            btf_vmlinux_path.as_deref(),
-            !no_makefile,
-            test,
-            deny_warnings,
-            verbose,
+            &commands::compile::Settings {
+                output: output.as_deref(),
+                btf: btf_vmlinux_path.as_deref(),
+                pin_path: pin_path.as_deref(),
+                write_makefile: !no_makefile,
+                tests: test,
+                deny_warnings,
+                verbose,
+            },
         )
         .map(|_| ()),
         Command::Init {
@@ -168,19 +200,36 @@ fn main() -> ExitCode {
             btf_vmlinux_path,
             deny_warnings,
             verbose,
-        } => commands::check::run(&file, btf_vmlinux_path.as_deref(), deny_warnings, verbose),
+            message_format,
+        } => commands::check::run(
+            &file,
+            btf_vmlinux_path.as_deref(),
+            deny_warnings,
+            verbose,
+            message_format,
+        ),
+        Command::Fix {
+            file,
+            btf_vmlinux_path,
+        } => commands::fix::run(&file, btf_vmlinux_path.as_deref()),
         Command::Build {
             file,
             output,
             btf_vmlinux_path,
             deny_warnings,
             verbose,
+            pin_path,
         } => commands::build::run(
             &file,
-            output.as_deref(),
-            btf_vmlinux_path.as_deref(),
-            deny_warnings,
-            verbose,
+            &commands::compile::Settings {
+                output: output.as_deref(),
+                btf: btf_vmlinux_path.as_deref(),
+                pin_path: pin_path.as_deref(),
+                write_makefile: true,
+                tests: false,
+                deny_warnings,
+                verbose,
+            },
         ),
         Command::Test {
             file,
@@ -188,12 +237,19 @@ fn main() -> ExitCode {
             output,
             btf_vmlinux_path,
             verbose,
+            pin_path,
         } => commands::test::run(
             &file,
-            output.as_deref(),
-            btf_vmlinux_path.as_deref(),
+            &commands::compile::Settings {
+                output: output.as_deref(),
+                btf: btf_vmlinux_path.as_deref(),
+                pin_path: pin_path.as_deref(),
+                write_makefile: true,
+                tests: true,
+                deny_warnings: false,
+                verbose,
+            },
             filter.as_deref(),
-            verbose,
         ),
     };
     match result {

@@ -127,7 +127,8 @@ pub fn python_embed_flags() -> Result<(Vec<String>, Vec<String>), Failure> {
 
 /// Runs `command` in `dir`, echoing it when `verbose`. Output goes to a
 /// file when `stdout_to` is given. A non-zero exit is a failure carrying
-/// the tool's stderr.
+/// the tool's stderr; after a success, anything the tool wrote to stderr
+/// (warnings) is passed on to ours.
 pub fn run(
     program: &str,
     args: &[String],
@@ -161,6 +162,11 @@ pub fn run(
             output.status,
             stderr.trim_end()
         )));
+    }
+    // Warnings of a successful run (clang's, cc's) are shown, not hidden:
+    // generated C is meant to draw none, so any is worth seeing.
+    if !output.stderr.is_empty() {
+        eprint!("{}", String::from_utf8_lossy(&output.stderr));
     }
     if let Some(path) = stdout_to {
         std::fs::write(path, &output.stdout).map_err(|error| {

@@ -1569,3 +1569,92 @@ fn userspace_insert_stores_only_absent_keys() {
     );
     assert_eq!(text(&output.stderr), "");
 }
+
+/// Reads the running program's stdout until a line satisfies `wanted`
+/// (at most 20 s, enforced by a helper that kills the program); returns
+/// the lines read.
+fn lines_until(running: &mut Running, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+    let pid = running.child.id();
+    let watchdog = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(20));
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    });
+    drop(watchdog);
+    let mut lines = Vec::new();
+    loop {
+        let mut next = String::new();
+        let read = running.stdout.read_line(&mut next).expect("read stdout");
+        assert!(
+            read > 0,
+            "ended before the expected line; stdout: {lines:?}\nstderr: {}",
+            running.stderr()
+        );
+        let next = next.trim_end().to_string();
+        lines.push(next.clone());
+        if wanted(&next) {
+            return lines;
+        }
+    }
+}
+
+/// `examples/opensnoop.ks`: the file names and results of openat(2) calls,
+/// all of them or (`-x`, `--failed`) only the failed ones.
+#[test]
+fn the_opensnoop_example_shows_opens_and_with_x_only_failed_ones() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    if !Path::new("/sys/kernel/tracing/events").exists() {
+        sh("mount", &["-t", "tracefs", "nodev", "/sys/kernel/tracing"]);
+    }
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/opensnoop.ks"),
+    )
+    .unwrap();
+    let project = build(SUITE, "opensnoop", &source);
+    let missing = format!("/ks-opensnoop-missing-{}", std::process::id());
+    // Opens a file that exists and one that does not, every 50 ms.
+    let opener = Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "while true; do cat /etc/hostname {missing} >/dev/null 2>&1; sleep 0.05; done"
+            ),
+        ])
+        .spawn()
+        .unwrap();
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _opener = Kill(opener);
+    let result = |line: &str| -> Option<i64> { line.split_whitespace().nth(2)?.parse().ok() };
+
+    let mut all = Running::start(&project.binary, &[]);
+    let lines = lines_until(&mut all, |line| {
+        line.ends_with(" /etc/hostname") && result(line).is_some_and(|ret| ret >= 0)
+    });
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["PID", "COMM", "RET", "PATH"]
+    );
+    all.signal("INT");
+    let (status, _, stderr) = all.finish();
+    assert_eq!(status, Some(0), "{stderr}");
+
+    let mut failed = Running::start(&project.binary, &["-x", "-c", "400"]);
+    let lines = lines_until(&mut failed, |line| line.ends_with(&format!(" {missing}")));
+    assert_eq!(result(lines.last().unwrap()), Some(-2), "{lines:?}");
+    for line in &lines[1..] {
+        assert!(
+            result(line).is_some_and(|ret| ret < 0),
+            "a successful open with -x: {line}"
+        );
+    }
+    failed.signal("INT");
+    let (status, _, stderr) = failed.finish();
+    assert_eq!(status, Some(0), "{stderr}");
+}

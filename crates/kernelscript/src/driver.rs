@@ -346,6 +346,20 @@ pub struct GenerateOptions {
     /// Also generate the test runner `NAME.test.c` (and its Makefile
     /// targets) when the program has `@test` functions.
     pub tests: bool,
+    /// The directory the program pins maps and `pin var` globals under
+    /// (`--pin-path`); `/sys/fs/bpf/NAME` when `None`.
+    pub pin_path: Option<String>,
+}
+
+impl GenerateOptions {
+    /// The defaults for project `project_name`.
+    pub fn new(project_name: &str) -> GenerateOptions {
+        GenerateOptions {
+            project_name: project_name.to_string(),
+            tests: false,
+            pin_path: None,
+        }
+    }
 }
 
 /// The generated files of one project.
@@ -359,6 +373,8 @@ pub struct Outputs {
     pub test_c: Option<String>,
     /// `Makefile`
     pub makefile: String,
+    /// `README.md`: the files, how to build and run them.
+    pub readme: String,
     /// `NAME.vmlinux.h`: the kernel types the eBPF C uses, when it uses
     /// any beyond the UAPI headers.
     pub kernel_header: Option<KernelHeader>,
@@ -371,6 +387,9 @@ pub struct Outputs {
 pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOptions) -> Outputs {
     use crate::codegen::{ebpf, kernel_header, makefile, userspace};
     let mut plan = Plan::new(program, &options.project_name);
+    if let Some(pin_path) = &options.pin_path {
+        plan.pin_root = crate::codegen::plan::PinRoot(pin_path.trim_end_matches('/').to_string());
+    }
     let test_c = if options.tests {
         userspace::generate_tests(program, sources, &plan)
     } else {
@@ -382,6 +401,7 @@ pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOp
         userspace_c: userspace::generate(program, sources, &plan),
         test_c,
         makefile: makefile::generate_makefile(&plan),
+        readme: crate::codegen::readme::readme(program, &plan),
         kernel_header: kernel_header::kernel_header(program, &plan),
         plan,
     }

@@ -24,6 +24,7 @@ pub mod driver;
 pub mod ir;
 pub mod kernel;
 pub mod kinds;
+pub mod printf;
 pub mod scaffold;
 pub mod source;
 pub mod span;

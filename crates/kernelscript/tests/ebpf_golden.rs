@@ -47,10 +47,7 @@ fn golden(name: &str) {
             .collect();
         panic!("{file_name} does not check:\n{}", messages.join("\n"));
     };
-    let options = GenerateOptions {
-        project_name: name.to_string(),
-        tests: false,
-    };
+    let options = GenerateOptions::new(name);
     let outputs = generate(program, &analysis.sources, &options);
     let c = outputs.ebpf_c;
     expect_file![data_dir().join(format!("{name}.ebpf.c"))].assert_eq(&c);

@@ -51,10 +51,8 @@ fn compile(name: &str, text: &str) {
     let result = std::panic::catch_unwind(|| {
         let analysis = driver::analyze(name, text, &mut NoIncludes, support::kernel());
         if let Some(program) = analysis.program() {
-            let options = GenerateOptions {
-                project_name: "fuzz".to_string(),
-                tests: true,
-            };
+            let mut options = GenerateOptions::new("fuzz");
+            options.tests = true;
             let outputs = driver::generate(program, &analysis.sources, &options);
             assert!(outputs.ebpf_c.contains("LICENSE"));
         }

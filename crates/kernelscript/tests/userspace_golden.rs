@@ -64,14 +64,7 @@ fn generate(name: &str) -> Generated {
             .collect();
         panic!("{file_name} does not check:\n{}", messages.join("\n"));
     };
-    let outputs = generate_outputs(
-        program,
-        &analysis.sources,
-        &GenerateOptions {
-            project_name: name.to_string(),
-            tests: false,
-        },
-    );
+    let outputs = generate_outputs(program, &analysis.sources, &GenerateOptions::new(name));
     let userspace_c = outputs
         .userspace_c
         .unwrap_or_else(|| panic!("{file_name} has no main"));

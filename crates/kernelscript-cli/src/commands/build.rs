@@ -10,32 +10,20 @@ use super::Failure;
 use crate::toolchain::{self, BPFTOOL, CC, CLANG};
 use std::path::Path;
 
-pub fn run(
-    file: &Path,
-    output: Option<&Path>,
-    btf: Option<&Path>,
-    deny_warnings: bool,
-    verbose: bool,
-) -> Result<(), Failure> {
-    build(file, output, btf, false, deny_warnings, verbose).map(|_| ())
+pub fn run(file: &Path, settings: &super::compile::Settings) -> Result<(), Failure> {
+    build(file, settings).map(|_| ())
 }
 
-/// Compiles `file` (with the test runner when `tests`) and builds what was
-/// generated.
-pub fn build(
-    file: &Path,
-    output: Option<&Path>,
-    btf: Option<&Path>,
-    tests: bool,
-    deny_warnings: bool,
-    verbose: bool,
-) -> Result<Compiled, Failure> {
+/// Compiles `file` (with the test runner when `settings.tests`) and builds
+/// what was generated.
+pub fn build(file: &Path, settings: &super::compile::Settings) -> Result<Compiled, Failure> {
+    let verbose = settings.verbose;
     let clang = CLANG.require()?;
     let bpftool = BPFTOOL.require()?;
     let cc = CC.require()?;
     toolchain::require_libbpf_headers()?;
 
-    let compiled = super::compile::run(file, output, btf, true, tests, deny_warnings, verbose)?;
+    let compiled = super::compile::run(file, settings)?;
     let project = &compiled.project;
     let name = &project.name;
     let dir = &project.dir;

@@ -1,4 +1,5 @@
-//! `kernelscript check FILE.ks`: diagnostics only.
+//! `kernelscript check FILE.ks`: diagnostics only, for people (stderr) or
+//! as JSON lines (stdout, `--message-format json`).
 
 use super::Failure;
 use crate::{kernel, project};
@@ -11,10 +12,11 @@ pub fn run(
     btf: Option<&Path>,
     deny_warnings: bool,
     verbose: bool,
+    format: project::MessageFormat,
 ) -> Result<(), Failure> {
     let target = kernel::load(btf)?;
     let started = Instant::now();
-    let analysis = project::analyze_file(file, &target, deny_warnings)?;
+    let analysis = project::analyze_file_as(file, &target, deny_warnings, format)?;
     if verbose {
         eprintln!(
             "kernel BTF {}: read and parsed in {:.1} ms; analysis (indexing included) {:.1} ms",

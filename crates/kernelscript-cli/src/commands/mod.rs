@@ -3,6 +3,7 @@
 pub mod build;
 pub mod check;
 pub mod compile;
+pub mod fix;
 pub mod init;
 pub mod test;
 

@@ -10,12 +10,11 @@ use std::process::Command;
 
 pub fn run(
     file: &Path,
-    output: Option<&Path>,
-    btf: Option<&Path>,
+    settings: &super::compile::Settings,
     filter: Option<&str>,
-    verbose: bool,
 ) -> Result<(), Failure> {
-    let compiled = super::build::build(file, output, btf, true, false, verbose)?;
+    let verbose = settings.verbose;
+    let compiled = super::build::build(file, settings)?;
     if !compiled.has_tests {
         return Err(Failure::Message(format!(
             "`{}` has no `@test` functions",

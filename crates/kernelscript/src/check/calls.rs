@@ -35,6 +35,27 @@ use crate::kinds::TestRun;
 /// The language builtins by name.
 pub(crate) const BUILTINS: &[(&str, Builtin)] = &[
     ("print", Builtin::Print),
+    (
+        "eprint",
+        Builtin::Output {
+            stderr: true,
+            newline: true,
+        },
+    ),
+    (
+        "printf",
+        Builtin::Output {
+            stderr: false,
+            newline: false,
+        },
+    ),
+    (
+        "eprintf",
+        Builtin::Output {
+            stderr: true,
+            newline: false,
+        },
+    ),
     ("load", Builtin::Load),
     ("attach", Builtin::Attach),
     ("detach", Builtin::Detach),
@@ -540,7 +561,7 @@ impl Checker<'_> {
         let u32_type = Type::Int(IntType::U32);
         let i32_type = Type::Int(IntType::I32);
         let (args, ret) = match builtin {
-            Builtin::Print => (self.print_args(args, span), Type::Void),
+            Builtin::Print | Builtin::Output { .. } => (self.print_args(args, span), Type::Void),
             Builtin::Load => (self.load_args(args, span), Type::ProgramHandle),
             Builtin::Attach => {
                 let args = self.attach_args(args, span);
@@ -642,12 +663,14 @@ impl Checker<'_> {
                     | Type::Pointer(_)
                     | Type::Enum(_)
                     | Type::Error
-            ) {
+            ) && !value.ty.is_byte_string()
+            {
                 let type_name = self.type_name(&value.ty);
                 self.report(errors::not_printable(value.span, &type_name));
             }
             lowered.push(value);
         }
+        self.check_format(&lowered[0], &lowered[1..]);
         // After a `%`-free first string, string literals are folded into
         // bpf_printk's format; only the other values count.
         let folds_literals = matches!(&lowered[0].kind, ExprKind::Str(text) if !text.contains('%'));
@@ -664,6 +687,41 @@ impl Checker<'_> {
             ));
         }
         lowered
+    }
+
+    /// Pairs the conversions of a literal format with the values: each
+    /// needs a value of a type it prints (`%s` a string, a byte array or a
+    /// `*u8`; `%d` an integer; `%p` a pointer), never a silent reinterpretation.
+    fn check_format(&mut self, format: &ir::Expr, values: &[ir::Expr]) {
+        let ExprKind::Str(text) = &format.kind else {
+            return;
+        };
+        let specs = crate::printf::conversions(text);
+        if specs.len() > values.len() {
+            self.report(errors::print_missing_values(
+                format.span,
+                specs.len(),
+                values.len(),
+            ));
+        }
+        for ((_, spec), value) in specs.iter().zip(values) {
+            let ty = &value.ty;
+            let fits = match spec.conversion {
+                's' => matches!(ty, Type::Str(_) | Type::Bool) || ty.is_byte_string(),
+                'c' => matches!(ty, Type::Char | Type::Int(_)),
+                'p' => matches!(ty, Type::Pointer(_) | Type::Null | Type::Function(_)),
+                _ => matches!(ty, Type::Int(_) | Type::Bool | Type::Char | Type::Enum(_)),
+            };
+            if !fits && *ty != Type::Error {
+                let type_name = self.type_name(ty);
+                self.report(errors::print_conversion_mismatch(
+                    value.span,
+                    format.span,
+                    spec.conversion,
+                    &type_name,
+                ));
+            }
+        }
     }
 
     fn load_args(&mut self, args: &[ast::Expr], span: Span) -> Vec<ir::Expr> {

@@ -252,6 +252,8 @@ pub(crate) fn primitive_type(name: &str) -> Option<Type> {
         "i16" => Type::Int(I16),
         "i32" => Type::Int(I32),
         "i64" => Type::Int(I64),
+        // The seed README's `-> int`: C's `int`, as eBPF programs return it.
+        "int" => Type::Int(I32),
         "size_t" => Type::Int(U64),
         "bool" => Type::Bool,
         "char" => Type::Char,
@@ -271,6 +273,7 @@ pub(crate) const PRIMITIVE_NAMES: &[&str] = &[
     "i16",
     "i32",
     "i64",
+    "int",
     "size_t",
     "bool",
     "char",

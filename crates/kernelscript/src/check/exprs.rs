@@ -144,6 +144,12 @@ impl Checker<'_> {
             }
             return expr;
         }
+        if let Type::Int(int) = ty {
+            expr = match self.convert_constant(expr, *int) {
+                Ok(converted) => return converted,
+                Err(unchanged) => unchanged,
+            };
+        }
         let expected = self.type_name(ty);
         let found = self.type_name(&expr.ty);
         let diagnostic = match (&expr.kind, &expr.ty, ty) {
@@ -155,11 +161,50 @@ impl Checker<'_> {
             | (_, Type::Enum(_), Type::Int(_))
             | (_, Type::Int(_), Type::Enum(_))
             | (_, Type::Bool, Type::Int(_))
-            | (_, Type::Char, Type::Int(_)) => errors::needs_cast(span, &expected, &found),
+            | (_, Type::Char, Type::Int(_)) => {
+                // `as` binds tighter than every binary operator: a cast of
+                // `a + b` needs parentheses.
+                let parenthesize = matches!(
+                    expr.kind,
+                    ExprKind::Binary { .. } | ExprKind::Cast(_) | ExprKind::Match { .. }
+                );
+                errors::needs_cast(span, &expected, &found, parenthesize)
+            }
             _ => errors::mismatched_types(span, &expected, &found),
         };
         self.report(diagnostic);
         error_expr(span)
+    }
+
+    /// The conversion policy's constant rules (docs §4.2): an enum
+    /// constant converts to an integer type that holds every value of its
+    /// enum; an integer constant expression to one that holds its value.
+    /// `Err` gives the expression back unchanged when neither applies.
+    pub(crate) fn convert_constant(
+        &self,
+        expr: ir::Expr,
+        to: IntType,
+    ) -> Result<ir::Expr, ir::Expr> {
+        let Some(value) = self.eval(&expr) else {
+            return Err(expr);
+        };
+        let converts = match &expr.ty {
+            Type::Enum(id) => {
+                let (min, max) = self.program.enum_def(*id).value_range();
+                fits(min, to) && fits(max, to)
+            }
+            Type::Int(_) => fits(value, to),
+            _ => false,
+        };
+        if !converts {
+            return Err(expr);
+        }
+        let span = expr.span;
+        Ok(match expr.kind {
+            // A literal simply takes the type.
+            ExprKind::Int(value, radix) => node(ExprKind::Int(value, radix), Type::Int(to), span),
+            _ => node(ExprKind::Cast(Box::new(expr)), Type::Int(to), span),
+        })
     }
 
     fn int_literal(
@@ -487,6 +532,11 @@ impl Checker<'_> {
         if left.ty == Type::Error || right.ty == Type::Error {
             return error_expr(span);
         }
+        let (left, right) = if matches!(op, BinaryOp::Shl | BinaryOp::Shr) {
+            (left, right)
+        } else {
+            self.meet_constant(left, right)
+        };
         let ty = match (&left.ty, &right.ty) {
             (Type::Int(a), Type::Int(b)) => {
                 if matches!(op, BinaryOp::Shl | BinaryOp::Shr) {
@@ -598,6 +648,7 @@ impl Checker<'_> {
         if left.ty == Type::Error || right.ty == Type::Error {
             return error_expr(span);
         }
+        let (left, right) = self.meet_constant(left, right);
         let equality = matches!(op, BinaryOp::Eq | BinaryOp::Ne);
         let ok = match (&left.ty, &right.ty) {
             (Type::Int(a), Type::Int(b)) => common_int(*a, *b).is_some(),
@@ -649,6 +700,34 @@ impl Checker<'_> {
             _ => (left, right),
         };
         binary_node(op, left, right, Type::Bool, span)
+    }
+
+    /// Two operands of one operator: when one is a constant of another
+    /// integer (or enum) type and the other a run-time integer, the
+    /// constant converts to the other's type where the constant rules let
+    /// it (`len + HEADER_SIZE`, `x < SOME_KERNEL_CONSTANT`).
+    fn meet_constant(&self, left: ir::Expr, right: ir::Expr) -> (ir::Expr, ir::Expr) {
+        let constant = |expr: &ir::Expr| self.eval(expr).is_some();
+        match (&left.ty, &right.ty) {
+            (Type::Int(a), Type::Int(b)) if a == b => (left, right),
+            (Type::Int(_) | Type::Enum(_), Type::Int(int))
+                if constant(&left) && !constant(&right) =>
+            {
+                let int = *int;
+                match self.convert_constant(left, int) {
+                    Ok(converted) | Err(converted) => (converted, right),
+                }
+            }
+            (Type::Int(int), Type::Int(_) | Type::Enum(_))
+                if constant(&right) && !constant(&left) =>
+            {
+                let int = *int;
+                match self.convert_constant(right, int) {
+                    Ok(converted) | Err(converted) => (left, converted),
+                }
+            }
+            _ => (left, right),
+        }
     }
 
     fn cast(&mut self, operand: &ast::Expr, target: &ast::TypeExpr, span: Span) -> ir::Expr {

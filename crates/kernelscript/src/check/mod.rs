@@ -248,6 +248,7 @@ impl<'a> Checker<'a> {
         self.check_c_names();
         self.check_bodies();
         self.check_main();
+        self.check_args_options();
         self.check_call_graph();
         self.check_throws();
     }

@@ -523,7 +523,7 @@ fn local_constants_are_inlined_and_loop_variables_take_the_bound_type() {
 fn diagnostics_carry_help_and_secondary_labels() {
     let (file, _) = syntax::parse(
         FileId(0),
-        "var a: u32 = 1\nvar a: u32 = 2\n@tc fn t(ctx: *__sk_buff) -> i32 { return 0 }",
+        "var a: u32 = 1\nvar a: u32 = 2\n@tc(\"sideways\") fn t(ctx: *__sk_buff) -> i32 { return 0 }",
     );
     let (_, diagnostics) = check_file(file);
     let duplicate = diagnostics
@@ -532,12 +532,13 @@ fn diagnostics_carry_help_and_secondary_labels() {
         .unwrap();
     assert_eq!(duplicate.labels.len(), 2);
     assert!(!duplicate.labels[1].primary);
-    let bare_tc = diagnostics
+    let bad_direction = diagnostics
         .iter()
-        .find(|d| d.message.contains("traffic direction"))
+        .find(|d| d.message.contains("`@tc` target"))
         .unwrap();
     assert!(
-        bare_tc.help[0].contains("@tc(\"ingress\")") && bare_tc.help[0].contains("@tc(\"egress\")")
+        bad_direction.help[0].contains("@tc(\"ingress\")")
+            && bad_direction.help[0].contains("@tc(\"egress\")")
     );
 }
 

@@ -50,6 +50,23 @@ pub struct Plan {
     /// reads (`BPF_CORE_READ`): programs of kinds whose descriptors say
     /// `KernelMemory::ProbeRead` (tracing), and the helpers they call.
     pub kernel_reads: BTreeSet<FunctionId>,
+    /// Where the program pins its `pin` maps and `pin var` globals.
+    pub pin_root: PinRoot,
+}
+
+/// The directory of a program's pins: `/sys/fs/bpf/NAME` unless
+/// `compile --pin-path DIR` chose another (no trailing `/`). Pinned maps
+/// live in `DIR/maps`, `pin var` globals in `DIR/globals`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinRoot(pub String);
+
+impl PinRoot {
+    pub fn maps_dir(&self) -> String {
+        format!("{}/maps", self.0)
+    }
+    pub fn globals_dir(&self) -> String {
+        format!("{}/globals", self.0)
+    }
 }
 
 impl Plan {
@@ -72,6 +89,7 @@ impl Plan {
         Plan {
             kernel_reads: kernel_reads(program),
             kernel_header: needs_kernel_types.then(|| format!("{project}.vmlinux.h")),
+            pin_root: PinRoot(format!("/sys/fs/bpf/{project}")),
             project,
             line_directives: true,
             tail_calls,

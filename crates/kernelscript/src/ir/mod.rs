@@ -74,6 +74,37 @@ pub struct Program {
     /// The kernel BTF the program was checked against: the generators
     /// write the kernel types the eBPF C uses from it.
     pub kernel: Option<KernelBtf>,
+    /// How each field of `main`'s `Args` struct is offered on the command
+    /// line (short form, help text, default), by field name; empty without
+    /// an `Args` struct.
+    pub args_options: Vec<(String, ArgOption)>,
+}
+
+/// `@short("x") @help("text") name: T = default` on an `Args` field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArgOption {
+    pub short: Option<char>,
+    pub help: Option<String>,
+    pub default: Option<OptionDefault>,
+}
+
+/// A checked constant default of an `Args` option.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OptionDefault {
+    Int(i128),
+    Bool(bool),
+    Char(u8),
+    Str(String),
+}
+
+impl Program {
+    /// The command-line settings of the `Args` field `name`.
+    pub fn arg_option(&self, name: &str) -> Option<&ArgOption> {
+        self.args_options
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, option)| option)
+    }
 }
 
 /// The kernel's BTF, shared (cloning is cheap).
@@ -242,6 +273,33 @@ pub struct EnumDef {
 pub struct KernelEnum {
     pub btf_id: u32,
     pub size: u64,
+    /// Whether BTF says its values are signed; an unsigned 64-bit value
+    /// above `i64::MAX` is kept in `EnumVariantDef::value` by its bits.
+    pub signed: bool,
+}
+
+impl EnumDef {
+    /// The value of variant `index` as the kernel or the source means it
+    /// (an unsigned 64-bit kernel value is not negative).
+    pub fn value(&self, index: usize) -> i128 {
+        let value = self.variants[index].value;
+        match self.kernel {
+            Some(KernelEnum {
+                signed: false,
+                size: 8,
+                ..
+            }) => i128::from(value as u64),
+            _ => i128::from(value),
+        }
+    }
+
+    /// The smallest and largest variant values (`(0, 0)` without variants).
+    pub fn value_range(&self) -> (i128, i128) {
+        let values = (0..self.variants.len()).map(|index| self.value(index));
+        let min = values.clone().min().unwrap_or(0);
+        let max = values.max().unwrap_or(0);
+        (min, max)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -809,6 +867,12 @@ pub enum Callee {
 pub enum Builtin {
     /// `print(fmt, args...)`: bpf_printk in eBPF, printf in userspace.
     Print,
+    /// `eprint` (stderr, newline), `printf` (stdout) and `eprintf`
+    /// (stderr) without a newline: userspace only, formats as `print`.
+    Output {
+        stderr: bool,
+        newline: bool,
+    },
     Load,
     Attach,
     Detach,

@@ -113,8 +113,13 @@ pub struct StructDecl {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct StructField {
+    /// `@short("x")`, `@help("...")`: command-line option attributes,
+    /// meaningful on the fields of `main`'s `Args` struct only.
+    pub attributes: Vec<Attribute>,
     pub name: Ident,
     pub ty: TypeExpr,
+    /// `= value`: an `Args` option's default.
+    pub default: Option<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -131,10 +131,14 @@ fn item_doc(item: &Item) -> Doc {
         ItemKind::Const(decl) => const_doc(decl),
         ItemKind::Struct(decl) => {
             let head = with_attributes(format!("struct {}", decl.name.name), &decl.attributes);
-            let fields = decl
-                .fields
-                .iter()
-                .map(|field| list(&field.name.name, vec![type_doc(&field.ty)]));
+            let fields = decl.fields.iter().map(|field| {
+                let mut parts = vec![type_doc(&field.ty)];
+                parts.extend(field.default.as_ref().map(expr_doc));
+                list(
+                    &with_attributes(field.name.name.clone(), &field.attributes),
+                    parts,
+                )
+            });
             nested(&head, fields.collect())
         }
         ItemKind::Enum(decl) => {

@@ -1,7 +1,7 @@
 //! Diagnostics about names and declarations: duplicates, unknown names and
 //! types, structs, enums, constants, globals and configs.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Edit};
 use crate::ir::IntType;
 use crate::span::Span;
 
@@ -50,7 +50,13 @@ pub(crate) fn undefined_name(
     let diagnostic = Diagnostic::error(format!("cannot find {what} `{name}` in this scope"))
         .primary(span, "not found");
     match suggestion {
-        Some(suggestion) => diagnostic.help(format!("a similar name exists: `{suggestion}`")),
+        Some(suggestion) => diagnostic
+            .help(format!("a similar name exists: `{suggestion}`"))
+            .suggest(
+                format!("use `{suggestion}`"),
+                vec![Edit::replace(span, suggestion.as_str())],
+                Applicability::MachineApplicable,
+            ),
         None => diagnostic,
     }
 }
@@ -59,7 +65,13 @@ pub(crate) fn unknown_type(span: Span, name: &str, suggestion: Option<String>) -
     let diagnostic =
         Diagnostic::error(format!("cannot find type `{name}`")).primary(span, "unknown type");
     match suggestion {
-        Some(suggestion) => diagnostic.help(format!("a similar type exists: `{suggestion}`")),
+        Some(suggestion) => diagnostic
+            .help(format!("a similar type exists: `{suggestion}`"))
+            .suggest(
+                format!("use `{suggestion}`"),
+                vec![Edit::replace(span, suggestion.as_str())],
+                Applicability::MachineApplicable,
+            ),
         None => diagnostic
             .help("declare it with `struct`, `enum` or `type`, or include the header that does"),
     }
@@ -341,9 +353,15 @@ pub(crate) fn unknown_field(
     let diagnostic =
         Diagnostic::error(format!("no field `{name}` in {owner}")).primary(span, "unknown field");
     match suggestion {
-        Some(suggestion) => diagnostic.help(format!(
-            "a field with a similar name exists: `{suggestion}`"
-        )),
+        Some(suggestion) => diagnostic
+            .help(format!(
+                "a field with a similar name exists: `{suggestion}`"
+            ))
+            .suggest(
+                format!("use `{suggestion}`"),
+                vec![Edit::replace(span, suggestion.as_str())],
+                Applicability::MachineApplicable,
+            ),
         None => diagnostic,
     }
 }

@@ -502,7 +502,8 @@ fn called_kfuncs(program: &Program, ebpf_functions: &[FunctionId]) -> Vec<Functi
     kfuncs.into_iter().collect()
 }
 
-/// eBPF functions in source order, except that a helper comes before its
+/// The eBPF functions to emit (helpers only when some program reaches
+/// them), in source order, except that a helper comes before its
 /// first caller (C needs a definition or prototype before a call; eBPF has
 /// no recursion, so a depth-first order always exists).
 fn function_order(program: &Program) -> Vec<FunctionId> {
@@ -510,11 +511,14 @@ fn function_order(program: &Program) -> Vec<FunctionId> {
         let kind = &program.function(id).kind;
         kind.target() == Target::Ebpf && !kind.is_program()
     };
+    // Programs and struct_ops methods, then the helpers they reach: a
+    // helper no program calls is left out (`-Wunused-function`).
     let roots = (0..program.functions.len() as u32)
         .map(FunctionId)
         .filter(|id| {
             let kind = &program.function(*id).kind;
-            kind.target() == Target::Ebpf && *kind != FunctionKind::Kfunc
+            kind.target() == Target::Ebpf
+                && !matches!(kind, FunctionKind::Kfunc | FunctionKind::Helper)
         });
     dependencies_first(roots, |id| {
         let mut callees = Vec::new();

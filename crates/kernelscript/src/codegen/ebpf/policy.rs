@@ -438,6 +438,7 @@ fn conversion(ty: &Type) -> &'static str {
         },
         Type::Char => "%c",
         Type::Str(_) => "%s",
+        Type::Array(..) if ty.is_byte_string() => "%s",
         Type::Pointer(_) => "%p",
         _ => "%d",
     }

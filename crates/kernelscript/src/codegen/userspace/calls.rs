@@ -57,7 +57,10 @@ pub fn call<'a>(cx: &mut Cx<'_, 'a>, callee: &'a Callee, args: &'a [Expr]) -> CE
 
 fn builtin_call<'a>(cx: &mut Cx<'_, 'a>, builtin: Builtin, args: &'a [Expr]) -> CExpr {
     match builtin {
-        Builtin::Print => CExpr::postfix(super::print::printf_call(cx, args)),
+        Builtin::Print => CExpr::postfix(super::print::printf_call(cx, args, false, true)),
+        Builtin::Output { stderr, newline } => {
+            CExpr::postfix(super::print::printf_call(cx, args, stderr, newline))
+        }
         Builtin::Load => {
             needs(cx).load = true;
             let program = cx.value(&args[0]);

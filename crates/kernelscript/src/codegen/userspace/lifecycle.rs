@@ -44,8 +44,8 @@ pub fn write_state(generator: &Generator, out: &mut CWriter) {
         raw(
             out,
             format!(
-                "static const char ks_pin_root[] = \"/sys/fs/bpf/{}/maps\";",
-                generator.project
+                "static const char ks_pin_root[] = {};",
+                crate::codegen::c::string_literal(&generator.plan.pin_root.maps_dir())
             ),
         );
     }

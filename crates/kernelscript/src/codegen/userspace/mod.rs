@@ -50,7 +50,7 @@
 //!   non-zero (returns that value) or a polling error (negative errno).
 
 mod aggregates;
-mod args;
+pub(crate) mod args;
 mod arithmetic;
 mod attach;
 mod attach_perf;
