@@ -13,8 +13,8 @@ mod support;
 
 /// Names the checker accepts at every place of the template.
 const ANYWHERE: &[&str] = &[
-    // C keywords that are not KernelScript keywords or types.
-    "int",
+    // C keywords that are not KernelScript keywords or types (`int` is
+    // KernelScript's name for `i32`).
     "unsigned",
     "signed",
     "short",
@@ -70,7 +70,6 @@ const ANYWHERE: &[&str] = &[
     "write",
     "puts",
     "bpf_object",
-    "bpf_link",
     // Names the generated code uses itself.
     "flags",
     "ks_skel",
@@ -110,6 +109,8 @@ const NOT_AT_FILE_SCOPE: &[&str] = &[
     "size_t",
     "main",
     "key",
+    // A kernel struct (`struct bpf_link` in the kernel's BTF) and libbpf's.
+    "bpf_link",
 ];
 
 /// Every place of the template, and whether it is at file scope.

@@ -1374,7 +1374,7 @@ struct long {
     errno: u16,
 }
 
-struct int {
+struct float {
     unsigned: u32,
     signed: u64,
     index: u16,
@@ -1391,7 +1391,7 @@ enum switch {
 var stdout: u64 = 0
 var errno: u32 = 0
 var flags: u32 = 0
-var counts : hash<u32, int>(16)
+var counts : hash<u32, float>(16)
 
 config static {
     register: u16 = 9999,
@@ -1435,13 +1435,13 @@ fn count_udp(ctx: *xdp_md) -> xdp_action {
         entry.unsigned += 1
         entry.signed += LIBBPF_PIN_BY_NAME
     } else {
-        counts[key] = int { unsigned: 1, signed: LIBBPF_PIN_BY_NAME, index: 3, printf: 4 }
+        counts[key] = float { unsigned: 1, signed: LIBBPF_PIN_BY_NAME, index: 3, printf: 4 }
     }
     return XDP_PASS
 }
 
-fn memset(int: u32, printf: u32) -> u32 {
-    var exit = int + printf
+fn memset(float: u32, printf: u32) -> u32 {
+    var exit = float + printf
     var main = exit * 2
     var result = main - exit
     return result
@@ -1478,8 +1478,8 @@ fn main(args: Args) -> i32 {
     var ks_skel: u32 = 0
     var ks_main: u32 = 0
     while (ks_skel < 200) {
-        if (var int = counts[SEC]) {
-            if (int.unsigned >= args.packets) {
+        if (var float = counts[SEC]) {
+            if (float.unsigned >= args.packets) {
                 break
             }
         }
@@ -1487,7 +1487,7 @@ fn main(args: Args) -> i32 {
         ks_skel += 1
         ks_main = ks_skel
     }
-    var value: int = counts[SEC]
+    var value: float = counts[SEC]
     var deferred = memset(value.unsigned, 0)
     print("packets:", deferred, "in time:", ks_main < 200)
     print("signed:", value.signed >> 40)
