@@ -15,7 +15,8 @@
 //!   `perf.rs`), `dispatch(rb, ...) -> i32` (ring
 //!   buffers), `exec(path: str)` (never returns), `daemon()`,
 //!   `register(impl) -> i32` (a `@struct_ops` impl block), `sleep(ms: u32)`,
-//!   and
+//!   the standard library of `ir::LIBRARY` (`getpid`, `now_ns`,
+//!   `format_ipv4`, `str_contains`, ...), and
 //!   `test(prog, data) -> i32` (in `@test` functions only).
 
 use crate::ir::{
@@ -528,6 +529,10 @@ impl Checker<'_> {
                 self.perf_attachment_arg(args, name, span),
                 Type::Int(IntType::I64),
             ),
+            Builtin::Library(function) => {
+                let (params, ret) = function.signature();
+                (self.call_args(&params, args, name, span), ret)
+            }
         };
         if args.iter().any(|arg| arg.ty == Type::Error) {
             return error_expr(span);

@@ -8,9 +8,11 @@
 //! accepted, so a generator that meets something it cannot emit has found a
 //! missing checker rule (a bug), not a user error.
 
+mod library;
 mod types;
 pub mod visit;
 
+pub use library::{Library, LIBRARY};
 pub use types::*;
 
 pub use crate::kinds::{Descriptor, Entry, ProgramKind};
@@ -75,12 +77,15 @@ pub struct Program {
     pub args_options: Vec<(String, ArgOption)>,
 }
 
-/// `@short("x") @help("text") name: T = default` on an `Args` field.
+/// `@short("x") @help("text") @ipv4 name: T = default` on an `Args` field.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ArgOption {
     pub short: Option<char>,
     pub help: Option<String>,
     pub default: Option<OptionDefault>,
+    /// `@ipv4`: a `u32` written as a dotted IPv4 address, stored in
+    /// network order.
+    pub ipv4: bool,
 }
 
 /// A checked constant default of an `Args` option.
@@ -829,6 +834,9 @@ pub enum Builtin {
     /// on SIGINT/SIGTERM).
     Sleep,
     Test,
+    /// A function of the userspace standard library (`getpid`,
+    /// `format_ipv4`, `str_contains`, ...).
+    Library(Library),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

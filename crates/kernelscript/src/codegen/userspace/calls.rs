@@ -105,6 +105,7 @@ fn builtin_call<'a>(cx: &mut Cx<'_, 'a>, builtin: Builtin, args: &'a [Expr]) -> 
             let script = strings::operand(cx, &args[0]).text;
             CExpr::postfix(format!("ks_exec({script})"))
         }
+        Builtin::Library(function) => super::library::call(cx, function, args),
         Builtin::Test => {
             unreachable!("`test()` is not supported by the userspace generator yet")
         }

@@ -58,6 +58,7 @@ mod calls;
 mod entries;
 mod events;
 mod functions;
+mod library;
 mod lifecycle;
 mod maps;
 mod pinned;
@@ -154,6 +155,8 @@ pub(crate) struct Needs {
     /// Struct wrappers for array-like return values: data declarator →
     /// typedef name.
     pub result_types: BTreeMap<String, String>,
+    /// Standard library functions called (`library.rs`).
+    pub library: BTreeSet<crate::ir::Library>,
 }
 
 /// One eBPF program of the object, as userspace knows it.
@@ -314,6 +317,7 @@ impl<'a> Generator<'a> {
         self.write_consts(&mut out);
         lifecycle::write_state(&self, &mut out);
         runtime::write(&self, &mut out);
+        library::write(&self, &mut out);
         lifecycle::write_runtime(&self, &mut out);
         pinned::write_accessor(&self, &mut out);
         maps::write(&self, &mut out);
@@ -425,6 +429,19 @@ impl<'a> Generator<'a> {
         }
         if self.needs.ktime || self.needs.sleep {
             includes.push("time.h");
+        }
+        let ipv4_option = self
+            .program
+            .args_options
+            .iter()
+            .any(|(_, option)| option.ipv4);
+        for include in library::includes(&self.needs.library)
+            .into_iter()
+            .chain(ipv4_option.then_some("arpa/inet.h"))
+        {
+            if !includes.contains(&include) {
+                includes.push(include);
+            }
         }
         if self.needs.exec {
             includes.push("fcntl.h");
