@@ -1581,3 +1581,46 @@ fn the_firewall_example_drops_the_blocked_source_and_passes_others() {
         text(&bad.stderr)
     );
 }
+
+/// `examples/execsnoop.ks`: a command run after the tracer started shows
+/// up with its argv (read from user memory, arguments with spaces intact),
+/// `-n` keeps only command lines containing the text, `-c 1` stops after
+/// it.
+#[test]
+fn the_execsnoop_example_shows_the_argv_of_a_command() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    if !Path::new("/sys/kernel/tracing/events").exists() {
+        sh("mount", &["-t", "tracefs", "nodev", "/sys/kernel/tracing"]);
+    }
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/execsnoop.ks"),
+    )
+    .unwrap();
+    let project = build(SUITE, "execsnoop", &source);
+    let marker = format!("ks-execsnoop-{}", std::process::id());
+    let mut tracer = Running::start(&project.binary, &["-n", &marker, "-c", "1", "-t"]);
+    let header = "TIME     PID     COMM             ARGS";
+    tracer.wait_for_line(header);
+    // A command that does not match comes first; the tracer must skip it.
+    sh("/bin/true", &["unrelated"]);
+    let child = Command::new("/bin/echo")
+        .args([marker.as_str(), "second", "a third argument"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let _ = child.wait_with_output();
+    let (status, lines, stderr) = tracer.finish();
+    assert_eq!(status, Some(0), "{stderr}");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let fields: Vec<&str> = lines[1].split_whitespace().collect();
+    let clock = fields[0].as_bytes();
+    assert!(clock.len() == 8 && clock[2] == b':', "{lines:?}");
+    assert_eq!(fields[1], pid.to_string(), "{lines:?}");
+    assert!(
+        lines[1].ends_with(&format!(" /bin/echo {marker} second a third argument")),
+        "{lines:?}"
+    );
+}

@@ -230,6 +230,42 @@ impl Checker<'_> {
             .collect()
     }
 
+    /// The arguments of a standard library function: a text parameter
+    /// (`str` of any length) also takes a byte array (`u8[N]`, `char[N]`),
+    /// read up to its first NUL or its end.
+    fn library_args(
+        &mut self,
+        params: &[Type],
+        args: &[ast::Expr],
+        callee: &str,
+        span: Span,
+    ) -> Vec<ir::Expr> {
+        if params.len() != args.len() {
+            self.report(errors::wrong_arg_count(
+                span,
+                callee,
+                params.len(),
+                args.len(),
+            ));
+            self.skip_args(args);
+            return Vec::new();
+        }
+        params
+            .iter()
+            .zip(args)
+            .map(|(param, arg)| {
+                if *param == Type::Str(u32::MAX) && !matches!(arg.kind, ast::ExprKind::Str(_)) {
+                    let value = self.expr(arg, None);
+                    if matches!(value.ty, Type::Array(..)) && value.ty.is_byte_string() {
+                        return value;
+                    }
+                    return self.coerce(value, param, arg.span);
+                }
+                self.expr_as(arg, param)
+            })
+            .collect()
+    }
+
     /// A function named as a value: a program reference (for `load`) or a
     /// function pointer.
     pub(crate) fn function_value(&mut self, id: ir::FunctionId, span: Span) -> ir::Expr {
@@ -531,7 +567,7 @@ impl Checker<'_> {
             ),
             Builtin::Library(function) => {
                 let (params, ret) = function.signature();
-                (self.call_args(&params, args, name, span), ret)
+                (self.library_args(&params, args, name, span), ret)
             }
         };
         if args.iter().any(|arg| arg.ty == Type::Error) {

@@ -1,14 +1,14 @@
 //! The userspace standard library's C (`ir::Library`): each call and the
-//! helper it needs, emitted only when used. String arguments arrive as
-//! bounded operands (pointer and capacity), so a buffer without its
-//! terminator is never read past its end. Addresses are in network order,
+//! helper it needs, emitted only when used. Text arguments (strings and
+//! byte arrays) arrive as bounded operands (pointer and capacity), so a
+//! buffer without its terminator is never read past its end. Addresses are in network order,
 //! as eBPF reads them from packet headers (`iph->saddr`).
 
 use std::collections::BTreeSet;
 
 use crate::codegen::c::CExpr;
 use crate::codegen::c::CWriter;
-use crate::ir::{Expr, Library};
+use crate::ir::{Expr, Library, Type};
 
 use super::policy::Cx;
 use super::runtime::emit;
@@ -31,7 +31,7 @@ pub fn call<'a>(cx: &mut Cx<'_, 'a>, function: Library, args: &'a [Expr]) -> CEx
             format!("ks_format_time((char[16]){{0}}, {ns})")
         }
         Library::ParseIpv4 | Library::ParseIpv6 => {
-            let text = strings::operand(cx, &args[0]);
+            let text = text_operand(cx, &args[0]);
             let out = cx.value(&args[1]);
             let name = if function == Library::ParseIpv4 {
                 "ks_parse_ipv4"
@@ -49,8 +49,8 @@ pub fn call<'a>(cx: &mut Cx<'_, 'a>, function: Library, args: &'a [Expr]) -> CEx
             format!("ks_format_ipv6((char[46]){{0}}, {addr})")
         }
         Library::StrFind | Library::StrContains | Library::StrStartsWith | Library::StrCmp => {
-            let left = strings::operand(cx, &args[0]);
-            let right = strings::operand(cx, &args[1]);
+            let left = text_operand(cx, &args[0]);
+            let right = text_operand(cx, &args[1]);
             let name = match function {
                 Library::StrFind => "ks_str_find",
                 Library::StrContains => "ks_str_contains",
@@ -67,6 +67,17 @@ pub fn call<'a>(cx: &mut Cx<'_, 'a>, function: Library, args: &'a [Expr]) -> CEx
         }
     };
     CExpr::postfix(text)
+}
+
+/// A text argument: a string, or a byte array bounded by its length.
+fn text_operand<'a>(cx: &mut Cx<'_, 'a>, expr: &'a Expr) -> strings::StrOperand {
+    match &expr.ty {
+        Type::Array(_, len) => strings::StrOperand {
+            text: format!("(const char *){}", cx.value(expr)),
+            cap: *len,
+        },
+        _ => strings::operand(cx, expr),
+    }
 }
 
 /// A string operand's bound as C.
