@@ -196,3 +196,114 @@ fn options_have_defaults_short_forms_and_help_text() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(support::text(&missing.stderr).contains("option '--duration' needs a value"));
 }
+
+const LIBRARY: &str = r#"
+@xdp fn unused(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+struct Args {
+    @ipv4 @short("b")
+    block: u32,
+    text: str(32),
+    needle: str(8),
+    six: str(46),
+}
+
+fn main(args: Args) -> i32 {
+    print("pid %u", getpid())
+    var start = now_ns()
+    var wall = time_ns()
+    print("wall %llu %s", wall / 1000000000, format_time(wall))
+    var bytes = args.block
+    print("block %s %u", format_ipv4(args.block), bytes)
+    var addr: u32 = 7
+    var parsed = parse_ipv4("10.0.0.256", &addr)
+    print("bad4 %d %u", parsed, addr)
+    parsed = parse_ipv4("10.0.0.1", &addr)
+    print("good4 %d %u %s", parsed, addr, format_ipv4(addr))
+    var six: u8[16]
+    if (parse_ipv6(args.six, &six)) {
+        print("six %s %u %u", format_ipv6(six), six[0], six[15])
+    } else {
+        print("six rejected")
+    }
+    print("find %d contains %d starts %d", str_find(args.text, args.needle), str_contains(args.text, args.needle), str_starts_with(args.text, args.needle))
+    print("cmp %d %d %d", str_cmp("abc", "abd"), str_cmp(args.needle, args.needle), str_cmp("ab", "a"))
+    print("elapsed %d", now_ns() >= start)
+    return 0
+}
+"#;
+
+#[test]
+fn the_standard_library_reads_clocks_addresses_and_strings() {
+    let project = support::build("semantics", "library", LIBRARY);
+    let run = |args: &[&str]| Command::new(&project.binary).args(args).output().unwrap();
+    let output = run(&[
+        "-b",
+        "192.168.1.7",
+        "--text",
+        "/usr/bin/python3",
+        "--needle",
+        "bin",
+        "--six",
+        "2001:DB8:0:0:0:0:0:1",
+    ]);
+    assert!(output.status.success(), "{}", support::text(&output.stderr));
+    let stdout = support::text(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], format!("pid {}", output_pid(&lines)));
+    // The wall clock agrees with the test's own, to the second.
+    let wall: Vec<&str> = lines[1].split(' ').collect();
+    let seconds: u64 = wall[1].parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(now.abs_diff(seconds) <= 5, "{seconds} vs {now}");
+    let clock = wall[2].as_bytes();
+    assert!(
+        clock.len() == 8 && clock[2] == b':' && clock[5] == b':',
+        "{}",
+        wall[2]
+    );
+    // Network order: the first octet is the lowest-addressed byte, as in
+    // `iph->saddr` (7.1.168.192 read as a little-endian u32).
+    let block = u32::from_ne_bytes([192, 168, 1, 7]);
+    assert_eq!(lines[2], format!("block 192.168.1.7 {block}"));
+    assert_eq!(lines[3], "bad4 0 7");
+    let ten = u32::from_ne_bytes([10, 0, 0, 1]);
+    assert_eq!(lines[4], format!("good4 1 {ten} 10.0.0.1"));
+    assert_eq!(lines[5], "six 2001:db8::1 32 1");
+    assert_eq!(lines[6], "find 5 contains 1 starts 0");
+    assert_eq!(lines[7], "cmp -1 0 1");
+    assert_eq!(lines[8], "elapsed 1");
+
+    let other = run(&["--text", "abc", "--needle", "", "--six", "1.2.3.4"]);
+    let stdout = support::text(&other.stdout);
+    assert!(stdout.contains("block 0.0.0.0 0\n"), "{stdout}");
+    assert!(stdout.contains("six rejected\n"), "{stdout}");
+    assert!(stdout.contains("find 0 contains 1 starts 1\n"), "{stdout}");
+
+    let bad = run(&["--block", "10.0.0"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        support::text(&bad.stderr).contains(
+            "invalid value '10.0.0' for --block: expected an IPv4 address such as 10.0.0.1"
+        ),
+        "{}",
+        support::text(&bad.stderr)
+    );
+    let help = support::text(&run(&["--help"]).stdout);
+    assert!(
+        help.contains("  -b, --block=ADDR  a dotted IPv4 address\n"),
+        "{help}"
+    );
+}
+
+/// The pid the program printed, checked to be a plausible live pid.
+fn output_pid(lines: &[&str]) -> u32 {
+    let pid: u32 = lines[0].trim_start_matches("pid ").parse().unwrap();
+    assert!(pid > 1);
+    pid
+}

@@ -15,7 +15,8 @@
 //!   `perf.rs`), `dispatch(rb, ...) -> i32` (ring
 //!   buffers), `exec(path: str)` (never returns), `daemon()`,
 //!   `register(impl) -> i32` (a `@struct_ops` impl block), `sleep(ms: u32)`,
-//!   and
+//!   the standard library of `ir::LIBRARY` (`getpid`, `now_ns`,
+//!   `format_ipv4`, `str_contains`, ...), and
 //!   `test(prog, data) -> i32` (in `@test` functions only).
 
 use crate::ir::{
@@ -291,6 +292,42 @@ impl Checker<'_> {
             .iter()
             .zip(args)
             .map(|(param, arg)| self.expr_as(arg, param))
+            .collect()
+    }
+
+    /// The arguments of a standard library function: a text parameter
+    /// (`str` of any length) also takes a byte array (`u8[N]`, `char[N]`),
+    /// read up to its first NUL or its end.
+    fn library_args(
+        &mut self,
+        params: &[Type],
+        args: &[ast::Expr],
+        callee: &str,
+        span: Span,
+    ) -> Vec<ir::Expr> {
+        if params.len() != args.len() {
+            self.report(errors::wrong_arg_count(
+                span,
+                callee,
+                params.len(),
+                args.len(),
+            ));
+            self.skip_args(args);
+            return Vec::new();
+        }
+        params
+            .iter()
+            .zip(args)
+            .map(|(param, arg)| {
+                if *param == Type::Str(u32::MAX) && !matches!(arg.kind, ast::ExprKind::Str(_)) {
+                    let value = self.expr(arg, None);
+                    if matches!(value.ty, Type::Array(..)) && value.ty.is_byte_string() {
+                        return value;
+                    }
+                    return self.coerce(value, param, arg.span);
+                }
+                self.expr_as(arg, param)
+            })
             .collect()
     }
 
@@ -617,6 +654,10 @@ impl Checker<'_> {
                 self.perf_attachment_arg(args, name, span),
                 Type::Int(IntType::I64),
             ),
+            Builtin::Library(function) => {
+                let (params, ret) = function.signature();
+                (self.library_args(&params, args, name, span), ret)
+            }
         };
         if args.iter().any(|arg| arg.ty == Type::Error) {
             return error_expr(span);

@@ -57,6 +57,13 @@ impl<'a> Checker<'a> {
         for (name, builtin) in BUILTINS {
             let _ = self.env.define(name, Symbol::Builtin(*builtin), None);
         }
+        for (name, function) in crate::ir::LIBRARY {
+            let _ = self.env.define(
+                name,
+                Symbol::Builtin(crate::ir::Builtin::Library(*function)),
+                None,
+            );
+        }
         self.define_perf_items();
     }
 

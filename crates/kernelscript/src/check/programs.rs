@@ -270,6 +270,18 @@ impl Checker<'_> {
                     }
                 }
                 ("help", Some(text)) => option.help = Some(text),
+                ("ipv4", _) if attribute.args.is_empty() => {
+                    if *ty == Type::Int(crate::ir::IntType::U32) {
+                        option.ipv4 = true;
+                    } else if *ty != Type::Error {
+                        let type_name = self.type_name(ty);
+                        self.report(errors::ipv4_option_type(attribute.span, &type_name));
+                    }
+                    if let Some(default) = &field.default {
+                        self.report(errors::ipv4_option_default(default.span));
+                        return option;
+                    }
+                }
                 ("short" | "help", None) => self.report(errors::option_attribute_needs_string(
                     attribute.span,
                     &attribute.name.name,

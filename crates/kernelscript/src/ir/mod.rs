@@ -8,10 +8,12 @@
 //! accepted, so a generator that meets something it cannot emit has found a
 //! missing checker rule (a bug), not a user error.
 
+mod library;
 pub mod loops;
 mod types;
 pub mod visit;
 
+pub use library::{Library, LIBRARY};
 pub use types::*;
 
 pub use crate::kinds::{Descriptor, Entry, ProgramKind};
@@ -80,12 +82,15 @@ pub struct Program {
     pub args_options: Vec<(String, ArgOption)>,
 }
 
-/// `@short("x") @help("text") name: T = default` on an `Args` field.
+/// `@short("x") @help("text") @ipv4 name: T = default` on an `Args` field.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ArgOption {
     pub short: Option<char>,
     pub help: Option<String>,
     pub default: Option<OptionDefault>,
+    /// `@ipv4`: a `u32` written as a dotted IPv4 address, stored in
+    /// network order.
+    pub ipv4: bool,
 }
 
 /// A checked constant default of an `Args` option.
@@ -896,6 +901,9 @@ pub enum Builtin {
     /// builders in `@test` functions: write Ethernet, IP and UDP/TCP
     /// headers with checksums into a `u8[N]` array.
     Packet(PacketBuilder),
+    /// A function of the userspace standard library (`getpid`,
+    /// `format_ipv4`, `str_contains`, ...).
+    Library(Library),
 }
 
 /// What a packet builder writes after the Ethernet header.

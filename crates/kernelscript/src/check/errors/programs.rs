@@ -412,7 +412,19 @@ pub(crate) fn option_attribute_needs_string(span: Span, name: &str) -> Diagnosti
 pub(crate) fn unknown_option_attribute(span: Span, name: &str) -> Diagnostic {
     Diagnostic::error(format!("unknown option attribute `@{name}`"))
         .primary(span, "not an option attribute")
-        .help("an `Args` field takes `@short(\"x\")` and `@help(\"text\")`")
+        .help("an `Args` field takes `@short(\"x\")`, `@help(\"text\")` and `@ipv4`")
+}
+
+pub(crate) fn ipv4_option_type(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error("an `@ipv4` option must be a `u32`")
+        .primary(span, format!("this field is `{found}`"))
+        .help("declare it `u32`: the address is stored in network order, as `iph->saddr` holds it")
+}
+
+pub(crate) fn ipv4_option_default(span: Span) -> Diagnostic {
+    Diagnostic::error("an `@ipv4` option cannot have a default yet")
+        .primary(span, "default not supported for addresses")
+        .help("leave it out (the address is then 0.0.0.0) and check for 0 in `main`")
 }
 
 pub(crate) fn option_default_not_constant(span: Span) -> Diagnostic {

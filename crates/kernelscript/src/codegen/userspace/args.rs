@@ -37,6 +37,10 @@ fn describe<'f>(program: &Program, field: &'f FieldDef, member: String) -> Optio
     let name = &field.name;
     let settings = program.arg_option(name).cloned().unwrap_or_default();
     let (usage, description) = match &field.ty {
+        Type::Int(_) if settings.ipv4 => (
+            format!("--{name}=ADDR"),
+            "a dotted IPv4 address".to_string(),
+        ),
         Type::Int(int) => {
             let (min, max) = int.range();
             (
@@ -157,7 +161,12 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     if uses(|ty| matches!(ty, Type::Int(int) if int.is_signed())) {
         emit(out, generator, PARSE_SIGNED);
     }
-    if uses(|ty| matches!(ty, Type::Int(int) if !int.is_signed())) {
+    if options.iter().any(|option| option.settings.ipv4) {
+        emit(out, generator, PARSE_IPV4_OPTION);
+    }
+    if options.iter().any(|option| {
+        matches!(option.field.ty, Type::Int(int) if !int.is_signed()) && !option.settings.ipv4
+    }) {
         emit(out, generator, PARSE_UNSIGNED);
     }
     if uses(|ty| matches!(ty, Type::Bool)) {
@@ -254,6 +263,16 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         );
         let flag = format!("\"--{field}\"");
         match &option.field.ty {
+            Type::Int(_) if option.settings.ipv4 => {
+                raw(
+                    out,
+                    format!("            value = ks_option_value(argc, argv, &i, value, {flag});"),
+                );
+                raw(
+                    out,
+                    format!("            ks_parse_ipv4_option(value, &args->{member}, {flag});"),
+                );
+            }
             Type::Int(int) => write_int_option(out, member, &flag, *int),
             Type::Bool => {
                 raw(
@@ -512,6 +531,18 @@ static unsigned long long ks_parse_unsigned(const char *text, unsigned long long
         ks_argument_error("invalid value '%s' for %s: expected an integer from %s", text, option, range);
     }
     return value;
+}
+"#;
+
+const PARSE_IPV4_OPTION: &str = r#"
+/* A dotted IPv4 address into *out in network order, else an error. */
+static void ks_parse_ipv4_option(const char *text, __u32 *out, const char *option)
+{
+    struct in_addr addr;
+
+    if (inet_pton(AF_INET, text, &addr) != 1)
+        ks_argument_error("invalid value '%s' for %s: expected an IPv4 address such as 10.0.0.1", text, option);
+    memcpy(out, &addr, sizeof(*out));
 }
 "#;
 

@@ -123,6 +123,7 @@ fn builtin_call<'a>(cx: &mut Cx<'_, 'a>, builtin: Builtin, args: &'a [Expr]) -> 
         Builtin::Test => super::test_runner::test_call(cx, args),
         Builtin::Assert | Builtin::AssertEq => super::test_runner::assert_call(cx, builtin, args),
         Builtin::Packet(builder) => super::test_runner::packet_call(cx, builder, args),
+        Builtin::Library(function) => super::library::call(cx, function, args),
     }
 }
 

@@ -58,6 +58,7 @@ mod calls;
 mod entries;
 mod events;
 mod functions;
+mod library;
 mod lifecycle;
 mod maps;
 mod pinned;
@@ -178,6 +179,8 @@ pub(crate) struct Needs {
     pub test_run: bool,
     /// The packet builders.
     pub packets: bool,
+    /// Standard library functions called (`library.rs`).
+    pub library: BTreeSet<crate::ir::Library>,
 }
 
 /// One eBPF program of the object, as userspace knows it.
@@ -356,6 +359,7 @@ impl<'a> Generator<'a> {
         lifecycle::write_state(&self, &mut out);
         runtime::write(&self, &mut out);
         python::write(&self, &mut out);
+        library::write(&self, &mut out);
         lifecycle::write_runtime(&self, &mut out);
         pinned::write_accessor(&self, &mut out);
         maps::write(&self, &mut out);
@@ -500,6 +504,19 @@ impl<'a> Generator<'a> {
         }
         if self.needs.ktime || self.needs.sleep {
             includes.push("time.h");
+        }
+        let ipv4_option = self
+            .program
+            .args_options
+            .iter()
+            .any(|(_, option)| option.ipv4);
+        for include in library::includes(&self.needs.library)
+            .into_iter()
+            .chain(ipv4_option.then_some("arpa/inet.h"))
+        {
+            if !includes.contains(&include) {
+                includes.push(include);
+            }
         }
         if self.needs.exec {
             includes.push("fcntl.h");
