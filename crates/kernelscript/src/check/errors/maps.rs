@@ -202,6 +202,26 @@ pub(crate) fn map_method_not_supported(span: Span, what: &str) -> Diagnostic {
         .help("use a `ringbuf` map and `reserve()` of a fixed-size event")
 }
 
+pub(crate) fn perf_output_needs_event_type(span: Span, map: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{map}.output` needs a perf event array declared with its event type"
+    ))
+    .primary(span, "this map is declared `perf_event_array<K, V>(size)`")
+    .help("declare it `perf_event_array<Event>`: one type argument, the event struct")
+}
+
+pub(crate) fn perf_output_needs_context(span: Span, map: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{map}.output` needs the program's context"))
+        .primary(
+            span,
+            "not in a program that takes its context as first parameter",
+        )
+        .help(
+            "call it from an @xdp, @tc, @tracepoint, ... program whose first parameter is `ctx`; \
+             helpers cannot output to perf event arrays yet",
+        )
+}
+
 pub(crate) fn insert_into_array(span: Span, map: &str) -> Diagnostic {
     Diagnostic::error(format!(
         "`insert` never inserts into array map `{map}`: every index exists"
@@ -227,9 +247,9 @@ pub(crate) fn ringbuf_method_wrong_side(
 }
 
 pub(crate) fn dispatch_needs_ring_buffer(span: Span) -> Diagnostic {
-    Diagnostic::error("`dispatch` expects ring buffers")
-        .primary(span, "not a ring buffer")
-        .help("pass one or more ring buffer maps: `dispatch(events)`")
+    Diagnostic::error("`dispatch` expects ring buffers or perf event arrays")
+        .primary(span, "not a ring buffer or perf event array")
+        .help("pass one or more `ringbuf<T>` or `perf_event_array<T>` maps: `dispatch(events)`")
 }
 
 pub(crate) fn bad_stack_trace_value(span: Span, found: &str, max: u32) -> Diagnostic {
