@@ -342,7 +342,7 @@ pub(super) fn output<'a>(
         let size = emitter.types.name(&value);
         return CExpr::primary(match context {
             Some(context) => format!(
-                "bpf_perf_event_output({context}, &{map_name}, BPF_F_CURRENT_CPU, {pointer}, sizeof({size}))"
+                "bpf_perf_event_output({context}, &{map_name}, 0xffffffffULL /* BPF_F_CURRENT_CPU */, {pointer}, sizeof({size}))"
             ),
             None => format!("bpf_ringbuf_output(&{map_name}, {pointer}, sizeof({size}), 0)"),
         });
@@ -615,7 +615,7 @@ fn emit_accessor(
     match kind {
         AccessorKind::Output if map.kind == MapKind::PerfEventArray => {
             out.line(format!(
-                "return bpf_perf_event_output({context}, &{map_name}, BPF_F_CURRENT_CPU, &{e}, sizeof({e}));"
+                "return bpf_perf_event_output({context}, &{map_name}, 0xffffffffULL /* BPF_F_CURRENT_CPU */, &{e}, sizeof({e}));"
             ));
         }
         AccessorKind::Output => {
