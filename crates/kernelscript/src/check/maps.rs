@@ -121,7 +121,11 @@ impl Checker<'_> {
                 def.value = value.clone();
                 if !matches!(value, Type::Struct(_) | Type::Error) {
                     let found = self.type_name(value);
-                    self.report(errors::ringbuf_value_not_struct(args[0].span, &found));
+                    self.report(errors::ringbuf_value_not_struct(
+                        args[0].span,
+                        &found,
+                        def.kind == MapKind::PerfEventArray,
+                    ));
                 }
             }
             (MapKind::Ringbuf, _) => self.report(errors::wrong_map_type_args(

@@ -48,12 +48,17 @@ pub(crate) fn map_needs_size(span: Span) -> Diagnostic {
         .help("write e.g. `hash<u32, u64>(1024)`")
 }
 
-pub(crate) fn ringbuf_value_not_struct(span: Span, found: &str) -> Diagnostic {
-    Diagnostic::error(format!(
-        "ring buffer events must be structs, found `{found}`"
-    ))
-    .primary(span, "not a struct")
-    .help("declare an event struct: `struct Event { ... }` and use `ringbuf<Event>(size)`")
+pub(crate) fn ringbuf_value_not_struct(span: Span, found: &str, perf: bool) -> Diagnostic {
+    let (what, shape) = if perf {
+        ("perf event array", "perf_event_array<Event>")
+    } else {
+        ("ring buffer", "ringbuf<Event>(size)")
+    };
+    Diagnostic::error(format!("{what} events must be structs, found `{found}`"))
+        .primary(span, "not a struct")
+        .help(format!(
+            "declare an event struct: `struct Event {{ ... }}` and use `{shape}`"
+        ))
 }
 
 pub(crate) fn bad_ringbuf_size(span: Span, size: u32) -> Diagnostic {
