@@ -3,8 +3,7 @@
 # .ks corpus — and of the reference implementation's examples when its
 # mirror is present — through check and compile, every distinct accepted
 # output built with clang, bpftool and cc. Prints the figures and findings
-# (saved under WORK/findings/) and exits 1 on any failure but the
-# tolerated name collisions.
+# (saved under WORK/findings/) and exits 1 on any failure.
 #
 #   bash scripts/fuzz.sh [MINUTES] [SEED] [WORK]      defaults: 30, random, fuzz-work
 #

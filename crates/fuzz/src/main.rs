@@ -1,8 +1,7 @@
 //! `ks-fuzz`: long fuzzing runs. Mutates the project's corpus (plus any
 //! `--corpus DIR`), checks and compiles each mutant, builds every distinct
 //! accepted output, prints the figures and the findings (saved under
-//! `WORK/findings/`), and exits 1 when a failure of a class that is not
-//! tolerated was found.
+//! `WORK/findings/`), and exits 1 when it found any failure.
 
 use clap::Parser;
 use kernelscript_fuzz::mutate::Corpus;

@@ -82,11 +82,9 @@ impl Report {
         classes
     }
 
-    /// Whether every failure is of a tolerated class.
+    /// Whether the run found nothing.
     pub fn passed(&self) -> bool {
-        self.findings
-            .iter()
-            .all(|finding| finding.class.tolerated())
+        self.findings.is_empty()
     }
 
     pub fn summary(&self, seed: u64) -> String {
@@ -99,13 +97,8 @@ impl Report {
             self.built
         );
         for (class, (count, distinct)) in self.by_class() {
-            let note = if class.tolerated() {
-                " (tolerated until issue 7)"
-            } else {
-                ""
-            };
             text.push_str(&format!(
-                "  {}: {count} ({distinct} distinct){note}\n",
+                "  {}: {count} ({distinct} distinct)\n",
                 class.label()
             ));
         }
@@ -276,12 +269,11 @@ fn analyze(text: &str, include_dir: Option<&Path>) -> Outcome {
         if let Err(problem) = check_diagnostics(text, &analysis) {
             return problem;
         }
-        let Some(program) = &analysis.program else {
+        let Some(program) = analysis.program() else {
             return Outcome::Rejected;
         };
-        let options = GenerateOptions {
-            project_name: "fuzz".to_string(),
-        };
+        let mut options = GenerateOptions::new("fuzz");
+        options.tests = true;
         let outputs = driver::generate(program, &analysis.sources, &options);
         Outcome::Accepted {
             ebpf_c: outputs.ebpf_c,

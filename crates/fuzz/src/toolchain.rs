@@ -13,9 +13,9 @@
 //!   `expected identifier before 'if'`); or
 //!   the C line an error points at spells an identifier of the mutant that
 //!   looks like a header macro, `ALL_CAPS` such as `TC_ACT_OK`).
-//!   C-name hygiene belongs to the shared C layer (issue 7); until it lands
-//!   these are counted and listed but do not fail the run. Tighten by
-//!   removing `FailureClass::NameCollision` from `tolerated()`.
+//!   The shared C layer renames such names (`codegen::c::names`), so
+//!   these fail the run like any other build failure; the class says
+//!   where to look.
 //! * `ebpf-clang`, `skeleton`, `userspace-cc` — any other error of the
 //!   step: an accepted program that does not build. Always a failure.
 //!
@@ -49,11 +49,6 @@ impl FailureClass {
             FailureClass::Skeleton => "skeleton",
             FailureClass::UserspaceCc => "userspace-cc",
         }
-    }
-
-    /// Classes a run reports without failing (see the module comment).
-    pub fn tolerated(self) -> bool {
-        self == FailureClass::NameCollision
     }
 }
 

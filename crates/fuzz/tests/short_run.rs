@@ -1,8 +1,7 @@
 //! The deterministic fuzz run CI does: 5,000 mutants of the project's
 //! corpus with seed 1. It fails on any panic, hang, unlocated or unbounded
-//! diagnostics, and on any accepted mutant whose C does not build, except
-//! name collisions (tolerated until the shared C layer of issue 7; see
-//! `toolchain`). Needs clang, bpftool, cc and libbpf: without them it
+//! diagnostics, and on any accepted mutant whose C does not build (name
+//! collisions included; see `toolchain`). Needs clang, bpftool, cc and libbpf: without them it
 //! prints `skipped:`, unless `KS_REQUIRE_KERNEL=1` (as in CI) makes that a
 //! failure.
 

@@ -9,22 +9,63 @@
 use crate::commands::Failure;
 use crate::kernel::Target;
 use crate::loader::{self, FsLoader};
-use crate::render;
+use crate::{render, render_json};
 use kernelscript::driver::{self, Analysis};
 use std::path::{Path, PathBuf};
 
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MessageFormat {
+    /// Rendered with source lines and carets, on stderr.
+    Human,
+    /// One JSON object per line on stdout (`render_json`).
+    Json,
+}
+
 /// Reads, parses and checks `file` against `target`'s kernel, printing
-/// its diagnostics to stderr.
-pub fn analyze_file(file: &Path, target: &Target) -> Result<Analysis, Failure> {
-    let text = loader::read_source(file)
-        .map_err(|error| Failure::Message(format!("cannot read `{}`: {error}", file.display())))?;
+/// its diagnostics to stderr; with `deny_warnings`, warnings are errors.
+pub fn analyze_file(
+    file: &Path,
+    target: &Target,
+    deny_warnings: bool,
+) -> Result<Analysis, Failure> {
+    analyze_file_as(file, target, deny_warnings, MessageFormat::Human)
+}
+
+/// `analyze_file`, printing the diagnostics in `format`.
+pub fn analyze_file_as(
+    file: &Path,
+    target: &Target,
+    deny_warnings: bool,
+    format: MessageFormat,
+) -> Result<Analysis, Failure> {
+    let text = read(file)?;
+    let mut analysis = analyze_text(file, &text, target);
+    if deny_warnings {
+        analysis.diagnostics.deny_warnings();
+    }
+    match format {
+        MessageFormat::Human => render::emit_all(&analysis.sources, analysis.diagnostics.iter()),
+        MessageFormat::Json => {
+            render_json::emit_all(&analysis.sources, analysis.diagnostics.iter())
+        }
+    }
+    Ok(analysis)
+}
+
+/// The source text of `file`.
+pub fn read(file: &Path) -> Result<String, Failure> {
+    loader::read_source(file)
+        .map_err(|error| Failure::Message(format!("cannot read `{}`: {error}", file.display())))
+}
+
+/// Parses and checks `text` as the contents of `file`, printing nothing.
+pub fn analyze_text(file: &Path, text: &str, target: &Target) -> Analysis {
     let name = file.to_string_lossy().into_owned();
     let mut loader = FsLoader {
         tracefs: target.is_running_kernel,
     };
-    let analysis = driver::analyze(&name, &text, &mut loader, &target.kernel);
-    render::emit_all(&analysis.sources, analysis.diagnostics.iter());
-    Ok(analysis)
+    driver::analyze(&name, text, &mut loader, &target.kernel)
 }
 
 /// The output layout of one `.ks` file.
@@ -75,6 +116,14 @@ impl Project {
     }
     pub fn binary(&self) -> PathBuf {
         self.dir.join(&self.name)
+    }
+    /// `NAME.test.c`: the runner of the `@test` functions.
+    pub fn test_c(&self) -> PathBuf {
+        self.dir.join(format!("{}.test.c", self.name))
+    }
+    /// `NAME.test`: the built test runner.
+    pub fn test_binary(&self) -> PathBuf {
+        self.dir.join(format!("{}.test", self.name))
     }
     pub fn makefile(&self) -> PathBuf {
         self.dir.join("Makefile")

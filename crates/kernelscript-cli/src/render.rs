@@ -57,6 +57,22 @@ fn files_of(sources: &SourceMap) -> SimpleFiles<String, String> {
     files
 }
 
+/// A function giving one diagnostic as the human text `emit_all` writes
+/// (without colour).
+pub fn plain(sources: &SourceMap) -> impl Fn(&Diagnostic) -> String {
+    let files = files_of(sources);
+    move |diagnostic| plain_text(&files, diagnostic)
+}
+
+fn plain_text(files: &SimpleFiles<String, String>, diagnostic: &Diagnostic) -> String {
+    let mut buffer = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
+    let config = term::Config::default();
+    if term::emit_to_write_style(&mut buffer, &config, files, &to_codespan(diagnostic)).is_err() {
+        return format!("error: {}\n", diagnostic.message);
+    }
+    String::from_utf8_lossy(&buffer.into_inner()).into_owned()
+}
+
 /// The most errors rendered for one file; the rest are counted only.
 pub const MAX_ERRORS_SHOWN: usize = 50;
 

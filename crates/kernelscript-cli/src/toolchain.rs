@@ -97,9 +97,38 @@ pub fn require_libbpf_headers() -> Result<(), Failure> {
     }
 }
 
+/// The compiler and linker flags of the embedded CPython
+/// (`pkg-config python3-embed`), for programs that import Python modules.
+pub fn python_embed_flags() -> Result<(Vec<String>, Vec<String>), Failure> {
+    let missing = || {
+        Failure::Message(
+            "this program imports a Python module, which needs the CPython headers and library; \
+             install them with `apt-get install python3-dev pkg-config`"
+                .to_string(),
+        )
+    };
+    let query = |what: &str| -> Result<Vec<String>, Failure> {
+        let output =
+            Command::new(std::env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".into()))
+                .args([what, "python3-embed"])
+                .stderr(Stdio::null())
+                .output()
+                .map_err(|_| missing())?;
+        if !output.status.success() {
+            return Err(missing());
+        }
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect())
+    };
+    Ok((query("--cflags")?, query("--libs")?))
+}
+
 /// Runs `command` in `dir`, echoing it when `verbose`. Output goes to a
 /// file when `stdout_to` is given. A non-zero exit is a failure carrying
-/// the tool's stderr.
+/// the tool's stderr; after a success, anything the tool wrote to stderr
+/// (warnings) is passed on to ours.
 pub fn run(
     program: &str,
     args: &[String],
@@ -133,6 +162,11 @@ pub fn run(
             output.status,
             stderr.trim_end()
         )));
+    }
+    // Warnings of a successful run (clang's, cc's) are shown, not hidden:
+    // generated C is meant to draw none, so any is worth seeing.
+    if !output.stderr.is_empty() {
+        eprint!("{}", String::from_utf8_lossy(&output.stderr));
     }
     if let Some(path) = stdout_to {
         std::fs::write(path, &output.stdout).map_err(|error| {

@@ -25,7 +25,9 @@
 //!   helper process by number, exactly, and is gone after exit;
 //! * a tail call reaches a program userspace put in the program array;
 //! * `register` adds a TCP congestion control until the program exits;
-//! * a failed attach names the program, the target and the reason.
+//! * a failed attach names the program, the target and the reason;
+//! * a program whose names are C keywords, header macros and libc
+//!   functions builds without warnings and runs.
 //!
 //! Kernel tests run one at a time (`testkit::kernel_lock`) and clean up
 //! (namespace, interfaces, pins, child processes) even when they fail.
@@ -1631,6 +1633,210 @@ fn a_raw_tracepoint_counts_one_process_syscalls_and_detaches_at_exit() {
     }
 }
 
+/// Every user name a C keyword, a macro, typedef or enumerator of the
+/// headers either output includes, a C library or libbpf function, or a
+/// name the generated code uses itself (`ks_skel`, `ks_main`, `result`,
+/// `deferred`, `flags`): structs, fields, enums and their values,
+/// constants, globals, a config block, helpers, userspace functions,
+/// parameters and locals. Renamed where C needs it, the same way in both
+/// outputs; the build has `-Wall -Werror`.
+const C_NAMES: &str = r#"
+// Every user name below is a C keyword, a macro, typedef or enumerator of
+// the headers the outputs include, a libc/libbpf function, or a name the
+// generated code uses itself.
+
+const ETH_P_IP: u16 = 0x0800
+const SEC: u32 = 7
+const link: u64 = 0x10
+const index: u8 = 2
+const LIBBPF_PIN_BY_NAME: u64 = 1 << 40
+
+struct typedef {
+    dst: u8[6],
+    src: u8[6],
+    ETH_P_IP: u16,
+}
+
+struct union {
+    BPF_ANY: u8,
+    TC_ACT_OK: u8,
+    unsigned: u16,
+    int: u16,
+    memset: u16,
+    printf: u8,
+    exit: u8,
+    flags: u16,
+    errno: u32,
+    stdout: u32,
+}
+
+struct long {
+    short: u16,
+    double: u16,
+    float: u16,
+    errno: u16,
+}
+
+struct float {
+    unsigned: u32,
+    signed: u64,
+    index: u16,
+    printf: u8,
+}
+
+enum switch {
+    strcpy = 1,
+    LIBBPF_PERF_EVENT_ERROR = 2,
+    abs = 3,
+    EOF = 4,
+}
+
+var stdout: u64 = 0
+var errno: u32 = 0
+var flags: u32 = 0
+var counts : hash<u32, float>(16)
+
+config static {
+    register: u16 = 9999,
+    volatile: u32 = 3,
+}
+
+@helper
+fn abort(signed: u32, short: u32) -> u32 {
+    var double = signed + short
+    var free = double * 2
+    return free - double
+}
+
+@helper
+fn strlen(inline: u64, goto: u8) -> u64 {
+    return inline + goto as u64
+}
+
+@xdp
+fn count_udp(ctx: *xdp_md) -> xdp_action {
+    var data = ctx->data
+    var data_end = ctx->data_end
+    if (data + sizeof(typedef) + sizeof(union) + sizeof(long) > data_end) {
+        return XDP_PASS
+    }
+    var eth = data as *typedef
+    var ip = (data + sizeof(typedef)) as *union
+    var udp = (data + sizeof(typedef) + sizeof(union)) as *long
+    if (bpf_ntohs(eth->ETH_P_IP) != ETH_P_IP || ip->BPF_ANY != 0x45 || ip->exit != 17) {
+        return XDP_PASS
+    }
+    if (bpf_ntohs(udp->double) != static.register) {
+        return XDP_PASS
+    }
+    var auto: u32 = abort(static.volatile, 1)
+    var case = strlen(link, index)
+    stdout += case
+    errno = auto
+    var key: u32 = SEC
+    if (var entry = counts[key]) {
+        entry.unsigned += 1
+        entry.signed += LIBBPF_PIN_BY_NAME
+    } else {
+        counts[key] = float { unsigned: 1, signed: LIBBPF_PIN_BY_NAME, index: 3, printf: 4 }
+    }
+    return XDP_PASS
+}
+
+fn memset(float: u32, printf: u32) -> u32 {
+    var exit = float + printf
+    var main = exit * 2
+    var result = main - exit
+    return result
+}
+
+fn index_of(do: switch) -> u32 {
+    return match (do) {
+        strcpy: 10,
+        abs: 30,
+        EOF: 40,
+        default: 0,
+    }
+}
+
+fn link_name(asm: u32) -> str(16) {
+    var typeof: str(16) = "link"
+    if (asm > 1) {
+        typeof = "links"
+    }
+    return typeof
+}
+
+struct Args {
+    interface: str(16),
+    packets: u32,
+    unsigned: u16,
+}
+
+fn main(args: Args) -> i32 {
+    static.register = args.unsigned
+    var NULL = load(count_udp)
+    attach(NULL, args.interface, 0)
+    print("attached to", args.interface)
+    var ks_skel: u32 = 0
+    var ks_main: u32 = 0
+    while (ks_skel < 200) {
+        if (var float = counts[SEC]) {
+            if (float.unsigned >= args.packets) {
+                break
+            }
+        }
+        sleep(50)
+        ks_skel += 1
+        ks_main = ks_skel
+    }
+    var value: float = counts[SEC]
+    var deferred = memset(value.unsigned, 0)
+    print("packets:", deferred, "in time:", ks_main < 200)
+    print("signed:", value.signed >> 40)
+    print("stdout:", stdout, "errno:", errno, "flags:", flags)
+    print("switch:", index_of(strcpy), index_of(abs), index_of(EOF))
+    print("name:", link_name(2), link_name(0))
+    detach(NULL)
+    return 0
+}
+"#;
+
+#[test]
+fn a_program_named_after_c_keywords_macros_and_libc_builds_and_runs() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build(SUITE, "c_names", C_NAMES);
+    let veth = Veth::new();
+    let mut running = Running::start(
+        &project.binary,
+        &[
+            &format!("--interface={}", veth.host),
+            "--packets=5",
+            "--unsigned=9999",
+        ],
+    );
+    running.wait_for_line(&format!("attached to {}", veth.host));
+    veth.send_udp(2, 10, 7777);
+    veth.send_udp(5, 10, 9999);
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(0), "stderr: {stderr}");
+    assert_eq!(
+        stdout,
+        [
+            format!("attached to {}", veth.host),
+            "packets: 5 in time: true".to_string(),
+            "signed: 5".to_string(),
+            "stdout: 90 errno: 4 flags: 0".to_string(),
+            "switch: 10 30 40".to_string(),
+            "name: links link".to_string(),
+        ]
+    );
+    assert_eq!(stderr, "");
+    veth.assert_nothing_attached();
+}
+
 const USERSPACE_INSERT: &str = r#"
 var seen : hash<u32, u64>(2)
 
@@ -1665,4 +1871,93 @@ fn userspace_insert_stores_only_absent_keys() {
         "first: true again: false second: true full: false value: 10\n"
     );
     assert_eq!(text(&output.stderr), "");
+}
+
+/// Reads the running program's stdout until a line satisfies `wanted`
+/// (at most 20 s, enforced by a helper that kills the program); returns
+/// the lines read.
+fn lines_until(running: &mut Running, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+    let pid = running.child.id();
+    let watchdog = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(20));
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    });
+    drop(watchdog);
+    let mut lines = Vec::new();
+    loop {
+        let mut next = String::new();
+        let read = running.stdout.read_line(&mut next).expect("read stdout");
+        assert!(
+            read > 0,
+            "ended before the expected line; stdout: {lines:?}\nstderr: {}",
+            running.stderr()
+        );
+        let next = next.trim_end().to_string();
+        lines.push(next.clone());
+        if wanted(&next) {
+            return lines;
+        }
+    }
+}
+
+/// `examples/opensnoop.ks`: the file names and results of openat(2) calls,
+/// all of them or (`-x`, `--failed`) only the failed ones.
+#[test]
+fn the_opensnoop_example_shows_opens_and_with_x_only_failed_ones() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    if !Path::new("/sys/kernel/tracing/events").exists() {
+        sh("mount", &["-t", "tracefs", "nodev", "/sys/kernel/tracing"]);
+    }
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/opensnoop.ks"),
+    )
+    .unwrap();
+    let project = build(SUITE, "opensnoop", &source);
+    let missing = format!("/ks-opensnoop-missing-{}", std::process::id());
+    // Opens a file that exists and one that does not, every 50 ms.
+    let opener = Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "while true; do cat /etc/hostname {missing} >/dev/null 2>&1; sleep 0.05; done"
+            ),
+        ])
+        .spawn()
+        .unwrap();
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _opener = Kill(opener);
+    let result = |line: &str| -> Option<i64> { line.split_whitespace().nth(2)?.parse().ok() };
+
+    let mut all = Running::start(&project.binary, &[]);
+    let lines = lines_until(&mut all, |line| {
+        line.ends_with(" /etc/hostname") && result(line).is_some_and(|ret| ret >= 0)
+    });
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["PID", "COMM", "RET", "PATH"]
+    );
+    all.signal("INT");
+    let (status, _, stderr) = all.finish();
+    assert_eq!(status, Some(0), "{stderr}");
+
+    let mut failed = Running::start(&project.binary, &["-x", "-c", "400"]);
+    let lines = lines_until(&mut failed, |line| line.ends_with(&format!(" {missing}")));
+    assert_eq!(result(lines.last().unwrap()), Some(-2), "{lines:?}");
+    for line in &lines[1..] {
+        assert!(
+            result(line).is_some_and(|ret| ret < 0),
+            "a successful open with -x: {line}"
+        );
+    }
+    failed.signal("INT");
+    let (status, _, stderr) = failed.finish();
+    assert_eq!(status, Some(0), "{stderr}");
 }

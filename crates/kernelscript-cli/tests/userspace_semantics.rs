@@ -105,3 +105,94 @@ fn a_sixteen_megabyte_args_struct_is_not_on_the_stack() {
     assert!(run.status.success(), "run: {:?}", run.status);
     assert_eq!(support::text(&run.stdout), "count 3, blob xyz\n");
 }
+
+const PRINTING: &str = r#"
+@xdp fn unused(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+struct Event {
+    pid: u32,
+    comm: u8[8],
+    args: u8[16],
+}
+
+fn main() -> i32 {
+    var e = Event { pid: 7, comm: [107, 115, 0, 120], args: [97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112] }
+    print("%s %u", e.comm, e.pid)
+    var arg: *u8 = &e.args[2]
+    print("arg=%.3s", arg)
+    print("all", e.args)
+    printf("no newline %d", 1)
+    printf("|")
+    print("")
+    eprint("to stderr %s", e.comm)
+    eprintf("and %d", 2)
+    return 0
+}
+"#;
+
+#[test]
+fn byte_arrays_and_byte_pointers_print_as_text_on_the_chosen_stream() {
+    let project = support::build("semantics", "printing", PRINTING);
+    let output = Command::new(&project.binary).output().unwrap();
+    assert!(output.status.success(), "{:?}", output.status);
+    // `comm` stops at its NUL; `args` has none and stops at its 16 bytes.
+    assert_eq!(
+        support::text(&output.stdout),
+        "ks 7\narg=cde\nall abcdefghijklmnop\nno newline 1|\n"
+    );
+    assert_eq!(support::text(&output.stderr), "to stderr ks\nand 2");
+}
+
+const OPTIONS: &str = r#"
+@xdp fn unused(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+struct Args {
+    @short("x") @help("only failed opens")
+    failed: bool = false,
+    @short("d") @help("seconds to run")
+    duration: u32 = 100,
+    interface: str(16) = "lo",
+    offset: i32 = -5,
+}
+
+fn main(args: Args) -> i32 {
+    print("%d %u %s %d", args.failed, args.duration, args.interface, args.offset)
+    return 0
+}
+"#;
+
+#[test]
+fn options_have_defaults_short_forms_and_help_text() {
+    let project = support::build("semantics", "options", OPTIONS);
+    let run = |args: &[&str]| Command::new(&project.binary).args(args).output().unwrap();
+    let defaults = run(&[]);
+    assert_eq!(support::text(&defaults.stdout), "0 100 lo -5\n");
+    let short = run(&["-x", "-d", "5", "--interface", "eth0"]);
+    assert_eq!(support::text(&short.stdout), "1 5 eth0 -5\n");
+    let joined = run(&["-d7", "--failed=false", "--offset=-9"]);
+    assert_eq!(support::text(&joined.stdout), "0 7 lo -9\n");
+    let help = run(&["--help"]);
+    let help = support::text(&help.stdout);
+    assert!(
+        help.contains("  -x, --failed[=BOOL]  only failed opens (true or false (alone: true); default: false)\n"),
+        "{help}"
+    );
+    assert!(
+        help.contains("  -d, --duration=U32   seconds to run"),
+        "{help}"
+    );
+    assert!(
+        help.contains("      --interface=STR  text of at most 15 bytes; default: \"lo\"\n"),
+        "{help}"
+    );
+    let unknown = run(&["-q"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(support::text(&unknown.stderr).starts_with("options: unknown option '-q'\n"));
+    let missing = run(&["-d"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(support::text(&missing.stderr).contains("option '--duration' needs a value"));
+}

@@ -14,6 +14,45 @@ use std::collections::BTreeSet;
 
 use btf::{Btf, TypeId};
 
+/// Structs that `<linux/bpf.h>` (pulled in by libbpf's headers) already
+/// defines. A kernel struct (`Origin::Kernel`) in this list is never
+/// defined here, whoever declared its fields (a BTF-generated `.kh`
+/// header, say). A kernel struct outside it that userspace uses by value
+/// (a tracepoint record in a ring buffer) is in no header userspace
+/// includes, so it is defined from its declared fields.
+pub const USERSPACE_HEADER_STRUCTS: &[&str] = &[
+    // <linux/bpf_perf_event.h>, included when userspace names it.
+    "bpf_perf_event_data",
+    "xdp_md",
+    "__sk_buff",
+    "bpf_sock",
+    "bpf_sock_tuple",
+    "bpf_sock_ops",
+    "bpf_sock_addr",
+    "bpf_sockopt",
+    "bpf_sk_lookup",
+    "bpf_sysctl",
+    "bpf_flow_keys",
+    "bpf_fib_lookup",
+    "bpf_tunnel_key",
+    "bpf_xfrm_state",
+    "bpf_spin_lock",
+    "bpf_timer",
+    "bpf_dynptr",
+    "bpf_list_head",
+    "bpf_list_node",
+    "bpf_rb_root",
+    "bpf_rb_node",
+    "bpf_perf_event_value",
+    "bpf_pidns_info",
+    "bpf_redir_neigh",
+    "bpf_devmap_val",
+    "bpf_cpumap_val",
+    "bpf_raw_tracepoint_args",
+    "sk_msg_md",
+    "sk_reuseport_md",
+];
+
 /// The kernel's BTF and what the compiler learns from it.
 #[derive(Clone)]
 pub struct Kernel {
@@ -94,6 +133,7 @@ impl std::fmt::Debug for Kernel {
 /// they run on (every development and CI machine has the same kernel);
 /// only tests read files.
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // only tests read files
 pub(crate) fn test_kernel() -> &'static Kernel {
     use std::sync::OnceLock;
     static KERNEL: OnceLock<Kernel> = OnceLock::new();

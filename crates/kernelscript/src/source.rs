@@ -64,6 +64,11 @@ impl SourceMap {
         self.get(span.file).line_index.line_col(span.start)
     }
 
+    /// 1-based (line, column) of the end of `span`.
+    pub fn end_line_col(&self, span: Span) -> (u32, u32) {
+        self.get(span.file).line_index.line_col(span.end)
+    }
+
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceText)> {
         self.files
             .iter()

@@ -11,6 +11,8 @@
 //! Behaviour (return values, map contents) is the end-to-end tier's job
 //! (`tests/e2e/*.ks`); these tests pin the text and prove it is valid.
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -32,7 +34,7 @@ fn golden(name: &str) {
         .unwrap_or_else(|error| panic!("{}: {error}", source_path.display()));
     let file_name = format!("{name}.ks");
     let analysis = analyze(&file_name, &text, &mut NoIncludes, support::kernel());
-    let Some(program) = analysis.program else {
+    let Some(program) = analysis.program() else {
         let messages: Vec<String> = analysis
             .diagnostics
             .iter()
@@ -45,10 +47,8 @@ fn golden(name: &str) {
             .collect();
         panic!("{file_name} does not check:\n{}", messages.join("\n"));
     };
-    let options = GenerateOptions {
-        project_name: name.to_string(),
-    };
-    let outputs = generate(&program, &analysis.sources, &options);
+    let options = GenerateOptions::new(name);
+    let outputs = generate(program, &analysis.sources, &options);
     let c = outputs.ebpf_c;
     expect_file![data_dir().join(format!("{name}.ebpf.c"))].assert_eq(&c);
 

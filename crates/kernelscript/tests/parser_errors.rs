@@ -4,6 +4,8 @@
 //! without cascades. The tree is dumped too, to show what recovery kept.
 //! Bless with `UPDATE_EXPECT=1 cargo test -p kernelscript --test parser_errors`.
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 use expect_test::{expect, Expect};
 use kernelscript::span::{FileId, LineIndex};
 use kernelscript::syntax::{dump::dump, parse};

@@ -6,6 +6,8 @@
 //! variable (the files are not part of this repository); without it the
 //! test prints that it was skipped. Subdirectories are included.
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 use std::path::{Path, PathBuf};
 
 use kernelscript::span::{FileId, LineIndex};

@@ -5,6 +5,8 @@
 //! diagnostics; any diagnostic is printed after the tree.
 //! Bless with `UPDATE_EXPECT=1 cargo test -p kernelscript --test parser_golden`.
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 use expect_test::{expect, Expect};
 use kernelscript::span::{FileId, LineIndex};
 use kernelscript::syntax::{dump::dump, parse};

@@ -4,6 +4,8 @@
 //! produce no diagnostics; any diagnostic is printed after the tree.
 //! Bless with `UPDATE_EXPECT=1 cargo test -p kernelscript --test parser_golden_items`.
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 use expect_test::{expect, Expect};
 use kernelscript::span::{FileId, LineIndex};
 use kernelscript::syntax::{dump::dump, parse};

@@ -9,6 +9,8 @@
 //! recurses over the tree, so it also proves the tree's depth is bounded).
 //! Every diagnostic must point inside the text, on character boundaries.
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 use std::time::{Duration, Instant};
 
 use kernelscript::span::FileId;

@@ -7,6 +7,8 @@
 //! `driver::generate`. A deterministic xorshift generator keeps failures
 //! reproducible (the failing mutant is printed).
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 mod support;
 
 use kernelscript::driver::{self, GenerateOptions, NoIncludes};
@@ -48,10 +50,9 @@ fn seeds() -> Vec<(String, String)> {
 fn compile(name: &str, text: &str) {
     let result = std::panic::catch_unwind(|| {
         let analysis = driver::analyze(name, text, &mut NoIncludes, support::kernel());
-        if let Some(program) = &analysis.program {
-            let options = GenerateOptions {
-                project_name: "fuzz".to_string(),
-            };
+        if let Some(program) = analysis.program() {
+            let mut options = GenerateOptions::new("fuzz");
+            options.tests = true;
             let outputs = driver::generate(program, &analysis.sources, &options);
             assert!(outputs.ebpf_c.contains("LICENSE"));
         }
@@ -191,7 +192,7 @@ fn the_seeds_themselves_compile() {
     for (name, text) in seeds() {
         let analysis = driver::analyze(&name, &text, &mut NoIncludes, support::kernel());
         assert!(
-            analysis.program.is_some(),
+            analysis.program().is_some(),
             "{name} should check cleanly: {:?}",
             analysis
                 .diagnostics
@@ -212,7 +213,7 @@ fn mutated_programs_never_panic() {
         let mutant = mutate(&mut rng, text);
         compile(name, &mutant);
         if driver::analyze(name, &mutant, &mut NoIncludes, support::kernel())
-            .program
+            .program()
             .is_some()
         {
             checked_ok += 1;

@@ -21,6 +21,8 @@
 //! compiles every golden against libbpf 1.7 (the sources vendored by the
 //! `libbpf-sys` crate) as well.
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -49,7 +51,7 @@ fn generate(name: &str) -> Generated {
         .unwrap_or_else(|error| panic!("{}: {error}", source_path.display()));
     let file_name = format!("{name}.ks");
     let analysis = analyze(&file_name, &source, &mut NoIncludes, support::kernel());
-    let Some(program) = analysis.program else {
+    let Some(program) = analysis.program() else {
         let messages: Vec<String> = analysis
             .diagnostics
             .iter()
@@ -62,13 +64,7 @@ fn generate(name: &str) -> Generated {
             .collect();
         panic!("{file_name} does not check:\n{}", messages.join("\n"));
     };
-    let outputs = generate_outputs(
-        &program,
-        &analysis.sources,
-        &GenerateOptions {
-            project_name: name.to_string(),
-        },
-    );
+    let outputs = generate_outputs(program, &analysis.sources, &GenerateOptions::new(name));
     let userspace_c = outputs
         .userspace_c
         .unwrap_or_else(|| panic!("{file_name} has no main"));

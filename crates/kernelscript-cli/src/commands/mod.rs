@@ -3,7 +3,9 @@
 pub mod build;
 pub mod check;
 pub mod compile;
+pub mod fix;
 pub mod init;
+pub mod test;
 
 use std::process::ExitCode;
 
@@ -14,6 +16,9 @@ pub enum Failure {
     SourceErrors { count: usize },
     /// Anything else: unreadable file, a tool that failed, ...
     Message(String),
+    /// A program this command ran failed with this exit status and said
+    /// why itself (`kernelscript test`'s failing tests).
+    Status(u8),
 }
 
 impl Failure {
@@ -29,6 +34,7 @@ impl Failure {
                 }
             }
             Failure::Message(message) => eprintln!("error: {message}"),
+            Failure::Status(status) => return ExitCode::from(status),
         }
         ExitCode::FAILURE
     }

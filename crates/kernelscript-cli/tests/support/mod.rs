@@ -1,6 +1,7 @@
 //! Shared by the kernel test files: builds a `.ks` source the way a user
 //! would — `kernelscript compile`, then the generated Makefile (with
-//! `-Werror`) — in a scratch directory removed when the `Project` drops.
+//! `-Werror` for both C files) — in a scratch directory removed when the
+//! `Project` drops.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -42,7 +43,11 @@ pub fn build(suite: &str, name: &str, source: &str) -> Project {
         text(&compiled.stderr)
     );
     let made = Command::new("make")
-        .args(["-s", "CFLAGS=-g -O2 -Wall -Werror"])
+        .args([
+            "-s",
+            "CFLAGS=-g -O2 -Wall -Werror",
+            "BPF_CFLAGS=-g -O2 -Wall -Werror",
+        ])
         .current_dir(project.dir.join("out"))
         .output()
         .expect("run make");

@@ -14,21 +14,27 @@ use crate::syntax::ast;
 
 use super::env::{did_you_mean, Symbol};
 use super::exprs::{error_expr, node};
+use super::modules::Named;
 use super::{errors, Checker};
 
 impl Checker<'_> {
     pub(crate) fn field(&mut self, base: &ast::Expr, name: &ast::Ident, span: Span) -> ir::Expr {
-        if let ast::ExprKind::Ident(base_name) = &base.kind {
-            if self.fx.lookup(base_name).is_none() {
-                match self.env.symbol(base_name) {
-                    Some(Symbol::Config(config)) => return self.config_field(config, name, span),
-                    Some(Symbol::Map(_)) => {
-                        self.report(errors::map_method_not_called(span, base_name, &name.name));
-                        return error_expr(span);
-                    }
-                    _ => {}
-                }
+        if let Some(module) = self.module_named(base) {
+            return self.module_member_value(module, name, span);
+        }
+        match self.named(base) {
+            Named::Item {
+                symbol: Symbol::Config(config),
+                ..
+            } => return self.config_field(config, name, span),
+            Named::Item {
+                symbol: Symbol::Map(_),
+                name: map_name,
+            } => {
+                self.report(errors::map_method_not_called(span, &map_name, &name.name));
+                return error_expr(span);
             }
+            _ => {}
         }
         let inner = self.expr(base, None);
         match &inner.ty {
@@ -55,6 +61,34 @@ impl Checker<'_> {
             other => {
                 let name_of = self.type_name(other);
                 self.report(errors::no_fields(name.span, &name.name, &name_of));
+                error_expr(span)
+            }
+        }
+    }
+
+    /// `module.name` used as a value.
+    fn module_member_value(
+        &mut self,
+        module: ir::ModuleId,
+        name: &ast::Ident,
+        span: Span,
+    ) -> ir::Expr {
+        let Some(space) = self.module_spaces[module.index()] else {
+            let module_name = self.program.module(module).name.clone();
+            self.report(errors::python_member_not_called(
+                span,
+                &module_name,
+                &name.name,
+            ));
+            return error_expr(span);
+        };
+        match self.env.member(space, &name.name) {
+            Some(entry) => {
+                let written = format!("{}.{}", self.program.module(module).name, name.name);
+                self.symbol_value(entry.symbol, &written, span)
+            }
+            None => {
+                self.report_missing_member(module, name);
                 error_expr(span)
             }
         }
@@ -119,6 +153,15 @@ impl Checker<'_> {
         let inner = self.expr(base, None);
         match &inner.ty {
             Type::Pointer(pointee) => match **pointee {
+                Type::Struct(id) if !self.userspace_can_read(id) => {
+                    let struct_name = self.program.struct_def(id).name.clone();
+                    self.report(errors::kernel_struct_in_userspace(
+                        name.span,
+                        &name.name,
+                        &struct_name,
+                    ));
+                    error_expr(span)
+                }
                 Type::Struct(id) => match self.struct_field(id, name) {
                     Some((field, ty)) => node(
                         ExprKind::Arrow {
@@ -197,11 +240,12 @@ impl Checker<'_> {
 
     pub(crate) fn struct_literal(
         &mut self,
+        module: Option<&ast::Ident>,
         name: &ast::Ident,
         fields: &[ast::FieldInit],
         span: Span,
     ) -> ir::Expr {
-        let struct_ty = self.resolve_named_struct(name);
+        let struct_ty = self.resolve_named_struct(module, name);
         let Some(id) = struct_ty else {
             for field in fields {
                 self.expr(&field.value, None);
@@ -256,10 +300,20 @@ impl Checker<'_> {
     }
 
     /// The struct a struct literal names (directly or through an alias).
-    fn resolve_named_struct(&mut self, name: &ast::Ident) -> Option<ir::StructId> {
+    fn resolve_named_struct(
+        &mut self,
+        module: Option<&ast::Ident>,
+        name: &ast::Ident,
+    ) -> Option<ir::StructId> {
         let written = ast::TypeExpr {
-            kind: ast::TypeExprKind::Named(name.name.clone()),
-            span: name.span,
+            kind: match module {
+                Some(module) => ast::TypeExprKind::Qualified {
+                    module: module.clone(),
+                    name: name.clone(),
+                },
+                None => ast::TypeExprKind::Named(name.name.clone()),
+            },
+            span: module.map_or(name.span, |module| module.span.to(name.span)),
         };
         match self.resolve_type(&written) {
             Type::Struct(id) => Some(id),
@@ -329,5 +383,18 @@ pub(crate) fn is_place(expr: &ir::Expr) -> bool {
             op: UnaryOp::Deref, ..
         } => true,
         _ => false,
+    }
+}
+
+impl Checker<'_> {
+    /// Whether the code being checked may read the fields of struct `id`
+    /// through a pointer: eBPF code always; userspace code unless it is a
+    /// kernel struct userspace C has no definition of (the generator's own
+    /// rule, `userspace_has_definition`): a pointer to one points into the
+    /// kernel.
+    fn userspace_can_read(&self, id: ir::StructId) -> bool {
+        self.fx.target() != Some(ir::Target::Userspace)
+            || self.program.struct_def(id).origin != ir::Origin::Kernel
+            || crate::codegen::userspace::types::userspace_has_definition(&self.program, id)
     }
 }

@@ -27,12 +27,35 @@ use crate::syntax::ast;
 use super::env::{did_you_mean, Symbol};
 use super::exprs::{error_expr, node, Position};
 use super::kernel::{helper_signature, BYTE_ORDER_MACROS};
+use super::modules::Named;
 use super::scope::Binding;
 use super::{errors, Checker};
+use crate::kinds::TestRun;
 
 /// The language builtins by name.
 pub(crate) const BUILTINS: &[(&str, Builtin)] = &[
     ("print", Builtin::Print),
+    (
+        "eprint",
+        Builtin::Output {
+            stderr: true,
+            newline: true,
+        },
+    ),
+    (
+        "printf",
+        Builtin::Output {
+            stderr: false,
+            newline: false,
+        },
+    ),
+    (
+        "eprintf",
+        Builtin::Output {
+            stderr: true,
+            newline: false,
+        },
+    ),
     ("load", Builtin::Load),
     ("attach", Builtin::Attach),
     ("detach", Builtin::Detach),
@@ -43,7 +66,41 @@ pub(crate) const BUILTINS: &[(&str, Builtin)] = &[
     ("daemon", Builtin::Daemon),
     ("sleep", Builtin::Sleep),
     ("test", Builtin::Test),
+    ("assert", Builtin::Assert),
+    ("assert_eq", Builtin::AssertEq),
+    (
+        "udp_packet",
+        Builtin::Packet(ir::PacketBuilder {
+            ipv6: false,
+            tcp: false,
+        }),
+    ),
+    (
+        "tcp_packet",
+        Builtin::Packet(ir::PacketBuilder {
+            ipv6: false,
+            tcp: true,
+        }),
+    ),
+    (
+        "udp6_packet",
+        Builtin::Packet(ir::PacketBuilder {
+            ipv6: true,
+            tcp: false,
+        }),
+    ),
+    (
+        "tcp6_packet",
+        Builtin::Packet(ir::PacketBuilder {
+            ipv6: true,
+            tcp: true,
+        }),
+    ),
 ];
+
+/// The shortest packet `test()` hands the kernel: an Ethernet header (the
+/// kernel refuses XDP and TC test runs with less).
+const MIN_TEST_PACKET: u32 = 14;
 
 /// `bpf_printk` takes a format and at most this many values.
 const EBPF_PRINT_MAX_VALUES: usize = 3;
@@ -54,48 +111,51 @@ impl Checker<'_> {
         whole: &ast::Expr,
         callee: &ast::Expr,
         args: &[ast::Expr],
+        expected: Option<&Type>,
         position: Position,
     ) -> ir::Expr {
         let span = whole.span;
+        let mut value_callee = false;
         if let ast::ExprKind::Field { base, name } = &callee.kind {
-            if let ast::ExprKind::Ident(base_name) = &base.kind {
-                if self.fx.lookup(base_name).is_none() {
-                    match self.env.symbol(base_name) {
-                        Some(Symbol::Map(map)) => return self.map_method(map, name, args, span),
-                        Some(Symbol::Import) => {
-                            self.report(errors::unsupported(span, "imported modules"));
-                            return error_expr(span);
-                        }
-                        _ => {}
+            match self.named(callee) {
+                Named::Item { symbol, name } => {
+                    match self.call_symbol(symbol, &name, callee.span, args, position, span) {
+                        Some(call) => return call,
+                        None => value_callee = true,
                     }
                 }
+                Named::Python { module, function } => {
+                    return self.python_call(module, function, args, expected, position, span);
+                }
+                Named::Missing { module, member } => {
+                    self.report_missing_member(module, member);
+                    self.skip_args(args);
+                    return error_expr(span);
+                }
+                Named::NotGlobal | Named::Unknown => {}
             }
-            let receiver = self.expr(base, None);
-            if receiver.ty != Type::Error {
-                let type_name = self.type_name(&receiver.ty);
-                self.report(errors::no_method(name.span, &name.name, &type_name));
+            if !value_callee {
+                if let Some(Symbol::Map(map)) = self.item_symbol(base) {
+                    return self.map_method(map, name, args, span);
+                }
+                let receiver = self.expr(base, None);
+                if receiver.ty != Type::Error {
+                    let type_name = self.type_name(&receiver.ty);
+                    self.report(errors::no_method(name.span, &name.name, &type_name));
+                }
+                self.skip_args(args);
+                return error_expr(span);
             }
-            self.skip_args(args);
-            return error_expr(span);
         }
         if let ast::ExprKind::Ident(name) = &callee.kind {
             if self.fx.lookup(name).is_none() {
-                match self.global_symbol(name) {
-                    Some(Symbol::Function(id)) => {
-                        return self.call_function(id, callee.span, args, position, span)
-                    }
-                    Some(Symbol::Extern(id)) => return self.call_extern(id, name, args, span),
-                    Some(Symbol::Helper(index)) => return self.call_helper(index, args, span),
-                    Some(Symbol::Builtin(builtin)) => {
-                        return self.call_builtin(builtin, name, args, span)
-                    }
-                    Some(Symbol::Global(_))
-                    | Some(Symbol::Const(_))
-                    | Some(Symbol::Variant(..)) => {}
-                    Some(other) => {
-                        self.report(errors::not_callable(callee.span, name, other.describe()));
-                        self.skip_args(args);
-                        return error_expr(span);
+                match self.global_symbol(name, callee.span) {
+                    Some(symbol) => {
+                        if let Some(call) =
+                            self.call_symbol(symbol, name, callee.span, args, position, span)
+                        {
+                            return call;
+                        }
                     }
                     None if self.sibling_method(name).is_some() => {
                         let method = self.sibling_method(name).expect("checked above");
@@ -104,7 +164,7 @@ impl Checker<'_> {
                         return error_expr(span);
                     }
                     None => {
-                        let mut candidates = self.env.names_where(|symbol| {
+                        let mut candidates = self.env.names_where(callee.span, |symbol| {
                             matches!(
                                 symbol,
                                 Symbol::Function(_)
@@ -155,6 +215,32 @@ impl Checker<'_> {
             ret,
             span,
         )
+    }
+
+    /// A call of the global item `name` (as written) denoting `symbol`;
+    /// `None` when the item is a value that may hold a function (a global
+    /// or constant), which the caller checks as an expression.
+    fn call_symbol(
+        &mut self,
+        symbol: Symbol,
+        name: &str,
+        callee_span: Span,
+        args: &[ast::Expr],
+        position: Position,
+        span: Span,
+    ) -> Option<ir::Expr> {
+        Some(match symbol {
+            Symbol::Function(id) => self.call_function(id, callee_span, args, position, span),
+            Symbol::Extern(id) => self.call_extern(id, name, args, span),
+            Symbol::Helper(index) => self.call_helper(index, args, span),
+            Symbol::Builtin(builtin) => self.call_builtin(builtin, name, args, span),
+            Symbol::Global(_) | Symbol::Const(_) | Symbol::Variant(..) => return None,
+            other => {
+                self.report(errors::not_callable(callee_span, name, other.describe()));
+                self.skip_args(args);
+                error_expr(span)
+            }
+        })
     }
 
     /// A method of the struct_ops impl block the current function belongs
@@ -475,7 +561,7 @@ impl Checker<'_> {
         let u32_type = Type::Int(IntType::U32);
         let i32_type = Type::Int(IntType::I32);
         let (args, ret) = match builtin {
-            Builtin::Print => (self.print_args(args, span), Type::Void),
+            Builtin::Print | Builtin::Output { .. } => (self.print_args(args, span), Type::Void),
             Builtin::Load => (self.load_args(args, span), Type::ProgramHandle),
             Builtin::Attach => {
                 let args = self.attach_args(args, span);
@@ -503,7 +589,29 @@ impl Checker<'_> {
                     self.report(errors::test_outside_test_function(span));
                 }
                 let args = self.test_args(args, span);
-                (args, u32_type)
+                // The program's own result type when it is an integer
+                // (`i32` for TC: TC_ACT_* compare as written); else the
+                // kernel's `u32` (an `xdp_action` compares with it).
+                let ret = match args.first().map(|program| &program.kind) {
+                    Some(ExprKind::FunctionRef(id)) => match &self.program.function(*id).ret {
+                        Type::Int(int) => Type::Int(*int),
+                        _ => u32_type,
+                    },
+                    _ => u32_type,
+                };
+                (args, ret)
+            }
+            Builtin::Assert | Builtin::AssertEq => {
+                if self.fx.kind != Some(ir::FunctionKind::Test) {
+                    self.report(errors::assert_outside_test_function(span, name));
+                }
+                (self.assert_args(builtin, args, name, span), Type::Void)
+            }
+            Builtin::Packet(builder) => {
+                if self.fx.kind != Some(ir::FunctionKind::Test) {
+                    self.report(errors::assert_outside_test_function(span, name));
+                }
+                (self.packet_args(builder, args, name, span), Type::Void)
             }
             Builtin::Read => (
                 self.perf_attachment_arg(args, name, span),
@@ -555,12 +663,14 @@ impl Checker<'_> {
                     | Type::Pointer(_)
                     | Type::Enum(_)
                     | Type::Error
-            ) {
+            ) && !value.ty.is_byte_string()
+            {
                 let type_name = self.type_name(&value.ty);
                 self.report(errors::not_printable(value.span, &type_name));
             }
             lowered.push(value);
         }
+        self.check_format(&lowered[0], &lowered[1..]);
         // After a `%`-free first string, string literals are folded into
         // bpf_printk's format; only the other values count.
         let folds_literals = matches!(&lowered[0].kind, ExprKind::Str(text) if !text.contains('%'));
@@ -577,6 +687,41 @@ impl Checker<'_> {
             ));
         }
         lowered
+    }
+
+    /// Pairs the conversions of a literal format with the values: each
+    /// needs a value of a type it prints (`%s` a string, a byte array or a
+    /// `*u8`; `%d` an integer; `%p` a pointer), never a silent reinterpretation.
+    fn check_format(&mut self, format: &ir::Expr, values: &[ir::Expr]) {
+        let ExprKind::Str(text) = &format.kind else {
+            return;
+        };
+        let specs = crate::printf::conversions(text);
+        if specs.len() > values.len() {
+            self.report(errors::print_missing_values(
+                format.span,
+                specs.len(),
+                values.len(),
+            ));
+        }
+        for ((_, spec), value) in specs.iter().zip(values) {
+            let ty = &value.ty;
+            let fits = match spec.conversion {
+                's' => matches!(ty, Type::Str(_) | Type::Bool) || ty.is_byte_string(),
+                'c' => matches!(ty, Type::Char | Type::Int(_)),
+                'p' => matches!(ty, Type::Pointer(_) | Type::Null | Type::Function(_)),
+                _ => matches!(ty, Type::Int(_) | Type::Bool | Type::Char | Type::Enum(_)),
+            };
+            if !fits && *ty != Type::Error {
+                let type_name = self.type_name(ty);
+                self.report(errors::print_conversion_mismatch(
+                    value.span,
+                    format.span,
+                    spec.conversion,
+                    &type_name,
+                ));
+            }
+        }
     }
 
     fn load_args(&mut self, args: &[ast::Expr], span: Span) -> Vec<ir::Expr> {
@@ -691,9 +836,7 @@ impl Checker<'_> {
             return Vec::new();
         };
         let target = match &arg.kind {
-            ast::ExprKind::Ident(name) if self.fx.lookup(name).is_none() => {
-                self.global_symbol(name)
-            }
+            ast::ExprKind::Ident(_) => self.item_symbol(arg),
             _ => None,
         };
         match target {
@@ -724,6 +867,154 @@ impl Checker<'_> {
             self.report(errors::load_needs_program(program.span, &type_name));
         }
         let data = self.expr(data, None);
+        if let (ExprKind::FunctionRef(id), false) = (&program.kind, data.ty == Type::Error) {
+            if let Some(decl) = self.program.function(*id).kind.program() {
+                let descriptor = decl.descriptor();
+                let fits = match descriptor.test_run {
+                    TestRun::Packet => match &data.ty {
+                        Type::Array(element, len) if **element == Type::Int(IntType::U8) => {
+                            if *len < MIN_TEST_PACKET {
+                                self.report(errors::test_packet_too_short(
+                                    data.span,
+                                    *len,
+                                    MIN_TEST_PACKET,
+                                ));
+                            }
+                            true
+                        }
+                        _ => false,
+                    },
+                    TestRun::Arguments => matches!(&data.ty,
+                        Type::Array(element, _) if **element == Type::Int(IntType::U64)),
+                    TestRun::Unsupported => {
+                        self.report(errors::test_run_unsupported(program.span, descriptor.label));
+                        true
+                    }
+                };
+                if !fits {
+                    let type_name = self.type_name(&data.ty);
+                    self.report(errors::test_input_mismatch(
+                        data.span,
+                        descriptor.label,
+                        descriptor.test_run,
+                        &type_name,
+                    ));
+                    return vec![program, error_expr(data.span)];
+                }
+            }
+        }
         vec![program, data]
+    }
+
+    /// A packet builder's arguments: the `u8[N]` array it fills (long
+    /// enough for the headers), the addresses (`u32` for IPv4, `u8[16]`
+    /// for IPv6), the ports, and TCP's flags byte.
+    fn packet_args(
+        &mut self,
+        builder: ir::PacketBuilder,
+        args: &[ast::Expr],
+        name: &str,
+        span: Span,
+    ) -> Vec<ir::Expr> {
+        let address = if builder.ipv6 {
+            Type::Array(Box::new(Type::Int(IntType::U8)), 16)
+        } else {
+            Type::Int(IntType::U32)
+        };
+        let port = Type::Int(IntType::U16);
+        let mut params = vec![address.clone(), address, port.clone(), port];
+        if builder.tcp {
+            params.push(Type::Int(IntType::U8));
+        }
+        let Some((packet, rest)) = args.split_first() else {
+            self.report(errors::wrong_arg_count(span, name, params.len() + 1, 0));
+            return Vec::new();
+        };
+        if rest.len() != params.len() {
+            self.report(errors::wrong_arg_count(
+                span,
+                name,
+                params.len() + 1,
+                args.len(),
+            ));
+            self.skip_args(args);
+            return Vec::new();
+        }
+        let packet = self.expr(packet, None);
+        let fits = match &packet.ty {
+            Type::Array(element, len) if **element == Type::Int(IntType::U8) => {
+                if *len < builder.header_len() {
+                    self.report(errors::packet_too_short_for(
+                        packet.span,
+                        name,
+                        *len,
+                        builder.header_len(),
+                    ));
+                }
+                true
+            }
+            Type::Error => true,
+            _ => false,
+        };
+        if !fits {
+            let type_name = self.type_name(&packet.ty);
+            self.report(errors::packet_builder_needs_array(
+                packet.span,
+                name,
+                &type_name,
+            ));
+        }
+        let mut lowered = vec![packet];
+        lowered.extend(self.call_args(&params, rest, name, span));
+        if !fits {
+            lowered[0] = error_expr(lowered[0].span);
+        }
+        lowered
+    }
+
+    /// `assert(cond)` and `assert_eq(a, b)`: a `bool`, or two values of
+    /// one integer, bool or enum type.
+    fn assert_args(
+        &mut self,
+        builtin: Builtin,
+        args: &[ast::Expr],
+        name: &str,
+        span: Span,
+    ) -> Vec<ir::Expr> {
+        if builtin == Builtin::Assert {
+            return self.call_args(&[Type::Bool], args, name, span);
+        }
+        let [left, right] = args else {
+            self.report(errors::wrong_arg_count(span, name, 2, args.len()));
+            self.skip_args(args);
+            return Vec::new();
+        };
+        let left = self.expr(left, None);
+        let right = self.expr(right, Some(&left.ty));
+        if left.ty == Type::Error || right.ty == Type::Error {
+            return vec![left, right];
+        }
+        let comparable = |ty: &Type| matches!(ty, Type::Int(_) | Type::Bool | Type::Enum(_));
+        if !comparable(&left.ty) || !comparable(&right.ty) {
+            let bad = if comparable(&left.ty) { &right } else { &left };
+            let type_name = self.type_name(&bad.ty);
+            self.report(errors::assert_eq_operand(bad.span, &type_name));
+            return vec![left, error_expr(right.span)];
+        }
+        // An enum compares with an integer by value (`assert_eq(result,
+        // XDP_PASS)` where `test()` gives a `u32`).
+        let mixed = matches!(
+            (&left.ty, &right.ty),
+            (Type::Enum(_), Type::Int(_)) | (Type::Int(_), Type::Enum(_))
+        );
+        if mixed || self.assignable(&right.ty, &left.ty) {
+            return vec![left, right];
+        }
+        if self.assignable(&left.ty, &right.ty) {
+            return vec![left, right];
+        }
+        let right_span = right.span;
+        let right = self.coerce(right, &left.ty, right_span);
+        vec![left, right]
     }
 }

@@ -41,7 +41,7 @@ impl Checker<'_> {
             ExprKind::Char(value) => i128::from(*value),
             ExprKind::Const(id) => self.program.const_def(*id).value,
             ExprKind::EnumVariant { enum_id, variant } => {
-                i128::from(self.program.enum_def(*enum_id).variants[*variant].value)
+                self.program.enum_def(*enum_id).value(*variant)
             }
             ExprKind::Sizeof(ty) => i128::from(ty.size(&self.program)),
             ExprKind::Cast(inner) => {

@@ -108,11 +108,15 @@ impl Checker<'_> {
                 }
                 node(ExprKind::Sizeof(resolved), Type::Int(IntType::U64), span)
             }
-            ast::ExprKind::Call { callee, args } => self.call(e, callee, args, position),
+            ast::ExprKind::Call { callee, args } => self.call(e, callee, args, expected, position),
             ast::ExprKind::Field { base, name } => self.field(base, name, span),
             ast::ExprKind::Arrow { base, name } => self.arrow(base, name, span),
             ast::ExprKind::Index { base, index } => self.index(base, index, span),
-            ast::ExprKind::StructLit { name, fields } => self.struct_literal(name, fields, span),
+            ast::ExprKind::StructLit {
+                module,
+                name,
+                fields,
+            } => self.struct_literal(module.as_ref(), name, fields, span),
             ast::ExprKind::ArrayLit(elements) => self.array_literal(elements, expected, span),
             ast::ExprKind::Match { scrutinee, arms } => {
                 self.match_expr(scrutinee, arms, expected, position, span)
@@ -140,6 +144,12 @@ impl Checker<'_> {
             }
             return expr;
         }
+        if let Type::Int(int) = ty {
+            expr = match self.convert_constant(expr, *int) {
+                Ok(converted) => return converted,
+                Err(unchanged) => unchanged,
+            };
+        }
         let expected = self.type_name(ty);
         let found = self.type_name(&expr.ty);
         let diagnostic = match (&expr.kind, &expr.ty, ty) {
@@ -151,11 +161,50 @@ impl Checker<'_> {
             | (_, Type::Enum(_), Type::Int(_))
             | (_, Type::Int(_), Type::Enum(_))
             | (_, Type::Bool, Type::Int(_))
-            | (_, Type::Char, Type::Int(_)) => errors::needs_cast(span, &expected, &found),
+            | (_, Type::Char, Type::Int(_)) => {
+                // `as` binds tighter than every binary operator: a cast of
+                // `a + b` needs parentheses.
+                let parenthesize = matches!(
+                    expr.kind,
+                    ExprKind::Binary { .. } | ExprKind::Cast(_) | ExprKind::Match { .. }
+                );
+                errors::needs_cast(span, &expected, &found, parenthesize)
+            }
             _ => errors::mismatched_types(span, &expected, &found),
         };
         self.report(diagnostic);
         error_expr(span)
+    }
+
+    /// The conversion policy's constant rules (docs §4.2): an enum
+    /// constant converts to an integer type that holds every value of its
+    /// enum; an integer constant expression to one that holds its value.
+    /// `Err` gives the expression back unchanged when neither applies.
+    pub(crate) fn convert_constant(
+        &self,
+        expr: ir::Expr,
+        to: IntType,
+    ) -> Result<ir::Expr, ir::Expr> {
+        let Some(value) = self.eval(&expr) else {
+            return Err(expr);
+        };
+        let converts = match &expr.ty {
+            Type::Enum(id) => {
+                let (min, max) = self.program.enum_def(*id).value_range();
+                fits(min, to) && fits(max, to)
+            }
+            Type::Int(_) => fits(value, to),
+            _ => false,
+        };
+        if !converts {
+            return Err(expr);
+        }
+        let span = expr.span;
+        Ok(match expr.kind {
+            // A literal simply takes the type.
+            ExprKind::Int(value, radix) => node(ExprKind::Int(value, radix), Type::Int(to), span),
+            _ => node(ExprKind::Cast(Box::new(expr)), Type::Int(to), span),
+        })
     }
 
     fn int_literal(
@@ -212,10 +261,16 @@ impl Checker<'_> {
             }
             None => {}
         }
-        let Some(symbol) = self.global_symbol(name) else {
+        let Some(symbol) = self.global_symbol(name, span) else {
             self.report_undefined(name, span, "value");
             return error_expr(span);
         };
+        self.symbol_value(symbol, name, span)
+    }
+
+    /// The value of a global item named `name` (as written: `x` or
+    /// `module.x`) that denotes `symbol`.
+    pub(crate) fn symbol_value(&mut self, symbol: Symbol, name: &str, span: Span) -> ir::Expr {
         match symbol {
             Symbol::Variant(enum_id, variant) => node(
                 ExprKind::EnumVariant { enum_id, variant },
@@ -277,8 +332,8 @@ impl Checker<'_> {
                 self.report(errors::type_as_value(span, name));
                 error_expr(span)
             }
-            Symbol::Import => {
-                self.report(errors::unsupported(span, "imported modules"));
+            Symbol::Module(_) => {
+                self.report(errors::module_as_value(span, name));
                 error_expr(span)
             }
         }
@@ -288,7 +343,7 @@ impl Checker<'_> {
     pub(crate) fn report_undefined(&mut self, name: &str, span: Span, what: &str) {
         let kernel = self.kernel_value_suggestions(name);
         let mut candidates: Vec<&str> = self.fx.visible_names();
-        candidates.extend(self.env.names_where(|symbol| !symbol.is_type()));
+        candidates.extend(self.env.names_where(span, |symbol| !symbol.is_type()));
         candidates.extend(kernel.iter().map(String::as_str));
         let suggestion = did_you_mean(name, candidates);
         self.report(errors::undefined_name(span, name, what, suggestion));
@@ -477,6 +532,11 @@ impl Checker<'_> {
         if left.ty == Type::Error || right.ty == Type::Error {
             return error_expr(span);
         }
+        let (left, right) = if matches!(op, BinaryOp::Shl | BinaryOp::Shr) {
+            (left, right)
+        } else {
+            self.meet_constant(left, right)
+        };
         let ty = match (&left.ty, &right.ty) {
             (Type::Int(a), Type::Int(b)) => {
                 if matches!(op, BinaryOp::Shl | BinaryOp::Shr) {
@@ -588,6 +648,7 @@ impl Checker<'_> {
         if left.ty == Type::Error || right.ty == Type::Error {
             return error_expr(span);
         }
+        let (left, right) = self.meet_constant(left, right);
         let equality = matches!(op, BinaryOp::Eq | BinaryOp::Ne);
         let ok = match (&left.ty, &right.ty) {
             (Type::Int(a), Type::Int(b)) => common_int(*a, *b).is_some(),
@@ -639,6 +700,34 @@ impl Checker<'_> {
             _ => (left, right),
         };
         binary_node(op, left, right, Type::Bool, span)
+    }
+
+    /// Two operands of one operator: when one is a constant of another
+    /// integer (or enum) type and the other a run-time integer, the
+    /// constant converts to the other's type where the constant rules let
+    /// it (`len + HEADER_SIZE`, `x < SOME_KERNEL_CONSTANT`).
+    fn meet_constant(&self, left: ir::Expr, right: ir::Expr) -> (ir::Expr, ir::Expr) {
+        let constant = |expr: &ir::Expr| self.eval(expr).is_some();
+        match (&left.ty, &right.ty) {
+            (Type::Int(a), Type::Int(b)) if a == b => (left, right),
+            (Type::Int(_) | Type::Enum(_), Type::Int(int))
+                if constant(&left) && !constant(&right) =>
+            {
+                let int = *int;
+                match self.convert_constant(left, int) {
+                    Ok(converted) | Err(converted) => (converted, right),
+                }
+            }
+            (Type::Int(int), Type::Int(_) | Type::Enum(_))
+                if constant(&right) && !constant(&left) =>
+            {
+                let int = *int;
+                match self.convert_constant(right, int) {
+                    Ok(converted) | Err(converted) => (left, converted),
+                }
+            }
+            _ => (left, right),
+        }
     }
 
     fn cast(&mut self, operand: &ast::Expr, target: &ast::TypeExpr, span: Span) -> ir::Expr {

@@ -222,7 +222,10 @@ impl Checker<'_> {
     pub(crate) fn check_main(&mut self) {
         let mut first: Option<Span> = None;
         for function in &self.program.functions {
-            if function.kind != FunctionKind::Main {
+            // A module's `main` is reported by `check_module_contents`.
+            if function.kind != FunctionKind::Main
+                || self.program.module_of(function.span).is_some()
+            {
                 continue;
             }
             match first {

@@ -62,8 +62,10 @@ impl<'a> Checker<'a> {
 
     /// Defines a user name; reports a duplicate (and returns false). A
     /// user definition hides a language builtin of the same name.
-    fn define(&mut self, name: &ast::Ident, symbol: Symbol) -> bool {
-        if self.env.symbol(&name.name).is_none() && self.is_reserved_kernel_name(&name.name) {
+    pub(crate) fn define(&mut self, name: &ast::Ident, symbol: Symbol) -> bool {
+        if self.env.symbol(&name.name, name.span).is_none()
+            && self.is_reserved_kernel_name(&name.name)
+        {
             // Imported now, so the definition below reports the clash.
             let _ = self.kernel_symbol(&name.name);
         }
@@ -73,7 +75,7 @@ impl<'a> Checker<'a> {
                 if matches!(existing.symbol, Symbol::Builtin(_))
                     || (existing.span.is_none() && Self::is_perf_name(&name.name)) =>
             {
-                self.env.redefine(&name.name, symbol, Some(name.span));
+                self.env.redefine(&name.name, symbol, name.span);
                 true
             }
             Err(existing) => {
@@ -90,21 +92,21 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn collect_items(&mut self) {
-        let files = self.files;
+        let files = self.files.clone();
         for file in files {
-            for item in &file.items {
-                self.collect_item(item);
+            for item in &file.ast.items {
+                if self.allowed_in_file(item) {
+                    self.collect_item(item);
+                }
             }
         }
     }
 
     fn collect_item(&mut self, item: &'a ast::Item) {
         match &item.kind {
-            ast::ItemKind::Include { .. } | ast::ItemKind::Error => {}
-            ast::ItemKind::Import { name, .. } => {
-                self.report(errors::unsupported(item.span, "`import`"));
-                self.define(name, Symbol::Import);
-            }
+            ast::ItemKind::Error => {}
+            ast::ItemKind::Include { path } => self.check_include(path),
+            ast::ItemKind::Import { name, path } => self.check_import(item, name, path),
             ast::ItemKind::Config(decl) => {
                 let id = ConfigId(self.program.configs.len() as u32);
                 if self.define(&decl.name, Symbol::Config(id)) {

@@ -9,11 +9,15 @@
 //! binding is a pointer), and a call chain's usage is the sum of its
 //! frames. A loop lowered as a callback (`ir::loops`) counts as a call: its
 //! body's locals are in a frame of its own, below the function's, which
-//! holds the loop's context struct. A frame over 512 bytes is reported at the function; a chain over
-//! 512 bytes is reported at the program that starts it, with the chain and
-//! each frame's size in a note.
+//! holds the loop's context struct. Both errors point where the fix is: the
+//! primary label is on the local declaration that pushes the stack over 512
+//! bytes (locals counted in declaration order, a chain's frames in call
+//! order); the function, or the program and each call of the chain, are
+//! secondary labels, and a note gives the largest locals or each frame's
+//! size.
 
 use crate::ir::{FunctionId, Target};
+use crate::span::Span;
 
 use super::{errors, Checker};
 
@@ -71,7 +75,29 @@ impl Checker<'_> {
                     .collect();
                 let function = self.program.function(FunctionId(index as u32));
                 let (name, span) = (function.name.clone(), function.span);
-                self.report(errors::stack_chain_too_large(span, &name, total, &frames));
+                let (crossing, reached) = self.crossing_local(&chain);
+                let calls: Vec<(Span, String, u64)> = chain
+                    .windows(2)
+                    .filter_map(|pair| {
+                        let edge = self.fn_facts[pair[0].index()]
+                            .calls
+                            .iter()
+                            .find(|edge| edge.callee == pair[1])?;
+                        Some((
+                            edge.span,
+                            self.program.function(pair[1]).name.clone(),
+                            self.fn_facts[pair[1].index()].stack_depth,
+                        ))
+                    })
+                    .collect();
+                self.report(errors::stack_chain_too_large(
+                    span,
+                    &name,
+                    total,
+                    &frames,
+                    crossing.map(|span| (span, reached)),
+                    &calls,
+                ));
             }
         }
     }
@@ -97,7 +123,47 @@ impl Checker<'_> {
         largest.truncate(3);
         let (name, span) = (function.name.clone(), function.span);
         let total = self.fn_facts[id.index()].largest_frame;
-        self.report(errors::stack_frame_too_large(span, &name, total, &largest));
+        let (crossing, reached) = self.crossing_local(&[id]);
+        self.report(errors::stack_frame_too_large(
+            span,
+            &name,
+            total,
+            &largest,
+            crossing.map(|span| (span, reached)),
+        ));
+    }
+
+    /// The locals of `id`'s frame in declaration order, with their sizes.
+    fn frame_locals(&self, id: FunctionId) -> Vec<(Span, u64)> {
+        let function = self.program.function(id);
+        function
+            .locals
+            .iter()
+            .skip(function.params.len())
+            .map(|local| {
+                let size = if local.by_reference {
+                    8
+                } else {
+                    local.ty.size(&self.program)
+                };
+                (local.span, size)
+            })
+            .collect()
+    }
+
+    /// The declaration whose local takes the stack of `chain`'s frames
+    /// (stacked in order) over the limit, and the total it reaches.
+    fn crossing_local(&self, chain: &[FunctionId]) -> (Option<Span>, u64) {
+        let mut total = 0;
+        for id in chain {
+            for (span, size) in self.frame_locals(*id) {
+                total += size;
+                if total > MAX_STACK_BYTES {
+                    return (Some(span), total);
+                }
+            }
+        }
+        (None, total)
     }
 
     /// Reports every cycle of eBPF calls once; returns which functions are

@@ -327,15 +327,10 @@ impl Checker<'_> {
         }
     }
 
-    /// The map `e` names, when it is a map name not shadowed by a local.
-    pub(crate) fn map_index_target(&self, e: &ast::Expr) -> Option<MapId> {
-        let ast::ExprKind::Ident(name) = &e.kind else {
-            return None;
-        };
-        if self.fx.lookup(name).is_some() {
-            return None;
-        }
-        match self.env.symbol(name) {
+    /// The map `e` names, when it is a map name not shadowed by a local
+    /// (or `module.map`).
+    pub(crate) fn map_index_target(&mut self, e: &ast::Expr) -> Option<MapId> {
+        match self.item_symbol(e) {
             Some(Symbol::Map(id)) => Some(id),
             _ => None,
         }

@@ -22,8 +22,9 @@
 //!    found flags (`presence.rs`), pointers that may be null are
 //!    checked before use (`nullness.rs`) and ring-buffer reservations are
 //!    released exactly once on every path (`ownership/`).
-//! 6. Whole-program rules: one `main`, and the eBPF call graph (recursion,
-//!    stack usage) in `limits.rs`.
+//! 6. Whole-program rules: one `main`, names C must carry as written
+//!    (`c_names.rs`), and the eBPF call graph (recursion, stack usage) in
+//!    `limits.rs`.
 //!
 //! All wording lives in `errors/`. Scoping state of the body being checked
 //! lives in `scope.rs`, global names in `env.rs`.
@@ -32,6 +33,8 @@
 //! which unifies with everything, so one mistake yields one diagnostic.
 
 mod aggregates;
+mod bridge;
+mod c_names;
 mod calls;
 mod consts;
 mod defers;
@@ -45,6 +48,7 @@ mod kernel;
 mod limits;
 mod maps;
 mod matches;
+mod modules;
 mod nullness;
 mod ownership;
 mod perf;
@@ -52,12 +56,14 @@ mod places;
 mod presence;
 mod probes;
 mod programs;
+mod python;
 mod reachability;
 mod scope;
 mod stmts;
 mod struct_ops;
 mod throws;
 mod types;
+mod warnings;
 
 #[cfg(test)]
 mod tests;
@@ -65,31 +71,41 @@ mod tests;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::ir::{self, Type};
 use crate::syntax::ast;
+use crate::unit::{Role, Unit, UnitFile};
 
 use env::Env;
 use kernel::KernelView;
 use scope::{CallEdge, FnCtx};
 
-/// Checks the parsed files of one compilation (included headers first, the
-/// main file last) against `kernel` and lowers them to the IR.
+/// Checks the parsed files of one compilation (the main file, its headers
+/// and the modules it imports) against `kernel` and lowers them to the IR.
 /// `tracepoint_formats` holds the tracefs format file of each
 /// `category/event` the driver could read.
+///
+/// Returns what could be checked together with the diagnostics: with
+/// errors, the program has holes where checking failed (`Type::Error`
+/// types, declarations and statements left out) and is fit for questions
+/// (an editor's outline, hover types), not for code generation. Warnings
+/// (`warnings.rs`) are computed only for a program without errors.
 pub fn check(
-    files: &[ast::SourceFile],
+    unit: &Unit,
     kernel: &crate::kernel::Kernel,
     tracepoint_formats: &std::collections::BTreeMap<String, String>,
-) -> (Option<ir::Program>, Diagnostics) {
-    let mut checker = Checker::new(files, KernelView::new(kernel, tracepoint_formats));
+) -> (ir::Program, Diagnostics) {
+    let mut checker = Checker::new(unit, KernelView::new(kernel, tracepoint_formats));
     checker.run();
     let Checker {
-        mut program, diags, ..
+        mut program,
+        mut diags,
+        ..
     } = checker;
     program.kernel = Some(ir::KernelBtf(kernel.btf().clone()));
-    if diags.has_errors() {
-        (None, diags)
-    } else {
-        (Some(program), diags)
+    if !diags.has_errors() {
+        for warning in warnings::warnings(&program) {
+            diags.push(warning);
+        }
     }
+    (program, diags)
 }
 
 /// A type alias waiting for (or done with) resolution.
@@ -144,7 +160,14 @@ pub(crate) struct Checker<'a> {
     /// Globals with an index below this have their type; the others are
     /// still `Error` placeholders (their declarations come later).
     pub globals_typed: usize,
-    pub files: &'a [ast::SourceFile],
+    pub unit: &'a Unit,
+    /// The files in checking order: headers, modules, the main file last.
+    pub files: Vec<&'a UnitFile>,
+    /// By `ir::ModuleId`: the namespace of a KernelScript module.
+    pub module_spaces: Vec<Option<env::Space>>,
+    /// By `ir::ModuleId` of a Python module: the functions its source
+    /// defines.
+    pub python_functions: Vec<Vec<python::PyFunction>>,
     pub kernel: KernelView<'a>,
     /// Source declarations of kernel types, checked against BTF after the
     /// source's own types are resolved (`kernel/declared.rs`).
@@ -172,9 +195,16 @@ pub(crate) struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    pub(crate) fn new(files: &'a [ast::SourceFile], kernel: KernelView<'a>) -> Checker<'a> {
+    pub(crate) fn new(unit: &'a Unit, kernel: KernelView<'a>) -> Checker<'a> {
+        let mut files: Vec<&UnitFile> = Vec::new();
+        for role in [Role::Header, Role::Module, Role::Main] {
+            files.extend(unit.files.iter().filter(|file| file.role == role));
+        }
         Checker {
+            unit,
             files,
+            module_spaces: Vec::new(),
+            python_functions: Vec::new(),
             kernel,
             kernel_declarations: Vec::new(),
             kernel_tracepoints: std::collections::BTreeMap::new(),
@@ -201,6 +231,7 @@ impl<'a> Checker<'a> {
     fn run(&mut self) {
         self.define_kernel_items();
         self.define_builtins();
+        self.setup_modules();
         self.collect_items();
         self.resolve_types();
         self.evaluate_consts();
@@ -211,10 +242,13 @@ impl<'a> Checker<'a> {
         self.declare_externs();
         self.prepare_tracepoint_contexts();
         self.declare_functions();
+        self.check_module_contents();
         self.check_own_function_targets();
         self.check_impls();
+        self.check_c_names();
         self.check_bodies();
         self.check_main();
+        self.check_args_options();
         self.check_call_graph();
         self.check_throws();
     }

@@ -228,8 +228,9 @@ impl<'a> Nullness<'a> {
                 };
                 format!("{}.{method}", self.program.map(*receiver).name)
             }
-            // `print` and the lifecycle builtins take no pointers to data.
-            Callee::Builtin(_) => return None,
+            // `print` and the lifecycle builtins take no pointers to data,
+            // and Python takes no pointers at all.
+            Callee::Builtin(_) | Callee::Python { .. } => return None,
         })
     }
 

@@ -129,6 +129,14 @@ impl Checker<'_> {
 
     /// Targets that name something that can never be assigned.
     fn reject_unassignable(&mut self, target: &ast::Expr) -> Option<Option<StmtKind>> {
+        if matches!(target.kind, ast::ExprKind::Field { .. }) {
+            return match self.named(target) {
+                super::modules::Named::Item { symbol, name } => {
+                    self.reject_unassignable_symbol(target, symbol, &name)
+                }
+                _ => None,
+            };
+        }
         let ast::ExprKind::Ident(name) = &target.kind else {
             return None;
         };
@@ -146,19 +154,26 @@ impl Checker<'_> {
             }
             None => {}
         }
-        match self.global_symbol(name) {
-            Some(Symbol::Const(_)) | Some(Symbol::Variant(..)) => {
+        let symbol = self.global_symbol(name, target.span)?;
+        self.reject_unassignable_symbol(target, symbol, name)
+    }
+
+    fn reject_unassignable_symbol(
+        &mut self,
+        target: &ast::Expr,
+        symbol: Symbol,
+        name: &str,
+    ) -> Option<Option<StmtKind>> {
+        match symbol {
+            Symbol::Const(_) | Symbol::Variant(..) => {
                 self.report(errors::assign_to_const(target.span, name));
                 Some(None)
             }
-            Some(Symbol::Map(_)) => {
+            Symbol::Map(_) => {
                 self.report(errors::assign_to_map(target.span, name));
                 Some(None)
             }
-            Some(Symbol::Function(_))
-            | Some(Symbol::Extern(_))
-            | Some(Symbol::Helper(_))
-            | Some(Symbol::Builtin(_)) => {
+            Symbol::Function(_) | Symbol::Extern(_) | Symbol::Helper(_) | Symbol::Builtin(_) => {
                 self.report(errors::not_assignable(target.span));
                 Some(None)
             }
@@ -204,7 +219,7 @@ impl Checker<'_> {
 
     /// `m[k].a.b` as (map, `m`, `k`, [a, b]), if `target` has that shape.
     fn map_field_path<'e>(
-        &self,
+        &mut self,
         target: &'e ast::Expr,
     ) -> Option<(ir::MapId, &'e ast::Expr, &'e ast::Expr, Vec<&'e ast::Ident>)> {
         let mut fields = Vec::new();

@@ -188,6 +188,132 @@ impl Checker<'_> {
         false
     }
 
+    /// The command-line attributes and defaults of struct fields: only the
+    /// fields of `main`'s `Args` struct may have them (`@short("x")`, one
+    /// ASCII letter or digit other than `h`, unique; `@help("text")`; `=
+    /// default`, a constant of the field's type); the result goes to
+    /// `Program::args_options`.
+    pub(crate) fn check_args_options(&mut self) {
+        let args = self
+            .program
+            .functions
+            .iter()
+            .find(|function| function.kind == FunctionKind::Main)
+            .and_then(
+                |main| match main.params.first().map(|&param| &main.local(param).ty) {
+                    Some(Type::Struct(id)) => Some(*id),
+                    _ => None,
+                },
+            );
+        let args_name = args.map(|id| self.program.struct_def(id).name.clone());
+        let files = self.files.clone();
+        let mut options = Vec::new();
+        let mut shorts: Vec<(char, Span)> = Vec::new();
+        for file in files {
+            for item in &file.ast.items {
+                let ast::ItemKind::Struct(decl) = &item.kind else {
+                    continue;
+                };
+                let is_args = args_name.as_deref() == Some(decl.name.name.as_str());
+                for field in &decl.fields {
+                    if !is_args {
+                        for attribute in &field.attributes {
+                            self.report(errors::option_outside_args(attribute.span));
+                        }
+                        if let Some(default) = &field.default {
+                            self.report(errors::option_outside_args(default.span));
+                        }
+                        continue;
+                    }
+                    let ty = self
+                        .program
+                        .struct_def(args.expect("is_args"))
+                        .fields
+                        .iter()
+                        .find(|def| def.name == field.name.name)
+                        .map(|def| def.ty.clone());
+                    let Some(ty) = ty else { continue };
+                    let option = self.arg_option(field, &ty, &mut shorts);
+                    options.push((field.name.name.clone(), option));
+                }
+            }
+        }
+        self.program.args_options = options;
+    }
+
+    fn arg_option(
+        &mut self,
+        field: &ast::StructField,
+        ty: &Type,
+        shorts: &mut Vec<(char, Span)>,
+    ) -> crate::ir::ArgOption {
+        let mut option = crate::ir::ArgOption::default();
+        for attribute in &field.attributes {
+            let value = self.string_arg(attribute);
+            match (attribute.name.name.as_str(), value) {
+                ("short", Some(text)) => {
+                    let mut chars = text.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(c), None) if c.is_ascii_alphanumeric() && c != 'h' => {
+                            if let Some((_, first)) = shorts.iter().find(|(other, _)| *other == c) {
+                                self.report(errors::duplicate_short_option(
+                                    attribute.span,
+                                    c,
+                                    *first,
+                                ));
+                            } else {
+                                shorts.push((c, attribute.span));
+                                option.short = Some(c);
+                            }
+                        }
+                        _ => self.report(errors::bad_short_option(attribute.span, &text)),
+                    }
+                }
+                ("help", Some(text)) => option.help = Some(text),
+                ("short" | "help", None) => self.report(errors::option_attribute_needs_string(
+                    attribute.span,
+                    &attribute.name.name,
+                )),
+                (other, _) => self.report(errors::unknown_option_attribute(attribute.span, other)),
+            }
+        }
+        if let Some(default) = &field.default {
+            let checked = self.in_global_context(|checker| checker.expr_as(default, ty));
+            option.default = match (&checked.kind, ty) {
+                _ if checked.ty == Type::Error => None,
+                (crate::ir::ExprKind::Str(text), Type::Str(_)) => {
+                    Some(crate::ir::OptionDefault::Str(text.clone()))
+                }
+                (_, Type::Bool) => match self.eval(&checked) {
+                    Some(value) => Some(crate::ir::OptionDefault::Bool(value != 0)),
+                    None => {
+                        self.report(errors::option_default_not_constant(default.span));
+                        None
+                    }
+                },
+                (_, Type::Char) => match self.eval(&checked) {
+                    Some(value) => Some(crate::ir::OptionDefault::Char(value as u8)),
+                    None => {
+                        self.report(errors::option_default_not_constant(default.span));
+                        None
+                    }
+                },
+                (_, Type::Int(_)) => match self.eval(&checked) {
+                    Some(value) => Some(crate::ir::OptionDefault::Int(value)),
+                    None => {
+                        self.report(errors::option_default_not_constant(default.span));
+                        None
+                    }
+                },
+                _ => {
+                    self.report(errors::option_default_not_constant(default.span));
+                    None
+                }
+            };
+        }
+        option
+    }
+
     /// The single string argument of an attribute, if it has one.
     pub(crate) fn string_arg(&mut self, attribute: &ast::Attribute) -> Option<String> {
         match attribute.args.as_slice() {
@@ -381,16 +507,17 @@ impl Checker<'_> {
         }
     }
 
-    /// `*S` for the kernel context struct `S`.
+    /// `*S` for the kernel context struct `S` (as the main namespace knows
+    /// it: programs are in the main file).
     fn context_pointer(&mut self, name: &str) -> Type {
-        match self.global_symbol(name) {
+        match self.global_symbol(name, Span::default()) {
             Some(super::env::Symbol::Struct(id)) => Type::Pointer(Box::new(Type::Struct(id))),
             _ => Type::Error,
         }
     }
 
     fn kernel_enum_type(&mut self, name: &str) -> Type {
-        match self.global_symbol(name) {
+        match self.global_symbol(name, Span::default()) {
             Some(super::env::Symbol::Enum(id)) => Type::Enum(id),
             _ => Type::Error,
         }

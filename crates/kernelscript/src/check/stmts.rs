@@ -425,10 +425,37 @@ impl Checker<'_> {
         }
     }
 
+    /// A program's result given as an integer of at most 32 bits where its
+    /// kind returns a kernel enum (`return action` with `action: u32` in
+    /// an `@xdp` program): the kernel reads the result as an integer, so
+    /// it is converted as if written `action as xdp_action`.
+    fn program_result_from_integer(&self, value: &ir::Expr, ret: &Type) -> Option<ir::Expr> {
+        let Some(ir::FunctionKind::Program(_)) = &self.fx.kind else {
+            return None;
+        };
+        let Type::Enum(id) = ret else {
+            return None;
+        };
+        let Type::Int(int) = value.ty else {
+            return None;
+        };
+        if self.program.enum_def(*id).origin != ir::Origin::Kernel || int.bits() > 32 {
+            return None;
+        }
+        Some(ir::Expr {
+            span: value.span,
+            ty: ret.clone(),
+            kind: ir::ExprKind::Cast(Box::new(value.clone())),
+        })
+    }
+
     /// The operand of `return` (or a body's trailing expression).
     pub(crate) fn return_value(&mut self, e: &ast::Expr) -> ir::Expr {
         let ret = self.fx.ret.clone();
         let value = self.expr_at(e, Some(&ret), Position::Return);
+        if let Some(result) = self.program_result_from_integer(&value, &ret) {
+            return result;
+        }
         let value = self.coerce(value, &ret, e.span);
         if let Some(local) = address_of_local(&value) {
             let local = self.fx.local(local);

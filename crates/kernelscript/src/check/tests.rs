@@ -9,15 +9,26 @@ use crate::ir::{
 };
 use crate::span::FileId;
 use crate::syntax;
+use crate::unit::{Role, Unit, UnitFile};
+
+/// Checks one parsed main file.
+fn check_file(file: syntax::ast::SourceFile) -> (ir::Program, Diagnostics) {
+    let mut unit = Unit::new();
+    unit.files.push(UnitFile {
+        file: FileId(0),
+        role: Role::Main,
+        ast: file,
+    });
+    super::check(&unit, crate::kernel::test_kernel(), &Default::default())
+}
 
 /// Parses and checks `source`, failing the test on any error.
 fn checked(source: &str) -> ir::Program {
     let (file, parse_diagnostics) = syntax::parse(FileId(0), source);
     assert_no_errors(&parse_diagnostics, source);
-    let (program, diagnostics) =
-        super::check(&[file], crate::kernel::test_kernel(), &Default::default());
+    let (program, diagnostics) = check_file(file);
     assert_no_errors(&diagnostics, source);
-    program.expect("a program without errors")
+    program
 }
 
 fn assert_no_errors(diagnostics: &Diagnostics, source: &str) {
@@ -39,15 +50,12 @@ fn assert_no_errors(diagnostics: &Diagnostics, source: &str) {
 /// The messages of the errors `source` produces.
 fn errors(source: &str) -> Vec<String> {
     let (file, _) = syntax::parse(FileId(0), source);
-    let (program, diagnostics) =
-        super::check(&[file], crate::kernel::test_kernel(), &Default::default());
-    let messages: Vec<String> = diagnostics
+    let (_, diagnostics) = check_file(file);
+    diagnostics
         .iter()
         .filter(|d| d.is_error())
         .map(|d| d.message.clone())
-        .collect();
-    assert_eq!(program.is_none(), !messages.is_empty());
-    messages
+        .collect()
 }
 
 fn function<'p>(program: &'p ir::Program, name: &str) -> &'p ir::Function {
@@ -515,21 +523,22 @@ fn local_constants_are_inlined_and_loop_variables_take_the_bound_type() {
 fn diagnostics_carry_help_and_secondary_labels() {
     let (file, _) = syntax::parse(
         FileId(0),
-        "var a: u32 = 1\nvar a: u32 = 2\n@tc fn t(ctx: *__sk_buff) -> i32 { return 0 }",
+        "var a: u32 = 1\nvar a: u32 = 2\n@tc(\"sideways\") fn t(ctx: *__sk_buff) -> i32 { return 0 }",
     );
-    let (_, diagnostics) = super::check(&[file], crate::kernel::test_kernel(), &Default::default());
+    let (_, diagnostics) = check_file(file);
     let duplicate = diagnostics
         .iter()
         .find(|d| d.message.contains("more than once"))
         .unwrap();
     assert_eq!(duplicate.labels.len(), 2);
     assert!(!duplicate.labels[1].primary);
-    let bare_tc = diagnostics
+    let bad_direction = diagnostics
         .iter()
-        .find(|d| d.message.contains("traffic direction"))
+        .find(|d| d.message.contains("`@tc` target"))
         .unwrap();
     assert!(
-        bare_tc.help[0].contains("@tc(\"ingress\")") && bare_tc.help[0].contains("@tc(\"egress\")")
+        bad_direction.help[0].contains("@tc(\"ingress\")")
+            && bad_direction.help[0].contains("@tc(\"egress\")")
     );
 }
 
@@ -549,19 +558,16 @@ fn headers_redeclaring_kernel_types_exactly_are_accepted() {
             ingress_ifindex: u32, rx_queue_index: u32, egress_ifindex: u32 }
         enum xdp_action { XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3, XDP_REDIRECT = 4 }";
     let main = "@xdp fn f(ctx: *xdp_md) -> xdp_action { var t = bpf_ktime_get_ns() \n var n = ctx->data_end - ctx->data \n return XDP_PASS }";
-    let (header, _) = syntax::parse(FileId(0), header);
-    let (main, _) = syntax::parse(FileId(1), main);
-    let (program, diagnostics) = super::check(
-        &[header, main],
-        crate::kernel::test_kernel(),
-        &Default::default(),
-    );
+    let main = format!("include \"kernel.kh\"\n{main}");
+    let mut files = crate::driver::MemoryFiles::new().with("kernel.kh", header);
+    let analysis =
+        crate::driver::analyze("main.ks", &main, &mut files, crate::kernel::test_kernel());
+    let (program, diagnostics) = (analysis.checked, analysis.diagnostics);
     assert!(
         !diagnostics.has_errors(),
         "{:?}",
         diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
     );
-    let program = program.unwrap();
     let f = function(&program, "f");
     assert_eq!(f.locals[2].ty, Type::Int(IntType::I64));
     // One `xdp_md`: the kernel's, from BTF.
@@ -590,7 +596,7 @@ fn declarations_that_differ_from_the_kernel_and_externs_of_helpers_are_errors() 
         ["declaration of kernel enum `xdp_action` does not match the kernel's"]
     );
     assert_eq!(
-        errors("extern bpf_ktime_get_ns() -> u64"),
+        errors("extern bpf_ktime_get_ns(x: *u8) -> u64"),
         ["`bpf_ktime_get_ns` is a BPF helper"]
     );
 }
@@ -700,9 +706,7 @@ fn a_maybe_null_pointer_error_points_at_the_use_and_the_source() {
             return XDP_PASS
         }";
     let (file, _) = syntax::parse(FileId(0), source);
-    let (program, diagnostics) =
-        super::check(&[file], crate::kernel::test_kernel(), &Default::default());
-    assert!(program.is_none());
+    let (_, diagnostics) = check_file(file);
     let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
     assert_eq!(errors.len(), 1);
     let error = errors[0];
@@ -717,4 +721,38 @@ fn a_maybe_null_pointer_error_points_at_the_use_and_the_source() {
         error.help,
         vec!["check it first: `if (e != null) { ... }`".to_string()]
     );
+}
+
+#[test]
+fn an_extern_of_a_helper_in_its_own_shape_is_redundant_not_an_error() {
+    // The reference's include_demo headers declare helpers this way
+    // (with `i32` where the kernel says `long`): calls use the real
+    // prototype, the declaration only earns a warning.
+    let source = "extern bpf_ktime_get_ns() -> u64
+        extern bpf_trace_printk(fmt: *u8, fmt_size: u32) -> i32
+        extern bpf_xdp_adjust_head(ctx: *xdp_md, delta: i32) -> i32
+        @xdp fn f(ctx: *xdp_md) -> xdp_action {
+            var r = bpf_xdp_adjust_head(ctx, -14)
+            if (bpf_ktime_get_ns() > 0 && r >= 0) { return XDP_PASS }
+            return XDP_DROP
+        }";
+    let (file, _) = syntax::parse(FileId(0), source);
+    let (program, diagnostics) = check_file(file);
+    let warnings: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| !d.is_error())
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(!diagnostics.has_errors(), "{warnings:?}");
+    assert_eq!(
+        warnings,
+        [
+            "`bpf_ktime_get_ns` is a BPF helper; this `extern` is redundant",
+            "`bpf_trace_printk` is a BPF helper; this `extern` is redundant",
+            "`bpf_xdp_adjust_head` is a BPF helper; this `extern` is redundant",
+        ]
+    );
+    let f = function(&program, "f");
+    // `r` has the helper's real result type (long), not the extern's i32.
+    assert_eq!(f.locals[1].ty, Type::Int(IntType::I64));
 }

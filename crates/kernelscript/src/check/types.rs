@@ -39,6 +39,7 @@ impl Checker<'_> {
     pub(crate) fn resolve_type(&mut self, written: &ast::TypeExpr) -> Type {
         match &written.kind {
             ast::TypeExprKind::Named(name) => self.resolve_named_type(name, written.span),
+            ast::TypeExprKind::Qualified { module, name } => self.qualified_type(module, name),
             ast::TypeExprKind::Str(size) => match self.const_size(size, "string capacity") {
                 Some(size) => self.limit_size(Type::Str(size), written.span),
                 None => Type::Error,
@@ -159,16 +160,34 @@ impl Checker<'_> {
         if let Some(ty) = primitive_type(name) {
             return ty;
         }
-        match self.global_symbol(name) {
-            Some(Symbol::Struct(id)) => {
+        match self.global_symbol(name, span) {
+            Some(symbol) => self.type_of_symbol(symbol, name, span),
+            None => {
+                let mut candidates = self.env.names_where(span, Symbol::is_type);
+                candidates.extend(PRIMITIVE_NAMES);
+                let kernel = self.kernel_type_suggestions(name);
+                candidates.extend(kernel.iter().map(String::as_str));
+                let suggestion = did_you_mean(name, candidates);
+                self.report(errors::unknown_type(span, name, suggestion));
+                Type::Error
+            }
+        }
+    }
+
+    /// The type a name (`name` as written, for messages) denoting `symbol`
+    /// stands for.
+    pub(crate) fn type_of_symbol(&mut self, symbol: Symbol, name: &str, span: Span) -> Type {
+        match symbol {
+            Symbol::Struct(id) => {
                 self.complete_kernel_struct(id);
                 Type::Struct(id)
             }
-            Some(Symbol::Enum(id)) => Type::Enum(id),
-            Some(Symbol::Alias(id)) => self.resolve_alias(id, span),
+            Symbol::Enum(id) => Type::Enum(id),
+            Symbol::Alias(id) => self.resolve_alias(id, span),
+            Symbol::Primitive => primitive_type(name).unwrap_or(Type::Error),
             // A kernel tag of the same name as a value (`bpf_res_spin_lock`
             // is a struct and a kfunc): C keeps them apart.
-            Some(other) => match self.resolve_kernel_type(name) {
+            other => match self.resolve_kernel_type(name) {
                 Some(Symbol::Struct(id)) => {
                     self.complete_kernel_struct(id);
                     Type::Struct(id)
@@ -180,15 +199,6 @@ impl Checker<'_> {
                     Type::Error
                 }
             },
-            None => {
-                let mut candidates = self.env.names_where(Symbol::is_type);
-                candidates.extend(PRIMITIVE_NAMES);
-                let kernel = self.kernel_type_suggestions(name);
-                candidates.extend(kernel.iter().map(String::as_str));
-                let suggestion = did_you_mean(name, candidates);
-                self.report(errors::unknown_type(span, name, suggestion));
-                Type::Error
-            }
         }
     }
 

@@ -9,4 +9,5 @@ pub mod ebpf;
 pub mod kernel_header;
 pub mod makefile;
 pub mod plan;
+pub mod readme;
 pub mod userspace;

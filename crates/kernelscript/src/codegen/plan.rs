@@ -37,12 +37,36 @@ pub struct Plan {
     pub kernel_header: Option<String>,
     /// Whether there is a userspace program (a `main`).
     pub has_userspace: bool,
+    /// Whether the outputs include the test runner (`NAME.test.c` and its
+    /// Makefile targets): asked for, and the program has `@test`
+    /// functions. Set by the driver.
+    pub tests: bool,
+    /// Whether userspace calls into Python (the program embeds CPython and
+    /// links `libpython3`).
+    pub uses_python: bool,
     /// The C names of the program's items, which both outputs use.
     pub names: CNames,
     /// The eBPF functions that read kernel memory through CO-RE probe
     /// reads (`BPF_CORE_READ`): programs of kinds whose descriptors say
     /// `KernelMemory::ProbeRead` (tracing), and the helpers they call.
     pub kernel_reads: BTreeSet<FunctionId>,
+    /// Where the program pins its `pin` maps and `pin var` globals.
+    pub pin_root: PinRoot,
+}
+
+/// The directory of a program's pins: `/sys/fs/bpf/NAME` unless
+/// `compile --pin-path DIR` chose another (no trailing `/`). Pinned maps
+/// live in `DIR/maps`, `pin var` globals in `DIR/globals`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinRoot(pub String);
+
+impl PinRoot {
+    pub fn maps_dir(&self) -> String {
+        format!("{}/maps", self.0)
+    }
+    pub fn globals_dir(&self) -> String {
+        format!("{}/globals", self.0)
+    }
 }
 
 impl Plan {
@@ -65,6 +89,7 @@ impl Plan {
         Plan {
             kernel_reads: kernel_reads(program),
             kernel_header: needs_kernel_types.then(|| format!("{project}.vmlinux.h")),
+            pin_root: PinRoot(format!("/sys/fs/bpf/{project}")),
             project,
             line_directives: true,
             tail_calls,
@@ -74,9 +99,34 @@ impl Plan {
                 .functions
                 .iter()
                 .any(|function| function.kind == FunctionKind::Main),
+            uses_python: uses_python(program),
+            tests: false,
             names,
         }
     }
+}
+
+/// Whether any userspace function calls a Python module's function.
+fn uses_python(program: &Program) -> bool {
+    program
+        .functions
+        .iter()
+        .filter(|function| function.kind.target() == Target::Userspace)
+        .any(|function| {
+            let mut calls = false;
+            walk_block_exprs(&function.body, &mut |expr| {
+                if matches!(
+                    expr.kind,
+                    ExprKind::Call {
+                        callee: Callee::Python { .. },
+                        ..
+                    }
+                ) {
+                    calls = true;
+                }
+            });
+            calls
+        })
 }
 
 /// The eBPF functions that read kernel memory with CO-RE probe reads: the
@@ -135,6 +185,23 @@ pub fn c_identifier(text: &str) -> String {
 }
 
 pub use super::c::names::first_free;
+
+/// The ELF sections of the object that are also C identifiers.
+pub fn identifier_sections(program: &Program) -> BTreeSet<String> {
+    let mut sections: BTreeSet<String> = program
+        .functions
+        .iter()
+        .filter_map(|function| function.kind.program())
+        .map(|decl| (decl.descriptor().section)(&decl.target))
+        .filter(|section| {
+            section
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .collect();
+    sections.insert("license".to_string());
+    sections
+}
 
 /// A program array behind `return other_program(ctx)` tail calls.
 ///
@@ -246,9 +313,17 @@ impl CNames {
     pub fn new(program: &Program) -> CNames {
         let mut file = Names::new();
         let mut tags = Names::new();
+        // An imported module's items are named after the module first
+        // (`utils_validate`), so they cannot collide with the main file's.
+        let qualified = |name: &str, span: crate::span::Span| match program.module_of(span) {
+            Some(module) => format!("{}_{name}", program.module(module).name),
+            None => name.to_string(),
+        };
         // Names fixed by the kernel, the skeleton or the headers first.
         for map in &program.maps {
-            file.reserve(&map.name);
+            if program.module_of(map.span).is_none() {
+                file.reserve(&map.name);
+            }
         }
         for function in &program.functions {
             if function.kind.is_program() || function.kind == FunctionKind::Kfunc {
@@ -261,6 +336,7 @@ impl CNames {
         for def in &program.externs {
             file.reserve(&def.name);
         }
+
         for def in program
             .consts
             .iter()
@@ -285,8 +361,11 @@ impl CNames {
         {
             tags.reserve(&def.name);
         }
+        // `SEC("xdp")` makes a symbol `xdp` in the object: no file-scope
+        // name may be one (locals may).
+        let sections = identifier_sections(program);
         let file_name = |file: &mut Names, name: &str| {
-            let clashes = clash_in_both(name, Place::File).is_some();
+            let clashes = clash_in_both(name, Place::File).is_some() || sections.contains(name);
             file.user(name, clashes)
         };
         let tag_name = |tags: &mut Names, name: &str| {
@@ -306,7 +385,7 @@ impl CNames {
                 structs.push(def.name.clone());
                 fields.push(def.fields.iter().map(|field| field.name.clone()).collect());
             } else {
-                structs.push(tag_name(&mut tags, &def.name));
+                structs.push(tag_name(&mut tags, &qualified(&def.name, def.span)));
                 fields.push(members(
                     &mut def.fields.iter().map(|field| field.name.as_str()),
                 ));
@@ -319,11 +398,11 @@ impl CNames {
                 enums.push(def.name.clone());
                 variants.push(def.variants.iter().map(|v| v.name.clone()).collect());
             } else {
-                enums.push(tag_name(&mut tags, &def.name));
+                enums.push(tag_name(&mut tags, &qualified(&def.name, def.span)));
                 variants.push(
                     def.variants
                         .iter()
-                        .map(|variant| file_name(&mut file, &variant.name))
+                        .map(|variant| file_name(&mut file, &qualified(&variant.name, def.span)))
                         .collect(),
                 );
             }
@@ -333,18 +412,18 @@ impl CNames {
             .iter()
             .map(|def| match def.origin {
                 Origin::Kernel => def.name.clone(),
-                Origin::Source => file_name(&mut file, &def.name),
+                Origin::Source => file_name(&mut file, &qualified(&def.name, def.span)),
             })
             .collect();
         let globals = program
             .globals
             .iter()
-            .map(|global| file_name(&mut file, &global.name))
+            .map(|global| file_name(&mut file, &qualified(&global.name, global.span)))
             .collect();
         let mut configs = Vec::new();
         let mut config_fields = Vec::new();
         for config in &program.configs {
-            let name = file_name(&mut file, &config.name);
+            let name = file_name(&mut file, &qualified(&config.name, config.span));
             tags.reserve(&format!("{name}_config"));
             configs.push(name);
             config_fields.push(members(
@@ -362,7 +441,15 @@ impl CNames {
                 // Methods are emitted as `IMPL_METHOD` (the impl's name
                 // keeps them apart).
                 FunctionKind::StructOpsMethod { .. } => function.name.clone(),
-                _ => file_name(&mut file, &function.name),
+                _ => file_name(&mut file, &qualified(&function.name, function.span)),
+            })
+            .collect();
+        let maps = program
+            .maps
+            .iter()
+            .map(|map| match program.module_of(map.span) {
+                Some(_) => file_name(&mut file, &qualified(&map.name, map.span)),
+                None => map.name.clone(),
             })
             .collect();
         CNames {
@@ -374,7 +461,7 @@ impl CNames {
             globals,
             configs,
             config_fields,
-            maps: program.maps.iter().map(|map| map.name.clone()).collect(),
+            maps,
             functions,
             struct_ops: program
                 .struct_ops

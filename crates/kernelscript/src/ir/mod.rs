@@ -52,6 +52,8 @@ id_type!(
     LocalId,
     /// Index into `Program::struct_ops`.
     StructOpsId,
+    /// Index into `Program::modules`.
+    ModuleId,
 );
 
 /// A whole checked compilation unit (the main file plus its includes).
@@ -67,9 +69,42 @@ pub struct Program {
     pub externs: Vec<ExternDef>,
     /// `@struct_ops("kernel_type") impl name { ... }` blocks.
     pub struct_ops: Vec<StructOpsDef>,
+    /// The modules the program imports (KernelScript and Python).
+    pub modules: Vec<ModuleDef>,
     /// The kernel BTF the program was checked against: the generators
     /// write the kernel types the eBPF C uses from it.
     pub kernel: Option<KernelBtf>,
+    /// How each field of `main`'s `Args` struct is offered on the command
+    /// line (short form, help text, default), by field name; empty without
+    /// an `Args` struct.
+    pub args_options: Vec<(String, ArgOption)>,
+}
+
+/// `@short("x") @help("text") name: T = default` on an `Args` field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArgOption {
+    pub short: Option<char>,
+    pub help: Option<String>,
+    pub default: Option<OptionDefault>,
+}
+
+/// A checked constant default of an `Args` option.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OptionDefault {
+    Int(i128),
+    Bool(bool),
+    Char(u8),
+    Str(String),
+}
+
+impl Program {
+    /// The command-line settings of the `Args` field `name`.
+    pub fn arg_option(&self, name: &str) -> Option<&ArgOption> {
+        self.args_options
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, option)| option)
+    }
 }
 
 /// The kernel's BTF, shared (cloning is cheap).
@@ -110,6 +145,49 @@ impl Program {
     pub fn struct_ops_def(&self, id: StructOpsId) -> &StructOpsDef {
         &self.struct_ops[id.index()]
     }
+    pub fn module(&self, id: ModuleId) -> &ModuleDef {
+        &self.modules[id.index()]
+    }
+
+    /// The KernelScript module an item defined at `span` belongs to; `None`
+    /// for the main file, its headers and kernel items.
+    pub fn module_of(&self, span: Span) -> Option<ModuleId> {
+        self.modules
+            .iter()
+            .position(|module| module.kind == ModuleKind::KernelScript && module.file == span.file)
+            .map(|index| ModuleId(index as u32))
+    }
+}
+
+/// `import name from "path"`: a KernelScript module (its items are in the
+/// program's tables, `Program::module_of` tells which) or a Python module
+/// userspace calls into.
+#[derive(Clone, Debug)]
+pub struct ModuleDef {
+    /// The name the first import gives it (`utils`); C names of its items
+    /// start with it.
+    pub name: String,
+    /// Its file.
+    pub file: crate::span::FileId,
+    pub kind: ModuleKind,
+    /// The path as the loader named it (for messages and comments).
+    pub path: String,
+    /// The first import's name.
+    pub span: Span,
+}
+
+/// The code a Python exception is thrown with in userspace; also the
+/// constant `PYTHON_ERROR` of programs that import a Python module.
+pub const PYTHON_ERROR: i64 = 0x5059;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModuleKind {
+    KernelScript,
+    /// A Python module: its source text, which the userspace program
+    /// embeds and runs with the CPython it links.
+    Python {
+        source: String,
+    },
 }
 
 /// Where a type or constant comes from: the user's source (emitted as C),
@@ -195,6 +273,33 @@ pub struct EnumDef {
 pub struct KernelEnum {
     pub btf_id: u32,
     pub size: u64,
+    /// Whether BTF says its values are signed; an unsigned 64-bit value
+    /// above `i64::MAX` is kept in `EnumVariantDef::value` by its bits.
+    pub signed: bool,
+}
+
+impl EnumDef {
+    /// The value of variant `index` as the kernel or the source means it
+    /// (an unsigned 64-bit kernel value is not negative).
+    pub fn value(&self, index: usize) -> i128 {
+        let value = self.variants[index].value;
+        match self.kernel {
+            Some(KernelEnum {
+                signed: false,
+                size: 8,
+                ..
+            }) => i128::from(value as u64),
+            _ => i128::from(value),
+        }
+    }
+
+    /// The smallest and largest variant values (`(0, 0)` without variants).
+    pub fn value_range(&self) -> (i128, i128) {
+        let values = (0..self.variants.len()).map(|index| self.value(index));
+        let min = values.clone().min().unwrap_or(0);
+        let max = values.max().unwrap_or(0);
+        (min, max)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -764,12 +869,22 @@ pub enum Callee {
     BpfHelper(String),
     /// `receiver.method(args)` on a ring buffer or map.
     Method { receiver: MapId, method: Method },
+    /// `module.function(args)` of an imported Python module (userspace):
+    /// arguments are converted to Python objects, the result back to the
+    /// call's type (`Type::Void` when the value is not used).
+    Python { module: ModuleId, function: String },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Builtin {
     /// `print(fmt, args...)`: bpf_printk in eBPF, printf in userspace.
     Print,
+    /// `eprint` (stderr, newline), `printf` (stdout) and `eprintf`
+    /// (stderr) without a newline: userspace only, formats as `print`.
+    Output {
+        stderr: bool,
+        newline: bool,
+    },
     Load,
     Attach,
     Detach,
@@ -781,7 +896,32 @@ pub enum Builtin {
     /// `sleep(ms)`: pauses userspace for `ms` milliseconds (returns early
     /// on SIGINT/SIGTERM).
     Sleep,
+    /// `test(program, input)` in `@test` functions: runs the program once
+    /// in the kernel (`BPF_PROG_TEST_RUN`) and gives its return value.
     Test,
+    /// `assert(cond)` in `@test` functions: fails the test when false.
+    Assert,
+    /// `assert_eq(a, b)` in `@test` functions: fails the test, naming both
+    /// values, when they differ.
+    AssertEq,
+    /// `udp_packet(packet, src, dst, sport, dport)` and the other packet
+    /// builders in `@test` functions: write Ethernet, IP and UDP/TCP
+    /// headers with checksums into a `u8[N]` array.
+    Packet(PacketBuilder),
+}
+
+/// What a packet builder writes after the Ethernet header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacketBuilder {
+    pub ipv6: bool,
+    pub tcp: bool,
+}
+
+impl PacketBuilder {
+    /// Ethernet, IP and UDP/TCP header bytes: the shortest array it fills.
+    pub fn header_len(self) -> u32 {
+        14 + if self.ipv6 { 40 } else { 20 } + if self.tcp { 20 } else { 8 }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

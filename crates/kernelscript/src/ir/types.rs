@@ -116,6 +116,21 @@ pub struct FunctionType {
 }
 
 impl Type {
+    /// A C string `print` shows as text: `*u8`/`*i8`/`*char` (up to its
+    /// NUL) or a `u8`/`i8`/`char` array (up to its NUL or its length).
+    pub fn is_byte_string(&self) -> bool {
+        let byte = |ty: &Type| {
+            matches!(
+                ty,
+                Type::Char | Type::Int(IntType::U8) | Type::Int(IntType::I8)
+            )
+        };
+        match self {
+            Type::Pointer(inner) | Type::Array(inner, _) => byte(inner),
+            _ => false,
+        }
+    }
+
     pub fn is_integer(&self) -> bool {
         matches!(self, Type::Int(_))
     }

@@ -14,7 +14,7 @@
 
 use super::{
     context_entry, no_values, Attach, Descriptor, KernelMemory, Returns, Signature, TargetRule,
-    DESTROY_LINK, LINK_FIELD,
+    TestRun, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
@@ -52,6 +52,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "",
         includes: &["fcntl.h", "unistd.h"],
     },
+    test_run: TestRun::Packet,
 };
 
 const ATTACH_CGROUP: &str = r#"

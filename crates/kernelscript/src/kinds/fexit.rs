@@ -8,8 +8,8 @@
 //! (`bpf_program__attach`). Failures return 0.
 
 use super::{
-    no_values, Attach, Descriptor, Entry, KernelMemory, Prototype, Signature, TargetRule, Trailing,
-    DESTROY_LINK, LINK_FIELD,
+    no_values, Attach, Descriptor, Entry, KernelMemory, Prototype, Signature, TargetRule, TestRun,
+    Trailing, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
@@ -48,6 +48,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "",
         includes: &[],
     },
+    test_run: TestRun::Unsupported,
 };
 
 /// A kernel symbol (`do_unlinkat`, `foo.isra.0`): part of a section name.

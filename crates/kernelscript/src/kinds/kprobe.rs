@@ -16,7 +16,7 @@
 
 use super::{
     Attach, Descriptor, Entry, FieldValue, KernelMemory, ProgramSite, Prototype, Signature,
-    TargetRule, Trailing, DESTROY_LINK, LINK_FIELD,
+    TargetRule, TestRun, Trailing, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = descriptor(false);
@@ -85,6 +85,7 @@ const fn descriptor(ret: bool) -> Descriptor {
             open: "",
             includes: &[],
         },
+        test_run: TestRun::Unsupported,
     }
 }
 

@@ -9,8 +9,8 @@
 //! `bpf` in its `lsm=` list. Failures return 0 (allow).
 
 use super::{
-    no_values, Attach, Descriptor, Entry, KernelMemory, Prototype, Signature, TargetRule, Trailing,
-    DESTROY_LINK, LINK_FIELD,
+    no_values, Attach, Descriptor, Entry, KernelMemory, Prototype, Signature, TargetRule, TestRun,
+    Trailing, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
@@ -49,4 +49,5 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "",
         includes: &[],
     },
+    test_run: TestRun::Unsupported,
 };

@@ -146,6 +146,23 @@ pub struct Descriptor {
     pub packet_pointer_fields: &'static [&'static str],
     /// How userspace attaches and detaches programs of the kind.
     pub attach: Attach,
+    /// What `test(program, input)` gives the kernel's `BPF_PROG_TEST_RUN`.
+    pub test_run: TestRun,
+}
+
+/// How `@test` functions run a program of a kind in the kernel
+/// (`BPF_PROG_TEST_RUN`), and what the input of `test(program, input)` is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestRun {
+    /// The input is a packet (`data_in`): a `u8[N]` array (all `N` bytes)
+    /// or a built-in `packet`. The kernel wants at least an Ethernet
+    /// header (14 bytes).
+    Packet,
+    /// The input is the context: the program's `u64` arguments (`ctx_in`),
+    /// a `u64[N]` array.
+    Arguments,
+    /// The kernel cannot run programs of the kind on demand.
+    Unsupported,
 }
 
 /// How a program kind reads kernel memory (`task->real_parent->tgid`),

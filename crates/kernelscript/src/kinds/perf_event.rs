@@ -8,7 +8,9 @@
 //! (`perf_options`) lives in `codegen/userspace/attach_perf.rs` and shares
 //! this kind's attachment fields. Failures return 0.
 
-use super::{context_entry, no_values, Attach, Descriptor, KernelMemory, Returns, Signature};
+use super::{
+    context_entry, no_values, Attach, Descriptor, KernelMemory, Returns, Signature, TestRun,
+};
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     attribute: "perf_event",
@@ -43,6 +45,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "",
         includes: &["linux/perf_event.h", "sys/syscall.h"],
     },
+    test_run: TestRun::Unsupported,
 };
 
 const ATTACH_PERF_EVENT: &str = r#"

@@ -10,8 +10,8 @@
 //! section says (`bpf_program__attach`). Failures return 0.
 
 use super::{
-    no_values, Attach, Descriptor, Entry, KernelMemory, Prototype, Signature, TargetRule, Trailing,
-    DESTROY_LINK, LINK_FIELD,
+    no_values, Attach, Descriptor, Entry, KernelMemory, Prototype, Signature, TargetRule, TestRun,
+    Trailing, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
@@ -53,6 +53,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "",
         includes: &[],
     },
+    test_run: TestRun::Unsupported,
 };
 
 /// `@probe("f")` enters a function (fentry); `@probe("f+16")` names an

@@ -11,7 +11,7 @@
 
 use super::{
     context_entry, Attach, Descriptor, FieldValue, KernelMemory, ProgramSite, Returns, Signature,
-    TargetRule, DESTROY_LINK, LINK_FIELD,
+    TargetRule, TestRun, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
@@ -53,6 +53,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "",
         includes: &[],
     },
+    test_run: TestRun::Arguments,
 };
 
 fn program_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {

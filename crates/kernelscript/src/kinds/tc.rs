@@ -1,5 +1,12 @@
-//! `@tc("ingress"|"egress") fn NAME(ctx: *__sk_buff) -> i32`:
-//! `SEC("tc") int NAME(struct __sk_buff *ctx)` (a `sched_cls` program).
+//! `@tc("ingress"|"egress") fn NAME(ctx: *__sk_buff) -> i32`, or bare `@tc`
+//! (as the seed README writes it): `SEC("tc") int NAME(struct __sk_buff *ctx)`
+//! (a `sched_cls` program).
+//!
+//! A bare `@tc` program's direction is chosen when it is attached: the
+//! attach target `"eth0"` means ingress, `"eth0:egress"` egress (and
+//! `"eth0:ingress"` ingress). With a direction in the attribute, a target
+//! suffix must agree with it (a conflicting one fails the attach with
+//! `-EINVAL`).
 //!
 //! libbpf 1.1 only knows the plain `tc` section; the direction is applied
 //! when userspace attaches the program: a filter in the interface's clsact
@@ -15,14 +22,14 @@
 
 use super::{
     context_entry, Attach, Descriptor, FieldValue, KernelMemory, ProgramSite, Returns, Signature,
-    TargetRule,
+    TargetRule, TestRun,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     attribute: "tc",
     label: "@tc program",
     target: Some(TargetRule {
-        optional: false,
+        optional: true,
         what: "a traffic direction",
         expected: "\"ingress\" or \"egress\"",
         help: "write `@tc(\"ingress\")` for packets entering the interface, or `@tc(\"egress\")` for packets leaving it",
@@ -47,7 +54,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         program_fields: &[
             (
                 "int tc_attach_point;",
-                "TC: BPF_TC_INGRESS or BPF_TC_EGRESS",
+                "TC: BPF_TC_INGRESS, BPF_TC_EGRESS, or 0 when `attach` decides",
             ),
             (
                 "__u32 tc_handle;",
@@ -70,13 +77,15 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "libbpf_set_print(ks_libbpf_print);",
         includes: &["net/if.h", "linux/if_link.h"],
     },
+    test_run: TestRun::Packet,
 };
 
 fn program_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {
-    let point = if site.target == "egress" {
-        "BPF_TC_EGRESS"
-    } else {
-        "BPF_TC_INGRESS"
+    // 0: no direction in the attribute, the attach target decides.
+    let point = match site.target {
+        "egress" => "BPF_TC_EGRESS",
+        "ingress" => "BPF_TC_INGRESS",
+        _ => "0",
     };
     vec![
         ("tc_attach_point", FieldValue::Code(point.to_string())),
@@ -115,8 +124,31 @@ static int ks_libbpf_print(enum libbpf_print_level level, const char *format, va
     return vfprintf(stderr, format, args);
 }
 
+/* The direction an attach target names: "eth0" none (0), "eth0:egress"
+ * egress, "eth0:ingress" ingress; the interface name goes to `name`.
+ * -EINVAL for a suffix that is neither, or a name too long. */
+static int ks_tc_target(const char *target, char name[IF_NAMESIZE])
+{
+    const char *colon = strrchr(target, ':');
+    size_t length = colon ? (size_t)(colon - target) : strlen(target);
+    int point = 0;
+
+    if (colon && strcmp(colon + 1, "egress") == 0)
+        point = BPF_TC_EGRESS;
+    else if (colon && strcmp(colon + 1, "ingress") == 0)
+        point = BPF_TC_INGRESS;
+    else
+        length = strlen(target);
+    if (length == 0 || length >= IF_NAMESIZE)
+        return -EINVAL;
+    memcpy(name, target, length);
+    name[length] = '\0';
+    return point;
+}
+
 /* TC: a filter in the interface's clsact qdisc (created when missing), on
- * the direction of the program's @tc attribute. Its handle and priority are
+ * the direction of the program's @tc attribute, or for a bare @tc the one
+ * the target names (ingress when it names none). Its handle and priority are
  * fixed per program, and it replaces a filter left with them (by a run that
  * was killed before its cleanup), so a program is attached at most once
  * and its cleanup removes exactly what it attached. */
@@ -127,9 +159,16 @@ static int ks_attach_tc(struct ks_attachment *attachment, const char *target)
     LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(program->prog),
                 .handle = program->tc_handle, .priority = KS_TC_PRIORITY,
                 .flags = BPF_TC_F_REPLACE);
-    int err;
+    char interface[IF_NAMESIZE];
+    int err, point = ks_tc_target(target, interface);
 
-    attachment->ifindex = if_nametoindex(target);
+    if (point < 0)
+        return point;
+    if (point && hook.attach_point && point != (int)hook.attach_point)
+        return -EINVAL;
+    if (!hook.attach_point)
+        hook.attach_point = point ? point : BPF_TC_INGRESS;
+    attachment->ifindex = if_nametoindex(interface);
     if (!attachment->ifindex)
         return -errno;
     hook.ifindex = attachment->ifindex;

@@ -11,7 +11,7 @@
 
 use super::{
     context_entry, Attach, Descriptor, FieldValue, KernelMemory, ProgramSite, Signature,
-    TargetRule, DESTROY_LINK, LINK_FIELD,
+    TargetRule, TestRun, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
@@ -52,6 +52,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "",
         includes: &[],
     },
+    test_run: TestRun::Unsupported,
 };
 
 /// `(category, event)` of a well-formed `category/event`: both names of

@@ -15,7 +15,7 @@
 
 use super::{
     context_entry, Attach, Descriptor, FieldValue, KernelMemory, ProgramSite, Returns, Signature,
-    TargetRule, DESTROY_LINK, LINK_FIELD,
+    TargetRule, TestRun, DESTROY_LINK, LINK_FIELD,
 };
 
 pub(super) const DESCRIPTOR: Descriptor = descriptor("uprobe", "@uprobe program", false);
@@ -68,6 +68,7 @@ const fn descriptor(attribute: &'static str, label: &'static str, ret: bool) -> 
             open: "",
             includes: &["unistd.h"],
         },
+        test_run: TestRun::Unsupported,
     }
 }
 

@@ -9,7 +9,9 @@
 //! process even after a crash. `XDP_ABORTED` on failure drops the packet
 //! and fires the `xdp_exception` tracepoint, so failures are visible.
 
-use super::{context_entry, no_values, Attach, Descriptor, KernelMemory, Returns, Signature};
+use super::{
+    context_entry, no_values, Attach, Descriptor, KernelMemory, Returns, Signature, TestRun,
+};
 
 pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     attribute: "xdp",
@@ -43,6 +45,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         open: "",
         includes: &["net/if.h", "linux/if_link.h"],
     },
+    test_run: TestRun::Packet,
 };
 
 const ATTACH_XDP: &str = r#"

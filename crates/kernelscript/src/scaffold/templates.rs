@@ -108,7 +108,8 @@ fn parameter_list(params: &[Param]) -> String {
 fn readme(project: &Project, summary: &str, run: &str, notes: &str) -> String {
     let name = &project.name;
     format!(
-        r#"# {name}
+        r#"{marker}
+# {name}
 
 {summary}
 
@@ -135,7 +136,8 @@ To build for another kernel, pass its BTF: `--btf-vmlinux-path PATH`.
 It prints what it counted once a second, for `--seconds N` seconds or
 until Ctrl-C (`--help` lists its options). Loading needs root (or
 `CAP_BPF` and `CAP_PERFMON`).
-{notes}"#
+{notes}"#,
+        marker = crate::codegen::readme::GENERATED_MARKER
     )
 }
 

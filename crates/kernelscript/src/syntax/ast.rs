@@ -113,8 +113,13 @@ pub struct StructDecl {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct StructField {
+    /// `@short("x")`, `@help("...")`: command-line option attributes,
+    /// meaningful on the fields of `main`'s `Args` struct only.
+    pub attributes: Vec<Attribute>,
     pub name: Ident,
     pub ty: TypeExpr,
+    /// `= value`: an `Args` option's default.
+    pub default: Option<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -187,6 +192,11 @@ pub struct TypeExpr {
 pub enum TypeExprKind {
     /// `u32`, `bool`, `void`, `xdp_action`, `PacketInfo`, ...
     Named(String),
+    /// `module.Name`: a type of an imported module.
+    Qualified {
+        module: Ident,
+        name: Ident,
+    },
     /// `str(N)`
     Str(Box<Expr>),
     /// `T[N]`, `[T; N]` or `[T N]`
@@ -354,8 +364,9 @@ pub enum ExprKind {
         base: Box<Expr>,
         index: Box<Expr>,
     },
-    /// `Name { field: value, ... }`
+    /// `Name { field: value, ... }` or `module.Name { ... }`
     StructLit {
+        module: Option<Ident>,
         name: Ident,
         fields: Vec<FieldInit>,
     },

@@ -131,10 +131,14 @@ fn item_doc(item: &Item) -> Doc {
         ItemKind::Const(decl) => const_doc(decl),
         ItemKind::Struct(decl) => {
             let head = with_attributes(format!("struct {}", decl.name.name), &decl.attributes);
-            let fields = decl
-                .fields
-                .iter()
-                .map(|field| list(&field.name.name, vec![type_doc(&field.ty)]));
+            let fields = decl.fields.iter().map(|field| {
+                let mut parts = vec![type_doc(&field.ty)];
+                parts.extend(field.default.as_ref().map(expr_doc));
+                list(
+                    &with_attributes(field.name.name.clone(), &field.attributes),
+                    parts,
+                )
+            });
             nested(&head, fields.collect())
         }
         ItemKind::Enum(decl) => {
@@ -347,8 +351,15 @@ fn expr_doc(expr: &Expr) -> Doc {
         ExprKind::Field { base, name } => list(".", vec![expr_doc(base), atom(&name.name)]),
         ExprKind::Arrow { base, name } => list("->", vec![expr_doc(base), atom(&name.name)]),
         ExprKind::Index { base, index } => list("index", vec![expr_doc(base), expr_doc(index)]),
-        ExprKind::StructLit { name, fields } => {
-            let mut parts = vec![atom(&name.name)];
+        ExprKind::StructLit {
+            module,
+            name,
+            fields,
+        } => {
+            let mut parts = vec![match module {
+                Some(module) => atom(format!("{}.{}", module.name, name.name)),
+                None => atom(&name.name),
+            }];
             parts.extend(
                 fields
                     .iter()
@@ -384,6 +395,7 @@ fn expr_doc(expr: &Expr) -> Doc {
 fn type_doc(ty: &TypeExpr) -> Doc {
     match &ty.kind {
         TypeExprKind::Named(name) => atom(name),
+        TypeExprKind::Qualified { module, name } => atom(format!("{}.{}", module.name, name.name)),
         TypeExprKind::Str(size) => list("str", vec![expr_doc(size)]),
         TypeExprKind::Array { element, size } => {
             list("arr", vec![type_doc(element), expr_doc(size)])

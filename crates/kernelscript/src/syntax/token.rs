@@ -140,6 +140,8 @@ const KEYWORDS: &[(&str, TokenKind)] = &[
     ("true", TokenKind::True),
     ("false", TokenKind::False),
     ("null", TokenKind::Null),
+    // The seed README's spelling of `null`.
+    ("none", TokenKind::Null),
     ("as", TokenKind::As),
     ("sizeof", TokenKind::Sizeof),
 ];

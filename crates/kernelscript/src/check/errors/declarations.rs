@@ -1,7 +1,7 @@
 //! Diagnostics about names and declarations: duplicates, unknown names and
 //! types, structs, enums, constants, globals and configs.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Edit};
 use crate::ir::IntType;
 use crate::span::Span;
 
@@ -11,7 +11,20 @@ pub(crate) fn duplicate_definition(span: Span, name: &str, first: Span) -> Diagn
     Diagnostic::error(format!("`{name}` is defined more than once"))
         .primary(span, format!("`{name}` redefined here"))
         .secondary(first, "first defined here")
-        .help("rename one of them; all files of a program share one namespace")
+        .help("rename one of them; a file shares one namespace with the headers it includes")
+}
+
+pub(crate) fn name_c_cannot_keep(span: Span, what: &str, name: &str, why: &str) -> Diagnostic {
+    let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    Diagnostic::error(format!("`{name}` cannot name {article} {what}"))
+        .primary(span, format!("`{name}` is {why}"))
+        .help(format!(
+            "{article} {what} keeps its name in the generated C, where the kernel and the skeleton see it; choose another name"
+        ))
 }
 
 pub(crate) fn reserved_name(span: Span, name: &str, what: &str) -> Diagnostic {
@@ -37,7 +50,13 @@ pub(crate) fn undefined_name(
     let diagnostic = Diagnostic::error(format!("cannot find {what} `{name}` in this scope"))
         .primary(span, "not found");
     match suggestion {
-        Some(suggestion) => diagnostic.help(format!("a similar name exists: `{suggestion}`")),
+        Some(suggestion) => diagnostic
+            .help(format!("a similar name exists: `{suggestion}`"))
+            .suggest(
+                format!("use `{suggestion}`"),
+                vec![Edit::replace(span, suggestion.as_str())],
+                Applicability::MachineApplicable,
+            ),
         None => diagnostic,
     }
 }
@@ -46,7 +65,13 @@ pub(crate) fn unknown_type(span: Span, name: &str, suggestion: Option<String>) -
     let diagnostic =
         Diagnostic::error(format!("cannot find type `{name}`")).primary(span, "unknown type");
     match suggestion {
-        Some(suggestion) => diagnostic.help(format!("a similar type exists: `{suggestion}`")),
+        Some(suggestion) => diagnostic
+            .help(format!("a similar type exists: `{suggestion}`"))
+            .suggest(
+                format!("use `{suggestion}`"),
+                vec![Edit::replace(span, suggestion.as_str())],
+                Applicability::MachineApplicable,
+            ),
         None => diagnostic
             .help("declare it with `struct`, `enum` or `type`, or include the header that does"),
     }
@@ -328,9 +353,15 @@ pub(crate) fn unknown_field(
     let diagnostic =
         Diagnostic::error(format!("no field `{name}` in {owner}")).primary(span, "unknown field");
     match suggestion {
-        Some(suggestion) => diagnostic.help(format!(
-            "a field with a similar name exists: `{suggestion}`"
-        )),
+        Some(suggestion) => diagnostic
+            .help(format!(
+                "a field with a similar name exists: `{suggestion}`"
+            ))
+            .suggest(
+                format!("use `{suggestion}`"),
+                vec![Edit::replace(span, suggestion.as_str())],
+                Applicability::MachineApplicable,
+            ),
         None => diagnostic,
     }
 }

@@ -1,7 +1,7 @@
 //! Diagnostics about expressions: literals, conversions, operators, fields,
 //! indexing and `match`.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Edit};
 use crate::ir::IntType;
 use crate::span::Span;
 use crate::syntax::ast::{BinaryOp, UnaryOp};
@@ -19,12 +19,32 @@ pub(crate) fn literal_out_of_range(span: Span, value: i128, int: IntType) -> Dia
         .help("use a wider type, or convert explicitly with `as` to truncate")
 }
 
-pub(crate) fn needs_cast(span: Span, expected: &str, found: &str) -> Diagnostic {
+/// `parenthesize`: the expression binds looser than `as` (`a + b`), so
+/// the suggested edit wraps it.
+pub(crate) fn needs_cast(
+    span: Span,
+    expected: &str,
+    found: &str,
+    parenthesize: bool,
+) -> Diagnostic {
+    let edits = if parenthesize {
+        vec![
+            Edit::insert_before(span, "("),
+            Edit::insert_after(span, format!(") as {expected}")),
+        ]
+    } else {
+        vec![Edit::insert_after(span, format!(" as {expected}"))]
+    };
     Diagnostic::error("mismatched types")
         .primary(span, format!("expected `{expected}`, found `{found}`"))
         .help(format!(
             "only lossless integer widening is implicit; convert explicitly with `as {expected}`"
         ))
+        .suggest(
+            format!("convert with `as {expected}`"),
+            edits,
+            Applicability::MachineApplicable,
+        )
 }
 
 pub(crate) fn string_too_long(span: Span, length: usize, capacity: u32) -> Diagnostic {
@@ -116,6 +136,18 @@ pub(crate) fn logical_on_non_bool(
     } else {
         "compare with 0: `x != 0`"
     })
+    .suggest(
+        if pointer {
+            "compare with null"
+        } else {
+            "compare with 0"
+        },
+        vec![
+            Edit::insert_before(span, "("),
+            Edit::insert_after(span, if pointer { " != null)" } else { " != 0)" }),
+        ],
+        Applicability::MachineApplicable,
+    )
 }
 
 pub(crate) fn bad_binary_operands(

@@ -97,6 +97,17 @@ pub(crate) fn extern_of_helper(span: Span, name: &str) -> Diagnostic {
         .help(format!("remove this `extern` and call `{name}` directly"))
 }
 
+pub(crate) fn redundant_helper_extern(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::warning(format!(
+        "`{name}` is a BPF helper; this `extern` is redundant"
+    ))
+    .primary(
+        span,
+        "calls use the helper's own prototype from the kernel's UAPI",
+    )
+    .help("remove this `extern`")
+}
+
 pub(crate) fn extern_of_kernel_name(span: Span, name: &str, kind: &str) -> Diagnostic {
     Diagnostic::error(format!("`{name}` is a kernel {kind}, not a function"))
         .primary(span, "an `extern` declares a kernel function (kfunc)")

@@ -11,21 +11,25 @@ mod declarations;
 mod expressions;
 mod kernel;
 mod maps;
+mod modules;
 mod nullness;
 mod ownership;
 mod perf;
 mod programs;
 mod statements;
+mod warnings;
 
 pub(crate) use declarations::*;
 pub(crate) use expressions::*;
 pub(crate) use kernel::*;
 pub(crate) use maps::*;
+pub(crate) use modules::*;
 pub(crate) use nullness::*;
 pub(crate) use ownership::*;
 pub(crate) use perf::*;
 pub(crate) use programs::*;
 pub(crate) use statements::*;
+pub(crate) use warnings::*;
 
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;

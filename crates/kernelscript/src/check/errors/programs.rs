@@ -311,6 +311,116 @@ pub(crate) fn test_outside_test_function(span: Span) -> Diagnostic {
         .primary(span, "not a test function")
 }
 
+pub(crate) fn assert_outside_test_function(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{name}` can only be called from `@test` functions"
+    ))
+    .primary(span, "not a test function")
+    .help("a failed assertion fails the `@test` function it is in")
+}
+
+pub(crate) fn assert_eq_operand(span: Span, type_name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`assert_eq` cannot compare a `{type_name}`"))
+        .primary(span, "expected an integer, `bool` or enum")
+}
+
+pub(crate) fn test_run_unsupported(span: Span, label: &str) -> Diagnostic {
+    Diagnostic::error(format!("the kernel cannot test-run an {label}"))
+        .primary(span, "BPF_PROG_TEST_RUN does not run programs of this kind")
+        .help("`test()` runs XDP, TC, cgroup_skb and raw tracepoint programs")
+}
+
+pub(crate) fn test_input_mismatch(
+    span: Span,
+    label: &str,
+    test_run: crate::kinds::TestRun,
+    type_name: &str,
+) -> Diagnostic {
+    let wanted = match test_run {
+        crate::kinds::TestRun::Packet => "the packet: a `u8[N]` array",
+        crate::kinds::TestRun::Arguments => "the program's arguments: a `u64[N]` array",
+        crate::kinds::TestRun::Unsupported => "nothing",
+    };
+    Diagnostic::error(format!(
+        "`test()` of an {label} takes {wanted}, not a `{type_name}`"
+    ))
+    .primary(span, "the input the kernel runs the program with")
+}
+
+pub(crate) fn test_packet_too_short(span: Span, len: u32, min: u32) -> Diagnostic {
+    Diagnostic::error(format!(
+        "a test packet of {len} bytes is shorter than an Ethernet header"
+    ))
+    .primary(span, format!("the kernel needs at least {min} bytes"))
+    .help(format!(
+        "declare the packet as `u8[{min}]` or longer; bytes past the literal are zero"
+    ))
+}
+
+pub(crate) fn packet_too_short_for(span: Span, name: &str, len: u32, min: u32) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{name}` needs a packet of at least {min} bytes, not {len}"
+    ))
+    .primary(span, format!("its headers take {min} bytes"))
+}
+
+pub(crate) fn packet_builder_needs_array(span: Span, name: &str, type_name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{name}` fills a `u8[N]` array, not a `{type_name}`"
+    ))
+    .primary(span, "the packet it writes")
+}
+
+pub(crate) fn kernel_struct_in_userspace(span: Span, field: &str, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "userspace cannot read `{field}` of kernel struct `{name}`"
+    ))
+    .primary(span, "a pointer to it points into the kernel")
+    .help("read it in an eBPF program and pass the value to userspace through a map or ring buffer")
+}
+
+pub(crate) fn option_outside_args(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "option attributes and defaults belong to the fields of `main`'s `Args` struct",
+    )
+    .primary(span, "this struct is not `main`'s parameter")
+    .help("declare command-line options as fields of the struct `fn main(args: Args)` takes")
+}
+
+pub(crate) fn bad_short_option(span: Span, text: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{text}` cannot be a short option"))
+        .primary(span, "a short option is one ASCII letter or digit")
+        .note("`-h` is taken by `--help`")
+}
+
+pub(crate) fn duplicate_short_option(span: Span, short: char, first: Span) -> Diagnostic {
+    Diagnostic::error(format!("short option `-{short}` is given twice"))
+        .primary(span, "given again here")
+        .secondary(first, "first given here")
+}
+
+pub(crate) fn option_attribute_needs_string(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`@{name}` takes one string"))
+        .primary(span, "expected one string argument")
+        .help(if name == "short" {
+            "write `@short(\"x\")`"
+        } else {
+            "write `@help(\"what the option does\")`"
+        })
+}
+
+pub(crate) fn unknown_option_attribute(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("unknown option attribute `@{name}`"))
+        .primary(span, "not an option attribute")
+        .help("an `Args` field takes `@short(\"x\")` and `@help(\"text\")`")
+}
+
+pub(crate) fn option_default_not_constant(span: Span) -> Diagnostic {
+    Diagnostic::error("an option's default must be a constant")
+        .primary(span, "not known at compile time")
+        .help("write a literal or a `const`")
+}
+
 pub(crate) fn print_needs_format(span: Span) -> Diagnostic {
     Diagnostic::error("`print` needs a format string")
         .primary(span, "missing format")
@@ -329,6 +439,46 @@ pub(crate) fn print_format_not_literal(span: Span, found: &str, ebpf: bool) -> D
         .primary(span, "not a string")
         .help("write `print(\"%d\", value)`")
     }
+}
+
+pub(crate) fn print_missing_values(span: Span, conversions: usize, values: usize) -> Diagnostic {
+    let follow = if values == 1 {
+        "value follows"
+    } else {
+        "values follow"
+    };
+    Diagnostic::error(format!(
+        "the format has {conversions} conversions, but {values} {follow} it"
+    ))
+    .primary(span, "each `%` conversion takes one value")
+    .help("add the missing values, or write `%%` for a literal percent sign")
+}
+
+pub(crate) fn print_conversion_mismatch(
+    span: Span,
+    format: Span,
+    conversion: char,
+    found: &str,
+) -> Diagnostic {
+    let wants = match conversion {
+        's' => "a string (`str(N)`, a `u8`/`char` array or a `*u8`)",
+        'c' => "a `char` or an integer",
+        'p' => "a pointer",
+        _ => "an integer, `bool`, `char` or enum",
+    };
+    let help = match (conversion, found) {
+        ('s', _) if found.starts_with('*') => "`%p` prints a pointer's address".to_string(),
+        ('s', _) => {
+            "use `%d`/`%u` for integers, or leave the conversion out: `print(\"x\", x)` picks one"
+                .to_string()
+        }
+        ('p', _) => "`%p` is for pointers; `%d`/`%u`/`%x` print integers".to_string(),
+        _ => "`%s` prints strings, `%p` pointers".to_string(),
+    };
+    Diagnostic::error(format!("`%{conversion}` needs {wants}, found `{found}`"))
+        .primary(span, format!("this value is a `{found}`"))
+        .secondary(format, format!("`%{conversion}` in this format"))
+        .help(help)
 }
 
 pub(crate) fn not_printable(span: Span, found: &str) -> Diagnostic {
@@ -377,16 +527,27 @@ pub(crate) fn recursion_in_ebpf(span: Span, cycle: &[String]) -> Diagnostic {
     .note("the verifier rejects programs whose calls can recurse")
 }
 
+/// `crossing`: the local declaration that takes the frame over the limit,
+/// and the size the frame reaches there.
 pub(crate) fn stack_frame_too_large(
     span: Span,
     name: &str,
     total: u64,
     largest: &[(String, String, u64)],
+    crossing: Option<(Span, u64)>,
 ) -> Diagnostic {
-    let mut diagnostic = Diagnostic::error(format!(
+    let diagnostic = Diagnostic::error(format!(
         "function `{name}` needs {total} bytes of stack, over the 512-byte eBPF limit"
-    ))
-    .primary(span, "stack frame too large")
+    ));
+    let mut diagnostic = match crossing {
+        Some((local, reached)) => diagnostic
+            .primary(
+                local,
+                format!("this local brings the frame to {reached} bytes"),
+            )
+            .secondary(span, format!("the frame of `{name}`: {total} bytes")),
+        None => diagnostic.primary(span, "stack frame too large"),
+    }
     .help("keep large buffers in a map (e.g. a per-CPU array with one entry) instead of locals");
     for (local, ty, size) in largest {
         diagnostic = diagnostic.note(format!("`{local}: {ty}` takes {size} bytes"));
@@ -394,26 +555,42 @@ pub(crate) fn stack_frame_too_large(
     diagnostic
 }
 
+/// `calls`: each call of the chain (its span, the callee and its frame).
 pub(crate) fn stack_chain_too_large(
     span: Span,
     name: &str,
     total: u64,
     frames: &[(String, u64)],
+    crossing: Option<(Span, u64)>,
+    calls: &[(Span, String, u64)],
 ) -> Diagnostic {
     let chain: Vec<String> = frames
         .iter()
         .map(|(function, size)| format!("`{function}` ({size} bytes)"))
         .collect();
-    Diagnostic::error(format!(
+    let diagnostic = Diagnostic::error(format!(
         "program `{name}` needs {total} bytes of stack, over the 512-byte eBPF limit"
-    ))
-    .primary(
-        span,
-        "the stack of this program and the functions it calls is too large",
-    )
-    .note(format!(
-        "deepest call chain: {} = {total} bytes",
-        chain.join(" -> ")
-    ))
-    .help("move large locals into a map, or avoid holding them across calls")
+    ));
+    let own = frames.first().map_or(0, |(_, size)| *size);
+    let mut diagnostic = match crossing {
+        Some((local, reached)) => diagnostic
+            .primary(
+                local,
+                format!("this local brings the stack of `{name}` to {reached} bytes"),
+            )
+            .secondary(span, format!("program `{name}` ({own} bytes of its own)")),
+        None => diagnostic.primary(
+            span,
+            "the stack of this program and the functions it calls is too large",
+        ),
+    };
+    for (call, callee, size) in calls {
+        diagnostic = diagnostic.secondary(*call, format!("calls `{callee}` ({size} bytes)"));
+    }
+    diagnostic
+        .note(format!(
+            "deepest call chain: {} = {total} bytes",
+            chain.join(" -> ")
+        ))
+        .help("move large locals into a map, or avoid holding them across calls")
 }

@@ -30,7 +30,7 @@ impl<'a> Checker<'a> {
     /// filename`, `enum xdp_action`) name the kernel's type from now on,
     /// and keeps it to be compared with BTF once types are resolved.
     pub(crate) fn declare_kernel_tag(&mut self, item: &'a ast::Item, name: &str) {
-        if self.env.symbol(name).is_none() {
+        if self.env.symbol(name, item.span).is_none() {
             if let Some(id) = self.kernel.tag_named(name) {
                 let symbol = match self.import_btf_type(id, true) {
                     Type::Struct(id) => Some(Symbol::Struct(id)),
@@ -59,7 +59,7 @@ impl<'a> Checker<'a> {
 
     fn check_declared_struct(&mut self, decl: &ast::StructDecl) {
         let name = &decl.name.name;
-        let Some(Symbol::Struct(id)) = self.global_symbol(name) else {
+        let Some(Symbol::Struct(id)) = self.global_symbol(name, decl.name.span) else {
             let kind = self.kernel_kind_of(name);
             self.report(errors::kernel_name_redeclared(decl.name.span, name, kind));
             return;
@@ -130,7 +130,7 @@ impl<'a> Checker<'a> {
 
     fn check_declared_enum(&mut self, decl: &ast::EnumDecl) {
         let name = &decl.name.name;
-        let Some(Symbol::Enum(id)) = self.global_symbol(name) else {
+        let Some(Symbol::Enum(id)) = self.global_symbol(name, decl.name.span) else {
             let kind = self.kernel_kind_of(name);
             self.report(errors::kernel_name_redeclared(decl.name.span, name, kind));
             return;
@@ -152,7 +152,11 @@ impl<'a> Checker<'a> {
                         .iter()
                         .position(|other| other.name == variant.name.name)
                         .unwrap_or(0);
-                    if self.env.symbol(&variant.name.name).is_none() {
+                    if self
+                        .env
+                        .symbol(&variant.name.name, variant.name.span)
+                        .is_none()
+                    {
                         let _ =
                             self.env
                                 .define(&variant.name.name, Symbol::Variant(id, index), None);
@@ -211,8 +215,15 @@ impl<'a> Checker<'a> {
     /// kernel type or enumerator (reported here).
     pub(crate) fn extern_allowed(&mut self, decl: &ast::ExternDecl) -> bool {
         let name = &decl.name.name;
-        if btf::bpf_helper(name).is_some() {
-            self.report(errors::extern_of_helper(decl.name.span, name));
+        if let Some(helper) = btf::bpf_helper(name) {
+            // A declaration of the helper's own shape is redundant (older
+            // sources and the reference's headers spell them): calls use
+            // the helper's real prototype. Any other shape is an error.
+            if same_shape(decl, helper) {
+                self.report(errors::redundant_helper_extern(decl.name.span, name));
+            } else {
+                self.report(errors::extern_of_helper(decl.name.span, name));
+            }
             return false;
         }
         // C keeps tags apart from functions: `bpf_res_spin_lock` is both a
@@ -365,4 +376,29 @@ impl<'a> Checker<'a> {
             _ => false,
         }
     }
+}
+
+/// Whether `decl` has the shape of `helper`'s prototype: as many
+/// parameters (at least as many for a variadic helper), each a pointer
+/// exactly where the helper's is, and a result that is a pointer, an
+/// integer or nothing where the helper's is.
+fn same_shape(decl: &ast::ExternDecl, helper: &btf::BpfHelper) -> bool {
+    let fixed = helper.parameters.len();
+    let count_fits = if helper.is_variadic {
+        decl.params.len() >= fixed
+    } else {
+        decl.params.len() == fixed
+    };
+    let is_pointer = |ty: &ast::TypeExpr| matches!(ty.kind, ast::TypeExprKind::Pointer(_));
+    let params_fit = decl
+        .params
+        .iter()
+        .zip(&helper.parameters)
+        .all(|(param, expected)| is_pointer(&param.ty) == expected.c_type.is_pointer());
+    let ret_fits = match (&decl.ret, &helper.return_type) {
+        (None, btf::HelperType::Void) => true,
+        (None, _) | (Some(_), btf::HelperType::Void) => false,
+        (Some(ret), expected) => is_pointer(ret) == expected.is_pointer(),
+    };
+    count_fits && params_fit && ret_fits
 }

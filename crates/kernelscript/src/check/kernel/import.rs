@@ -289,6 +289,7 @@ impl Checker<'_> {
             kernel: Some(KernelEnum {
                 btf_id: id.0,
                 size: u64::from(enumeration.byte_size),
+                signed: enumeration.is_signed,
             }),
             span: Span::default(),
         });

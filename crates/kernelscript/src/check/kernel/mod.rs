@@ -35,6 +35,7 @@ use btf::{Btf, TypeId, TypeKind};
 
 use crate::ir::{EnumId, StructId, Type};
 use crate::kernel::Kernel;
+use crate::span::Span;
 
 use super::env::Symbol;
 use super::Checker;
@@ -143,10 +144,11 @@ impl<'k> KernelView<'k> {
 const RESERVED_PREFIXES: &[&str] = &["BPF_", "XDP_", "TC_ACT_"];
 
 impl Checker<'_> {
-    /// What a global name means: a source or language definition, else a
-    /// kernel type, enumerator or BPF helper of that name (imported now).
-    pub(crate) fn global_symbol(&mut self, name: &str) -> Option<Symbol> {
-        if let Some(symbol) = self.env.symbol(name) {
+    /// What a global name means where `at` is: a source or language
+    /// definition, else a kernel type, enumerator or BPF helper of that
+    /// name (imported now, into the prelude every file sees).
+    pub(crate) fn global_symbol(&mut self, name: &str, at: Span) -> Option<Symbol> {
+        if let Some(symbol) = self.env.symbol(name, at) {
             return Some(symbol);
         }
         self.kernel_symbol(name)
@@ -202,7 +204,7 @@ impl Checker<'_> {
                 Symbol::Alias(alias)
             }
         };
-        if self.env.symbol(name).is_none() {
+        if self.env.prelude_symbol(name).is_none() {
             let _ = self.env.define(name, symbol, None);
         }
         Some(symbol)
@@ -233,7 +235,7 @@ impl Checker<'_> {
             .iter()
             .position(|variant| variant.name == name)?;
         let symbol = Symbol::Variant(imported, index);
-        if self.env.symbol(name).is_none() {
+        if self.env.prelude_symbol(name).is_none() {
             let _ = self.env.define(name, symbol, None);
         }
         Some(symbol)

@@ -45,7 +45,8 @@ impl Checker<'_> {
                 let context = self.find_tracepoint_context(category, event);
                 if let Ok(id) = context {
                     let alias = format!("{}{event}", btf::EVENT_STRUCT_PREFIX);
-                    if self.env.symbol(&alias).is_none() && self.kernel.type_named(&alias).is_none()
+                    if self.env.prelude_symbol(&alias).is_none()
+                        && self.kernel.type_named(&alias).is_none()
                     {
                         let _ = self.env.define(&alias, Symbol::Struct(id), None);
                     }

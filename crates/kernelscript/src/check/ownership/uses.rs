@@ -226,6 +226,7 @@ impl<'a> Ownership<'a> {
             Callee::Function(id) | Callee::TailCall(id) => self.program.function(*id).name.clone(),
             Callee::Extern(id) => self.program.extern_def(*id).name.clone(),
             Callee::BpfHelper(name) => name.clone(),
+            Callee::Python { function, .. } => function.clone(),
             Callee::Indirect(_) | Callee::Builtin(_) | Callee::Method { .. } => {
                 "a function pointer".to_string()
             }

@@ -37,6 +37,11 @@ pub enum Place {
     /// A local or parameter: keywords, macros, typedefs, enumerators, and
     /// the functions generated code calls inside function bodies.
     Local,
+    /// A file-scope name the object's symbol table and the skeleton keep
+    /// as written (a program, map, struct_ops impl, extern): like `File`,
+    /// but the generated code's prefixes (`bpf_`) do not matter, only the
+    /// exact names the headers and the compiler own.
+    Object,
 }
 
 /// Why a name cannot be used as is in C at a place.
@@ -98,18 +103,35 @@ pub fn clash(name: &str, place: Place, output: Output) -> Option<Clash> {
                 None
             }
         }
-        Place::File => {
+        Place::File | Place::Object => {
             if reserved::is_typedef(name, output) {
                 Some(Clash::Typedef)
             } else if reserved::is_symbol(name, output) {
                 Some(Clash::Symbol)
-            } else if reserved::is_generated(name, output) {
+            } else if place == Place::File && reserved::is_generated(name, output) {
                 Some(Clash::Reserved)
             } else {
                 None
             }
         }
     }
+}
+
+/// Why a name that must reach C as written (a program, map, struct_ops
+/// impl, `extern` or kfunc: the kernel and the skeleton see them by name)
+/// cannot: it is declared at file scope of the eBPF object and as a member
+/// of the skeleton's structs in userspace.
+pub fn kept_name_clash(name: &str) -> Option<Clash> {
+    clash(name, Place::Object, Output::Ebpf)
+        .or_else(|| clash(name, Place::Member, Output::Userspace))
+}
+
+/// Why the name of a kernel function an `extern` declares cannot be
+/// declared in the eBPF C. Like `kept_name_clash`, but a name C reserves
+/// for the implementation (`__bpf_trap`) is the kernel's own and fine: the
+/// checker has matched it against the kernel's BTF.
+pub fn kernel_function_clash(name: &str) -> Option<Clash> {
+    kept_name_clash(name).filter(|clash| *clash != Clash::Reserved || name.starts_with("ks_"))
 }
 
 /// Why `name` cannot be declared at `place` in either output.

@@ -52,7 +52,8 @@ pub(super) fn is_typedef(name: &str, output: Output) -> bool {
 }
 
 pub(super) fn is_symbol(name: &str, output: Output) -> bool {
-    kinds(name, output) & (SYMBOL | ENUMERATOR) != 0 || is_body_name(name, output)
+    kinds(name, output) & (SYMBOL | ENUMERATOR) != 0
+        || is_body_name(name, output) && !is_generated(name, output)
 }
 
 pub(super) fn is_tag(name: &str, output: Output) -> bool {

@@ -263,6 +263,22 @@ fn usage(program: &Program, ebpf_functions: &[usize]) -> Usage {
     for config in &program.configs {
         types.extend(config.fields.iter().map(|field| &field.ty));
     }
+    // `extern` and `@kfunc` declarations spell their signatures.
+    for def in &program.externs {
+        types.push(&def.ret);
+        types.extend(def.params.iter().map(|(_, ty)| ty));
+    }
+    for function in &program.functions {
+        if function.kind == FunctionKind::Kfunc {
+            types.push(&function.ret);
+            types.extend(
+                function
+                    .params
+                    .iter()
+                    .map(|param| &function.local(*param).ty),
+            );
+        }
+    }
     for function in ebpf_functions
         .iter()
         .map(|index| &program.functions[*index])

@@ -189,7 +189,14 @@ fn flag_name(flag: MapFlag) -> &'static str {
 /// declared initial values when it creates it, and reads and writes the
 /// entry in place through `mmap` (hence `BPF_F_MMAPABLE`; see
 /// ARCHITECTURE.md).
-pub(super) fn emit_pinned_globals(out: &mut CWriter, types: &Types, map_name: &str) {
+/// The `pin var` globals' struct and map; with `accessor`, the function
+/// returning the entry (when some eBPF function uses a pinned global).
+pub(super) fn emit_pinned_globals(
+    out: &mut CWriter,
+    types: &Types,
+    map_name: &str,
+    accessor: bool,
+) {
     out.blank_line();
     out.line("/* `pin var` globals, kept in a one-entry map userspace pins (and maps into");
     out.line(" * its memory: BPF_F_MMAPABLE). */");
@@ -202,6 +209,9 @@ pub(super) fn emit_pinned_globals(out: &mut CWriter, types: &Types, map_name: &s
     out.line(format!("__type(value, struct {map_name});"));
     out.line("__uint(map_flags, BPF_F_MMAPABLE);");
     out.close_block_with(format!(" {map_name} SEC(\".maps\");"));
+    if !accessor {
+        return;
+    }
     out.blank_line();
     out.line(format!(
         "static __always_inline struct {map_name} *{map_name}_entry(void)"

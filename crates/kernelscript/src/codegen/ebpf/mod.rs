@@ -134,8 +134,7 @@ impl<'a> Generator<'a> {
             .map(|exit| file_names.fresh(exit.base_name()))
             .collect();
         let loop_constants = (LoopExitNames(exit_names), file_names.fresh("KS_MAX_LOOPS"));
-        let output = format!("{}.ebpf.c", plan.project);
-        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, output);
+        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, "ebpf.c");
         Generator {
             program,
             plan,
@@ -182,7 +181,12 @@ impl<'a> Generator<'a> {
         items::emit_maps(&mut out, &types, &self.plan.tail_calls);
         items::emit_globals(&mut out, &types);
         if let Some(name) = &self.plan.pinned_globals {
-            items::emit_pinned_globals(&mut out, &types, name);
+            let program = self.program;
+            let accessor = self
+                .function_order
+                .iter()
+                .any(|id| uses_pinned_globals(program, &program.function(*id).body));
+            items::emit_pinned_globals(&mut out, &types, name, accessor);
         }
         let kfuncs = called_kfuncs(self.program, &self.function_order);
         items::emit_externs(&mut out, &types, &kfuncs);
@@ -498,7 +502,8 @@ fn called_kfuncs(program: &Program, ebpf_functions: &[FunctionId]) -> Vec<Functi
     kfuncs.into_iter().collect()
 }
 
-/// eBPF functions in source order, except that a helper comes before its
+/// The eBPF functions to emit (helpers only when some program reaches
+/// them), in source order, except that a helper comes before its
 /// first caller (C needs a definition or prototype before a call; eBPF has
 /// no recursion, so a depth-first order always exists).
 fn function_order(program: &Program) -> Vec<FunctionId> {
@@ -506,11 +511,14 @@ fn function_order(program: &Program) -> Vec<FunctionId> {
         let kind = &program.function(id).kind;
         kind.target() == Target::Ebpf && !kind.is_program()
     };
+    // Programs and struct_ops methods, then the helpers they reach: a
+    // helper no program calls is left out (`-Wunused-function`).
     let roots = (0..program.functions.len() as u32)
         .map(FunctionId)
         .filter(|id| {
             let kind = &program.function(*id).kind;
-            kind.target() == Target::Ebpf && *kind != FunctionKind::Kfunc
+            kind.target() == Target::Ebpf
+                && !matches!(kind, FunctionKind::Kfunc | FunctionKind::Helper)
         });
     dependencies_first(roots, |id| {
         let mut callees = Vec::new();

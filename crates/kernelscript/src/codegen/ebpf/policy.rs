@@ -106,6 +106,7 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
                 return ring_method(cx, *receiver, *method, args)
             }
             Callee::Function(_) | Callee::Indirect(_) => unreachable!("the shared lowering's"),
+            Callee::Python { .. } => unreachable!("the checker keeps Python out of eBPF"),
         };
         let args: Vec<String> = args.iter().map(|arg| cx.expr(arg).text).collect();
         CExpr::call(&name, &args)
@@ -437,6 +438,7 @@ fn conversion(ty: &Type) -> &'static str {
         },
         Type::Char => "%c",
         Type::Str(_) => "%s",
+        Type::Array(..) if ty.is_byte_string() => "%s",
         Type::Pointer(_) => "%p",
         _ => "%d",
     }

@@ -8,12 +8,14 @@
 //! * `str(N)`: at most N-1 bytes, never truncated silently;
 //! * `char`: exactly one byte.
 //!
-//! Unset options are zero, false or empty. `--help` (`-h`) prints the
+//! Unset options are zero, false or empty, or the field's default (`= value`);
+//! `@short("x")` adds `-x` (`-d 100`, `-d100`) and `@help("...")` a line of
+//! help (`Program::args_options`). `--help` (`-h`) prints the
 //! options with their types and exits 0. An unknown option, a missing or
 //! invalid value, or a stray argument prints a message naming the option
 //! on stderr and exits with status 2. `fn main()` accepts only `--help`.
 
-use crate::ir::{FieldDef, Function, IntType, Type};
+use crate::ir::{ArgOption, FieldDef, Function, IntType, OptionDefault, Program, Type};
 
 use super::runtime::{emit, raw};
 use super::Generator;
@@ -28,10 +30,12 @@ struct Option_<'f> {
     usage: String,
     /// `an integer from 0 to 4294967295`
     description: String,
+    settings: ArgOption,
 }
 
-fn describe(field: &FieldDef, member: String) -> Option<Option_<'_>> {
+fn describe<'f>(program: &Program, field: &'f FieldDef, member: String) -> Option<Option_<'f>> {
     let name = &field.name;
+    let settings = program.arg_option(name).cloned().unwrap_or_default();
     let (usage, description) = match &field.ty {
         Type::Int(int) => {
             let (min, max) = int.range();
@@ -51,12 +55,70 @@ fn describe(field: &FieldDef, member: String) -> Option<Option_<'_>> {
         Type::Char => (format!("--{name}=CHAR"), "a single character".to_string()),
         _ => return None,
     };
+    let usage = match settings.short {
+        Some(short) => format!("-{short}, {usage}"),
+        None => format!("    {usage}"),
+    };
+    let description = match (&settings.help, &settings.default) {
+        (Some(help), _) => format!("{help} ({description}{})", default_text(&settings)),
+        (None, _) => format!("{description}{}", default_text(&settings)),
+    };
     Some(Option_ {
         field,
         member,
         usage,
         description,
+        settings,
     })
+}
+
+/// `; default: 100` for `--help`.
+fn default_text(settings: &ArgOption) -> String {
+    match &settings.default {
+        None => String::new(),
+        Some(OptionDefault::Int(value)) => format!("; default: {value}"),
+        Some(OptionDefault::Bool(value)) => format!("; default: {value}"),
+        Some(OptionDefault::Char(value)) => format!("; default: '{}'", char::from(*value)),
+        Some(OptionDefault::Str(text)) => format!("; default: \"{text}\""),
+    }
+}
+
+/// An option of the generated program, as `--help` and the project's
+/// README show it.
+pub struct CommandLineOption {
+    /// `--limit=U32`
+    pub usage: String,
+    /// `an integer from 0 to 4294967295`
+    pub description: String,
+}
+
+/// The `Args` struct of `main(args: Args)`, if `main` takes one.
+fn args_struct(program: &crate::ir::Program) -> Option<crate::ir::StructId> {
+    let main = program
+        .functions
+        .iter()
+        .find(|function| function.kind == crate::ir::FunctionKind::Main)?;
+    match main.params.first().map(|&param| &main.local(param).ty) {
+        Some(Type::Struct(id)) => Some(*id),
+        _ => None,
+    }
+}
+
+/// The options of the generated program (without `--help`).
+pub fn command_line_options(program: &crate::ir::Program) -> Vec<CommandLineOption> {
+    let Some(id) = args_struct(program) else {
+        return Vec::new();
+    };
+    program
+        .struct_def(id)
+        .fields
+        .iter()
+        .filter_map(|field| describe(program, field, String::new()))
+        .map(|option| CommandLineOption {
+            usage: option.usage.trim_start().to_string(),
+            description: option.description,
+        })
+        .collect()
 }
 
 pub fn write(generator: &Generator, out: &mut CWriter) {
@@ -75,7 +137,9 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         .map(|id| {
             let fields = program.struct_def(id).fields.iter().enumerate();
             fields
-                .filter_map(|(index, field)| describe(field, names.field(id, index).to_string()))
+                .filter_map(|(index, field)| {
+                    describe(program, field, names.field(id, index).to_string())
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -116,6 +180,9 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     );
     raw(out, "{");
     raw(out, "    memset(args, 0, sizeof(*args));");
+    for option in &options {
+        write_default(out, option);
+    }
     raw(out, "    for (int i = 1; i < argc; i++) {");
     raw(out, "        const char *arg = argv[i];");
     raw(out, "        const char *name;");
@@ -129,22 +196,52 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     raw(out, "            ks_usage(stdout);");
     raw(out, "            exit(0);");
     raw(out, "        }");
+    let shorts: Vec<(char, &str)> = options
+        .iter()
+        .filter_map(|option| Some((option.settings.short?, option.field.name.as_str())))
+        .collect();
+    if !shorts.is_empty() {
+        // `-x`, `-d 100`, `-d100`: the short form names the long option.
+        raw(
+            out,
+            "        if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\\0') {",
+        );
+        raw(out, "            switch (arg[1]) {");
+        for (short, name) in &shorts {
+            raw(
+                out,
+                format!("            case '{short}': name = \"{name}\"; break;"),
+            );
+        }
+        raw(out, "            default:");
+        raw(
+            out,
+            "                ks_argument_error(\"unknown option '%s'\", arg);",
+        );
+        raw(out, "            }");
+        raw(out, "            name_len = strlen(name);");
+        raw(out, "            value = arg[2] != '\\0' ? arg + 2 : NULL;");
+        raw(out, "        } else {");
+    } else {
+        raw(out, "        {");
+    }
     raw(
         out,
-        "        if (strncmp(arg, \"--\", 2) != 0 || arg[2] == '\\0')",
+        "            if (strncmp(arg, \"--\", 2) != 0 || arg[2] == '\\0')",
     );
     raw(
         out,
-        "            ks_argument_error(\"unexpected argument '%s'\", arg);",
+        "                ks_argument_error(\"unexpected argument '%s'\", arg);",
     );
-    raw(out, "        name = arg + 2;");
-    raw(out, "        value = strchr(name, '=');");
+    raw(out, "            name = arg + 2;");
+    raw(out, "            value = strchr(name, '=');");
     raw(
         out,
-        "        name_len = value ? (size_t)(value - name) : strlen(name);",
+        "            name_len = value ? (size_t)(value - name) : strlen(name);",
     );
-    raw(out, "        if (value)");
-    raw(out, "            value++;");
+    raw(out, "            if (value)");
+    raw(out, "                value++;");
+    raw(out, "        }");
     let mut first = true;
     for option in &options {
         let field = &option.field.name;
@@ -206,6 +303,36 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     raw(out, "    }");
     raw(out, "}");
     out.blank_line();
+}
+
+/// Sets the option's default before the arguments are read.
+fn write_default(out: &mut CWriter, option: &Option_) {
+    let member = &option.member;
+    match (&option.settings.default, &option.field.ty) {
+        (Some(OptionDefault::Int(value)), Type::Int(int)) => {
+            let literal = if int.is_signed() {
+                signed_literal(*value)
+            } else {
+                unsigned_literal(*value)
+            };
+            raw(out, format!("    args->{member} = {literal};"));
+        }
+        (Some(OptionDefault::Bool(value)), _) => {
+            raw(out, format!("    args->{member} = {value};"));
+        }
+        (Some(OptionDefault::Char(value)), _) => {
+            raw(out, format!("    args->{member} = (char){value};"));
+        }
+        (Some(OptionDefault::Str(text)), _) => raw(
+            out,
+            format!(
+                "    memcpy(args->{member}, {}, {});",
+                crate::codegen::c::string_literal(text),
+                text.len() + 1
+            ),
+        ),
+        _ => {}
+    }
 }
 
 fn write_int_option(out: &mut CWriter, member: &str, flag: &str, int: IntType) {

@@ -48,6 +48,7 @@ pub fn call<'a>(cx: &mut Cx<'_, 'a>, callee: &'a Callee, args: &'a [Expr]) -> CE
             CExpr::postfix(format!("{update}({key}, {value}, BPF_NOEXIST)"))
         }
         Callee::Function(_) | Callee::Indirect(_) => unreachable!("the shared lowering's"),
+        Callee::Python { .. } => unreachable!("the policy's `special` spells Python calls"),
         Callee::BpfHelper(_) | Callee::TailCall(_) | Callee::Extern(_) | Callee::Method { .. } => {
             unreachable!("the checker keeps {callee:?} out of userspace")
         }
@@ -56,7 +57,10 @@ pub fn call<'a>(cx: &mut Cx<'_, 'a>, callee: &'a Callee, args: &'a [Expr]) -> CE
 
 fn builtin_call<'a>(cx: &mut Cx<'_, 'a>, builtin: Builtin, args: &'a [Expr]) -> CExpr {
     match builtin {
-        Builtin::Print => CExpr::postfix(super::print::printf_call(cx, args)),
+        Builtin::Print => CExpr::postfix(super::print::printf_call(cx, args, false, true)),
+        Builtin::Output { stderr, newline } => {
+            CExpr::postfix(super::print::printf_call(cx, args, stderr, newline))
+        }
         Builtin::Load => {
             needs(cx).load = true;
             let program = cx.value(&args[0]);
@@ -116,9 +120,9 @@ fn builtin_call<'a>(cx: &mut Cx<'_, 'a>, builtin: Builtin, args: &'a [Expr]) -> 
             let script = strings::operand(cx, &args[0]).text;
             CExpr::postfix(format!("ks_exec({script})"))
         }
-        Builtin::Test => {
-            unreachable!("`test()` is not supported by the userspace generator yet")
-        }
+        Builtin::Test => super::test_runner::test_call(cx, args),
+        Builtin::Assert | Builtin::AssertEq => super::test_runner::assert_call(cx, builtin, args),
+        Builtin::Packet(builder) => super::test_runner::packet_call(cx, builder, args),
     }
 }
 

@@ -31,7 +31,10 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     out.blank_line();
     raw(out, "enum {");
     for map in &rings {
-        raw(out, format!("    KS_RING_{},", program.map(*map).name));
+        raw(
+            out,
+            format!("    KS_RING_{},", generator.plan.names.map(*map)),
+        );
     }
     raw(out, "    KS_RING_COUNT_");
     raw(out, "};");
@@ -40,7 +43,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
 
     for map in &rings {
         let def = program.map(*map);
-        let name = &def.name;
+        let name = generator.plan.names.map(*map);
         let handler_var = format!("ks_{name}_handler");
         let event = generator.scope.types.declaration(&def.value, "event");
         if let Some(handler_ty) = generator.needs.on_event.get(map) {
@@ -125,7 +128,8 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     raw(out, "} ks_rings[] = {");
     for map in &rings {
         let def = program.map(*map);
-        let name = &def.name;
+        let name = generator.plan.names.map(*map);
+        let source_name = &def.name;
         let perf = if def.kind == MapKind::PerfEventArray {
             ", .perf = true"
         } else {
@@ -134,7 +138,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         raw(
             out,
             format!(
-                "    [KS_RING_{name}] = {{ .name = \"{name}\", .sample = ks_{name}_sample{perf} }},"
+                "    [KS_RING_{name}] = {{ .name = \"{source_name}\", .sample = ks_{name}_sample{perf} }},"
             ),
         );
     }

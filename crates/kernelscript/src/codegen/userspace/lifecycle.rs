@@ -44,8 +44,8 @@ pub fn write_state(generator: &Generator, out: &mut CWriter) {
         raw(
             out,
             format!(
-                "static const char ks_pin_root[] = \"/sys/fs/bpf/{}/maps\";",
-                generator.project
+                "static const char ks_pin_root[] = {};",
+                crate::codegen::c::string_literal(&generator.plan.pin_root.maps_dir())
             ),
         );
     }
@@ -318,7 +318,7 @@ fn write_open(generator: &Generator, out: &mut CWriter, table: bool) {
         }
     }
     for map in &generator.needs.dispatched {
-        let name = &generator.program.map(*map).name;
+        let name = generator.plan.names.map(*map);
         raw(
             out,
             format!("    ks_rings[KS_RING_{name}].map = ks_skel->maps.{name};"),
@@ -499,13 +499,11 @@ pub fn write_exec(generator: &Generator, out: &mut CWriter) {
     raw(out, "static _Noreturn void ks_exec(const char *script)");
     raw(out, "{");
     raw(out, "    ks_load_object();");
-    for map in &generator.program.maps {
+    for index in 0..generator.program.maps.len() {
+        let name = generator.plan.names.map(crate::ir::MapId(index as u32));
         raw(
             out,
-            format!(
-                "    ks_export_map(\"KS_MAP_{0}\", ks_skel->maps.{0});",
-                map.name
-            ),
+            format!("    ks_export_map(\"KS_MAP_{name}\", ks_skel->maps.{name});"),
         );
     }
     // The fds that keep attachments alive stay open across exec.

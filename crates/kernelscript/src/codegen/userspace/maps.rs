@@ -92,7 +92,7 @@ impl<'g> MapHelpers<'g> {
     }
 
     fn map_pointer(&self) -> String {
-        format!("ks_skel->maps.{}", self.map.name)
+        format!("ks_skel->maps.{}", self.generator.plan.names.map(self.id))
     }
 
     /// `K key` (by value), or a pointer to the elements of an array-like key.

@@ -50,7 +50,7 @@
 //!   non-zero (returns that value) or a polling error (negative errno).
 
 mod aggregates;
-mod args;
+pub(crate) mod args;
 mod arithmetic;
 mod attach;
 mod attach_perf;
@@ -63,10 +63,12 @@ mod maps;
 mod pinned;
 mod policy;
 mod print;
+mod python;
 mod runtime;
 mod statements;
 mod strings;
-mod types;
+mod test_runner;
+pub(crate) mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -101,7 +103,20 @@ pub fn generate(program: &Program, sources: &SourceMap, plan: &Plan) -> Option<S
         .functions
         .iter()
         .position(|function| function.kind == FunctionKind::Main)?;
-    let generator = Generator::new(program, sources, plan, FunctionId(main as u32));
+    let generator = Generator::new(program, sources, plan, FunctionId(main as u32), false);
+    Some(generator.run())
+}
+
+/// The test runner (`NAME.test.c`) for `program`: its `@test` functions,
+/// the userspace functions they call and the runtime, with a C `main`
+/// that runs each test in a child process (`test_runner`). `None` when
+/// the program has no `@test` function.
+pub fn generate_tests(program: &Program, sources: &SourceMap, plan: &Plan) -> Option<String> {
+    let first = program
+        .functions
+        .iter()
+        .position(|function| function.kind == FunctionKind::Test)?;
+    let generator = Generator::new(program, sources, plan, FunctionId(first as u32), true);
     Some(generator.run())
 }
 
@@ -155,6 +170,15 @@ pub(crate) struct Needs {
     /// Struct wrappers for array-like return values: data declarator →
     /// typedef name.
     pub result_types: BTreeMap<String, String>,
+    /// Python modules the code calls, with the C name of each one's
+    /// runtime object.
+    pub python: BTreeMap<crate::ir::ModuleId, String>,
+    /// The Python result conversions the calls use.
+    pub python_results: BTreeSet<python::Conversion>,
+    /// `test(program, input)`: `BPF_PROG_TEST_RUN`.
+    pub test_run: bool,
+    /// The packet builders.
+    pub packets: bool,
 }
 
 /// One eBPF program of the object, as userspace knows it.
@@ -190,7 +214,12 @@ pub(crate) struct Generator<'a> {
     pub project: String,
     /// The outputs plan.
     pub plan: &'a Plan,
+    /// The user's `main`; in the test runner, the first `@test` function
+    /// (its file names the runner).
     pub main: FunctionId,
+    /// Generating the test runner (`NAME.test.c`): the `@test` functions
+    /// instead of `main`.
+    pub tests: bool,
     /// The types, the file-scope C names (the plan's, then this output's
     /// own) and the `#line` targets of `NAME.c`.
     pub scope: FileScope<'a>,
@@ -215,6 +244,7 @@ impl<'a> Generator<'a> {
         sources: &'a SourceMap,
         plan: &'a Plan,
         main: FunctionId,
+        tests: bool,
     ) -> Generator<'a> {
         let mut file_names = plan.names.file.clone();
         // Map helpers are named up front so that no local can shadow one.
@@ -227,7 +257,7 @@ impl<'a> Generator<'a> {
                 map_helper_names.insert((map, *operation), file_names.user(&base, clashes));
             }
         }
-        let programs = program_entries(program);
+        let programs = program_entries(program, tests);
         let program_throws = program_throws(program);
         let probed_functions = program
             .functions
@@ -235,14 +265,15 @@ impl<'a> Generator<'a> {
             .filter_map(|function| function.kind.program())
             .filter_map(|decl| own_function(program, decl))
             .collect();
-        let output = format!("{}.c", plan.project);
-        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, output);
+        let extension = if tests { "test.c" } else { "c" };
+        let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, extension);
         Generator {
             program,
             sources,
             project: plan.project.clone(),
             plan,
             main,
+            tests,
             scope,
             programs,
             needs: Needs::default(),
@@ -284,15 +315,25 @@ impl<'a> Generator<'a> {
         self.needs.maps.entry(map).or_default()
     }
 
+    /// Whether this output holds `function` (of a userspace kind): the
+    /// program holds `main`, the test runner the `@test` functions; both
+    /// hold the plain userspace functions.
+    fn holds(&self, kind: &FunctionKind) -> bool {
+        match kind {
+            FunctionKind::Userspace => true,
+            FunctionKind::Main => !self.tests,
+            FunctionKind::Test => self.tests,
+            _ => false,
+        }
+    }
+
     fn run(mut self) -> String {
         let userspace: Vec<FunctionId> = self
             .program
             .functions
             .iter()
             .enumerate()
-            .filter(|(_, function)| {
-                matches!(function.kind, FunctionKind::Userspace | FunctionKind::Main)
-            })
+            .filter(|(_, function)| self.holds(&function.kind))
             .map(|(index, _)| FunctionId(index as u32))
             .collect();
 
@@ -315,11 +356,15 @@ impl<'a> Generator<'a> {
         self.write_consts(&mut out);
         lifecycle::write_state(&self, &mut out);
         runtime::write(&self, &mut out);
+        python::write(&self, &mut out);
         lifecycle::write_runtime(&self, &mut out);
         pinned::write_accessor(&self, &mut out);
         maps::write(&self, &mut out);
         events::write(&self, &mut out);
         lifecycle::write_setup(&self, &mut out);
+        if self.tests {
+            test_runner::write_runtime(&self, &mut out);
+        }
         if self.needs.exec {
             lifecycle::write_exec(&self, &mut out);
         }
@@ -333,8 +378,12 @@ impl<'a> Generator<'a> {
             }
             out.blank_line();
         }
-        args::write(&self, &mut out);
-        lifecycle::write_main(&self, &mut out);
+        if self.tests {
+            test_runner::write_main(&self, &mut out);
+        } else {
+            args::write(&self, &mut out);
+            lifecycle::write_main(&self, &mut out);
+        }
         raw(
             &mut out,
             format!(
@@ -344,6 +393,15 @@ impl<'a> Generator<'a> {
         );
         out.append(bodies);
         out.finish()
+    }
+
+    /// This output's file name (`NAME.c` or `NAME.test.c`).
+    fn scope_output_name(&self) -> String {
+        if self.tests {
+            format!("{}.test.c", self.project)
+        } else {
+            format!("{}.c", self.project)
+        }
     }
 
     /// Needs implied by other needs.
@@ -389,8 +447,13 @@ impl<'a> Generator<'a> {
         raw(
             out,
             format!(
-                "/* {}.c: userspace program generated by kernelscript from {}. */",
-                self.project,
+                "/* {}: {} generated by kernelscript from {}. */",
+                self.scope_output_name(),
+                if self.tests {
+                    "the test runner of its @test functions"
+                } else {
+                    "userspace program"
+                },
                 self.source_file_name()
             ),
         );
@@ -411,6 +474,15 @@ impl<'a> Generator<'a> {
         );
         raw(out, " */");
         out.blank_line();
+        if !self.needs.python.is_empty() {
+            raw(
+                out,
+                "/* Python.h comes first: it sets feature macros the C library reads. */",
+            );
+            raw(out, "#define PY_SSIZE_T_CLEAN");
+            raw(out, "#include <Python.h>");
+            out.blank_line();
+        }
         let mut includes = vec![
             "errno.h",
             "signal.h",
@@ -424,6 +496,9 @@ impl<'a> Generator<'a> {
         if self.needs.throw {
             includes.push("setjmp.h");
         }
+        if self.tests {
+            includes.push("sys/wait.h");
+        }
         if self.needs.ktime || self.needs.sleep {
             includes.push("time.h");
         }
@@ -433,7 +508,10 @@ impl<'a> Generator<'a> {
         if !self.needs.dispatched.is_empty() {
             includes.push("sys/epoll.h");
         }
-        if self.has_pinned_maps() || pinned::handles_pinned_globals(self) {
+        if self.has_pinned_maps()
+            || pinned::handles_pinned_globals(self)
+            || !self.needs.python.is_empty()
+        {
             includes.push("limits.h");
             includes.push("sys/stat.h");
         }
@@ -520,25 +598,7 @@ impl<'a> Generator<'a> {
                 wrote = true;
             }
         }
-        let roots: Vec<Type> = self
-            .program
-            .maps
-            .iter()
-            .flat_map(|map| [map.key.clone(), map.value.clone()])
-            .chain(
-                self.program
-                    .globals
-                    .iter()
-                    .filter(|global| !global.local)
-                    .map(|global| global.ty.clone()),
-            )
-            .chain(
-                self.program
-                    .configs
-                    .iter()
-                    .flat_map(|config| config.fields.iter().map(|field| field.ty.clone())),
-            )
-            .collect();
+        let roots = types::shared_roots(self.program);
         let defined = types::structs_to_define(self.program, &roots);
         // Kernel structs userspace only points to: declared, so a pointer
         // parameter does not declare a new struct scoped to its prototype.
@@ -647,11 +707,18 @@ pub(crate) fn program_constant(program: &Program, id: FunctionId) -> String {
     format!("KS_PROG_{}", program.function(id).name)
 }
 
-/// Every program entry point of the object with its autoload decision.
-fn program_entries(program: &Program) -> Vec<ProgramEntry> {
+/// Every program entry point of the object with its autoload decision:
+/// the programs the output's userspace functions name (the test runner's
+/// are its `@test` functions', the program's its `main`'s).
+fn program_entries(program: &Program, tests: bool) -> Vec<ProgramEntry> {
     let mut named = BTreeSet::new();
     for function in &program.functions {
-        if function.kind.target() != Target::Userspace {
+        let held = match function.kind {
+            FunctionKind::Main => !tests,
+            FunctionKind::Test => tests,
+            _ => function.kind.target() == Target::Userspace,
+        };
+        if !held {
             continue;
         }
         visit::walk_block_exprs(&function.body, &mut |expr| {
@@ -696,11 +763,18 @@ fn program_entries(program: &Program) -> Vec<ProgramEntry> {
         .collect()
 }
 
+/// Whether anything in the program throws: a `throw`, or a Python call
+/// (a Python exception is thrown as `PYTHON_ERROR`).
 fn program_throws(program: &Program) -> bool {
     program.functions.iter().any(|function| {
         let mut throws = false;
         visit::walk_stmts(&function.body, &mut |stmt| {
             if matches!(stmt.kind, crate::ir::StmtKind::Throw(_)) {
+                throws = true;
+            }
+        });
+        visit::walk_block_exprs(&function.body, &mut |expr| {
+            if python::is_python_call(expr) {
                 throws = true;
             }
         });

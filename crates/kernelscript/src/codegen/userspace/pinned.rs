@@ -142,6 +142,7 @@ pub fn write_setup(generator: &Generator, out: &mut CWriter) {
         return;
     }
     let project = &generator.project;
+    let globals = generator.plan.pin_root.globals_dir();
     raw(
         out,
         format!("/* `pin var` globals: entry 0 of the map {map}, pinned at this path"),
@@ -152,12 +153,16 @@ pub fn write_setup(generator: &Generator, out: &mut CWriter) {
     );
     raw(
         out,
-        format!("static const char ks_pinned_globals_dir[] = \"/sys/fs/bpf/{project}/globals\";"),
+        format!(
+            "static const char ks_pinned_globals_dir[] = {};",
+            crate::codegen::c::string_literal(&globals)
+        ),
     );
     raw(
         out,
         format!(
-            "static const char ks_pinned_globals_path[] = \"/sys/fs/bpf/{project}/globals/pinned_globals\";"
+            "static const char ks_pinned_globals_path[] = {};",
+            crate::codegen::c::string_literal(&format!("{globals}/pinned_globals"))
         ),
     );
     raw(
@@ -167,7 +172,8 @@ pub fn write_setup(generator: &Generator, out: &mut CWriter) {
     raw(
         out,
         format!(
-            "static const char ks_pinned_layout_path[] = \"/sys/fs/bpf/{project}/globals/layout\";"
+            "static const char ks_pinned_layout_path[] = {};",
+            crate::codegen::c::string_literal(&format!("{globals}/layout"))
         ),
     );
     raw(

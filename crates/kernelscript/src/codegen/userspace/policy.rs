@@ -34,6 +34,9 @@ use crate::span::Span;
 
 use super::{aggregates, arithmetic, calls, statements, strings, Generator};
 
+/// The shared lowering's context for a userspace function.
+pub(super) type Cx<'g, 'a> = Lowering<'a, Userspace<'g, 'a>>;
+
 /// The state of one userspace function's lowering besides the shared one.
 pub(super) struct Userspace<'g, 'a> {
     pub(super) gen: &'g mut Generator<'a>,
@@ -44,8 +47,6 @@ pub(super) struct Userspace<'g, 'a> {
     /// propagating out of it, to run its deferred calls first.
     pub(super) defer_frame: bool,
 }
-
-pub(super) type Cx<'g, 'a> = Lowering<'a, Userspace<'g, 'a>>;
 
 impl<'g, 'a> Backend<'a> for Userspace<'g, 'a> {
     const OUTPUT: Output = Output::Userspace;
@@ -106,6 +107,9 @@ impl<'g, 'a> Backend<'a> for Userspace<'g, 'a> {
     }
 
     fn special(cx: &mut Cx<'g, 'a>, expr: &'a Expr) -> Option<CExpr> {
+        if super::python::is_python_call(expr) {
+            return Some(super::python::call(cx, expr));
+        }
         match (&expr.ty, &expr.kind) {
             (Type::Str(_), kind) if !matches!(kind, ExprKind::Char(_)) => {
                 Some(strings::operand(cx, expr).expr())

@@ -1,4 +1,5 @@
-//! `print(...)` in userspace: one `printf` call ending in a newline.
+//! `print(...)` in userspace: one `printf` call ending in a newline
+//! (`eprint`: `fprintf(stderr, ...)`; `printf`/`eprintf`: no newline).
 //!
 //! When the first argument is a string literal it is the format: each
 //! `%` conversion takes the next argument, and its length and signedness
@@ -7,7 +8,8 @@
 //! after the format, and all arguments when there is no literal format,
 //! are appended with their natural conversion, separated by a space
 //! (none after text that already ends in whitespace). Booleans print as
-//! `true`/`false`, strings are bounded by their capacity (`%.16s`).
+//! `true`/`false`, strings are bounded by their capacity (`%.16s`), and so
+//! are byte arrays; a `*u8` prints as a C string when `%s` asks for it.
 //! A `%` without an argument to take prints literally.
 
 use crate::ir::{Expr, ExprKind, Type};
@@ -15,16 +17,16 @@ use crate::ir::{Expr, ExprKind, Type};
 use super::policy::Cx;
 use super::strings;
 use crate::codegen::c::string_literal;
+use crate::printf::{parse_spec, Spec};
 
-/// A parsed `%[flags][width][.precision][length]conversion`.
-struct Spec {
-    flags: String,
-    width: String,
-    precision: Option<String>,
-    conversion: char,
-}
-
-pub fn printf_call<'a>(cx: &mut Cx<'_, 'a>, args: &'a [Expr]) -> String {
+/// `stderr`: `fprintf(stderr, ...)` (`eprint`, `eprintf`); `newline`:
+/// end with `\n` (`print`, `eprint`).
+pub fn printf_call<'a>(
+    cx: &mut Cx<'_, 'a>,
+    args: &'a [Expr],
+    stderr: bool,
+    newline: bool,
+) -> String {
     let (format, rest) = match args.first() {
         Some(Expr {
             kind: ExprKind::Str(text),
@@ -67,56 +69,20 @@ pub fn printf_call<'a>(cx: &mut Cx<'_, 'a>, args: &'a [Expr]) -> String {
         }
         convert(cx, None, arg, &mut out, &mut c_args);
     }
-    out.push('\n');
-    let mut call = format!("printf({}", string_literal(&out));
+    if newline {
+        out.push('\n');
+    }
+    let mut call = if stderr {
+        format!("fprintf(stderr, {}", string_literal(&out))
+    } else {
+        format!("printf({}", string_literal(&out))
+    };
     for arg in c_args {
         call.push_str(", ");
         call.push_str(&arg);
     }
     call.push(')');
     call
-}
-
-/// Parses the text after a `%`; returns the spec and the number of
-/// characters it spans. `*` widths and unknown conversions are rejected.
-fn parse_spec(text: &str) -> (Option<Spec>, usize) {
-    let chars: Vec<char> = text.chars().collect();
-    let mut index = 0;
-    let mut flags = String::new();
-    while index < chars.len() && "-+ #0".contains(chars[index]) {
-        flags.push(chars[index]);
-        index += 1;
-    }
-    let mut width = String::new();
-    while index < chars.len() && chars[index].is_ascii_digit() {
-        width.push(chars[index]);
-        index += 1;
-    }
-    let mut precision = None;
-    if index < chars.len() && chars[index] == '.' {
-        index += 1;
-        let mut digits = String::new();
-        while index < chars.len() && chars[index].is_ascii_digit() {
-            digits.push(chars[index]);
-            index += 1;
-        }
-        precision = Some(digits);
-    }
-    while index < chars.len() && "hlLqjzt".contains(chars[index]) {
-        index += 1;
-    }
-    match chars.get(index) {
-        Some(&conversion) if "diuxXocsp".contains(conversion) => (
-            Some(Spec {
-                flags,
-                width,
-                precision,
-                conversion,
-            }),
-            index + 1,
-        ),
-        _ => (None, 0),
-    }
 }
 
 /// Appends the conversion for `arg` (following `spec` where it fits the
@@ -202,6 +168,25 @@ fn convert<'a>(
                 .map_or(*len, |asked| asked.min(*len));
             out.push_str(&format!("{prefix}.{precision}s"));
             c_args.push(operand.text);
+        }
+        Type::Array(_, len) if arg.ty.is_byte_string() => {
+            // Up to the NUL or the array's end, whichever comes first.
+            let value = cx.value(arg);
+            let precision = spec
+                .and_then(|spec| spec.precision.as_ref())
+                .and_then(|digits| digits.parse::<u32>().ok())
+                .map_or(*len, |asked| asked.min(*len));
+            out.push_str(&format!("{prefix}.{precision}s"));
+            c_args.push(format!("(const char *)({value})"));
+        }
+        Type::Pointer(_) if asked == Some('s') && arg.ty.is_byte_string() => {
+            let value = cx.value(arg);
+            let precision = spec
+                .and_then(|spec| spec.precision.as_ref())
+                .map(|digits| format!(".{digits}"))
+                .unwrap_or_default();
+            out.push_str(&format!("{prefix}{precision}s"));
+            c_args.push(format!("(const char *)({value})"));
         }
         Type::Enum(_) | Type::ProgramHandle | Type::PerfAttachment | Type::ProgramRef(_) => {
             let value = cx.value(arg);

@@ -55,6 +55,13 @@ pub fn operand<'a>(cx: &mut Cx<'_, 'a>, expr: &'a Expr) -> StrOperand {
             };
             concat(cx, left, right, cap)
         }
+        ExprKind::Call {
+            callee: Callee::Python { .. },
+            ..
+        } => StrOperand {
+            text: super::python::call(cx, expr).text,
+            cap: declared,
+        },
         ExprKind::Call { callee, .. } => {
             // Userspace functions return strings inside a struct.
             let text = cx.expr_core(expr).text;

@@ -13,7 +13,7 @@ fn userspace_c(source: &str) -> Option<String> {
         &mut NoIncludes,
         crate::kernel::test_kernel(),
     );
-    let program = analysis.program.unwrap_or_else(|| {
+    let program = analysis.program().unwrap_or_else(|| {
         let messages: Vec<&str> = analysis
             .diagnostics
             .iter()
@@ -21,7 +21,7 @@ fn userspace_c(source: &str) -> Option<String> {
             .collect();
         panic!("does not check: {messages:?}")
     });
-    generate(&program, &analysis.sources, &Plan::new(&program, "test"))
+    generate(program, &analysis.sources, &Plan::new(program, "test"))
 }
 
 /// The body of the C function whose definition line starts with `head`.

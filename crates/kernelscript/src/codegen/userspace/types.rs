@@ -3,7 +3,7 @@
 //! `codegen::c::types` and `items`, with the plan's names), because the
 //! skeleton header names them and map values cross the boundary byte for
 //! byte; kernel structs come from the headers userspace includes where
-//! they are there (`UAPI_STRUCTS`). The definitions come before `#include
+//! they are there (`kernel::USERSPACE_HEADER_STRUCTS`). The definitions come before `#include
 //! "NAME.skel.h"`, which uses them.
 
 use std::collections::BTreeSet;
@@ -11,47 +11,40 @@ use std::collections::BTreeSet;
 use crate::codegen::c::order::{dependencies_first, held_struct, struct_fields_held};
 use crate::ir::{self, Origin, Program, StructId, Type};
 
-/// Structs that `<linux/bpf.h>` (pulled in by libbpf's headers) already
-/// defines. A kernel struct (`Origin::Kernel`) in this list is never
-/// defined here, whoever declared its fields (a BTF-generated `.kh`
-/// header, say). A kernel struct outside it that userspace uses by value
-/// (a tracepoint record in a ring buffer) is in no header userspace
-/// includes, so it is defined from its declared fields.
-const UAPI_STRUCTS: &[&str] = &[
-    // <linux/bpf_perf_event.h>, included when userspace names it.
-    "bpf_perf_event_data",
-    "xdp_md",
-    "__sk_buff",
-    "bpf_sock",
-    "bpf_sock_tuple",
-    "bpf_sock_ops",
-    "bpf_sock_addr",
-    "bpf_sockopt",
-    "bpf_sk_lookup",
-    "bpf_sysctl",
-    "bpf_flow_keys",
-    "bpf_fib_lookup",
-    "bpf_tunnel_key",
-    "bpf_xfrm_state",
-    "bpf_spin_lock",
-    "bpf_timer",
-    "bpf_dynptr",
-    "bpf_list_head",
-    "bpf_list_node",
-    "bpf_rb_root",
-    "bpf_rb_node",
-    "bpf_perf_event_value",
-    "bpf_pidns_info",
-    "bpf_redir_neigh",
-    "bpf_devmap_val",
-    "bpf_cpumap_val",
-    "bpf_raw_tracepoint_args",
-    "sk_msg_md",
-    "sk_reuseport_md",
-];
+/// The types userspace shares with the eBPF object through the skeleton:
+/// map keys and values, globals it sees, config fields. The structs they
+/// hold by value are defined in userspace (`structs_to_define`).
+pub fn shared_roots(program: &Program) -> Vec<Type> {
+    program
+        .maps
+        .iter()
+        .flat_map(|map| [map.key.clone(), map.value.clone()])
+        .chain(
+            program
+                .globals
+                .iter()
+                .filter(|global| !global.local)
+                .map(|global| global.ty.clone()),
+        )
+        .chain(
+            program
+                .configs
+                .iter()
+                .flat_map(|config| config.fields.iter().map(|field| field.ty.clone())),
+        )
+        .collect()
+}
+
+/// Whether userspace C has the definition of struct `id`: a header it
+/// includes defines it, or it is among `structs_to_define` of the shared
+/// roots. Userspace code may read fields only through such structs.
+pub fn userspace_has_definition(program: &Program, id: StructId) -> bool {
+    provided_by_headers(program.struct_def(id))
+        || structs_to_define(program, &shared_roots(program)).contains(&id)
+}
 
 /// The `#include`-free definition order of the structs userspace needs:
-/// every source struct, plus kernel structs outside `UAPI_STRUCTS` used by
+/// every source struct, plus kernel structs outside `kernel::USERSPACE_HEADER_STRUCTS` used by
 /// value by those (or by `extra_roots`), dependencies first.
 pub fn structs_to_define(program: &Program, extra_roots: &[Type]) -> Vec<StructId> {
     let sources = (0..program.structs.len() as u32)
@@ -137,5 +130,6 @@ fn collect_pointees(ty: &Type, pointed: &mut BTreeSet<StructId>) {
 
 /// Whether the headers userspace includes define `def`.
 fn provided_by_headers(def: &ir::StructDef) -> bool {
-    def.origin == Origin::Kernel && UAPI_STRUCTS.contains(&def.name.as_str())
+    def.origin == Origin::Kernel
+        && crate::kernel::USERSPACE_HEADER_STRUCTS.contains(&def.name.as_str())
 }

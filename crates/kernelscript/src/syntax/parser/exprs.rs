@@ -284,21 +284,33 @@ impl Parser<'_> {
         (Expr { kind, span }, 1)
     }
 
-    /// `Name {` followed by `}` or `field:` starts a struct literal, where
-    /// struct literals are allowed and the `{` is on the same line.
+    /// `Name {` (or `module.Name {`) followed by `}` or `field:` starts a
+    /// struct literal, where struct literals are allowed and the `{` is on
+    /// the same line.
     fn at_struct_literal(&self) -> bool {
+        let brace = if self.nth(1) == TokenKind::Dot && self.nth(2) == TokenKind::Ident {
+            3
+        } else {
+            1
+        };
         self.mode.struct_literals
-            && self.nth(1) == TokenKind::LBrace
-            && (!self.mode.newlines_significant || !self.tokens[self.pos + 1].newline_before)
-            && (self.nth(2) == TokenKind::RBrace
-                || ((self.nth(2) == TokenKind::Ident || self.nth(2).is_keyword())
-                    && self.nth(3) == TokenKind::Colon))
+            && self.nth(brace) == TokenKind::LBrace
+            && (!self.mode.newlines_significant || !self.tokens[self.pos + brace].newline_before)
+            && (self.nth(brace + 1) == TokenKind::RBrace
+                || ((self.nth(brace + 1) == TokenKind::Ident || self.nth(brace + 1).is_keyword())
+                    && self.nth(brace + 2) == TokenKind::Colon))
     }
 
-    /// `Name { field: value, ... }`
+    /// `Name { field: value, ... }` or `module.Name { ... }`
     fn struct_literal(&mut self) -> Tree {
         let start = self.bump();
-        let name = self.ident(start);
+        let mut name = self.ident(start);
+        let mut module = None;
+        if self.at(TokenKind::Dot) {
+            self.bump();
+            let member = self.bump();
+            module = Some(std::mem::replace(&mut name, self.ident(member)));
+        }
         let open = self.bump();
         let mut fields_height = 0;
         let fields = self.parse_comma_list(open, TokenKind::RBrace, |parser| {
@@ -311,7 +323,11 @@ impl Parser<'_> {
             Some(FieldInit { name, value })
         });
         let expr = Expr {
-            kind: ExprKind::StructLit { name, fields },
+            kind: ExprKind::StructLit {
+                module,
+                name,
+                fields,
+            },
             span: self.span_from(start),
         };
         (expr, fields_height + 1)

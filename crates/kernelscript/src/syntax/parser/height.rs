@@ -102,7 +102,7 @@ pub(super) fn expr_height(expr: &Expr) -> u32 {
 
 fn type_height(ty: &TypeExpr) -> u32 {
     let children = match &ty.kind {
-        TypeExprKind::Named(_) | TypeExprKind::Error => 0,
+        TypeExprKind::Named(_) | TypeExprKind::Qualified { .. } | TypeExprKind::Error => 0,
         TypeExprKind::Str(size) => expr_height(size),
         TypeExprKind::Array { element, size } => type_height(element).max(expr_height(size)),
         TypeExprKind::Pointer(pointee) => type_height(pointee),

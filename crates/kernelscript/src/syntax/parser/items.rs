@@ -315,7 +315,7 @@ impl Parser<'_> {
         Some(ImplMember::Field { name, value })
     }
 
-    /// `[@attrs] struct Name { field: type, ... }`
+    /// `[@attrs] struct Name { [@attrs] field: type [= default], ... }`
     fn parse_struct(&mut self, attributes: Vec<Attribute>) -> ItemKind {
         self.bump();
         let Some(name) = self.expect_name() else {
@@ -326,14 +326,26 @@ impl Parser<'_> {
             return ItemKind::Error;
         }
         let open = self.bump();
+        let outer = std::mem::replace(&mut self.in_struct_fields, true);
         let fields = self.parse_comma_list(open, TokenKind::RBrace, |parser| {
+            let mut attributes = Vec::new();
+            while parser.at(TokenKind::At) {
+                attributes.extend(parser.parse_attribute());
+            }
             let name = parser.expect_field_name()?;
             if !parser.expect(TokenKind::Colon) {
                 return None;
             }
             let ty = parser.parse_type();
-            Some(StructField { name, ty })
+            let default = parser.eat(TokenKind::Eq).then(|| parser.parse_expr());
+            Some(StructField {
+                attributes,
+                name,
+                ty,
+                default,
+            })
         });
+        self.in_struct_fields = outer;
         ItemKind::Struct(StructDecl {
             attributes,
             name,

@@ -44,6 +44,7 @@ pub fn parse_tokens(
         too_deep_reported: false,
         mode: Mode::BLOCK,
         prev_end: 0,
+        in_struct_fields: false,
     };
     let source_file = parser.parse_source_file();
     (source_file, parser.diagnostics)
@@ -88,6 +89,9 @@ struct Parser<'a> {
     mode: Mode,
     /// End offset of the last consumed token.
     prev_end: u32,
+    /// Inside a struct's field list, where `@` at a line start begins a
+    /// field's attributes rather than the next item.
+    in_struct_fields: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -164,6 +168,9 @@ impl<'a> Parser<'a> {
     fn at_line_start_keyword(&self) -> bool {
         use TokenKind::*;
         if !self.peek().newline_before || self.nth(1) == Colon {
+            return false;
+        }
+        if self.in_struct_fields && self.at(At) {
             return false;
         }
         self.at_item_start()

@@ -122,6 +122,12 @@ impl Parser<'_> {
                         |_| (TypeExprKind::Error, 1),
                         |parser| parser.generic_type(name),
                     )
+                } else if self.at(TokenKind::Dot) && self.nth(1) == TokenKind::Ident {
+                    let module = self.ident(name_span);
+                    self.bump();
+                    let member_span = self.bump();
+                    let name = self.ident(member_span);
+                    (TypeExprKind::Qualified { module, name }, 1)
                 } else {
                     (TypeExprKind::Named(name.to_string()), 1)
                 }

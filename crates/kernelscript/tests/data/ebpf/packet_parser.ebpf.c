@@ -59,7 +59,7 @@ static __always_inline struct UdpHdr *udp_header(struct xdp_md *ctx, struct IpHd
 {
 #line 37 "packet_parser.ks"
 	__u32 header_len = (__u32)(ip->version_ihl & 0x0f) * 4;
-	if (header_len < sizeof(struct IpHdr)) {
+	if (header_len < (__u32)sizeof(struct IpHdr)) {
 		return NULL;
 	}
 	__u8 *udp = (__u8 *)ip + header_len;

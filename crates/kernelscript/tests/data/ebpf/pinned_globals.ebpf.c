@@ -93,6 +93,7 @@ int persist(struct xdp_md *ctx)
 	if (!pinned) {
 		return XDP_ABORTED;
 	}
+	(void)ctx;
 #line 18 "pinned_globals.ks"
 	bump();
 	if (pinned->debug) {
@@ -106,6 +107,6 @@ int persist(struct xdp_md *ctx)
 	}
 	return XDP_PASS;
 }
-#line 110 "pinned_globals.ebpf.c"
+#line 111 "pinned_globals.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

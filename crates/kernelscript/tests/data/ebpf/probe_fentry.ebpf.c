@@ -43,34 +43,38 @@ SEC("fexit/do_unlinkat")
 int BPF_PROG(after_unlink, __s32 dfd, struct filename *name, __s32 ret)
 {
 	(void)ctx;
+	(void)dfd;
+	(void)name;
 #line 22 "probe_fentry.ks"
 	if (ret != 0) {
 		unlinks_add(0, 1000);
 	}
 	return 0;
 }
-#line 53 "probe_fentry.ebpf.c"
+#line 55 "probe_fentry.ebpf.c"
 
 SEC("kprobe/do_unlinkat")
 #line 29 "probe_fentry.ks"
 int BPF_KPROBE(kprobe_unlink, __s32 dfd, struct filename *name)
 {
 	(void)ctx;
+	(void)dfd;
 #line 30 "probe_fentry.ks"
 	atomic_t refs = BPF_CORE_READ(name, refcnt);
 	return 0;
 }
-#line 64 "probe_fentry.ebpf.c"
+#line 67 "probe_fentry.ebpf.c"
 
 SEC("kretprobe/do_unlinkat")
 #line 35 "probe_fentry.ks"
 int BPF_KRETPROBE(kretprobe_unlink, __s32 ret)
 {
 	(void)ctx;
+	(void)ret;
 #line 36 "probe_fentry.ks"
 	return 0;
 }
-#line 74 "probe_fentry.ebpf.c"
+#line 78 "probe_fentry.ebpf.c"
 
 SEC("kprobe")
 #line 40 "probe_fentry.ks"
@@ -80,20 +84,21 @@ int kprobe_registers(struct pt_regs *ctx)
 	unlinks_add(0, ctx->di);
 	return 0;
 }
-#line 84 "probe_fentry.ebpf.c"
+#line 88 "probe_fentry.ebpf.c"
 
 SEC("lsm/path_unlink")
 #line 46 "probe_fentry.ks"
 int BPF_PROG(deny_unlink, struct path *dir, struct dentry *dentry)
 {
 	(void)ctx;
+	(void)dir;
 #line 47 "probe_fentry.ks"
 	if (BPF_CORE_READ(dentry, d_name.len) == 4) {
 		return -1;
 	}
 	return 0;
 }
-#line 97 "probe_fentry.ebpf.c"
+#line 102 "probe_fentry.ebpf.c"
 
 SEC("kprobe/vfs_read+16")
 #line 54 "probe_fentry.ks"
@@ -103,6 +108,6 @@ int inside_read(struct pt_regs *ctx)
 	unlinks_add(0, 100);
 	return 0;
 }
-#line 107 "probe_fentry.ebpf.c"
+#line 112 "probe_fentry.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -11,28 +11,33 @@ SEC("struct_ops/minimal_cc_ssthresh")
 __u32 BPF_PROG(minimal_cc_ssthresh, struct sock *sk)
 {
 	(void)ctx;
+	(void)sk;
 #line 8 "struct_ops_cc.ks"
 	return 16;
 }
-#line 18 "struct_ops_cc.ebpf.c"
+#line 19 "struct_ops_cc.ebpf.c"
 
 SEC("struct_ops/minimal_cc_undo_cwnd")
 #line 10 "struct_ops_cc.ks"
 __u32 BPF_PROG(minimal_cc_undo_cwnd, struct sock *sk)
 {
 	(void)ctx;
+	(void)sk;
 #line 11 "struct_ops_cc.ks"
 	return 10;
 }
-#line 28 "struct_ops_cc.ebpf.c"
+#line 30 "struct_ops_cc.ebpf.c"
 
 SEC("struct_ops/minimal_cc_cong_avoid")
 #line 13 "struct_ops_cc.ks"
 void BPF_PROG(minimal_cc_cong_avoid, struct sock *sk, __u32 ack, __u32 acked)
 {
 	(void)ctx;
+	(void)sk;
+	(void)ack;
+	(void)acked;
 }
-#line 36 "struct_ops_cc.ebpf.c"
+#line 41 "struct_ops_cc.ebpf.c"
 
 SEC(".struct_ops")
 struct tcp_congestion_ops minimal_cc = {

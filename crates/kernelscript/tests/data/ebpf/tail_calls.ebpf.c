@@ -23,31 +23,33 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } prog_array_tc SEC(".maps");
 
+SEC("xdp")
+#line 9 "tail_calls.ks"
+int drop_small(struct xdp_md *ctx)
+{
+	(void)ctx;
+#line 10 "tail_calls.ks"
+	return XDP_DROP;
+}
+#line 35 "tail_calls.ebpf.c"
+
+SEC("xdp")
+#line 14 "tail_calls.ks"
+int pass_large(struct xdp_md *ctx)
+{
+	(void)ctx;
+#line 15 "tail_calls.ks"
+	return XDP_PASS;
+}
+#line 45 "tail_calls.ebpf.c"
+
 #line 4 "tail_calls.ks"
 static __always_inline bool is_small(struct xdp_md *ctx)
 {
 #line 5 "tail_calls.ks"
 	return (__u8 *)(long)ctx->data_end - (__u8 *)(long)ctx->data < 64;
 }
-#line 33 "tail_calls.ebpf.c"
-
-SEC("xdp")
-#line 9 "tail_calls.ks"
-int drop_small(struct xdp_md *ctx)
-{
-#line 10 "tail_calls.ks"
-	return XDP_DROP;
-}
-#line 42 "tail_calls.ebpf.c"
-
-SEC("xdp")
-#line 14 "tail_calls.ks"
-int pass_large(struct xdp_md *ctx)
-{
-#line 15 "tail_calls.ks"
-	return XDP_PASS;
-}
-#line 51 "tail_calls.ebpf.c"
+#line 53 "tail_calls.ebpf.c"
 
 SEC("xdp")
 #line 19 "tail_calls.ks"
@@ -62,7 +64,7 @@ int dispatcher(struct xdp_md *ctx)
 	bpf_tail_call(ctx, &prog_array_xdp, 1); /* pass_large */
 	return XDP_ABORTED;
 }
-#line 66 "tail_calls.ebpf.c"
+#line 68 "tail_calls.ebpf.c"
 
 SEC("tc")
 #line 27 "tail_calls.ks"
@@ -77,15 +79,16 @@ int tc_entry(struct __sk_buff *ctx)
 		return TC_ACT_OK;
 	}
 }
-#line 81 "tail_calls.ebpf.c"
+#line 83 "tail_calls.ebpf.c"
 
 SEC("tc")
 #line 35 "tail_calls.ks"
 int tc_shot(struct __sk_buff *ctx)
 {
+	(void)ctx;
 #line 36 "tail_calls.ks"
 	return TC_ACT_SHOT;
 }
-#line 90 "tail_calls.ebpf.c"
+#line 93 "tail_calls.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

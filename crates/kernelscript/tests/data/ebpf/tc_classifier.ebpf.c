@@ -49,9 +49,10 @@ SEC("tc")
 #line 23 "tc_classifier.ks"
 int pass_all(struct __sk_buff *ctx)
 {
+	(void)ctx;
 #line 24 "tc_classifier.ks"
 	return TC_ACT_UNSPEC;
 }
-#line 56 "tc_classifier.ebpf.c"
+#line 57 "tc_classifier.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -34,20 +34,22 @@ SEC("uprobe")
 #line 6 "uprobe_counter.ks"
 int on_malloc(struct pt_regs *ctx)
 {
+	(void)ctx;
 #line 7 "uprobe_counter.ks"
 	calls_add(0, 1);
 	return 0;
 }
-#line 42 "uprobe_counter.ebpf.c"
+#line 43 "uprobe_counter.ebpf.c"
 
 SEC("uretprobe")
 #line 12 "uprobe_counter.ks"
 int on_malloc_return(struct pt_regs *ctx)
 {
+	(void)ctx;
 #line 13 "uprobe_counter.ks"
 	calls_add(1, 1);
 	return 0;
 }
-#line 52 "uprobe_counter.ebpf.c"
+#line 54 "uprobe_counter.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -58,7 +58,7 @@ enum {
 static struct ks_program {
 	const char *name;
 	enum ks_program_kind kind;
-	int tc_attach_point;      /* TC: BPF_TC_INGRESS or BPF_TC_EGRESS */
+	int tc_attach_point;      /* TC: BPF_TC_INGRESS, BPF_TC_EGRESS, or 0 when `attach` decides */
 	__u32 tc_handle;          /* TC: the filter's handle, fixed per program */
 	const char *tp_category;  /* tracepoints: from @tracepoint("category/event") */
 	const char *tp_event;
@@ -156,8 +156,31 @@ static int ks_libbpf_print(enum libbpf_print_level level, const char *format, va
 	return vfprintf(stderr, format, args);
 }
 
+/* The direction an attach target names: "eth0" none (0), "eth0:egress"
+ * egress, "eth0:ingress" ingress; the interface name goes to `name`.
+ * -EINVAL for a suffix that is neither, or a name too long. */
+static int ks_tc_target(const char *target, char name[IF_NAMESIZE])
+{
+	const char *colon = strrchr(target, ':');
+	size_t length = colon ? (size_t)(colon - target) : strlen(target);
+	int point = 0;
+
+	if (colon && strcmp(colon + 1, "egress") == 0)
+		point = BPF_TC_EGRESS;
+	else if (colon && strcmp(colon + 1, "ingress") == 0)
+		point = BPF_TC_INGRESS;
+	else
+		length = strlen(target);
+	if (length == 0 || length >= IF_NAMESIZE)
+		return -EINVAL;
+	memcpy(name, target, length);
+	name[length] = '\0';
+	return point;
+}
+
 /* TC: a filter in the interface's clsact qdisc (created when missing), on
- * the direction of the program's @tc attribute. Its handle and priority are
+ * the direction of the program's @tc attribute, or for a bare @tc the one
+ * the target names (ingress when it names none). Its handle and priority are
  * fixed per program, and it replaces a filter left with them (by a run that
  * was killed before its cleanup), so a program is attached at most once
  * and its cleanup removes exactly what it attached. */
@@ -168,9 +191,16 @@ static int ks_attach_tc(struct ks_attachment *attachment, const char *target)
 	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(program->prog),
 				.handle = program->tc_handle, .priority = KS_TC_PRIORITY,
 				.flags = BPF_TC_F_REPLACE);
-	int err;
+	char interface[IF_NAMESIZE];
+	int err, point = ks_tc_target(target, interface);
 
-	attachment->ifindex = if_nametoindex(target);
+	if (point < 0)
+		return point;
+	if (point && hook.attach_point && point != (int)hook.attach_point)
+		return -EINVAL;
+	if (!hook.attach_point)
+		hook.attach_point = point ? point : BPF_TC_INGRESS;
+	attachment->ifindex = if_nametoindex(interface);
 	if (!attachment->ifindex)
 		return -errno;
 	hook.ifindex = attachment->ifindex;
@@ -569,9 +599,9 @@ static void ks_usage(FILE *out)
 	fputs("Usage: events_demo [OPTIONS]\n", out);
 	fputs("\n", out);
 	fputs("Options:\n", out);
-	fputs("  --interface=STR  text of at most 15 bytes\n", out);
-	fputs("  --count=U32      an integer from 0 to 4294967295\n", out);
-	fputs("  -h, --help       show this help and exit\n", out);
+	fputs("      --interface=STR  text of at most 15 bytes\n", out);
+	fputs("      --count=U32      an integer from 0 to 4294967295\n", out);
+	fputs("  -h, --help           show this help and exit\n", out);
 }
 
 /* A command-line error: the message on stderr, then exit status 2. */
@@ -651,13 +681,15 @@ static void ks_parse_args(int argc, char **argv, struct Args *args)
 			ks_usage(stdout);
 			exit(0);
 		}
-		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
-			ks_argument_error("unexpected argument '%s'", arg);
-		name = arg + 2;
-		value = strchr(name, '=');
-		name_len = value ? (size_t)(value - name) : strlen(name);
-		if (value)
-			value++;
+		{
+			if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+				ks_argument_error("unexpected argument '%s'", arg);
+			name = arg + 2;
+			value = strchr(name, '=');
+			name_len = value ? (size_t)(value - name) : strlen(name);
+			if (value)
+				value++;
+		}
 		if (ks_option_is(name, name_len, "interface")) {
 			value = ks_option_value(argc, argv, &i, value, "--interface");
 			if (strlen(value) > 15)
@@ -696,7 +728,7 @@ static __s32 handle(struct PacketEvent *event)
 	}
 	return 0;
 }
-#line 700 "events_demo.c"
+#line 732 "events_demo.c"
 
 #line 69 "events_demo.ks"
 static __s32 handle_sample(struct PacketEvent *event)
@@ -705,7 +737,7 @@ static __s32 handle_sample(struct PacketEvent *event)
 	printf("sample: %u bytes\n", event->len);
 	return 0;
 }
-#line 709 "events_demo.c"
+#line 741 "events_demo.c"
 
 #line 74 "events_demo.ks"
 static __s32 ks_main(struct Args *args)
@@ -732,4 +764,4 @@ static __s32 ks_main(struct Args *args)
 	ks_detach(xdp);
 	return 0;
 }
-#line 736 "events_demo.c"
+#line 768 "events_demo.c"

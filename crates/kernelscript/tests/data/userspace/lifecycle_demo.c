@@ -456,10 +456,10 @@ static void ks_usage(FILE *out)
 	fputs("Usage: lifecycle_demo [OPTIONS]\n", out);
 	fputs("\n", out);
 	fputs("Options:\n", out);
-	fputs("  --interface=STR      text of at most 15 bytes\n", out);
-	fputs("  --background[=BOOL]  true or false (alone: true)\n", out);
-	fputs("  --script=STR         text of at most 63 bytes\n", out);
-	fputs("  -h, --help           show this help and exit\n", out);
+	fputs("      --interface=STR      text of at most 15 bytes\n", out);
+	fputs("      --background[=BOOL]  true or false (alone: true)\n", out);
+	fputs("      --script=STR         text of at most 63 bytes\n", out);
+	fputs("  -h, --help               show this help and exit\n", out);
 }
 
 /* A command-line error: the message on stderr, then exit status 2. */
@@ -530,13 +530,15 @@ static void ks_parse_args(int argc, char **argv, struct Args *args)
 			ks_usage(stdout);
 			exit(0);
 		}
-		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
-			ks_argument_error("unexpected argument '%s'", arg);
-		name = arg + 2;
-		value = strchr(name, '=');
-		name_len = value ? (size_t)(value - name) : strlen(name);
-		if (value)
-			value++;
+		{
+			if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+				ks_argument_error("unexpected argument '%s'", arg);
+			name = arg + 2;
+			value = strchr(name, '=');
+			name_len = value ? (size_t)(value - name) : strlen(name);
+			if (value)
+				value++;
+		}
 		if (ks_option_is(name, name_len, "interface")) {
 			value = ks_option_value(argc, argv, &i, value, "--interface");
 			if (strlen(value) > 15)
@@ -592,4 +594,4 @@ static __s32 ks_main(struct Args *args)
 	printf("samples: %llu deep packets: %llu unlinks: %llu\n", ks_skel->data->samples, ks_skel->data->deep_packets, ks_skel->data->unlinks);
 	return 0;
 }
-#line 596 "lifecycle_demo.c"
+#line 598 "lifecycle_demo.c"

@@ -323,11 +323,11 @@ static void ks_usage(FILE *out)
 	fputs("Usage: rate_limiter [OPTIONS]\n", out);
 	fputs("\n", out);
 	fputs("Options:\n", out);
-	fputs("  --interface=STR   text of at most 15 bytes\n", out);
-	fputs("  --limit=U32       an integer from 0 to 4294967295\n", out);
-	fputs("  --verbose[=BOOL]  true or false (alone: true)\n", out);
-	fputs("  --offset=I16      an integer from -32768 to 32767\n", out);
-	fputs("  -h, --help        show this help and exit\n", out);
+	fputs("      --interface=STR   text of at most 15 bytes\n", out);
+	fputs("      --limit=U32       an integer from 0 to 4294967295\n", out);
+	fputs("      --verbose[=BOOL]  true or false (alone: true)\n", out);
+	fputs("      --offset=I16      an integer from -32768 to 32767\n", out);
+	fputs("  -h, --help            show this help and exit\n", out);
 }
 
 /* A command-line error: the message on stderr, then exit status 2. */
@@ -435,13 +435,15 @@ static void ks_parse_args(int argc, char **argv, struct Args *args)
 			ks_usage(stdout);
 			exit(0);
 		}
-		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
-			ks_argument_error("unexpected argument '%s'", arg);
-		name = arg + 2;
-		value = strchr(name, '=');
-		name_len = value ? (size_t)(value - name) : strlen(name);
-		if (value)
-			value++;
+		{
+			if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+				ks_argument_error("unexpected argument '%s'", arg);
+			name = arg + 2;
+			value = strchr(name, '=');
+			name_len = value ? (size_t)(value - name) : strlen(name);
+			if (value)
+				value++;
+		}
 		if (ks_option_is(name, name_len, "interface")) {
 			value = ks_option_value(argc, argv, &i, value, "--interface");
 			if (strlen(value) > 15)
@@ -511,4 +513,4 @@ static __s32 ks_main(struct Args *args)
 	ks_detach(prog);
 	return 0;
 }
-#line 515 "rate_limiter.c"
+#line 517 "rate_limiter.c"

@@ -7,8 +7,10 @@
 //! constant patterns, and is avoided when an arm would `break` out of an
 //! enclosing loop (a `break` inside a `switch` only leaves the `switch`).
 //! A match without `default` covers every value of its enum (the checker
-//! says so); when no arm lets control go on, its last arm is the C
-//! `default`/`else`, so C sees the paths end too.
+//! says so); when no arm lets control go on (every arm returns, as in a
+//! returned `match`), its last arm is the C `default`/`else`, so C sees
+//! the paths end too: an enum value that is none of the variants (made
+//! with `as`) takes the last arm.
 
 use crate::codegen::c::backend::Backend;
 use crate::codegen::c::types::is_array_like;
@@ -45,9 +47,10 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 .all(|arm| arm.pattern.as_ref().is_none_or(is_case_label))
             && !arms.iter().any(|arm| breaks_enclosing_loop(&arm.stmts));
         // The last arm stands for "anything else" when the arms cover every
-        // value and none lets control go on (C must see that too).
-        let last_is_default =
-            !arms.iter().any(|arm| arm.pattern.is_none()) && !arms.iter().any(|arm| arm.completes);
+        // value and none lets control go on (C must see that too): a
+        // returned `match` is a value, exhaustive, and every arm returns.
+        let last_is_default = !arms.iter().any(|arm| arm.pattern.is_none())
+            && (matches!(sink, Sink::Return) || !arms.iter().any(|arm| arm.completes));
         if switchable {
             self.switch(scrutinee, arms, ty, &sink, last_is_default);
         } else {

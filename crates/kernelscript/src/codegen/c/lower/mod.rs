@@ -106,16 +106,18 @@ pub struct FileScope<'a> {
 }
 
 impl<'a> FileScope<'a> {
-    /// The scope of the C file `output` (`NAME.c`) of `program`, spelling
-    /// types by `policy`; `names` holds every file-scope name taken.
+    /// The scope of the C file `NAME.EXTENSION` (`NAME.c`, `NAME.ebpf.c`;
+    /// NAME the plan's project) of `program`, spelling types by `policy`;
+    /// `names` holds every file-scope name taken.
     pub fn new(
         program: &'a Program,
         sources: &'a SourceMap,
         plan: &'a Plan,
         policy: TypePolicy,
         names: Names,
-        output: String,
+        extension: &str,
     ) -> FileScope<'a> {
+        let output = format!("{}.{extension}", plan.project);
         FileScope {
             types: Types::new(program, &plan.names, policy),
             names,
@@ -360,6 +362,19 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     /// The named return value, the hoisted locals and the flags of defers.
     pub fn prologue(&mut self) {
         let function = self.function;
+        // `-Wunused-parameter`: a parameter the body never reads is
+        // marked used.
+        for &param in &function.params {
+            let mut read = false;
+            crate::ir::visit::walk_block_exprs(&function.body, &mut |expr| {
+                read |= matches!(expr.kind, crate::ir::ExprKind::Local(id) if id == param);
+            });
+            if !read {
+                if let Some(Spelling::Value(name)) = self.locals.get(&param) {
+                    self.out.line(format!("(void){name};"));
+                }
+            }
+        }
         if let Some(named) = function.named_return {
             let name = self.declare_local(named);
             let ty = &function.locals[named.index()].ty;

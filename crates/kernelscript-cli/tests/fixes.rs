@@ -1,0 +1,214 @@
+//! Machine-applicable fixes at the command line: `kernelscript fix FILE.ks`
+//! rewrites the file with the unambiguous suggestions (casts, misspelt
+//! names, `!= null`), leaves the rest, re-checks and exits by what remains;
+//! `check --message-format json` prints one rustc-shaped JSON object per
+//! diagnostic and line, with spans and suggestions. Runs the real binary
+//! (the running kernel's BTF; nothing is loaded).
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("ks-fixes-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn kernelscript(dir: &Path, args: &[&str]) -> Output {
+    Command::new("timeout")
+        .arg("30")
+        .arg(env!("CARGO_BIN_EXE_kernelscript"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+const NEEDS_FIXES: &str = "\
+const HEADER: u64 = 14
+
+struct Seen { len: u32, total: u16 }
+
+var seen : hash<u32, Seen>(4)
+
+@helper
+fn first(p: *u8) -> bool {
+    return p && true
+}
+
+@xdp fn classify(ctx: *xdp_md) -> xdp_action {
+    var length: i64 = ctx->data_end - ctx->data
+    var wide: u64 = 3
+    var s = Seen { len: length, totl: wide + 1 }
+    seen[1] = s
+    if (lenght > HEADER) {
+        return XDP_DROP
+    }
+    return XDP_PASS
+}
+";
+
+const FIXED: &str = "\
+const HEADER: u64 = 14
+
+struct Seen { len: u32, total: u16 }
+
+var seen : hash<u32, Seen>(4)
+
+@helper
+fn first(p: *u8) -> bool {
+    return (p != null) && true
+}
+
+@xdp fn classify(ctx: *xdp_md) -> xdp_action {
+    var length: i64 = ctx->data_end - ctx->data
+    var wide: u64 = 3
+    var s = Seen { len: length as u32, total: (wide + 1) as u16 }
+    seen[1] = s
+    if (length > HEADER) {
+        return XDP_DROP
+    }
+    return XDP_PASS
+}
+";
+
+#[test]
+fn fix_applies_the_unambiguous_suggestions_and_the_result_checks() {
+    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+        eprintln!("skipped: no kernel BTF");
+        return;
+    }
+    let scratch = Scratch::new("apply");
+    let file = scratch.write("needs_fixes.ks", NEEDS_FIXES);
+    let before = kernelscript(&scratch.0, &["check", "needs_fixes.ks"]);
+    assert!(!before.status.success());
+    let fixed = kernelscript(&scratch.0, &["fix", "needs_fixes.ks"]);
+    let stderr = String::from_utf8_lossy(&fixed.stderr);
+    // `totl` -> `total` (a field), then rounds until nothing changes.
+    assert!(fixed.status.success(), "{stderr}");
+    assert!(stderr.contains("applied 5 fixes"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), FIXED);
+    let after = kernelscript(&scratch.0, &["check", "needs_fixes.ks"]);
+    assert!(
+        after.status.success(),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+    // A second fix has nothing to do and leaves the file alone.
+    let again = kernelscript(&scratch.0, &["fix", "needs_fixes.ks"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("applied 0 fixes"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), FIXED);
+}
+
+#[test]
+fn fix_leaves_what_needs_a_person_and_fails() {
+    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+        eprintln!("skipped: no kernel BTF");
+        return;
+    }
+    let scratch = Scratch::new("partial");
+    // The stack frame is a genuine bug: no suggestion; the cast is fixed.
+    let source = "\
+@helper
+fn big(x: u64) -> u32 {
+    var buf: u8[600]
+    buf[0] = 1
+    return x
+}
+
+@xdp fn p(ctx: *xdp_md) -> xdp_action {
+    var n = big(1)
+    return XDP_PASS
+}
+";
+    let file = scratch.write("partial.ks", source);
+    let fixed = kernelscript(&scratch.0, &["fix", "partial.ks"]);
+    let stderr = String::from_utf8_lossy(&fixed.stderr);
+    assert!(!fixed.status.success());
+    assert!(stderr.contains("applied 1 fix\n"), "{stderr}");
+    assert!(stderr.contains("600 bytes of stack"), "{stderr}");
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("return x as u32\n"));
+}
+
+#[test]
+fn check_prints_one_json_object_per_diagnostic_with_spans_and_suggestions() {
+    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+        eprintln!("skipped: no kernel BTF");
+        return;
+    }
+    let scratch = Scratch::new("json");
+    scratch.write("needs_fixes.ks", NEEDS_FIXES);
+    let output = kernelscript(
+        &scratch.0,
+        &["check", "--message-format", "json", "needs_fixes.ks"],
+    );
+    assert!(!output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let diagnostics: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let messages: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "`&&` needs `bool` operands, found `*u8`",
+            "mismatched types",
+            "no field `totl` in struct `Seen`",
+            "cannot find value `lenght` in this scope",
+        ]
+    );
+    let cast = &diagnostics[1];
+    assert_eq!(cast["level"], "error");
+    assert_eq!(cast["$message_type"], "diagnostic");
+    let span = &cast["spans"][0];
+    assert_eq!(span["file_name"], "needs_fixes.ks");
+    assert_eq!(span["is_primary"], true);
+    assert_eq!(
+        (span["line_start"].as_u64(), span["column_start"].as_u64()),
+        (Some(15), Some(25))
+    );
+    assert_eq!(span["column_end"], 31);
+    assert_eq!(
+        span["byte_end"].as_u64().unwrap() - span["byte_start"].as_u64().unwrap(),
+        6
+    );
+    assert_eq!(span["label"], "expected `u32`, found `i64`");
+    let suggestion = cast["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|child| !child["spans"].as_array().unwrap().is_empty())
+        .unwrap();
+    assert_eq!(suggestion["level"], "help");
+    let edit = &suggestion["spans"][0];
+    assert_eq!(edit["suggested_replacement"], " as u32");
+    assert_eq!(edit["suggestion_applicability"], "MachineApplicable");
+    assert_eq!(edit["byte_start"], span["byte_end"]);
+    assert!(cast["rendered"]
+        .as_str()
+        .unwrap()
+        .contains("needs_fixes.ks:15:25"));
+}

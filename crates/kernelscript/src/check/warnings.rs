@@ -1,0 +1,108 @@
+//! Warnings about a program that checked without errors: variables
+//! declared and never read and maps nothing reads. Computed on the finished IR
+//! (never on a program with errors, whose holes would look unused); the
+//! wording is in `errors/warnings.rs`. Nothing here changes the program.
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::visit::{walk_block_exprs, walk_stmts};
+use crate::ir::{
+    Builtin, Callee, ExprKind, Function, FunctionKind, MapKind, Method, Program, StmtKind,
+};
+
+use super::errors;
+
+/// Every warning for `program`, in declaration order.
+pub(crate) fn warnings(program: &Program) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for function in &program.functions {
+        found.extend(unused_variables(function));
+    }
+    found.extend(maps_never_read(program));
+    found
+}
+
+/// Locals declared with `var` that no expression reads (an assignment to
+/// the local itself is not a read; a name starting with `_` opts out).
+fn unused_variables(function: &Function) -> Vec<Diagnostic> {
+    let mut reads = vec![0usize; function.locals.len()];
+    walk_block_exprs(&function.body, &mut |expr| {
+        if let ExprKind::Local(id) = expr.kind {
+            reads[id.index()] += 1;
+        }
+    });
+    let mut declared = Vec::new();
+    walk_stmts(&function.body, &mut |stmt| match &stmt.kind {
+        StmtKind::Assign { target, .. } => {
+            if let ExprKind::Local(id) = target.kind {
+                reads[id.index()] -= 1;
+            }
+        }
+        StmtKind::Let { local, .. } => declared.push(*local),
+        _ => {}
+    });
+    if let Some(named) = function.named_return {
+        reads[named.index()] += 1;
+    }
+    declared
+        .into_iter()
+        .filter(|local| reads[local.index()] == 0)
+        .map(|local| function.local(local))
+        .filter(|def| !def.name.starts_with('_'))
+        .map(|def| errors::unused_variable(def.span, &def.name))
+        .collect()
+}
+
+/// Maps no code reads: only stored to, deleted from, or reserved in, or
+/// not named at all. Only for a program with a `main`: without one, the
+/// object is loaded by someone else, to whom the maps are its interface;
+/// and not when `main` hands the maps to another program with `exec`.
+/// Pinned maps are read by whoever opens the pin, and program arrays by
+/// the kernel's tail calls.
+fn maps_never_read(program: &Program) -> Vec<Diagnostic> {
+    if !program
+        .functions
+        .iter()
+        .any(|function| function.kind == FunctionKind::Main)
+    {
+        return Vec::new();
+    }
+    let mut read = vec![false; program.maps.len()];
+    let mut execs = false;
+    for function in &program.functions {
+        walk_stmts(&function.body, &mut |stmt| match &stmt.kind {
+            StmtKind::MapCompound { map, .. }
+            | StmtKind::IfLetMap { map, .. }
+            | StmtKind::ForEachMap { map, .. } => read[map.index()] = true,
+            _ => {}
+        });
+        walk_block_exprs(&function.body, &mut |expr| match &expr.kind {
+            ExprKind::MapGet { map, .. }
+            | ExprKind::MapContains { map, .. }
+            | ExprKind::MapLoad { map, .. }
+            | ExprKind::MapRef(map) => read[map.index()] = true,
+            ExprKind::Call {
+                callee:
+                    Callee::Method {
+                        receiver,
+                        method: Method::OnEvent,
+                    },
+                ..
+            } => read[receiver.index()] = true,
+            ExprKind::Call {
+                callee: Callee::Builtin(Builtin::Exec),
+                ..
+            } => execs = true,
+            _ => {}
+        });
+    }
+    if execs {
+        return Vec::new();
+    }
+    program
+        .maps
+        .iter()
+        .zip(read)
+        .filter(|(map, read)| !read && !map.pinned && map.kind != MapKind::ProgArray)
+        .map(|(map, _)| errors::map_never_read(map.span, &map.name))
+        .collect()
+}
