@@ -16,6 +16,9 @@
 //!   globals, which an attached XDP program reads and writes meanwhile;
 //!   pinned globals of another layout are refused and kept;
 //! * tracepoint events reach a handler;
+//! * events output to a `perf_event_array` from XDP, TC and a tracepoint
+//!   reach a handler through a perf buffer, and samples lost to a full
+//!   buffer are reported;
 //! * `@uprobe`/`@uretprobe` programs count calls into a function of a
 //!   helper program the test builds, and are gone after exit;
 //! * a `@raw_tracepoint("sys_enter")` program counts the syscalls of one
@@ -861,6 +864,306 @@ fn tracepoint_events_reach_the_handler() {
     let output = Command::new(&project.binary).output().expect("run");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "dispatch returned 7 after 3 events\n");
+}
+
+/// XDP and TC report UDP datagrams to port 9999 through one perf event
+/// array, XDP passing the event by value, TC by address; the handler
+/// prints each and stops `dispatch` after both programs reported every
+/// datagram. `failed` counts outputs the kernel refused.
+const PERF_WATCH: &str = concat!(
+    packet_headers!(),
+    r#"
+struct Packet {
+    source: u32,
+    seq: u32,
+    len: u32,
+}
+
+const ETH_P_IP: u16 = 0x0800
+const IPPROTO_UDP: u8 = 17
+
+var packets : perf_event_array<Packet>
+var xdp_seq: u32 = 0
+var tc_seq: u32 = 0
+var failed: u32 = 0
+var expected: u32 = 0
+var received: u32 = 0
+
+@xdp
+fn xdp_report(ctx: *xdp_md) -> xdp_action {
+    var data = ctx->data
+    var data_end = ctx->data_end
+    if (data + sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(UdpHdr) > data_end) {
+        return XDP_PASS
+    }
+    var eth = data as *EthHdr
+    var ip = (data + sizeof(EthHdr)) as *Ipv4Hdr
+    var udp = (data + sizeof(EthHdr) + sizeof(Ipv4Hdr)) as *UdpHdr
+    if (bpf_ntohs(eth->proto) != ETH_P_IP || ip->protocol != IPPROTO_UDP || bpf_ntohs(udp->dest) != 9999) {
+        return XDP_PASS
+    }
+    xdp_seq += 1
+    var event = Packet { source: 1, seq: xdp_seq, len: (data_end - data) as u32 }
+    if (packets.output(event) != 0) {
+        failed += 1
+    }
+    return XDP_PASS
+}
+
+@tc("ingress")
+fn tc_report(ctx: *__sk_buff) -> i32 {
+    var data = ctx->data
+    var data_end = ctx->data_end
+    if (data + sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(UdpHdr) > data_end) {
+        return TC_ACT_OK
+    }
+    var eth = data as *EthHdr
+    var ip = (data + sizeof(EthHdr)) as *Ipv4Hdr
+    var udp = (data + sizeof(EthHdr) + sizeof(Ipv4Hdr)) as *UdpHdr
+    if (bpf_ntohs(eth->proto) != ETH_P_IP || ip->protocol != IPPROTO_UDP || bpf_ntohs(udp->dest) != 9999) {
+        return TC_ACT_OK
+    }
+    tc_seq += 1
+    var event = Packet { source: 2, seq: tc_seq, len: ctx->len }
+    packets.output(&event)
+    return TC_ACT_OK
+}
+
+fn on_packet(event: *Packet) -> i32 {
+    print("packet source", event->source, "seq", event->seq, "len", event->len)
+    received += 1
+    if (received >= expected) {
+        return 1
+    }
+    return 0
+}
+
+struct Args {
+    interface: str(16),
+    packets: u32,
+}
+
+fn main(args: Args) -> i32 {
+    expected = args.packets * 2
+    packets.on_event(on_packet)
+    attach(load(xdp_report), args.interface, 0)
+    attach(load(tc_report), args.interface, 0)
+    print("attached to", args.interface)
+    var result = dispatch(packets)
+    print("dispatch:", result)
+    print("failed:", failed)
+    return 0
+}
+"#
+);
+
+#[test]
+fn perf_event_array_events_from_xdp_and_tc_reach_the_handler() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build(SUITE, "perf_watch", PERF_WATCH);
+    let veth = Veth::new();
+    let mut running = Running::start(
+        &project.binary,
+        &[&format!("--interface={}", veth.host), "--packets=4"],
+    );
+    running.wait_for_line(&format!("attached to {}", veth.host));
+    // Other ports are not reported.
+    veth.send_udp(2, 100, 7777);
+    veth.send_udp(4, 100, 9999);
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(0), "stderr: {stderr}");
+    assert_eq!(stderr, "");
+    let (events, rest) = stdout.split_at(stdout.len() - 2);
+    assert_eq!(rest, ["dispatch: 1", "failed: 0"], "stdout: {stdout:?}");
+    // Samples come per CPU buffer: their order across CPUs is not the
+    // order they were sent.
+    let mut events = events.to_vec();
+    events.sort();
+    let mut expected = vec![format!("attached to {}", veth.host)];
+    for source in [1, 2] {
+        for seq in 1..=4 {
+            // 14 + 20 + 8 header bytes and 100 bytes of payload.
+            expected.push(format!("packet source {source} seq {seq} len 142"));
+        }
+    }
+    expected.sort();
+    assert_eq!(events, expected);
+    veth.assert_nothing_attached();
+}
+
+/// Floods a perf event array while the handler sleeps on the first event:
+/// the per-CPU buffers (8 pages) overflow, `output` fails in XDP (counted)
+/// and userspace reports the lost samples once later ones get through;
+/// datagrams to port 7777 end `dispatch`.
+const PERF_FLOOD: &str = concat!(
+    packet_headers!(),
+    r#"
+struct Big {
+    port: u32,
+    seq: u32,
+    pad: u64[40],
+}
+
+const ETH_P_IP: u16 = 0x0800
+const IPPROTO_UDP: u8 = 17
+
+var bigs : perf_event_array<Big>
+var sent: u32 = 0
+var failed: u32 = 0
+var received: u32 = 0
+
+@xdp
+fn flood(ctx: *xdp_md) -> xdp_action {
+    var data = ctx->data
+    var data_end = ctx->data_end
+    if (data + sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(UdpHdr) > data_end) {
+        return XDP_PASS
+    }
+    var eth = data as *EthHdr
+    var ip = (data + sizeof(EthHdr)) as *Ipv4Hdr
+    var udp = (data + sizeof(EthHdr) + sizeof(Ipv4Hdr)) as *UdpHdr
+    if (bpf_ntohs(eth->proto) != ETH_P_IP || ip->protocol != IPPROTO_UDP) {
+        return XDP_PASS
+    }
+    sent += 1
+    var event = Big { port: bpf_ntohs(udp->dest) as u32, seq: sent, pad: [0] }
+    if (bigs.output(&event) != 0) {
+        failed += 1
+    }
+    return XDP_PASS
+}
+
+fn on_big(event: *Big) -> i32 {
+    received += 1
+    if (received == 1) {
+        print("first")
+        sleep(2000)
+    }
+    if (event->port == 7777) {
+        return 1
+    }
+    return 0
+}
+
+struct Args {
+    interface: str(16),
+}
+
+fn main(args: Args) -> i32 {
+    bigs.on_event(on_big)
+    attach(load(flood), args.interface, 0)
+    print("attached to", args.interface)
+    var result = dispatch(bigs)
+    print("dispatch:", result, sent, received, failed)
+    if (failed > 0 && received < sent) {
+        print("lost some")
+    }
+    return 0
+}
+"#
+);
+
+#[test]
+fn perf_event_array_lost_events_are_reported() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build(SUITE, "perf_flood", PERF_FLOOD);
+    let veth = Veth::new();
+    let mut running = Running::start(&project.binary, &[&format!("--interface={}", veth.host)]);
+    running.wait_for_line(&format!("attached to {}", veth.host));
+    let script = "import socket, time\n\
+         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+         s.sendto(b'x', ('10.201.0.1', 9999))\n\
+         time.sleep(0.3)\n\
+         for _ in range(400): s.sendto(b'x', ('10.201.0.1', 9999))\n\
+         time.sleep(2.5)\n\
+         for _ in range(5): s.sendto(b'x', ('10.201.0.1', 9999))\n\
+         time.sleep(0.5)\n\
+         s.sendto(b'x', ('10.201.0.1', 7777))\n";
+    veth.exec(&["python3", "-c", script]);
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(0), "stderr: {stderr}");
+    // dispatch: RESULT SENT RECEIVED FAILED
+    let counts: Vec<u64> = stdout[2]
+        .strip_prefix("dispatch: 1 ")
+        .unwrap_or_else(|| panic!("stdout: {stdout:?}"))
+        .split(' ')
+        .map(|count| count.parse().expect("a count"))
+        .collect();
+    let [sent, received, failed] = counts[..] else {
+        panic!("stdout: {stdout:?}");
+    };
+    assert_eq!(sent, 407, "stdout: {stdout:?}");
+    assert!(failed > 0, "the buffers never overflowed: {stdout:?}");
+    assert_eq!(received + failed, sent, "stdout: {stdout:?}");
+    assert_eq!(stdout[3], "lost some");
+    let mut lost = 0;
+    for line in stderr.lines() {
+        let rest = line
+            .strip_prefix("perf_flood: bigs: lost ")
+            .unwrap_or_else(|| panic!("stderr: {stderr}"));
+        let (count, cpu) = rest.split_once(" events on CPU ").expect("a lost line");
+        cpu.parse::<u32>().expect("a CPU");
+        lost += count.parse::<u64>().expect("a count");
+    }
+    assert_eq!(lost, failed, "stderr: {stderr}");
+}
+
+/// Reports scheduler switches through a perf event array from a
+/// tracepoint (a record context, not a packet).
+const PERF_SWITCHES: &str = r#"
+struct Switch {
+    pid: u32,
+    seq: u64,
+}
+
+var switches : perf_event_array<Switch>
+var sent: u64 = 0
+var seen: u32 = 0
+
+@tracepoint("sched/sched_switch")
+fn on_switch(ctx: *trace_event_raw_sched_switch) -> i32 {
+    sent += 1
+    var event = Switch { pid: ctx->next_pid as u32, seq: sent }
+    switches.output(event)
+    return 0
+}
+
+fn on_event(event: *Switch) -> i32 {
+    if (event->seq == 0) {
+        return 2
+    }
+    seen += 1
+    if (seen == 5) {
+        return 7
+    }
+    return 0
+}
+
+fn main() -> i32 {
+    switches.on_event(on_event)
+    attach(load(on_switch), "", 0)
+    var result = dispatch(switches)
+    print("dispatch returned", result, "after", seen, "events")
+    return 0
+}
+"#;
+
+#[test]
+fn perf_event_array_events_from_a_tracepoint_reach_the_handler() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    if !Path::new("/sys/kernel/tracing/events").exists() {
+        sh("mount", &["-t", "tracefs", "nodev", "/sys/kernel/tracing"]);
+    }
+    let project = build(SUITE, "perf_switches", PERF_SWITCHES);
+    let output = Command::new(&project.binary).output().expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "dispatch returned 7 after 5 events\n");
 }
 
 /// Attaches to an interface that does not exist, checked and unchecked.

@@ -858,7 +858,7 @@ impl Checker<'_> {
         let mut lowered = Vec::new();
         for arg in args {
             match self.map_index_target(arg) {
-                Some(map) if self.program.map(map).kind == ir::MapKind::Ringbuf => {
+                Some(map) if self.program.map(map).is_event_source() => {
                     lowered.push(node(ExprKind::MapRef(map), Type::Map(map), arg.span));
                 }
                 _ => {

@@ -133,6 +133,7 @@ impl Checker<'_> {
         let function = self.program.function(id);
         let mut fx = FnCtx::function(&function.name, function.kind.clone(), function.ret.clone());
         fx.named_return = function.named_return;
+        fx.params = function.params.len();
         for local in &function.locals {
             let local_id = fx.new_local(&local.name, local.ty.clone(), false, local.span);
             let _ = fx.bind(&local.name, Binding::Local(local_id));

@@ -116,12 +116,16 @@ impl Checker<'_> {
             })
             .collect();
         match (def.kind, types.as_slice()) {
-            (MapKind::Ringbuf, [value]) => {
+            (MapKind::Ringbuf | MapKind::PerfEventArray, [value]) => {
                 def.key = Type::Void;
                 def.value = value.clone();
                 if !matches!(value, Type::Struct(_) | Type::Error) {
                     let found = self.type_name(value);
-                    self.report(errors::ringbuf_value_not_struct(args[0].span, &found));
+                    self.report(errors::ringbuf_value_not_struct(
+                        args[0].span,
+                        &found,
+                        def.kind == MapKind::PerfEventArray,
+                    ));
                 }
             }
             (MapKind::Ringbuf, _) => self.report(errors::wrong_map_type_args(
@@ -152,6 +156,10 @@ impl Checker<'_> {
                         self.report(errors::bad_ringbuf_size(size.span, entries));
                     }
                 }
+            }
+            // libbpf sizes a perf event array to the number of CPUs.
+            None if def.kind == MapKind::PerfEventArray && types.len() == 1 => {
+                def.max_entries = 0;
             }
             None => self.report(errors::map_needs_size(*span)),
         }
@@ -442,11 +450,11 @@ impl Checker<'_> {
     ) -> ir::Expr {
         let def = self.program.map(map);
         let (map_name, kind, value) = (def.name.clone(), def.kind, def.value.clone());
-        // Designed (docs/design/kernel-lowering.md §4, §5), not built yet.
+        if kind == MapKind::PerfEventArray && name.name == "output" {
+            return self.perf_output(map, name, args, span);
+        }
+        // Designed (docs/design/kernel-lowering.md §4), not built yet.
         let not_yet = match (kind, name.name.as_str()) {
-            (MapKind::PerfEventArray, "output" | "on_event") => {
-                Some("output through `perf_event_array` maps")
-            }
             (MapKind::Ringbuf, "reserve") if !args.is_empty() => {
                 Some("variable-size ring buffer reservations (dynptr)")
             }
@@ -474,7 +482,9 @@ impl Checker<'_> {
                 return error_expr(span);
             }
         };
-        if kind != MapKind::Ringbuf {
+        let events = kind == MapKind::Ringbuf
+            || (method == Method::OnEvent && self.program.map(map).is_event_source());
+        if !events {
             self.report(errors::unknown_map_method(
                 name.span,
                 &name.name,
@@ -504,7 +514,7 @@ impl Checker<'_> {
         let (params, ret) = match method {
             Method::Reserve => (vec![], event_pointer),
             Method::Submit | Method::Discard => (vec![event_pointer], Type::Void),
-            Method::Insert => unreachable!("checked by map_insert"),
+            Method::Insert | Method::Output => unreachable!("checked apart"),
             Method::OnEvent => {
                 let handler = Type::Function(Box::new(ir::FunctionType {
                     params: vec![event_pointer],
@@ -530,6 +540,85 @@ impl Checker<'_> {
 }
 
 impl Checker<'_> {
+    /// `events.output(value) -> i64` on a `perf_event_array<T>`, from a
+    /// program whose first parameter is its context (the helper needs it).
+    /// `value` is a `T` or a `*T` (`&record`).
+    fn perf_output(
+        &mut self,
+        map: MapId,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> ir::Expr {
+        let def = self.program.map(map);
+        let (map_name, value, event_map) =
+            (def.name.clone(), def.value.clone(), def.key == Type::Void);
+        if !event_map {
+            self.report(errors::perf_output_needs_event_type(name.span, &map_name));
+            self.skip_args(args);
+            return error_expr(span);
+        }
+        if !self.fx.is_ebpf() {
+            self.report(errors::ringbuf_method_wrong_side(
+                name.span, "output", false,
+            ));
+            self.skip_args(args);
+            return error_expr(span);
+        }
+        let context = match &self.fx.kind {
+            Some(ir::FunctionKind::Program(decl))
+                if matches!(
+                    decl.kind.descriptor().signature,
+                    crate::kinds::Signature::Context { .. }
+                        | crate::kinds::Signature::TracepointRecord
+                ) && self.fx.params > 0 =>
+            {
+                let ty = self.fx.locals[0].ty.clone();
+                Some(node(ExprKind::Local(ir::LocalId(0)), ty, span))
+            }
+            _ => None,
+        };
+        let Some(context) = context else {
+            self.report(errors::perf_output_needs_context(name.span, &map_name));
+            self.skip_args(args);
+            return error_expr(span);
+        };
+        let [arg] = args else {
+            self.report(errors::wrong_arg_count(
+                span,
+                &format!("{map_name}.output"),
+                1,
+                args.len(),
+            ));
+            self.skip_args(args);
+            return error_expr(span);
+        };
+        let by_address = matches!(
+            &arg.kind,
+            ast::ExprKind::Unary {
+                op: ast::UnaryOp::AddrOf,
+                ..
+            }
+        );
+        let expected = if by_address {
+            Type::Pointer(Box::new(value))
+        } else {
+            value
+        };
+        let event = self.expr_as(arg, &expected);
+        node(
+            ExprKind::Call {
+                callee: Callee::Method {
+                    receiver: map,
+                    method: Method::Output,
+                },
+                args: vec![context, event],
+            },
+            Type::Int(IntType::I64),
+            span,
+        )
+    }
+
     /// `m.insert(key, value) -> bool`: a hash kind, from eBPF or userspace.
     fn map_insert(
         &mut self,

@@ -223,6 +223,7 @@ impl<'a> Nullness<'a> {
                     Method::Submit => "submit",
                     Method::Discard => "discard",
                     Method::OnEvent => "on_event",
+                    Method::Output => "output",
                     Method::Insert => "insert",
                 };
                 format!("{}.{method}", self.program.map(*receiver).name)

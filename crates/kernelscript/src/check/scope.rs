@@ -77,6 +77,8 @@ pub(crate) struct FnCtx {
     pub kind: Option<FunctionKind>,
     pub ret: Type,
     pub named_return: Option<LocalId>,
+    /// How many of `locals` are the parameters (the first ones).
+    pub params: usize,
     pub locals: Vec<LocalDef>,
     pub facts: Vec<LocalFacts>,
     scopes: Vec<Vec<(String, Binding)>>,
@@ -95,6 +97,7 @@ impl FnCtx {
             kind: None,
             ret: Type::Void,
             named_return: None,
+            params: 0,
             locals: Vec::new(),
             facts: Vec::new(),
             scopes: vec![Vec::new()],

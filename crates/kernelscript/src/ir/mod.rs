@@ -397,14 +397,26 @@ pub enum MapFlag {
 pub struct MapDef {
     pub name: String,
     pub kind: MapKind,
-    /// `Type::Void` for ring buffers, which have no key.
+    /// `Type::Void` for ring buffers and `perf_event_array<T>`, which have
+    /// no key.
     pub key: Type,
-    /// The event type for ring buffers.
+    /// The event type for ring buffers and `perf_event_array<T>`.
     pub value: Type,
+    /// 0 for a `perf_event_array<T>` declared without a size: libbpf makes
+    /// it one entry per possible CPU.
     pub max_entries: u32,
     pub flags: Vec<MapFlag>,
     pub pinned: bool,
     pub span: Span,
+}
+
+impl MapDef {
+    /// A ring buffer or a `perf_event_array<T>`: userspace receives its
+    /// events with `on_event` and `dispatch`.
+    pub fn is_event_source(&self) -> bool {
+        self.kind == MapKind::Ringbuf
+            || (self.kind == MapKind::PerfEventArray && self.key == Type::Void)
+    }
 }
 
 /// A global `var` that is not a map: lives in `.bss`/`.data`, shared by
@@ -930,6 +942,10 @@ pub enum Method {
     Discard,
     /// `rb.on_event(handler)` (userspace)
     OnEvent,
+    /// `events.output(value)` on a `perf_event_array`: the arguments are
+    /// the program's context (added by the checker) and the event, a value
+    /// or a pointer to one. 0 or a negative errno.
+    Output,
     /// `m.insert(key, value)`: stores only if `key` is absent
     /// (`BPF_NOEXIST`, one atomic step); whether it did.
     Insert,

@@ -48,12 +48,17 @@ pub(crate) fn map_needs_size(span: Span) -> Diagnostic {
         .help("write e.g. `hash<u32, u64>(1024)`")
 }
 
-pub(crate) fn ringbuf_value_not_struct(span: Span, found: &str) -> Diagnostic {
-    Diagnostic::error(format!(
-        "ring buffer events must be structs, found `{found}`"
-    ))
-    .primary(span, "not a struct")
-    .help("declare an event struct: `struct Event { ... }` and use `ringbuf<Event>(size)`")
+pub(crate) fn ringbuf_value_not_struct(span: Span, found: &str, perf: bool) -> Diagnostic {
+    let (what, shape) = if perf {
+        ("perf event array", "perf_event_array<Event>")
+    } else {
+        ("ring buffer", "ringbuf<Event>(size)")
+    };
+    Diagnostic::error(format!("{what} events must be structs, found `{found}`"))
+        .primary(span, "not a struct")
+        .help(format!(
+            "declare an event struct: `struct Event {{ ... }}` and use `{shape}`"
+        ))
 }
 
 pub(crate) fn bad_ringbuf_size(span: Span, size: u32) -> Diagnostic {
@@ -202,6 +207,26 @@ pub(crate) fn map_method_not_supported(span: Span, what: &str) -> Diagnostic {
         .help("use a `ringbuf` map and `reserve()` of a fixed-size event")
 }
 
+pub(crate) fn perf_output_needs_event_type(span: Span, map: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{map}.output` needs a perf event array declared with its event type"
+    ))
+    .primary(span, "this map is declared `perf_event_array<K, V>(size)`")
+    .help("declare it `perf_event_array<Event>`: one type argument, the event struct")
+}
+
+pub(crate) fn perf_output_needs_context(span: Span, map: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{map}.output` needs the program's context"))
+        .primary(
+            span,
+            "not in a program that takes its context as first parameter",
+        )
+        .help(
+            "call it from an @xdp, @tc, @tracepoint, ... program whose first parameter is `ctx`; \
+             helpers cannot output to perf event arrays yet",
+        )
+}
+
 pub(crate) fn insert_into_array(span: Span, map: &str) -> Diagnostic {
     Diagnostic::error(format!(
         "`insert` never inserts into array map `{map}`: every index exists"
@@ -227,9 +252,9 @@ pub(crate) fn ringbuf_method_wrong_side(
 }
 
 pub(crate) fn dispatch_needs_ring_buffer(span: Span) -> Diagnostic {
-    Diagnostic::error("`dispatch` expects ring buffers")
-        .primary(span, "not a ring buffer")
-        .help("pass one or more ring buffer maps: `dispatch(events)`")
+    Diagnostic::error("`dispatch` expects ring buffers or perf event arrays")
+        .primary(span, "not a ring buffer or perf event array")
+        .help("pass one or more `ringbuf<T>` or `perf_event_array<T>` maps: `dispatch(events)`")
 }
 
 pub(crate) fn bad_stack_trace_value(span: Span, found: &str, max: u32) -> Diagnostic {

@@ -108,7 +108,10 @@ pub(super) fn emit_maps(out: &mut CWriter, types: &Types, tail_calls: &[TailCall
         out.blank_line();
         out.open_block("struct");
         out.line(format!("__uint(type, {});", map.kind.bpf_map_type()));
-        out.line(format!("__uint(max_entries, {});", map.max_entries));
+        // 0: libbpf sizes a perf event array to the possible CPUs.
+        if map.max_entries != 0 {
+            out.line(format!("__uint(max_entries, {});", map.max_entries));
+        }
         match map.kind {
             MapKind::Ringbuf => {}
             MapKind::ProgArray | MapKind::PerfEventArray => {

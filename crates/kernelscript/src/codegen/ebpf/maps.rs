@@ -50,7 +50,8 @@ pub(super) enum AccessorKind {
     /// `bool NAME_insert(K key, V value)`: store only if absent
     /// (`BPF_NOEXIST`); whether it stored.
     Insert,
-    /// `long NAME_output(V event)`: copy an event into a ring buffer.
+    /// `long NAME_output(V event)`: copy an event into a ring buffer;
+    /// `long NAME_output(void *context, V event)` for a perf event array.
     Output,
     /// `void NAME_OP(K key, V operand)`: `m[k] op= operand`.
     Apply(ApplyOp),
@@ -319,20 +320,39 @@ impl<'g, 'a> Maps<'a> for Ebpf<'g, 'a> {
     }
 }
 
-/// `rb.submit(value)` for a value that is not a reserved pointer:
-/// `bpf_ringbuf_output`.
-pub(super) fn output<'a>(emitter: &mut Cx<'_, 'a>, map: MapId, event: &'a Expr) -> CExpr {
+/// `rb.submit(value)` for a value that is not a reserved pointer
+/// (`bpf_ringbuf_output`), and `events.output(value)` on a perf event
+/// array (`bpf_perf_event_output` with the program's `context`). An event
+/// without an address goes through the `NAME_output` accessor.
+pub(super) fn output<'a>(
+    emitter: &mut Cx<'_, 'a>,
+    map: MapId,
+    context: Option<&'a Expr>,
+    event: &'a Expr,
+) -> CExpr {
     let map_def = emitter.program.map(map);
-    if let Some(address) = address(emitter, event, &map_def.value.clone()) {
-        let map_name = emitter.names.map(map).to_string();
-        let size = emitter.types.name(&emitter.program.map(map).value);
-        return CExpr::primary(format!(
-            "bpf_ringbuf_output(&{map_name}, {address}, sizeof({size}), 0)"
-        ));
+    let value = map_def.value.clone();
+    let context = context.map(|context| emitter.expr(context).text);
+    let pointer = match &event.ty {
+        Type::Pointer(_) => Some(emitter.expr(event).text),
+        _ => address(emitter, event, &value),
+    };
+    let map_name = emitter.names.map(map).to_string();
+    if let Some(pointer) = pointer {
+        let size = emitter.types.name(&value);
+        return CExpr::primary(match context {
+            Some(context) => format!(
+                "bpf_perf_event_output({context}, &{map_name}, 0xffffffffULL /* BPF_F_CURRENT_CPU */, {pointer}, sizeof({size}))"
+            ),
+            None => format!("bpf_ringbuf_output(&{map_name}, {pointer}, sizeof({size}), 0)"),
+        });
     }
     let name = accessor(emitter, map, AccessorKind::Output);
     let event = emitter.expr(event).text;
-    CExpr::primary(format!("{name}({event})"))
+    CExpr::primary(match context {
+        Some(context) => format!("{name}({context}, {event})"),
+        None => format!("{name}({event})"),
+    })
 }
 
 /// A pointer to the entry for `key`: `bpf_map_lookup_elem(&m, &key)` or
@@ -403,6 +423,7 @@ struct AccessorLocals {
     operand: String,
     event: String,
     entry: String,
+    context: String,
 }
 
 impl AccessorLocals {
@@ -420,6 +441,7 @@ impl AccessorLocals {
             operand: free("operand"),
             event: free("event"),
             entry: free("entry"),
+            context: free("context"),
         }
     }
 }
@@ -537,6 +559,7 @@ fn emit_accessor(
         operand: o,
         event: e,
         entry,
+        context,
     } = locals;
     let map_name = types.names.map(map_id);
     let key_param = types.declaration(&map.key, k);
@@ -577,6 +600,10 @@ fn emit_accessor(
                 types.declaration(&map.value, o)
             )
         }
+        AccessorKind::Output if map.kind == MapKind::PerfEventArray => format!(
+            "long {name}(void *{context}, {})",
+            types.declaration(&map.value, e)
+        ),
         AccessorKind::Output => format!("long {name}({})", types.declaration(&map.value, e)),
     };
     out.line(format!("static __always_inline {signature}"));
@@ -586,6 +613,11 @@ fn emit_accessor(
         _ => key_storage(out, types, map_id, k),
     };
     match kind {
+        AccessorKind::Output if map.kind == MapKind::PerfEventArray => {
+            out.line(format!(
+                "return bpf_perf_event_output({context}, &{map_name}, 0xffffffffULL /* BPF_F_CURRENT_CPU */, &{e}, sizeof({e}));"
+            ));
+        }
         AccessorKind::Output => {
             out.line(format!(
                 "return bpf_ringbuf_output(&{map_name}, &{e}, sizeof({e}), 0);"

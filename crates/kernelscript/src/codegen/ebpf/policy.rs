@@ -444,7 +444,7 @@ fn conversion(ty: &Type) -> &'static str {
     }
 }
 
-/// `rb.reserve()`, `rb.submit(p)`, `rb.discard(p)`.
+/// `rb.reserve()`, `rb.submit(p)`, `rb.discard(p)`, `events.output(e)`.
 fn ring_method<'a>(cx: &mut Cx<'_, 'a>, map: MapId, method: Method, args: &'a [Expr]) -> CExpr {
     let map_name = cx.names.map(map).to_string();
     match method {
@@ -460,7 +460,7 @@ fn ring_method<'a>(cx: &mut Cx<'_, 'a>, map: MapId, method: Method, args: &'a [E
             };
             if !arg.ty.is_pointer() && method == Method::Submit {
                 // A value rather than a reserved pointer: copy it in.
-                return maps::output(cx, map, arg);
+                return maps::output(cx, map, None, arg);
             }
             let pointer = cx.expr(arg).text;
             let helper = if method == Method::Submit {
@@ -471,6 +471,10 @@ fn ring_method<'a>(cx: &mut Cx<'_, 'a>, map: MapId, method: Method, args: &'a [E
             CExpr::postfix(format!("{helper}({pointer}, 0)"))
         }
         Method::OnEvent => CExpr::primary("0"),
+        Method::Output => match args {
+            [context, event] => maps::output(cx, map, Some(context), event),
+            _ => CExpr::primary("0"),
+        },
         Method::Insert => maps::insert(cx, map, &args[0], &args[1]),
     }
 }

@@ -1,14 +1,18 @@
-//! Ring buffers seen from userspace: `rb.on_event(handler)` stores a typed
-//! handler, and `dispatch(rb, ...)` polls the listed ring buffers with one
-//! libbpf `ring_buffer` manager.
+//! Events seen from userspace: `rb.on_event(handler)` stores a typed
+//! handler, and `dispatch(rb, ...)` polls the listed ring buffers (one
+//! libbpf `ring_buffer` manager) and perf event arrays (one `perf_buffer`
+//! each) through one epoll set.
 //!
-//! Each event is copied into a zeroed local of the ring's event type
-//! before the handler sees it (aligned, and writable by the handler). A
-//! handler returning non-zero stops `dispatch`, which returns that value;
+//! Each event is copied into a zeroed local of the map's event type
+//! before the handler sees it (aligned, and writable by the handler; a
+//! perf sample, padded to 8 bytes, is cut to the event's size). A handler
+//! returning non-zero stops `dispatch`, which returns that value;
 //! SIGINT/SIGTERM make it return 0; a polling error returns the negative
-//! errno. Events of a ring without a handler are dropped, with a warning.
+//! errno. Events of a map without a handler are dropped, with a warning;
+//! perf samples the kernel lost (a full per-CPU buffer) are reported on
+//! stderr and do not stop `dispatch`.
 
-use crate::ir::Type;
+use crate::ir::{MapKind, Type};
 
 use super::runtime::{emit, raw};
 use super::Generator;
@@ -22,7 +26,7 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     let program = generator.program;
     raw(
         out,
-        "/* ---- Ring buffers: on_event() handlers and dispatch() ---- */",
+        "/* ---- Ring buffers and perf event arrays: on_event() handlers and dispatch() ---- */",
     );
     out.blank_line();
     raw(out, "enum {");
@@ -119,15 +123,22 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     raw(out, "static struct ks_ring {");
     raw(out, "    const char *name;");
     raw(out, "    ring_buffer_sample_fn sample;");
+    raw(out, "    bool perf; /* a perf event array */");
     raw(out, "    struct bpf_map *map; /* set by ks_open() */");
     raw(out, "} ks_rings[] = {");
     for map in &rings {
+        let def = program.map(*map);
         let name = generator.plan.names.map(*map);
-        let source_name = &program.map(*map).name;
+        let source_name = &def.name;
+        let perf = if def.kind == MapKind::PerfEventArray {
+            ", .perf = true"
+        } else {
+            ""
+        };
         raw(
             out,
             format!(
-                "    [KS_RING_{name}] = {{ .name = \"{source_name}\", .sample = ks_{name}_sample }},"
+                "    [KS_RING_{name}] = {{ .name = \"{source_name}\", .sample = ks_{name}_sample{perf} }},"
             ),
         );
     }
@@ -161,35 +172,82 @@ static int ks_unhandled_event(const char *ring)
 "#;
 
 const DISPATCH: &str = r#"
-/* dispatch(rings...): polls the ring buffers, calling their handlers, until
- * SIGINT/SIGTERM (returns 0), a handler returns non-zero (returns that
- * value) or polling fails (returns the negative errno). */
+/* A perf event array's sample: handled like a ring buffer record. Samples
+ * after a handler stopped dispatch() are dropped. */
+static void ks_perf_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+    struct ks_ring *ring = ctx;
+
+    (void)cpu;
+    if (ks_dispatch_result == 0)
+        ring->sample(NULL, data, size);
+}
+
+/* Samples the kernel dropped because a CPU's perf buffer was full. */
+static void ks_perf_lost(void *ctx, int cpu, __u64 count)
+{
+    struct ks_ring *ring = ctx;
+
+    fprintf(stderr, "@NAME@: %s: lost %llu events on CPU %d\n", ring->name, (unsigned long long)count, cpu);
+}
+
+/* dispatch(maps...): polls the ring buffers and perf event arrays, calling
+ * their handlers, until SIGINT/SIGTERM (returns 0), a handler returns
+ * non-zero (returns that value) or polling fails (returns the negative
+ * errno). The ring buffers share one manager, each perf event array has its
+ * own perf buffer (8 pages per CPU); one epoll set watches them all. */
 static int ks_dispatch(const int *rings, size_t count)
 {
     struct ring_buffer *manager = NULL;
+    struct perf_buffer **perf = calloc(count, sizeof(*perf));
+    int poll_fd = epoll_create1(EPOLL_CLOEXEC);
     int result = 0;
-    int err;
+    int err = 0;
 
     ks_load_object();
+    if (!perf || poll_fd < 0) {
+        err = -errno;
+        fprintf(stderr, "@NAME@: dispatch: %s\n", strerror(-err));
+        result = err;
+        goto out;
+    }
     for (size_t i = 0; i < count; i++) {
         struct ks_ring *ring = &ks_rings[rings[i]];
+        struct epoll_event watch = { .events = EPOLLIN, .data.u64 = i };
         int fd = bpf_map__fd(ring->map);
 
-        if (!manager) {
+        if (ring->perf) {
+            perf[i] = perf_buffer__new(fd, 8, ks_perf_sample, ks_perf_lost, ring, NULL);
+            err = perf[i] ? 0 : -errno;
+            if (!err && epoll_ctl(poll_fd, EPOLL_CTL_ADD, perf_buffer__epoll_fd(perf[i]), &watch) < 0)
+                err = -errno;
+        } else if (!manager) {
             manager = ring_buffer__new(fd, ring->sample, NULL, NULL);
             err = manager ? 0 : -errno;
+            if (!err && epoll_ctl(poll_fd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(manager), &watch) < 0)
+                err = -errno;
         } else {
             err = ring_buffer__add(manager, fd, ring->sample, NULL);
         }
         if (err) {
-            fprintf(stderr, "@NAME@: cannot watch ring buffer '%s': %s\n", ring->name, strerror(-err));
-            ring_buffer__free(manager);
-            return err;
+            fprintf(stderr, "@NAME@: cannot watch '%s': %s\n", ring->name, strerror(-err));
+            result = err;
+            goto out;
         }
     }
     ks_dispatch_result = 0;
     while (!ks_exit_signal) {
-        err = ring_buffer__poll(manager, 100 /* ms */);
+        struct epoll_event ready[8];
+        int n = epoll_wait(poll_fd, ready, 8, 100 /* ms */);
+
+        if (n < 0)
+            err = errno == EINTR ? 0 : -errno;
+        for (int j = 0; j < n && !err && ks_dispatch_result == 0; j++) {
+            size_t i = ready[j].data.u64;
+
+            err = perf[i] ? perf_buffer__consume(perf[i]) : ring_buffer__consume(manager);
+            err = err < 0 ? err : 0;
+        }
         if (ks_dispatch_result != 0) {
             result = ks_dispatch_result;
             break;
@@ -200,7 +258,13 @@ static int ks_dispatch(const int *rings, size_t count)
             break;
         }
     }
+out:
+    for (size_t i = 0; perf && i < count; i++)
+        perf_buffer__free(perf[i]);
+    free(perf);
     ring_buffer__free(manager);
+    if (poll_fd >= 0)
+        close(poll_fd);
     return result;
 }
 "#;

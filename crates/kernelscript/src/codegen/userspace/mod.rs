@@ -148,7 +148,8 @@ pub(crate) struct Needs {
     pub detach: bool,
     pub program_table: bool,
     pub maps: BTreeMap<MapId, MapUse>,
-    /// Ring buffers with an `on_event`, with the handler's type.
+    /// Ring buffers and perf event arrays with an `on_event`, with the
+    /// handler's type.
     pub on_event: BTreeMap<MapId, Type>,
     /// Ring buffers named in a `dispatch`.
     pub dispatched: BTreeSet<MapId>,
@@ -520,6 +521,9 @@ impl<'a> Generator<'a> {
         }
         if self.needs.exec {
             includes.push("fcntl.h");
+        }
+        if !self.needs.dispatched.is_empty() {
+            includes.push("sys/epoll.h");
         }
         if self.has_pinned_maps()
             || pinned::handles_pinned_globals(self)

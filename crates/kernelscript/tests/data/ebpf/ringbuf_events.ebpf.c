@@ -25,6 +25,12 @@ struct {
 	__type(value, __u64);
 } dropped SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} samples SEC(".maps");
+
 static __always_inline void dropped_add(__u32 key, __u64 operand)
 {
 	__u64 *value = bpf_map_lookup_elem(&dropped, &key);
@@ -37,14 +43,14 @@ static __always_inline void dropped_add(__u32 key, __u64 operand)
 }
 
 SEC("xdp")
-#line 14 "ringbuf_events.ks"
+#line 16 "ringbuf_events.ks"
 int report(struct xdp_md *ctx)
 {
-#line 15 "ringbuf_events.ks"
+#line 17 "ringbuf_events.ks"
 	__u32 len = (__u32)((__u8 *)(long)ctx->data_end - (__u8 *)(long)ctx->data);
 	struct PacketEvent *event = bpf_ringbuf_reserve(&events, sizeof(struct PacketEvent), 0);
 	if (event) {
-#line 17 "ringbuf_events.ks"
+#line 19 "ringbuf_events.ks"
 		event->len = len;
 		event->protocol = 0;
 		event->timestamp = bpf_ktime_get_ns();
@@ -57,8 +63,23 @@ int report(struct xdp_md *ctx)
 	} else {
 		dropped_add(0, 1);
 	}
+	struct PacketEvent sample = { .len = len, .protocol = 0, .flags = 2, .timestamp = 0 };
+	if (bpf_perf_event_output(ctx, &samples, 0xffffffffULL /* BPF_F_CURRENT_CPU */, &sample, sizeof(struct PacketEvent)) != 0) {
+		dropped_add(0, 1);
+	}
 	return XDP_PASS;
 }
-#line 63 "ringbuf_events.ebpf.c"
+#line 73 "ringbuf_events.ebpf.c"
+
+SEC("tc")
+#line 39 "ringbuf_events.ks"
+int sample_tc(struct __sk_buff *ctx)
+{
+#line 40 "ringbuf_events.ks"
+	struct PacketEvent sample = { .len = ctx->len, .protocol = 0, .flags = 3, .timestamp = bpf_ktime_get_ns() };
+	bpf_perf_event_output(ctx, &samples, 0xffffffffULL /* BPF_F_CURRENT_CPU */, &sample, sizeof(struct PacketEvent));
+	return TC_ACT_OK;
+}
+#line 84 "ringbuf_events.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 /* gcc predefines these in GNU mode; KernelScript names may use them. */
@@ -359,10 +360,11 @@ static void ks_detach(int handle)
 	}
 }
 
-/* ---- Ring buffers: on_event() handlers and dispatch() ---- */
+/* ---- Ring buffers and perf event arrays: on_event() handlers and dispatch() ---- */
 
 enum {
 	KS_RING_events,
+	KS_RING_samples,
 	KS_RING_COUNT_
 };
 
@@ -410,43 +412,114 @@ static int ks_events_sample(void *ctx, void *data, size_t size)
 	return ks_handler_result(ks_events_handler(&event));
 }
 
+/* Set by samples.on_event(). */
+static __s32 (*ks_samples_handler)(struct PacketEvent *);
+
+static int ks_samples_on_event(__s32 (*handler)(struct PacketEvent *))
+{
+	ks_samples_handler = handler;
+	return 0;
+}
+
+/* One event of samples: a copy goes to the handler. */
+static int ks_samples_sample(void *ctx, void *data, size_t size)
+{
+	struct PacketEvent event;
+
+	(void)ctx;
+	if (!ks_samples_handler)
+		return ks_unhandled_event("samples");
+	memset(&event, 0, sizeof(event));
+	memcpy(&event, data, size < sizeof(event) ? size : sizeof(event));
+	return ks_handler_result(ks_samples_handler(&event));
+}
+
 static struct ks_ring {
 	const char *name;
 	ring_buffer_sample_fn sample;
+	bool perf; /* a perf event array */
 	struct bpf_map *map; /* set by ks_open() */
 } ks_rings[] = {
 	[KS_RING_events] = { .name = "events", .sample = ks_events_sample },
+	[KS_RING_samples] = { .name = "samples", .sample = ks_samples_sample, .perf = true },
 };
 
-/* dispatch(rings...): polls the ring buffers, calling their handlers, until
- * SIGINT/SIGTERM (returns 0), a handler returns non-zero (returns that
- * value) or polling fails (returns the negative errno). */
+/* A perf event array's sample: handled like a ring buffer record. Samples
+ * after a handler stopped dispatch() are dropped. */
+static void ks_perf_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct ks_ring *ring = ctx;
+
+	(void)cpu;
+	if (ks_dispatch_result == 0)
+		ring->sample(NULL, data, size);
+}
+
+/* Samples the kernel dropped because a CPU's perf buffer was full. */
+static void ks_perf_lost(void *ctx, int cpu, __u64 count)
+{
+	struct ks_ring *ring = ctx;
+
+	fprintf(stderr, "events_demo: %s: lost %llu events on CPU %d\n", ring->name, (unsigned long long)count, cpu);
+}
+
+/* dispatch(maps...): polls the ring buffers and perf event arrays, calling
+ * their handlers, until SIGINT/SIGTERM (returns 0), a handler returns
+ * non-zero (returns that value) or polling fails (returns the negative
+ * errno). The ring buffers share one manager, each perf event array has its
+ * own perf buffer (8 pages per CPU); one epoll set watches them all. */
 static int ks_dispatch(const int *rings, size_t count)
 {
 	struct ring_buffer *manager = NULL;
+	struct perf_buffer **perf = calloc(count, sizeof(*perf));
+	int poll_fd = epoll_create1(EPOLL_CLOEXEC);
 	int result = 0;
-	int err;
+	int err = 0;
 
 	ks_load_object();
+	if (!perf || poll_fd < 0) {
+		err = -errno;
+		fprintf(stderr, "events_demo: dispatch: %s\n", strerror(-err));
+		result = err;
+		goto out;
+	}
 	for (size_t i = 0; i < count; i++) {
 		struct ks_ring *ring = &ks_rings[rings[i]];
+		struct epoll_event watch = { .events = EPOLLIN, .data.u64 = i };
 		int fd = bpf_map__fd(ring->map);
 
-		if (!manager) {
+		if (ring->perf) {
+			perf[i] = perf_buffer__new(fd, 8, ks_perf_sample, ks_perf_lost, ring, NULL);
+			err = perf[i] ? 0 : -errno;
+			if (!err && epoll_ctl(poll_fd, EPOLL_CTL_ADD, perf_buffer__epoll_fd(perf[i]), &watch) < 0)
+				err = -errno;
+		} else if (!manager) {
 			manager = ring_buffer__new(fd, ring->sample, NULL, NULL);
 			err = manager ? 0 : -errno;
+			if (!err && epoll_ctl(poll_fd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(manager), &watch) < 0)
+				err = -errno;
 		} else {
 			err = ring_buffer__add(manager, fd, ring->sample, NULL);
 		}
 		if (err) {
-			fprintf(stderr, "events_demo: cannot watch ring buffer '%s': %s\n", ring->name, strerror(-err));
-			ring_buffer__free(manager);
-			return err;
+			fprintf(stderr, "events_demo: cannot watch '%s': %s\n", ring->name, strerror(-err));
+			result = err;
+			goto out;
 		}
 	}
 	ks_dispatch_result = 0;
 	while (!ks_exit_signal) {
-		err = ring_buffer__poll(manager, 100 /* ms */);
+		struct epoll_event ready[8];
+		int n = epoll_wait(poll_fd, ready, 8, 100 /* ms */);
+
+		if (n < 0)
+			err = errno == EINTR ? 0 : -errno;
+		for (int j = 0; j < n && !err && ks_dispatch_result == 0; j++) {
+			size_t i = ready[j].data.u64;
+
+			err = perf[i] ? perf_buffer__consume(perf[i]) : ring_buffer__consume(manager);
+			err = err < 0 ? err : 0;
+		}
 		if (ks_dispatch_result != 0) {
 			result = ks_dispatch_result;
 			break;
@@ -457,7 +530,13 @@ static int ks_dispatch(const int *rings, size_t count)
 			break;
 		}
 	}
+out:
+	for (size_t i = 0; perf && i < count; i++)
+		perf_buffer__free(perf[i]);
+	free(perf);
 	ring_buffer__free(manager);
+	if (poll_fd >= 0)
+		close(poll_fd);
 	return result;
 }
 
@@ -476,6 +555,7 @@ static void ks_open(void)
 	ks_programs[KS_PROG_tc_out].prog = ks_skel->progs.tc_out;
 	ks_programs[KS_PROG_on_switch].prog = ks_skel->progs.on_switch;
 	ks_rings[KS_RING_events].map = ks_skel->maps.events;
+	ks_rings[KS_RING_samples].map = ks_skel->maps.samples;
 }
 
 /* The single cleanup path, registered with atexit(): however the program
@@ -509,6 +589,7 @@ static void ks_handle_signals(void)
 
 /* The program's own functions (defined at the end of this file). */
 static __s32 handle(struct PacketEvent *event);
+static __s32 handle_sample(struct PacketEvent *event);
 static __s32 ks_main(struct Args *args);
 
 /* ---- Command line ---- */
@@ -636,10 +717,10 @@ int main(int argc, char **argv)
 }
 
 /* ---- The functions of events_demo.ks, in source order. ---- */
-#line 57 "events_demo.ks"
+#line 60 "events_demo.ks"
 static __s32 handle(struct PacketEvent *event)
 {
-#line 58 "events_demo.ks"
+#line 61 "events_demo.ks"
 	ks_skel->data->handled += 1;
 	printf("event: %u bytes, ingress %s\n", event->len, (event->ingress) ? "true" : "false");
 	if (ks_skel->data->handled >= 3) {
@@ -647,13 +728,23 @@ static __s32 handle(struct PacketEvent *event)
 	}
 	return 0;
 }
-#line 651 "events_demo.c"
+#line 732 "events_demo.c"
 
-#line 66 "events_demo.ks"
+#line 69 "events_demo.ks"
+static __s32 handle_sample(struct PacketEvent *event)
+{
+#line 70 "events_demo.ks"
+	printf("sample: %u bytes\n", event->len);
+	return 0;
+}
+#line 741 "events_demo.c"
+
+#line 74 "events_demo.ks"
 static __s32 ks_main(struct Args *args)
 {
-#line 67 "events_demo.ks"
+#line 75 "events_demo.ks"
 	ks_events_on_event(handle);
+	ks_samples_on_event(handle_sample);
 	int xdp = ks_load(KS_PROG_watch);
 	ks_attach_or_exit(xdp, args->interface, 0);
 	int ingress = ks_load(KS_PROG_tc_in);
@@ -665,7 +756,7 @@ static __s32 ks_main(struct Args *args)
 		printf("no tracepoint\n");
 	}
 	printf("attached to %.16s\n", args->interface);
-	__s32 result = ks_dispatch((const int[]){ KS_RING_events }, 1);
+	__s32 result = ks_dispatch((const int[]){ KS_RING_events, KS_RING_samples }, 2);
 	printf("dispatch returned %d after %u events; %llu context switches\n", result, ks_skel->data->handled, ks_skel->data->switches);
 	ks_detach(tracer);
 	ks_detach(egress);
@@ -673,4 +764,4 @@ static __s32 ks_main(struct Args *args)
 	ks_detach(xdp);
 	return 0;
 }
-#line 677 "events_demo.c"
+#line 768 "events_demo.c"
