@@ -41,6 +41,7 @@ mod exprs;
 mod flow;
 mod functions;
 mod items;
+mod kernel_module;
 mod kernel;
 mod limits;
 mod maps;
@@ -217,6 +218,7 @@ impl<'a> Checker<'a> {
         self.check_main();
         self.check_call_graph();
         self.check_throws();
+        self.check_kernel_module_code();
     }
 
     pub(crate) fn report(&mut self, diagnostic: Diagnostic) {

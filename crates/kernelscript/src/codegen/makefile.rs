@@ -96,9 +96,43 @@ pub fn generate_makefile(plan: &Plan) -> String {
         built.push(format!("{name}.skel.h"));
         built.push(name.to_string());
     }
+    if let Some(module) = &plan.kernel_module {
+        kernel_module_rules(&mut line, name, module);
+        built.push(format!(
+            "kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order kmod/Module.symvers"
+        ));
+    }
     line("clean:");
     line(&format!("\trm -f {}", built.join(" ")));
     text
+}
+
+/// `make module`: the kernel module of the `@kfunc` functions, built by
+/// kbuild in `kmod/` against `KDIR`. Headers without a `vmlinux` (Debian
+/// 12's 6.1) make kbuild skip the module BTF, without which the kfuncs
+/// register nothing; then pahole and resolve_btfids add it, from the
+/// running kernel's BTF (docs/design/kernel-lowering.md §7.1).
+fn kernel_module_rules(line: &mut dyn FnMut(&str), name: &str, module: &str) {
+    line("# The kernel module of the @kfunc functions: make module, against the");
+    line("# running kernel's headers unless KDIR says otherwise.");
+    line("KDIR ?= /lib/modules/$(shell uname -r)/build");
+    line("PAHOLE ?= pahole");
+    line("RESOLVE_BTFIDS ?= $(KDIR)/tools/bpf/resolve_btfids/resolve_btfids");
+    line("BTF_BASE ?= /sys/kernel/btf/vmlinux");
+    line("");
+    line(".PHONY: module");
+    line(&format!("module: kmod/{module}.ko"));
+    line("");
+    line(&format!(
+        "kmod/{module}.ko: {name}.mod.c kmod/Kbuild kmod/{module}.c"
+    ));
+    line("\t$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules");
+    line("\tif [ ! -e $(KDIR)/vmlinux ]; then \\");
+    line("\t\tLLVM_OBJCOPY=objcopy $(PAHOLE) -J $$(PAHOLE=$(PAHOLE) sh $(KDIR)/scripts/pahole-flags.sh) \\");
+    line("\t\t\t--btf_base $(BTF_BASE) $@ && \\");
+    line("\t\t$(RESOLVE_BTFIDS) -b $(BTF_BASE) $@; \\");
+    line("\tfi");
+    line("");
 }
 
 #[cfg(test)]

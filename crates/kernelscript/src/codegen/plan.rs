@@ -37,6 +37,9 @@ pub struct Plan {
     pub kernel_header: Option<String>,
     /// Whether there is a userspace program (a `main`).
     pub has_userspace: bool,
+    /// The kernel module's name (`NAME_kfuncs`), when the program has
+    /// `@kfunc` functions (`codegen::kmod`).
+    pub kernel_module: Option<String>,
     /// The C names of the program's items, which both outputs use.
     pub names: CNames,
     /// The eBPF functions that read kernel memory through CO-RE probe
@@ -58,6 +61,7 @@ impl Plan {
             .map(|(index, _)| index)
             .collect();
         let project = c_identifier(stem);
+        let project_name = project.clone();
         let needs_kernel_types = super::ebpf::needs_kernel_types(program, &ebpf_functions);
         let mut names = CNames::new(program);
         let tail_calls = tail_call_tables(program, &mut names.file);
@@ -74,6 +78,11 @@ impl Plan {
                 .functions
                 .iter()
                 .any(|function| function.kind == FunctionKind::Main),
+            kernel_module: program
+                .functions
+                .iter()
+                .any(|function| function.kind == FunctionKind::Kfunc)
+                .then(|| super::kmod::module_name(&project_name)),
             names,
         }
     }
