@@ -43,7 +43,7 @@ fn call_mix(ctx: *xdp_md) -> xdp_action {
 }
 
 fn main() -> i32 {
-    var prog = load(call_mix)
+    load(call_mix)
     print("loaded")
     sleep(1500)
     return 0

@@ -72,9 +72,15 @@ pub fn run(
         std::fs::create_dir_all(&kmod).map_err(|error| {
             Failure::Message(format!("cannot create `{}`: {error}", kmod.display()))
         })?;
-        files.push((project.file(&format!("{}.mod.c", project.name)), module.source.as_str()));
+        files.push((
+            project.file(&format!("{}.mod.c", project.name)),
+            module.source.as_str(),
+        ));
         files.push((kmod.join("Kbuild"), module.kbuild.as_str()));
-        files.push((kmod.join(format!("{}.c", module.name)), module.wrapper.as_str()));
+        files.push((
+            kmod.join(format!("{}.c", module.name)),
+            module.wrapper.as_str(),
+        ));
     }
     project.write_all(&files, verbose)?;
     Ok(Compiled { project })

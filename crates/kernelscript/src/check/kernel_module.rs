@@ -22,7 +22,10 @@ impl Checker<'_> {
                 continue;
             }
             if function.ret != Type::Void && !supported(&function.ret) {
-                let what = format!("returning `{}` from kernel module functions", self.type_name(&function.ret));
+                let what = format!(
+                    "returning `{}` from kernel module functions",
+                    self.type_name(&function.ret)
+                );
                 reports.push(errors::unsupported(function.span, &what));
             }
             for local in &function.locals {

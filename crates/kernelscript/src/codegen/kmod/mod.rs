@@ -73,7 +73,14 @@ pub fn generate(program: &Program, sources: &SourceMap, plan: &Plan) -> Option<K
     let set = file_names.fresh(&format!("{name}_set"));
     let init = file_names.fresh(&format!("{name}_init"));
     let exit = file_names.fresh(&format!("{name}_exit"));
-    let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, file.clone());
+    let scope = FileScope::new(
+        program,
+        sources,
+        plan,
+        TYPE_POLICY,
+        file_names,
+        file.clone(),
+    );
 
     let mut out = CWriter::new();
     out.unindented("// SPDX-License-Identifier: GPL-2.0");

@@ -7,7 +7,7 @@
 //! that fails returns its type's zero. Nothing here decides what the
 //! module registers (that is `mod.rs`).
 
-use crate::codegen::c::backend::{Assign, Backend, Entry, EntryBinding, FieldWrite, Maps, MapLoop};
+use crate::codegen::c::backend::{Assign, Backend, Entry, EntryBinding, FieldWrite, MapLoop, Maps};
 use crate::codegen::c::lower::Lowering;
 use crate::codegen::c::names::Output;
 use crate::codegen::c::{string_literal, CExpr};

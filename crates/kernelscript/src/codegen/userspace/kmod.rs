@@ -37,7 +37,13 @@ pub fn unload_call(generator: &Generator) -> Option<&'static str> {
 }
 
 /// The includes the loader needs.
-pub const INCLUDES: &[&str] = &["fcntl.h", "limits.h", "sys/stat.h", "sys/syscall.h", "time.h"];
+pub const INCLUDES: &[&str] = &[
+    "fcntl.h",
+    "limits.h",
+    "sys/stat.h",
+    "sys/syscall.h",
+    "time.h",
+];
 
 const LOADER: &str = r#"
 /* The kernel module of the @kfunc functions: inserted before the object
@@ -47,7 +53,7 @@ static bool ks_module_inserted;
 static void ks_load_kernel_module(void)
 {
     char path[PATH_MAX];
-    char exe[PATH_MAX];
+    char exe[PATH_MAX - 128]; /* room for /kmod/NAME.ko */
     struct stat st;
     ssize_t len;
     char *slash;
