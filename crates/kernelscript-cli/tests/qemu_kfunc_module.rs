@@ -17,7 +17,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use testkit::qemu::{skip_unless_guest, Batch, Scratch};
+use testkit::qemu::{skip_unless_guest, Batch, Guest, Scratch};
 
 const SOURCE: &str = r#"
 @private
@@ -71,6 +71,28 @@ echo "load=$?"
 echo "retval=$(bpftool prog run pinned /sys/fs/bpf/call_mix data_in packet.bin | sed -n 's/^Return value: \([0-9]*\).*/\1/p')"
 "#;
 
+/// `make module` in project `dir` for the guest; fails on any warning.
+fn make_module(guest: &Guest, dir: &Path) {
+    let resolve_btfids = guest.resolve_btfids().unwrap_or_else(|e| panic!("{e}"));
+    let make = Command::new("make")
+        .arg("-s")
+        .arg("-C")
+        .arg(dir)
+        .arg("module")
+        .arg(format!("KDIR={}", guest.headers_dir().display()))
+        .arg(format!("BTF_BASE={}", guest.btf().display()))
+        .arg(format!("RESOLVE_BTFIDS={}", resolve_btfids.display()))
+        .output()
+        .expect("run make module");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&make.stdout),
+        String::from_utf8_lossy(&make.stderr)
+    );
+    assert!(make.status.success(), "make module failed:\n{log}");
+    assert!(!log.contains("warning"), "make module warned:\n{log}");
+}
+
 #[test]
 fn a_kfunc_module_is_built_inserted_by_the_generated_program_and_serves_xdp_in_the_guest() {
     let Some(guest) = skip_unless_guest() else {
@@ -83,23 +105,28 @@ fn a_kfunc_module_is_built_inserted_by_the_generated_program_and_serves_xdp_in_t
     let built = guest
         .build_generated(Path::new(env!("CARGO_BIN_EXE_kernelscript")), &source, &dir)
         .unwrap_or_else(|e| panic!("{e}"));
-    let resolve_btfids = guest.resolve_btfids().unwrap_or_else(|e| panic!("{e}"));
-    let make = Command::new("make")
-        .arg("-s")
-        .arg("-C")
-        .arg(&dir)
-        .arg("module")
-        .arg(format!("KDIR={}", guest.headers_dir().display()))
-        .arg(format!("BTF_BASE={}", guest.btf().display()))
-        .arg(format!("RESOLVE_BTFIDS={}", resolve_btfids.display()))
+    make_module(guest, &dir);
+    // The generator's golden (every shape module code takes) builds
+    // without warnings against the guest's headers too.
+    let golden =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../kernelscript/tests/data/kmod/kfuncs.ks");
+    let golden_dir = scratch.path().join("kfuncs");
+    let compile = Command::new(env!("CARGO_BIN_EXE_kernelscript"))
+        .arg("compile")
+        .arg(&golden)
+        .arg("-o")
+        .arg(&golden_dir)
+        .arg("--btf-vmlinux-path")
+        .arg(guest.btf())
         .output()
-        .expect("run make module");
+        .expect("run kernelscript compile");
     assert!(
-        make.status.success(),
-        "make module failed:\n{}{}",
-        String::from_utf8_lossy(&make.stdout),
-        String::from_utf8_lossy(&make.stderr)
+        compile.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compile.stderr)
     );
+    make_module(guest, &golden_dir);
+    assert!(golden_dir.join("kmod/kfuncs_kfuncs.ko").is_file());
     let module = dir.join("kmod/kfm_kfuncs.ko");
     let batch = Batch::new(SCRIPT)
         .file("kfm/kfm", built.binary.as_ref().expect("a main"))

@@ -368,6 +368,10 @@ impl CNames {
                 _ if function.kind.is_program() || function.kind == FunctionKind::Kfunc => {
                     function.name.clone()
                 }
+                // Kernel headers define countless functions and macros
+                // (`clamp`, `min`, `current`): private module functions
+                // take a prefix of their own.
+                FunctionKind::Private => file.fresh(&format!("ks_private_{}", function.name)),
                 // Methods are emitted as `IMPL_METHOD` (the impl's name
                 // keeps them apart).
                 FunctionKind::StructOpsMethod { .. } => function.name.clone(),

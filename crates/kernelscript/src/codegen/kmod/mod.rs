@@ -69,6 +69,9 @@ pub fn generate(program: &Program, sources: &SourceMap, plan: &Plan) -> Option<K
     let name = module_name(&plan.project);
     let file = format!("{}.mod.c", plan.project);
     let mut file_names = plan.names.file.clone();
+    for name in KERNEL_MACROS {
+        file_names.reserve(name);
+    }
     let ids = file_names.fresh(&format!("{name}_ids"));
     let set = file_names.fresh(&format!("{name}_set"));
     let init = file_names.fresh(&format!("{name}_init"));
@@ -188,6 +191,59 @@ pub fn generate(program: &Program, sources: &SourceMap, plan: &Plan) -> Option<K
         source: out.finish(),
     })
 }
+
+/// Function-like and object-like macros of the kernel headers a module
+/// includes that a local of module code could be named after: locals avoid
+/// them (a local named `current` or `min` would not compile).
+const KERNEL_MACROS: &[&str] = &[
+    "abs",
+    "barrier",
+    "BIT",
+    "bool",
+    "clamp",
+    "clamp_t",
+    "clamp_val",
+    "container_of",
+    "current",
+    "false",
+    "in_task",
+    "jiffies",
+    "likely",
+    "max",
+    "max_t",
+    "min",
+    "min_t",
+    "NULL",
+    "offsetof",
+    "pr_info",
+    "printk",
+    "READ_ONCE",
+    "round_down",
+    "round_up",
+    "swap",
+    "THIS_MODULE",
+    "true",
+    "unlikely",
+    "WRITE_ONCE",
+    "ARRAY_SIZE",
+    "DIV_ROUND_UP",
+    "err",
+    "KERN_INFO",
+    "might_sleep",
+    "smp_mb",
+    "smp_rmb",
+    "smp_wmb",
+    "rcu_read_lock",
+    "rcu_read_unlock",
+    "__init",
+    "__exit",
+    "module_init",
+    "module_exit",
+    "pid",
+    "page",
+    "preempt_disable",
+    "preempt_enable",
+];
 
 /// What differs between kernel headers, decided by what they define.
 const COMPAT: &str = r#"#ifndef __bpf_kfunc /* absent before 6.2 */
