@@ -8,6 +8,7 @@
 use crate::ir::{self, visit, Builtin, Callee, ExprKind, Target, Type};
 
 use super::{errors, Checker};
+use crate::diagnostic::Diagnostic;
 
 /// Whether module code may hold a value of type `ty`.
 fn supported(ty: &Type) -> bool {
@@ -15,53 +16,69 @@ fn supported(ty: &Type) -> bool {
 }
 
 impl Checker<'_> {
+    /// One error per function, at the first thing the module backend
+    /// cannot compile (the rest would repeat it).
     pub(crate) fn check_kernel_module_code(&mut self) {
         let mut reports = Vec::new();
         for function in &self.program.functions {
-            if function.kind.target() != Target::KernelModule {
+            if function.kind.target() != Target::KernelModule
+                // Arrays are refused as return types already.
+                || matches!(function.ret, Type::Array(..))
+            {
                 continue;
             }
-            if function.ret != Type::Void && !supported(&function.ret) {
-                let what = format!(
-                    "returning `{}` from kernel module functions",
-                    self.type_name(&function.ret)
-                );
-                reports.push(errors::unsupported(function.span, &what));
+            if let Some(report) = self.first_unsupported(function) {
+                reports.push(report);
             }
-            for local in &function.locals {
-                if !supported(&local.ty) {
-                    let what = format!(
-                        "a value of type `{}` in kernel module functions",
-                        self.type_name(&local.ty)
-                    );
-                    reports.push(errors::unsupported(local.span, &what));
-                }
-            }
-            visit::walk_block_exprs(&function.body, &mut |expr| {
-                let print_format = |args: &[ir::Expr]| args.iter().all(|arg| arg.ty != Type::Error);
-                match &expr.kind {
-                    ExprKind::Call { callee, args } => match callee {
-                        Callee::Function(_) => {}
-                        Callee::Builtin(Builtin::Print) if print_format(args) => {}
-                        _ => reports.push(errors::unsupported(
-                            expr.span,
-                            "calling anything but the program's own `@kfunc`/`@private` functions and `print` in kernel module functions",
-                        )),
-                    },
-                    ExprKind::Str(_) => {}
-                    _ if expr.ty != Type::Void && !supported(&expr.ty) => {
-                        let what = format!(
-                            "a value of type `{}` in kernel module functions",
-                            self.type_name(&expr.ty)
-                        );
-                        reports.push(errors::unsupported(expr.span, &what));
-                    }
-                    _ => {}
-                }
-            });
         }
         for report in reports {
             self.report(report);
         }
+    }
+
+    fn first_unsupported(&self, function: &ir::Function) -> Option<Diagnostic> {
+        let value = |ty: &Type| {
+            format!(
+                "a value of type `{}` in kernel module functions",
+                self.type_name(ty)
+            )
+        };
+        if function.ret != Type::Void && !supported(&function.ret) {
+            let what = format!(
+                "returning `{}` from kernel module functions",
+                self.type_name(&function.ret)
+            );
+            return Some(errors::unsupported(function.span, &what));
+        }
+        let mut first: Option<Diagnostic> = None;
+        visit::walk_block_exprs(&function.body, &mut |expr| {
+            if first.is_some() {
+                return;
+            }
+            first = match &expr.kind {
+                ExprKind::Call { callee, .. } => match callee {
+                    // Reported by the call rules already.
+                    Callee::Function(_) | Callee::BpfHelper(_) | Callee::Extern(_) => None,
+                    Callee::Builtin(Builtin::Print) => None,
+                    _ => Some(errors::unsupported(
+                        expr.span,
+                        "this call in kernel module functions",
+                    )),
+                },
+                ExprKind::Str(_) => None,
+                _ if expr.ty != Type::Void && !supported(&expr.ty) => {
+                    Some(errors::unsupported(expr.span, &value(&expr.ty)))
+                }
+                _ => None,
+            };
+        });
+        if first.is_some() {
+            return first;
+        }
+        function
+            .locals
+            .iter()
+            .find(|local| !supported(&local.ty))
+            .map(|local| errors::unsupported(local.span, &value(&local.ty)))
     }
 }
