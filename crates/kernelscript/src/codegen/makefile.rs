@@ -98,9 +98,10 @@ pub fn generate_makefile(plan: &Plan) -> String {
     }
     if let Some(module) = &plan.kernel_module {
         kernel_module_rules(&mut line, name, module);
-        built.push(format!(
+        built.push(
             "kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order kmod/Module.symvers"
-        ));
+                .to_string(),
+        );
     }
     line("clean:");
     line(&format!("\trm -f {}", built.join(" ")));
