@@ -1,6 +1,6 @@
 //! `@kfunc` functions compiled into a kernel module, proved in Debian 12's
 //! 6.1 kernel under qemu (this machine's kernel refuses modules): the
-//! generated project's `make module` builds `kmod/NAME_kfuncs.ko` against
+//! generated Makefile builds `kmod/NAME_kfuncs.ko` with the program, against
 //! the guest's headers (module BTF by pahole, ids by resolve_btfids, as the
 //! Makefile does when the headers have no `vmlinux`). In one boot:
 //!

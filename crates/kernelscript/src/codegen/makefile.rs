@@ -38,6 +38,11 @@ pub fn generate_makefile(plan: &Plan) -> String {
             "#   make        builds the eBPF object {name}.ebpf.o"
         ));
     }
+    if let Some(module) = &plan.kernel_module {
+        line(&format!(
+            "#   make        also builds the kernel module kmod/{module}.ko (make module: it alone)"
+        ));
+    }
     line("#   make clean  removes what make built");
     line("#");
     line(
@@ -67,10 +72,16 @@ pub fn generate_makefile(plan: &Plan) -> String {
     line(".PHONY: all clean");
     line(".DELETE_ON_ERROR:");
     line("");
+    // The program inserts the module when it loads: `make` builds both.
+    let module = plan
+        .kernel_module
+        .as_ref()
+        .map(|module| format!(" kmod/{module}.ko"))
+        .unwrap_or_default();
     if has_userspace {
-        line(&format!("all: {name}"));
+        line(&format!("all: {name}{module}"));
     } else {
-        line(&format!("all: {name}.ebpf.o"));
+        line(&format!("all: {name}.ebpf.o{module}"));
     }
     line("");
     match &plan.kernel_header {
