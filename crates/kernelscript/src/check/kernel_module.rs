@@ -66,6 +66,12 @@ impl Checker<'_> {
                     )),
                 },
                 ExprKind::Str(_) => None,
+                ExprKind::Const(id) if self.program.const_def(*id).origin != ir::Origin::Source => {
+                    Some(errors::unsupported(
+                        expr.span,
+                        "a kernel constant in kernel module functions",
+                    ))
+                }
                 _ if expr.ty != Type::Void && !supported(&expr.ty) => {
                     Some(errors::unsupported(expr.span, &value(&expr.ty)))
                 }

@@ -17,6 +17,7 @@ mod policy;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::codegen::c::items::write_constants;
 use crate::codegen::c::lower::{FileScope, Lowering};
 use crate::codegen::c::types::TypePolicy;
 use crate::codegen::c::CWriter;
@@ -105,6 +106,19 @@ pub fn generate(program: &Program, sources: &SourceMap, plan: &Plan) -> Option<K
     for line in COMPAT.lines() {
         out.unindented(line);
     }
+
+    // The user constants module code names (kernel constants are refused
+    // there by the checker: their headers are not the module's).
+    let mut constants = BTreeSet::new();
+    for id in &functions {
+        visit::walk_block_exprs(&program.function(*id).body, &mut |expr| {
+            if let ExprKind::Const(constant) = expr.kind {
+                constants.insert(constant);
+            }
+        });
+    }
+    let constants: Vec<_> = constants.into_iter().collect();
+    write_constants(&mut out, &scope.types, &constants);
 
     // Prototypes first: module functions may call each other in any order.
     let mut bodies = Vec::new();

@@ -30,12 +30,16 @@
 #define KS_KFUNC_DEFS_END() __diag_pop()
 #endif
 
+static const __u32 LIMIT = 10;
+static const __u64 BIG = 4294967296ULL;
+
 static __u32 ks_private_clamp(__u32 x, __u32 limit);
 __bpf_kfunc __u64 weigh(__u32 x, bool heavy);
 __bpf_kfunc __s32 classify(char c);
 static __s32 ks_private_checked(char c);
 static __u32 ks_private_min(__u32 a, __u32 b);
 __bpf_kfunc __u32 lowest(__u32 a, __u32 b);
+__bpf_kfunc __u64 limited(__u32 x);
 
 #line 7 "kfuncs.ks"
 static __u32 ks_private_clamp(__u32 x, __u32 limit)
@@ -46,7 +50,7 @@ static __u32 ks_private_clamp(__u32 x, __u32 limit)
 	}
 	return x;
 }
-#line 50 "kfuncs.mod.c"
+#line 54 "kfuncs.mod.c"
 
 #line 37 "kfuncs.ks"
 static __s32 ks_private_checked(char c)
@@ -71,7 +75,7 @@ catch:
 		return 0;
 	}
 }
-#line 75 "kfuncs.mod.c"
+#line 79 "kfuncs.mod.c"
 
 #line 73 "kfuncs.ks"
 static __u32 ks_private_min(__u32 a, __u32 b)
@@ -84,7 +88,7 @@ static __u32 ks_private_min(__u32 a, __u32 b)
 	}
 	return max_2;
 }
-#line 88 "kfuncs.mod.c"
+#line 92 "kfuncs.mod.c"
 
 KS_KFUNC_DEFS_START();
 
@@ -102,7 +106,7 @@ __bpf_kfunc __u64 weigh(__u32 x, bool heavy)
 	pr_info("weigh %u total %llu\n", x, total);
 	return total;
 }
-#line 106 "kfuncs.mod.c"
+#line 110 "kfuncs.mod.c"
 
 #line 28 "kfuncs.ks"
 __bpf_kfunc __s32 classify(char c)
@@ -114,7 +118,7 @@ __bpf_kfunc __s32 classify(char c)
 	default: return ks_private_checked(c);
 	}
 }
-#line 118 "kfuncs.mod.c"
+#line 122 "kfuncs.mod.c"
 
 #line 83 "kfuncs.ks"
 __bpf_kfunc __u32 lowest(__u32 a, __u32 b)
@@ -122,7 +126,18 @@ __bpf_kfunc __u32 lowest(__u32 a, __u32 b)
 #line 84 "kfuncs.ks"
 	return ks_private_min(a, b);
 }
-#line 126 "kfuncs.mod.c"
+#line 130 "kfuncs.mod.c"
+
+#line 97 "kfuncs.ks"
+__bpf_kfunc __u64 limited(__u32 x)
+{
+#line 98 "kfuncs.ks"
+	if (x > LIMIT) {
+		return BIG;
+	}
+	return 0;
+}
+#line 141 "kfuncs.mod.c"
 
 KS_KFUNC_DEFS_END();
 
@@ -130,6 +145,7 @@ KS_KFUNCS_START(kfuncs_kfuncs_ids)
 BTF_ID_FLAGS(func, weigh)
 BTF_ID_FLAGS(func, classify)
 BTF_ID_FLAGS(func, lowest)
+BTF_ID_FLAGS(func, limited)
 KS_KFUNCS_END(kfuncs_kfuncs_ids)
 
 static const struct btf_kfunc_id_set kfuncs_kfuncs_set = {
