@@ -50,6 +50,17 @@ impl Checker<'_> {
             );
             return Some(errors::unsupported(function.span, &what));
         }
+        // String literals are values only as `print` arguments.
+        let mut print_args = std::collections::BTreeSet::new();
+        visit::walk_block_exprs(&function.body, &mut |expr| {
+            if let ExprKind::Call {
+                callee: Callee::Builtin(Builtin::Print),
+                args,
+            } = &expr.kind
+            {
+                print_args.extend(args.iter().map(|arg| arg as *const ir::Expr as usize));
+            }
+        });
         let mut first: Option<Diagnostic> = None;
         visit::walk_block_exprs(&function.body, &mut |expr| {
             if first.is_some() {
@@ -65,7 +76,9 @@ impl Checker<'_> {
                         "this call in kernel module functions",
                     )),
                 },
-                ExprKind::Str(_) => None,
+                ExprKind::Str(_) if print_args.contains(&(expr as *const ir::Expr as usize)) => {
+                    None
+                }
                 ExprKind::Const(id) if self.program.const_def(*id).origin != ir::Origin::Source => {
                     Some(errors::unsupported(
                         expr.span,
