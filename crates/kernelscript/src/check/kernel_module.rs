@@ -94,10 +94,64 @@ impl Checker<'_> {
         if first.is_some() {
             return first;
         }
+        if let Some(span) = escaping_throw(&function.body, &mut Vec::new()) {
+            return Some(errors::unsupported(
+                span,
+                "a `throw` that can leave a kernel module function",
+            ));
+        }
         function
             .locals
             .iter()
             .find(|local| !supported(&local.ty))
             .map(|local| errors::unsupported(local.span, &value(&local.ty)))
     }
+}
+
+/// The first `throw` of `block` that no enclosing `try` (`catches`, the
+/// innermost last) is sure to catch: a `catch _`, or a catch of the thrown
+/// literal code.
+fn escaping_throw<'b>(
+    block: &'b ir::Block,
+    catches: &mut Vec<&'b [ir::Catch]>,
+) -> Option<crate::span::Span> {
+    for stmt in &block.stmts {
+        match &stmt.kind {
+            ir::StmtKind::Throw(code) => {
+                let literal = match code.kind {
+                    ExprKind::Int(value, _) => Some(value as i128),
+                    _ => None,
+                };
+                let caught = catches.iter().any(|list| {
+                    list.iter().any(|catch| {
+                        catch.code.is_none() || (literal.is_some() && catch.code == literal)
+                    })
+                });
+                if !caught {
+                    return Some(stmt.span);
+                }
+            }
+            ir::StmtKind::Try { body, catches: own } => {
+                catches.push(own);
+                let found = escaping_throw(body, catches);
+                catches.pop();
+                if found.is_some() {
+                    return found;
+                }
+                for catch in own {
+                    if let Some(span) = escaping_throw(&catch.body, catches) {
+                        return Some(span);
+                    }
+                }
+            }
+            _ => {
+                for child in visit::child_blocks(stmt) {
+                    if let Some(span) = escaping_throw(child, catches) {
+                        return Some(span);
+                    }
+                }
+            }
+        }
+    }
+    None
 }
