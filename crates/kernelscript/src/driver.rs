@@ -378,6 +378,9 @@ pub struct Outputs {
     /// `NAME.vmlinux.h`: the kernel types the eBPF C uses, when it uses
     /// any beyond the UAPI headers.
     pub kernel_header: Option<KernelHeader>,
+    /// `NAME.mod.c`, `kmod/Kbuild`, `kmod/NAME_kfuncs.c`: the kernel
+    /// module of the `@kfunc` functions, when there are any.
+    pub kernel_module: Option<crate::codegen::kmod::KernelModule>,
     /// What the outputs agree on (names, the kernel header).
     pub plan: Plan,
 }
@@ -403,6 +406,7 @@ pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOp
         makefile: makefile::generate_makefile(&plan),
         readme: crate::codegen::readme::readme(program, &plan),
         kernel_header: kernel_header::kernel_header(program, &plan),
+        kernel_module: crate::codegen::kmod::generate(program, sources, &plan),
         plan,
     }
 }

@@ -107,6 +107,21 @@ pub fn run(file: &Path, settings: &Settings) -> Result<Compiled, Failure> {
             project.file("README.md").display()
         );
     }
+    if let Some(module) = &outputs.kernel_module {
+        let kmod = project.file("kmod");
+        std::fs::create_dir_all(&kmod).map_err(|error| {
+            Failure::Message(format!("cannot create `{}`: {error}", kmod.display()))
+        })?;
+        files.push((
+            project.file(&format!("{}.mod.c", project.name)),
+            module.source.as_str(),
+        ));
+        files.push((kmod.join("Kbuild"), module.kbuild.as_str()));
+        files.push((
+            kmod.join(format!("{}.c", module.name)),
+            module.wrapper.as_str(),
+        ));
+    }
     project.write_all(&files, verbose)?;
     Ok(Compiled {
         project,

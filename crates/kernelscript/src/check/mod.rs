@@ -45,6 +45,7 @@ mod flow;
 mod functions;
 mod items;
 mod kernel;
+mod kernel_module;
 mod limits;
 mod maps;
 mod matches;
@@ -251,6 +252,7 @@ impl<'a> Checker<'a> {
         self.check_args_options();
         self.check_call_graph();
         self.check_throws();
+        self.check_kernel_module_code();
     }
 
     pub(crate) fn report(&mut self, diagnostic: Diagnostic) {

@@ -108,9 +108,6 @@ impl Checker<'_> {
         let kind = match name {
             "helper" => FunctionKind::Helper,
             "kfunc" | "private" => {
-                // Checked as written (bodies, call rules), then refused:
-                // no kernel module is generated yet (docs §11.2).
-                self.report(errors::kernel_module_not_supported(attribute.span, name));
                 if name == "kfunc" {
                     FunctionKind::Kfunc
                 } else {

@@ -43,6 +43,11 @@ pub fn generate_makefile(plan: &Plan) -> String {
             "#   make        builds the eBPF object {name}.ebpf.o"
         ));
     }
+    if let Some(module) = &plan.kernel_module {
+        line(&format!(
+            "#   make        also builds the kernel module kmod/{module}.ko (make module: it alone)"
+        ));
+    }
     line("#   make clean  removes what make built");
     line("#");
     line(
@@ -84,10 +89,16 @@ pub fn generate_makefile(plan: &Plan) -> String {
     }
     line(".DELETE_ON_ERROR:");
     line("");
+    // The program inserts the module when it loads: `make` builds both.
+    let module = plan
+        .kernel_module
+        .as_ref()
+        .map(|module| format!(" kmod/{module}.ko"))
+        .unwrap_or_default();
     if has_userspace {
-        line(&format!("all: {name}"));
+        line(&format!("all: {name}{module}"));
     } else {
-        line(&format!("all: {name}.ebpf.o"));
+        line(&format!("all: {name}.ebpf.o{module}"));
     }
     line("");
     match &plan.kernel_header {
@@ -126,6 +137,13 @@ pub fn generate_makefile(plan: &Plan) -> String {
         line("");
         built.push(format!("{name}.test"));
     }
+    if let Some(module) = &plan.kernel_module {
+        kernel_module_rules(&mut line, name, module);
+        built.push(
+            "kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/modules.order kmod/Module.symvers"
+                .to_string(),
+        );
+    }
     line("clean:");
     line(&format!("\trm -f {}", built.join(" ")));
     text
@@ -138,6 +156,34 @@ fn userspace_link_line(plan: &Plan) -> String {
     } else {
         "\t$(CC) $(CFLAGS) $(LIBBPF_CFLAGS) $< -o $@ $(LDFLAGS) $(LIBBPF_LDLIBS)".to_string()
     }
+}
+
+/// `make module`: the kernel module of the `@kfunc` functions, built by
+/// kbuild in `kmod/` against `KDIR`. Headers without a `vmlinux` (Debian
+/// 12's 6.1) make kbuild skip the module BTF, without which the kfuncs
+/// register nothing; then pahole and resolve_btfids add it, from the
+/// running kernel's BTF (docs/design/kernel-lowering.md §7.1).
+fn kernel_module_rules(line: &mut dyn FnMut(&str), name: &str, module: &str) {
+    line("# The kernel module of the @kfunc functions: make module, against the");
+    line("# running kernel's headers unless KDIR says otherwise.");
+    line("KDIR ?= /lib/modules/$(shell uname -r)/build");
+    line("PAHOLE ?= pahole");
+    line("RESOLVE_BTFIDS ?= $(KDIR)/tools/bpf/resolve_btfids/resolve_btfids");
+    line("BTF_BASE ?= /sys/kernel/btf/vmlinux");
+    line("");
+    line(".PHONY: module");
+    line(&format!("module: kmod/{module}.ko"));
+    line("");
+    line(&format!(
+        "kmod/{module}.ko: {name}.mod.c kmod/Kbuild kmod/{module}.c"
+    ));
+    line("\t$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules");
+    line("\tif [ ! -e $(KDIR)/vmlinux ]; then \\");
+    line("\t\tLLVM_OBJCOPY=objcopy $(PAHOLE) -J $$(PAHOLE=$(PAHOLE) sh $(KDIR)/scripts/pahole-flags.sh) \\");
+    line("\t\t\t--btf_base $(BTF_BASE) $@ && \\");
+    line("\t\t$(RESOLVE_BTFIDS) -b $(BTF_BASE) $@; \\");
+    line("\tfi");
+    line("");
 }
 
 #[cfg(test)]

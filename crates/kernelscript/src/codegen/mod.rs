@@ -7,6 +7,7 @@ pub mod arithmetic;
 pub mod c;
 pub mod ebpf;
 pub mod kernel_header;
+pub mod kmod;
 pub mod makefile;
 pub mod plan;
 pub mod readme;

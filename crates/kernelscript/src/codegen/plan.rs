@@ -44,6 +44,9 @@ pub struct Plan {
     /// Whether userspace calls into Python (the program embeds CPython and
     /// links `libpython3`).
     pub uses_python: bool,
+    /// The kernel module's name (`NAME_kfuncs`), when the program has
+    /// `@kfunc` functions (`codegen::kmod`).
+    pub kernel_module: Option<String>,
     /// The C names of the program's items, which both outputs use.
     pub names: CNames,
     /// The eBPF functions that read kernel memory through CO-RE probe
@@ -82,6 +85,7 @@ impl Plan {
             .map(|(index, _)| index)
             .collect();
         let project = c_identifier(stem);
+        let project_name = project.clone();
         let needs_kernel_types = super::ebpf::needs_kernel_types(program, &ebpf_functions);
         let mut names = CNames::new(program);
         let tail_calls = tail_call_tables(program, &mut names.file);
@@ -101,6 +105,11 @@ impl Plan {
                 .any(|function| function.kind == FunctionKind::Main),
             uses_python: uses_python(program),
             tests: false,
+            kernel_module: program
+                .functions
+                .iter()
+                .any(|function| function.kind == FunctionKind::Kfunc)
+                .then(|| super::kmod::module_name(&project_name)),
             names,
         }
     }
@@ -438,6 +447,10 @@ impl CNames {
                 _ if function.kind.is_program() || function.kind == FunctionKind::Kfunc => {
                     function.name.clone()
                 }
+                // Kernel headers define countless functions and macros
+                // (`clamp`, `min`, `current`): private module functions
+                // take a prefix of their own.
+                FunctionKind::Private => file.fresh(&format!("ks_private_{}", function.name)),
                 // Methods are emitted as `IMPL_METHOD` (the impl's name
                 // keeps them apart).
                 FunctionKind::StructOpsMethod { .. } => function.name.clone(),

@@ -38,14 +38,6 @@ pub(crate) fn attribute_on_method(span: Span) -> Diagnostic {
         .primary(span, "the impl block's `@struct_ops` decides what they are")
 }
 
-pub(crate) fn kernel_module_not_supported(span: Span, attribute: &str) -> Diagnostic {
-    Diagnostic::error(format!(
-        "`@{attribute}` functions are not supported yet: no kernel module is generated for them"
-    ))
-    .primary(span, "needs a kernel module")
-    .help("call a kernel function the running kernel already provides with `extern name(...) -> T`")
-}
-
 pub(crate) fn struct_ops_on_function(span: Span) -> Diagnostic {
     Diagnostic::error("`@struct_ops` belongs on an impl block")
         .primary(span, "not allowed on a function")

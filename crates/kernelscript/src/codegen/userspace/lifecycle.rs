@@ -350,6 +350,7 @@ fn write_load(generator: &Generator, out: &mut CWriter) {
     } else {
         raw(out, format!(" * programs {}. */", loaded.join(", ")));
     }
+    super::kmod::write_loader(generator, out);
     raw(out, "static void ks_load_object(void)");
     raw(out, "{");
     if pinned_globals {
@@ -359,6 +360,9 @@ fn write_load(generator: &Generator, out: &mut CWriter) {
     out.blank_line();
     raw(out, "    if (ks_loaded)");
     raw(out, "        return;");
+    if let Some(call) = super::kmod::load_call(generator) {
+        raw(out, call);
+    }
     if generator.has_pinned_maps() {
         raw(out, "    ks_make_dirs(ks_pin_root);");
     }
@@ -474,6 +478,9 @@ fn write_cleanup(generator: &Generator, out: &mut CWriter, attachments: bool) {
         );
     }
     raw(out, format!("    {skeleton}__destroy(ks_skel);"));
+    if let Some(call) = super::kmod::unload_call(generator) {
+        raw(out, call);
+    }
     raw(out, "}");
     out.blank_line();
 }

@@ -58,6 +58,7 @@ mod calls;
 mod entries;
 mod events;
 mod functions;
+mod kmod;
 mod library;
 mod lifecycle;
 mod maps;
@@ -556,6 +557,13 @@ impl<'a> Generator<'a> {
         }
         if types::userspace_points_to(self.program, "bpf_perf_event_data") {
             includes.push("linux/bpf_perf_event.h");
+        }
+        if self.plan.kernel_module.is_some() {
+            for include in kmod::INCLUDES {
+                if !includes.contains(include) {
+                    includes.push(include);
+                }
+            }
         }
         includes.push("linux/types.h");
         includes.push("bpf/bpf.h");

@@ -1,0 +1,157 @@
+//! What the kernel module backend (`codegen/kmod/`) compiles of `@kfunc`
+//! and `@private` bodies, checked after the bodies themselves: integer,
+//! `bool` and `char` values, calls of the program's own kernel module
+//! functions and `print`. Anything else in module code (strings, structs,
+//! pointers, kernel or BPF helper calls) is a located "not supported yet"
+//! error, so accepted input always builds. Reports only; changes nothing.
+
+use crate::ir::{self, visit, Builtin, Callee, ExprKind, Target, Type};
+
+use super::{errors, Checker};
+use crate::diagnostic::Diagnostic;
+
+/// Whether module code may hold a value of type `ty`.
+fn supported(ty: &Type) -> bool {
+    matches!(ty, Type::Int(_) | Type::Bool | Type::Char | Type::Error)
+}
+
+impl Checker<'_> {
+    /// One error per function, at the first thing the module backend
+    /// cannot compile (the rest would repeat it).
+    pub(crate) fn check_kernel_module_code(&mut self) {
+        let mut reports = Vec::new();
+        for function in &self.program.functions {
+            if function.kind.target() != Target::KernelModule
+                // Arrays are refused as return types already.
+                || matches!(function.ret, Type::Array(..))
+            {
+                continue;
+            }
+            if let Some(report) = self.first_unsupported(function) {
+                reports.push(report);
+            }
+        }
+        for report in reports {
+            self.report(report);
+        }
+    }
+
+    fn first_unsupported(&self, function: &ir::Function) -> Option<Diagnostic> {
+        let value = |ty: &Type| {
+            format!(
+                "a value of type `{}` in kernel module functions",
+                self.type_name(ty)
+            )
+        };
+        if function.ret != Type::Void && !supported(&function.ret) {
+            let what = format!(
+                "returning `{}` from kernel module functions",
+                self.type_name(&function.ret)
+            );
+            return Some(errors::unsupported(function.span, &what));
+        }
+        // String literals are values only as `print` arguments.
+        let mut print_args = std::collections::BTreeSet::new();
+        visit::walk_block_exprs(&function.body, &mut |expr| {
+            if let ExprKind::Call {
+                callee: Callee::Builtin(Builtin::Print),
+                args,
+            } = &expr.kind
+            {
+                print_args.extend(args.iter().map(|arg| arg as *const ir::Expr as usize));
+            }
+        });
+        let mut first: Option<Diagnostic> = None;
+        visit::walk_block_exprs(&function.body, &mut |expr| {
+            if first.is_some() {
+                return;
+            }
+            first = match &expr.kind {
+                ExprKind::Call { callee, .. } => match callee {
+                    // Reported by the call rules already.
+                    Callee::Function(_) | Callee::BpfHelper(_) | Callee::Extern(_) => None,
+                    Callee::Builtin(Builtin::Print) => None,
+                    _ => Some(errors::unsupported(
+                        expr.span,
+                        "this call in kernel module functions",
+                    )),
+                },
+                ExprKind::Str(_) if print_args.contains(&(expr as *const ir::Expr as usize)) => {
+                    None
+                }
+                ExprKind::Const(id) if self.program.const_def(*id).origin != ir::Origin::Source => {
+                    Some(errors::unsupported(
+                        expr.span,
+                        "a kernel constant in kernel module functions",
+                    ))
+                }
+                _ if expr.ty != Type::Void && !supported(&expr.ty) => {
+                    Some(errors::unsupported(expr.span, &value(&expr.ty)))
+                }
+                _ => None,
+            };
+        });
+        if first.is_some() {
+            return first;
+        }
+        if let Some(span) = escaping_throw(&function.body, &mut Vec::new()) {
+            return Some(errors::unsupported(
+                span,
+                "a `throw` that can leave a kernel module function",
+            ));
+        }
+        function
+            .locals
+            .iter()
+            .find(|local| !supported(&local.ty))
+            .map(|local| errors::unsupported(local.span, &value(&local.ty)))
+    }
+}
+
+/// The first `throw` of `block` that no enclosing `try` (`catches`, the
+/// innermost last) is sure to catch: a `catch _`, or a catch of the thrown
+/// literal code.
+fn escaping_throw<'b>(
+    block: &'b ir::Block,
+    catches: &mut Vec<&'b [ir::Catch]>,
+) -> Option<crate::span::Span> {
+    for stmt in &block.stmts {
+        match &stmt.kind {
+            ir::StmtKind::Throw(code) => {
+                let literal = match code.kind {
+                    ExprKind::Int(value, _) => Some(value as i128),
+                    _ => None,
+                };
+                let caught = catches.iter().any(|list| {
+                    list.iter().any(|catch| {
+                        catch.code.is_none() || (literal.is_some() && catch.code == literal)
+                    })
+                });
+                if !caught {
+                    return Some(stmt.span);
+                }
+            }
+            ir::StmtKind::Try { body, catches: own } => {
+                catches.push(own);
+                let found = escaping_throw(body, catches);
+                catches.pop();
+                if found.is_some() {
+                    return found;
+                }
+                for catch in own {
+                    if let Some(span) = escaping_throw(&catch.body, catches) {
+                        return Some(span);
+                    }
+                }
+            }
+            _ => {
+                for child in visit::child_blocks(stmt) {
+                    if let Some(span) = escaping_throw(child, catches) {
+                        return Some(span);
+                    }
+                }
+            }
+        }
+    }
+    None
+}
