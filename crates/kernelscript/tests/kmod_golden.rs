@@ -7,6 +7,8 @@
 //! headers, inserts and serves its kfuncs is proved in the qemu tier
 //! (`kernelscript-cli/tests/qemu_kfunc_module.rs`); this pins the text.
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests read their data files
+
 mod support;
 
 use std::path::{Path, PathBuf};
