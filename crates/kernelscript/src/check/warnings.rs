@@ -4,7 +4,7 @@
 //! wording is in `errors/warnings.rs`. Nothing here changes the program.
 
 use crate::diagnostic::Diagnostic;
-use crate::ir::visit::{walk_block_exprs, walk_stmts};
+use crate::ir::visit::{unread_locals, walk_block_exprs, walk_stmts};
 use crate::ir::{
     Builtin, Callee, ExprKind, Function, FunctionKind, MapKind, Method, Program, StmtKind,
 };
@@ -24,28 +24,8 @@ pub(crate) fn warnings(program: &Program) -> Vec<Diagnostic> {
 /// Locals declared with `var` that no expression reads (an assignment to
 /// the local itself is not a read; a name starting with `_` opts out).
 fn unused_variables(function: &Function) -> Vec<Diagnostic> {
-    let mut reads = vec![0usize; function.locals.len()];
-    walk_block_exprs(&function.body, &mut |expr| {
-        if let ExprKind::Local(id) = expr.kind {
-            reads[id.index()] += 1;
-        }
-    });
-    let mut declared = Vec::new();
-    walk_stmts(&function.body, &mut |stmt| match &stmt.kind {
-        StmtKind::Assign { target, .. } => {
-            if let ExprKind::Local(id) = target.kind {
-                reads[id.index()] -= 1;
-            }
-        }
-        StmtKind::Let { local, .. } => declared.push(*local),
-        _ => {}
-    });
-    if let Some(named) = function.named_return {
-        reads[named.index()] += 1;
-    }
-    declared
+    unread_locals(function)
         .into_iter()
-        .filter(|local| reads[local.index()] == 0)
         .map(|local| function.local(local))
         .filter(|def| !def.name.starts_with('_'))
         .map(|def| errors::unused_variable(def.span, &def.name))

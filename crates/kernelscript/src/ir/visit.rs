@@ -6,7 +6,7 @@
 //! programs and locals are used). Passes that carry state along the control
 //! flow (`check/flow.rs`) walk statements themselves.
 
-use super::{Block, Callee, Expr, ExprKind, Stmt, StmtKind};
+use super::{Block, Callee, Expr, ExprKind, Function, LocalId, Stmt, StmtKind};
 
 /// Calls `on_stmt` for every statement of `block`, outer before inner.
 pub fn walk_stmts<'a>(block: &'a Block, on_stmt: &mut dyn FnMut(&'a Stmt)) {
@@ -361,4 +361,34 @@ pub fn for_each_stmt_expr_mut(stmt: &mut Stmt, on_expr: &mut dyn FnMut(&mut Expr
         | StmtKind::Try { .. }
         | StmtKind::Block(_) => {}
     }
+}
+
+/// The locals `function` declares with `var` and never reads, in
+/// declaration order: an assignment to the local itself is not a read, the
+/// named return value is read by the return. The checker warns about them;
+/// the C generators mark them used (`-Wunused-variable`).
+pub fn unread_locals(function: &Function) -> Vec<LocalId> {
+    let mut reads = vec![0usize; function.locals.len()];
+    walk_block_exprs(&function.body, &mut |expr| {
+        if let ExprKind::Local(id) = expr.kind {
+            reads[id.index()] += 1;
+        }
+    });
+    let mut declared = Vec::new();
+    walk_stmts(&function.body, &mut |stmt| match &stmt.kind {
+        StmtKind::Assign { target, .. } => {
+            if let ExprKind::Local(id) = target.kind {
+                reads[id.index()] -= 1;
+            }
+        }
+        StmtKind::Let { local, .. } => declared.push(*local),
+        _ => {}
+    });
+    if let Some(named) = function.named_return {
+        reads[named.index()] += 1;
+    }
+    declared
+        .into_iter()
+        .filter(|local| reads[local.index()] == 0)
+        .collect()
 }

@@ -61,9 +61,11 @@ int BPF_KPROBE(kprobe_unlink, __s32 dfd, struct filename *name)
 	(void)dfd;
 #line 30 "probe_fentry.ks"
 	atomic_t refs = BPF_CORE_READ(name, refcnt);
+	(void)refs;
+#line 31 "probe_fentry.ks"
 	return 0;
 }
-#line 67 "probe_fentry.ebpf.c"
+#line 69 "probe_fentry.ebpf.c"
 
 SEC("kretprobe/do_unlinkat")
 #line 35 "probe_fentry.ks"
@@ -74,7 +76,7 @@ int BPF_KRETPROBE(kretprobe_unlink, __s32 ret)
 #line 36 "probe_fentry.ks"
 	return 0;
 }
-#line 78 "probe_fentry.ebpf.c"
+#line 80 "probe_fentry.ebpf.c"
 
 SEC("kprobe")
 #line 40 "probe_fentry.ks"
@@ -84,7 +86,7 @@ int kprobe_registers(struct pt_regs *ctx)
 	unlinks_add(0, ctx->di);
 	return 0;
 }
-#line 88 "probe_fentry.ebpf.c"
+#line 90 "probe_fentry.ebpf.c"
 
 SEC("lsm/path_unlink")
 #line 46 "probe_fentry.ks"
@@ -98,7 +100,7 @@ int BPF_PROG(deny_unlink, struct path *dir, struct dentry *dentry)
 	}
 	return 0;
 }
-#line 102 "probe_fentry.ebpf.c"
+#line 104 "probe_fentry.ebpf.c"
 
 SEC("kprobe/vfs_read+16")
 #line 54 "probe_fentry.ks"
@@ -108,6 +110,6 @@ int inside_read(struct pt_regs *ctx)
 	unlinks_add(0, 100);
 	return 0;
 }
-#line 112 "probe_fentry.ebpf.c"
+#line 114 "probe_fentry.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -162,6 +162,9 @@ pub struct Lowering<'a, B> {
     /// Locals declared at the top of the function (deferred calls read
     /// them).
     pub hoisted: BTreeSet<LocalId>,
+    /// Locals declared and never read (`ir::visit::unread_locals`): marked
+    /// used after their declaration, for `-Wunused-variable`.
+    pub unread: BTreeSet<LocalId>,
     /// Nesting of blocks below the function body (0 = the body itself).
     pub block_depth: usize,
     /// When false, no `#line` directives are written (text inside one C
@@ -214,6 +217,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             defer_flags: BTreeMap::new(),
             flag_spellings: BTreeMap::new(),
             hoisted: BTreeSet::new(),
+            unread: crate::ir::visit::unread_locals(function)
+                .into_iter()
+                .collect(),
             block_depth: 0,
             map_lines: true,
             place_mode: false,

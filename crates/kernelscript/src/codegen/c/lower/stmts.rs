@@ -186,6 +186,15 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     /// `var x [= init]`: declared where introduced, always initialised
     /// (zero when the source gives no value).
     fn lower_let(&mut self, local: LocalId, init: Option<&'a Expr>) {
+        self.declare_let(local, init);
+        if self.unread.contains(&local) {
+            if let Some(super::Spelling::Value(name)) = self.locals.get(&local) {
+                self.out.line(format!("(void){name};"));
+            }
+        }
+    }
+
+    fn declare_let(&mut self, local: LocalId, init: Option<&'a Expr>) {
         let ty = self.function.local(local).ty.clone();
         if self.hoisted.contains(&local) {
             // Declared at the top: the declaration is an assignment.
