@@ -47,7 +47,11 @@ fn uapi_header_of_struct(name: &str) -> Option<&'static str> {
         "tcphdr" => "linux/tcp.h",
         "icmphdr" => "linux/icmp.h",
         "icmp6hdr" => "linux/icmpv6.h",
-        _ if name.starts_with("bpf_") || name == "xdp_md" || name == "__sk_buff" => "linux/bpf.h",
+        "bpf_perf_event_data" => "linux/bpf_perf_event.h",
+        // Only the structs the UAPI header defines: a kernel-internal
+        // `bpf_*` struct (`bpf_link`, `bpf_map`) comes from the kernel
+        // header, or a map of it would hold an incomplete type.
+        _ if crate::kernel::USERSPACE_HEADER_STRUCTS.contains(&name) => "linux/bpf.h",
         _ => return None,
     })
 }

@@ -555,7 +555,7 @@ impl<'a> Generator<'a> {
         if self.needs.perf_counters.any() {
             includes.push("sys/ioctl.h");
         }
-        if types::userspace_points_to(self.program, "bpf_perf_event_data") {
+        if types::userspace_names(self.program, "bpf_perf_event_data") {
             includes.push("linux/bpf_perf_event.h");
         }
         if self.plan.kernel_module.is_some() {

@@ -84,10 +84,34 @@ pub fn structs_to_forward_declare<'p>(program: &'p Program, defined: &[StructId]
 
 /// Whether userspace functions point to the kernel struct `name` (so the
 /// header that defines it must be included).
-pub fn userspace_points_to(program: &Program, name: &str) -> bool {
+fn userspace_points_to(program: &Program, name: &str) -> bool {
     userspace_pointees(program)
         .into_iter()
         .any(|id| program.struct_def(id).name == name)
+}
+
+/// Whether userspace C names struct `name`: its code points to it, or a
+/// map, global or config it shares with the object holds it by value.
+pub fn userspace_names(program: &Program, name: &str) -> bool {
+    fn holds(program: &Program, ty: &Type, name: &str, seen: &mut BTreeSet<StructId>) -> bool {
+        match ty {
+            Type::Struct(id) if seen.insert(*id) => {
+                let def = program.struct_def(*id);
+                def.name == name
+                    || def
+                        .fields
+                        .iter()
+                        .any(|field| holds(program, &field.ty, name, seen))
+            }
+            Type::Array(element, _) => holds(program, element, name, seen),
+            _ => false,
+        }
+    }
+    let mut seen = BTreeSet::new();
+    userspace_points_to(program, name)
+        || shared_roots(program)
+            .iter()
+            .any(|ty| holds(program, ty, name, &mut seen))
 }
 
 /// The structs userspace functions' parameters, results and locals point to.
