@@ -270,6 +270,28 @@ impl Checker<'_> {
         }
     }
 
+    /// Whether `args` are as many as `params`; if not, reports it and
+    /// checks the arguments alone.
+    fn arg_count_matches(
+        &mut self,
+        params: &[Type],
+        args: &[ast::Expr],
+        callee: &str,
+        span: Span,
+    ) -> bool {
+        if params.len() == args.len() {
+            return true;
+        }
+        self.report(errors::wrong_arg_count(
+            span,
+            callee,
+            params.len(),
+            args.len(),
+        ));
+        self.skip_args(args);
+        false
+    }
+
     /// Checks `args` against `params` (count, then each type).
     pub(crate) fn call_args(
         &mut self,
@@ -278,14 +300,7 @@ impl Checker<'_> {
         callee: &str,
         span: Span,
     ) -> Vec<ir::Expr> {
-        if params.len() != args.len() {
-            self.report(errors::wrong_arg_count(
-                span,
-                callee,
-                params.len(),
-                args.len(),
-            ));
-            self.skip_args(args);
+        if !self.arg_count_matches(params, args, callee, span) {
             return Vec::new();
         }
         params
@@ -305,14 +320,7 @@ impl Checker<'_> {
         callee: &str,
         span: Span,
     ) -> Vec<ir::Expr> {
-        if params.len() != args.len() {
-            self.report(errors::wrong_arg_count(
-                span,
-                callee,
-                params.len(),
-                args.len(),
-            ));
-            self.skip_args(args);
+        if !self.arg_count_matches(params, args, callee, span) {
             return Vec::new();
         }
         params
