@@ -1,7 +1,7 @@
 //! Wording of diagnostics about the kernel's own names: declarations that
 //! disagree with BTF, `extern`s of helpers and kernel functions.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Edit};
 use crate::span::Span;
 
 pub(crate) fn kernel_name_redeclared(span: Span, name: &str, kind: &str) -> Diagnostic {
@@ -20,49 +20,69 @@ fn redeclaration_help(name: &str) -> String {
     )
 }
 
-pub(crate) fn kernel_struct_extra_field(span: Span, name: &str, field: &str) -> Diagnostic {
-    Diagnostic::error(format!(
-        "declaration of kernel type `{name}` does not match the kernel's"
+/// A field of a view of a kernel struct that the kernel's struct lacks.
+pub(crate) fn kernel_struct_no_field(
+    span: Span,
+    name: &str,
+    field: &str,
+    closest: Option<&str>,
+    fields: &[String],
+) -> Diagnostic {
+    let diagnostic = Diagnostic::error(format!(
+        "the kernel's `{name}` has no field `{field}`"
     ))
-    .primary(
-        span,
-        format!("the kernel's `{name}` has no field `{field}` here"),
-    )
-    .help(redeclaration_help(name))
+    .primary(span, format!("not a field of the kernel's `{name}`"));
+    match closest {
+        Some(closest) => diagnostic
+            .help(format!("did you mean `{closest}`?"))
+            .suggest(
+                format!("rename to `{closest}`"),
+                vec![Edit::replace(span, closest)],
+                Applicability::MachineApplicable,
+            ),
+        None => {
+            let shown: Vec<String> = fields
+                .iter()
+                .take(8)
+                .map(|field| format!("`{field}`"))
+                .collect();
+            let more = if fields.len() > shown.len() { ", ..." } else { "" };
+            diagnostic
+                .help("remove this field: a declaration of a kernel struct may name only the kernel's fields")
+                .note(format!("the kernel's `{name}` has {}{more}", shown.join(", ")))
+        }
+    }
 }
 
-pub(crate) fn kernel_struct_field_differs(
+/// A field of a view of a kernel struct declared with a type that is not
+/// the kernel's: the kernel's type is used (the declaration is a view).
+pub(crate) fn kernel_struct_field_type_differs(
     span: Span,
     name: &str,
     field: &str,
     declared: &str,
-    offset: u64,
-    kernel_field: &str,
     kernel_type: &str,
-    kernel_offset: u64,
+    spellable: bool,
 ) -> Diagnostic {
-    Diagnostic::error(format!(
-        "declaration of kernel type `{name}` does not match the kernel's"
+    let diagnostic = Diagnostic::warning(format!(
+        "field `{field}` of kernel type `{name}` is `{kernel_type}`, not `{declared}`"
     ))
-    .primary(span, format!("`{field}: {declared}` at byte {offset}"))
+    .primary(span, format!("the kernel's `{kernel_type}` is used"))
     .note(format!(
-        "the kernel's `{name}` has `{kernel_field}: {kernel_type}` at byte {kernel_offset}"
-    ))
-    .help(redeclaration_help(name))
-}
-
-pub(crate) fn kernel_struct_missing_field(
-    span: Span,
-    name: &str,
-    missing: &str,
-    count: usize,
-) -> Diagnostic {
-    Diagnostic::error(format!(
-        "declaration of kernel type `{name}` does not match the kernel's"
-    ))
-    .primary(span, format!("`{missing}` and later fields are missing"))
-    .note(format!("the kernel's `{name}` has {count} fields"))
-    .help(redeclaration_help(name))
+        "a declaration of a kernel struct is a view of it: reads and writes of \
+         `{field}` use the kernel's type and layout"
+    ));
+    if spellable {
+        diagnostic
+            .help(format!("write the kernel's type `{kernel_type}`"))
+            .suggest(
+                format!("write `{kernel_type}`"),
+                vec![Edit::replace(span, kernel_type)],
+                Applicability::MachineApplicable,
+            )
+    } else {
+        diagnostic.help("remove this field, or write the kernel's type")
+    }
 }
 
 pub(crate) fn kernel_enum_value_differs(

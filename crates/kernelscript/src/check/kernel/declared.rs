@@ -2,14 +2,16 @@
 //!
 //! The kernel's types reach the generated C from BTF, so a source
 //! `struct`/`enum` of a name the kernel's BTF defines (BTF-generated `.kh`
-//! headers repeat `xdp_md`, `xdp_action`; users port programs that
-//! declare `struct filename`) cannot be a second definition: it must
-//! describe the kernel's type, and then it *is* the kernel's type, or it is
-//! a located error. "Describes" means, for a struct, the same members in
-//! the same order (those C names directly, through anonymous members), at
-//! the same offsets, of the same sizes and compatible types
-//! (`types_compatible`), and the same total size; for an enum, the same
-//! enumerators with the same values.
+//! headers repeat `xdp_md`, `trace_event_raw_sys_enter`; users port
+//! programs that declare `struct filename`) is never a second definition:
+//! it is a *view* of the kernel's type, which it names from then on. A
+//! struct view may name any of the kernel's fields, in any order, and omit
+//! the rest; the layout and the field types are the kernel's. A field the
+//! kernel's struct lacks is a located error (with the closest name); one
+//! declared with a type that does not describe the kernel's
+//! (`types_compatible`, same size) is a warning suggesting the kernel's
+//! type, which is the one used. An enum view names some of the kernel's
+//! enumerators with their values.
 //!
 //! `extern NAME(...)`: a BPF helper's name is an error (helpers are called
 //! without declaring them); so is a kernel type's or enumerator's. A
@@ -22,7 +24,7 @@ use btf::{TypeId, TypeKind};
 use crate::ir::{IntType, Type};
 use crate::syntax::ast;
 
-use super::super::env::Symbol;
+use super::super::env::{did_you_mean, Symbol};
 use super::super::{errors, Checker};
 
 impl<'a> Checker<'a> {
@@ -57,6 +59,10 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Checks a view of kernel struct: each field it names must be one of
+    /// the kernel's (a located error with the closest name otherwise); a
+    /// field whose type does not describe the kernel's is a warning, since
+    /// the kernel's type is what reads and writes use.
     fn check_declared_struct(&mut self, decl: &ast::StructDecl) {
         let name = &decl.name.name;
         let Some(Symbol::Struct(id)) = self.global_symbol(name, decl.name.span) else {
@@ -66,65 +72,65 @@ impl<'a> Checker<'a> {
         };
         self.complete_kernel_struct(id);
         let kernel_fields = self.program.struct_def(id).fields.clone();
-        let mut offset = 0u64;
-        let mut declared_size_align = 1u64;
-        for (index, field) in decl.fields.iter().enumerate() {
+        for field in &decl.fields {
             let ty = self.resolve_value_type(&field.ty, "struct fields");
-            let align = ty.align(&self.program);
-            declared_size_align = declared_size_align.max(align);
-            offset = offset.div_ceil(align) * align;
-            let size = ty.size(&self.program);
-            let Some(kernel_field) = kernel_fields.get(index) else {
-                self.report(errors::kernel_struct_extra_field(
+            let Some(kernel_field) = kernel_fields
+                .iter()
+                .find(|kernel| kernel.name == field.name.name)
+            else {
+                let names: Vec<String> = kernel_fields
+                    .iter()
+                    .map(|kernel| kernel.name.clone())
+                    .collect();
+                let closest = did_you_mean(&field.name.name, names.iter().map(String::as_str));
+                self.report(errors::kernel_struct_no_field(
                     field.name.span,
                     name,
                     &field.name.name,
+                    closest.as_deref(),
+                    &names,
                 ));
-                return;
+                continue;
             };
-            let kernel_offset = self.kernel_field_offset(id, index);
             // A packet pointer field (`xdp_md.data`) is `*u8` to programs
             // and `__u32` in the kernel: either describes it.
             let packet_pointer = crate::kinds::is_packet_pointer_field(name, &field.name.name)
-                && kernel_field.name == field.name.name
                 && matches!(ty, Type::Int(IntType::U32) | Type::Pointer(_));
-            let size = if packet_pointer { 4 } else { size };
-            let same = (packet_pointer && Some(offset) == kernel_offset)
-                || kernel_field.name == field.name.name
-                    && !self.program.struct_def(id).is_bitfield(index)
-                    && Some(offset) == kernel_offset
-                    && size == kernel_field.ty.size(&self.program)
+            let same = packet_pointer
+                || ty.size(&self.program) == kernel_field.ty.size(&self.program)
                     && self.types_compatible(&ty, &kernel_field.ty);
             if ty != Type::Error && !same {
                 let declared = self.type_name(&ty);
                 let kernel_type = self.type_name(&kernel_field.ty);
-                let bits = if self.program.struct_def(id).is_bitfield(index) {
-                    " (a bitfield)"
-                } else {
-                    ""
-                };
-                self.report(errors::kernel_struct_field_differs(
-                    field.name.span,
+                let spellable = self.spellable_type(&kernel_field.ty);
+                self.report(errors::kernel_struct_field_type_differs(
+                    field.ty.span,
                     name,
                     &field.name.name,
                     &declared,
-                    offset,
-                    &kernel_field.name,
-                    &format!("{kernel_type}{bits}"),
-                    kernel_offset.unwrap_or(0),
+                    &kernel_type,
+                    spellable,
                 ));
-                return;
             }
-            offset += size;
         }
-        if decl.fields.len() < kernel_fields.len() {
-            let missing = &kernel_fields[decl.fields.len()].name;
-            self.report(errors::kernel_struct_missing_field(
-                decl.name.span,
-                name,
-                missing,
-                kernel_fields.len(),
-            ));
+    }
+
+    /// Whether `type_name(ty)` is source text that names `ty` again: no
+    /// anonymous records, no zero-length (flexible) arrays.
+    fn spellable_type(&self, ty: &Type) -> bool {
+        match ty {
+            Type::Pointer(inner) => self.spellable_type(inner),
+            Type::Array(element, len) => *len > 0 && self.spellable_type(element),
+            Type::Struct(id) => {
+                let name = &self.program.struct_def(*id).name;
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            }
+            Type::Enum(id) => {
+                let name = &self.program.enum_def(*id).name;
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            }
+            Type::Error => false,
+            _ => true,
         }
     }
 
@@ -180,17 +186,6 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-    }
-
-    /// The byte offset of field `index` of kernel record `id`.
-    fn kernel_field_offset(&self, id: crate::ir::StructId, index: usize) -> Option<u64> {
-        let root = self.program.struct_def(id).kernel.as_ref()?.btf_id;
-        let btf = self.kernel.btf;
-        let record = btf.resolve(TypeId(root)).ok()?;
-        let members = btf.flattened_members(record).ok()?;
-        members
-            .get(index)
-            .map(|member| u64::from(member.byte_offset()))
     }
 
     /// What the kernel's `name` is, for messages.
