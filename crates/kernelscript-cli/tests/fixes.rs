@@ -212,3 +212,49 @@ fn check_prints_one_json_object_per_diagnostic_with_spans_and_suggestions() {
         .unwrap()
         .contains("needs_fixes.ks:15:25"));
 }
+
+#[test]
+fn fix_writes_the_kernels_field_names_and_types_into_a_view_of_a_kernel_struct() {
+    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+        eprintln!("skipped: no kernel BTF");
+        return;
+    }
+    let scratch = Scratch::new("view");
+    // A misspelt field is an error, a type that is not the kernel's a
+    // warning; both carry the kernel's spelling.
+    let source = "\
+struct trace_entry {
+    pid: u32,
+    flgs: u8,
+}
+
+struct trace_event_raw_sched_switch {
+    prev_comm: u32,
+    next_pid: i32,
+}
+
+@tracepoint(\"sched/sched_switch\")
+fn on_switch(ctx: *trace_event_raw_sched_switch) -> i32 {
+    return ctx->next_pid
+}
+";
+    let file = scratch.write("view.ks", source);
+    let fixed = kernelscript(&scratch.0, &["fix", "view.ks"]);
+    let stderr = String::from_utf8_lossy(&fixed.stderr);
+    assert!(fixed.status.success(), "{stderr}");
+    assert!(stderr.contains("applied 3 fixes"), "{stderr}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with(
+            "struct trace_entry {\n    pid: i32,\n    flags: u8,\n}\n\n\
+             struct trace_event_raw_sched_switch {\n    prev_comm: char[16],\n"
+        ),
+        "{text}"
+    );
+    let after = kernelscript(&scratch.0, &["check", "--deny-warnings", "view.ks"]);
+    assert!(
+        after.status.success(),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+}
