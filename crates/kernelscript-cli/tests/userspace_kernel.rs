@@ -866,6 +866,57 @@ fn tracepoint_events_reach_the_handler() {
     assert_eq!(text(&output.stdout), "dispatch returned 7 after 3 events\n");
 }
 
+/// A partial view of the kernel's `trace_event_raw_sys_enter` (the
+/// reference's `{ id: i64 }`) reads the kernel's fields at the kernel's
+/// offsets: the `write` this process makes for its first `print` is seen
+/// with syscall number 1 and its first argument, fd 1 (a layout built from
+/// the view would read `id` at byte 0, the common header).
+const SYS_ENTER_VIEW: &str = r#"
+struct trace_event_raw_sys_enter {
+    id: i64,
+}
+
+var target: u32 = 0
+var writes: u32 = 0
+var write_fd: u64 = 99
+
+@tracepoint("raw_syscalls/sys_enter")
+fn on_enter(ctx: *trace_event_raw_sys_enter) -> i32 {
+    if ((bpf_get_current_pid_tgid() >> 32) as u32 != target) {
+        return 0
+    }
+    if (ctx->id == 1 && writes == 0) {
+        write_fd = ctx->args[0]
+        writes = 1
+    }
+    return 0
+}
+
+fn main() -> i32 {
+    target = getpid()
+    var tracer = load(on_enter)
+    attach(tracer, "", 0)
+    print("traced")
+    sleep(10)
+    print("write to fd", write_fd, "seen", writes)
+    return 0
+}
+"#;
+
+#[test]
+fn a_partial_view_of_a_tracepoint_context_reads_the_kernels_fields() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    if !Path::new("/sys/kernel/tracing/events").exists() {
+        sh("mount", &["-t", "tracefs", "nodev", "/sys/kernel/tracing"]);
+    }
+    let project = build(SUITE, "sys_enter_view", SYS_ENTER_VIEW);
+    let output = Command::new(&project.binary).output().expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "traced\nwrite to fd 1 seen 1\n");
+}
+
 /// XDP and TC report UDP datagrams to port 9999 through one perf event
 /// array, XDP passing the event by value, TC by address; the handler
 /// prints each and stops `dispatch` after both programs reported every
