@@ -258,3 +258,35 @@ fn on_switch(ctx: *trace_event_raw_sched_switch) -> i32 {
         String::from_utf8_lossy(&after.stderr)
     );
 }
+
+#[test]
+fn fix_writes_the_kernels_types_into_a_struct_ops_method() {
+    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+        eprintln!("skipped: no kernel BTF");
+        return;
+    }
+    let scratch = Scratch::new("struct_ops");
+    // `*u8` for the `struct sock *` stays (a byte pointer stands for any
+    // kernel pointer); the enum and the result take the kernel's types.
+    let source = "\
+@struct_ops(\"tcp_congestion_ops\")
+impl c {
+    fn cwnd_event(sk: *u8, ev: *u8) {
+    }
+    fn ssthresh(sk: *sock) -> u64 {
+        return 1
+    }
+}
+";
+    let file = scratch.write("ops.ks", source);
+    let fixed = kernelscript(&scratch.0, &["fix", "ops.ks"]);
+    let stderr = String::from_utf8_lossy(&fixed.stderr);
+    assert!(fixed.status.success(), "{stderr}");
+    assert!(stderr.contains("applied 2 fixes"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        source
+            .replace("ev: *u8", "ev: tcp_ca_event")
+            .replace("-> u64", "-> u32")
+    );
+}

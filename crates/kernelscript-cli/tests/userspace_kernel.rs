@@ -1334,13 +1334,16 @@ fn a_tail_call_reaches_the_target_userspace_installed() {
 }
 
 /// Registers a TCP congestion control and keeps it until a signal.
+/// `undo_cwnd` takes its `struct sock *` as a byte pointer, the
+/// reference's spelling of an opaque pointer: the kernel verifies and
+/// registers it all the same.
 const CONGESTION_CONTROL: &str = r#"
 @struct_ops("tcp_congestion_ops")
 impl ks_cc {
     fn ssthresh(sk: *sock) -> u32 {
         return 16
     }
-    fn undo_cwnd(sk: *sock) -> u32 {
+    fn undo_cwnd(sk: *u8) -> u32 {
         return 10
     }
     fn cong_avoid(sk: *sock, ack: u32, acked: u32) {

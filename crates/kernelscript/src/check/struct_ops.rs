@@ -3,13 +3,15 @@
 //! bpf_struct_ops_TYPE` wrapping `struct TYPE`: `tcp_congestion_ops`, and
 //! any other in the kernel's BTF), each method a function-pointer member
 //! whose prototype the method's signature matches (parameter names may
-//! differ, types must match, fewer trailing parameters are allowed), each
+//! differ, types must match, fewer trailing parameters are allowed, a byte
+//! pointer such as `*u8` stands for any kernel pointer), each
 //! field a data member. `functions.rs` walks the impl block; this file
 //! knows the kernel side.
 
 use btf::TypeId;
 
-use crate::ir::{FunctionId, StructId, Type};
+use crate::ir::{FunctionId, IntType, StructId, Type};
+use crate::diagnostic::{Applicability, Diagnostic, Edit};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -96,11 +98,12 @@ impl Checker<'_> {
         for (index, (local, kernel_type)) in function.params.iter().zip(&params).enumerate() {
             let declared = function.local(*local).ty.clone();
             let kernel = self.import_btf_type(*kernel_type, false);
-            if !self.types_compatible(&declared, &kernel) {
+            if !self.types_compatible(&declared, &kernel) && !opaque_pointer(&declared, &kernel) {
                 let found = self.type_name(&declared);
                 let wanted = self.type_name(&kernel);
-                self.report(errors::struct_ops_method_mismatch(
-                    decl.params[index].ty.span,
+                let span = decl.params[index].ty.span;
+                let diagnostic = errors::struct_ops_method_mismatch(
+                    span,
                     ops_type,
                     name,
                     &format!(
@@ -108,7 +111,9 @@ impl Checker<'_> {
                         index + 1
                     ),
                     &expected,
-                ));
+                );
+                let diagnostic = self.with_kernel_type_edit(diagnostic, span, &kernel);
+                self.report(diagnostic);
                 return;
             }
         }
@@ -117,14 +122,34 @@ impl Checker<'_> {
             let found = self.type_name(&function.ret);
             let wanted = self.type_name(&kernel_ret);
             let span = decl.ret.as_ref().map_or(decl.name.span, |ret| ret.ty.span);
-            self.report(errors::struct_ops_method_mismatch(
+            let diagnostic = errors::struct_ops_method_mismatch(
                 span,
                 ops_type,
                 name,
                 &format!("the kernel expects `{wanted}` back, not `{found}`"),
                 &expected,
-            ));
+            );
+            let diagnostic = if decl.ret.is_some() {
+                self.with_kernel_type_edit(diagnostic, span, &kernel_ret)
+            } else {
+                diagnostic
+            };
+            self.report(diagnostic);
         }
+    }
+
+    /// `diagnostic` with the edit that writes `kernel` over the type at
+    /// `span`, when `kernel` can be written in source.
+    fn with_kernel_type_edit(&self, diagnostic: Diagnostic, span: Span, kernel: &Type) -> Diagnostic {
+        if !self.spellable_type(kernel) || *kernel == Type::Void {
+            return diagnostic;
+        }
+        let wanted = self.type_name(kernel);
+        diagnostic.suggest(
+            format!("write the kernel's `{wanted}`"),
+            vec![Edit::replace(span, wanted)],
+            Applicability::MachineApplicable,
+        )
     }
 
     /// A `name: value` member of an impl: it must be a data member, not a
@@ -169,5 +194,21 @@ impl Checker<'_> {
             format!(" -> {}", self.type_name(&ret))
         };
         format!("fn({}){ret}", params.join(", "))
+    }
+}
+
+/// Whether a method parameter declared as a byte pointer (`*u8`, as the
+/// reference's headers spell an opaque pointer) stands for a kernel
+/// pointer argument: like `*void`, it describes any pointer. The kernel
+/// types the argument from its own prototype whatever the program's C
+/// says (struct_ops programs read their arguments from the context), so
+/// the body only sees less of it.
+fn opaque_pointer(declared: &Type, kernel: &Type) -> bool {
+    match (declared, kernel) {
+        (Type::Pointer(inner), Type::Pointer(_)) => matches!(
+            **inner,
+            Type::Char | Type::Int(IntType::U8) | Type::Int(IntType::I8)
+        ),
+        _ => false,
     }
 }

@@ -117,7 +117,7 @@ impl<'a> Checker<'a> {
 
     /// Whether `type_name(ty)` is source text that names `ty` again: no
     /// anonymous records, no zero-length (flexible) arrays.
-    fn spellable_type(&self, ty: &Type) -> bool {
+    pub(crate) fn spellable_type(&self, ty: &Type) -> bool {
         match ty {
             Type::Pointer(inner) => self.spellable_type(inner),
             Type::Array(element, len) => *len > 0 && self.spellable_type(element),
