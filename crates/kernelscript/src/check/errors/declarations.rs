@@ -148,10 +148,18 @@ pub(crate) fn recursive_struct(span: Span, name: &str, field: &str) -> Diagnosti
 }
 
 pub(crate) fn enum_value_out_of_range(span: Span, value: i128) -> Diagnostic {
-    Diagnostic::error(format!("enum value {value} is out of range")).primary(
+    let diagnostic = Diagnostic::error(format!("enum value {value} is out of range")).primary(
         span,
         format!("enum values must be between {} and {}", i64::MIN, i64::MAX),
-    )
+    );
+    if value > i128::from(i64::MAX) && value <= i128::from(u64::MAX) {
+        // An unsigned 64-bit enum of the kernel's (sched_ext's
+        // `scx_dsq_id_flags`) is the kernel's own where the kernel has it.
+        diagnostic
+            .help("enums of unsigned 64-bit values come only from the kernel: where the kernel defines this enum, its declaration names the kernel's; otherwise declare `const NAME: u64 = ...`")
+    } else {
+        diagnostic
+    }
 }
 
 pub(crate) fn not_constant(span: Span) -> Diagnostic {

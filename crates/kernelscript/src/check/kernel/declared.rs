@@ -141,7 +141,12 @@ impl<'a> Checker<'a> {
             self.report(errors::kernel_name_redeclared(decl.name.span, name, kind));
             return;
         };
-        let kernel_variants = self.program.enum_def(id).variants.clone();
+        let def = self.program.enum_def(id);
+        // As the kernel means them: an unsigned 64-bit value above
+        // `i64::MAX` is not negative.
+        let kernel_variants: Vec<(String, i128)> = (0..def.variants.len())
+            .map(|index| (def.variants[index].name.clone(), def.value(index)))
+            .collect();
         let mut next_value: i128 = 0;
         for variant in &decl.variants {
             let value = match &variant.value {
@@ -151,12 +156,12 @@ impl<'a> Checker<'a> {
             next_value = value + 1;
             let matching = kernel_variants
                 .iter()
-                .find(|kernel| kernel.name == variant.name.name);
+                .find(|(kernel, _)| *kernel == variant.name.name);
             match matching {
-                Some(kernel) if i128::from(kernel.value) == value => {
+                Some((_, kernel)) if *kernel == value => {
                     let index = kernel_variants
                         .iter()
-                        .position(|other| other.name == variant.name.name)
+                        .position(|(other, _)| *other == variant.name.name)
                         .unwrap_or(0);
                     if self
                         .env
@@ -168,13 +173,13 @@ impl<'a> Checker<'a> {
                                 .define(&variant.name.name, Symbol::Variant(id, index), None);
                     }
                 }
-                Some(kernel) => {
+                Some((_, kernel)) => {
                     self.report(errors::kernel_enum_value_differs(
                         variant.name.span,
                         name,
                         &variant.name.name,
                         value,
-                        i128::from(kernel.value),
+                        *kernel,
                     ));
                 }
                 None => {
