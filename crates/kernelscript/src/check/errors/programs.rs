@@ -333,10 +333,26 @@ pub(crate) fn test_input_mismatch(
         crate::kinds::TestRun::Arguments => "the program's arguments: a `u64[N]` array",
         crate::kinds::TestRun::Unsupported => "nothing",
     };
-    Diagnostic::error(format!(
+    let diagnostic = Diagnostic::error(format!(
         "`test()` of an {label} takes {wanted}, not a `{type_name}`"
     ))
-    .primary(span, "the input the kernel runs the program with")
+    .primary(span, "the input the kernel runs the program with");
+    match test_run {
+        crate::kinds::TestRun::Packet => diagnostic
+            .note(
+                "the kernel runs the program on these bytes as the packet: the fields of a \
+                 struct (a size, an expected verdict) mean nothing to it",
+            )
+            .help(
+                "build the packet in a byte array and pass that: `var packet: u8[64] = [0]`, \
+                 `udp_packet(packet, 0x0a000001, 0x0a000002, 1234, 80)`, `test(prog, packet)`; \
+                 its length is the array's",
+            ),
+        crate::kinds::TestRun::Arguments => {
+            diagnostic.help("pass the arguments in order as a `u64[N]` array")
+        }
+        crate::kinds::TestRun::Unsupported => diagnostic,
+    }
 }
 
 pub(crate) fn test_packet_too_short(span: Span, len: u32, min: u32) -> Diagnostic {
