@@ -10,8 +10,8 @@
 
 use btf::TypeId;
 
-use crate::ir::{FunctionId, IntType, StructId, Type};
 use crate::diagnostic::{Applicability, Diagnostic, Edit};
+use crate::ir::{FunctionId, IntType, StructId, Type};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -140,7 +140,12 @@ impl Checker<'_> {
 
     /// `diagnostic` with the edit that writes `kernel` over the type at
     /// `span`, when `kernel` can be written in source.
-    fn with_kernel_type_edit(&self, diagnostic: Diagnostic, span: Span, kernel: &Type) -> Diagnostic {
+    fn with_kernel_type_edit(
+        &self,
+        diagnostic: Diagnostic,
+        span: Span,
+        kernel: &Type,
+    ) -> Diagnostic {
         if !self.spellable_type(kernel) || *kernel == Type::Void {
             return diagnostic;
         }

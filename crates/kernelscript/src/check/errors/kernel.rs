@@ -28,10 +28,8 @@ pub(crate) fn kernel_struct_no_field(
     closest: Option<&str>,
     fields: &[String],
 ) -> Diagnostic {
-    let diagnostic = Diagnostic::error(format!(
-        "the kernel's `{name}` has no field `{field}`"
-    ))
-    .primary(span, format!("not a field of the kernel's `{name}`"));
+    let diagnostic = Diagnostic::error(format!("the kernel's `{name}` has no field `{field}`"))
+        .primary(span, format!("not a field of the kernel's `{name}`"));
     match closest {
         Some(closest) => diagnostic
             .help(format!("did you mean `{closest}`?"))
@@ -46,7 +44,11 @@ pub(crate) fn kernel_struct_no_field(
                 .take(8)
                 .map(|field| format!("`{field}`"))
                 .collect();
-            let more = if fields.len() > shown.len() { ", ..." } else { "" };
+            let more = if fields.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            };
             diagnostic
                 .help("remove this field: a declaration of a kernel struct may name only the kernel's fields")
                 .note(format!("the kernel's `{name}` has {}{more}", shown.join(", ")))
