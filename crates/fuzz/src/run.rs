@@ -22,7 +22,7 @@
 //! the number of jobs.
 
 use crate::mutate::Corpus;
-use crate::toolchain::{FailureClass, Toolchain};
+use crate::toolchain::{FailureClass, Steps, Toolchain};
 use kernelscript::driver::{self, GenerateOptions, SourceLoader};
 use kernelscript::span::FileId;
 use kernelscript::syntax::lexer::lex;
@@ -118,13 +118,22 @@ impl Report {
 /// What the front end made of one mutant.
 enum Outcome {
     Rejected,
-    Accepted {
-        ebpf_c: String,
-        /// `fuzz.vmlinux.h`, the kernel types the eBPF C uses.
-        kernel_header: Option<String>,
-        userspace_c: Option<String>,
-    },
+    Accepted(Generated),
     Failed(FailureClass, String),
+}
+
+/// What an accepted mutant's build needs: the C files the compiler wrote
+/// and how the generated Makefile would compile them.
+#[derive(Hash)]
+struct Generated {
+    ebpf_c: String,
+    /// `fuzz.vmlinux.h`, the kernel types the eBPF C uses.
+    kernel_header: Option<String>,
+    userspace_c: Option<String>,
+    /// `fuzz.test.c`, the runner of the `@test` functions.
+    test_c: Option<String>,
+    /// The userspace C embeds CPython (imported Python modules).
+    uses_python: bool,
 }
 
 /// Runs the configured mutants of `corpus`.
@@ -156,16 +165,12 @@ pub fn run(corpus: &Corpus, config: &Config, toolchain: &Toolchain) -> Report {
                 Outcome::Failed(class, message) => {
                     record(&mut findings, &findings_dir, class, &message, &text);
                 }
-                Outcome::Accepted {
-                    ebpf_c,
-                    kernel_header,
-                    userspace_c,
-                } => {
+                Outcome::Accepted(generated) => {
                     report.accepted += 1;
                     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                    (&ebpf_c, &kernel_header, &userspace_c).hash(&mut hasher);
+                    generated.hash(&mut hasher);
                     if seen_outputs.insert(hasher.finish()) {
-                        builds.push((index, text, (ebpf_c, kernel_header), userspace_c));
+                        builds.push((index, text, generated));
                     }
                 }
             }
@@ -275,11 +280,13 @@ fn analyze(text: &str, include_dir: Option<&Path>) -> Outcome {
         let mut options = GenerateOptions::new("fuzz");
         options.tests = true;
         let outputs = driver::generate(program, &analysis.sources, &options);
-        Outcome::Accepted {
+        Outcome::Accepted(Generated {
             ebpf_c: outputs.ebpf_c,
             kernel_header: outputs.kernel_header.map(|header| header.text),
             userspace_c: outputs.userspace_c,
-        }
+            test_c: outputs.test_c,
+            uses_python: outputs.plan.uses_python,
+        })
     });
     result.unwrap_or_else(|payload| {
         let message = payload
@@ -346,7 +353,7 @@ impl SourceLoader for DirLoader {
     }
 }
 
-type Build = (u64, String, (String, Option<String>), Option<String>);
+type Build = (u64, String, Generated);
 
 /// A build's result (a failure's class and message) and its mutant's text.
 type Built = (Result<(), (FailureClass, String)>, String);
@@ -363,26 +370,24 @@ fn build_all(config: &Config, toolchain: &Toolchain, builds: &[Build]) -> Vec<Bu
                 let dir = config.work_dir.join(format!("build-{worker}"));
                 loop {
                     let position = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((_, text, (ebpf_c, kernel_header), userspace_c)) =
-                        builds.get(position)
-                    else {
+                    let Some((_, text, generated)) = builds.get(position) else {
                         return;
                     };
                     let _ = std::fs::remove_dir_all(&dir);
                     let result = std::fs::create_dir_all(&dir)
                         .and_then(|()| std::fs::write(dir.join("fuzz.ks"), text))
-                        .and_then(|()| std::fs::write(dir.join("fuzz.ebpf.c"), ebpf_c))
-                        .and_then(|()| match kernel_header {
-                            Some(header) => std::fs::write(dir.join("fuzz.vmlinux.h"), header),
-                            None => Ok(()),
-                        })
-                        .and_then(|()| match userspace_c {
-                            Some(c) => std::fs::write(dir.join("fuzz.c"), c),
-                            None => Ok(()),
-                        });
+                        .and_then(|()| std::fs::write(dir.join("fuzz.ebpf.c"), &generated.ebpf_c))
+                        .and_then(|()| write_some(&dir, "fuzz.vmlinux.h", &generated.kernel_header))
+                        .and_then(|()| write_some(&dir, "fuzz.c", &generated.userspace_c))
+                        .and_then(|()| write_some(&dir, "fuzz.test.c", &generated.test_c));
+                    let steps = Steps {
+                        userspace: generated.userspace_c.is_some(),
+                        tests: generated.test_c.is_some(),
+                        python: generated.uses_python,
+                    };
                     let result = match result {
                         Err(error) => panic!("cannot write to {}: {error}", dir.display()),
-                        Ok(()) => toolchain.build(&dir, userspace_c.is_some(), &identifiers(text)),
+                        Ok(()) => toolchain.build(&dir, steps, &identifiers(text)),
                     };
                     results
                         .lock()
@@ -398,6 +403,14 @@ fn build_all(config: &Config, toolchain: &Toolchain, builds: &[Build]) -> Vec<Bu
         .into_iter()
         .map(|(_, result, text)| (result, text))
         .collect()
+}
+
+/// Writes `dir/name` when there is a `text`.
+fn write_some(dir: &Path, name: &str, text: &Option<String>) -> std::io::Result<()> {
+    match text {
+        Some(text) => std::fs::write(dir.join(name), text),
+        None => Ok(()),
+    }
 }
 
 /// The identifiers a mutant spells.
