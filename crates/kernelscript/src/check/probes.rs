@@ -247,7 +247,23 @@ impl Checker<'_> {
                         .into_iter()
                         .map(str::to_string)
                         .collect();
-                    self.report(errors::unknown_kernel_function(span, name, &close));
+                    // `sys_openat`: system calls are reached through the
+                    // architecture's wrapper, which takes the registers.
+                    let syscall = name.strip_prefix("sys_").and_then(|call| {
+                        SYSCALL_WRAPPERS
+                            .iter()
+                            .map(|prefix| format!("{prefix}{call}"))
+                            .find(|wrapper| btf.function(wrapper).is_some())
+                            .map(|wrapper| (call.to_string(), wrapper))
+                    });
+                    self.report(errors::unknown_kernel_function(
+                        span,
+                        name,
+                        &close,
+                        syscall
+                            .as_ref()
+                            .map(|(call, wrapper)| (call.as_str(), wrapper.as_str())),
+                    ));
                 }
                 Prototype::LsmHook => {
                     let hooks: Vec<&str> = btf
@@ -299,3 +315,13 @@ impl Checker<'_> {
         }
     }
 }
+
+/// The prefixes of the functions through which each architecture enters
+/// system call `NAME` (`__x64_sys_openat`), taking the caller's registers.
+const SYSCALL_WRAPPERS: &[&str] = &[
+    "__x64_sys_",
+    "__arm64_sys_",
+    "__riscv_sys_",
+    "__s390x_sys_",
+    "__ia32_sys_",
+];

@@ -208,9 +208,32 @@ pub(crate) fn unknown_tracepoint(
     }
 }
 
-pub(crate) fn unknown_kernel_function(span: Span, name: &str, close: &[String]) -> Diagnostic {
+/// `syscall`: for a `sys_NAME` the kernel has as a syscall wrapper, the
+/// call's name and the wrapper's.
+pub(crate) fn unknown_kernel_function(
+    span: Span,
+    name: &str,
+    close: &[String],
+    syscall: Option<(&str, &str)>,
+) -> Diagnostic {
     let diagnostic = Diagnostic::error(format!("unknown kernel function `{name}`"))
         .primary(span, "the kernel's BTF has no function of this name");
+    if let Some((call, wrapper)) = syscall {
+        return diagnostic
+            .note(format!(
+                "system call `{call}` enters the kernel through `{wrapper}`, which takes the \
+                 caller's registers (`ctx: *pt_regs`), not the call's arguments"
+            ))
+            .help(format!(
+                "to read the arguments by name, use `@tracepoint(\"syscalls/sys_enter_{call}\")`; \
+                 to probe the entry itself, `@probe(\"{wrapper}\")` with `ctx: *pt_regs`"
+            ))
+            .suggest(
+                format!("probe `{wrapper}`"),
+                vec![Edit::replace(span, format!("\"{wrapper}\""))],
+                Applicability::MaybeIncorrect,
+            );
+    }
     match close {
         [] => diagnostic.help("the kernel's traceable functions are its BTF `FUNC`s (`bpftool btf dump file /sys/kernel/btf/vmlinux`)"),
         _ => diagnostic.help(format!("did you mean {}?", super::list(close))),
