@@ -514,7 +514,7 @@ impl Checker<'_> {
         let (params, ret) = match method {
             Method::Reserve => (vec![], event_pointer),
             Method::Submit | Method::Discard => (vec![event_pointer], Type::Void),
-            Method::Insert | Method::Output => unreachable!("checked apart"),
+            Method::Insert | Method::Output | Method::Take => unreachable!("checked apart"),
             Method::OnEvent => {
                 let handler = Type::Function(Box::new(ir::FunctionType {
                     params: vec![event_pointer],

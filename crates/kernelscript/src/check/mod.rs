@@ -51,6 +51,7 @@ mod maps;
 mod matches;
 mod modules;
 mod nullness;
+mod objects;
 mod ownership;
 mod perf;
 mod places;

@@ -32,7 +32,8 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::{
-    BinaryOp, Block, Callee, Expr, ExprKind, LocalDef, LocalId, Method, Program, Stmt, StmtKind,
+    BinaryOp, Block, Builtin, Callee, Expr, ExprKind, LocalDef, LocalId, Method, Program, Stmt,
+    StmtKind,
 };
 use crate::span::Span;
 
@@ -164,6 +165,21 @@ impl<'a> Nullness<'a> {
                     },
                 ..
             } => Some(NullableOrigin::Reserve(value.span)),
+            ExprKind::Call {
+                callee: Callee::Builtin(Builtin::New),
+                ..
+            } => Some(NullableOrigin::New(value.span)),
+            ExprKind::Call {
+                callee:
+                    Callee::Method {
+                        method: Method::Take,
+                        ..
+                    },
+                ..
+            } => Some(NullableOrigin::Take(value.span)),
+            ExprKind::MapGet { .. } if value.ty.is_pointer() => {
+                Some(NullableOrigin::Borrowed(value.span))
+            }
             ExprKind::Local(local) => facts.get(local).copied(),
             ExprKind::Cast(inner) => self.origin(inner, facts),
             ExprKind::Match { arms, .. } => arms
@@ -225,9 +241,11 @@ impl<'a> Nullness<'a> {
                     Method::OnEvent => "on_event",
                     Method::Output => "output",
                     Method::Insert => "insert",
+                    Method::Take => "take",
                 };
                 format!("{}.{method}", self.program.map(*receiver).name)
             }
+            Callee::Builtin(Builtin::Delete) => "delete".to_string(),
             // `print` and the lifecycle builtins take no pointers to data,
             // and Python takes no pointers at all.
             Callee::Builtin(_) | Callee::Python { .. } => return None,

@@ -481,9 +481,7 @@ impl Checker<'_> {
                 return Some(StmtKind::MapDelete { map, key: key? });
             }
         }
-        self.expr(target, None);
-        self.report(errors::delete_needs_map_entry(target.span));
-        None
+        self.delete_object(target, span)
     }
 
     fn try_stmt(&mut self, body: &ast::Block, catches: &[ast::CatchClause]) -> Option<StmtKind> {

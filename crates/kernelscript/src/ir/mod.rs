@@ -916,6 +916,13 @@ pub enum Builtin {
     /// A function of the userspace standard library (`getpid`,
     /// `format_ipv4`, `str_contains`, ...).
     Library(Library),
+    /// `new T()`: a zeroed `T` the function owns (`Expr::ty` is `*T`),
+    /// null when there is no memory. eBPF: `bpf_obj_new`; userspace:
+    /// `calloc`.
+    New,
+    /// `delete p` of an object from `new` (one argument, the owned
+    /// pointer). eBPF: `bpf_obj_drop`; userspace: `free`.
+    Delete,
 }
 
 /// What a packet builder writes after the Ethernet header.
@@ -949,4 +956,8 @@ pub enum Method {
     /// `m.insert(key, value)`: stores only if `key` is absent
     /// (`BPF_NOEXIST`, one atomic step); whether it did.
     Insert,
+    /// `m.take(key)` on a map of `*T` (eBPF): moves the object out of the
+    /// entry (`bpf_kptr_xchg` with null); the caller owns it. Null when
+    /// the key is absent or the entry holds no object.
+    Take,
 }

@@ -12,6 +12,10 @@ use super::NullableUse;
 pub(crate) enum ReleaseKind {
     Submit,
     Discard,
+    /// `delete p` of an object.
+    Delete,
+    /// `m[k] = p`: an object moved into a map of pointers.
+    Store,
 }
 
 impl ReleaseKind {
@@ -19,13 +23,17 @@ impl ReleaseKind {
         match self {
             ReleaseKind::Submit => "submit",
             ReleaseKind::Discard => "discard",
+            ReleaseKind::Delete => "delete",
+            ReleaseKind::Store => "store",
         }
     }
 
-    fn past(self) -> &'static str {
+    pub(crate) fn past(self) -> &'static str {
         match self {
             ReleaseKind::Submit => "submitted",
             ReleaseKind::Discard => "discarded",
+            ReleaseKind::Delete => "deleted",
+            ReleaseKind::Store => "moved into a map",
         }
     }
 }
@@ -175,13 +183,25 @@ pub(crate) fn used_after_release(
         true => format!("{past} here on some paths"),
         false => format!("{past} here"),
     };
-    Diagnostic::error(message)
+    let diagnostic = Diagnostic::error(message)
         .primary(span, label)
-        .secondary(release.span, secondary)
-        .help(
+        .secondary(release.span, secondary);
+    match release.kind {
+        ReleaseKind::Submit | ReleaseKind::Discard => diagnostic.help(
             "submit or discard a reservation exactly once, after its last use; \
              afterwards the memory belongs to the ring buffer",
-        )
+        ),
+        ReleaseKind::Delete => diagnostic.help(
+            "delete an object exactly once, after its last use; \
+             afterwards its memory is freed",
+        ),
+        ReleaseKind::Store => diagnostic
+            .help(format!(
+                "the map owns the object now: read it back through the map \
+                 (`var {name} = m[k]`, a borrowed pointer), or store it after its last use"
+            ))
+            .note("the verifier rejects any use of a pointer after `bpf_kptr_xchg` moved it"),
+    }
 }
 
 /// A use after release found while checking a deferred call at `exit`.
@@ -198,7 +218,7 @@ pub(crate) fn used_after_release_when_deferred(
 }
 
 fn is_release(callee: &str) -> bool {
-    callee.ends_with(".submit") || callee.ends_with(".discard")
+    callee.ends_with(".submit") || callee.ends_with(".discard") || callee == "delete"
 }
 
 /// `rb.submit(x)` where `x` does not hold a reservation of this function.

@@ -732,3 +732,8 @@ pub(super) fn insert<'a>(cx: &mut Cx<'_, 'a>, map: MapId, key: &'a Expr, value: 
     let value = cx.expr(value).text;
     CExpr::postfix(format!("{name}({key}, {value})"))
 }
+
+/// `m.take(key)` on a map of pointers.
+pub(super) fn take<'a>(_cx: &mut Cx<'_, 'a>, _map: MapId, _key: &'a Expr) -> CExpr {
+    unreachable!("the checker makes no `take` yet")
+}

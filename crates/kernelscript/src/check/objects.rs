@@ -1,0 +1,105 @@
+//! Objects allocated with `new`: `new T()` and `delete p` (docs §4.8,
+//! docs/design/kernel-lowering.md §3). Type rules only; that each object
+//! is deleted or moved into a map exactly once on every path is
+//! `ownership/`'s, and the null check before use is `nullness.rs`'s.
+//!
+//! Decisions: `new` allocates a struct declared in the program (a kernel
+//! struct has no local BTF type for `bpf_obj_new`; a struct_ops struct is
+//! the kernel's); it takes no arguments. In eBPF it may appear in the
+//! program types whose descriptor says `allocates_objects` and in
+//! `@helper`s (`check/programs.rs` checks the programs that reach them),
+//! never in struct_ops methods or kernel-module code.
+
+use crate::ir::{self, Builtin, Callee, ExprKind, FunctionKind, Target, Type};
+use crate::span::Span;
+use crate::syntax::ast;
+
+use super::exprs::{error_expr, node};
+use super::{errors, Checker};
+
+impl Checker<'_> {
+    /// `new T()` / `new T(arg)`.
+    pub(crate) fn new_object(
+        &mut self,
+        ty: &ast::TypeExpr,
+        arg: Option<&ast::Expr>,
+        span: Span,
+    ) -> ir::Expr {
+        let resolved = self.resolve_type(ty);
+        if let Some(arg) = arg {
+            self.expr(arg, None);
+            self.report(errors::new_takes_no_argument(arg.span));
+            return error_expr(span);
+        }
+        let allocatable = match &resolved {
+            Type::Struct(id) => {
+                let def = self.program.struct_def(*id);
+                def.origin == ir::Origin::Source && def.struct_ops.is_none()
+            }
+            Type::Error => return error_expr(span),
+            _ => false,
+        };
+        if !allocatable {
+            let name = self.type_name(&resolved);
+            self.report(errors::new_needs_struct(ty.span, &name));
+            return error_expr(span);
+        }
+        match &self.fx.kind {
+            Some(FunctionKind::Program(decl)) if !decl.kind.descriptor().allocates_objects => {
+                let label = decl.kind.descriptor().label;
+                self.report(errors::new_in_program_kind(span, label));
+                return error_expr(span);
+            }
+            Some(FunctionKind::StructOpsMethod { .. }) => {
+                self.report(errors::new_in_program_kind(span, "struct_ops method"));
+                return error_expr(span);
+            }
+            _ if self.fx.target() == Some(Target::KernelModule) => {
+                self.report(errors::new_in_kernel_module(span));
+                return error_expr(span);
+            }
+            _ => {}
+        }
+        node(
+            ExprKind::Call {
+                callee: Callee::Builtin(Builtin::New),
+                args: Vec::new(),
+            },
+            Type::Pointer(Box::new(resolved)),
+            span,
+        )
+    }
+
+    /// `delete p` where `p` is not a map entry: the object must come from
+    /// `new` (or `m.take(k)`), which `ownership/` checks.
+    pub(crate) fn delete_object(&mut self, target: &ast::Expr, span: Span) -> Option<ir::StmtKind> {
+        let object = self.expr(target, None);
+        let is_object = match &object.ty {
+            Type::Pointer(pointee) => match pointee.as_ref() {
+                Type::Struct(id) => {
+                    let def = self.program.struct_def(*id);
+                    def.origin == ir::Origin::Source && def.struct_ops.is_none()
+                }
+                _ => false,
+            },
+            Type::Error => return None,
+            _ => false,
+        };
+        if !is_object {
+            self.report(errors::delete_needs_map_entry(target.span));
+            return None;
+        }
+        if self.fx.target() == Some(Target::KernelModule) {
+            self.report(errors::new_in_kernel_module(span));
+            return None;
+        }
+        Some(ir::StmtKind::Expr(node(
+            ExprKind::Call {
+                callee: Callee::Builtin(Builtin::Delete),
+                args: vec![object],
+            },
+            Type::Void,
+            span,
+        )))
+    }
+}
