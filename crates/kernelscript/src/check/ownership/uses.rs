@@ -139,7 +139,7 @@ impl<'a> Ownership<'a> {
     ) {
         let callee = format!("{}.{}", self.program.map(map).name, kind.method());
         let local = local_of(arg);
-        let held = self.held(local, facts, |owner| owner == Owner::Ring(map));
+        let held = self.held(local, facts, |owner| matches!(owner, Owner::Ring(_)));
         if held.is_none() && !self.quiet && !self.reported.contains(&arg.span) {
             self.reported.push(arg.span);
             let name = local.map(|local| self.name(local));
