@@ -252,6 +252,7 @@ impl<'a> Checker<'a> {
         self.check_main();
         self.check_args_options();
         self.check_call_graph();
+        self.check_object_callers();
         self.check_throws();
         self.check_kernel_module_code();
     }

@@ -10,7 +10,7 @@
 //! `@helper`s (`check/programs.rs` checks the programs that reach them),
 //! never in struct_ops methods or kernel-module code.
 
-use crate::ir::{self, Builtin, Callee, ExprKind, FunctionKind, Target, Type};
+use crate::ir::{self, visit, Builtin, Callee, ExprKind, FunctionKind, Target, Type};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -101,5 +101,70 @@ impl Checker<'_> {
             Type::Void,
             span,
         )))
+    }
+}
+
+impl Checker<'_> {
+    /// `new` in a `@helper` reached from a program whose type may not call
+    /// `bpf_obj_new`: an error at the `new`, naming the program (once per
+    /// helper). Programs' own bodies are checked at the `new`.
+    pub(crate) fn check_object_callers(&mut self) {
+        let allocations: Vec<Option<Span>> = self
+            .program
+            .functions
+            .iter()
+            .map(|function| {
+                let mut found = None;
+                visit::walk_block_exprs(&function.body, &mut |expr| {
+                    if let ExprKind::Call {
+                        callee: Callee::Builtin(Builtin::New),
+                        ..
+                    } = &expr.kind
+                    {
+                        found = found.or(Some(expr.span));
+                    }
+                });
+                found
+            })
+            .collect();
+        if allocations.iter().all(Option::is_none) {
+            return;
+        }
+        let mut reported = vec![false; allocations.len()];
+        let mut diagnostics = Vec::new();
+        for (index, function) in self.program.functions.iter().enumerate() {
+            let FunctionKind::Program(decl) = &function.kind else {
+                continue;
+            };
+            let descriptor = decl.kind.descriptor();
+            if descriptor.allocates_objects {
+                continue;
+            }
+            let mut seen = vec![false; allocations.len()];
+            let mut stack = vec![index];
+            while let Some(caller) = stack.pop() {
+                for edge in &self.fn_facts[caller].calls {
+                    let callee = edge.callee.index();
+                    if std::mem::replace(&mut seen[callee], true) {
+                        continue;
+                    }
+                    stack.push(callee);
+                    if let (Some(span), false) = (allocations[callee], reported[callee]) {
+                        reported[callee] = true;
+                        let helper = &self.program.functions[callee].name;
+                        let diagnostic = errors::new_in_helper_of(
+                            span,
+                            helper,
+                            &function.name,
+                            descriptor.label,
+                        );
+                        diagnostics.push(diagnostic);
+                    }
+                }
+            }
+        }
+        for diagnostic in diagnostics {
+            self.report(diagnostic);
+        }
     }
 }

@@ -35,7 +35,7 @@ pub(crate) fn new_in_kernel_module(span: Span) -> Diagnostic {
 
 pub(crate) fn new_in_helper_of(span: Span, helper: &str, program: &str, label: &str) -> Diagnostic {
     Diagnostic::error(format!(
-        "`{helper}` allocates an object but is called from {label} `{program}`"
+        "`{helper}` allocates an object but is called from the {label} `{program}`"
     ))
     .primary(span, "`new` here")
     .note(
