@@ -208,6 +208,17 @@ impl<'a> Nullness<'a> {
     /// Reports `expr` (a pointer) used as `used` if it is a local that may
     /// be null.
     fn require(&mut self, expr: &Expr, used: NullableUse, facts: &Facts) {
+        if let ExprKind::MapGet { map, .. } = &expr.kind {
+            // `m[k]->f` on a map of objects: the entry may hold none.
+            if expr.ty.is_pointer() && !self.quiet && !self.reported.contains(&expr.span) {
+                self.reported.push(expr.span);
+                let name = format!("{}[k]", self.program.map(*map).name);
+                let origin = NullableOrigin::Borrowed(expr.span);
+                self.diagnostics
+                    .push(errors::may_be_null(expr.span, &name, &used, origin));
+            }
+            return;
+        }
         let Some(local) = local_of(expr) else {
             return;
         };
@@ -278,6 +289,14 @@ impl<'a> Nullness<'a> {
                     }
                     _ => self.expr(target, facts),
                 }
+            }
+            StmtKind::MapStore { map, key, value } if value.ty.is_pointer() => {
+                // A map of objects: a null object cannot be moved in.
+                let facts = self.expr(key, facts)?;
+                let facts = self.expr(value, facts)?;
+                let stored = format!("{}[k] =", self.program.map(*map).name);
+                self.require(value, NullableUse::Argument(stored), &facts);
+                Some(facts)
             }
             StmtKind::MapStore { key, value, .. }
             | StmtKind::MapCompound { key, value, .. }

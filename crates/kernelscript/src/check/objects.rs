@@ -1,7 +1,9 @@
-//! Objects allocated with `new`: `new T()` and `delete p` (docs §4.8,
-//! docs/design/kernel-lowering.md §3). Type rules only; that each object
-//! is deleted or moved into a map exactly once on every path is
-//! `ownership/`'s, and the null check before use is `nullness.rs`'s.
+//! Objects allocated with `new`: `new T()` and `delete p`, and maps of
+//! objects (`hash<K, *T>`: `m[k]` borrows, `m[k] = p` moves in,
+//! `m.take(k)` moves out; docs §4.8, docs/design/kernel-lowering.md §3).
+//! Type rules only; that each object is deleted or moved into a map
+//! exactly once on every path is `ownership/`'s, and the null check before
+//! use is `nullness.rs`'s.
 //!
 //! Decisions: `new` allocates a struct declared in the program (a kernel
 //! struct has no local BTF type for `bpf_obj_new`; a struct_ops struct is
@@ -18,6 +20,59 @@ use super::exprs::{error_expr, node};
 use super::{errors, Checker};
 
 impl Checker<'_> {
+    /// Whether `ty` is `*T` for a struct `new` may allocate.
+    pub(crate) fn is_object_pointer(&self, ty: &Type) -> bool {
+        match ty {
+            Type::Pointer(pointee) => match pointee.as_ref() {
+                Type::Struct(id) => {
+                    let def = self.program.struct_def(*id);
+                    def.origin == ir::Origin::Source && def.struct_ops.is_none()
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// A map of objects is read and written by eBPF code only: userspace
+    /// sees its values without their pointers (the kernel copies map
+    /// values without kptr fields). `delete m[k]` stays possible.
+    pub(crate) fn check_object_map_side(&mut self, map: ir::MapId, span: Span) {
+        let def = self.program.map(map);
+        if def.holds_objects() && self.fx.target() == Some(Target::Userspace) {
+            let name = def.name.clone();
+            self.report(errors::object_map_in_userspace(span, &name));
+        }
+    }
+
+    /// `m.take(key)` on a map of objects: eBPF only; the object (or null)
+    /// the function now owns.
+    pub(crate) fn map_take(&mut self, map: ir::MapId, args: &[ast::Expr], span: Span) -> ir::Expr {
+        let def = self.program.map(map);
+        let (name, key_ty, value) = (def.name.clone(), def.key.clone(), def.value.clone());
+        if self.fx.target() != Some(Target::Ebpf) {
+            self.report(errors::object_map_in_userspace(span, &name));
+            self.skip_args(args);
+            return error_expr(span);
+        }
+        self.check_map_access(map, span, true);
+        let args = self.call_args(&[key_ty], args, &format!("{name}.take"), span);
+        if args.iter().any(|arg| arg.ty == Type::Error) {
+            return error_expr(span);
+        }
+        node(
+            ExprKind::Call {
+                callee: Callee::Method {
+                    receiver: map,
+                    method: ir::Method::Take,
+                },
+                args,
+            },
+            value,
+            span,
+        )
+    }
+
     /// `new T()` / `new T(arg)`.
     pub(crate) fn new_object(
         &mut self,
@@ -74,17 +129,10 @@ impl Checker<'_> {
     /// `new` (or `m.take(k)`), which `ownership/` checks.
     pub(crate) fn delete_object(&mut self, target: &ast::Expr, span: Span) -> Option<ir::StmtKind> {
         let object = self.expr(target, None);
-        let is_object = match &object.ty {
-            Type::Pointer(pointee) => match pointee.as_ref() {
-                Type::Struct(id) => {
-                    let def = self.program.struct_def(*id);
-                    def.origin == ir::Origin::Source && def.struct_ops.is_none()
-                }
-                _ => false,
-            },
-            Type::Error => return None,
-            _ => false,
-        };
+        if object.ty == Type::Error {
+            return None;
+        }
+        let is_object = self.is_object_pointer(&object.ty);
         if !is_object {
             self.report(errors::delete_needs_map_entry(target.span));
             return None;

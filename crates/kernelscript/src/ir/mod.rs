@@ -411,6 +411,12 @@ pub struct MapDef {
 }
 
 impl MapDef {
+    /// A map of objects (`hash<K, *T>`, kptrs): the checker accepts a
+    /// pointer value only for those.
+    pub fn holds_objects(&self) -> bool {
+        matches!(self.value, Type::Pointer(_))
+    }
+
     /// A ring buffer or a `perf_event_array<T>`: userspace receives its
     /// events with `on_event` and `dispatch`.
     pub fn is_event_source(&self) -> bool {

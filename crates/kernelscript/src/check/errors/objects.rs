@@ -132,3 +132,29 @@ pub(crate) fn release_needs_object(span: Span, what: &str, name: Option<&str>) -
              the function that allocated or took it deletes or stores it",
         )
 }
+
+pub(crate) fn objects_in_map_kind(span: Span, kind: &str) -> Diagnostic {
+    Diagnostic::error(format!("a `{kind}` map cannot hold objects"))
+        .primary(span, "a pointer value")
+        .help("hold objects in a `hash`, `lru_hash` or `array` map")
+}
+
+pub(crate) fn object_map_operation(span: Span, map: &str, what: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{map}` holds objects: {what} is not available"))
+        .primary(span, format!("{what} of a map of objects"))
+        .help(format!(
+            "read an object in place with `var p = {map}[k]` (borrowed), move one in with \
+             `{map}[k] = p`, out with `{map}.take(k)`, or remove the entry with `delete {map}[k]`"
+        ))
+}
+
+pub(crate) fn object_map_in_userspace(span: Span, map: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "userspace cannot read or write the objects in `{map}`"
+    ))
+    .primary(span, "in userspace code")
+    .note("the kernel copies map values to userspace without their object pointers")
+    .help(format!(
+        "userspace may remove an entry (`delete {map}[k]`), which frees its object"
+    ))
+}

@@ -41,7 +41,7 @@ use crate::codegen::c::types::{TypePolicy, Types};
 use crate::codegen::c::CWriter;
 use crate::codegen::plan::Plan;
 use crate::ir::{
-    Callee, ExprKind, FunctionId, FunctionKind, Origin, Program, StructId, Target, Type,
+    Callee, ExprKind, FunctionId, FunctionKind, MapId, Origin, Program, StructId, Target, Type,
 };
 use crate::kinds::Entry;
 use crate::source::SourceMap;
@@ -86,6 +86,8 @@ pub(super) struct Generator<'a> {
     /// front), and those some body uses.
     object_new_names: BTreeMap<StructId, String>,
     object_new: BTreeMap<StructId, String>,
+    /// The value struct (one kptr field) of each map of objects.
+    object_values: BTreeMap<MapId, String>,
 }
 
 /// A generated function the C text needs besides map accessors.
@@ -146,6 +148,16 @@ impl<'a> Generator<'a> {
             .map(|exit| file_names.fresh(exit.base_name()))
             .collect();
         let loop_constants = (LoopExitNames(exit_names), file_names.fresh("KS_MAX_LOOPS"));
+        let object_values = (0..program.maps.len())
+            .map(|index| MapId(index as u32))
+            .filter(|id| program.map(*id).holds_objects())
+            .map(|id| {
+                (
+                    id,
+                    file_names.fresh(&format!("{}_value", plan.names.map(id))),
+                )
+            })
+            .collect();
         let object_new_names = (0..program.structs.len())
             .map(|index| StructId(index as u32))
             .filter(|id| program.struct_def(*id).origin == Origin::Source)
@@ -167,6 +179,7 @@ impl<'a> Generator<'a> {
             loop_constants,
             object_new_names,
             object_new: BTreeMap::new(),
+            object_values,
         }
     }
 
@@ -200,7 +213,7 @@ impl<'a> Generator<'a> {
         }
         items::emit_kernel_consts(&mut out, self.program, &headers.guarded_consts);
         items::emit_user_items(&mut out, &types, &headers.user_structs, &ebpf_indices);
-        items::emit_maps(&mut out, &types, &self.plan.tail_calls);
+        items::emit_maps(&mut out, &types, &self.plan.tail_calls, &self.object_values);
         items::emit_globals(&mut out, &types);
         if let Some(name) = &self.plan.pinned_globals {
             let program = self.program;
@@ -219,7 +232,14 @@ impl<'a> Generator<'a> {
                 emit_object_new(&mut out, &types, *id, name, objects);
             }
         }
-        maps::emit_accessors(&mut out, &types, &self.accessors);
+        let objects = maps::ObjectNames {
+            values: &self.object_values,
+            drop: self
+                .support
+                .get(&Support::Objects)
+                .map(|name| format!("{name}_drop")),
+        };
+        maps::emit_accessors(&mut out, &types, &self.accessors, &objects);
         for function in functions {
             out.blank_line();
             out.append(function);
