@@ -218,7 +218,10 @@ pub(crate) fn used_after_release_when_deferred(
 }
 
 fn is_release(callee: &str) -> bool {
-    callee.ends_with(".submit") || callee.ends_with(".discard") || callee == "delete"
+    callee.ends_with(".submit")
+        || callee.ends_with(".discard")
+        || callee == "delete"
+        || callee.ends_with("[k] =")
 }
 
 /// `rb.submit(x)` where `x` does not hold a reservation of this function.
