@@ -19,6 +19,11 @@ use crate::syntax::ast;
 use super::exprs::{error_expr, node};
 use super::{errors, Checker};
 
+/// The largest object `bpf_obj_new` serves (kernel 6.18 refuses 4089:
+/// "bpf_obj_new type size (4089) is more than the allocator serves"); the
+/// same limit holds in userspace, so a program means the same on both.
+const MAX_OBJECT_BYTES: u64 = 4088;
+
 impl Checker<'_> {
     /// Whether `ty` is `*T` for a struct `new` may allocate.
     pub(crate) fn is_object_pointer(&self, ty: &Type) -> bool {
@@ -97,6 +102,17 @@ impl Checker<'_> {
         if !allocatable {
             let name = self.type_name(&resolved);
             self.report(errors::new_needs_struct(ty.span, &name));
+            return error_expr(span);
+        }
+        let size = resolved.size(&self.program);
+        if size > MAX_OBJECT_BYTES {
+            let name = self.type_name(&resolved);
+            self.report(errors::object_too_large(
+                ty.span,
+                &name,
+                size,
+                MAX_OBJECT_BYTES,
+            ));
             return error_expr(span);
         }
         match &self.fx.kind {

@@ -158,3 +158,10 @@ pub(crate) fn object_map_in_userspace(span: Span, map: &str) -> Diagnostic {
         "userspace may remove an entry (`delete {map}[k]`), which frees its object"
     ))
 }
+
+pub(crate) fn object_too_large(span: Span, name: &str, size: u64, max: u64) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` is too large to allocate with `new`"))
+        .primary(span, format!("{size} bytes; objects hold at most {max}"))
+        .note("the kernel's object allocator (bpf_obj_new) serves objects of up to 4088 bytes")
+        .help("split the struct, or keep the data in a map entry")
+}

@@ -523,6 +523,9 @@ fn emit_object_new(
     out.close_block();
 }
 
+/// The largest `memset` clang inlines whatever the alignment.
+const MEMSET_CHUNK: u64 = 128;
+
 /// Zeroes every field of the struct `struct_id` at `place` (`object->`,
 /// `object->inner.`) with stores that stay inside their member.
 fn zero_fields(out: &mut CWriter, types: &Types<'_>, struct_id: StructId, place: &str) {
@@ -534,7 +537,22 @@ fn zero_fields(out: &mut CWriter, types: &Types<'_>, struct_id: StructId, place:
                 zero_fields(out, types, *inner, &format!("{member}."));
             }
             Type::Array(..) | Type::Str(_) | Type::Struct(_) => {
-                out.line(format!("__builtin_memset(&{member}, 0, sizeof({member}));"));
+                let size = field.ty.size(types.program);
+                if size <= MEMSET_CHUNK {
+                    out.line(format!("__builtin_memset(&{member}, 0, sizeof({member}));"));
+                    continue;
+                }
+                // clang inlines a memset of at most 128 stores (of one byte
+                // when the member's alignment is one), cannot call one, and
+                // merges adjacent ones: larger members get volatile stores,
+                // eight bytes at a time, that it keeps apart.
+                let base = format!("(volatile __u8 *)&{member}");
+                for offset in (0..size - size % 8).step_by(8) {
+                    out.line(format!("*(volatile __u64 *)({base} + {offset}) = 0;"));
+                }
+                for offset in size - size % 8..size {
+                    out.line(format!("*({base} + {offset}) = 0;"));
+                }
             }
             _ => out.line(format!("{member} = 0;")),
         }
