@@ -197,13 +197,13 @@ impl Checker<'_> {
         let mut reported = vec![false; allocations.len()];
         let mut diagnostics = Vec::new();
         for (index, function) in self.program.functions.iter().enumerate() {
-            let FunctionKind::Program(decl) = &function.kind else {
-                continue;
+            let label = match &function.kind {
+                FunctionKind::Program(decl) if !decl.kind.descriptor().allocates_objects => {
+                    decl.kind.descriptor().label
+                }
+                FunctionKind::StructOpsMethod { .. } => "struct_ops method",
+                _ => continue,
             };
-            let descriptor = decl.kind.descriptor();
-            if descriptor.allocates_objects {
-                continue;
-            }
             let mut seen = vec![false; allocations.len()];
             let mut stack = vec![index];
             while let Some(caller) = stack.pop() {
@@ -216,12 +216,8 @@ impl Checker<'_> {
                     if let (Some(span), false) = (allocations[callee], reported[callee]) {
                         reported[callee] = true;
                         let helper = &self.program.functions[callee].name;
-                        let diagnostic = errors::new_in_helper_of(
-                            span,
-                            helper,
-                            &function.name,
-                            descriptor.label,
-                        );
+                        let diagnostic =
+                            errors::new_in_helper_of(span, helper, &function.name, label);
                         diagnostics.push(diagnostic);
                     }
                 }
