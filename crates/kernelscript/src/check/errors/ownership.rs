@@ -3,6 +3,7 @@
 //! by a function that did not reserve it.
 
 use crate::diagnostic::Diagnostic;
+use crate::ir::MapId;
 use crate::span::Span;
 
 use super::NullableUse;
@@ -43,6 +44,8 @@ impl ReleaseKind {
 pub(crate) struct Release {
     pub span: Span,
     pub kind: ReleaseKind,
+    /// `ReleaseKind::Store`: the map of objects the object moved into.
+    pub into: Option<MapId>,
 }
 
 /// A way of leaving code that must not hold a reservation.
@@ -155,8 +158,12 @@ pub(crate) fn used_after_release(
     used: &NullableUse,
     release: Release,
     on_some_paths: bool,
+    moved_into: Option<&str>,
 ) -> Diagnostic {
-    let past = release.kind.past();
+    let past = match moved_into {
+        Some(map) => format!("moved into `{map}`"),
+        None => release.kind.past().to_string(),
+    };
     let (message, label) = match used {
         NullableUse::Argument(callee) if is_release(callee) => (
             match on_some_paths {
@@ -197,8 +204,9 @@ pub(crate) fn used_after_release(
         ),
         ReleaseKind::Store => diagnostic
             .help(format!(
-                "the map owns the object now: read it back through the map \
-                 (`var {name} = m[k]`, a borrowed pointer), or store it after its last use"
+                "`{map}` owns the object now: read it back with `{map}[key]` \
+                 (a borrowed pointer), or store it after its last use",
+                map = moved_into.unwrap_or("the map")
             ))
             .note("the verifier rejects any use of a pointer after `bpf_kptr_xchg` moved it"),
     }
@@ -212,8 +220,9 @@ pub(crate) fn used_after_release_when_deferred(
     release: Release,
     on_some_paths: bool,
     exit: Span,
+    moved_into: Option<&str>,
 ) -> Diagnostic {
-    used_after_release(span, name, used, release, on_some_paths)
+    used_after_release(span, name, used, release, on_some_paths, moved_into)
         .secondary(exit, "the deferred call runs here")
 }
 

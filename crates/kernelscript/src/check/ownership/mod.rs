@@ -320,7 +320,8 @@ impl<'a> Ownership<'a> {
                 let facts = self.expr(key, facts)?;
                 let mut facts = self.expr(value, facts)?;
                 let callee = format!("{}[k] =", self.program.map(*map).name);
-                self.release(value, ReleaseKind::Store, callee, stmt.span, &mut facts);
+                let release = (ReleaseKind::Store, Some(*map));
+                self.release(value, release, callee, stmt.span, &mut facts);
                 Some(facts)
             }
             StmtKind::MapStore { key, value, .. }

@@ -114,6 +114,7 @@ impl<'a> Ownership<'a> {
         }
         self.reported.push(expr.span);
         let name = self.name(local);
+        let into = release.into.map(|map| self.program.map(map).name.as_str());
         let diagnostic = match self.exit {
             Some(exit) => errors::used_after_release_when_deferred(
                 expr.span,
@@ -122,8 +123,11 @@ impl<'a> Ownership<'a> {
                 release,
                 on_some_paths,
                 exit,
+                into,
             ),
-            None => errors::used_after_release(expr.span, name, &used, release, on_some_paths),
+            None => {
+                errors::used_after_release(expr.span, name, &used, release, on_some_paths, into)
+            }
         };
         self.diagnostics.push(diagnostic);
     }
@@ -149,7 +153,12 @@ impl<'a> Ownership<'a> {
         }
         if let Some(sites) = held {
             self.require(arg, NullableUse::Argument(callee), facts);
-            Self::mark_released(sites, Release { span, kind }, facts);
+            let release = Release {
+                span,
+                kind,
+                into: None,
+            };
+            Self::mark_released(sites, release, facts);
         }
     }
 
@@ -158,7 +167,7 @@ impl<'a> Ownership<'a> {
     pub(super) fn release(
         &mut self,
         arg: &Expr,
-        kind: ReleaseKind,
+        (kind, into): (ReleaseKind, Option<MapId>),
         callee: String,
         span: Span,
         facts: &mut Facts<'a>,
@@ -177,7 +186,7 @@ impl<'a> Ownership<'a> {
         }
         if let Some(sites) = held {
             self.require(arg, NullableUse::Argument(callee), facts);
-            Self::mark_released(sites, Release { span, kind }, facts);
+            Self::mark_released(sites, Release { span, kind, into }, facts);
         }
     }
 
@@ -248,7 +257,7 @@ impl<'a> Ownership<'a> {
             (Callee::Builtin(Builtin::Delete), [object]) => {
                 self.release(
                     object,
-                    ReleaseKind::Delete,
+                    (ReleaseKind::Delete, None),
                     "delete".to_string(),
                     expr.span,
                     &mut facts,
