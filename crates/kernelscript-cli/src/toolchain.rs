@@ -52,6 +52,41 @@ impl Tool {
     }
 }
 
+/// The clang for an object with maps of objects, whose kptr values need
+/// BTF type tags, which only LLVM 15 and later write: `$CLANG` when set,
+/// else the newest `clang-21` ... `clang-15` on `PATH`, else `clang` when
+/// it is 15 or later.
+pub fn type_tag_clang() -> Result<String, Failure> {
+    if std::env::var(CLANG.env_var).is_ok() {
+        return CLANG.require();
+    }
+    let versioned = (15..=21)
+        .rev()
+        .map(|version| format!("clang-{version}"))
+        .find(|name| find_in_path(name).is_some());
+    if let Some(clang) = versioned {
+        return Ok(clang);
+    }
+    let plain = CLANG.require()?;
+    let major = std::process::Command::new(&plain)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|output| {
+            let text = String::from_utf8_lossy(&output.stdout).into_owned();
+            let rest = text.split("clang version ").nth(1)?.to_string();
+            rest.split('.').next()?.parse::<u32>().ok()
+        });
+    match major {
+        Some(major) if major >= 15 => Ok(plain),
+        _ => Err(Failure::Message(
+            "maps of objects need clang 15 or later (it writes the BTF type tags of \
+             kptr values); install it with `apt-get install clang-16` (or set CLANG to its path)"
+                .to_string(),
+        )),
+    }
+}
+
 /// Resolves a program name against `PATH` (or checks a path directly).
 pub fn find_in_path(program: &str) -> Option<PathBuf> {
     if program.contains('/') {

@@ -130,6 +130,7 @@ goldens!(
     globals_configs,
     map_iteration,
     map_operations,
+    objects,
     match_forms,
     packet_parser,
     pinned_globals,

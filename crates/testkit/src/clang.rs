@@ -4,7 +4,9 @@
 //! Only the compiler is run here; nothing is loaded into the kernel. The
 //! flags must stay those a user would type, so that a test which passes here
 //! proves the generated C builds for users too. `KS_CLANG` may name another
-//! clang binary (e.g. `clang-16`) to try a newer compiler.
+//! clang binary (e.g. `clang-16`) to try a newer compiler. C that uses BTF
+//! type tags (kptr map values) is built, as the generated Makefile does,
+//! with a clang >= 15 (Debian 12's clang 14 drops the tags from BTF).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -120,13 +122,44 @@ pub fn build_bpf_object(c_file: &Path, out_o: &Path) -> Result<(), BuildError> {
     build_bpf_object_with(c_file, out_o, &[])
 }
 
+/// The first clang of `$KS_CLANG`, `clang-21` ... `clang-15`, `clang` that
+/// is LLVM 15 or later: one that writes BTF type tags into the object.
+pub fn type_tag_clang_binary() -> Option<String> {
+    let candidates = std::env::var("KS_CLANG")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .into_iter()
+        .chain((15..=21).rev().map(|v| format!("clang-{v}")))
+        .chain(["clang".to_string()]);
+    candidates.into_iter().find(|clang| {
+        let Ok(output) = Command::new(clang).arg("--version").output() else {
+            return false;
+        };
+        let text = String::from_utf8_lossy(&output.stdout);
+        text.split("clang version ")
+            .nth(1)
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|major| major.parse::<u32>().ok())
+            .is_some_and(|major| major >= 15)
+    })
+}
+
+/// The clang for `c_file`: [`type_tag_clang_binary`] when it uses BTF type
+/// tags (and one exists), else [`clang_binary`].
+fn clang_for(c_file: &Path) -> String {
+    let tags = std::fs::read_to_string(c_file).is_ok_and(|text| text.contains("btf_type_tag("));
+    tags.then(type_tag_clang_binary)
+        .flatten()
+        .unwrap_or_else(clang_binary)
+}
+
 /// As [`build_bpf_object`], with extra clang arguments placed before `-c`.
 pub fn build_bpf_object_with(
     c_file: &Path,
     out_o: &Path,
     extra: &[&str],
 ) -> Result<(), BuildError> {
-    let clang = clang_binary();
+    let clang = clang_for(c_file);
     let args = bpf_clang_args(c_file, out_o, extra);
     let output = Command::new(&clang)
         .args(&args)

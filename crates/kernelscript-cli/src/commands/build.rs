@@ -24,6 +24,10 @@ pub fn build(file: &Path, settings: &super::compile::Settings) -> Result<Compile
     toolchain::require_libbpf_headers()?;
 
     let compiled = super::compile::run(file, settings)?;
+    let clang = match compiled.needs_type_tags {
+        true => toolchain::type_tag_clang()?,
+        false => clang,
+    };
     let project = &compiled.project;
     let name = &project.name;
     let dir = &project.dir;

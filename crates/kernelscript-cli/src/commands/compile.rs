@@ -13,6 +13,8 @@ pub struct Compiled {
     pub project: Project,
     /// The userspace program embeds CPython.
     pub uses_python: bool,
+    /// The eBPF object needs BTF type tags (maps of objects): clang >= 15.
+    pub needs_type_tags: bool,
     /// `NAME.test.c` was written (asked for, and there are `@test`
     /// functions).
     pub has_tests: bool,
@@ -126,6 +128,7 @@ pub fn run(file: &Path, settings: &Settings) -> Result<Compiled, Failure> {
     Ok(Compiled {
         project,
         uses_python: outputs.plan.uses_python,
+        needs_type_tags: outputs.plan.needs_type_tags,
         has_tests: outputs.test_c.is_some(),
     })
 }

@@ -121,10 +121,7 @@ impl Checker<'_> {
             ast::ExprKind::Match { scrutinee, arms } => {
                 self.match_expr(scrutinee, arms, expected, position, span)
             }
-            ast::ExprKind::New { .. } => {
-                self.report(errors::unsupported(span, "object allocation with `new`"));
-                error_expr(span)
-            }
+            ast::ExprKind::New { ty, arg } => self.new_object(ty, arg.as_deref(), span),
             ast::ExprKind::Error => error_expr(span),
         }
     }

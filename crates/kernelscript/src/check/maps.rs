@@ -191,6 +191,15 @@ impl Checker<'_> {
             (&def.value, value_written, "values"),
         ];
         for (ty, written, what) in entries {
+            if what == "values" && self.is_object_pointer(ty) {
+                if !matches!(def.kind, MapKind::Hash | MapKind::LruHash | MapKind::Array) {
+                    self.report(errors::objects_in_map_kind(
+                        written.span,
+                        def.kind.source_name(),
+                    ));
+                }
+                continue;
+            }
             if matches!(
                 ty,
                 Type::Pointer(_) | Type::Function(_) | Type::ProgramHandle | Type::PerfAttachment
@@ -348,6 +357,7 @@ impl Checker<'_> {
             return error_expr(span);
         };
         self.check_map_access(map, span, false);
+        self.check_object_map_side(map, span);
         let value = self.program.map(map).value.clone();
         node(
             ExprKind::MapGet {
@@ -393,6 +403,10 @@ impl Checker<'_> {
             return None;
         };
         let map = self.map_index_target(base)?;
+        if self.program.map(map).holds_objects() {
+            // The pointer itself is compared: null when absent or empty.
+            return None;
+        }
         let Some(key) = self.map_key(map, base, index) else {
             return Some(error_expr(span));
         };
@@ -470,7 +484,15 @@ impl Checker<'_> {
             "submit" => Method::Submit,
             "discard" => Method::Discard,
             "on_event" => Method::OnEvent,
+            "insert" if def_holds_objects(self, map) => {
+                self.report(errors::object_map_operation(name.span, &map_name, "insert"));
+                self.skip_args(args);
+                return error_expr(span);
+            }
             "insert" => return self.map_insert(map, name, args, span),
+            "take" if def_holds_objects(self, map) => {
+                return self.map_take(map, args, span);
+            }
             _ => {
                 self.report(errors::unknown_map_method(
                     name.span,
@@ -514,7 +536,7 @@ impl Checker<'_> {
         let (params, ret) = match method {
             Method::Reserve => (vec![], event_pointer),
             Method::Submit | Method::Discard => (vec![event_pointer], Type::Void),
-            Method::Insert | Method::Output => unreachable!("checked apart"),
+            Method::Insert | Method::Output | Method::Take => unreachable!("checked apart"),
             Method::OnEvent => {
                 let handler = Type::Function(Box::new(ir::FunctionType {
                     params: vec![event_pointer],
@@ -658,6 +680,10 @@ impl Checker<'_> {
             span,
         )
     }
+}
+
+fn def_holds_objects(checker: &Checker<'_>, map: MapId) -> bool {
+    checker.program.map(map).holds_objects()
 }
 
 /// Accepts the C spelling `BPF_F_NO_PREALLOC` for `no_prealloc`.

@@ -51,6 +51,7 @@ mod maps;
 mod matches;
 mod modules;
 mod nullness;
+mod objects;
 mod ownership;
 mod perf;
 mod places;
@@ -252,6 +253,7 @@ impl<'a> Checker<'a> {
         self.check_main();
         self.check_args_options();
         self.check_call_graph();
+        self.check_object_callers();
         self.check_throws();
         self.check_kernel_module_code();
     }

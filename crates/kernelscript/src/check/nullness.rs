@@ -32,7 +32,8 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::{
-    BinaryOp, Block, Callee, Expr, ExprKind, LocalDef, LocalId, Method, Program, Stmt, StmtKind,
+    BinaryOp, Block, Builtin, Callee, Expr, ExprKind, LocalDef, LocalId, Method, Program, Stmt,
+    StmtKind,
 };
 use crate::span::Span;
 
@@ -164,6 +165,21 @@ impl<'a> Nullness<'a> {
                     },
                 ..
             } => Some(NullableOrigin::Reserve(value.span)),
+            ExprKind::Call {
+                callee: Callee::Builtin(Builtin::New),
+                ..
+            } => Some(NullableOrigin::New(value.span)),
+            ExprKind::Call {
+                callee:
+                    Callee::Method {
+                        method: Method::Take,
+                        ..
+                    },
+                ..
+            } => Some(NullableOrigin::Take(value.span)),
+            ExprKind::MapGet { .. } if value.ty.is_pointer() => {
+                Some(NullableOrigin::Borrowed(value.span))
+            }
             ExprKind::Local(local) => facts.get(local).copied(),
             ExprKind::Cast(inner) => self.origin(inner, facts),
             ExprKind::Match { arms, .. } => arms
@@ -192,6 +208,17 @@ impl<'a> Nullness<'a> {
     /// Reports `expr` (a pointer) used as `used` if it is a local that may
     /// be null.
     fn require(&mut self, expr: &Expr, used: NullableUse, facts: &Facts) {
+        if let ExprKind::MapGet { map, .. } = &expr.kind {
+            // `m[k]->f` on a map of objects: the entry may hold none.
+            if expr.ty.is_pointer() && !self.quiet && !self.reported.contains(&expr.span) {
+                self.reported.push(expr.span);
+                let name = format!("{}[k]", self.program.map(*map).name);
+                let origin = NullableOrigin::Borrowed(expr.span);
+                self.diagnostics
+                    .push(errors::may_be_null(expr.span, &name, &used, origin));
+            }
+            return;
+        }
         let Some(local) = local_of(expr) else {
             return;
         };
@@ -225,9 +252,11 @@ impl<'a> Nullness<'a> {
                     Method::OnEvent => "on_event",
                     Method::Output => "output",
                     Method::Insert => "insert",
+                    Method::Take => "take",
                 };
                 format!("{}.{method}", self.program.map(*receiver).name)
             }
+            Callee::Builtin(Builtin::Delete) => "delete".to_string(),
             // `print` and the lifecycle builtins take no pointers to data,
             // and Python takes no pointers at all.
             Callee::Builtin(_) | Callee::Python { .. } => return None,
@@ -260,6 +289,14 @@ impl<'a> Nullness<'a> {
                     }
                     _ => self.expr(target, facts),
                 }
+            }
+            StmtKind::MapStore { map, key, value } if value.ty.is_pointer() => {
+                // A map of objects: a null object cannot be moved in.
+                let facts = self.expr(key, facts)?;
+                let facts = self.expr(value, facts)?;
+                let stored = format!("{}[k] =", self.program.map(*map).name);
+                self.require(value, NullableUse::Argument(stored), &facts);
+                Some(facts)
             }
             StmtKind::MapStore { key, value, .. }
             | StmtKind::MapCompound { key, value, .. }

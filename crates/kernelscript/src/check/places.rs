@@ -192,6 +192,7 @@ impl Checker<'_> {
     ) -> Option<StmtKind> {
         let key = self.map_key(map, base, index);
         self.check_map_access(map, span, true);
+        self.check_object_map_side(map, span);
         let value_ty = self.program.map(map).value.clone();
         let Some(op) = op else {
             let value = self.expr_as(value, &value_ty);

@@ -180,10 +180,13 @@ impl Checker<'_> {
             ..
         }) = &init
         {
-            let same_type = *value_ty != Type::Error && *value_ty == self.fx.local(local).ty;
-            let facts = &mut self.fx.facts[local.index()];
-            facts.copied_from_map = true;
-            facts.may_track_presence = same_type;
+            // A map of objects gives a pointer, compared with null itself.
+            if !value_ty.is_pointer() {
+                let same_type = *value_ty != Type::Error && *value_ty == self.fx.local(local).ty;
+                let facts = &mut self.fx.facts[local.index()];
+                facts.copied_from_map = true;
+                facts.may_track_presence = same_type;
+            }
         }
         if let Err(earlier) = bound {
             self.report(errors::redeclared_local(name.span, &name.name, earlier));
@@ -248,7 +251,10 @@ impl Checker<'_> {
         else_branch: Option<&ast::Stmt>,
     ) -> Option<StmtKind> {
         if let ast::ExprKind::Index { base, index } = &value.kind {
-            if let Some(map) = self.map_index_target(base) {
+            let map = self
+                .map_index_target(base)
+                .filter(|map| !self.program.map(*map).holds_objects());
+            if let Some(map) = map {
                 let key = self.map_key(map, base, index);
                 self.check_map_access(map, value.span, false);
                 let value_ty = self.program.map(map).value.clone();
@@ -375,6 +381,13 @@ impl Checker<'_> {
         ) {
             let found = self.type_name(&Type::Map(map));
             self.report(errors::not_iterable(iterable.span, &found));
+        } else if self.program.map(map).holds_objects() {
+            let name = self.program.map(map).name.clone();
+            self.report(errors::object_map_operation(
+                iterable.span,
+                &name,
+                "iteration",
+            ));
         } else if matches!(kind, MapKind::LpmTrie | MapKind::StackTrace) && self.fx.is_ebpf() {
             self.report(errors::not_iterable_in_ebpf(
                 iterable.span,
@@ -481,9 +494,7 @@ impl Checker<'_> {
                 return Some(StmtKind::MapDelete { map, key: key? });
             }
         }
-        self.expr(target, None);
-        self.report(errors::delete_needs_map_entry(target.span));
-        None
+        self.delete_object(target, span)
     }
 
     fn try_stmt(&mut self, body: &ast::Block, catches: &[ast::CatchClause]) -> Option<StmtKind> {

@@ -64,7 +64,7 @@ fn maps_never_read(program: &Program) -> Vec<Diagnostic> {
                 callee:
                     Callee::Method {
                         receiver,
-                        method: Method::OnEvent,
+                        method: Method::OnEvent | Method::Take,
                     },
                 ..
             } => read[receiver.index()] = true,

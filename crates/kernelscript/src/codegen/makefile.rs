@@ -54,7 +54,13 @@ pub fn generate_makefile(plan: &Plan) -> String {
         "# Tools and flags can be overridden: make CLANG=clang-19 BPFTOOL=/usr/local/sbin/bpftool",
     );
     line("");
-    line("CLANG ?= clang");
+    if plan.needs_type_tags {
+        line("# Maps of objects need clang 15 or later (it writes BTF type tags).");
+        line("CLANG ?= $(firstword $(foreach c,clang-21 clang-20 clang-19 clang-18 clang-17 \\");
+        line("\tclang-16 clang-15,$(if $(shell command -v $(c) 2>/dev/null),$(c))) clang)");
+    } else {
+        line("CLANG ?= clang");
+    }
     line("BPFTOOL ?= bpftool");
     line("CC ?= cc");
     line("PKG_CONFIG ?= pkg-config");

@@ -49,6 +49,9 @@ pub struct Plan {
     /// Whether userspace calls into Python (the program embeds CPython and
     /// links `libpython3`).
     pub uses_python: bool,
+    /// Whether the eBPF object has maps of objects, whose kptr values need
+    /// BTF type tags: clang 15 or later (the Makefile and `build` pick one).
+    pub needs_type_tags: bool,
     /// The kernel module's name (`NAME_kfuncs`), when the program has
     /// `@kfunc` functions (`codegen::kmod`).
     pub kernel_module: Option<String>,
@@ -119,6 +122,7 @@ impl Plan {
                 .iter()
                 .any(|function| function.kind == FunctionKind::Main),
             uses_python: uses_python(program),
+            needs_type_tags: program.maps.iter().any(|map| map.holds_objects()),
             tests: false,
             kernel_module: program
                 .functions

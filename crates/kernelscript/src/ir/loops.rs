@@ -9,9 +9,10 @@
 //! a constant initialiser, possibly cast.
 //!
 //! A loop whose body uses a reference the verifier tracks that lives outside
-//! the body (a ring buffer reservation of the function) stays a C loop: the
-//! verifier does not let a callback use or release references its caller
-//! holds.
+//! the body (a ring buffer reservation of the function, an object from
+//! `new` or `m.take(k)`, a borrowed object of a map of objects) stays a C
+//! loop: the verifier does not let a callback use or release references
+//! its caller holds.
 
 use super::{visit, Block, Expr, ExprKind, Function, LocalId, Program, Stmt, StmtKind, Type};
 
@@ -44,7 +45,8 @@ pub fn is_callback_loop(program: &Program, function: &Function, stmt: &Stmt) -> 
 }
 
 /// Whether `body` (or `condition`) uses a local declared outside it that
-/// holds a reference the verifier tracks: a ring buffer reservation.
+/// holds a reference the verifier tracks: a ring buffer reservation or an
+/// object (owned or borrowed).
 fn uses_outer_reference(function: &Function, body: &Block, condition: Option<&Expr>) -> bool {
     let mut references = std::collections::BTreeSet::new();
     visit::walk_stmts(&function.body, &mut |stmt| {
@@ -57,18 +59,10 @@ fn uses_outer_reference(function: &Function, body: &Block, condition: Option<&Ex
                 ExprKind::Local(local) => (local, value),
                 _ => return,
             },
+            StmtKind::IfLetPointer { binding, value, .. } => (*binding, value),
             _ => return,
         };
-        if matches!(
-            value.kind,
-            ExprKind::Call {
-                callee: super::Callee::Method {
-                    method: super::Method::Reserve,
-                    ..
-                },
-                ..
-            }
-        ) {
+        if is_reference(value) {
             references.insert(local);
         }
     });
@@ -92,6 +86,24 @@ fn uses_outer_reference(function: &Function, body: &Block, condition: Option<&Ex
         visit::walk_exprs(condition, &mut note);
     }
     uses
+}
+
+/// Whether `value` makes a reference the verifier tracks.
+fn is_reference(value: &Expr) -> bool {
+    match &value.kind {
+        ExprKind::Call {
+            callee:
+                super::Callee::Method {
+                    method: super::Method::Reserve | super::Method::Take,
+                    ..
+                }
+                | super::Callee::Builtin(super::Builtin::New),
+            ..
+        } => true,
+        ExprKind::MapGet { .. } => value.ty.is_pointer(),
+        ExprKind::Cast(inner) => is_reference(inner),
+        _ => false,
+    }
 }
 
 /// The values of both bounds of `for (i in start..end)` when they are

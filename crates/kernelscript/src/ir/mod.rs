@@ -411,6 +411,12 @@ pub struct MapDef {
 }
 
 impl MapDef {
+    /// A map of objects (`hash<K, *T>`, kptrs): the checker accepts a
+    /// pointer value only for those.
+    pub fn holds_objects(&self) -> bool {
+        matches!(self.value, Type::Pointer(_))
+    }
+
     /// A ring buffer or a `perf_event_array<T>`: userspace receives its
     /// events with `on_event` and `dispatch`.
     pub fn is_event_source(&self) -> bool {
@@ -916,6 +922,13 @@ pub enum Builtin {
     /// A function of the userspace standard library (`getpid`,
     /// `format_ipv4`, `str_contains`, ...).
     Library(Library),
+    /// `new T()`: a zeroed `T` the function owns (`Expr::ty` is `*T`),
+    /// null when there is no memory. eBPF: `bpf_obj_new`; userspace:
+    /// `calloc`.
+    New,
+    /// `delete p` of an object from `new` (one argument, the owned
+    /// pointer). eBPF: `bpf_obj_drop`; userspace: `free`.
+    Delete,
 }
 
 /// What a packet builder writes after the Ethernet header.
@@ -949,4 +962,8 @@ pub enum Method {
     /// `m.insert(key, value)`: stores only if `key` is absent
     /// (`BPF_NOEXIST`, one atomic step); whether it did.
     Insert,
+    /// `m.take(key)` on a map of `*T` (eBPF): moves the object out of the
+    /// entry (`bpf_kptr_xchg` with null); the caller owns it. Null when
+    /// the key is absent or the entry holds no object.
+    Take,
 }

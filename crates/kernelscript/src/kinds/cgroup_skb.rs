@@ -53,6 +53,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         includes: &["fcntl.h", "unistd.h"],
     },
     test_run: TestRun::Packet,
+    allocates_objects: true,
 };
 
 const ATTACH_CGROUP: &str = r#"

@@ -49,6 +49,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         includes: &[],
     },
     test_run: TestRun::Unsupported,
+    allocates_objects: false,
 };
 
 /// A kernel symbol (`do_unlinkat`, `foo.isra.0`): part of a section name.

@@ -86,6 +86,7 @@ const fn descriptor(ret: bool) -> Descriptor {
             includes: &[],
         },
         test_run: TestRun::Unsupported,
+        allocates_objects: false,
     }
 }
 

@@ -50,4 +50,5 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         includes: &[],
     },
     test_run: TestRun::Unsupported,
+    allocates_objects: false,
 };

@@ -148,6 +148,10 @@ pub struct Descriptor {
     pub attach: Attach,
     /// What `test(program, input)` gives the kernel's `BPF_PROG_TEST_RUN`.
     pub test_run: TestRun,
+    /// Whether the kernel lets this program type call `bpf_obj_new` /
+    /// `bpf_obj_drop` (`new`/`delete`; proved per type by
+    /// `tests/data/lowering/objects/alloc_in.bpf.c` on 6.18).
+    pub allocates_objects: bool,
 }
 
 /// How `@test` functions run a program of a kind in the kernel

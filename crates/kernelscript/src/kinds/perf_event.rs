@@ -46,6 +46,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         includes: &["linux/perf_event.h", "sys/syscall.h"],
     },
     test_run: TestRun::Unsupported,
+    allocates_objects: true,
 };
 
 const ATTACH_PERF_EVENT: &str = r#"

@@ -54,6 +54,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         includes: &[],
     },
     test_run: TestRun::Unsupported,
+    allocates_objects: false,
 };
 
 /// `@probe("f")` enters a function (fentry); `@probe("f+16")` names an

@@ -54,6 +54,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         includes: &[],
     },
     test_run: TestRun::Arguments,
+    allocates_objects: false,
 };
 
 fn program_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {

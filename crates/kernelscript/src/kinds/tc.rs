@@ -78,6 +78,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         includes: &["net/if.h", "linux/if_link.h"],
     },
     test_run: TestRun::Packet,
+    allocates_objects: true,
 };
 
 fn program_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {

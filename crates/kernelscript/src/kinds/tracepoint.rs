@@ -53,6 +53,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         includes: &[],
     },
     test_run: TestRun::Unsupported,
+    allocates_objects: true,
 };
 
 /// `(category, event)` of a well-formed `category/event`: both names of

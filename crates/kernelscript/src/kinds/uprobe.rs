@@ -69,6 +69,7 @@ const fn descriptor(attribute: &'static str, label: &'static str, ret: bool) -> 
             includes: &["unistd.h"],
         },
         test_run: TestRun::Unsupported,
+        allocates_objects: false,
     }
 }
 

@@ -46,6 +46,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
         includes: &["net/if.h", "linux/if_link.h"],
     },
     test_run: TestRun::Packet,
+    allocates_objects: true,
 };
 
 const ATTACH_XDP: &str = r#"

@@ -77,7 +77,7 @@ pub(crate) fn pointer_in_map(span: Span, found: &str) -> Diagnostic {
             "pointers are not meaningful outside the program that made them",
         )
         .help("store the data itself, or an id that refers to it")
-        .note("maps of objects allocated with `new` (kptrs) are not supported yet")
+        .note("a map may hold objects from `new`: `hash<K, *T>` for a struct `T` of this program")
 }
 
 pub(crate) fn empty_map_entry(span: Span, what: &str, found: &str) -> Diagnostic {

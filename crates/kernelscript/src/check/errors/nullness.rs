@@ -22,6 +22,12 @@ pub(crate) enum NullableUse {
 pub(crate) enum NullableOrigin {
     /// `rb.reserve()`.
     Reserve(Span),
+    /// `new T()`.
+    New(Span),
+    /// `m.take(k)`.
+    Take(Span),
+    /// `m[k]` of a map of `*T`.
+    Borrowed(Span),
     /// `null`.
     Null(Span),
     /// `var p: *T` without a value (it starts out null).
@@ -44,6 +50,16 @@ pub(crate) fn may_be_null(
     let diagnostic = match origin {
         NullableOrigin::Reserve(at) => {
             diagnostic.secondary(at, "`reserve()` returns null when the ring buffer is full")
+        }
+        NullableOrigin::New(at) => {
+            diagnostic.secondary(at, "`new` returns null when there is no memory")
+        }
+        NullableOrigin::Take(at) => diagnostic.secondary(
+            at,
+            "`take` returns null when the entry is absent or holds no object",
+        ),
+        NullableOrigin::Borrowed(at) => {
+            diagnostic.secondary(at, "null when the entry is absent or holds no object")
         }
         NullableOrigin::Null(at) => {
             diagnostic.secondary(at, format!("`{name}` is set to null here"))

@@ -3,6 +3,7 @@
 //! by a function that did not reserve it.
 
 use crate::diagnostic::Diagnostic;
+use crate::ir::MapId;
 use crate::span::Span;
 
 use super::NullableUse;
@@ -12,6 +13,10 @@ use super::NullableUse;
 pub(crate) enum ReleaseKind {
     Submit,
     Discard,
+    /// `delete p` of an object.
+    Delete,
+    /// `m[k] = p`: an object moved into a map of pointers.
+    Store,
 }
 
 impl ReleaseKind {
@@ -19,13 +24,17 @@ impl ReleaseKind {
         match self {
             ReleaseKind::Submit => "submit",
             ReleaseKind::Discard => "discard",
+            ReleaseKind::Delete => "delete",
+            ReleaseKind::Store => "store",
         }
     }
 
-    fn past(self) -> &'static str {
+    pub(crate) fn past(self) -> &'static str {
         match self {
             ReleaseKind::Submit => "submitted",
             ReleaseKind::Discard => "discarded",
+            ReleaseKind::Delete => "deleted",
+            ReleaseKind::Store => "moved into a map",
         }
     }
 }
@@ -35,6 +44,8 @@ impl ReleaseKind {
 pub(crate) struct Release {
     pub span: Span,
     pub kind: ReleaseKind,
+    /// `ReleaseKind::Store`: the map of objects the object moved into.
+    pub into: Option<MapId>,
 }
 
 /// A way of leaving code that must not hold a reservation.
@@ -147,8 +158,12 @@ pub(crate) fn used_after_release(
     used: &NullableUse,
     release: Release,
     on_some_paths: bool,
+    moved_into: Option<&str>,
 ) -> Diagnostic {
-    let past = release.kind.past();
+    let past = match moved_into {
+        Some(map) => format!("moved into `{map}`"),
+        None => release.kind.past().to_string(),
+    };
     let (message, label) = match used {
         NullableUse::Argument(callee) if is_release(callee) => (
             match on_some_paths {
@@ -175,13 +190,26 @@ pub(crate) fn used_after_release(
         true => format!("{past} here on some paths"),
         false => format!("{past} here"),
     };
-    Diagnostic::error(message)
+    let diagnostic = Diagnostic::error(message)
         .primary(span, label)
-        .secondary(release.span, secondary)
-        .help(
+        .secondary(release.span, secondary);
+    match release.kind {
+        ReleaseKind::Submit | ReleaseKind::Discard => diagnostic.help(
             "submit or discard a reservation exactly once, after its last use; \
              afterwards the memory belongs to the ring buffer",
-        )
+        ),
+        ReleaseKind::Delete => diagnostic.help(
+            "delete an object exactly once, after its last use; \
+             afterwards its memory is freed",
+        ),
+        ReleaseKind::Store => diagnostic
+            .help(format!(
+                "`{map}` owns the object now: read it back with `{map}[key]` \
+                 (a borrowed pointer), or store it after its last use",
+                map = moved_into.unwrap_or("the map")
+            ))
+            .note("the verifier rejects any use of a pointer after `bpf_kptr_xchg` moved it"),
+    }
 }
 
 /// A use after release found while checking a deferred call at `exit`.
@@ -192,13 +220,17 @@ pub(crate) fn used_after_release_when_deferred(
     release: Release,
     on_some_paths: bool,
     exit: Span,
+    moved_into: Option<&str>,
 ) -> Diagnostic {
-    used_after_release(span, name, used, release, on_some_paths)
+    used_after_release(span, name, used, release, on_some_paths, moved_into)
         .secondary(exit, "the deferred call runs here")
 }
 
 fn is_release(callee: &str) -> bool {
-    callee.ends_with(".submit") || callee.ends_with(".discard")
+    callee.ends_with(".submit")
+        || callee.ends_with(".discard")
+        || callee == "delete"
+        || callee.ends_with("[k] =")
 }
 
 /// `rb.submit(x)` where `x` does not hold a reservation of this function.

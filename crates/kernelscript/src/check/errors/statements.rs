@@ -136,10 +136,9 @@ pub(crate) fn returns_local_address(span: Span, name: &str, declared: Span) -> D
 }
 
 pub(crate) fn delete_needs_map_entry(span: Span) -> Diagnostic {
-    Diagnostic::error("`delete` expects a map entry")
-        .primary(span, "not a map entry")
-        .help("write `delete map[key]`")
-        .note("deleting objects allocated with `new` is not supported yet")
+    Diagnostic::error("`delete` expects a map entry or an object from `new`")
+        .primary(span, "not a map entry or an object")
+        .help("write `delete map[key]`, or `delete p` where `p = new T()`")
 }
 
 pub(crate) fn delete_from_array(span: Span, name: &str, kind: &str) -> Diagnostic {

@@ -1,5 +1,5 @@
-//! The facts of the reservation pass (`ownership/mod.rs`): which
-//! reservations exist at a program point and in what state, which locals
+//! The facts of the ownership pass (`ownership/mod.rs`): which
+//! reservations and objects exist at a program point and in what state, which locals
 //! may hold them, the calls deferred so far; how facts join where paths
 //! meet, and what a condition teaches on each branch.
 
@@ -26,12 +26,23 @@ pub(super) enum Status {
     Partial(Release),
 }
 
+/// What kind of owned resource a site makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Owner {
+    /// A reservation of this ring buffer (`rb.reserve()`).
+    Ring(MapId),
+    /// An object from `new T()` or `m.take(k)`: deleted, or moved into a
+    /// map of pointers.
+    Object,
+}
+
+/// An owned resource: a ring-buffer reservation or an object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Reservation {
     pub(super) status: Status,
     /// The local that received it.
     pub(super) name: String,
-    pub(super) map: MapId,
+    pub(super) owner: Owner,
     pub(super) span: Span,
 }
 

@@ -58,17 +58,17 @@ use std::collections::BTreeSet;
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::{
-    BinaryOp, Block, Callee, Catch, Expr, ExprKind, LocalDef, LocalId, Method, Program, Stmt,
-    StmtKind,
+    BinaryOp, Block, Builtin, Callee, Catch, Expr, ExprKind, LocalDef, LocalId, Method, Program,
+    Stmt, StmtKind,
 };
 use crate::span::Span;
 
-use super::errors::{NullableUse, ReservationExit};
+use super::errors::{NullableUse, ReleaseKind, ReservationExit};
 use super::flow::{local_of, Flow};
 use super::Checker;
 
 use facts::{
-    forget_null, forget_unreachable, merge, site, thrown_code, when_null, Deferred, Facts,
+    forget_null, forget_unreachable, merge, site, thrown_code, when_null, Deferred, Facts, Owner,
     Reservation, Site, State, Status,
 };
 
@@ -217,7 +217,7 @@ impl<'a> Ownership<'a> {
         facts: Facts<'a>,
         local: LocalId,
     ) -> Option<(Facts<'a>, BTreeSet<Site>)> {
-        match &value.kind {
+        let owner = match &value.kind {
             ExprKind::Call {
                 callee:
                     Callee::Method {
@@ -225,7 +225,24 @@ impl<'a> Ownership<'a> {
                         method: Method::Reserve,
                     },
                 ..
-            } => {
+            } => Some(Owner::Ring(*receiver)),
+            ExprKind::Call {
+                callee:
+                    Callee::Builtin(Builtin::New)
+                    | Callee::Method {
+                        method: Method::Take,
+                        ..
+                    },
+                ..
+            } => Some(Owner::Object),
+            _ => None,
+        };
+        let facts = match (owner, &value.kind) {
+            (Some(_), ExprKind::Call { args, .. }) => self.exprs(args, facts)?,
+            _ => facts,
+        };
+        match &value.kind {
+            ExprKind::Call { .. } if owner.is_some() => {
                 let mut facts = facts;
                 if let Some(earlier) = facts.reservations.get(&site(value.span)) {
                     self.reserved_again(earlier.clone());
@@ -235,7 +252,7 @@ impl<'a> Ownership<'a> {
                     Reservation {
                         status: Status::Owned,
                         name: self.name(local).to_string(),
-                        map: *receiver,
+                        owner: owner.unwrap_or(Owner::Object),
                         span: value.span,
                     },
                 );
@@ -298,6 +315,15 @@ impl<'a> Ownership<'a> {
                     self.expr(target, facts)
                 }
             },
+            StmtKind::MapStore { map, key, value } if value.ty.is_pointer() => {
+                // A map of pointers: `m[k] = p` moves the object in.
+                let facts = self.expr(key, facts)?;
+                let mut facts = self.expr(value, facts)?;
+                let callee = format!("{}[k] =", self.program.map(*map).name);
+                let release = (ReleaseKind::Store, Some(*map));
+                self.release(value, release, callee, stmt.span, &mut facts);
+                Some(facts)
+            }
             StmtKind::MapStore { key, value, .. }
             | StmtKind::MapCompound { key, value, .. }
             | StmtKind::MapFieldUpdate { key, value, .. } => {

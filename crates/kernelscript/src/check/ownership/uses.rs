@@ -2,10 +2,13 @@
 //! release, `reserve()` calls not stored in a local, and the reports at
 //! exits (after the deferred calls).
 
-use crate::ir::{Callee, Expr, LocalId, MapId, Method};
+use std::collections::BTreeSet;
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::{Builtin, Callee, Expr, LocalId, MapId, Method};
 use crate::span::Span;
 
-use super::facts::{last_char, merge, site, Facts, Reservation, Site, State, Status};
+use super::facts::{last_char, merge, site, Facts, Owner, Reservation, Site, State, Status};
 use super::Ownership;
 use crate::check::errors::{self, NullableUse, Release, ReleaseKind, ReservationExit, Reserved};
 use crate::check::flow::{local_of, Flow};
@@ -15,14 +18,26 @@ impl<'a> Ownership<'a> {
         &self.locals[local.index()].name
     }
 
-    fn reserved<'r>(&self, reservation: &'r Reservation) -> Reserved<'r>
-    where
-        'a: 'r,
-    {
-        Reserved {
-            name: &reservation.name,
-            map: &self.program.map(reservation.map).name,
-            at: reservation.span,
+    /// The diagnostic for `reservation` still owned at `at` (`exit`).
+    fn leaked(
+        &self,
+        reservation: &Reservation,
+        at: Span,
+        exit: ReservationExit,
+        partial: Option<Release>,
+    ) -> Diagnostic {
+        match reservation.owner {
+            Owner::Ring(map) => {
+                let reserved = Reserved {
+                    name: &reservation.name,
+                    map: &self.program.map(map).name,
+                    at: reservation.span,
+                };
+                errors::reservation_leaked(at, exit, &reserved, partial)
+            }
+            Owner::Object => {
+                errors::object_leaked(at, exit, &reservation.name, reservation.span, partial)
+            }
         }
     }
 
@@ -53,12 +68,7 @@ impl<'a> Ownership<'a> {
             if !self.leaked.insert(*site) {
                 continue;
             }
-            let diagnostic = errors::reservation_leaked(
-                at,
-                exit_of(*site),
-                &self.reserved(reservation),
-                partial,
-            );
+            let diagnostic = self.leaked(reservation, at, exit_of(*site), partial);
             self.diagnostics.push(diagnostic);
         }
     }
@@ -104,6 +114,7 @@ impl<'a> Ownership<'a> {
         }
         self.reported.push(expr.span);
         let name = self.name(local);
+        let into = release.into.map(|map| self.program.map(map).name.as_str());
         let diagnostic = match self.exit {
             Some(exit) => errors::used_after_release_when_deferred(
                 expr.span,
@@ -112,14 +123,17 @@ impl<'a> Ownership<'a> {
                 release,
                 on_some_paths,
                 exit,
+                into,
             ),
-            None => errors::used_after_release(expr.span, name, &used, release, on_some_paths),
+            None => {
+                errors::used_after_release(expr.span, name, &used, release, on_some_paths, into)
+            }
         };
         self.diagnostics.push(diagnostic);
     }
 
     /// `map.submit(arg)` / `map.discard(arg)` at `span`.
-    fn release(
+    fn release_reservation(
         &mut self,
         map: MapId,
         arg: &Expr,
@@ -129,19 +143,73 @@ impl<'a> Ownership<'a> {
     ) {
         let callee = format!("{}.{}", self.program.map(map).name, kind.method());
         let local = local_of(arg);
-        let sites = local.and_then(|local| facts.holders.get(&local)).cloned();
-        let Some(sites) = sites.filter(|sites| !sites.is_empty()) else {
-            if !self.quiet && !self.reported.contains(&arg.span) {
-                self.reported.push(arg.span);
-                let name = local.map(|local| self.name(local));
-                let map_name = &self.program.map(map).name;
-                let diagnostic = errors::release_needs_reservation(arg.span, map_name, kind, name);
-                self.diagnostics.push(diagnostic);
-            }
-            return;
-        };
-        self.require(arg, NullableUse::Argument(callee), facts);
-        let release = Release { span, kind };
+        let held = self.held(local, facts, |owner| matches!(owner, Owner::Ring(_)));
+        if held.is_none() && !self.quiet && !self.reported.contains(&arg.span) {
+            self.reported.push(arg.span);
+            let name = local.map(|local| self.name(local));
+            let map_name = &self.program.map(map).name;
+            let diagnostic = errors::release_needs_reservation(arg.span, map_name, kind, name);
+            self.diagnostics.push(diagnostic);
+        }
+        if let Some(sites) = held {
+            self.require(arg, NullableUse::Argument(callee), facts);
+            let release = Release {
+                span,
+                kind,
+                into: None,
+            };
+            Self::mark_released(sites, release, facts);
+        }
+    }
+
+    /// `delete arg` or `m[k] = arg` (`kind`; `callee` names it in
+    /// diagnostics) at `span`: gives up the object `arg` holds.
+    pub(super) fn release(
+        &mut self,
+        arg: &Expr,
+        (kind, into): (ReleaseKind, Option<MapId>),
+        callee: String,
+        span: Span,
+        facts: &mut Facts<'a>,
+    ) {
+        let local = local_of(arg);
+        let held = self.held(local, facts, |owner| owner == Owner::Object);
+        if held.is_none() && !self.quiet && !self.reported.contains(&arg.span) {
+            self.reported.push(arg.span);
+            let name = local.map(|local| self.name(local));
+            let what = match kind {
+                ReleaseKind::Delete => "`delete`".to_string(),
+                _ => format!("`{callee}`"),
+            };
+            let diagnostic = errors::release_needs_object(arg.span, &what, name);
+            self.diagnostics.push(diagnostic);
+        }
+        if let Some(sites) = held {
+            self.require(arg, NullableUse::Argument(callee), facts);
+            Self::mark_released(sites, Release { span, kind, into }, facts);
+        }
+    }
+
+    /// The sites `local` may hold, when it holds some and all are of an
+    /// owner `accepted` takes.
+    fn held(
+        &self,
+        local: Option<LocalId>,
+        facts: &Facts<'a>,
+        accepted: impl Fn(Owner) -> bool,
+    ) -> Option<BTreeSet<Site>> {
+        let sites = local.and_then(|local| facts.holders.get(&local))?;
+        let fits = !sites.is_empty()
+            && sites.iter().all(|site| {
+                facts
+                    .reservations
+                    .get(site)
+                    .is_none_or(|reservation| accepted(reservation.owner))
+            });
+        fits.then(|| sites.clone())
+    }
+
+    fn mark_released(sites: BTreeSet<Site>, release: Release, facts: &mut Facts<'a>) {
         for site in sites {
             if let Some(reservation) = facts.reservations.get_mut(&site) {
                 reservation.status = Status::Released(release);
@@ -165,12 +233,7 @@ impl<'a> Ownership<'a> {
             Some(exits) => last_char(exits.span),
             None => earlier.span,
         };
-        let diagnostic = errors::reservation_leaked(
-            at,
-            ReservationExit::LoopRepeats,
-            &self.reserved(&earlier),
-            partial,
-        );
+        let diagnostic = self.leaked(&earlier, at, ReservationExit::LoopRepeats, partial);
         self.diagnostics.push(diagnostic);
     }
 
@@ -189,10 +252,24 @@ impl<'a> Ownership<'a> {
         for arg in args {
             facts = self.expr(arg, facts)?;
         }
-        let (receiver, method) = match callee {
-            Callee::Method { receiver, method } => (*receiver, *method),
+        let (receiver, method) = match (callee, args) {
+            (Callee::Method { receiver, method }, _) => (*receiver, *method),
+            (Callee::Builtin(Builtin::Delete), [object]) => {
+                self.release(
+                    object,
+                    (ReleaseKind::Delete, None),
+                    "delete".to_string(),
+                    expr.span,
+                    &mut facts,
+                );
+                return Some(facts);
+            }
+            (Callee::Builtin(Builtin::New), _) => {
+                self.not_kept(expr, "new");
+                return Some(facts);
+            }
             // `print` and the lifecycle builtins take no pointers to data.
-            Callee::Builtin(_) => return Some(facts),
+            (Callee::Builtin(_), _) => return Some(facts),
             _ => {
                 let name = self.callee_name(callee);
                 for arg in args.iter().filter(|arg| arg.ty.is_pointer()) {
@@ -208,15 +285,26 @@ impl<'a> Ownership<'a> {
                 self.diagnostics
                     .push(errors::reservation_not_kept(expr.span, map));
             }
+            (Method::Take, _) => self.not_kept(expr, "take"),
             (Method::Submit, [arg]) => {
-                self.release(receiver, arg, ReleaseKind::Submit, expr.span, &mut facts)
+                self.release_reservation(receiver, arg, ReleaseKind::Submit, expr.span, &mut facts)
             }
             (Method::Discard, [arg]) => {
-                self.release(receiver, arg, ReleaseKind::Discard, expr.span, &mut facts)
+                self.release_reservation(receiver, arg, ReleaseKind::Discard, expr.span, &mut facts)
             }
             _ => {}
         }
         Some(facts)
+    }
+
+    /// `new T()` or `m.take(k)` (`what`) whose object is not kept.
+    fn not_kept(&mut self, expr: &Expr, what: &str) {
+        if self.quiet || self.reported.contains(&expr.span) {
+            return;
+        }
+        self.reported.push(expr.span);
+        self.diagnostics
+            .push(errors::object_not_kept(expr.span, what));
     }
 
     /// The name of a callee that is not a ring-buffer method or a builtin,

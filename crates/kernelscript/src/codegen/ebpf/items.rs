@@ -8,7 +8,7 @@
 //! userspace relies on (global and config placement, pinning) are the ones
 //! in ARCHITECTURE.md.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::codegen::c::constant::initializer;
 use crate::codegen::c::items::{
@@ -20,7 +20,7 @@ use crate::codegen::c::{const_literal, CWriter, Precedence};
 use crate::codegen::plan::TailCallTable;
 use crate::ir::{
     ConfigId, ConstId, EnumId, ExprKind, FunctionId, MapFlag, MapId, MapKind, Origin, Program,
-    StructId, StructOpsId,
+    StructId, StructOpsId, Type,
 };
 
 /// `#ifndef NAME / #define NAME VALUE / #endif` for kernel constants no
@@ -101,10 +101,32 @@ fn used_consts(program: &Program, ebpf_functions: &[usize]) -> Vec<ConstId> {
 }
 
 /// BTF-defined maps in `SEC(".maps")`, then the tail-call program array.
-pub(super) fn emit_maps(out: &mut CWriter, types: &Types, tail_calls: &[TailCallTable]) {
+pub(super) fn emit_maps(
+    out: &mut CWriter,
+    types: &Types,
+    tail_calls: &[TailCallTable],
+    object_values: &BTreeMap<MapId, String>,
+) {
     let program = types.program;
     for (index, map) in program.maps.iter().enumerate() {
         let name = types.names.map(MapId(index as u32));
+        let object_value = object_values.get(&MapId(index as u32));
+        if let (Some(value), Type::Pointer(object)) = (object_value, &map.value) {
+            // A referenced kptr: BTF type tag "kptr" (kernel >= 6.3 reads
+            // it so; clang >= 15 writes it to BTF), spelled out rather than
+            // libbpf's version-dependent `__kptr`.
+            out.blank_line();
+            out.line(format!(
+                "/* The value of `{}`, a map of objects. */",
+                map.name
+            ));
+            out.open_block(format!("struct {value}"));
+            out.line(format!(
+                "{} __attribute__((btf_type_tag(\"kptr\"))) *object;",
+                types.name(object)
+            ));
+            out.close_block_with(";");
+        }
         out.blank_line();
         out.open_block("struct");
         out.line(format!("__uint(type, {});", map.kind.bpf_map_type()));
@@ -128,7 +150,10 @@ pub(super) fn emit_maps(out: &mut CWriter, types: &Types, tail_calls: &[TailCall
             }
             _ => {
                 out.line(format!("__type(key, {});", types.name(&map.key)));
-                out.line(format!("__type(value, {});", types.name(&map.value)));
+                match object_value {
+                    Some(value) => out.line(format!("__type(value, struct {value});")),
+                    None => out.line(format!("__type(value, {});", types.name(&map.value))),
+                }
             }
         }
         let mut flags: Vec<&str> = map.flags.iter().map(|flag| flag_name(*flag)).collect();

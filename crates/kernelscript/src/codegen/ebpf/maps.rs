@@ -26,6 +26,7 @@ use crate::codegen::c::{CExpr, CWriter, Precedence};
 use crate::ir::{BinaryOp, Expr, ExprKind, MapId, MapKind, Type};
 
 use super::policy::{Cx, Ebpf};
+use super::Support;
 
 /// A per-map accessor function some body needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,6 +56,11 @@ pub(super) enum AccessorKind {
     Output,
     /// `void NAME_OP(K key, V operand)`: `m[k] op= operand`.
     Apply(ApplyOp),
+    /// Maps of objects: `void NAME_store(K key, struct T *object)`,
+    /// `m[k] = object` (moves it in; `bpf_kptr_xchg`).
+    Store,
+    /// Maps of objects: `struct T *NAME_take(K key)`, `m.take(k)`.
+    Take,
 }
 
 /// The operator of a compound map assignment.
@@ -131,6 +137,8 @@ impl AccessorKind {
             AccessorKind::Delete,
             AccessorKind::Insert,
             AccessorKind::Output,
+            AccessorKind::Store,
+            AccessorKind::Take,
         ];
         all.extend(
             [
@@ -159,6 +167,8 @@ impl AccessorKind {
             AccessorKind::Delete => "delete",
             AccessorKind::Insert => "insert",
             AccessorKind::Output => "output",
+            AccessorKind::Store => "store",
+            AccessorKind::Take => "take",
             AccessorKind::Apply(op) => op.name(),
         }
     }
@@ -227,6 +237,14 @@ impl<'g, 'a> Maps<'a> for Ebpf<'g, 'a> {
     /// addresses, else through the update accessor.
     fn map_store(cx: &mut Cx<'g, 'a>, entry: Entry<'a>, value: &'a Expr) {
         let map_def = cx.program.map(entry.map);
+        if map_def.holds_objects() {
+            cx.backend.gen.support_function(Support::Objects);
+            let name = accessor(cx, entry.map, AccessorKind::Store);
+            let key = cx.expr(entry.key).text;
+            let object = cx.expr(value).text;
+            cx.out.line(format!("{name}({key}, {object});"));
+            return;
+        }
         let key_address = address(cx, entry.key, &map_def.key);
         let value_address = address(cx, value, &map_def.value);
         if let (Some(key), Some(value)) = (key_address, value_address) {
@@ -534,10 +552,16 @@ pub(super) fn emit_accessors(
     out: &mut CWriter,
     types: &Types,
     accessors: &BTreeMap<Accessor, String>,
+    objects: &ObjectNames,
 ) {
     let locals = AccessorLocals::new(types);
     for (accessor, name) in accessors {
         out.blank_line();
+        if types.program.map(accessor.map).holds_objects() {
+            let (map, kind) = (accessor.map, accessor.kind);
+            emit_object_accessor(out, types, map, name, kind, &locals, objects);
+            continue;
+        }
         emit_accessor(out, types, accessor.map, name, accessor.kind, &locals);
     }
 }
@@ -605,6 +629,7 @@ fn emit_accessor(
             types.declaration(&map.value, e)
         ),
         AccessorKind::Output => format!("long {name}({})", types.declaration(&map.value, e)),
+        AccessorKind::Store | AccessorKind::Take => unreachable!("maps of objects only"),
     };
     out.line(format!("static __always_inline {signature}"));
     out.open_block("");
@@ -613,6 +638,7 @@ fn emit_accessor(
         _ => key_storage(out, types, map_id, k),
     };
     match kind {
+        AccessorKind::Store | AccessorKind::Take => unreachable!("maps of objects only"),
         AccessorKind::Output if map.kind == MapKind::PerfEventArray => {
             out.line(format!(
                 "return bpf_perf_event_output({context}, &{map_name}, 0xffffffffULL /* BPF_F_CURRENT_CPU */, &{e}, sizeof({e}));"
@@ -731,4 +757,96 @@ pub(super) fn insert<'a>(cx: &mut Cx<'_, 'a>, map: MapId, key: &'a Expr, value: 
     let key = cx.expr(key).text;
     let value = cx.expr(value).text;
     CExpr::postfix(format!("{name}({key}, {value})"))
+}
+
+/// `m.take(key)` on a map of objects.
+pub(super) fn take<'a>(cx: &mut Cx<'_, 'a>, map: MapId, key: &'a Expr) -> CExpr {
+    let name = accessor(cx, map, AccessorKind::Take);
+    let key = cx.expr(key).text;
+    CExpr::postfix(format!("{name}({key})"))
+}
+
+/// The names the accessors of maps of objects use.
+pub(super) struct ObjectNames<'n> {
+    /// Each map's value struct.
+    pub(super) values: &'n BTreeMap<MapId, String>,
+    /// `ks_obj_drop`, when the object needs `new`/`delete` support.
+    pub(super) drop: Option<String>,
+}
+
+/// An accessor of a map of objects (docs/design/kernel-lowering.md §3.2):
+/// `get` borrows the object in place, `store` moves one in (creating the
+/// entry, never overwriting it: an update would free the object in it;
+/// the object it replaces, or the stored one when no entry can be made,
+/// is dropped), `take` moves it out, `delete` removes the entry (the
+/// kernel frees its object).
+fn emit_object_accessor(
+    out: &mut CWriter,
+    types: &Types,
+    map_id: MapId,
+    name: &str,
+    kind: AccessorKind,
+    locals: &AccessorLocals,
+    objects: &ObjectNames,
+) {
+    let map = types.program.map(map_id);
+    let map_name = types.names.map(map_id);
+    let (k, v, e) = (&locals.key, &locals.value, &locals.entry);
+    let key_param = types.declaration(&map.key, k);
+    let object = types.name(&map.value);
+    let value = format!("struct {} *", objects.values[&map_id]);
+    let value_struct = format!("struct {}", objects.values[&map_id]);
+    let signature = match kind {
+        AccessorKind::Get => format!("{object}{name}({key_param})"),
+        AccessorKind::Take => format!("{object}{name}({key_param})"),
+        AccessorKind::Store => format!("void {name}({key_param}, {object}{e})"),
+        AccessorKind::Delete => format!("long {name}({key_param})"),
+        _ => unreachable!("the checker allows no {kind:?} on a map of objects"),
+    };
+    out.line(format!("static __always_inline {signature}"));
+    out.open_block("");
+    let key = key_storage(out, types, map_id, k);
+    if kind == AccessorKind::Delete {
+        out.line(format!("return bpf_map_delete_elem(&{map_name}, &{key});"));
+        out.close_block();
+        return;
+    }
+    out.line(format!(
+        "{value}{v} = bpf_map_lookup_elem(&{map_name}, &{key});"
+    ));
+    out.blank_line();
+    match kind {
+        AccessorKind::Get => out.line(format!("return {v} ? {v}->object : NULL;")),
+        AccessorKind::Take => {
+            out.open_block(format!("if (!{v})"));
+            out.line("return NULL;");
+            out.close_block();
+            out.line(format!("return bpf_kptr_xchg(&{v}->object, NULL);"));
+        }
+        _ => {
+            let drop = objects.drop.as_deref().unwrap_or("bpf_obj_drop");
+            if !map.kind.is_array() {
+                out.open_block(format!("if (!{v})"));
+                out.line(format!("{value_struct} {} = {{}};", locals.zero));
+                out.blank_line();
+                out.line(format!(
+                    "bpf_map_update_elem(&{map_name}, &{key}, &{}, BPF_NOEXIST);",
+                    locals.zero
+                ));
+                out.line(format!("{v} = bpf_map_lookup_elem(&{map_name}, &{key});"));
+                out.close_block();
+            }
+            out.open_block(format!("if (!{v})"));
+            out.line("/* No entry (the map is full): the object is freed. */");
+            out.line(format!("{drop}({e});"));
+            out.line("return;");
+            out.close_block();
+            out.line(format!("{e} = bpf_kptr_xchg(&{v}->object, {e});"));
+            out.open_block(format!("if ({e})"));
+            out.line("/* The object the entry held before. */");
+            out.line(format!("{drop}({e});"));
+            out.close_block();
+        }
+    }
+    out.close_block();
 }

@@ -37,10 +37,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::codegen::c::lower::{FileScope, LoopExit, LoopExitNames, Lowering};
 use crate::codegen::c::order::dependencies_first;
-use crate::codegen::c::types::TypePolicy;
+use crate::codegen::c::types::{TypePolicy, Types};
 use crate::codegen::c::CWriter;
 use crate::codegen::plan::Plan;
-use crate::ir::{Callee, ExprKind, FunctionId, FunctionKind, Program, Target};
+use crate::ir::{
+    Callee, ExprKind, FunctionId, FunctionKind, MapId, Origin, Program, StructId, Target, Type,
+};
 use crate::kinds::Entry;
 use crate::source::SourceMap;
 
@@ -80,6 +82,12 @@ pub(super) struct Generator<'a> {
     support: BTreeMap<Support, String>,
     /// The C names of the loop exit constants and of `KS_MAX_LOOPS`.
     loop_constants: (LoopExitNames, String),
+    /// `NAME_new()` of each source struct `new` may allocate (allocated up
+    /// front), and those some body uses.
+    object_new_names: BTreeMap<StructId, String>,
+    object_new: BTreeMap<StructId, String>,
+    /// The value struct (one kptr field) of each map of objects.
+    object_values: BTreeMap<MapId, String>,
 }
 
 /// A generated function the C text needs besides map accessors.
@@ -94,14 +102,19 @@ enum Support {
     /// The constants of loop callbacks: how a body left the loop
     /// (`KS_LOOP_*`) and the most iterations (`KS_MAX_LOOPS`).
     LoopExits,
+    /// `new`/`delete`: the `bpf_obj_new`/`bpf_obj_drop` kfuncs and the
+    /// macros `NAME_new(type)` (zeroed after the null test) and
+    /// `NAME_drop(object)`.
+    Objects,
 }
 
 impl Support {
-    const ALL: [Support; 4] = [
+    const ALL: [Support; 5] = [
         Support::SignedDiv,
         Support::SignedRem,
         Support::StringsEqual,
         Support::LoopExits,
+        Support::Objects,
     ];
 
     fn base_name(self) -> &'static str {
@@ -110,6 +123,7 @@ impl Support {
             Support::SignedRem => "signed_rem",
             Support::StringsEqual => "strings_equal",
             Support::LoopExits => "ks_loop_exit",
+            Support::Objects => "ks_obj",
         }
     }
 }
@@ -134,6 +148,24 @@ impl<'a> Generator<'a> {
             .map(|exit| file_names.fresh(exit.base_name()))
             .collect();
         let loop_constants = (LoopExitNames(exit_names), file_names.fresh("KS_MAX_LOOPS"));
+        let object_values = (0..program.maps.len())
+            .map(|index| MapId(index as u32))
+            .filter(|id| program.map(*id).holds_objects())
+            .map(|id| {
+                (
+                    id,
+                    file_names.fresh(&format!("{}_value", plan.names.map(id))),
+                )
+            })
+            .collect();
+        let object_new_names = (0..program.structs.len())
+            .map(|index| StructId(index as u32))
+            .filter(|id| program.struct_def(*id).origin == Origin::Source)
+            .map(|id| {
+                let name = file_names.fresh(&format!("ks_new_{}", program.struct_def(id).name));
+                (id, name)
+            })
+            .collect();
         let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, "ebpf.c");
         Generator {
             program,
@@ -145,6 +177,9 @@ impl<'a> Generator<'a> {
             support_names,
             support: BTreeMap::new(),
             loop_constants,
+            object_new_names,
+            object_new: BTreeMap::new(),
+            object_values,
         }
     }
 
@@ -178,7 +213,7 @@ impl<'a> Generator<'a> {
         }
         items::emit_kernel_consts(&mut out, self.program, &headers.guarded_consts);
         items::emit_user_items(&mut out, &types, &headers.user_structs, &ebpf_indices);
-        items::emit_maps(&mut out, &types, &self.plan.tail_calls);
+        items::emit_maps(&mut out, &types, &self.plan.tail_calls, &self.object_values);
         items::emit_globals(&mut out, &types);
         if let Some(name) = &self.plan.pinned_globals {
             let program = self.program;
@@ -191,7 +226,20 @@ impl<'a> Generator<'a> {
         let kfuncs = called_kfuncs(self.program, &self.function_order);
         items::emit_externs(&mut out, &types, &kfuncs);
         emit_support_functions(&mut out, &self.support, &self.loop_constants);
-        maps::emit_accessors(&mut out, &types, &self.accessors);
+        if let Some(objects) = self.support.get(&Support::Objects) {
+            for (id, name) in &self.object_new {
+                out.blank_line();
+                emit_object_new(&mut out, &types, *id, name, objects);
+            }
+        }
+        let objects = maps::ObjectNames {
+            values: &self.object_values,
+            drop: self
+                .support
+                .get(&Support::Objects)
+                .map(|name| format!("{name}_drop")),
+        };
+        maps::emit_accessors(&mut out, &types, &self.accessors, &objects);
         for function in functions {
             out.blank_line();
             out.append(function);
@@ -206,6 +254,15 @@ impl<'a> Generator<'a> {
     fn support_function(&mut self, support: Support) -> String {
         let name = self.support_names[&support].clone();
         self.support.insert(support, name.clone());
+        name
+    }
+
+    /// The C name of `struct_id`'s allocation function (`new T()`),
+    /// requesting its emission.
+    fn object_new(&mut self, struct_id: StructId) -> String {
+        self.support_function(Support::Objects);
+        let name = self.object_new_names[&struct_id].clone();
+        self.object_new.insert(struct_id, name.clone());
         name
     }
 
@@ -418,6 +475,86 @@ fn emit_support_functions(
             Support::SignedRem => emit_signed_division(out, name, "remainder", "%"),
             Support::StringsEqual => emit_strings_equal(out, name),
             Support::LoopExits => emit_loop_constants(out, name, loop_constants),
+            Support::Objects => emit_object_macros(out, name),
+        }
+    }
+}
+
+/// The kfuncs behind `new`/`delete` (kernel >= 6.2), `NAME_new(type)`
+/// and `NAME_drop(object)` (docs/design/kernel-lowering.md §3.2). The
+/// local type id is `bpf_core_type_id_local` spelled out, so no CO-RE
+/// header is needed.
+fn emit_object_macros(out: &mut CWriter, name: &str) {
+    out.line("extern void *bpf_obj_new_impl(__u64 local_type_id, void *meta) __ksym;");
+    out.line("extern void bpf_obj_drop_impl(void *kptr, void *meta) __ksym;");
+    out.unindented(format!(
+        "#define {name}_new(type) ((type *)bpf_obj_new_impl(__builtin_btf_type_id(*(type *)0, 0), (void *)0))"
+    ));
+    out.unindented(format!(
+        "#define {name}_drop(object) bpf_obj_drop_impl(object, (void *)0)"
+    ));
+}
+
+/// `struct T *NAME(void)`: `new T()`. bpf_obj_new does not zero (the
+/// allocator recycles objects), so each field is zeroed after the null
+/// test, one by one: the verifier refuses stores that reach into padding
+/// (`access beyond the end of member`), which a whole-struct `memset`
+/// makes.
+fn emit_object_new(
+    out: &mut CWriter,
+    types: &Types<'_>,
+    struct_id: StructId,
+    name: &str,
+    objects: &str,
+) {
+    let ty = types.name(&Type::Struct(struct_id));
+    out.line(format!(
+        "/* `new {}()` */",
+        types.program.struct_def(struct_id).name
+    ));
+    out.line(format!("static __always_inline {ty} *{name}(void)"));
+    out.open_block("");
+    out.line(format!("{ty} *object = {objects}_new({ty});"));
+    out.blank_line();
+    out.open_block("if (object)");
+    zero_fields(out, types, struct_id, "object->");
+    out.close_block();
+    out.line("return object;");
+    out.close_block();
+}
+
+/// The largest `memset` clang inlines whatever the alignment.
+const MEMSET_CHUNK: u64 = 128;
+
+/// Zeroes every field of the struct `struct_id` at `place` (`object->`,
+/// `object->inner.`) with stores that stay inside their member.
+fn zero_fields(out: &mut CWriter, types: &Types<'_>, struct_id: StructId, place: &str) {
+    let def = types.program.struct_def(struct_id);
+    for (index, field) in def.fields.iter().enumerate() {
+        let member = format!("{place}{}", types.names.field(struct_id, index));
+        match &field.ty {
+            Type::Struct(inner) if types.program.struct_def(*inner).kernel.is_none() => {
+                zero_fields(out, types, *inner, &format!("{member}."));
+            }
+            Type::Array(..) | Type::Str(_) | Type::Struct(_) => {
+                let size = field.ty.size(types.program);
+                if size <= MEMSET_CHUNK {
+                    out.line(format!("__builtin_memset(&{member}, 0, sizeof({member}));"));
+                    continue;
+                }
+                // clang inlines a memset of at most 128 stores (of one byte
+                // when the member's alignment is one), cannot call one, and
+                // merges adjacent ones: larger members get volatile stores,
+                // eight bytes at a time, that it keeps apart.
+                let base = format!("(volatile __u8 *)&{member}");
+                for offset in (0..size - size % 8).step_by(8) {
+                    out.line(format!("*(volatile __u64 *)({base} + {offset}) = 0;"));
+                }
+                for offset in size - size % 8..size {
+                    out.line(format!("*({base} + {offset}) = 0;"));
+                }
+            }
+            _ => out.line(format!("{member} = 0;")),
         }
     }
 }

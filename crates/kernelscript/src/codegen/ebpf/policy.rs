@@ -101,6 +101,11 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
                 return CExpr::postfix(format!("bpf_tail_call({context}, &{map_name}, {index})"));
             }
             Callee::Builtin(Builtin::Print) => return print(cx, args),
+            Callee::Builtin(Builtin::Delete) => {
+                let drop = cx.backend.gen.support_function(Support::Objects);
+                let object = cx.expr(&args[0]).text;
+                return CExpr::postfix(format!("{drop}_drop({object})"));
+            }
             Callee::Builtin(builtin) => format!("{builtin:?}").to_lowercase(),
             Callee::Method { receiver, method } => {
                 return ring_method(cx, *receiver, *method, args)
@@ -113,6 +118,19 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
     }
 
     fn special(cx: &mut Cx<'g, 'a>, expr: &'a Expr) -> Option<CExpr> {
+        if let (
+            ExprKind::Call {
+                callee: Callee::Builtin(Builtin::New),
+                ..
+            },
+            Type::Pointer(pointee),
+        ) = (&expr.kind, &expr.ty)
+        {
+            if let Type::Struct(struct_id) = pointee.as_ref() {
+                let new = cx.backend.gen.object_new(*struct_id);
+                return Some(CExpr::postfix(format!("{new}()")));
+            }
+        }
         if kernel_reads::is_kernel_read(cx, expr) {
             return Some(kernel_reads::kernel_read(cx, expr));
         }
@@ -476,5 +494,6 @@ fn ring_method<'a>(cx: &mut Cx<'_, 'a>, map: MapId, method: Method, args: &'a [E
             _ => CExpr::primary("0"),
         },
         Method::Insert => maps::insert(cx, map, &args[0], &args[1]),
+        Method::Take => maps::take(cx, map, &args[0]),
     }
 }

@@ -57,6 +57,11 @@ pub fn call<'a>(cx: &mut Cx<'_, 'a>, callee: &'a Callee, args: &'a [Expr]) -> CE
 
 fn builtin_call<'a>(cx: &mut Cx<'_, 'a>, builtin: Builtin, args: &'a [Expr]) -> CExpr {
     match builtin {
+        Builtin::Delete => {
+            let object = cx.value(&args[0]);
+            CExpr::postfix(format!("free({object})"))
+        }
+        Builtin::New => unreachable!("the policy's `special` spells `new`"),
         Builtin::Print => CExpr::postfix(super::print::printf_call(cx, args, false, true)),
         Builtin::Output { stderr, newline } => {
             CExpr::postfix(super::print::printf_call(cx, args, stderr, newline))

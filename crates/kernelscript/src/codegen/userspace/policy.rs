@@ -111,6 +111,17 @@ impl<'g, 'a> Backend<'a> for Userspace<'g, 'a> {
             return Some(super::python::call(cx, expr));
         }
         match (&expr.ty, &expr.kind) {
+            (
+                Type::Pointer(pointee),
+                ExprKind::Call {
+                    callee: Callee::Builtin(Builtin::New),
+                    ..
+                },
+            ) => {
+                // Zeroed, as `bpf_obj_new` objects are after the null test.
+                let ty = cx.types.name(pointee);
+                Some(CExpr::postfix(format!("calloc(1, sizeof({ty}))")))
+            }
             (Type::Str(_), kind) if !matches!(kind, ExprKind::Char(_)) => {
                 Some(strings::operand(cx, expr).expr())
             }

@@ -84,9 +84,10 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         self.out.close_block();
         self.frames.pop();
 
-        let catches_complete = catches.iter().any(|catch| catch.body.completes);
-        let end_label = (body.completes || catches_complete).then(|| self.label("try_end"));
-        if let (Some(end_label), true) = (&end_label, body.completes) {
+        // Catches fall through to the code after them; the label is for
+        // the body's jump over them only (unused, it is a -Wall warning).
+        let end_label = body.completes.then(|| self.label("try_end"));
+        if let Some(end_label) = &end_label {
             self.out.line(format!("goto {end_label};"));
         }
         self.out.unindented(format!("{catch_label}:"));
