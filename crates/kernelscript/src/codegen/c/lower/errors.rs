@@ -84,9 +84,10 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         self.out.close_block();
         self.frames.pop();
 
-        let catches_complete = catches.iter().any(|catch| catch.body.completes);
-        let end_label = (body.completes || catches_complete).then(|| self.label("try_end"));
-        if let (Some(end_label), true) = (&end_label, body.completes) {
+        // Only the body's normal end jumps over the catch dispatch; a catch
+        // that completes falls through to what follows.
+        let end_label = body.completes.then(|| self.label("try_end"));
+        if let Some(end_label) = &end_label {
             self.out.line(format!("goto {end_label};"));
         }
         self.out.unindented(format!("{catch_label}:"));
@@ -200,6 +201,44 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             .line(format!("__s64 {thrown} = {name}({});", texts.join(", ")));
         self.out.open_block(format!("if ({thrown})"));
         B::throw(self, thrown, span);
+        self.out.close_block();
+    }
+
+    /// A deferred call to a helper that can throw, at an exit: a code it
+    /// throws leaves the function at once (the deferred calls registered
+    /// before it do not run, and it replaces a code already leaving), as
+    /// a throw from a deferred call does in userspace. Only a helper that
+    /// can throw runs one: a program's would be an uncaught throw, which
+    /// the checker refuses.
+    pub fn deferred_throwing_call(&mut self, call: &'a Expr) {
+        let ExprKind::Call {
+            callee: Callee::Function(id),
+            args,
+        } = &call.kind
+        else {
+            unreachable!("checked: a call to a throwing helper");
+        };
+        let mut texts: Vec<String> = args.iter().map(|arg| B::argument(self, arg)).collect();
+        let callee = self.program.function(*id);
+        self.out.open_block("");
+        if callee.ret != Type::Void {
+            let temp = self.temp("discarded");
+            let declaration = self.types.declaration(&callee.ret, &temp);
+            let zero = self.types.zero(&callee.ret);
+            self.out.line(format!("{declaration} = {zero};"));
+            texts.push(format!("&{temp}"));
+        }
+        let name = self.names.function(*id).to_string();
+        let thrown = self.temp("thrown");
+        self.out
+            .line(format!("__s64 {thrown} = {name}({});", texts.join(", ")));
+        if self.function.throws && !self.in_callback() {
+            self.out.open_block(format!("if ({thrown})"));
+            self.out.line(format!("return {thrown};"));
+            self.out.close_block();
+        } else {
+            self.out.line(format!("(void){thrown};"));
+        }
         self.out.close_block();
     }
 

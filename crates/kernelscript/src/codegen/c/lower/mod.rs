@@ -19,6 +19,7 @@
 mod callback;
 mod errors;
 mod exprs;
+mod hoist;
 mod matching;
 mod stmts;
 
@@ -183,6 +184,9 @@ pub struct Lowering<'a, B> {
     /// In a helper that can throw (`Function::throws`) returning a value:
     /// the pointer parameter its value goes through.
     pub result_param: Option<String>,
+    /// Expressions already evaluated into temporaries before their
+    /// statement (`hoist.rs`), by address: the temporary's name.
+    hoisted_values: BTreeMap<usize, String>,
     pub backend: B,
 }
 
@@ -228,6 +232,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             callbacks: Vec::new(),
             context_field_names: None,
             result_param: None,
+            hoisted_values: BTreeMap::new(),
             backend,
         }
     }
@@ -513,16 +518,20 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         }
         for deferred in self.defers.clone().into_iter().rev() {
             self.map_line(deferred.span);
-            let call = self.expr(deferred.call).text;
             let reached = self.scope_ids.contains(&deferred.scope);
-            match &deferred.flag {
-                Some(flag) if !reached => {
-                    let flag = self.flag_spelling(flag);
-                    self.out.open_block(format!("if ({flag})"));
-                    self.out.line(format!("{call};"));
-                    self.out.close_block();
-                }
-                _ => self.out.line(format!("{call};")),
+            let flag = deferred.flag.as_ref().filter(|_| !reached);
+            if let Some(flag) = flag {
+                let flag = self.flag_spelling(flag);
+                self.out.open_block(format!("if ({flag})"));
+            }
+            if errors::throwing_call(self.program, deferred.call).is_some() {
+                self.deferred_throwing_call(deferred.call);
+            } else {
+                let call = self.expr(deferred.call).text;
+                self.out.line(format!("{call};"));
+            }
+            if flag.is_some() {
+                self.out.close_block();
             }
         }
         self.map_line(exit_span);
@@ -593,6 +602,14 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             if B::tail_call(self, *target, args, span) {
                 return;
             }
+        }
+        if let Some(value) = value {
+            // Calls that can throw inside the value run first; a root call
+            // is this exit's own below (in a callback, a value like others).
+            let own_root = (!self.in_callback()
+                && errors::throwing_call(self.program, value).is_some())
+                || matches!(value.kind, ExprKind::Match { .. });
+            self.hoist(value, !own_root);
         }
         if self.in_callback() {
             return self.return_in_callback(value);
