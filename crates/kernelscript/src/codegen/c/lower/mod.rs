@@ -353,6 +353,19 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             .collect()
     }
 
+    /// Gives parameter `id` the C name `name` (or the first free name
+    /// after it) instead of its source name, for conventions the kernel
+    /// reads from parameter names (a kfunc's `PARAM__sz`).
+    pub fn declare_local_named(&mut self, id: LocalId, name: &str) -> String {
+        let name = first_free(name, |candidate| self.visible(candidate));
+        self.scopes
+            .last_mut()
+            .expect("a scope is open")
+            .insert(name.clone());
+        self.locals.insert(id, Spelling::Value(name.clone()));
+        name
+    }
+
     /// The body after the signature (and its `{`): declarations every exit
     /// may need, the statements, the fall off the end.
     pub fn body(&mut self) {
