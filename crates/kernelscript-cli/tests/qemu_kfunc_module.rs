@@ -8,8 +8,12 @@
 //!   program (which would not load without the kfunc), and removes it at
 //!   exit;
 //! * without the module file it stops with a clear message;
-//! * the module inserted by hand, the XDP program run with `bpftool prog
-//!   run` returns what the kfunc computes through a `@private` function.
+//! * the module inserted by hand, the XDP programs run with `bpftool prog
+//!   run` return what the kfuncs compute: through a `@private` function,
+//!   and over a buffer the program passes (a pointer and its `__sz`);
+//! * the program uses this build's module loaded by hand (and leaves it),
+//!   and refuses a module of the same name from another build (its
+//!   `MODULE_VERSION` differs).
 //!
 //! Without the guest's packages the test prints `skipped: <reason>` (and
 //! fails when `KS_REQUIRE_KERNEL=1`).
@@ -37,9 +41,24 @@ fn kfm_mix(a: u32, b: u32) -> u32 {
     return total + b
 }
 
+@kfunc
+fn kfm_sum(data: *u8, len: u32) -> u32 {
+    var total: u32 = 0
+    for (i in 0..len) {
+        total += data[i] as u32
+    }
+    return total
+}
+
 @xdp
 fn call_mix(ctx: *xdp_md) -> xdp_action {
     return kfm_mix(4, 2) as xdp_action
+}
+
+@xdp
+fn call_sum(ctx: *xdp_md) -> xdp_action {
+    var buf: u8[8] = [1, 2, 3, 4, 5, 6, 7, 80]
+    return kfm_sum(&buf[0], 8) as xdp_action
 }
 
 fn main() -> i32 {
@@ -66,10 +85,42 @@ echo "missing=$(sed -n 's/.*cannot open kernel module \([^:]*\): \(.*\)/\1: \2/p
 
 insmod kfm_kfuncs.ko
 echo "insmod=$?"
-bpftool prog load kfm/kfm.ebpf.o /sys/fs/bpf/call_mix
+bpftool prog loadall kfm/kfm.ebpf.o /sys/fs/bpf/kfm
 echo "load=$?"
-echo "retval=$(bpftool prog run pinned /sys/fs/bpf/call_mix data_in packet.bin | sed -n 's/^Return value: \([0-9]*\).*/\1/p')"
+echo "retval=$(bpftool prog run pinned /sys/fs/bpf/kfm/call_mix data_in packet.bin | sed -n 's/^Return value: \([0-9]*\).*/\1/p')"
+echo "sum=$(bpftool prog run pinned /sys/fs/bpf/kfm/call_sum data_in packet.bin | sed -n 's/^Return value: \([0-9]*\).*/\1/p')"
+rm -rf /sys/fs/bpf/kfm
+
+mv kfm_kfuncs.ko kfm/kmod/kfm_kfuncs.ko
+./kfm/kfm > same.out 2>&1
+echo "same_status=$?"
+test -e /sys/module/kfm_kfuncs && echo "same_after=present" || echo "same_after=missing"
+
+for i in 1 2 3 4 5 6 7 8 9 10; do rmmod kfm_kfuncs 2>/dev/null && break; usleep 200000; done
+insmod stale/kfm_kfuncs.ko
+echo "stale_insmod=$?"
+./kfm/kfm > stale.out 2>&1
+echo "stale_status=$?"
+echo "stale=$(sed -n 's/.*kernel module kfm_kfuncs is \(already loaded from another build\).*/\1/p' stale.out)"
+bpftool prog loadall stale/kfm.ebpf.o /sys/fs/bpf/stale > oversized.log 2>&1
+echo "oversized_load=$?"
+echo "oversized=$(grep -c "prog 'call_oversized': failed to load" oversized.log)"
 "#;
+
+/// The same program with another kfunc body: a stale module of the same
+/// name, which the program built from `SOURCE` must refuse to use. Its
+/// object also passes a size larger than the buffer, which the verifier
+/// must refuse (it checks the memory against the `__sz` parameter).
+fn stale_source() -> String {
+    SOURCE.replace("return total + b", "return total + b + 1")
+        + r#"
+@xdp
+fn call_oversized(ctx: *xdp_md) -> xdp_action {
+    var buf: u8[8] = [1, 2, 3, 4, 5, 6, 7, 80]
+    return kfm_sum(&buf[0], 16) as xdp_action
+}
+"#
+}
 
 /// `make module` in project `dir` for the guest; fails on any warning.
 fn make_module(guest: &Guest, dir: &Path) {
@@ -127,11 +178,30 @@ fn a_kfunc_module_is_built_inserted_by_the_generated_program_and_serves_xdp_in_t
     );
     make_module(guest, &golden_dir);
     assert!(golden_dir.join("kmod/kfuncs_kfuncs.ko").is_file());
+    // The stale build: same project name, another module.
+    let stale_dir = scratch.path().join("stale");
+    std::fs::create_dir_all(&stale_dir).expect("stale directory");
+    let stale_source_path = stale_dir.join("kfm.ks");
+    std::fs::write(&stale_source_path, stale_source()).expect("write the stale .ks file");
+    let stale_project = stale_dir.join("kfm");
+    guest
+        .build_generated(
+            Path::new(env!("CARGO_BIN_EXE_kernelscript")),
+            &stale_source_path,
+            &stale_project,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    make_module(guest, &stale_project);
     let module = dir.join("kmod/kfm_kfuncs.ko");
     let batch = Batch::new(SCRIPT)
         .file("kfm/kfm", built.binary.as_ref().expect("a main"))
         .file("kfm/kfm.ebpf.o", &built.object)
         .file("kfm/kmod/kfm_kfuncs.ko", &module)
+        .file(
+            "stale/kfm_kfuncs.ko",
+            stale_project.join("kmod/kfm_kfuncs.ko"),
+        )
+        .file("stale/kfm.ebpf.o", stale_project.join("kfm.ebpf.o"))
         .bytes("packet.bin", 0o644, vec![0u8; 64]);
     let output = guest.run(&batch).unwrap_or_else(|e| panic!("{e}"));
     assert!(output.succeeded(), "{output}");
@@ -146,6 +216,14 @@ fn a_kfunc_module_is_built_inserted_by_the_generated_program_and_serves_xdp_in_t
             value("insmod"),
             value("load"),
             value("retval"),
+            value("sum"),
+            value("same_status"),
+            value("same_after"),
+            value("stale_insmod"),
+            value("stale_status"),
+            value("stale"),
+            value("oversized_load"),
+            value("oversized"),
         ],
         [
             "present",
@@ -157,6 +235,18 @@ fn a_kfunc_module_is_built_inserted_by_the_generated_program_and_serves_xdp_in_t
             "0",
             // kfm_mix(4, 2) = 4 * 100 + 2.
             "402",
+            // kfm_sum over the XDP program's 8-byte stack buffer.
+            "108",
+            // This build's module, loaded by hand: used, and left loaded.
+            "0",
+            "present",
+            // Another build's module of the same name: refused.
+            "0",
+            "1",
+            "already loaded from another build",
+            // 16 bytes of an 8-byte buffer: the verifier refuses.
+            "255",
+            "1",
         ],
         "{output}"
     );

@@ -1044,6 +1044,138 @@ fn perf_event_array_events_from_xdp_and_tc_reach_the_handler() {
     veth.assert_nothing_attached();
 }
 
+/// `output` from a `@helper`, two calls below the programs: XDP and TC call
+/// the same `report`, which calls `emit`, which writes the event; each
+/// helper receives its caller's context (an `xdp_md`, an `__sk_buff`) as a
+/// hidden parameter. The handler prints each event.
+const PERF_HELPER: &str = concat!(
+    packet_headers!(),
+    r#"
+struct Packet {
+    source: u32,
+    seq: u32,
+    len: u32,
+}
+
+const ETH_P_IP: u16 = 0x0800
+const IPPROTO_UDP: u8 = 17
+
+var packets : perf_event_array<Packet>
+var xdp_seq: u32 = 0
+var tc_seq: u32 = 0
+var failed: u32 = 0
+var expected: u32 = 0
+var received: u32 = 0
+
+@helper
+fn emit(source: u32, seq: u32, len: u32) -> i64 {
+    var event = Packet { source: source, seq: seq, len: len }
+    return packets.output(event)
+}
+
+@helper
+fn report(source: u32, seq: u32, len: u32) {
+    if (emit(source, seq, len) != 0) {
+        failed += 1
+    }
+}
+
+@xdp
+fn xdp_report(ctx: *xdp_md) -> xdp_action {
+    var data = ctx->data
+    var data_end = ctx->data_end
+    if (data + sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(UdpHdr) > data_end) {
+        return XDP_PASS
+    }
+    var eth = data as *EthHdr
+    var ip = (data + sizeof(EthHdr)) as *Ipv4Hdr
+    var udp = (data + sizeof(EthHdr) + sizeof(Ipv4Hdr)) as *UdpHdr
+    if (bpf_ntohs(eth->proto) != ETH_P_IP || ip->protocol != IPPROTO_UDP || bpf_ntohs(udp->dest) != 9999) {
+        return XDP_PASS
+    }
+    xdp_seq += 1
+    report(1, xdp_seq, (data_end - data) as u32)
+    return XDP_PASS
+}
+
+@tc("ingress")
+fn tc_report(ctx: *__sk_buff) -> i32 {
+    var data = ctx->data
+    var data_end = ctx->data_end
+    if (data + sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(UdpHdr) > data_end) {
+        return TC_ACT_OK
+    }
+    var eth = data as *EthHdr
+    var ip = (data + sizeof(EthHdr)) as *Ipv4Hdr
+    var udp = (data + sizeof(EthHdr) + sizeof(Ipv4Hdr)) as *UdpHdr
+    if (bpf_ntohs(eth->proto) != ETH_P_IP || ip->protocol != IPPROTO_UDP || bpf_ntohs(udp->dest) != 9999) {
+        return TC_ACT_OK
+    }
+    tc_seq += 1
+    report(2, tc_seq, ctx->len)
+    return TC_ACT_OK
+}
+
+fn on_packet(event: *Packet) -> i32 {
+    print("packet source", event->source, "seq", event->seq, "len", event->len)
+    received += 1
+    if (received >= expected) {
+        return 1
+    }
+    return 0
+}
+
+struct Args {
+    interface: str(16),
+    packets: u32,
+}
+
+fn main(args: Args) -> i32 {
+    expected = args.packets * 2
+    packets.on_event(on_packet)
+    attach(load(xdp_report), args.interface, 0)
+    attach(load(tc_report), args.interface, 0)
+    print("attached to", args.interface)
+    var result = dispatch(packets)
+    print("dispatch:", result)
+    print("failed:", failed)
+    return 0
+}
+"#
+);
+
+#[test]
+fn perf_event_array_output_from_a_helper_reaches_the_handler() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build(SUITE, "perf_helper", PERF_HELPER);
+    let veth = Veth::new();
+    let mut running = Running::start(
+        &project.binary,
+        &[&format!("--interface={}", veth.host), "--packets=3"],
+    );
+    running.wait_for_line(&format!("attached to {}", veth.host));
+    veth.send_udp(3, 60, 9999);
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(0), "stderr: {stderr}");
+    assert_eq!(stderr, "");
+    let (events, rest) = stdout.split_at(stdout.len() - 2);
+    assert_eq!(rest, ["dispatch: 1", "failed: 0"], "stdout: {stdout:?}");
+    let mut events = events.to_vec();
+    events.sort();
+    let mut expected = vec![format!("attached to {}", veth.host)];
+    for source in [1, 2] {
+        for seq in 1..=3 {
+            // 14 + 20 + 8 header bytes and 60 bytes of payload.
+            expected.push(format!("packet source {source} seq {seq} len 102"));
+        }
+    }
+    expected.sort();
+    assert_eq!(events, expected);
+    veth.assert_nothing_attached();
+}
+
 /// Floods a perf event array while the handler sleeps on the first event:
 /// the per-CPU buffers (8 pages) overflow, `output` fails in XDP (counted)
 /// and userspace reports the lost samples once later ones get through;

@@ -359,3 +359,56 @@ fn userspace_objects_start_zeroed() {
     // 0 + 1 + ... + 999: only the values written; every fresh field was 0.
     assert_eq!(support::text(&output.stdout), "499500\n");
 }
+
+/// A deferred call that throws: the code leaves the function for the
+/// caller's `try`, and the deferred calls registered before it do not run
+/// (the eBPF lowering does the same: `tests/e2e/throw_in_expressions.ks`).
+const DEFERRED_THROW: &str = r#"
+@xdp fn unused(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+const E: i32 = 5
+
+fn mark(n: u32) {
+    print("mark", n)
+}
+
+fn release(x: u32) {
+    print("release")
+    if (x == 0) {
+        throw E
+    }
+}
+
+fn guarded(x: u32) -> u32 {
+    defer mark(7)
+    defer release(x)
+    return x + 5
+}
+
+fn main() -> i32 {
+    try {
+        print("r", guarded(0))
+    } catch E {
+        print("caught")
+    }
+    try {
+        print("r", guarded(1))
+    } catch E {
+        print("caught")
+    }
+    return 0
+}
+"#;
+
+#[test]
+fn a_throw_from_a_deferred_call_leaves_for_the_callers_try() {
+    let project = support::build("semantics", "deferred_throw", DEFERRED_THROW);
+    let output = Command::new(&project.binary).output().unwrap();
+    assert!(output.status.success(), "{:?}", output.status);
+    assert_eq!(
+        support::text(&output.stdout),
+        "release\ncaught\nrelease\nmark 7\nr 6\n"
+    );
+}

@@ -399,6 +399,9 @@ pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOp
         None
     };
     plan.tests = test_c.is_some();
+    // The module first: the userspace loader checks its version.
+    let kernel_module = crate::codegen::kmod::generate(program, sources, &plan);
+    plan.kernel_module_version = kernel_module.as_ref().map(|module| module.version.clone());
     Outputs {
         ebpf_c: ebpf::generate(program, sources, &plan),
         userspace_c: userspace::generate(program, sources, &plan),
@@ -406,7 +409,7 @@ pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOp
         makefile: makefile::generate_makefile(&plan),
         readme: crate::codegen::readme::readme(program, &plan),
         kernel_header: plan.kernel_header_c.clone(),
-        kernel_module: crate::codegen::kmod::generate(program, sources, &plan),
+        kernel_module,
         plan,
     }
 }

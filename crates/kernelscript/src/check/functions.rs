@@ -230,6 +230,7 @@ impl Checker<'_> {
         let facts = &mut self.fn_facts[id.index()];
         facts.calls = fx.calls;
         facts.throws = fx.throws;
+        facts.context_local = fx.context_local;
         facts.largest_frame = largest_frame;
         facts.stack_depth = stack_depth;
     }

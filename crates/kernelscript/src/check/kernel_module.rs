@@ -1,18 +1,33 @@
 //! What the kernel module backend (`codegen/kmod/`) compiles of `@kfunc`
 //! and `@private` bodies, checked after the bodies themselves: integer,
-//! `bool` and `char` values, calls of the program's own kernel module
-//! functions and `print`. Anything else in module code (strings, structs,
-//! pointers, kernel or BPF helper calls) is a located "not supported yet"
-//! error, so accepted input always builds. Reports only; changes nothing.
+//! `bool` and `char` values, pointers to them, calls of the program's own
+//! kernel module functions and `print`. Anything else in module code
+//! (strings, structs, kernel or BPF helper calls, returned pointers) is a
+//! located "not supported yet" error, so accepted input always builds.
+//!
+//! A pointer parameter of a `@kfunc` is memory the eBPF caller passes: the
+//! verifier checks the caller's buffer only when the next parameter is its
+//! size in bytes (the kernel's `PARAM__sz` convention, which the module
+//! backend spells), so a pointer parameter not followed by an integer one
+//! is an error. Reports only; changes nothing.
 
 use crate::ir::{self, visit, Builtin, Callee, ExprKind, Target, Type};
 
 use super::{errors, Checker};
 use crate::diagnostic::Diagnostic;
 
-/// Whether module code may hold a value of type `ty`.
+/// Whether module code may return a value of type `ty`.
 fn supported(ty: &Type) -> bool {
     matches!(ty, Type::Int(_) | Type::Bool | Type::Char | Type::Error)
+}
+
+/// Whether module code may hold a value of type `ty`: a scalar, or a
+/// pointer to one (memory a kfunc's caller passed).
+fn supported_value(ty: &Type) -> bool {
+    match ty {
+        Type::Pointer(inner) => supported(inner) && **inner != Type::Error,
+        _ => supported(ty),
+    }
 }
 
 impl Checker<'_> {
@@ -85,7 +100,7 @@ impl Checker<'_> {
                         "a kernel constant in kernel module functions",
                     ))
                 }
-                _ if expr.ty != Type::Void && !supported(&expr.ty) => {
+                _ if expr.ty != Type::Void && !supported_value(&expr.ty) => {
                     Some(errors::unsupported(expr.span, &value(&expr.ty)))
                 }
                 _ => None,
@@ -100,11 +115,32 @@ impl Checker<'_> {
                 "a `throw` that can leave a kernel module function",
             ));
         }
-        function
+        if let Some(local) = function
             .locals
             .iter()
-            .find(|local| !supported(&local.ty))
-            .map(|local| errors::unsupported(local.span, &value(&local.ty)))
+            .find(|local| !supported_value(&local.ty))
+        {
+            return Some(errors::unsupported(local.span, &value(&local.ty)));
+        }
+        if function.kind != ir::FunctionKind::Kfunc {
+            return None;
+        }
+        // Each pointer parameter of a kfunc: its size next.
+        function
+            .params
+            .iter()
+            .enumerate()
+            .find_map(|(index, param)| {
+                let local = function.local(*param);
+                if !local.ty.is_pointer() {
+                    return None;
+                }
+                let sized = function
+                    .params
+                    .get(index + 1)
+                    .is_some_and(|next| function.local(*next).ty.is_integer());
+                (!sized).then(|| errors::kfunc_pointer_without_size(local.span, &local.name))
+            })
     }
 }
 

@@ -563,7 +563,9 @@ impl Checker<'_> {
 
 impl Checker<'_> {
     /// `events.output(value) -> i64` on a `perf_event_array<T>`, from a
-    /// program whose first parameter is its context (the helper needs it).
+    /// program whose first parameter is its context (the helper needs it),
+    /// or from a `@helper`, which then receives that context from its
+    /// callers as a hidden parameter (`perf_context.rs`).
     /// `value` is a `T` or a `*T` (`&record`).
     fn perf_output(
         &mut self,
@@ -597,6 +599,20 @@ impl Checker<'_> {
             {
                 let ty = self.fx.locals[0].ty.clone();
                 Some(node(ExprKind::Local(ir::LocalId(0)), ty, span))
+            }
+            // A helper gets the program's context as a hidden parameter
+            // (`perf_context.rs`).
+            Some(ir::FunctionKind::Helper) => {
+                let ty = Type::Pointer(Box::new(Type::Void));
+                let local = match self.fx.context_local {
+                    Some((local, _)) => local,
+                    None => {
+                        let local = self.fx.new_local("ctx", ty.clone(), false, span);
+                        self.fx.context_local = Some((local, span));
+                        local
+                    }
+                };
+                Some(node(ExprKind::Local(local), ty, span))
             }
             _ => None,
         };

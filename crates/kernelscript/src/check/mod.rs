@@ -54,6 +54,7 @@ mod nullness;
 mod objects;
 mod ownership;
 mod perf;
+mod perf_context;
 mod places;
 mod presence;
 mod probes;
@@ -156,6 +157,9 @@ pub(crate) struct FnFacts {
     pub largest_frame: u64,
     /// Its own frame plus the deepest chain of loop callback frames.
     pub stack_depth: u64,
+    /// A helper's hidden context local and its first `output`
+    /// (`perf_context.rs`).
+    pub context_local: Option<(ir::LocalId, crate::span::Span)>,
 }
 
 pub(crate) struct Checker<'a> {
@@ -255,6 +259,7 @@ impl<'a> Checker<'a> {
         self.check_call_graph();
         self.check_object_callers();
         self.check_throws();
+        self.pass_program_contexts();
         self.check_kernel_module_code();
     }
 

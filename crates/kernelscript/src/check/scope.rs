@@ -87,6 +87,9 @@ pub(crate) struct FnCtx {
     pub calls: Vec<CallEdge>,
     /// Throws not caught in the function (eBPF code).
     pub throws: Vec<ThrowSite>,
+    /// In a helper that writes to a perf event array: the hidden local
+    /// holding the program's context, and the first `output` using it.
+    pub context_local: Option<(LocalId, Span)>,
 }
 
 impl FnCtx {
@@ -105,6 +108,7 @@ impl FnCtx {
             try_stack: Vec::new(),
             calls: Vec::new(),
             throws: Vec::new(),
+            context_local: None,
         }
     }
 

@@ -144,7 +144,25 @@ impl Checker<'_> {
                     self.expr(e, None);
                     return None;
                 }
-                Some(StmtKind::Defer(self.expr_at(e, None, Position::Statement)))
+                let edges = self.fx.calls.len();
+                let call = self.expr_at(e, None, Position::Statement);
+                // The deferred call itself runs at the function's exits,
+                // outside every `try` of the function (its arguments run
+                // here): its edge, pushed after its arguments', is caught
+                // by no `try` of this function.
+                if let ir::ExprKind::Call {
+                    callee: ir::Callee::Function(id),
+                    ..
+                } = &call.kind
+                {
+                    let pushed = self.fx.calls.len() > edges;
+                    if let Some(edge) = self.fx.calls.last_mut().filter(|_| pushed) {
+                        if edge.callee == *id {
+                            edge.catches.clear();
+                        }
+                    }
+                }
+                Some(StmtKind::Defer(call))
             }
             ast::StmtKind::Block(block) => Some(StmtKind::Block(self.block(block))),
             ast::StmtKind::Error => None,

@@ -12,8 +12,9 @@
 //! A helper with a non-empty set gets `Function::throws` (its C returns the
 //! code, `codegen/c/lower/errors.rs`); a program or a struct_ops method with
 //! one is an error naming one chain per code. Calls to a throwing helper
-//! are lowered where they stand alone (`f(x)`, `var v = f(x)`, `v = f(x)`,
-//! `return f(x)`); anywhere else they are reported as not supported yet.
+//! may stand anywhere an expression can, except in a `while` condition.
+//! A deferred call runs at the function's exits, outside every `try` of
+//! the function: what it throws goes to the callers.
 //!
 //! This file reads the facts the body checks left (`FnFacts`); it does not
 //! look at source names to decide anything.
@@ -163,8 +164,9 @@ impl Checker<'_> {
         }
     }
 
-    /// A call to a throwing helper must stand alone; elsewhere it is not
-    /// supported yet.
+    /// A call to a throwing helper may stand anywhere an expression can
+    /// (the generators hoist it, `codegen/c/lower/hoist.rs`) except in a
+    /// `while` condition, which runs again before each iteration: refused.
     fn check_throwing_calls(&mut self) {
         let mut found = Vec::new();
         for function in &self.program.functions {
@@ -172,40 +174,25 @@ impl Checker<'_> {
                 continue;
             }
             visit::walk_stmts(&function.body, &mut |stmt| {
-                let standalone = match &stmt.kind {
-                    StmtKind::Expr(expr) | StmtKind::Return(Some(expr)) => Some(expr),
-                    StmtKind::Let {
-                        init: Some(expr), ..
-                    } => Some(expr),
-                    StmtKind::Assign {
-                        target,
-                        op: None,
-                        value,
-                    } if matches!(target.kind, ExprKind::Local(_)) => Some(value),
-                    _ => None,
+                let StmtKind::While { condition, .. } = &stmt.kind else {
+                    return;
                 };
-                for expr in visit::stmt_exprs(stmt) {
-                    visit::walk_exprs(expr, &mut |inner| {
-                        let ExprKind::Call {
-                            callee: Callee::Function(callee),
-                            ..
-                        } = &inner.kind
-                        else {
-                            return;
-                        };
-                        if !self.program.function(*callee).throws {
-                            return;
-                        }
-                        if standalone.is_some_and(|top| std::ptr::eq(top, inner)) {
-                            return;
-                        }
+                visit::walk_exprs(condition, &mut |inner| {
+                    let ExprKind::Call {
+                        callee: Callee::Function(callee),
+                        ..
+                    } = &inner.kind
+                    else {
+                        return;
+                    };
+                    if self.program.function(*callee).throws {
                         found.push((inner.span, self.program.function(*callee).name.clone()));
-                    });
-                }
+                    }
+                });
             });
         }
         for (span, name) in found {
-            self.report(errors::throwing_call_in_expression(span, &name));
+            self.report(errors::throwing_call_in_while_condition(span, &name));
         }
     }
 }

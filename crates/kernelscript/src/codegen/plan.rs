@@ -55,6 +55,10 @@ pub struct Plan {
     /// The kernel module's name (`NAME_kfuncs`), when the program has
     /// `@kfunc` functions (`codegen::kmod`).
     pub kernel_module: Option<String>,
+    /// The kernel module's `MODULE_VERSION`, which the loader compares
+    /// with a module of that name already loaded. Set by the driver once
+    /// the module is generated.
+    pub kernel_module_version: Option<String>,
     /// The C names of the program's items, which both outputs use.
     pub names: CNames,
     /// The eBPF functions that read kernel memory through CO-RE probe
@@ -129,6 +133,7 @@ impl Plan {
                 .iter()
                 .any(|function| function.kind == FunctionKind::Kfunc)
                 .then(|| super::kmod::module_name(&project_name)),
+            kernel_module_version: None,
             names,
         }
     }

@@ -222,8 +222,8 @@ pub(crate) fn perf_output_needs_context(span: Span, map: &str) -> Diagnostic {
             "not in a program that takes its context as first parameter",
         )
         .help(
-            "call it from an @xdp, @tc, @tracepoint, ... program whose first parameter is `ctx`; \
-             helpers cannot output to perf event arrays yet",
+            "call it from an @xdp, @tc, @tracepoint, ... program whose first parameter is `ctx`, \
+             or from a @helper such a program calls",
         )
 }
 
@@ -273,4 +273,23 @@ pub(crate) fn stack_trace_in_ebpf(span: Span, name: &str) -> Diagnostic {
         .help(format!(
             "record with `bpf_get_stackid(ctx, {name}, 0)` and read the stacks from userspace"
         ))
+}
+
+pub(crate) fn helper_output_without_context(
+    span: Span,
+    caller: &str,
+    callee: &str,
+    chain: &[(Span, String)],
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::error(format!(
+        "`{callee}` writes to a perf event array, which needs the program's context, and `{caller}` has none to pass"
+    ))
+    .primary(span, "called here");
+    for (step, label) in chain {
+        diagnostic = diagnostic.secondary(*step, label.clone());
+    }
+    diagnostic.help(
+        "call it from an @xdp, @tc, @tracepoint, ... program whose first parameter is its context \
+         (or from a helper such a program calls)",
+    )
 }

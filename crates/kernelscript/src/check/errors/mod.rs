@@ -48,6 +48,16 @@ pub(crate) fn unsupported(span: Span, what: &str) -> Diagnostic {
         .primary(span, "not supported by this compiler yet")
 }
 
+pub(crate) fn kfunc_pointer_without_size(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "pointer parameter `{name}` of a @kfunc needs its size in bytes as the next parameter"
+    ))
+    .primary(span, "the verifier cannot check the memory it points to")
+    .help(format!(
+        "add the size right after it: `{name}: *u8, {name}_len: u32` (the module names it `{name}__sz`, as the kernel expects)"
+    ))
+}
+
 /// `a`, `b` and `c`
 fn list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|item| format!("`{item}`")).collect();

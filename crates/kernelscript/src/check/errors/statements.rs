@@ -196,13 +196,13 @@ pub(crate) fn uncaught_throw_in_ebpf(
         .note("an eBPF program, or struct_ops method, cannot pass a throw to the kernel")
 }
 
-pub(crate) fn throwing_call_in_expression(span: Span, callee: &str) -> Diagnostic {
+pub(crate) fn throwing_call_in_while_condition(span: Span, callee: &str) -> Diagnostic {
     Diagnostic::error(format!(
-        "a call to `{callee}`, which can throw, inside a larger expression is not supported yet"
+        "a call to `{callee}`, which can throw, in a `while` condition is not supported yet"
     ))
     .primary(span, "this call can throw")
     .help(format!(
-        "call it on its own: `{callee}(...)`, `var v = {callee}(...)`, `v = {callee}(...)` or `return {callee}(...)`"
+        "test it inside the loop: `while (true) {{ if (!cond({callee}(...))) {{ break }} ... }}`"
     ))
 }
 

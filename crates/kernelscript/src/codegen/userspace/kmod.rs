@@ -3,7 +3,8 @@
 //! (its `extern ... __ksym` kfuncs resolve against the module's BTF), the
 //! program inserts `kmod/NAME_kfuncs.ko` from beside its executable with
 //! `finit_module`, unless a module of that name is loaded already (then it
-//! is not ours); the `atexit` cleanup, after the object is destroyed,
+//! is not ours, and it must carry this build's `MODULE_VERSION`, or the
+//! program stops with a message); the `atexit` cleanup, after the object is destroyed,
 //! removes the module only if this program inserted it. Emits C text only.
 
 use super::runtime::emit;
@@ -15,7 +16,15 @@ pub fn write_loader(generator: &Generator, out: &mut CWriter) {
     let Some(module) = &generator.plan.kernel_module else {
         return;
     };
-    emit(out, generator, &LOADER.replace("@MODULE@", module));
+    let version = generator
+        .plan
+        .kernel_module_version
+        .as_deref()
+        .unwrap_or_default();
+    let text = LOADER
+        .replace("@MODULE@", module)
+        .replace("@VERSION@", version);
+    emit(out, generator, &text);
 }
 
 /// `ks_load_kernel_module();` as the first step of loading the object.
@@ -59,8 +68,25 @@ static void ks_load_kernel_module(void)
     char *slash;
     int fd;
 
-    if (stat("/sys/module/@MODULE@", &st) == 0)
-        return; /* loaded already: not ours to remove */
+    if (stat("/sys/module/@MODULE@", &st) == 0) {
+        /* Loaded already: not ours to remove, and usable only if it is
+         * this build's module (another build's kfuncs may differ). */
+        char version[64] = "";
+        FILE *file = fopen("/sys/module/@MODULE@/version", "r");
+
+        if (file) {
+            if (!fgets(version, sizeof(version), file))
+                version[0] = '\0';
+            fclose(file);
+        }
+        version[strcspn(version, "\n")] = '\0';
+        if (strcmp(version, "@VERSION@") != 0) {
+            fprintf(stderr, "@NAME@: kernel module @MODULE@ is already loaded from another build (version %s, this program needs @VERSION@): unload it with `rmmod @MODULE@`\n",
+                    version[0] ? version : "none");
+            exit(1);
+        }
+        return;
+    }
     len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (len < 0)
         len = 0;

@@ -21,6 +21,9 @@ use crate::codegen::c::Precedence;
 impl<'a, B: Backend<'a>> Lowering<'a, B> {
     /// `expr` as C.
     pub fn expr(&mut self, expr: &'a Expr) -> CExpr {
+        if let Some(hoisted) = self.hoisted_value(expr) {
+            return CExpr::primary(hoisted);
+        }
         if let Some(special) = B::special(self, expr) {
             return special;
         }
@@ -95,6 +98,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
 
     /// `expr` as a condition of `if`/`while`.
     pub fn condition(&mut self, expr: &'a Expr) -> String {
+        if let Some(hoisted) = self.hoisted_value(expr) {
+            return hoisted;
+        }
         if let Some(condition) = B::condition(self, expr) {
             return condition;
         }

@@ -41,6 +41,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         ty: &Type,
         sink: Sink,
     ) {
+        self.hoist(scrutinee, true);
         let switchable = is_switch_type(&scrutinee.ty)
             && arms
                 .iter()
@@ -85,7 +86,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 self.map_line(arm.span);
                 self.out.line(format!("{label} {result}"));
                 self.out.indent();
-            } else if arm.stmts.is_empty() {
+            } else if arm.stmts.is_empty() && !self.arm_value_throws(arm) {
                 self.out.line(label);
                 self.out.indent();
                 self.arm_result(arm, ty, sink, true);
@@ -175,6 +176,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             return None;
         }
         let value = arm.value.as_ref()?;
+        if self.arm_value_throws(arm) {
+            return None;
+        }
         let simple = !matches!(
             value.kind,
             ExprKind::Match { .. }
@@ -201,6 +205,14 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             }
             Sink::Discard => Some("break;".to_string()),
         }
+    }
+
+    /// Whether `arm`'s value calls a helper that can throw (its calls are
+    /// hoisted into the arm's own branch, which then needs braces).
+    fn arm_value_throws(&self, arm: &MatchArm) -> bool {
+        arm.value
+            .as_ref()
+            .is_some_and(|value| super::hoist::contains_throwing(self.program, value))
     }
 
     /// An expression evaluated for its effects, as C statement text.
@@ -235,10 +247,12 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                         self.lower_match(scrutinee, arms, &value.ty, sink.clone())
                     }
                     _ if is_array_like(ty) || is_array_like(&value.ty) => {
+                        self.hoist(value, true);
                         let target = target.clone();
                         B::store_aggregate(self, &target, ty, super::plain(value));
                     }
                     _ => {
+                        self.hoist(value, true);
                         let text = self.expr(value).text;
                         self.out.line(format!("{target} = {text};"));
                     }
@@ -252,7 +266,12 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                     ExprKind::Match { scrutinee, arms } => {
                         self.lower_match(scrutinee, arms, &value.ty, Sink::Discard)
                     }
+                    _ if super::errors::throwing_call(self.program, value).is_some() => {
+                        self.hoist(value, false);
+                        self.call_throwing(value, None, value.span);
+                    }
                     _ if has_effects(value) => {
+                        self.hoist(value, true);
                         let text = self.statement_text(value);
                         self.out.line(format!("{text};"));
                     }

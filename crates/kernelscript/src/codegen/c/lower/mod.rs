@@ -19,6 +19,7 @@
 mod callback;
 mod errors;
 mod exprs;
+mod hoist;
 mod matching;
 mod stmts;
 
@@ -183,6 +184,9 @@ pub struct Lowering<'a, B> {
     /// In a helper that can throw (`Function::throws`) returning a value:
     /// the pointer parameter its value goes through.
     pub result_param: Option<String>,
+    /// Expressions already evaluated into temporaries before their
+    /// statement (`hoist.rs`), by address: the temporary's name.
+    hoisted_values: BTreeMap<usize, String>,
     pub backend: B,
 }
 
@@ -228,6 +232,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             callbacks: Vec::new(),
             context_field_names: None,
             result_param: None,
+            hoisted_values: BTreeMap::new(),
             backend,
         }
     }
@@ -346,6 +351,19 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 self.local_declaration(*param, &name)
             })
             .collect()
+    }
+
+    /// Gives parameter `id` the C name `name` (or the first free name
+    /// after it) instead of its source name, for conventions the kernel
+    /// reads from parameter names (a kfunc's `PARAM__sz`).
+    pub fn declare_local_named(&mut self, id: LocalId, name: &str) -> String {
+        let name = first_free(name, |candidate| self.visible(candidate));
+        self.scopes
+            .last_mut()
+            .expect("a scope is open")
+            .insert(name.clone());
+        self.locals.insert(id, Spelling::Value(name.clone()));
+        name
     }
 
     /// The body after the signature (and its `{`): declarations every exit
@@ -513,16 +531,20 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         }
         for deferred in self.defers.clone().into_iter().rev() {
             self.map_line(deferred.span);
-            let call = self.expr(deferred.call).text;
             let reached = self.scope_ids.contains(&deferred.scope);
-            match &deferred.flag {
-                Some(flag) if !reached => {
-                    let flag = self.flag_spelling(flag);
-                    self.out.open_block(format!("if ({flag})"));
-                    self.out.line(format!("{call};"));
-                    self.out.close_block();
-                }
-                _ => self.out.line(format!("{call};")),
+            let flag = deferred.flag.as_ref().filter(|_| !reached);
+            if let Some(flag) = flag {
+                let flag = self.flag_spelling(flag);
+                self.out.open_block(format!("if ({flag})"));
+            }
+            if errors::throwing_call(self.program, deferred.call).is_some() {
+                self.deferred_throwing_call(deferred.call);
+            } else {
+                let call = self.expr(deferred.call).text;
+                self.out.line(format!("{call};"));
+            }
+            if flag.is_some() {
+                self.out.close_block();
             }
         }
         self.map_line(exit_span);
@@ -593,6 +615,14 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             if B::tail_call(self, *target, args, span) {
                 return;
             }
+        }
+        if let Some(value) = value {
+            // Calls that can throw inside the value run first; a root call
+            // is this exit's own below (in a callback, a value like others).
+            let own_root = (!self.in_callback()
+                && errors::throwing_call(self.program, value).is_some())
+                || matches!(value.kind, ExprKind::Match { .. });
+            self.hoist(value, !own_root);
         }
         if self.in_callback() {
             return self.return_in_callback(value);

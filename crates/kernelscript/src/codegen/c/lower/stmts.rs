@@ -30,6 +30,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
 
     pub fn stmt(&mut self, stmt: &'a Stmt) {
         self.map_line(stmt.span);
+        self.hoist_statement(stmt);
         match &stmt.kind {
             StmtKind::Let { local, init } => self.lower_let(*local, init.as_ref()),
             StmtKind::Assign { target, op, value } => self.lower_assign(target, *op, value),
@@ -325,7 +326,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                             else_block: next,
                         },
                     span,
-                }] => {
+                }] if !super::hoist::contains_throwing(self.program, condition) => {
                     self.map_line(*span);
                     let condition = self.condition(condition);
                     self.out.reopen_block(format!("else if ({condition})"));
