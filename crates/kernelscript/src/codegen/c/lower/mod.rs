@@ -162,6 +162,12 @@ pub struct Lowering<'a, B> {
     /// Locals declared at the top of the function (deferred calls read
     /// them).
     pub hoisted: BTreeSet<LocalId>,
+    /// The `struct bpf_dynptr *` beside each local holding a variable-size
+    /// ring buffer reservation (eBPF; `ir/records.rs`), as C spells it here.
+    pub dynptrs: BTreeMap<LocalId, String>,
+    /// Statements a failure exit the compiler adds must run first, outside
+    /// callbacks (releases of reservations live there, innermost last).
+    pub failure_releases: Vec<String>,
     /// Locals declared and never read (`ir::visit::unread_locals`): marked
     /// used after their declaration, for `-Wunused-variable`.
     pub unread: BTreeSet<LocalId>,
@@ -217,6 +223,8 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             defer_flags: BTreeMap::new(),
             flag_spellings: BTreeMap::new(),
             hoisted: BTreeSet::new(),
+            dynptrs: BTreeMap::new(),
+            failure_releases: Vec::new(),
             unread: crate::ir::visit::unread_locals(function)
                 .into_iter()
                 .collect(),
@@ -698,6 +706,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     pub fn failure_exit(&mut self, span: Span) {
         if self.in_callback() {
             return self.leave_callback(LoopExit::Fail, None);
+        }
+        for line in self.failure_releases.clone().iter().rev() {
+            self.out.line(line);
         }
         if self.function.throws {
             return self.return_computed(None, span);
