@@ -42,14 +42,25 @@ impl Checker<'_> {
         // arrays that are indexed.
         let mut declared: BTreeSet<*const Expr> = BTreeSet::new();
         let mut indexed: BTreeSet<*const Expr> = BTreeSet::new();
+        let mut misplaced: BTreeSet<LocalId> = BTreeSet::new();
         visit::walk_stmts(body, &mut |stmt| match &stmt.kind {
             StmtKind::Let {
                 init: Some(init), ..
             } => {
                 declared.insert(init as *const Expr);
             }
-            StmtKind::Assign { target, op, .. } => match &target.kind {
+            // Reported once, as misplaced (not again as a reservation
+            // outside a `var`, or its release as not through the holder).
+            StmtKind::IfLetPointer { binding, value, .. }
+                if dynptr_reserve(&self.program, value).is_some() =>
+            {
+                reports.push(errors::record_reserve_not_var(value.span));
+                declared.insert(value as *const Expr);
+                misplaced.insert(*binding);
+            }
+            StmtKind::Assign { target, op, value } => match &target.kind {
                 ExprKind::Local(local) if holders.contains_key(local) => {
+                    declared.insert(value as *const Expr);
                     reports.push(errors::record_holder_assigned(
                         target.span,
                         &self.fx.locals[local.index()].name,
@@ -96,7 +107,9 @@ impl Checker<'_> {
                     if crate::ir::records::is_dynptr_map(&self.program, *receiver) =>
                 {
                     if let Some(arg) = args.first() {
-                        if !holds(&holders, arg, *receiver) {
+                        let misplaced_binding =
+                            matches!(arg.kind, ExprKind::Local(local) if misplaced.contains(&local));
+                        if !holds(&holders, arg, *receiver) && !misplaced_binding {
                             let map = self.program.map(*receiver).name.clone();
                             reports.push(errors::record_release_not_holder(arg.span, &map));
                         }
