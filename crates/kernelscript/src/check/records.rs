@@ -107,8 +107,7 @@ impl Checker<'_> {
                     if crate::ir::records::is_dynptr_map(&self.program, *receiver) =>
                 {
                     if let Some(arg) = args.first() {
-                        let misplaced_binding =
-                            matches!(arg.kind, ExprKind::Local(local) if misplaced.contains(&local));
+                        let misplaced_binding = matches!(arg.kind, ExprKind::Local(local) if misplaced.contains(&local));
                         if !holds(&holders, arg, *receiver) && !misplaced_binding {
                             let map = self.program.map(*receiver).name.clone();
                             reports.push(errors::record_release_not_holder(arg.span, &map));
