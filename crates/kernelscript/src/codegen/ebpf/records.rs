@@ -12,7 +12,7 @@
 //! bpf_ringbuf_reserve_dynptr(&rb, sizeof(struct T) + n, 0, &r_dynptr);
 //! struct T *r = bpf_dynptr_data(&r_dynptr, 0, sizeof(struct T));
 //! if (r == NULL) {
-//! 	bpf_ringbuf_discard_dynptr(&r_dynptr, 0);
+//!     bpf_ringbuf_discard_dynptr(&r_dynptr, 0);
 //! }
 //! ```
 //!
