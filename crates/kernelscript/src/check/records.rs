@@ -33,6 +33,24 @@ impl Checker<'_> {
     /// Reports the misplaced uses of variable-size records in `body`, the
     /// body being checked.
     pub(crate) fn check_records(&mut self, body: &Block) {
+        // On both sides: no local holds a variable-size record by value
+        // (`var s = *record`; declared types are checked where resolved).
+        let mut by_value = Vec::new();
+        visit::walk_stmts(body, &mut |stmt| {
+            if let StmtKind::Let {
+                local,
+                init: Some(init),
+            } = &stmt.kind
+            {
+                let ty = &self.fx.locals[local.index()].ty;
+                if crate::ir::records::is_variable_size(&self.program, ty) {
+                    by_value.push((init.span, self.type_name(ty)));
+                }
+            }
+        });
+        for (span, name) in by_value {
+            self.report(errors::variable_size_by_value(span, &name));
+        }
         if self.fx.target() != Some(Target::Ebpf) {
             return;
         }

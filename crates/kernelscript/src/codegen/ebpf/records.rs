@@ -144,17 +144,20 @@ pub(super) fn read_element<'a>(cx: &mut Cx<'_, 'a>, expr: &'a Expr) -> Option<CE
 
 /// Before a callback loop over `body`: the dynptr reservations the body
 /// writes through are live, so a failure exit of the loop (too many
-/// iterations, a nested loop's) discards them first. Returns the length of
-/// `failure_releases` to restore after the loop.
+/// iterations, a nested loop's) discards them first, those of the frame
+/// being written (the function, or the callback that reserved them; an
+/// enclosing frame's are discarded by that frame's loop). Returns the
+/// length of `failure_releases` to restore after the loop.
 pub(super) fn release_on_failure(cx: &mut Cx<'_, '_>, body: &crate::ir::Block) -> usize {
     let before = cx.failure_releases.len();
-    if cx.in_callback() {
-        return before;
-    }
     let mut used = std::collections::BTreeSet::new();
     crate::ir::visit::walk_block_exprs(body, &mut |expr| {
         if let ExprKind::Local(local) = expr.kind {
-            if cx.dynptrs.contains_key(&local) {
+            let own_frame = cx
+                .dynptrs
+                .get(&local)
+                .is_some_and(|dynptr| dynptr.starts_with('&'));
+            if own_frame {
                 used.insert(local);
             }
         }

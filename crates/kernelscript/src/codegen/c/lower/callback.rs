@@ -198,6 +198,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         self.out.indent();
         self.open_scope();
         let saved_dynptrs = self.dynptrs.clone();
+        let saved_releases = std::mem::take(&mut self.failure_releases);
         for capture in &captures {
             let spelled = format!("{context}->{}", capture.field);
             if capture.dynptr {
@@ -246,6 +247,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         self.frames = saved_frames;
         self.locals = saved_locals;
         self.dynptrs = saved_dynptrs;
+        self.failure_releases = saved_releases;
         self.flag_spellings = saved_flags;
         self.error_code = saved_error;
         self.map_lines = saved_map_lines;

@@ -165,8 +165,9 @@ pub struct Lowering<'a, B> {
     /// The `struct bpf_dynptr *` beside each local holding a variable-size
     /// ring buffer reservation (eBPF; `ir/records.rs`), as C spells it here.
     pub dynptrs: BTreeMap<LocalId, String>,
-    /// Statements a failure exit the compiler adds must run first, outside
-    /// callbacks (releases of reservations live there, innermost last).
+    /// Statements a failure exit the compiler adds must run first
+    /// (releases of reservations of the function, or of the callback being
+    /// written, live there; innermost last).
     pub failure_releases: Vec<String>,
     /// Locals declared and never read (`ir::visit::unread_locals`): marked
     /// used after their declaration, for `-Wunused-variable`.
@@ -704,11 +705,11 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     /// calls, then the failure result; from inside a callback, records the
     /// failure in its context.
     pub fn failure_exit(&mut self, span: Span) {
-        if self.in_callback() {
-            return self.leave_callback(LoopExit::Fail, None);
-        }
         for line in self.failure_releases.clone().iter().rev() {
             self.out.line(line);
+        }
+        if self.in_callback() {
+            return self.leave_callback(LoopExit::Fail, None);
         }
         if self.function.throws {
             return self.return_computed(None, span);
