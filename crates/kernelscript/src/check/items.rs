@@ -372,6 +372,12 @@ impl<'a> Checker<'a> {
                 Some(ty) => ty,
                 None => self.resolve_value_type(&field.ty, "struct fields"),
             };
+            if self.is_perf_type(&ty) {
+                self.report(errors::perf_type_in_shared_state(
+                    field.ty.span,
+                    &field.name.name,
+                ));
+            }
             if let Some(index) = fields
                 .iter()
                 .position(|existing| existing.name == field.name.name)
