@@ -428,6 +428,146 @@ fn xdp_and_tc_count_udp_datagrams_on_a_veth_and_detach_at_exit() {
     veth.assert_nothing_attached();
 }
 
+/// Variable-size ring buffer records (dynptr): each UDP datagram to the
+/// port becomes a record of its payload's length, reserved at run time
+/// (`samples.reserve(n)`), filled byte by byte in a `bpf_loop` callback
+/// through the dynptr. Odd lengths are discarded; a payload of 1200 bytes
+/// or more asks for four times its length, more than the 4 KiB ring holds,
+/// and takes the null branch. The handler gets each record with its size.
+const DYNPTR_RECORDS: &str = concat!(
+    packet_headers!(),
+    r#"
+struct Sample {
+    seq: u32,
+    n: u32,
+    payload: u8[],
+}
+
+config filter {
+    port: u16 = 0,
+}
+
+var samples : ringbuf<Sample>(4096)
+var next_seq: u32 = 0
+var failed: u32 = 0
+var discarded: u32 = 0
+var expected: u32 = 0
+var received: u32 = 0
+
+@xdp
+fn sample_payloads(ctx: *xdp_md) -> xdp_action {
+    var data = ctx->data
+    var data_end = ctx->data_end
+    if (data + sizeof(EthHdr) + sizeof(Ipv4Hdr) + sizeof(UdpHdr) > data_end) {
+        return XDP_PASS
+    }
+    var ip = (data + sizeof(EthHdr)) as *Ipv4Hdr
+    var udp = (data + sizeof(EthHdr) + sizeof(Ipv4Hdr)) as *UdpHdr
+    if (ip->version_ihl != 0x45 || ip->protocol != 17 || bpf_ntohs(udp->dest) != filter.port) {
+        return XDP_PASS
+    }
+    var n = (data_end - data) as u32 - 42
+    var seq = next_seq
+    next_seq = seq + 1
+    var size = n
+    if (n >= 1200) {
+        size = n * 4
+    }
+    var record = samples.reserve(size)
+    if (record == null) {
+        failed += 1
+        return XDP_PASS
+    }
+    record->seq = seq
+    record->n = n
+    for (i in 0..n) {
+        record->payload[i] = (seq + i) as u8
+    }
+    if (n % 2 == 1) {
+        samples.discard(record)
+        discarded += 1
+        return XDP_PASS
+    }
+    samples.submit(record)
+    return XDP_PASS
+}
+
+fn on_sample(sample: *Sample, size: u32) -> i32 {
+    var ok: u32 = 1
+    for (i in 0..sample->n) {
+        if (sample->payload[i] != (sample->seq + i) as u8) {
+            ok = 0
+        }
+    }
+    print("record", sample->seq, sample->n, size, ok)
+    received += 1
+    if (received >= expected) {
+        return 1
+    }
+    return 0
+}
+
+struct Args {
+    interface: str(16),
+    port: u16,
+    records: u32,
+}
+
+fn main(args: Args) -> i32 {
+    filter.port = args.port
+    expected = args.records
+    samples.on_event(on_sample)
+    var xdp = load(sample_payloads)
+    attach(xdp, args.interface, 0)
+    print("attached to", args.interface)
+    var result = dispatch(samples)
+    print("dispatch:", result)
+    print("failed:", failed)
+    print("discarded:", discarded)
+    return 0
+}
+"#
+);
+
+#[test]
+fn variable_size_records_arrive_with_their_sizes_and_discarded_or_failed_ones_do_not() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build(SUITE, "dynptr_records", DYNPTR_RECORDS);
+    let veth = Veth::new();
+    let mut running = Running::start(
+        &project.binary,
+        &[
+            &format!("--interface={}", veth.host),
+            "--port=9997",
+            "--records=4",
+        ],
+    );
+    running.wait_for_line(&format!("attached to {}", veth.host));
+    for payload in [10, 100, 1000, 13, 1300, 20] {
+        veth.send_udp(1, payload, 9997);
+    }
+    let (status, stdout, stderr) = running.finish();
+    assert_eq!(status, Some(0), "stderr: {stderr}");
+    // size = sizeof(Sample) (8) + n; seq 3 was discarded, seq 4 too big.
+    assert_eq!(
+        stdout,
+        [
+            format!("attached to {}", veth.host),
+            "record 0 10 18 1".to_string(),
+            "record 1 100 108 1".to_string(),
+            "record 2 1000 1008 1".to_string(),
+            "record 5 20 28 1".to_string(),
+            "dispatch: 1".to_string(),
+            "failed: 1".to_string(),
+            "discarded: 1".to_string(),
+        ]
+    );
+    assert_eq!(stderr, "");
+    veth.assert_nothing_attached();
+}
+
 #[test]
 fn sigint_ends_dispatch_and_the_cleanup_detaches_everything() {
     let Some(_kernel) = testkit::skip_unless_capable() else {

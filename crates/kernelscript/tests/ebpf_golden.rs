@@ -138,6 +138,7 @@ goldens!(
     probe_fentry,
     raw_tracepoint,
     ringbuf_events,
+    ringbuf_records,
     struct_ops_cc,
     tail_calls,
     tc_classifier,

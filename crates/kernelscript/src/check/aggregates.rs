@@ -246,7 +246,12 @@ impl Checker<'_> {
         span: Span,
     ) -> ir::Expr {
         let struct_ty = self.resolve_named_struct(module, name);
-        let Some(id) = struct_ty else {
+        let variable_size =
+            struct_ty.is_some_and(|id| self.variable_size_struct(&Type::Struct(id)).is_some());
+        if variable_size {
+            self.report(errors::variable_size_by_value(span, &name.name));
+        }
+        let Some(id) = struct_ty.filter(|_| !variable_size) else {
             for field in fields {
                 self.expr(&field.value, None);
             }

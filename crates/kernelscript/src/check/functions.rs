@@ -183,6 +183,7 @@ impl Checker<'_> {
         self.add_presence_flags(&mut body);
         self.check_nullness(&body);
         self.check_ownership(&body, closing_brace(decl.body.span));
+        self.check_records(&body);
         self.slot_deferred_arguments(&mut body);
         if completes(&body) {
             if self.fx.named_return.is_some() {

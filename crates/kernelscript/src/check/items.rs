@@ -325,6 +325,30 @@ impl<'a> Checker<'a> {
         for index in 0..self.program.structs.len() {
             self.check_struct_recursion(StructId(index as u32));
         }
+        // A variable-size struct held by value in another struct (known
+        // only now that every struct's fields are).
+        for index in 0..self.struct_decls.len() {
+            let Some(decl) = self.struct_decls[index] else {
+                continue;
+            };
+            for field in &decl.fields {
+                let id = StructId(index as u32);
+                let Some(position) = self
+                    .program
+                    .struct_def(id)
+                    .fields
+                    .iter()
+                    .position(|f| f.name == field.name.name)
+                else {
+                    continue;
+                };
+                let ty = self.program.struct_def(id).fields[position].ty.clone();
+                if self.variable_size_struct(&ty).is_some() {
+                    let checked = self.reject_variable_size(ty, field.ty.span);
+                    self.program.structs[index].fields[position].ty = checked;
+                }
+            }
+        }
         for index in 0..self.struct_decls.len() {
             if let Some(decl) = self.struct_decls[index] {
                 // Reported here; its uses as a value type report again,
@@ -342,8 +366,12 @@ impl<'a> Checker<'a> {
     fn resolve_struct(&mut self, id: StructId, decl: &ast::StructDecl) {
         let mut fields: Vec<FieldDef> = Vec::with_capacity(decl.fields.len());
         let mut spans: Vec<Span> = Vec::with_capacity(decl.fields.len());
-        for field in &decl.fields {
-            let ty = self.resolve_value_type(&field.ty, "struct fields");
+        for (position, field) in decl.fields.iter().enumerate() {
+            let last = position + 1 == decl.fields.len();
+            let ty = match self.flexible_field_type(&field.ty).filter(|_| last) {
+                Some(ty) => ty,
+                None => self.resolve_value_type(&field.ty, "struct fields"),
+            };
             if self.is_perf_type(&ty) {
                 self.report(errors::perf_type_in_shared_state(
                     field.ty.span,

@@ -110,7 +110,11 @@ impl Checker<'_> {
         let types: Vec<Type> = args
             .iter()
             .map(|arg| {
-                let ty = self.resolve_value_type(arg, "map entries");
+                let what = match def.kind {
+                    MapKind::Ringbuf => "ring buffer records",
+                    _ => "map entries",
+                };
+                let ty = self.resolve_value_type(arg, what);
                 self.reject_function_in_ebpf(&ty, arg.span);
                 ty
             })
@@ -467,15 +471,15 @@ impl Checker<'_> {
         if kind == MapKind::PerfEventArray && name.name == "output" {
             return self.perf_output(map, name, args, span);
         }
-        // Designed (docs/design/kernel-lowering.md §4), not built yet.
-        let not_yet = match (kind, name.name.as_str()) {
-            (MapKind::Ringbuf, "reserve") if !args.is_empty() => {
-                Some("variable-size ring buffer reservations (dynptr)")
-            }
-            _ => None,
-        };
-        if let Some(what) = not_yet {
-            self.report(errors::map_method_not_supported(name.span, what));
+        // Variable-size records reserve `sizeof(T) + n` bytes; fixed-size
+        // ones exactly `sizeof(T)` (docs/language.md §6.6).
+        let dynptr = ir::records::is_dynptr_map(&self.program, map);
+        if kind == MapKind::Ringbuf && name.name == "reserve" && dynptr == args.is_empty() {
+            let record = self.type_name(&value);
+            self.report(match dynptr {
+                true => errors::reserve_needs_size(span, &map_name, &record),
+                false => errors::reserve_fixed_with_size(span, &map_name, &record),
+            });
             self.skip_args(args);
             return error_expr(span);
         }
@@ -533,13 +537,20 @@ impl Checker<'_> {
             return error_expr(span);
         }
         let event_pointer = Type::Pointer(Box::new(value.clone()));
+        let size = Type::Int(IntType::U32);
         let (params, ret) = match method {
+            Method::Reserve if dynptr => (vec![size], event_pointer),
             Method::Reserve => (vec![], event_pointer),
             Method::Submit | Method::Discard => (vec![event_pointer], Type::Void),
             Method::Insert | Method::Output | Method::Take => unreachable!("checked apart"),
             Method::OnEvent => {
+                // A variable-size record comes with its size in bytes.
+                let params = match dynptr {
+                    true => vec![event_pointer, size],
+                    false => vec![event_pointer],
+                };
                 let handler = Type::Function(Box::new(ir::FunctionType {
-                    params: vec![event_pointer],
+                    params,
                     ret: Type::Int(IntType::I32),
                     function: None,
                 }));

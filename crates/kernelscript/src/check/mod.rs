@@ -61,6 +61,7 @@ mod probes;
 mod programs;
 mod python;
 mod reachability;
+mod records;
 mod scope;
 mod stmts;
 mod struct_ops;

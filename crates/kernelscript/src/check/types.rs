@@ -44,7 +44,18 @@ impl Checker<'_> {
                 Some(size) => self.limit_size(Type::Str(size), written.span),
                 None => Type::Error,
             },
-            ast::TypeExprKind::Array { element, size } => {
+            ast::TypeExprKind::Array {
+                element,
+                size: None,
+            } => {
+                self.report(errors::flexible_array_misplaced(written.span));
+                self.resolve_type(element);
+                Type::Error
+            }
+            ast::TypeExprKind::Array {
+                element,
+                size: Some(size),
+            } => {
                 let element = self.resolve_type(element);
                 if element == Type::Void {
                     self.report(errors::void_element(written.span));
@@ -89,13 +100,71 @@ impl Checker<'_> {
         }
     }
 
-    /// Resolves a value type: like `resolve_type`, but `void` is an error.
+    /// The type of a struct's last field written `T[]`: a flexible array
+    /// (`Type::Array(T, 0)`, as BTF gives kernel structs' flexible
+    /// members), of integers; `None` when the field is not written so.
+    pub(crate) fn flexible_field_type(&mut self, written: &ast::TypeExpr) -> Option<Type> {
+        let ast::TypeExprKind::Array {
+            element,
+            size: None,
+        } = &written.kind
+        else {
+            return None;
+        };
+        let element = self.resolve_type(element);
+        if element == Type::Error {
+            return Some(Type::Error);
+        }
+        if !matches!(element, Type::Int(_) | Type::Char) {
+            let name = self.type_name(&element);
+            self.report(errors::flexible_array_element(written.span, &name));
+            return Some(Type::Error);
+        }
+        Some(Type::Array(Box::new(element), 0))
+    }
+
+    /// The struct `ty` is, or holds by value (as an array's element), when
+    /// that struct ends in a flexible array (`payload: u8[]`): a record of
+    /// variable size, which exists only behind a pointer or as a ring
+    /// buffer's record type.
+    pub(crate) fn variable_size_struct(&self, ty: &Type) -> Option<StructId> {
+        match ty {
+            Type::Array(element, _) => self.variable_size_struct(element),
+            Type::Struct(id) => {
+                let def = self.program.struct_def(*id);
+                let flexible = matches!(def.fields.last(), Some(field) if matches!(field.ty, Type::Array(_, 0)));
+                (def.origin == crate::ir::Origin::Source && flexible).then_some(*id)
+            }
+            _ => None,
+        }
+    }
+
+    /// Reports a variable-size struct (`variable_size_struct`) used by
+    /// value at `span`; `Type::Error` then.
+    pub(crate) fn reject_variable_size(&mut self, ty: Type, span: Span) -> Type {
+        match self.variable_size_struct(&ty) {
+            Some(id) => {
+                let name = self.program.struct_def(id).name.clone();
+                self.report(errors::variable_size_by_value(span, &name));
+                Type::Error
+            }
+            None => ty,
+        }
+    }
+
+    /// Resolves a value type: like `resolve_type`, but `void` is an error,
+    /// and so is a variable-size struct (only ring buffer records, `what`
+    /// `"ring buffer records"`, may be one).
     pub(crate) fn resolve_value_type(&mut self, written: &ast::TypeExpr, what: &str) -> Type {
         let ty = self.resolve_type(written);
         if ty == Type::Void {
             self.report(errors::void_value(written.span, what));
             return Type::Error;
         }
+        let ty = match what {
+            "ring buffer records" => ty,
+            _ => self.reject_variable_size(ty, written.span),
+        };
         let ty = self.reject_opaque(ty, written.span);
         self.limit_size(ty, written.span)
     }

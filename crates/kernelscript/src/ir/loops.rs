@@ -12,7 +12,9 @@
 //! the body (a ring buffer reservation of the function, an object from
 //! `new` or `m.take(k)`, a borrowed object of a map of objects) stays a C
 //! loop: the verifier does not let a callback use or release references
-//! its caller holds.
+//! its caller holds. The elements of a variable-size record are the
+//! exception: they are reached through the reservation's dynptr, passed by
+//! address.
 
 use super::{visit, Block, Expr, ExprKind, Function, LocalId, Program, Stmt, StmtKind, Type};
 
@@ -29,7 +31,7 @@ pub const MAX_LOOPS: i128 = 1 << 23;
 pub fn is_callback_loop(program: &Program, function: &Function, stmt: &Stmt) -> bool {
     match &stmt.kind {
         StmtKind::While { condition, body } => {
-            !uses_outer_reference(function, body, Some(condition))
+            !uses_outer_reference(program, function, body, Some(condition))
         }
         StmtKind::ForRange {
             start, end, body, ..
@@ -38,7 +40,7 @@ pub fn is_callback_loop(program: &Program, function: &Function, stmt: &Stmt) -> 
                 Some((start, end)) => end - start > PLAIN_LOOP_LIMIT,
                 None => true,
             };
-            long && !uses_outer_reference(function, body, None)
+            long && !uses_outer_reference(program, function, body, None)
         }
         _ => false,
     }
@@ -47,7 +49,16 @@ pub fn is_callback_loop(program: &Program, function: &Function, stmt: &Stmt) -> 
 /// Whether `body` (or `condition`) uses a local declared outside it that
 /// holds a reference the verifier tracks: a ring buffer reservation or an
 /// object (owned or borrowed).
-fn uses_outer_reference(function: &Function, body: &Block, condition: Option<&Expr>) -> bool {
+///
+/// Elements of a variable-size record (`r->payload[i]`, `ir/records.rs`)
+/// are reached through the reservation's dynptr, which a callback may use
+/// by address: those uses do not count.
+fn uses_outer_reference(
+    program: &Program,
+    function: &Function,
+    body: &Block,
+    condition: Option<&Expr>,
+) -> bool {
     let mut references = std::collections::BTreeSet::new();
     visit::walk_stmts(&function.body, &mut |stmt| {
         let (local, value) = match &stmt.kind {
@@ -75,10 +86,23 @@ fn uses_outer_reference(function: &Function, body: &Block, condition: Option<&Ex
             declared.insert(*local);
         }
     });
+    let mut through_dynptr: std::collections::BTreeSet<*const Expr> =
+        std::collections::BTreeSet::new();
+    visit::walk_block_exprs(body, &mut |expr| {
+        if let ExprKind::Index { base, .. } = &expr.kind {
+            if let (Some(_), ExprKind::Arrow { base: record, .. }) =
+                (super::records::flexible_field(program, base), &base.kind)
+            {
+                through_dynptr.insert(&**record as *const Expr);
+            }
+        }
+    });
     let mut uses = false;
     let mut note = |expr: &Expr| {
         if let ExprKind::Local(local) = expr.kind {
-            uses |= references.contains(&local) && !declared.contains(&local);
+            uses |= references.contains(&local)
+                && !declared.contains(&local)
+                && !through_dynptr.contains(&(expr as *const Expr));
         }
     };
     visit::walk_block_exprs(body, &mut note);

@@ -10,6 +10,7 @@
 
 mod library;
 pub mod loops;
+pub mod records;
 mod types;
 pub mod visit;
 

@@ -199,10 +199,11 @@ pub enum TypeExprKind {
     },
     /// `str(N)`
     Str(Box<Expr>),
-    /// `T[N]`, `[T; N]` or `[T N]`
+    /// `T[N]`, `[T; N]` or `[T N]`; `T[]` (no size) is a flexible array,
+    /// allowed only as a struct's last field.
     Array {
         element: Box<TypeExpr>,
-        size: Box<Expr>,
+        size: Option<Box<Expr>>,
     },
     /// `*T`
     Pointer(Box<TypeExpr>),

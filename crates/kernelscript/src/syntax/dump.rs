@@ -398,7 +398,9 @@ fn type_doc(ty: &TypeExpr) -> Doc {
         TypeExprKind::Qualified { module, name } => atom(format!("{}.{}", module.name, name.name)),
         TypeExprKind::Str(size) => list("str", vec![expr_doc(size)]),
         TypeExprKind::Array { element, size } => {
-            list("arr", vec![type_doc(element), expr_doc(size)])
+            let mut parts = vec![type_doc(element)];
+            parts.extend(size.iter().map(|size| expr_doc(size)));
+            list("arr", parts)
         }
         TypeExprKind::Pointer(pointee) => list("ptr", vec![type_doc(pointee)]),
         TypeExprKind::Function { params, ret } => {

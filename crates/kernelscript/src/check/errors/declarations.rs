@@ -400,3 +400,25 @@ fn array_return_help(span: Span, who: &str, ty: &str, element: &str) -> Diagnost
              or take an out-pointer parameter (`out: *{element}`) and write the elements through it"
         ))
 }
+
+pub(crate) fn flexible_array_misplaced(span: Span) -> Diagnostic {
+    Diagnostic::error("a flexible array `T[]` may only be a struct's last field")
+        .primary(span, "no length here")
+        .help("give the array a length (`T[N]`), or make it the last field of a ring buffer record")
+}
+
+pub(crate) fn flexible_array_element(span: Span, element: &str) -> Diagnostic {
+    Diagnostic::error(format!("a flexible array of `{element}`")).primary(
+        span,
+        "the elements of a flexible array must be integers or `char`",
+    )
+}
+
+pub(crate) fn variable_size_by_value(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` has a variable size"))
+        .primary(span, "held by value here")
+        .note(format!(
+            "`{name}` ends in a flexible array: it is a ring buffer record of variable size, \
+             reached through a pointer (`*{name}`)"
+        ))
+}

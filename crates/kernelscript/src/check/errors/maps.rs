@@ -201,10 +201,22 @@ pub(crate) fn unknown_map_method(span: Span, method: &str, map: &str, kind: &str
         .help(help)
 }
 
-pub(crate) fn map_method_not_supported(span: Span, what: &str) -> Diagnostic {
-    Diagnostic::error(format!("{what} are not supported yet"))
-        .primary(span, "not supported yet")
-        .help("use a `ringbuf` map and `reserve()` of a fixed-size event")
+pub(crate) fn reserve_needs_size(span: Span, map: &str, record: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{map}` holds records of variable size"))
+        .primary(span, "how many bytes follow the record's fixed part?")
+        .note(format!("`{record}` ends in a flexible array"))
+        .help(format!(
+            "reserve `sizeof({record})` plus the bytes its flexible array needs: `{map}.reserve(n)`"
+        ))
+}
+
+pub(crate) fn reserve_fixed_with_size(span: Span, map: &str, record: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{map}` holds records of a fixed size"))
+        .primary(span, "a fixed-size record takes no size")
+        .note(format!("`{record}` has no flexible array to size"))
+        .help(format!(
+            "write `{map}.reserve()`, or end `{record}` with a flexible array (`payload: u8[]`) for variable-size records"
+        ))
 }
 
 pub(crate) fn perf_output_needs_event_type(span: Span, map: &str) -> Diagnostic {
@@ -292,4 +304,64 @@ pub(crate) fn helper_output_without_context(
         "call it from an @xdp, @tc, @tracepoint, ... program whose first parameter is its context \
          (or from a helper such a program calls)",
     )
+}
+
+pub(crate) fn record_reserve_not_var(span: Span) -> Diagnostic {
+    Diagnostic::error("a variable-size reservation must initialise a `var`")
+        .primary(span, "reserved here")
+        .note("the record's dynptr lives beside the variable that receives it")
+        .help("write `var record = ...reserve(n)`, then test `record != null`")
+}
+
+pub(crate) fn record_holder_assigned(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` holds a variable-size reservation"))
+        .primary(span, "assigned again here")
+        .help(format!(
+            "declare a new variable for another reservation; submit or discard `{name}` first"
+        ))
+}
+
+pub(crate) fn record_release_not_holder(span: Span, map: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{map}` releases a variable-size record only through the variable that reserved it"
+    ))
+    .primary(span, "not the variable `reserve(n)` initialised")
+    .help("pass the variable declared `var record = ...reserve(n)` itself")
+}
+
+pub(crate) fn flexible_not_through_holder(span: Span) -> Diagnostic {
+    Diagnostic::error(
+        "a flexible array is indexed only through the variable that reserved its record",
+    )
+    .primary(span, "not the variable `reserve(n)` initialised")
+    .note(
+        "its bytes are reached through the reservation's dynptr, which lives beside that variable",
+    )
+}
+
+pub(crate) fn flexible_compound_assignment(span: Span) -> Diagnostic {
+    Diagnostic::error("compound assignment to a flexible array element is not supported yet")
+        .primary(span, "not supported by this compiler yet")
+        .help("read the element into a variable, compute, and assign it with `=`")
+}
+
+pub(crate) fn flexible_address(span: Span) -> Diagnostic {
+    Diagnostic::error("the address of a flexible array element cannot be taken in eBPF").primary(
+        span,
+        "its bytes are reached only through the reservation's dynptr",
+    )
+}
+
+pub(crate) fn flexible_not_indexed(span: Span) -> Diagnostic {
+    Diagnostic::error("a flexible array is used only element by element in eBPF")
+        .primary(span, "used as a whole here")
+        .help("read or write `record->field[i]`")
+}
+
+pub(crate) fn record_in_callback_or_defer(span: Span, place: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "a variable-size reservation used in {place} is not supported yet"
+    ))
+    .primary(span, "not supported by this compiler yet")
+    .help("use the record in the function's own statements, or a `for (i in a..b)` loop")
 }

@@ -167,6 +167,16 @@ pub trait Backend<'a>: Maps<'a> {
     /// `place = value` / `place op= value` for a place of array-like `ty`
     /// (strings, arrays): the statements that copy.
     fn store_aggregate(cx: &mut Lowering<'a, Self>, place: &str, ty: &Type, assign: Assign<'a>);
+    /// `var local = init` spelled the output's own way (a dynptr
+    /// reservation), or `false`.
+    fn declare_special(_cx: &mut Lowering<'a, Self>, _local: LocalId, _init: &'a Expr) -> bool {
+        false
+    }
+    /// `target = value` spelled the output's own way (an element of a
+    /// variable-size record), or `false`.
+    fn assign_special(_cx: &mut Lowering<'a, Self>, _target: &'a Expr, _value: &'a Expr) -> bool {
+        false
+    }
     /// `target op= value` spelled the output's own way (atomic updates of
     /// map entries, signed division), or `false`.
     fn compound_assign(

@@ -107,6 +107,8 @@ impl<'a> Types<'a> {
             Type::Char => base("char"),
             Type::Int(int) => base(int.c_name()),
             Type::Str(len) => self.build(&Type::Char, format!("{declarator}[{len}]")),
+            // Length 0: a struct's flexible array member.
+            Type::Array(element, 0) => self.build(element, format!("{declarator}[]")),
             Type::Array(element, len) => self.build(element, format!("{declarator}[{len}]")),
             Type::Pointer(pointee) => match pointee.as_ref() {
                 Type::Array(..) | Type::Str(_) => self.build(pointee, format!("(*{declarator})")),

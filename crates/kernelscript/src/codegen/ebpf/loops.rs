@@ -146,6 +146,7 @@ pub(super) fn range_loop<'a>(cx: &mut Cx<'_, 'a>, range: RangeLoop<'a>) -> bool 
     });
     request_exit_constants(cx, &lowered);
     let (local, argument) = cx.callback_context(&lowered, &format!("loop_{number}"));
+    let releases = super::records::release_on_failure(cx, body);
     if !bounded {
         let max = loop_limit(cx);
         cx.out.open_block(format!("if ({count} > {max})"));
@@ -159,6 +160,7 @@ pub(super) fn range_loop<'a>(cx: &mut Cx<'_, 'a>, range: RangeLoop<'a>) -> bool 
     };
     call_bpf_loop(cx, &count, &lowered, &argument);
     cx.callback_exits(&lowered, local.as_deref());
+    cx.failure_releases.truncate(releases);
     true
 }
 
@@ -201,6 +203,7 @@ pub(super) fn while_loop<'a>(
     });
     request_exit_constants(cx, &lowered);
     let (local, argument) = cx.callback_context(&lowered, &format!("loop_{number}"));
+    let releases = super::records::release_on_failure(cx, body);
     let max = loop_limit(cx);
     call_bpf_loop(cx, &max, &lowered, &argument);
     if let Some(local) = &local {
@@ -212,6 +215,7 @@ pub(super) fn while_loop<'a>(
         cx.out.close_block();
     }
     cx.callback_exits(&lowered, local.as_deref());
+    cx.failure_releases.truncate(releases);
     true
 }
 

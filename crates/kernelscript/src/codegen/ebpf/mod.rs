@@ -29,6 +29,7 @@ mod kernel_reads;
 mod loops;
 mod maps;
 mod policy;
+mod records;
 
 #[cfg(test)]
 mod tests;

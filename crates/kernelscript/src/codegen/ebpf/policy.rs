@@ -134,6 +134,9 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
         if kernel_reads::is_kernel_read(cx, expr) {
             return Some(kernel_reads::kernel_read(cx, expr));
         }
+        if let Some(element) = super::records::read_element(cx, expr) {
+            return Some(element);
+        }
         match &expr.kind {
             ExprKind::Arrow { base, field } => {
                 let raw = packet_pointer_field_at(cx, base, *field)?;
@@ -230,6 +233,14 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
         let source = cx.expr(value).text;
         cx.out
             .line(format!("__builtin_memcpy({place}, {source}, {size});"));
+    }
+
+    fn declare_special(cx: &mut Cx<'g, 'a>, local: LocalId, init: &'a Expr) -> bool {
+        super::records::declare_holder(cx, local, init)
+    }
+
+    fn assign_special(cx: &mut Cx<'g, 'a>, target: &'a Expr, value: &'a Expr) -> bool {
+        super::records::write_element(cx, target, value)
     }
 
     fn compound_assign(cx: &mut Cx<'g, 'a>, target: &'a Expr, assign: Assign<'a>) -> bool {
@@ -479,6 +490,9 @@ fn ring_method<'a>(cx: &mut Cx<'_, 'a>, map: MapId, method: Method, args: &'a [E
             if !arg.ty.is_pointer() && method == Method::Submit {
                 // A value rather than a reserved pointer: copy it in.
                 return maps::output(cx, map, None, arg);
+            }
+            if let Some(release) = super::records::release(cx, map, method, arg) {
+                return release;
             }
             let pointer = cx.expr(arg).text;
             let helper = if method == Method::Submit {

@@ -5,7 +5,9 @@
 //!
 //! Each event is copied into a zeroed local of the map's event type
 //! before the handler sees it (aligned, and writable by the handler; a
-//! perf sample, padded to 8 bytes, is cut to the event's size). A handler
+//! perf sample, padded to 8 bytes, is cut to the event's size). A record
+//! of variable size (`ir/records.rs`) is copied whole to the heap instead,
+//! and the handler gets its size in bytes as a second argument. A handler
 //! returning non-zero stops `dispatch`, which returns that value;
 //! SIGINT/SIGTERM make it return 0; a polling error returns the negative
 //! errno. Events of a map without a handler are dropped, with a warning;
@@ -72,6 +74,11 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
             raw(out, "    return 0;");
             raw(out, "}");
             out.blank_line();
+            if crate::ir::records::is_dynptr_map(program, *map) {
+                variable_size_sample(generator, out, *map, &handler_var, returns_value);
+                out.blank_line();
+                continue;
+            }
             raw(
                 out,
                 format!("/* One event of {name}: a copy goes to the handler. */"),
@@ -145,6 +152,60 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     raw(out, "};");
     out.blank_line();
     emit(out, generator, DISPATCH);
+}
+
+/// The sample callback of a ring buffer of variable-size records: the
+/// handler gets a heap copy of the whole record (at least the fixed part,
+/// zero-filled) and its size in bytes.
+fn variable_size_sample(
+    generator: &Generator,
+    out: &mut CWriter,
+    map: crate::ir::MapId,
+    handler_var: &str,
+    returns_value: bool,
+) {
+    let name = generator.plan.names.map(map);
+    let value = &generator.program.map(map).value;
+    let event = generator
+        .scope
+        .types
+        .declaration(&Type::Pointer(Box::new(value.clone())), "event");
+    raw(
+        out,
+        format!("/* One record of {name}, of variable size: a copy goes to the handler with its size. */"),
+    );
+    raw(
+        out,
+        format!("static int ks_{name}_sample(void *ctx, void *data, size_t size)"),
+    );
+    raw(out, "{");
+    raw(out, format!("    {event};"));
+    raw(out, "    int result = 0;");
+    out.blank_line();
+    raw(out, "    (void)ctx;");
+    raw(out, format!("    if (!{handler_var})"));
+    raw(
+        out,
+        format!("        return ks_unhandled_event(\"{name}\");"),
+    );
+    raw(
+        out,
+        "    event = calloc(1, size < sizeof(*event) ? sizeof(*event) : size);",
+    );
+    raw(out, "    if (!event)");
+    raw(out, "        return -ENOMEM;");
+    raw(out, "    memcpy(event, data, size);");
+    if returns_value {
+        raw(
+            out,
+            format!("    result = ks_handler_result({handler_var}(event, (__u32)size));"),
+        );
+    } else {
+        raw(out, format!("    {handler_var}(event, (__u32)size);"));
+    }
+    raw(out, "    free(event);");
+    raw(out, "    return result;");
+    raw(out, "}");
 }
 
 const HANDLER_RESULT: &str = r#"

@@ -104,7 +104,9 @@ fn type_height(ty: &TypeExpr) -> u32 {
     let children = match &ty.kind {
         TypeExprKind::Named(_) | TypeExprKind::Qualified { .. } | TypeExprKind::Error => 0,
         TypeExprKind::Str(size) => expr_height(size),
-        TypeExprKind::Array { element, size } => type_height(element).max(expr_height(size)),
+        TypeExprKind::Array { element, size } => {
+            type_height(element).max(size.as_deref().map_or(0, expr_height))
+        }
         TypeExprKind::Pointer(pointee) => type_height(pointee),
         TypeExprKind::Function { params, ret } => params
             .iter()

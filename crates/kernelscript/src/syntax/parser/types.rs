@@ -54,14 +54,20 @@ impl Parser<'_> {
             && self.continues_line()
         {
             let open = self.bump();
-            let (size, size_height) =
-                self.with_mode(Mode::GROUP, |parser| parser.expr_with_height());
+            // `T[]`: a flexible array (the checker says where it may be).
+            let (size, size_height) = if self.at(TokenKind::RBracket) {
+                (None, 0)
+            } else {
+                let (size, height) =
+                    self.with_mode(Mode::GROUP, |parser| parser.expr_with_height());
+                (Some(Box::new(size)), height)
+            };
             self.expect_closing(TokenKind::RBracket, open);
             height = 1 + height.max(size_height);
             ty = TypeExpr {
                 kind: TypeExprKind::Array {
                     element: Box::new(ty),
-                    size: Box::new(size),
+                    size,
                 },
                 span: self.span_from(start),
             };
@@ -99,7 +105,7 @@ impl Parser<'_> {
                     let (size, size_height) = parser.expr_with_height();
                     let kind = TypeExprKind::Array {
                         element: Box::new(element),
-                        size: Box::new(size),
+                        size: Some(Box::new(size)),
                     };
                     (kind, 1 + element_height.max(size_height))
                 });

@@ -13,7 +13,10 @@
 //! * a local the body only reads, by value (`T x`, spelled `loop->x`);
 //! * a local that is itself a pointer to its object (a by-reference
 //!   binding), that pointer;
-//! * flags of defers registered in the body, by address.
+//! * flags of defers registered in the body, by address;
+//! * for a local holding a variable-size ring buffer reservation, whose
+//!   elements alone the body reaches (`ir/loops.rs`), the reservation's
+//!   `struct bpf_dynptr *`.
 //!
 //! Leaving the loop: `continue` is `return 0;`, `break` `return 1;` (a loop
 //! that must tell a `break` from running out first records
@@ -155,6 +158,10 @@ struct Capture {
     init: String,
     /// Whether the callback reaches the local through a pointer field.
     through_pointer: bool,
+    /// For a local holding a variable-size reservation: the field is the
+    /// reservation's `struct bpf_dynptr *` instead (the body reaches only
+    /// the record's elements, through the dynptr).
+    dynptr: bool,
 }
 
 impl<'a, B: Backend<'a>> Lowering<'a, B> {
@@ -190,8 +197,14 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         let saved_map_lines = std::mem::replace(&mut self.map_lines, true);
         self.out.indent();
         self.open_scope();
+        let saved_dynptrs = self.dynptrs.clone();
+        let saved_releases = std::mem::take(&mut self.failure_releases);
         for capture in &captures {
             let spelled = format!("{context}->{}", capture.field);
+            if capture.dynptr {
+                self.dynptrs.insert(capture.local, spelled);
+                continue;
+            }
             let spelling = if capture.through_pointer {
                 Spelling::Pointer(spelled)
             } else {
@@ -233,6 +246,8 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         let body = std::mem::replace(&mut self.out, saved_out);
         self.frames = saved_frames;
         self.locals = saved_locals;
+        self.dynptrs = saved_dynptrs;
+        self.failure_releases = saved_releases;
         self.flag_spellings = saved_flags;
         self.error_code = saved_error;
         self.map_lines = saved_map_lines;
@@ -242,6 +257,11 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         let mut declarations = Vec::new();
         let mut initializers = Vec::new();
         for capture in &captures {
+            if capture.dynptr {
+                declarations.push(format!("struct bpf_dynptr *{}", capture.field));
+                initializers.push(format!(".{} = {}", capture.field, capture.init));
+                continue;
+            }
             declarations.push(self.types.declaration(&capture.ty, &capture.field));
             initializers.push(format!(".{} = {}", capture.field, capture.init));
         }
@@ -511,6 +531,18 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         };
         let mut captures = Vec::new();
         for id in used {
+            if let Some(dynptr) = self.dynptrs.get(&id).cloned() {
+                let field = dynptr.rsplit("->").next().unwrap_or(&dynptr);
+                captures.push(Capture {
+                    local: id,
+                    field: field.trim_start_matches('&').to_string(),
+                    ty: Type::Void,
+                    init: dynptr,
+                    through_pointer: true,
+                    dynptr: true,
+                });
+                continue;
+            }
             let Some(spelling) = self.locals.get(&id).cloned() else {
                 continue;
             };
@@ -529,6 +561,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                     ty: Type::Pointer(Box::new(ty)),
                     init: pointer,
                     through_pointer: true,
+                    dynptr: false,
                 },
                 Spelling::Value(name) => {
                     let by_address = visit::may_modify_local(body, id)
@@ -542,6 +575,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                             ty: Type::Pointer(Box::new(ty)),
                             init: format!("&{name}"),
                             through_pointer: true,
+                            dynptr: false,
                         }
                     } else {
                         Capture {
@@ -550,6 +584,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                             ty,
                             init: name,
                             through_pointer: false,
+                            dynptr: false,
                         }
                     }
                 }

@@ -163,6 +163,13 @@ pub struct Lowering<'a, B> {
     /// Locals declared at the top of the function (deferred calls read
     /// them).
     pub hoisted: BTreeSet<LocalId>,
+    /// The `struct bpf_dynptr *` beside each local holding a variable-size
+    /// ring buffer reservation (eBPF; `ir/records.rs`), as C spells it here.
+    pub dynptrs: BTreeMap<LocalId, String>,
+    /// Statements a failure exit the compiler adds must run first
+    /// (releases of reservations of the function, or of the callback being
+    /// written, live there; innermost last).
+    pub failure_releases: Vec<String>,
     /// Locals declared and never read (`ir::visit::unread_locals`): marked
     /// used after their declaration, for `-Wunused-variable`.
     pub unread: BTreeSet<LocalId>,
@@ -221,6 +228,8 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             defer_flags: BTreeMap::new(),
             flag_spellings: BTreeMap::new(),
             hoisted: BTreeSet::new(),
+            dynptrs: BTreeMap::new(),
+            failure_releases: Vec::new(),
             unread: crate::ir::visit::unread_locals(function)
                 .into_iter()
                 .collect(),
@@ -726,6 +735,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     /// calls, then the failure result; from inside a callback, records the
     /// failure in its context.
     pub fn failure_exit(&mut self, span: Span) {
+        for line in self.failure_releases.clone().iter().rev() {
+            self.out.line(line);
+        }
         if self.in_callback() {
             return self.leave_callback(LoopExit::Fail, None);
         }

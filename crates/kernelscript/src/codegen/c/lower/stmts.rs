@@ -187,6 +187,11 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     /// `var x [= init]`: declared where introduced, always initialised
     /// (zero when the source gives no value).
     fn lower_let(&mut self, local: LocalId, init: Option<&'a Expr>) {
+        if let Some(init) = init {
+            if !self.hoisted.contains(&local) && B::declare_special(self, local, init) {
+                return;
+            }
+        }
         self.declare_let(local, init);
         if self.unread.contains(&local) {
             if let Some(super::Spelling::Value(name)) = self.locals.get(&local) {
@@ -288,6 +293,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
 
     fn lower_assign(&mut self, target: &'a Expr, op: Option<BinaryOp>, value: &'a Expr) {
         let Some(op) = op else {
+            if B::assign_special(self, target, value) {
+                return;
+            }
             let place = self.place(target).text;
             return self.assign_value(&place, &target.ty, value);
         };
