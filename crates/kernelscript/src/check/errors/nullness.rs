@@ -26,6 +26,12 @@ pub(crate) enum NullableOrigin {
     Null(Span),
     /// `var p: *T` without a value (it starts out null).
     Unset(Span),
+    /// `&p` passed to a function that may set `p` to null or leave it
+    /// unset (the span is the argument).
+    Written(Span),
+    /// `&p` taken and kept (not passed straight to a call): a write
+    /// through that address may have set `p` to null.
+    Aliased(Span),
 }
 
 pub(crate) fn may_be_null(
@@ -51,6 +57,14 @@ pub(crate) fn may_be_null(
         NullableOrigin::Unset(at) => diagnostic.secondary(
             at,
             format!("`{name}` is declared without a value here, so it starts out null"),
+        ),
+        NullableOrigin::Written(at) => diagnostic.secondary(
+            at,
+            format!("the call may set `{name}` to null through this address"),
+        ),
+        NullableOrigin::Aliased(at) => diagnostic.secondary(
+            at,
+            format!("`{name}`'s address is taken here, and a write through it may set it to null"),
         ),
     };
     diagnostic.help(format!("check it first: `if ({name} != null) {{ ... }}`"))
