@@ -664,6 +664,19 @@ impl Checker<'_> {
             | (Type::Null, Type::Pointer(_) | Type::Function(_)) => equality,
             _ => false,
         };
+        if let (Type::ProgramHandle, Type::Null) | (Type::Null, Type::ProgramHandle) =
+            (&left.ty, &right.ty)
+        {
+            // `load` exits when it fails, so the comparison has one answer;
+            // accepted (the reference's examples write it) as that answer,
+            // when the handle has no side effects to keep.
+            let handle = if left.ty == Type::Null { &right } else { &left };
+            if equality && !ir::visit::has_side_effects(handle) {
+                let always = op == BinaryOp::Ne;
+                self.report(errors::program_handle_compared_with_null(span, always));
+                return node(ExprKind::Bool(always), Type::Bool, span);
+            }
+        }
         if !ok {
             let diagnostic = match (&left.ty, &right.ty) {
                 (Type::Null, other) | (other, Type::Null) => {

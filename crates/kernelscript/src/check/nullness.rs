@@ -294,6 +294,37 @@ fn mentions(expr: &Expr, local: LocalId) -> bool {
     found
 }
 
+/// Whether running `stmt` always evaluates `target` (one of its
+/// expressions): not only on the right of `&&`/`||` or in a `match` arm.
+fn always_evaluated(stmt: &Stmt, target: &Expr) -> bool {
+    fn search(expr: &Expr, target: &Expr, conditional: bool) -> Option<bool> {
+        if std::ptr::eq(expr, target) {
+            return Some(!conditional);
+        }
+        match &expr.kind {
+            ExprKind::Binary {
+                op: BinaryOp::And | BinaryOp::Or,
+                lhs,
+                rhs,
+            } => search(lhs, target, conditional).or_else(|| search(rhs, target, true)),
+            ExprKind::Match { scrutinee, .. } => {
+                search(scrutinee, target, conditional).or_else(|| {
+                    visit::child_exprs(expr)
+                        .into_iter()
+                        .find_map(|child| search(child, target, true))
+                })
+            }
+            _ => visit::child_exprs(expr)
+                .into_iter()
+                .find_map(|child| search(child, target, conditional)),
+        }
+    }
+    stmt_exprs(stmt)
+        .into_iter()
+        .find_map(|expr| search(expr, target, false))
+        .unwrap_or(false)
+}
+
 /// The local whose address `expr` is (`&p`, through casts).
 fn addressed(expr: &Expr) -> Option<LocalId> {
     match &expr.kind {
@@ -423,6 +454,10 @@ struct Nullness<'a> {
     quiet: bool,
     /// Use spans already reported (a use is analysed again for `defer`).
     reported: Vec<Span>,
+    /// The innermost statement being analysed, and whether wrapping it in
+    /// `if (p != null) { ... }` is a fix `kernelscript fix` may apply
+    /// (`None`: no such edit, as for a `return`).
+    statement: Option<(&'a Stmt, bool)>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -573,6 +608,7 @@ impl<'a> Nullness<'a> {
             exit: None,
             quiet: false,
             reported: Vec::new(),
+            statement: None,
             diagnostics: Vec::new(),
         }
     }
@@ -697,9 +733,17 @@ impl<'a> Nullness<'a> {
         }
         self.reported.push(expr.span);
         let name = &self.locals[local.index()].name;
-        let diagnostic = match self.exit {
-            Some(exit) => errors::may_be_null_when_deferred(expr.span, name, &used, origin, exit),
-            None => errors::may_be_null(expr.span, name, &used, origin),
+        let diagnostic = match (self.exit, self.statement) {
+            (Some(exit), _) => {
+                errors::may_be_null_when_deferred(expr.span, name, &used, origin, exit)
+            }
+            (None, Some((stmt, applicable))) => errors::guard_statement(
+                errors::may_be_null(expr.span, name, &used, origin),
+                name,
+                stmt.span,
+                applicable && always_evaluated(stmt, expr),
+            ),
+            (None, None) => errors::may_be_null(expr.span, name, &used, origin),
         };
         self.diagnostics.push(diagnostic);
     }
@@ -729,6 +773,34 @@ impl<'a> Nullness<'a> {
     }
 
     fn stmt(&mut self, stmt: &'a Stmt, facts: Facts) -> State {
+        let guardable = match &stmt.kind {
+            // A `match` may hold arms that leave the function.
+            StmtKind::Expr(Expr {
+                kind: ExprKind::Match { .. },
+                ..
+            }) => Some((stmt, false)),
+            StmtKind::Expr(_)
+            | StmtKind::Assign { .. }
+            | StmtKind::MapStore { .. }
+            | StmtKind::MapCompound { .. }
+            | StmtKind::MapFieldUpdate { .. }
+            | StmtKind::MapDelete { .. } => Some((stmt, true)),
+            StmtKind::Let { .. }
+            | StmtKind::If { .. }
+            | StmtKind::IfLetMap { .. }
+            | StmtKind::IfLetPointer { .. }
+            | StmtKind::ForRange { .. }
+            | StmtKind::ForEachMap { .. }
+            | StmtKind::While { .. } => Some((stmt, false)),
+            _ => None,
+        };
+        let outer = std::mem::replace(&mut self.statement, guardable);
+        let after = self.stmt_facts(stmt, facts);
+        self.statement = outer;
+        after
+    }
+
+    fn stmt_facts(&mut self, stmt: &'a Stmt, facts: Facts) -> State {
         match &stmt.kind {
             StmtKind::Let { local, init } => {
                 let mut facts = match init {

@@ -226,6 +226,24 @@ pub(crate) enum NeverNull<'a> {
     ProgramHandle,
 }
 
+/// `handle == null` / `handle != null` on a `ProgramHandle`: accepted as
+/// the constant it always is, with the edit that writes that constant.
+pub(crate) fn program_handle_compared_with_null(span: Span, always: bool) -> Diagnostic {
+    let value = if always { "true" } else { "false" };
+    Diagnostic::warning(format!(
+        "a `ProgramHandle` is never null: this comparison is always {value}"
+    ))
+    .primary(span, format!("always `{value}`"))
+    .help(
+        "`load` never returns null: when a program fails to load, the generated program prints the error and exits",
+    )
+    .suggest(
+        format!("write `{value}`"),
+        vec![Edit::replace(span, value)],
+        Applicability::MachineApplicable,
+    )
+}
+
 pub(crate) fn value_compared_with_null(span: Span, ty: &str, why: NeverNull<'_>) -> Diagnostic {
     let diagnostic = Diagnostic::error(format!("a `{ty}` value is never null")).primary(
         span,
