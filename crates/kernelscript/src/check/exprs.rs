@@ -760,6 +760,22 @@ impl Checker<'_> {
                 }
                 _ => false,
             };
+        // `bytes as str(M)`: the bytes up to the first NUL, at most
+        // `M - 1` of them (userspace only).
+        if let (Type::Array(element, len), Type::Str(capacity)) = (&inner.ty, &ty) {
+            if matches!(**element, Type::Int(IntType::U8 | IntType::I8) | Type::Char) {
+                let (from, to) = (self.type_name(&inner.ty), self.type_name(&ty));
+                if self.fx.is_ebpf() {
+                    self.report(errors::bytes_to_string_in_ebpf(span, &from, &to));
+                    return error_expr(span);
+                }
+                if capacity < len {
+                    self.report(errors::bytes_to_short_string(span, &from, &to, *len));
+                    return error_expr(span);
+                }
+                return node(ExprKind::Cast(Box::new(inner)), ty, span);
+            }
+        }
         if !ok {
             let (from, to) = (self.type_name(&inner.ty), self.type_name(&ty));
             self.report(errors::bad_cast(span, &from, &to));

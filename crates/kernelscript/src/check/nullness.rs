@@ -96,6 +96,10 @@ impl Out {
 /// value when it is a constant, and what `*param` holds then.
 type Effects = Vec<(Option<i128>, Out)>;
 
+/// One way a function being summarised returns: its value when constant,
+/// and what each followed parameter points to holds then.
+type Return = (Option<i128>, BTreeMap<LocalId, Out>);
+
 /// Per function, per parameter: its effects when followed (`None`: the
 /// function may do anything with what the parameter points to).
 type Summaries = Vec<Vec<Option<Effects>>>;
@@ -442,7 +446,7 @@ struct Nullness<'a> {
     escaped: BTreeMap<LocalId, Span>,
     /// While summarising: each way the function returns, with its value
     /// when constant and what each followed parameter points to holds.
-    returns: Option<Vec<(Option<i128>, BTreeMap<LocalId, Out>)>>,
+    returns: Option<Vec<Return>>,
     /// One per enclosing loop.
     loops: Vec<LoopExits>,
     /// Calls registered by `defer` so far.
