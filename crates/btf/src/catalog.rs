@@ -6,6 +6,8 @@
 //! naming conventions, which each query documents; it must not read
 //! tracefs or any file (tracepoints are `tracepoint.rs`).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::btf::Btf;
 use crate::error::BtfError;
 use crate::query::FoundMember;
@@ -326,7 +328,14 @@ impl Btf {
         &self,
         ops: &StructOpsType<'_>,
     ) -> Result<Vec<StructOpsMember<'_>>, BtfError> {
-        self.flattened_members(ops.type_id)?
+        let members = self.flattened_members(ops.type_id)?;
+        let methods: BTreeSet<&str> = members
+            .iter()
+            .filter(|member| self.is_function_pointer(member.member.type_id))
+            .map(|member| member.member.name)
+            .collect();
+        let stubs = self.functions_named_after(&methods);
+        members
             .into_iter()
             .map(|member| {
                 let prototype = if self.is_function_pointer(member.member.type_id) {
@@ -335,9 +344,11 @@ impl Btf {
                     None
                 };
                 let parameter_names = match &prototype {
-                    Some(prototype) => {
-                        self.parameter_names_for(ops.name, member.member.name, prototype)
-                    }
+                    Some(prototype) => self.parameter_names_for(
+                        ops.name,
+                        stubs.get(member.member.name).map_or(&[], Vec::as_slice),
+                        prototype,
+                    ),
                     None => Vec::new(),
                 };
                 Ok(StructOpsMember {
@@ -349,22 +360,47 @@ impl Btf {
             .collect()
     }
 
-    /// Names for the parameters of `prototype` (a struct_ops method called
-    /// `method` of `ops_name`) from a `FUNC` named `…_<method>` with the
-    /// same return and parameter types; stubs whose name shares a word with
-    /// `ops_name` are preferred.
+    /// The `FUNC`s named `…_<method>`, by method, for each of `methods`:
+    /// one pass over the names (a struct_ops type has dozens of methods,
+    /// the kernel tens of thousands of functions).
+    fn functions_named_after<'btf>(
+        &'btf self,
+        methods: &BTreeSet<&str>,
+    ) -> BTreeMap<String, Vec<(TypeId, &'btf str)>> {
+        let methods: BTreeSet<String> = methods.iter().map(|method| method.to_string()).collect();
+        let method_of = move |name: &[u8]| -> Vec<String> {
+            name.iter()
+                .enumerate()
+                .filter(|(_, byte)| **byte == b'_')
+                .filter_map(|(at, _)| std::str::from_utf8(&name[at + 1..]).ok())
+                .filter(|tail| methods.contains(*tail))
+                .map(String::from)
+                .collect()
+        };
+        let mut found: BTreeMap<String, Vec<(TypeId, &'btf str)>> = BTreeMap::new();
+        let keep = method_of.clone();
+        let named = self.names_where(&[TypeKind::Func], move |name| !keep(name).is_empty());
+        for (id, name) in named {
+            for method in method_of(name.as_bytes()) {
+                found.entry(method).or_default().push((id, name));
+            }
+        }
+        found
+    }
+
+    /// Names for the parameters of `prototype` (a struct_ops method of
+    /// `ops_name`) from one of `stubs` (the `FUNC`s named `…_<method>`)
+    /// with the same return and parameter types; stubs whose name shares
+    /// a word with `ops_name` are preferred.
     fn parameter_names_for(
         &self,
         ops_name: &str,
-        method: &str,
+        stubs: &[(TypeId, &str)],
         prototype: &FunctionPrototype<'_>,
     ) -> Vec<&str> {
-        let suffix = format!("_{method}");
         let ops_words: Vec<&str> = ops_name.split('_').filter(|word| word.len() > 2).collect();
         let mut best: Option<(bool, TypeId)> = None;
-        let with_suffix =
-            self.names_where(&[TypeKind::Func], |name| name.ends_with(suffix.as_bytes()));
-        for (id, name) in with_suffix {
+        for &(id, name) in stubs {
             let Ok(candidate) = self.function_prototype(id) else {
                 continue;
             };

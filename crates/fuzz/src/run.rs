@@ -7,7 +7,9 @@
 //!   `catch_unwind` on a thread with the CLI's 8 MiB stack (a stack
 //!   overflow aborts the whole run, which is a failure too);
 //! * no hang (`hang`): a watchdog stops the run when one mutant takes more
-//!   than `HANG_SECONDS`, after saving it;
+//!   than `HANG_SECONDS` of its thread's CPU time (so a loaded machine
+//!   does not make a slow mutant a hang), or `HANG_WALL_SECONDS` of wall
+//!   time (a mutant blocked without using the CPU), after saving it;
 //! * bounded output (`unbounded-output`): at most one diagnostic per input
 //!   byte (plus a few);
 //! * located diagnostics (`unlocated-diagnostic`): every error has a
@@ -22,7 +24,7 @@
 //! the number of jobs.
 
 use crate::mutate::Corpus;
-use crate::toolchain::{FailureClass, Toolchain};
+use crate::toolchain::{FailureClass, Steps, Toolchain};
 use kernelscript::driver::{self, GenerateOptions, SourceLoader};
 use kernelscript::span::FileId;
 use kernelscript::syntax::lexer::lex;
@@ -34,8 +36,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// A mutant whose analysis takes longer than this is a hang.
+/// A mutant whose analysis takes more CPU time than this is a hang.
 pub const HANG_SECONDS: u64 = 10;
+/// A mutant whose analysis takes longer than this on the clock is a hang
+/// even without using the CPU.
+pub const HANG_WALL_SECONDS: u64 = 120;
+/// The unit of the CPU times in `/proc/.../stat` (`USER_HZ`, 100 on every
+/// Linux architecture).
+const CLOCK_TICKS_PER_SECOND: u64 = 100;
 const BATCH: u64 = 400;
 
 pub struct Config {
@@ -118,13 +126,22 @@ impl Report {
 /// What the front end made of one mutant.
 enum Outcome {
     Rejected,
-    Accepted {
-        ebpf_c: String,
-        /// `fuzz.vmlinux.h`, the kernel types the eBPF C uses.
-        kernel_header: Option<String>,
-        userspace_c: Option<String>,
-    },
+    Accepted(Generated),
     Failed(FailureClass, String),
+}
+
+/// What an accepted mutant's build needs: the C files the compiler wrote
+/// and how the generated Makefile would compile them.
+#[derive(Hash)]
+struct Generated {
+    ebpf_c: String,
+    /// `fuzz.vmlinux.h`, the kernel types the eBPF C uses.
+    kernel_header: Option<String>,
+    userspace_c: Option<String>,
+    /// `fuzz.test.c`, the runner of the `@test` functions.
+    test_c: Option<String>,
+    /// The userspace C embeds CPython (imported Python modules).
+    uses_python: bool,
 }
 
 /// Runs the configured mutants of `corpus`.
@@ -156,16 +173,12 @@ pub fn run(corpus: &Corpus, config: &Config, toolchain: &Toolchain) -> Report {
                 Outcome::Failed(class, message) => {
                     record(&mut findings, &findings_dir, class, &message, &text);
                 }
-                Outcome::Accepted {
-                    ebpf_c,
-                    kernel_header,
-                    userspace_c,
-                } => {
+                Outcome::Accepted(generated) => {
                     report.accepted += 1;
                     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                    (&ebpf_c, &kernel_header, &userspace_c).hash(&mut hasher);
+                    generated.hash(&mut hasher);
                     if seen_outputs.insert(hasher.finish()) {
-                        builds.push((index, text, (ebpf_c, kernel_header), userspace_c));
+                        builds.push((index, text, generated));
                     }
                 }
             }
@@ -275,11 +288,13 @@ fn analyze(text: &str, include_dir: Option<&Path>) -> Outcome {
         let mut options = GenerateOptions::new("fuzz");
         options.tests = true;
         let outputs = driver::generate(program, &analysis.sources, &options);
-        Outcome::Accepted {
+        Outcome::Accepted(Generated {
             ebpf_c: outputs.ebpf_c,
             kernel_header: outputs.kernel_header.map(|header| header.text),
             userspace_c: outputs.userspace_c,
-        }
+            test_c: outputs.test_c,
+            uses_python: outputs.plan.uses_python,
+        })
     });
     result.unwrap_or_else(|payload| {
         let message = payload
@@ -346,7 +361,7 @@ impl SourceLoader for DirLoader {
     }
 }
 
-type Build = (u64, String, (String, Option<String>), Option<String>);
+type Build = (u64, String, Generated);
 
 /// A build's result (a failure's class and message) and its mutant's text.
 type Built = (Result<(), (FailureClass, String)>, String);
@@ -363,26 +378,24 @@ fn build_all(config: &Config, toolchain: &Toolchain, builds: &[Build]) -> Vec<Bu
                 let dir = config.work_dir.join(format!("build-{worker}"));
                 loop {
                     let position = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((_, text, (ebpf_c, kernel_header), userspace_c)) =
-                        builds.get(position)
-                    else {
+                    let Some((_, text, generated)) = builds.get(position) else {
                         return;
                     };
                     let _ = std::fs::remove_dir_all(&dir);
                     let result = std::fs::create_dir_all(&dir)
                         .and_then(|()| std::fs::write(dir.join("fuzz.ks"), text))
-                        .and_then(|()| std::fs::write(dir.join("fuzz.ebpf.c"), ebpf_c))
-                        .and_then(|()| match kernel_header {
-                            Some(header) => std::fs::write(dir.join("fuzz.vmlinux.h"), header),
-                            None => Ok(()),
-                        })
-                        .and_then(|()| match userspace_c {
-                            Some(c) => std::fs::write(dir.join("fuzz.c"), c),
-                            None => Ok(()),
-                        });
+                        .and_then(|()| std::fs::write(dir.join("fuzz.ebpf.c"), &generated.ebpf_c))
+                        .and_then(|()| write_some(&dir, "fuzz.vmlinux.h", &generated.kernel_header))
+                        .and_then(|()| write_some(&dir, "fuzz.c", &generated.userspace_c))
+                        .and_then(|()| write_some(&dir, "fuzz.test.c", &generated.test_c));
+                    let steps = Steps {
+                        userspace: generated.userspace_c.is_some(),
+                        tests: generated.test_c.is_some(),
+                        python: generated.uses_python,
+                    };
                     let result = match result {
                         Err(error) => panic!("cannot write to {}: {error}", dir.display()),
-                        Ok(()) => toolchain.build(&dir, userspace_c.is_some(), &identifiers(text)),
+                        Ok(()) => toolchain.build(&dir, steps, &identifiers(text)),
                     };
                     results
                         .lock()
@@ -398,6 +411,14 @@ fn build_all(config: &Config, toolchain: &Toolchain, builds: &[Build]) -> Vec<Bu
         .into_iter()
         .map(|(_, result, text)| (result, text))
         .collect()
+}
+
+/// Writes `dir/name` when there is a `text`.
+fn write_some(dir: &Path, name: &str, text: &Option<String>) -> std::io::Result<()> {
+    match text {
+        Some(text) => std::fs::write(dir.join(name), text),
+        None => Ok(()),
+    }
 }
 
 /// The identifiers a mutant spells.
@@ -470,15 +491,38 @@ struct WatchState {
     /// Per worker: when its current mutant started (ms since `epoch`), 0
     /// when idle.
     started: Vec<AtomicU64>,
+    /// Per worker: its thread's `/proc/self/task/TID/stat` and the CPU
+    /// ticks the thread had used when the current mutant started.
+    cpu: Vec<Mutex<Option<(PathBuf, u64)>>>,
     current: Vec<Mutex<String>>,
     epoch: Instant,
     stop: std::sync::atomic::AtomicBool,
+}
+
+/// The CPU time (user + system, in clock ticks) of the thread whose
+/// `stat` file is `path`.
+fn thread_cpu_ticks(path: &Path) -> Option<u64> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name (which may hold spaces): state is
+    // the first, utime the 12th, stime the 13th.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(user + system)
+}
+
+/// The calling thread's `stat` file.
+fn own_thread_stat() -> Option<PathBuf> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    let tid = link.file_name()?.to_str()?.to_string();
+    Some(PathBuf::from(format!("/proc/self/task/{tid}/stat")))
 }
 
 impl Watchdog {
     fn start(jobs: usize, findings_dir: PathBuf) -> Watchdog {
         let state = Arc::new(WatchState {
             started: (0..jobs).map(|_| AtomicU64::new(0)).collect(),
+            cpu: (0..jobs).map(|_| Mutex::new(None)).collect(),
             current: (0..jobs).map(|_| Mutex::new(String::new())).collect(),
             epoch: Instant::now(),
             stop: std::sync::atomic::AtomicBool::new(false),
@@ -490,12 +534,27 @@ impl Watchdog {
                 let now = watched.epoch.elapsed().as_millis() as u64;
                 for (worker, started) in watched.started.iter().enumerate() {
                     let started = started.load(Ordering::Relaxed);
-                    if started != 0 && now.saturating_sub(started) > HANG_SECONDS * 1000 {
+                    if started == 0 {
+                        continue;
+                    }
+                    let wall = now.saturating_sub(started) > HANG_WALL_SECONDS * 1000;
+                    let cpu = watched.cpu[worker].lock().unwrap().as_ref().and_then(
+                        |(stat, at_start)| {
+                            thread_cpu_ticks(stat).map(|ticks| ticks.saturating_sub(*at_start))
+                        },
+                    );
+                    // Without /proc, the wall clock is all there is.
+                    let over = match cpu {
+                        Some(ticks) => ticks > HANG_SECONDS * CLOCK_TICKS_PER_SECOND,
+                        None => now.saturating_sub(started) > HANG_SECONDS * 1000,
+                    };
+                    if (over || wall) && watched.started[worker].load(Ordering::Relaxed) == started
+                    {
                         let text = watched.current[worker].lock().unwrap().clone();
                         let path = findings_dir.join("hang.ks");
                         let _ = std::fs::write(&path, &text);
                         eprintln!(
-                            "fuzz: [hang] one mutant ran over {HANG_SECONDS} s; saved to {}:\n{text}",
+                            "fuzz: [hang] one mutant ran over {HANG_SECONDS} s of CPU time (or {HANG_WALL_SECONDS} s); saved to {}:\n{text}",
                             path.display()
                         );
                         std::process::exit(3);
@@ -511,6 +570,8 @@ impl Watchdog {
 
     fn begin(&self, worker: usize, text: &str) {
         text.clone_into(&mut self.state.current[worker].lock().unwrap());
+        *self.state.cpu[worker].lock().unwrap() =
+            own_thread_stat().and_then(|stat| thread_cpu_ticks(&stat).map(|ticks| (stat, ticks)));
         let now = self.state.epoch.elapsed().as_millis() as u64;
         self.state.started[worker].store(now.max(1), Ordering::Relaxed);
     }

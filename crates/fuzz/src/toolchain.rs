@@ -52,6 +52,17 @@ impl FailureClass {
     }
 }
 
+/// Which of the generated Makefile's steps a mutant's outputs need.
+#[derive(Clone, Copy)]
+pub struct Steps {
+    /// `fuzz.c`, the userspace program.
+    pub userspace: bool,
+    /// `fuzz.test.c`, the runner of the `@test` functions.
+    pub tests: bool,
+    /// The userspace C embeds CPython (`pkg-config python3-embed`).
+    pub python: bool,
+}
+
 /// The tools and shared files of a run.
 pub struct Toolchain {
     pub clang: String,
@@ -101,12 +112,13 @@ impl Toolchain {
         })
     }
 
-    /// Builds `fuzz.ebpf.c` (and `fuzz.c` when present) in `dir`; on
-    /// failure the class and the tool's error lines.
+    /// Builds `fuzz.ebpf.c` (and `fuzz.c`, `fuzz.test.c` when present) in
+    /// `dir` as the generated Makefile would; on failure the class and the
+    /// tool's error lines.
     pub fn build(
         &self,
         dir: &Path,
-        has_userspace: bool,
+        steps: Steps,
         identifiers: &[String],
     ) -> Result<(), (FailureClass, String)> {
         let mut clang = vec![
@@ -126,7 +138,7 @@ impl Toolchain {
         clang.extend(["-c", "fuzz.ebpf.c", "-o", "fuzz.ebpf.o"].map(String::from));
         run(dir, &self.clang, &clang, None)
             .map_err(|errors| classify(FailureClass::EbpfClang, errors, identifiers, dir))?;
-        if !has_userspace {
+        if !steps.userspace && !steps.tests {
             return Ok(());
         }
         let skeleton = ["gen", "skeleton", "fuzz.ebpf.o", "name", "fuzz_ebpf"].map(String::from);
@@ -137,13 +149,39 @@ impl Toolchain {
             Some(&dir.join("fuzz.skel.h")),
         )
         .map_err(|errors| (FailureClass::Skeleton, errors))?;
-        let cc = [
-            "-g", "-O2", "-Wall", "fuzz.c", "-o", "fuzz", "-lbpf", "-lelf", "-lz",
-        ]
-        .map(String::from);
-        run(dir, &self.cc, &cc, None)
-            .map_err(|errors| classify(FailureClass::UserspaceCc, errors, identifiers, dir))
+        let python = if steps.python {
+            python_flags()
+                .map_err(|error| (FailureClass::UserspaceCc, format!("python3-embed: {error}")))?
+        } else {
+            Vec::new()
+        };
+        let sources = [(steps.userspace, "fuzz"), (steps.tests, "fuzz.test")];
+        for (_, output) in sources.iter().filter(|(wanted, _)| *wanted) {
+            let mut cc: Vec<String> = ["-g", "-O2", "-Wall"].map(String::from).to_vec();
+            cc.extend([format!("{output}.c"), "-o".to_string(), output.to_string()]);
+            cc.extend(["-lbpf", "-lelf", "-lz"].map(String::from));
+            cc.extend(python.iter().cloned());
+            run(dir, &self.cc, &cc, None)
+                .map_err(|errors| classify(FailureClass::UserspaceCc, errors, identifiers, dir))?;
+        }
+        Ok(())
     }
+}
+
+/// `pkg-config --cflags --libs python3-embed`, as the generated Makefile
+/// asks for when the userspace C embeds CPython.
+fn python_flags() -> Result<Vec<String>, String> {
+    let output = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "python3-embed"])
+        .output()
+        .map_err(|error| format!("cannot run pkg-config: {error}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .map(String::from)
+        .collect())
 }
 
 fn target_arch() -> &'static str {

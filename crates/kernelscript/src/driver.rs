@@ -388,7 +388,7 @@ pub struct Outputs {
 /// Runs the code generators on a program that checked without errors.
 /// `sources` names files as `#line` directives should spell them.
 pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOptions) -> Outputs {
-    use crate::codegen::{ebpf, kernel_header, makefile, userspace};
+    use crate::codegen::{ebpf, makefile, userspace};
     let mut plan = Plan::new(program, &options.project_name);
     if let Some(pin_path) = &options.pin_path {
         plan.pin_root = crate::codegen::plan::PinRoot(pin_path.trim_end_matches('/').to_string());
@@ -405,7 +405,7 @@ pub fn generate(program: &ir::Program, sources: &SourceMap, options: &GenerateOp
         test_c,
         makefile: makefile::generate_makefile(&plan),
         readme: crate::codegen::readme::readme(program, &plan),
-        kernel_header: kernel_header::kernel_header(program, &plan),
+        kernel_header: plan.kernel_header_c.clone(),
         kernel_module: crate::codegen::kmod::generate(program, sources, &plan),
         plan,
     }

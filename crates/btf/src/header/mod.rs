@@ -47,6 +47,10 @@ pub struct CHeader {
     /// its BTF name, or `NAME___N` where two different types share a name.
     /// Generated code must spell types with these names.
     pub names: BTreeMap<TypeId, String>,
+    /// Every ordinary identifier the header declares (typedef and
+    /// enumerator names, as written): what code including it must not
+    /// declare again at file scope.
+    pub ordinary: BTreeSet<String>,
 }
 
 impl CHeader {
@@ -107,14 +111,25 @@ impl Btf {
             emitter.order(root, true, 0)?;
         }
         emitter.assign_names()?;
-        let names = emitter
+        let names: BTreeMap<TypeId, String> = emitter
             .names
             .iter()
             .map(|(id, name)| (*id, name.clone()))
             .collect();
+        let typedefs = names
+            .iter()
+            .filter(|(id, _)| self.kind_of(**id) == Some(TypeKind::Typedef))
+            .map(|(_, name)| name.clone());
+        let ordinary = emitter
+            .enumerator_names
+            .values()
+            .cloned()
+            .chain(typedefs)
+            .collect();
         Ok(CHeader {
             text: emitter.write(options)?,
             names,
+            ordinary,
         })
     }
 }

@@ -15,6 +15,7 @@
 const SKELETON_SECTION_MAPS: &[&str] = &["data", "rodata", "bss", "kconfig"];
 
 use crate::codegen::c::names::{kept_name_clash, kernel_function_clash};
+use crate::codegen::kmod::KERNEL_MACROS;
 use crate::codegen::plan::identifier_sections;
 use crate::ir::FunctionKind;
 use crate::span::Span;
@@ -62,6 +63,12 @@ impl Checker<'_> {
             } else {
                 kept_name_clash(&name)
             };
+            if what == "kfunc" {
+                if let Some(why) = self.kernel_module_clash(&name) {
+                    self.report(errors::name_c_cannot_keep(span, what, &name, &why));
+                    continue;
+                }
+            }
             if let Some(clash) = clash {
                 self.report(errors::name_c_cannot_keep(
                     span,
@@ -74,5 +81,20 @@ impl Checker<'_> {
                 self.report(errors::name_c_cannot_keep(span, what, &name, &why));
             }
         }
+    }
+}
+
+impl Checker<'_> {
+    /// Why a `@kfunc` named `name` cannot be defined in the kernel module:
+    /// the kernel already has a function of that name (its BTF says so),
+    /// or the kernel headers the module includes define it as a macro.
+    fn kernel_module_clash(&self, name: &str) -> Option<String> {
+        if KERNEL_MACROS.contains(&name) {
+            return Some("a macro of the kernel headers the module includes".to_string());
+        }
+        self.kernel
+            .btf
+            .find_by_name(btf::TypeKind::Func, name)
+            .map(|_| "already a function of the kernel (its BTF has it)".to_string())
     }
 }

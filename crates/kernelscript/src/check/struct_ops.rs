@@ -45,11 +45,17 @@ impl Checker<'_> {
     fn struct_ops_prototype(&self, ops_type: &str, member: &str) -> Option<(Vec<TypeId>, TypeId)> {
         let btf = self.kernel.btf;
         let ops = btf.struct_ops_type(ops_type)?;
-        let members = btf.struct_ops_members(&ops).ok()?;
-        let found = members
+        // Not `struct_ops_members`: the parameter names it also finds cost
+        // a pass over every kernel function.
+        let found = btf
+            .flattened_members(ops.type_id)
+            .ok()?
             .into_iter()
-            .find(|candidate| candidate.member.member.name == member)?;
-        let prototype = found.prototype?;
+            .find(|candidate| candidate.member.name == member)?;
+        if !btf.is_function_pointer(found.member.type_id) {
+            return None;
+        }
+        let prototype = btf.function_prototype(found.member.type_id).ok()?;
         Some((
             prototype
                 .parameters()

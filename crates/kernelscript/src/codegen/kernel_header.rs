@@ -15,11 +15,11 @@
 //! Objects of XDP and TC programs that use UAPI types only keep the UAPI
 //! headers and get no kernel header.
 
+use std::collections::BTreeSet;
+
 use btf::{HeaderOptions, TypeId};
 
 use crate::ir::Program;
-
-use super::plan::Plan;
 
 /// The kernel header of one object.
 #[derive(Clone, Debug)]
@@ -28,32 +28,43 @@ pub struct KernelHeader {
     pub file_name: String,
     /// Its C text.
     pub text: String,
+    /// The typedef and enumerator names it declares, which the source's
+    /// own file-scope names must avoid in the eBPF C (the plan reserves
+    /// them before naming the source's items).
+    pub declares: BTreeSet<String>,
 }
 
-/// The kernel header the eBPF C of `program` includes, when the plan says
-/// it needs the kernel's types (and the program was checked against BTF).
-pub fn kernel_header(program: &Program, plan: &Plan) -> Option<KernelHeader> {
-    let file_name = plan.kernel_header.clone()?;
+/// The kernel header `file_name` the eBPF C of `program` (of project
+/// `project`) includes when the plan says it needs the kernel's types;
+/// `None` when the program was not checked against BTF.
+pub fn kernel_header(program: &Program, project: &str, file_name: &str) -> Option<KernelHeader> {
+    let file_name = file_name.to_string();
     let btf = &program.kernel.as_ref()?.0;
     let roots: Vec<TypeId> = super::ebpf::kernel_type_roots(program, btf);
-    let guard = format!("__{}_VMLINUX_H__", plan.project.to_ascii_uppercase());
+    let guard = format!("__{}_VMLINUX_H__", project.to_ascii_uppercase());
     let options = HeaderOptions {
         include_guard: Some(guard),
         base_typedefs: true,
         preserve_access_index: true,
     };
-    let body = match btf.c_header(&roots, &options) {
-        Ok(header) => header.text,
+    let (body, declares) = match btf.c_header(&roots, &options) {
+        Ok(header) => (header.text, header.ordinary),
         // Only malformed BTF gets here (the CLI validates files it did not
         // get from the running kernel); clang then says so at the top.
-        Err(error) => format!("#error \"the kernel's BTF cannot be written as C: {error}\"\n"),
+        Err(error) => (
+            format!("#error \"the kernel's BTF cannot be written as C: {error}\"\n"),
+            BTreeSet::new(),
+        ),
     };
     let text = format!(
         "/* {file_name}: the kernel types {project}.ebpf.c uses, written by KernelScript from the\n \
          * kernel's BTF ({count} roots). Do not edit. */\n{body}",
-        project = plan.project,
         count = roots.len(),
         body = body,
     );
-    Some(KernelHeader { file_name, text })
+    Some(KernelHeader {
+        file_name,
+        text,
+        declares,
+    })
 }

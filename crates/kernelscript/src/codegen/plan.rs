@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::c::names::{clash_in_both, Names, Place};
+use super::kernel_header::KernelHeader;
 use crate::ir::visit::walk_block_exprs;
 use crate::ir::{
     Callee, ConfigId, ConstId, EnumId, ExprKind, ExternId, FunctionId, FunctionKind, GlobalId,
@@ -35,6 +36,10 @@ pub struct Plan {
     pub needs_kernel_types: bool,
     /// That header's file name (`NAME.vmlinux.h`), when it needs one.
     pub kernel_header: Option<String>,
+    /// That header, written from the BTF the program was checked against
+    /// (`None` without BTF). Made before the names: the source's
+    /// file-scope names avoid what it declares.
+    pub kernel_header_c: Option<KernelHeader>,
     /// Whether there is a userspace program (a `main`).
     pub has_userspace: bool,
     /// Whether the outputs include the test runner (`NAME.test.c` and its
@@ -87,12 +92,22 @@ impl Plan {
         let project = c_identifier(stem);
         let project_name = project.clone();
         let needs_kernel_types = super::ebpf::needs_kernel_types(program, &ebpf_functions);
-        let mut names = CNames::new(program);
+        let kernel_header = needs_kernel_types.then(|| format!("{project}.vmlinux.h"));
+        let kernel_header_c = kernel_header
+            .as_ref()
+            .and_then(|file| super::kernel_header::kernel_header(program, &project, file));
+        let kernel_declares = kernel_header_c
+            .as_ref()
+            .map(|header| &header.declares)
+            .cloned()
+            .unwrap_or_default();
+        let mut names = CNames::new(program, &kernel_declares);
         let tail_calls = tail_call_tables(program, &mut names.file);
         let pinned_globals = pinned_globals_map(program, &mut names);
         Plan {
             kernel_reads: kernel_reads(program),
-            kernel_header: needs_kernel_types.then(|| format!("{project}.vmlinux.h")),
+            kernel_header,
+            kernel_header_c,
             pin_root: PinRoot(format!("/sys/fs/bpf/{project}")),
             project,
             line_directives: true,
@@ -318,9 +333,13 @@ pub struct CNames {
 }
 
 impl CNames {
-    /// Allocates the names of `program`'s items.
-    pub fn new(program: &Program) -> CNames {
+    /// Allocates the names of `program`'s items, avoiding the typedefs and
+    /// enumerators of its kernel header (`kernel_declares`).
+    pub fn new(program: &Program, kernel_declares: &BTreeSet<String>) -> CNames {
         let mut file = Names::new();
+        for name in kernel_declares {
+            file.reserve(name);
+        }
         let mut tags = Names::new();
         // An imported module's items are named after the module first
         // (`utils_validate`), so they cannot collide with the main file's.

@@ -229,7 +229,7 @@ mod tests {
     #[test]
     fn declarations_nest_pointers_arrays_and_functions() {
         let program = program_with_struct();
-        let names = CNames::new(&program);
+        let names = CNames::new(&program, &Default::default());
         let types = Types::new(
             &program,
             &names,

@@ -201,8 +201,9 @@ pub fn generate(program: &Program, sources: &SourceMap, plan: &Plan) -> Option<K
 
 /// Function-like and object-like macros of the kernel headers a module
 /// includes that a local of module code could be named after: locals avoid
-/// them (a local named `current` or `min` would not compile).
-const KERNEL_MACROS: &[&str] = &[
+/// them (a local named `current` or `min` would not compile), and the
+/// checker refuses a `@kfunc` named like one.
+pub(crate) const KERNEL_MACROS: &[&str] = &[
     "abs",
     "barrier",
     "BIT",
