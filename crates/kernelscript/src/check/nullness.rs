@@ -38,7 +38,9 @@
 //! `hdr` on the other branch. A pointer local whose address is taken other
 //! than as a call argument may be null after any call or store through
 //! memory. Summaries are computed callees first, over the bodies of all
-//! functions, before any body is checked.
+//! functions, before any body is checked; while summarising, the
+//! function's pointer parameters may be null (a caller may pass `null`),
+//! so writing one proves nothing until it is checked.
 //!
 //! Without this pass the kernel verifier rejects the object (`R1
 //! type=ringbuf_mem_or_null expected=ringbuf_mem`); by invariant 3 of
@@ -218,6 +220,16 @@ fn summarize_function(
         for param in &followed {
             facts.out.insert(*param, Out::UNTOUCHED);
         }
+        // A caller may pass `null` for a pointer parameter: what the
+        // function writes from one counts as non-null only once checked.
+        for param in &function.params {
+            let def = function.local(*param);
+            if def.ty.is_pointer() && !def.by_reference && !followed.contains(param) {
+                facts
+                    .maybe_null
+                    .insert(*param, NullableOrigin::Null(function.span));
+            }
+        }
         if let Some(end) = pass.block(body, facts) {
             pass.record_return(None, &end);
         }
@@ -386,6 +398,23 @@ fn flipped(op: BinaryOp) -> BinaryOp {
     }
 }
 
+/// Every local whose address `body` takes.
+fn address_taken(body: &Block) -> BTreeSet<LocalId> {
+    let mut taken = BTreeSet::new();
+    visit::walk_block_exprs(body, &mut |expr| {
+        if let ExprKind::Unary {
+            op: UnaryOp::AddrOf,
+            operand,
+        } = &expr.kind
+        {
+            if let ExprKind::Local(local) = operand.kind {
+                taken.insert(local);
+            }
+        }
+    });
+    taken
+}
+
 /// The pointer locals whose address `body` takes other than as a call
 /// argument, with where.
 fn escaped_locals(locals: &[LocalDef], body: &Block) -> BTreeMap<LocalId, Span> {
@@ -444,6 +473,10 @@ struct Nullness<'a> {
     summaries: &'a Summaries,
     /// Pointer locals whose address is kept somewhere (`escaped_locals`).
     escaped: BTreeMap<LocalId, Span>,
+    /// Every local whose address the body takes (`&x` anywhere, a map
+    /// read's destination included): such a local never holds a result
+    /// the pass links to pointers, since it can change unseen.
+    address_taken: BTreeSet<LocalId>,
     /// While summarising: each way the function returns, with its value
     /// when constant and what each followed parameter points to holds.
     returns: Option<Vec<Return>>,
@@ -606,6 +639,7 @@ impl<'a> Nullness<'a> {
             locals,
             summaries,
             escaped: escaped_locals(locals, body),
+            address_taken: address_taken(body),
             returns: None,
             loops: Vec::new(),
             deferred: Vec::new(),
@@ -641,7 +675,7 @@ impl<'a> Nullness<'a> {
     /// `result` now holds `value`: when that is a call writing pointers
     /// whose effects depend on the returned value, remember them.
     fn link(&self, result: LocalId, value: &Expr, facts: &mut Facts) {
-        if self.locals[result.index()].by_reference {
+        if self.locals[result.index()].by_reference || self.address_taken.contains(&result) {
             return;
         }
         let ExprKind::Call {
@@ -822,13 +856,21 @@ impl<'a> Nullness<'a> {
                         self.assign(*local, Some(value), stmt.span, &mut facts);
                         Some(facts)
                     }
-                    (ExprKind::Local(_), Some(BinaryOp::Add | BinaryOp::Sub))
+                    (ExprKind::Local(local), Some(BinaryOp::Add | BinaryOp::Sub))
                         if target.ty.is_pointer() =>
                     {
                         self.require(target, NullableUse::Arithmetic, &facts);
+                        let mut facts = facts;
+                        facts
+                            .links
+                            .retain(|link| link.result != *local && link.target != *local);
                         Some(facts)
                     }
-                    (ExprKind::Local(_), Some(_)) => self.expr(target, facts),
+                    (ExprKind::Local(local), Some(_)) => {
+                        let mut facts = self.expr(target, facts)?;
+                        facts.links.retain(|link| link.result != *local);
+                        Some(facts)
+                    }
                     _ => {
                         let written = self
                             .origin(value, &facts)
@@ -1008,6 +1050,19 @@ impl<'a> Nullness<'a> {
         collect_writes(&body.stmts, &mut writes);
         let mut changed_locals: BTreeSet<LocalId> =
             writes.iter().map(|(local, _, _)| *local).collect();
+        visit::walk_stmts(body, &mut |stmt| {
+            if let StmtKind::Assign {
+                target:
+                    Expr {
+                        kind: ExprKind::Local(local),
+                        ..
+                    },
+                ..
+            } = &stmt.kind
+            {
+                changed_locals.insert(*local);
+            }
+        });
         visit::walk_block_exprs(body, &mut |expr| {
             if let ExprKind::Call { args, .. } = &expr.kind {
                 for arg in args {
