@@ -289,6 +289,16 @@ fn followed_params(locals: &[LocalDef], params: &[LocalId], body: &Block) -> Vec
                 _ => {}
             });
             let mut misused = false;
+            // `&*param` is `param` again, under another name.
+            visit::walk_block_exprs(body, &mut |expr| {
+                if let ExprKind::Unary {
+                    op: UnaryOp::AddrOf,
+                    operand,
+                } = &expr.kind
+                {
+                    misused |= mentions(operand, param);
+                }
+            });
             visit::walk_stmts(body, &mut |stmt| match &stmt.kind {
                 StmtKind::Assign {
                     target, op: Some(_), ..
