@@ -272,11 +272,14 @@ impl Checker<'_> {
     /// `module.x`) that denotes `symbol`.
     pub(crate) fn symbol_value(&mut self, symbol: Symbol, name: &str, span: Span) -> ir::Expr {
         match symbol {
-            Symbol::Variant(enum_id, variant) => node(
-                ExprKind::EnumVariant { enum_id, variant },
-                Type::Enum(enum_id),
-                span,
-            ),
+            Symbol::Variant(enum_id, variant) => {
+                self.check_perf_outside_userspace(&Type::Enum(enum_id), name, span);
+                node(
+                    ExprKind::EnumVariant { enum_id, variant },
+                    Type::Enum(enum_id),
+                    span,
+                )
+            }
             Symbol::Const(id) => {
                 self.ensure_const(id);
                 let ty = self.program.const_def(id).ty.clone();

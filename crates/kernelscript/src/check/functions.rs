@@ -41,6 +41,12 @@ impl Checker<'_> {
                 if kind.target() == ir::Target::Ebpf {
                     self.reject_function_in_ebpf(&ty, param.ty.span);
                 }
+                if kind.target() != ir::Target::Userspace && self.is_perf_type(&ty) {
+                    self.report(errors::perf_name_outside_userspace(
+                        param.ty.span,
+                        &self.type_name(&ty),
+                    ));
+                }
                 if let Some(first) = locals.iter().find(|local| local.name == param.name.name) {
                     self.report(errors::duplicate_param(
                         param.name.span,
@@ -63,6 +69,16 @@ impl Checker<'_> {
                 Some(ret) => self.resolve_type(&ret.ty),
                 None => Type::Void,
             };
+            if let Some(written) = decl
+                .ret
+                .as_ref()
+                .filter(|_| kind.target() != ir::Target::Userspace && self.is_perf_type(&ret))
+            {
+                self.report(errors::perf_name_outside_userspace(
+                    written.ty.span,
+                    &self.type_name(&ret),
+                ));
+            }
             let mut named_return = None;
             if let Some(ast::ReturnType {
                 name: Some(name),

@@ -344,6 +344,12 @@ impl<'a> Checker<'a> {
         let mut spans: Vec<Span> = Vec::with_capacity(decl.fields.len());
         for field in &decl.fields {
             let ty = self.resolve_value_type(&field.ty, "struct fields");
+            if self.is_perf_type(&ty) {
+                self.report(errors::perf_type_in_shared_state(
+                    field.ty.span,
+                    &field.name.name,
+                ));
+            }
             if let Some(index) = fields
                 .iter()
                 .position(|existing| existing.name == field.name.name)

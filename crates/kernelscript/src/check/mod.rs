@@ -251,6 +251,7 @@ impl<'a> Checker<'a> {
         self.check_own_function_targets();
         self.check_impls();
         self.check_c_names();
+        self.check_perf_shared_state();
         self.check_bodies();
         self.check_nullness();
         self.check_main();

@@ -148,6 +148,53 @@ impl Checker<'_> {
             || PERF_CONFIGS.iter().any(|(perf, _)| *perf == name)
     }
 
+    /// Whether `ty` is (or holds in an array) one of the perf types, which
+    /// exist in userspace only: the eBPF C has no definition of them.
+    pub(crate) fn is_perf_type(&self, ty: &Type) -> bool {
+        match ty {
+            Type::Struct(id) => self.is_perf_options(*id),
+            Type::Enum(id) => {
+                let def = self.program.enum_def(*id);
+                def.name == "perf_type" && def.origin == Origin::Kernel && def.kernel.is_none()
+            }
+            Type::Array(element, _) => self.is_perf_type(element),
+            _ => false,
+        }
+    }
+
+    /// A perf type or variant named in eBPF or kernel module code, or
+    /// given to a map or global (which the eBPF object holds), is an error.
+    pub(crate) fn check_perf_outside_userspace(&mut self, ty: &Type, name: &str, span: Span) {
+        if self
+            .fx
+            .target()
+            .is_some_and(|target| target != ir::Target::Userspace)
+            && self.is_perf_type(ty)
+        {
+            self.report(errors::perf_name_outside_userspace(span, name));
+        }
+    }
+
+    /// Maps and globals live in the eBPF object: perf types cannot.
+    pub(crate) fn check_perf_shared_state(&mut self) {
+        let mut found = Vec::new();
+        for map in &self.program.maps {
+            for ty in [&map.key, &map.value] {
+                if self.is_perf_type(ty) {
+                    found.push((map.span, map.name.clone()));
+                }
+            }
+        }
+        for global in &self.program.globals {
+            if self.is_perf_type(&global.ty) {
+                found.push((global.span, global.name.clone()));
+            }
+        }
+        for (span, name) in found {
+            self.report(errors::perf_type_in_shared_state(span, &name));
+        }
+    }
+
     /// Whether `id` is the built-in `perf_options`.
     pub(crate) fn is_perf_options(&self, id: StructId) -> bool {
         let def = self.program.struct_def(id);

@@ -180,9 +180,13 @@ impl Checker<'_> {
         match symbol {
             Symbol::Struct(id) => {
                 self.complete_kernel_struct(id);
+                self.check_perf_outside_userspace(&Type::Struct(id), name, span);
                 Type::Struct(id)
             }
-            Symbol::Enum(id) => Type::Enum(id),
+            Symbol::Enum(id) => {
+                self.check_perf_outside_userspace(&Type::Enum(id), name, span);
+                Type::Enum(id)
+            }
             Symbol::Alias(id) => self.resolve_alias(id, span),
             Symbol::Primitive => primitive_type(name).unwrap_or(Type::Error),
             // A kernel tag of the same name as a value (`bpf_res_spin_lock`

@@ -23,3 +23,15 @@ pub(crate) fn read_needs_perf_attachment(span: Span, found: &str) -> Diagnostic 
         .primary(span, format!("expected `PerfAttachment`, found `{found}`"))
         .help("`read` takes the value of `attach(handle, perf_options { ... }, 0)`")
 }
+
+pub(crate) fn perf_name_outside_userspace(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` can only be used in userspace"))
+        .primary(span, "not available in eBPF or kernel module code")
+        .help("perf counters are attached and read from userspace (`attach(handle, perf_options { ... }, 0)`); use an integer here")
+}
+
+pub(crate) fn perf_type_in_shared_state(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` cannot hold a perf type"))
+        .primary(span, "maps, globals and structs are in the eBPF object too, where `perf_type` and `perf_options` do not exist")
+        .help("store the integer value (`perf_type_software as u32`) instead")
+}
