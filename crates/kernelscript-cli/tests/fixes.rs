@@ -290,3 +290,150 @@ impl c {
             .replace("-> u64", "-> u32")
     );
 }
+
+const NEEDS_GUARDS: &str = "\
+struct Event { pid: u32, size: u64 }
+
+var events : ringbuf<Event>(4096)
+var hits : hash<u32, u64>(16)
+
+@helper
+fn bump(key: u32) -> u32 {
+    if (key > 10) {
+        throw 7
+    }
+    hits[key] += 1
+    return key
+}
+
+@xdp fn watch(ctx: *xdp_md) -> xdp_action {
+    bump(3)
+    var e = events.reserve()
+    e->pid = 1
+    events.submit(e)
+    return XDP_PASS
+}
+
+fn main() -> i32 {
+    var handle = load(watch)
+    if (handle == null || handle != null) {
+        return 1
+    }
+    return attach(handle, \"lo\", 0)
+}
+";
+
+const GUARDED: &str = "\
+struct Event { pid: u32, size: u64 }
+
+var events : ringbuf<Event>(4096)
+var hits : hash<u32, u64>(16)
+
+@helper
+fn bump(key: u32) -> u32 {
+    if (key > 10) {
+        throw 7
+    }
+    hits[key] += 1
+    return key
+}
+
+@xdp fn watch(ctx: *xdp_md) -> xdp_action {
+    try { bump(3) } catch _ { }
+    var e = events.reserve()
+    if (e != null) { e->pid = 1 }
+    if (e != null) { events.submit(e) }
+    return XDP_PASS
+}
+
+fn main() -> i32 {
+    var handle = load(watch)
+    if (false || true) {
+        return 1
+    }
+    return attach(handle, \"lo\", 0)
+}
+";
+
+#[test]
+fn fix_guards_null_uses_catches_throws_and_folds_handle_comparisons() {
+    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+        eprintln!("skipped: no kernel BTF");
+        return;
+    }
+    let scratch = Scratch::new("guards");
+    let file = scratch.write("guards.ks", NEEDS_GUARDS);
+    let fixed = kernelscript(&scratch.0, &["fix", "guards.ks"]);
+    let stderr = String::from_utf8_lossy(&fixed.stderr);
+    assert!(fixed.status.success(), "{stderr}");
+    assert!(stderr.contains("applied 5 fixes"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), GUARDED);
+    let after = kernelscript(&scratch.0, &["check", "guards.ks"]);
+    let stderr = String::from_utf8_lossy(&after.stderr);
+    assert!(after.status.success(), "{stderr}");
+    assert!(!stderr.contains("never null"), "{stderr}");
+}
+
+#[test]
+fn null_guards_that_could_change_meaning_are_only_offered() {
+    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+        eprintln!("skipped: no kernel BTF");
+        return;
+    }
+    let scratch = Scratch::new("offered");
+    // A declaration would leave its scope, and the right of `||` is not
+    // always evaluated: the guard is `MaybeIncorrect`, and `fix` leaves
+    // the file as it is.
+    let source = "\
+struct Event { pid: u32, size: u64 }
+
+var events : ringbuf<Event>(4096)
+
+@xdp fn watch(ctx: *xdp_md) -> xdp_action {
+    var e = events.reserve()
+    var pid = e->pid
+    var big = pid > 3 || e->size > 10
+    if (e != null) {
+        events.discard(e)
+    }
+    return XDP_PASS
+}
+";
+    let file = scratch.write("offered.ks", source);
+    let output = kernelscript(
+        &scratch.0,
+        &["check", "--message-format", "json", "offered.ks"],
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let diagnostics: Vec<Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(diagnostics.len(), 2, "{stdout}");
+    for diagnostic in &diagnostics {
+        assert_eq!(diagnostic["message"], "`e` may be null here");
+        let edits: Vec<(&str, &str)> = diagnostic["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|child| child["spans"].as_array().unwrap())
+            .map(|edit| {
+                (
+                    edit["suggested_replacement"].as_str().unwrap(),
+                    edit["suggestion_applicability"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            edits,
+            [
+                ("if (e != null) { ", "MaybeIncorrect"),
+                (" }", "MaybeIncorrect")
+            ]
+        );
+    }
+    let fixed = kernelscript(&scratch.0, &["fix", "offered.ks"]);
+    assert!(!fixed.status.success());
+    assert!(String::from_utf8_lossy(&fixed.stderr).contains("applied 0 fixes"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), source);
+}

@@ -412,3 +412,100 @@ fn a_throw_from_a_deferred_call_leaves_for_the_callers_try() {
         "release\ncaught\nrelease\nmark 7\nr 6\n"
     );
 }
+
+const ADDRESS_OPTIONS: &str = r#"
+@xdp fn unused(ctx: *xdp_md) -> xdp_action {
+    return XDP_PASS
+}
+
+struct Event {
+    comm: u8[16],
+    tag: char[4],
+}
+
+struct Args {
+    @ipv4 @short("b") @help("address to block")
+    block: u32 = "10.0.0.1",
+    @ipv6
+    six: u8[16] = "fd00::1",
+    @ipv6 @short("s")
+    peer: u8[16],
+}
+
+fn main(args: Args) -> i32 {
+    print("%s %u %s %s", format_ipv4(args.block), args.block, format_ipv6(args.six), format_ipv6(args.peer))
+    var e = Event { comm: [98, 97, 115, 104], tag: ['w', 'x', 'y', 'z'] }
+    var name = e.comm as str(16)
+    var tag = e.tag as str(4)
+    var path: str(12) = "/sys"
+    path += "/fs"
+    path += tag
+    path += name
+    print("%s|%s|%s|%d", name, tag, path, e.comm as str(16) == "bash")
+    return 0
+}
+"#;
+
+#[test]
+fn address_options_take_defaults_and_byte_arrays_become_strings() {
+    let project = support::build("semantics", "addresses", ADDRESS_OPTIONS);
+    let run = |args: &[&str]| Command::new(&project.binary).args(args).output().unwrap();
+    let defaults = run(&[]);
+    assert!(
+        defaults.status.success(),
+        "{}",
+        support::text(&defaults.stderr)
+    );
+    // 10.0.0.1 in network order read as a little-endian u32; the last
+    // byte of `tag` (no NUL) is dropped; `path` keeps 11 bytes.
+    assert_eq!(
+        support::text(&defaults.stdout),
+        format!(
+            "10.0.0.1 {} fd00::1 ::\nbash|wxy|/sys/fswxyb|1\n",
+            u32::from_ne_bytes([10, 0, 0, 1])
+        )
+    );
+    let given = run(&[
+        "-b",
+        "192.168.1.7",
+        "--six=2001:DB8:0:0::1",
+        "-s",
+        "::ffff:10.1.2.3",
+    ]);
+    assert!(given.status.success(), "{}", support::text(&given.stderr));
+    assert!(
+        support::text(&given.stdout).starts_with(&format!(
+            "192.168.1.7 {} 2001:db8::1 ::ffff:10.1.2.3\n",
+            u32::from_ne_bytes([192, 168, 1, 7])
+        )),
+        "{}",
+        support::text(&given.stdout)
+    );
+    let help = support::text(&run(&["--help"]).stdout);
+    assert!(
+        help.contains(
+            "  -b, --block=ADDR  address to block (a dotted IPv4 address; default: 10.0.0.1)\n"
+        ),
+        "{help}"
+    );
+    assert!(
+        help.contains("      --six=ADDR6   an IPv6 address; default: fd00::1\n"),
+        "{help}"
+    );
+    let bad_six = run(&["--six", "10.0.0.1"]);
+    assert_eq!(bad_six.status.code(), Some(2));
+    assert!(
+        support::text(&bad_six.stderr).contains(
+            "invalid value '10.0.0.1' for --six: expected an IPv6 address such as fd00::1"
+        ),
+        "{}",
+        support::text(&bad_six.stderr)
+    );
+    let bad_four = run(&["-b", "10.0.0.256"]);
+    assert_eq!(bad_four.status.code(), Some(2));
+    assert!(support::text(&bad_four.stderr)
+        .contains("invalid value '10.0.0.256' for --block: expected an IPv4 address"));
+    let missing = run(&["-s"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(support::text(&missing.stderr).contains("option '--peer' needs a value"));
+}

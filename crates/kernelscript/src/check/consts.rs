@@ -35,46 +35,7 @@ impl Checker<'_> {
 
     /// Evaluates a checked expression, or `None` if it is not constant.
     pub(crate) fn eval(&self, expr: &ir::Expr) -> Option<i128> {
-        let value = match &expr.kind {
-            ExprKind::Int(value, _) => i128::from(*value),
-            ExprKind::Bool(value) => i128::from(*value),
-            ExprKind::Char(value) => i128::from(*value),
-            ExprKind::Const(id) => self.program.const_def(*id).value,
-            ExprKind::EnumVariant { enum_id, variant } => {
-                self.program.enum_def(*enum_id).value(*variant)
-            }
-            ExprKind::Sizeof(ty) => i128::from(ty.size(&self.program)),
-            ExprKind::Cast(inner) => {
-                let value = self.eval(inner)?;
-                return Some(match &expr.ty {
-                    Type::Int(int) => wrap(value, *int),
-                    _ => value,
-                });
-            }
-            ExprKind::Unary { op, operand } => {
-                let value = self.eval(operand)?;
-                match op {
-                    UnaryOp::Neg => -value,
-                    UnaryOp::Not => i128::from(value == 0),
-                    UnaryOp::BitNot => match &expr.ty {
-                        Type::Int(int) => wrap(!value, *int),
-                        _ => return None,
-                    },
-                    UnaryOp::Deref | UnaryOp::AddrOf => return None,
-                }
-            }
-            ExprKind::Binary { op, lhs, rhs } => {
-                let lhs = self.eval(lhs)?;
-                let rhs = self.eval(rhs)?;
-                let value = binary(*op, lhs, rhs)?;
-                return Some(match &expr.ty {
-                    Type::Int(int) if !op.is_comparison() && !op.is_logical() => wrap(value, *int),
-                    _ => value,
-                });
-            }
-            _ => return None,
-        };
-        Some(value)
+        eval(&self.program, expr)
     }
 
     /// Evaluates every top-level constant (each at most once).
@@ -220,6 +181,49 @@ fn literal_radix(expr: &ir::Expr) -> ir::Radix {
 }
 
 /// `value` truncated to `int` (two's complement), as C conversion does.
+/// Evaluates a checked expression of `program`, or `None` if it is not
+/// constant.
+pub(crate) fn eval(program: &ir::Program, expr: &ir::Expr) -> Option<i128> {
+    let value = match &expr.kind {
+        ExprKind::Int(value, _) => i128::from(*value),
+        ExprKind::Bool(value) => i128::from(*value),
+        ExprKind::Char(value) => i128::from(*value),
+        ExprKind::Const(id) => program.const_def(*id).value,
+        ExprKind::EnumVariant { enum_id, variant } => program.enum_def(*enum_id).value(*variant),
+        ExprKind::Sizeof(ty) => i128::from(ty.size(program)),
+        ExprKind::Cast(inner) => {
+            let value = eval(program, inner)?;
+            return Some(match &expr.ty {
+                Type::Int(int) => wrap(value, *int),
+                _ => value,
+            });
+        }
+        ExprKind::Unary { op, operand } => {
+            let value = eval(program, operand)?;
+            match op {
+                UnaryOp::Neg => -value,
+                UnaryOp::Not => i128::from(value == 0),
+                UnaryOp::BitNot => match &expr.ty {
+                    Type::Int(int) => wrap(!value, *int),
+                    _ => return None,
+                },
+                UnaryOp::Deref | UnaryOp::AddrOf => return None,
+            }
+        }
+        ExprKind::Binary { op, lhs, rhs } => {
+            let lhs = eval(program, lhs)?;
+            let rhs = eval(program, rhs)?;
+            let value = binary(*op, lhs, rhs)?;
+            return Some(match &expr.ty {
+                Type::Int(int) if !op.is_comparison() && !op.is_logical() => wrap(value, *int),
+                _ => value,
+            });
+        }
+        _ => return None,
+    };
+    Some(value)
+}
+
 pub(crate) fn wrap(value: i128, int: IntType) -> i128 {
     let bits = int.bits();
     let mask = (1i128 << bits) - 1;

@@ -664,6 +664,19 @@ impl Checker<'_> {
             | (Type::Null, Type::Pointer(_) | Type::Function(_)) => equality,
             _ => false,
         };
+        if let (Type::ProgramHandle, Type::Null) | (Type::Null, Type::ProgramHandle) =
+            (&left.ty, &right.ty)
+        {
+            // `load` exits when it fails, so the comparison has one answer;
+            // accepted (the reference's examples write it) as that answer,
+            // when the handle has no side effects to keep.
+            let handle = if left.ty == Type::Null { &right } else { &left };
+            if equality && !ir::visit::has_side_effects(handle) {
+                let always = op == BinaryOp::Ne;
+                self.report(errors::program_handle_compared_with_null(span, always));
+                return node(ExprKind::Bool(always), Type::Bool, span);
+            }
+        }
         if !ok {
             let diagnostic = match (&left.ty, &right.ty) {
                 (Type::Null, other) | (other, Type::Null) => {
@@ -747,6 +760,22 @@ impl Checker<'_> {
                 }
                 _ => false,
             };
+        // `bytes as str(M)`: the bytes up to the first NUL, at most
+        // `M - 1` of them (userspace only).
+        if let (Type::Array(element, len), Type::Str(capacity)) = (&inner.ty, &ty) {
+            if matches!(**element, Type::Int(IntType::U8 | IntType::I8) | Type::Char) {
+                let (from, to) = (self.type_name(&inner.ty), self.type_name(&ty));
+                if self.fx.is_ebpf() {
+                    self.report(errors::bytes_to_string_in_ebpf(span, &from, &to));
+                    return error_expr(span);
+                }
+                if capacity < len {
+                    self.report(errors::bytes_to_short_string(span, &from, &to, *len));
+                    return error_expr(span);
+                }
+                return node(ExprKind::Cast(Box::new(inner)), ty, span);
+            }
+        }
         if !ok {
             let (from, to) = (self.type_name(&inner.ty), self.type_name(&ty));
             self.report(errors::bad_cast(span, &from, &to));

@@ -60,31 +60,44 @@ pub(super) trait Flow<'a> {
 
     fn stmt(&mut self, stmt: &'a Stmt, facts: Self::Facts) -> Option<Self::Facts>;
 
+    /// What a comparison other than with `null` teaches, if anything:
+    /// `(facts when true, facts when false)` (the null checker's
+    /// out-parameter results, `check/nullness.rs`).
+    fn compared(
+        &self,
+        _op: BinaryOp,
+        _lhs: &Expr,
+        _rhs: &Expr,
+        _facts: &Self::Facts,
+    ) -> Option<(Self::Facts, Self::Facts)> {
+        None
+    }
+
     /// `(facts when condition is true, facts when it is false)`.
-    fn refine(condition: &Expr, facts: &Self::Facts) -> (Self::Facts, Self::Facts) {
+    fn refine(&self, condition: &Expr, facts: &Self::Facts) -> (Self::Facts, Self::Facts) {
         match &condition.kind {
-            ExprKind::Binary {
-                op: op @ (BinaryOp::Eq | BinaryOp::Ne),
-                lhs,
-                rhs,
-            } => match compared_with_null(lhs, rhs) {
-                Some(local) if *op == BinaryOp::Ne => (
-                    Self::when_non_null(local, facts),
-                    Self::when_null(local, facts),
-                ),
-                Some(local) => (
-                    Self::when_null(local, facts),
-                    Self::when_non_null(local, facts),
-                ),
-                None => (facts.clone(), facts.clone()),
-            },
+            ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
+                match compared_with_null(lhs, rhs) {
+                    Some(local) if *op == BinaryOp::Ne => (
+                        Self::when_non_null(local, facts),
+                        Self::when_null(local, facts),
+                    ),
+                    Some(local) if *op == BinaryOp::Eq => (
+                        Self::when_null(local, facts),
+                        Self::when_non_null(local, facts),
+                    ),
+                    _ => self
+                        .compared(*op, lhs, rhs, facts)
+                        .unwrap_or_else(|| (facts.clone(), facts.clone())),
+                }
+            }
             ExprKind::Binary {
                 op: BinaryOp::And,
                 lhs,
                 rhs,
             } => {
-                let (lhs_true, lhs_false) = Self::refine(lhs, facts);
-                let (both, rhs_false) = Self::refine(rhs, &lhs_true);
+                let (lhs_true, lhs_false) = self.refine(lhs, facts);
+                let (both, rhs_false) = self.refine(rhs, &lhs_true);
                 let either_false = Self::join(Some(lhs_false), Some(rhs_false)).unwrap_or_default();
                 (both, either_false)
             }
@@ -93,8 +106,8 @@ pub(super) trait Flow<'a> {
                 lhs,
                 rhs,
             } => {
-                let (lhs_true, lhs_false) = Self::refine(lhs, facts);
-                let (rhs_true, neither) = Self::refine(rhs, &lhs_false);
+                let (lhs_true, lhs_false) = self.refine(lhs, facts);
+                let (rhs_true, neither) = self.refine(rhs, &lhs_false);
                 let either_true = Self::join(Some(lhs_true), Some(rhs_true)).unwrap_or_default();
                 (either_true, neither)
             }
@@ -102,7 +115,7 @@ pub(super) trait Flow<'a> {
                 op: UnaryOp::Not,
                 operand,
             } => {
-                let (when_true, when_false) = Self::refine(operand, facts);
+                let (when_true, when_false) = self.refine(operand, facts);
                 (when_false, when_true)
             }
             _ if condition.ty.is_pointer() => match local_of(condition) {
@@ -184,7 +197,7 @@ pub(super) trait Flow<'a> {
                 rhs,
             } => {
                 let after_lhs = self.expr(lhs, facts)?;
-                let (when_true, when_false) = Self::refine(lhs, &after_lhs);
+                let (when_true, when_false) = self.refine(lhs, &after_lhs);
                 let rhs_start = if *op == BinaryOp::And {
                     when_true
                 } else {

@@ -181,7 +181,7 @@ impl Checker<'_> {
         }
         let mut body = ir::Block::new(stmts);
         self.add_presence_flags(&mut body);
-        self.check_nullness(&body);
+        self.null_bodies.push((id, body.clone()));
         self.check_ownership(&body, closing_brace(decl.body.span));
         self.check_records(&body);
         self.slot_deferred_arguments(&mut body);

@@ -194,6 +194,9 @@ pub(crate) struct Checker<'a> {
     pub extern_decls: Vec<&'a ast::ExternDecl>,
     pub fn_sources: Vec<FnSource<'a>>,
     pub fn_facts: Vec<FnFacts>,
+    /// Each lowered body as the null checker reads it (`nullness.rs`),
+    /// checked once every body is lowered.
+    pub null_bodies: Vec<(ir::FunctionId, ir::Block)>,
     pub impls: Vec<ImplSlot<'a>>,
     /// Kernel structs BTF only declares (usable behind pointers).
     pub opaque_structs: Vec<ir::StructId>,
@@ -229,6 +232,7 @@ impl<'a> Checker<'a> {
             extern_decls: Vec::new(),
             fn_sources: Vec::new(),
             fn_facts: Vec::new(),
+            null_bodies: Vec::new(),
             impls: Vec::new(),
             opaque_structs: Vec::new(),
             fx: FnCtx::global(),
@@ -255,6 +259,7 @@ impl<'a> Checker<'a> {
         self.check_c_names();
         self.check_perf_shared_state();
         self.check_bodies();
+        self.check_nullness();
         self.check_main();
         self.check_args_options();
         self.check_call_graph();

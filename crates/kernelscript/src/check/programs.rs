@@ -274,9 +274,13 @@ impl Checker<'_> {
                         let type_name = self.type_name(ty);
                         self.report(errors::ipv4_option_type(attribute.span, &type_name));
                     }
-                    if let Some(default) = &field.default {
-                        self.report(errors::ipv4_option_default(default.span));
-                        return option;
+                }
+                ("ipv6", _) if attribute.args.is_empty() => {
+                    if is_ipv6_bytes(ty) {
+                        option.ipv6 = true;
+                    } else if *ty != Type::Error {
+                        let type_name = self.type_name(ty);
+                        self.report(errors::ipv6_option_type(attribute.span, &type_name));
                     }
                 }
                 ("short" | "help", None) => self.report(errors::option_attribute_needs_string(
@@ -285,6 +289,24 @@ impl Checker<'_> {
                 )),
                 (other, _) => self.report(errors::unknown_option_attribute(attribute.span, other)),
             }
+        }
+        if is_ipv6_bytes(ty) && !option.ipv6 {
+            let type_name = self.type_name(ty);
+            self.report(errors::bad_args_field(
+                field.name.span,
+                &field.name.name,
+                &type_name,
+            ));
+        }
+        let address = |name: &str| {
+            field
+                .attributes
+                .iter()
+                .any(|attribute| attribute.name.name == name && attribute.args.is_empty())
+        };
+        if address("ipv4") || address("ipv6") {
+            option.default = self.address_default(field, !address("ipv4"));
+            return option;
         }
         if let Some(default) = &field.default {
             let checked = self.in_global_context(|checker| checker.expr_as(default, ty));
@@ -321,6 +343,41 @@ impl Checker<'_> {
             };
         }
         option
+    }
+
+    /// The default of an `@ipv4` (`ipv6`: `@ipv6`) option: a string
+    /// literal holding an address, kept as its bytes in network order.
+    fn address_default(
+        &mut self,
+        field: &ast::StructField,
+        ipv6: bool,
+    ) -> Option<crate::ir::OptionDefault> {
+        let default = field.default.as_ref()?;
+        let ast::ExprKind::Str(text) = &default.kind else {
+            self.report(errors::address_option_default(default.span, ipv6, None));
+            return None;
+        };
+        let parsed = if ipv6 {
+            text.parse::<std::net::Ipv6Addr>()
+                .ok()
+                .map(|addr| (addr.octets().to_vec(), addr.to_string()))
+        } else {
+            // Only the dotted quad, as `inet_pton` takes it at run time.
+            text.parse::<std::net::Ipv4Addr>()
+                .ok()
+                .map(|addr| (addr.octets().to_vec(), addr.to_string()))
+        };
+        match parsed {
+            Some((bytes, shown)) => Some(crate::ir::OptionDefault::Address(bytes, shown)),
+            None => {
+                self.report(errors::address_option_default(
+                    default.span,
+                    ipv6,
+                    Some(text),
+                ));
+                None
+            }
+        }
     }
 
     /// The single string argument of an attribute, if it has one.
@@ -489,10 +546,13 @@ impl Checker<'_> {
                 let id = *id;
                 let fields = self.program.struct_def(id).fields.clone();
                 for field in fields {
+                    // `u8[16]` is an `@ipv6` option (`arg_option` checks
+                    // that it is one).
                     if !matches!(
                         field.ty,
                         Type::Int(_) | Type::Bool | Type::Str(_) | Type::Char
-                    ) {
+                    ) && !is_ipv6_bytes(&field.ty)
+                    {
                         let found = self.type_name(&field.ty);
                         self.report(errors::bad_args_field(
                             decl.params[0].ty.span,
@@ -595,4 +655,9 @@ impl Checker<'_> {
             ));
         }
     }
+}
+
+/// `u8[16]`: what an `@ipv6` option holds.
+fn is_ipv6_bytes(ty: &Type) -> bool {
+    matches!(ty, Type::Array(element, 16) if **element == Type::Int(IntType::U8))
 }

@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::ir::{visit, Callee, ExprKind, FunctionId, FunctionKind, StmtKind, Target};
+use crate::ir::{visit, Callee, ExprKind, Function, FunctionId, FunctionKind, StmtKind, Target};
 use crate::span::Span;
 
 use super::{errors, Checker};
@@ -66,12 +66,17 @@ impl Checker<'_> {
                             Origin::Call { span, .. } => (*span, "this call can throw it"),
                         };
                         let code_name = code.map(|code| self.code_name(code));
+                        let call_statement = match origin {
+                            Origin::Call { span, .. } => call_statement(function, *span),
+                            Origin::Thrown(_) => None,
+                        };
                         self.report(errors::uncaught_throw_in_ebpf(
                             span,
                             &entry,
                             code_name.as_deref(),
                             label,
                             &chain,
+                            call_statement,
                         ));
                     }
                 }
@@ -195,4 +200,21 @@ impl Checker<'_> {
             self.report(errors::throwing_call_in_while_condition(span, &name));
         }
     }
+}
+
+/// The span of the statement of `function` that is the call at `call`
+/// (the callee's name) on its own (`f(x)`, its value unused), if any.
+fn call_statement(function: &Function, call: Span) -> Option<Span> {
+    let mut found = None;
+    visit::walk_stmts(&function.body, &mut |stmt| {
+        if let StmtKind::Expr(expr) = &stmt.kind {
+            if expr.span.file == call.file
+                && expr.span.start == call.start
+                && matches!(expr.kind, ExprKind::Call { .. })
+            {
+                found = Some(stmt.span);
+            }
+        }
+    });
+    found
 }

@@ -83,7 +83,8 @@ pub struct Program {
     pub args_options: Vec<(String, ArgOption)>,
 }
 
-/// `@short("x") @help("text") @ipv4 name: T = default` on an `Args` field.
+/// `@short("x") @help("text") @ipv4 name: T = default` on an `Args` field
+/// (or `@ipv6`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ArgOption {
     pub short: Option<char>,
@@ -92,6 +93,9 @@ pub struct ArgOption {
     /// `@ipv4`: a `u32` written as a dotted IPv4 address, stored in
     /// network order.
     pub ipv4: bool,
+    /// `@ipv6`: a `u8[16]` written as an IPv6 address, stored in network
+    /// order.
+    pub ipv6: bool,
 }
 
 /// A checked constant default of an `Args` option.
@@ -101,6 +105,9 @@ pub enum OptionDefault {
     Bool(bool),
     Char(u8),
     Str(String),
+    /// The default of an `@ipv4`/`@ipv6` option: its bytes in network
+    /// order, and the address as `--help` shows it.
+    Address(Vec<u8>, String),
 }
 
 impl Program {

@@ -169,6 +169,23 @@ pub(crate) fn bad_binary_operands(
     }
 }
 
+pub(crate) fn bytes_to_string_in_ebpf(span: Span, from: &str, to: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "converting `{from}` to `{to}` is not supported in eBPF code yet"
+    ))
+    .primary(span, "a userspace conversion")
+    .help("send the bytes to userspace (a ring buffer event) and convert them there, or print them with `%s`")
+}
+
+pub(crate) fn bytes_to_short_string(span: Span, from: &str, to: &str, len: u32) -> Diagnostic {
+    Diagnostic::error(format!("`{to}` is too small for `{from}`"))
+        .primary(span, format!("converts to `str({len})` or larger"))
+        .help(format!(
+            "write `as str({len})`: it holds the bytes up to the first NUL, at most {} of them",
+            len.saturating_sub(1)
+        ))
+}
+
 pub(crate) fn string_concat_in_ebpf(span: Span) -> Diagnostic {
     Diagnostic::error("strings cannot be concatenated in eBPF code")
         .primary(span, "`+` on strings is a userspace operation")
@@ -224,6 +241,24 @@ pub(crate) enum NeverNull<'a> {
     ConvertedMapCopy { name: &'a str },
     /// A handle returned by `load`.
     ProgramHandle,
+}
+
+/// `handle == null` / `handle != null` on a `ProgramHandle`: accepted as
+/// the constant it always is, with the edit that writes that constant.
+pub(crate) fn program_handle_compared_with_null(span: Span, always: bool) -> Diagnostic {
+    let value = if always { "true" } else { "false" };
+    Diagnostic::warning(format!(
+        "a `ProgramHandle` is never null: this comparison is always {value}"
+    ))
+    .primary(span, format!("always `{value}`"))
+    .help(
+        "`load` never returns null: when a program fails to load, the generated program prints the error and exits",
+    )
+    .suggest(
+        format!("write `{value}`"),
+        vec![Edit::replace(span, value)],
+        Applicability::MachineApplicable,
+    )
 }
 
 pub(crate) fn value_compared_with_null(span: Span, ty: &str, why: NeverNull<'_>) -> Diagnostic {

@@ -1,7 +1,7 @@
 //! Diagnostics of the null-safety pass (`check/nullness.rs`): a pointer
 //! that may be null used where it must not be.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Edit};
 use crate::span::Span;
 
 /// How a maybe-null pointer was used.
@@ -32,6 +32,12 @@ pub(crate) enum NullableOrigin {
     Null(Span),
     /// `var p: *T` without a value (it starts out null).
     Unset(Span),
+    /// `&p` passed to a function that may set `p` to null or leave it
+    /// unset (the span is the argument).
+    Written(Span),
+    /// `&p` taken and kept (not passed straight to a call): a write
+    /// through that address may have set `p` to null.
+    Aliased(Span),
 }
 
 pub(crate) fn may_be_null(
@@ -68,6 +74,14 @@ pub(crate) fn may_be_null(
             at,
             format!("`{name}` is declared without a value here, so it starts out null"),
         ),
+        NullableOrigin::Written(at) => diagnostic.secondary(
+            at,
+            format!("the call may set `{name}` to null through this address"),
+        ),
+        NullableOrigin::Aliased(at) => diagnostic.secondary(
+            at,
+            format!("`{name}`'s address is taken here, and a write through it may set it to null"),
+        ),
     };
     diagnostic.help(format!("check it first: `if ({name} != null) {{ ... }}`"))
 }
@@ -81,4 +95,31 @@ pub(crate) fn may_be_null_when_deferred(
     exit: Span,
 ) -> Diagnostic {
     may_be_null(span, name, used, origin).secondary(exit, "the deferred call runs here")
+}
+
+/// The edit for a use of a maybe-null `name` in the statement at `stmt`:
+/// run that statement only when `name` is not null. `kernelscript fix`
+/// takes it when `applicable` (a statement that declares nothing and
+/// leaves the function only by completing: an expression, an assignment,
+/// a map store): skipping such a statement is the only thing a null
+/// pointer could have done without faulting.
+pub(crate) fn guard_statement(
+    diagnostic: Diagnostic,
+    name: &str,
+    stmt: Span,
+    applicable: bool,
+) -> Diagnostic {
+    let applicability = if applicable {
+        Applicability::MachineApplicable
+    } else {
+        Applicability::MaybeIncorrect
+    };
+    diagnostic.suggest(
+        format!("run the statement only when `{name}` is not null"),
+        vec![
+            Edit::insert_before(stmt, format!("if ({name} != null) {{ ")),
+            Edit::insert_after(stmt, " }"),
+        ],
+        applicability,
+    )
 }

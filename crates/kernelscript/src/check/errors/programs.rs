@@ -128,7 +128,7 @@ pub(crate) fn bad_args_field(span: Span, field: &str, found: &str) -> Diagnostic
         "command-line argument `{field}` cannot have type `{found}`"
     ))
     .primary(span, "parsed from the command line")
-    .help("argument fields must be integers, `bool`, `char` or `str(N)`")
+    .help("argument fields must be integers, `bool`, `char`, `str(N)`, or `u8[16]` with `@ipv6`")
 }
 
 pub(crate) fn bad_main_return(span: Span, found: &str) -> Diagnostic {
@@ -429,10 +429,29 @@ pub(crate) fn ipv4_option_type(span: Span, found: &str) -> Diagnostic {
         .help("declare it `u32`: the address is stored in network order, as `iph->saddr` holds it")
 }
 
-pub(crate) fn ipv4_option_default(span: Span) -> Diagnostic {
-    Diagnostic::error("an `@ipv4` option cannot have a default yet")
-        .primary(span, "default not supported for addresses")
-        .help("leave it out (the address is then 0.0.0.0) and check for 0 in `main`")
+pub(crate) fn ipv6_option_type(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::error("an `@ipv6` option must be a `u8[16]`")
+        .primary(span, format!("this field is `{found}`"))
+        .help("declare it `u8[16]`: the address is stored in network order, as `ip6h->saddr` holds it")
+}
+
+/// The default of an `@ipv4`/`@ipv6` option is not an address literal
+/// (`text`: the string it is, if it is one).
+pub(crate) fn address_option_default(span: Span, ipv6: bool, text: Option<&str>) -> Diagnostic {
+    let (attribute, example) = if ipv6 {
+        ("@ipv6", "\"fd00::1\"")
+    } else {
+        ("@ipv4", "\"10.0.0.1\"")
+    };
+    let label = match text {
+        Some(text) => format!("`{text}` is not an address"),
+        None => "not a string literal".to_string(),
+    };
+    Diagnostic::error(format!(
+        "the default of an `{attribute}` option must be an address in quotes"
+    ))
+    .primary(span, label)
+    .help(format!("write it as a string: `= {example}`"))
 }
 
 pub(crate) fn option_default_not_constant(span: Span) -> Diagnostic {

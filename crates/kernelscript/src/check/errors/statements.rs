@@ -1,7 +1,7 @@
 //! Diagnostics about statements: assignments, conditions, loops, returns,
 //! `delete`, `try`/`throw`/`defer`.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Edit};
 use crate::span::Span;
 use crate::syntax::ast::BinaryOp;
 
@@ -179,6 +179,7 @@ pub(crate) fn uncaught_throw_in_ebpf(
     code: Option<&str>,
     label: &str,
     chain: &[(Span, String)],
+    call_statement: Option<Span>,
 ) -> Diagnostic {
     let what = code.unwrap_or("an error code that is not a constant");
     let mut diagnostic = Diagnostic::error(format!(
@@ -188,12 +189,26 @@ pub(crate) fn uncaught_throw_in_ebpf(
     for (span, step) in chain {
         diagnostic = diagnostic.secondary(*span, step.clone());
     }
-    diagnostic
+    let diagnostic = diagnostic
         .help(match code {
             Some(_) => "catch it with a `try` around the call or the throw (`catch CODE` or `catch _`), here or in a function on the way".to_string(),
             None => "catch it with `catch _` in a `try` around the call or the throw".to_string(),
         })
-        .note("an eBPF program, or struct_ops method, cannot pass a throw to the kernel")
+        .note("an eBPF program, or struct_ops method, cannot pass a throw to the kernel");
+    // A call standing alone whose value is unused: catching every code
+    // and carrying on is what the statement already does when nothing is
+    // thrown, and it declares nothing a later statement could lose.
+    match call_statement {
+        Some(statement) => diagnostic.suggest(
+            "catch every code and carry on: `try { ... } catch _ { }`",
+            vec![
+                Edit::insert_before(statement, "try { "),
+                Edit::insert_after(statement, " } catch _ { }"),
+            ],
+            Applicability::MachineApplicable,
+        ),
+        None => diagnostic,
+    }
 }
 
 pub(crate) fn throwing_call_in_while_condition(span: Span, callee: &str) -> Diagnostic {

@@ -392,7 +392,7 @@ impl<'a> Ownership<'a> {
                 else_block,
             } => {
                 let facts = self.expr(condition, facts)?;
-                let (when_true, when_false) = Self::refine(condition, &facts);
+                let (when_true, when_false) = self.refine(condition, &facts);
                 self.branches(then_block, else_block.as_ref(), when_true, when_false)
             }
             StmtKind::IfLetMap {
@@ -514,7 +514,7 @@ impl<'a> Ownership<'a> {
     ) -> Iteration<'a> {
         let (in_body, at_exit) = match condition {
             Some(condition) => match self.expr(condition, head) {
-                Some(after) => Self::refine(condition, &after),
+                Some(after) => self.refine(condition, &after),
                 None => {
                     return Iteration {
                         exit: None,

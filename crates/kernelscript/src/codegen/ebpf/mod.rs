@@ -418,6 +418,9 @@ fn prologue(cx: &mut Cx<'_, '_>) {
     if crate::codegen::c::lower::needs_error_code(cx, &function.body) {
         let name = cx.temp("error");
         cx.out.line(format!("__s64 {name} = 0;"));
+        if crate::codegen::c::lower::error_code_unread(&function.body) {
+            cx.out.line(format!("(void){name};"));
+        }
         cx.error_code = Some(name);
     }
 }

@@ -342,6 +342,9 @@ fn emit_function(program: &Program, scope: &FileScope<'_>, id: FunctionId) -> (S
     if crate::codegen::c::lower::needs_error_code(&cx, &function.body) {
         let error = cx.temp("error");
         cx.out.line(format!("__s64 {error} = 0;"));
+        if crate::codegen::c::lower::error_code_unread(&function.body) {
+            cx.out.line(format!("(void){error};"));
+        }
         cx.error_code = Some(error);
     }
     cx.body();

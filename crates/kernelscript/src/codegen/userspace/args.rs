@@ -10,7 +10,8 @@
 //!
 //! Unset options are zero, false or empty, or the field's default (`= value`);
 //! `@short("x")` adds `-x` (`-d 100`, `-d100`) and `@help("...")` a line of
-//! help (`Program::args_options`). `--help` (`-h`) prints the
+//! help (`Program::args_options`); `@ipv4` (a `u32`) and `@ipv6` (a
+//! `u8[16]`) take an address, stored in network order. `--help` (`-h`) prints the
 //! options with their types and exits 0. An unknown option, a missing or
 //! invalid value, or a stray argument prints a message naming the option
 //! on stderr and exits with status 2. `fn main()` accepts only `--help`.
@@ -41,6 +42,9 @@ fn describe<'f>(program: &Program, field: &'f FieldDef, member: String) -> Optio
             format!("--{name}=ADDR"),
             "a dotted IPv4 address".to_string(),
         ),
+        Type::Array(..) if settings.ipv6 => {
+            (format!("--{name}=ADDR6"), "an IPv6 address".to_string())
+        }
         Type::Int(int) => {
             let (min, max) = int.range();
             (
@@ -84,6 +88,7 @@ fn default_text(settings: &ArgOption) -> String {
         Some(OptionDefault::Bool(value)) => format!("; default: {value}"),
         Some(OptionDefault::Char(value)) => format!("; default: '{}'", char::from(*value)),
         Some(OptionDefault::Str(text)) => format!("; default: \"{text}\""),
+        Some(OptionDefault::Address(_, shown)) => format!("; default: {shown}"),
     }
 }
 
@@ -163,6 +168,9 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     }
     if options.iter().any(|option| option.settings.ipv4) {
         emit(out, generator, PARSE_IPV4_OPTION);
+    }
+    if options.iter().any(|option| option.settings.ipv6) {
+        emit(out, generator, PARSE_IPV6_OPTION);
     }
     if options.iter().any(|option| {
         matches!(option.field.ty, Type::Int(int) if !int.is_signed()) && !option.settings.ipv4
@@ -273,6 +281,16 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
                     format!("            ks_parse_ipv4_option(value, &args->{member}, {flag});"),
                 );
             }
+            Type::Array(..) if option.settings.ipv6 => {
+                raw(
+                    out,
+                    format!("            value = ks_option_value(argc, argv, &i, value, {flag});"),
+                );
+                raw(
+                    out,
+                    format!("            ks_parse_ipv6_option(value, args->{member}, {flag});"),
+                );
+            }
             Type::Int(int) => write_int_option(out, member, &flag, *int),
             Type::Bool => {
                 raw(
@@ -341,6 +359,17 @@ fn write_default(out: &mut CWriter, option: &Option_) {
         }
         (Some(OptionDefault::Char(value)), _) => {
             raw(out, format!("    args->{member} = (char){value};"));
+        }
+        (Some(OptionDefault::Address(bytes, _)), _) => {
+            let bytes: Vec<String> = bytes.iter().map(u8::to_string).collect();
+            raw(
+                out,
+                format!(
+                    "    memcpy(&args->{member}, (const unsigned char[]){{{}}}, {});",
+                    bytes.join(", "),
+                    bytes.len()
+                ),
+            );
         }
         (Some(OptionDefault::Str(text)), _) => raw(
             out,
@@ -543,6 +572,18 @@ static void ks_parse_ipv4_option(const char *text, __u32 *out, const char *optio
     if (inet_pton(AF_INET, text, &addr) != 1)
         ks_argument_error("invalid value '%s' for %s: expected an IPv4 address such as 10.0.0.1", text, option);
     memcpy(out, &addr, sizeof(*out));
+}
+"#;
+
+const PARSE_IPV6_OPTION: &str = r#"
+/* An IPv6 address into out[16] in network order, else an error. */
+static void ks_parse_ipv6_option(const char *text, __u8 *out, const char *option)
+{
+    struct in6_addr addr;
+
+    if (inet_pton(AF_INET6, text, &addr) != 1)
+        ks_argument_error("invalid value '%s' for %s: expected an IPv6 address such as fd00::1", text, option);
+    memcpy(out, &addr, sizeof(addr));
 }
 "#;
 

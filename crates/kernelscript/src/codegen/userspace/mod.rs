@@ -511,7 +511,7 @@ impl<'a> Generator<'a> {
             .program
             .args_options
             .iter()
-            .any(|(_, option)| option.ipv4);
+            .any(|(_, option)| option.ipv4 || option.ipv6);
         for include in library::includes(&self.needs.library)
             .into_iter()
             .chain(ipv4_option.then_some("arpa/inet.h"))

@@ -84,6 +84,19 @@ pub fn operand<'a>(cx: &mut Cx<'_, 'a>, expr: &'a Expr) -> StrOperand {
                 cap: declared,
             }
         }
+        ExprKind::Cast(inner) if matches!(inner.ty, Type::Array(..)) => {
+            // `bytes as str(M)`: read the array as text, bounded by its
+            // length (its last byte is dropped when it holds no NUL).
+            let len = match inner.ty {
+                Type::Array(_, len) => len,
+                _ => declared,
+            };
+            let value = cx.expr_core(inner);
+            StrOperand {
+                text: format!("(const char *){}", value.at(Precedence::UNARY)),
+                cap: len,
+            }
+        }
         ExprKind::Match { .. } => {
             // A statement expression yielding the string's holder.
             let text = cx.expr_core(expr).text;

@@ -233,6 +233,9 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         if super::errors::needs_error_code(self, spec.body) {
             let name = self.temp("error");
             self.out.line(format!("__s64 {name} = 0;"));
+            if super::errors::error_code_unread(spec.body) {
+                self.out.line(format!("(void){name};"));
+            }
             self.error_code = Some(name);
         }
         self.loop_body(spec.body, LoopKind::Callback);

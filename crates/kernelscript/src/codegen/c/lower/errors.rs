@@ -60,6 +60,19 @@ pub fn needs_error_code<'a, B: Backend<'a>>(_cx: &Lowering<'a, B>, body: &Block)
     needs
 }
 
+/// Whether the code local of `body` is only ever written: every `catch`
+/// is `catch _`, so nothing compares it (the declaration then marks it
+/// used, for `-Wunused-but-set-variable`).
+pub fn error_code_unread(body: &Block) -> bool {
+    let mut read = false;
+    visit::walk_stmts(body, &mut |stmt| {
+        if let StmtKind::Try { catches, .. } = &stmt.kind {
+            read |= catches.iter().any(|catch| catch.code.is_some());
+        }
+    });
+    !read
+}
+
 impl<'a, B: Backend<'a>> Lowering<'a, B> {
     /// `try { body } catch ...` by `goto` (see the module documentation).
     pub fn goto_try_catch(&mut self, body: &'a Block, catches: &'a [Catch], stmt: &'a Stmt) {

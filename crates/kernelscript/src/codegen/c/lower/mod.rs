@@ -35,7 +35,7 @@ use crate::source::SourceMap;
 use crate::span::Span;
 
 pub use callback::{CallbackSpec, LoopExit, LoopExitNames, LoweredCallback};
-pub use errors::needs_error_code;
+pub use errors::{error_code_unread, needs_error_code};
 pub use exprs::{statement_expression, truncated_literal};
 pub use matching::Sink;
 pub use stmts::is_plain_value;
