@@ -90,6 +90,78 @@ fn a_page_fault_counter_counts_touched_pages_and_detaches() {
     assert_eq!(text(&left.stdout), "", "a program stayed loaded");
 }
 
+/// Allocation failure for real: a cpu-clock program runs in the timer
+/// interrupt with interrupts off, where the object allocator's per-CPU
+/// cache cannot be refilled (its refill is an irq_work), so a sample that
+/// keeps 16 objects of 4000 bytes at once empties it and `new` returns
+/// null: the program's null branch runs and counts.
+const ALLOCATION_FAILURE: &str = r#"
+struct Big {
+    serial: u64,
+    payload: u8[3992],
+}
+
+var held : hash<u32, *Big>(16)
+var counts : array<u32, u64>(4)
+
+@perf_event
+fn on_tick(ctx: *bpf_perf_event_data) -> i32 {
+    for (i in 0..16) {
+        var object = new Big()
+        if (object == null) {
+            counts[1] += 1
+            continue
+        }
+        object->serial = i + 1
+        held[i] = object
+        counts[0] += 1
+    }
+    for (i in 0..16) {
+        var back = held.take(i)
+        if (back != null) {
+            counts[2] += back->serial
+            delete back
+        }
+    }
+    counts[3] += 1
+    return 0
+}
+
+fn main() -> i32 {
+    var prog = load(on_tick)
+    var ticks = attach(prog, perf_options { perf_type: perf_type_software, perf_config: cpu_clock, pid: 0, cpu: -1, period: 1000000 }, 0)
+    // Runs until 20 samples (1 ms of this process's CPU time each), 10 s at most.
+    var start = now_ns()
+    while (counts[3] < 20 && now_ns() - start < 10000000000) {
+    }
+    detach(ticks)
+    print("samples %llu allocated %llu failed %llu serials %llu", counts[3], counts[0], counts[1], counts[2])
+    return 0
+}
+"#;
+
+#[test]
+fn an_allocation_that_fails_runs_the_null_branch() {
+    let Some(_kernel) = testkit::skip_unless_capable() else {
+        return;
+    };
+    let project = build(SUITE, "allocation_failure", ALLOCATION_FAILURE);
+    let output = Command::new(&project.binary).output().expect("run");
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let samples = number_after(&stdout, "samples ");
+    let allocated = number_after(&stdout, "allocated ");
+    let failed = number_after(&stdout, "failed ");
+    let serials = number_after(&stdout, "serials ");
+    assert!(samples >= 20, "{stdout}");
+    // Every attempt either got an object or ran the null branch.
+    assert_eq!(allocated + failed, samples * 16, "{stdout}");
+    assert!(failed > 0, "no allocation failed: {stdout}");
+    assert!(allocated > 0, "{stdout}");
+    // Every object stored was taken back (serials 1, 2, ... per sample).
+    assert!(serials >= allocated, "{stdout}");
+}
+
 /// A CPU-cycle counter of this process (hardware: needs a PMU).
 const CYCLES: &str = r#"
 @perf_event
