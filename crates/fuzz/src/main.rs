@@ -20,7 +20,10 @@ struct Args {
     /// The run's seed: the same seed gives the same mutants.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Stop after this many mutants.
+    /// Start at this mutant index (to replay the end of a run).
+    #[arg(long, default_value_t = 0)]
+    first: u64,
+    /// Stop before this mutant index.
     #[arg(long)]
     mutants: Option<u64>,
     /// Stop after this many minutes (checked between batches of mutants).
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
     let corpus = Corpus::new(seeds);
     let config = Config {
         seed: args.seed,
+        first: args.first,
         mutants: args.mutants,
         duration: args
             .minutes

@@ -5,7 +5,9 @@
 //! Properties checked, and the failure class of each:
 //! * no panic (`panic`): analysis and generation run under
 //!   `catch_unwind` on a thread with the CLI's 8 MiB stack (a stack
-//!   overflow aborts the whole run, which is a failure too);
+//!   overflow aborts the whole run, which is a failure too: each worker's
+//!   mutant in analysis is kept in `findings/in-flight-W.ks` until the run
+//!   ends normally, so the one that aborted it is there);
 //! * no hang (`hang`): a watchdog stops the run when one mutant takes more
 //!   than `HANG_SECONDS` of its thread's CPU time (so a loaded machine
 //!   does not make a slow mutant a hang), or `HANG_WALL_SECONDS` of wall
@@ -48,7 +50,10 @@ const BATCH: u64 = 400;
 
 pub struct Config {
     pub seed: u64,
-    /// Stop after this many mutants...
+    /// The first mutant's index (a run from 0 stopped at mutant N is
+    /// replayed from here: mutant `i` depends only on the seed and `i`).
+    pub first: u64,
+    /// Stop before this mutant index...
     pub mutants: Option<u64>,
     /// ... or when this much time has passed (checked between batches).
     pub duration: Option<Duration>,
@@ -153,7 +158,7 @@ pub fn run(corpus: &Corpus, config: &Config, toolchain: &Toolchain) -> Report {
     let mut report = Report::default();
     let mut seen_outputs = HashSet::new();
     let mut findings: BTreeMap<(FailureClass, String), Finding> = BTreeMap::new();
-    let mut next = 0u64;
+    let mut next = config.first;
     loop {
         let limit = config.mutants.unwrap_or(u64::MAX);
         let timed_out = config
@@ -484,6 +489,7 @@ fn signature(message: &str) -> String {
 /// `HANG_SECONDS`, after saving the mutant.
 struct Watchdog {
     state: Arc<WatchState>,
+    findings_dir: PathBuf,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -528,6 +534,7 @@ impl Watchdog {
             stop: std::sync::atomic::AtomicBool::new(false),
         });
         let watched = Arc::clone(&state);
+        let hang_dir = findings_dir.clone();
         let thread = std::thread::spawn(move || {
             while !watched.stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(200));
@@ -551,7 +558,7 @@ impl Watchdog {
                     if (over || wall) && watched.started[worker].load(Ordering::Relaxed) == started
                     {
                         let text = watched.current[worker].lock().unwrap().clone();
-                        let path = findings_dir.join("hang.ks");
+                        let path = hang_dir.join("hang.ks");
                         let _ = std::fs::write(&path, &text);
                         eprintln!(
                             "fuzz: [hang] one mutant ran over {HANG_SECONDS} s of CPU time (or {HANG_WALL_SECONDS} s); saved to {}:\n{text}",
@@ -564,12 +571,14 @@ impl Watchdog {
         });
         Watchdog {
             state,
+            findings_dir,
             thread: Some(thread),
         }
     }
 
     fn begin(&self, worker: usize, text: &str) {
         text.clone_into(&mut self.state.current[worker].lock().unwrap());
+        let _ = std::fs::write(self.in_flight(worker), text);
         *self.state.cpu[worker].lock().unwrap() =
             own_thread_stat().and_then(|stat| thread_cpu_ticks(&stat).map(|ticks| (stat, ticks)));
         let now = self.state.epoch.elapsed().as_millis() as u64;
@@ -580,7 +589,15 @@ impl Watchdog {
         self.state.started[worker].store(0, Ordering::Relaxed);
     }
 
+    /// Where worker `worker`'s mutant in analysis is kept.
+    fn in_flight(&self, worker: usize) -> PathBuf {
+        self.findings_dir.join(format!("in-flight-{worker}.ks"))
+    }
+
     fn stop(mut self) {
+        for worker in 0..self.state.started.len() {
+            let _ = std::fs::remove_file(self.in_flight(worker));
+        }
         self.state.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();

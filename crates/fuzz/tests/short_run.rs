@@ -25,6 +25,7 @@ fn five_thousand_mutants_of_the_corpus() {
     let corpus = Corpus::new(kernelscript_fuzz::project_seeds());
     let config = Config {
         seed: 1,
+        first: 0,
         mutants: Some(5000),
         duration: None,
         jobs: 2,

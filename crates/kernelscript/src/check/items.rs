@@ -317,6 +317,7 @@ impl<'a> Checker<'a> {
                 self.resolve_alias(AliasId(index), target.span);
             }
         }
+        self.sizing_deferred = true;
         for index in 0..self.struct_decls.len() {
             if let Some(decl) = self.struct_decls[index] {
                 self.resolve_struct(StructId(index as u32), decl);
@@ -325,6 +326,7 @@ impl<'a> Checker<'a> {
         for index in 0..self.program.structs.len() {
             self.check_struct_recursion(StructId(index as u32));
         }
+        self.sizing_deferred = false;
         // A variable-size struct held by value in another struct (known
         // only now that every struct's fields are).
         for index in 0..self.struct_decls.len() {

@@ -200,6 +200,10 @@ pub(crate) struct Checker<'a> {
     pub impls: Vec<ImplSlot<'a>>,
     /// Kernel structs BTF only declares (usable behind pointers).
     pub opaque_structs: Vec<ir::StructId>,
+    /// While the source's structs get their fields: a struct may still
+    /// contain itself, so nothing is sized (`limit_size` waits for
+    /// `check_struct_recursion`, after which every struct is sized).
+    pub sizing_deferred: bool,
     /// The body (or initialiser) being checked.
     pub fx: FnCtx,
 }
@@ -235,6 +239,7 @@ impl<'a> Checker<'a> {
             null_bodies: Vec::new(),
             impls: Vec::new(),
             opaque_structs: Vec::new(),
+            sizing_deferred: false,
             fx: FnCtx::global(),
         }
     }

@@ -203,6 +203,9 @@ impl Checker<'_> {
     /// `MAX_TYPE_SIZE`. Sizes are computed in saturating 64-bit arithmetic
     /// from parts that passed this check, so they never wrap.
     pub(crate) fn limit_size(&mut self, ty: Type, span: Span) -> Type {
+        if self.sizing_deferred {
+            return ty;
+        }
         let size = ty.size(&self.program);
         if size > MAX_TYPE_SIZE {
             let name = self.type_name(&ty);
