@@ -1182,6 +1182,22 @@ impl<'a> Nullness<'a> {
             for arg in args.iter().filter(|arg| arg.ty.is_pointer()) {
                 self.require(arg, NullableUse::Argument(name.clone()), &facts);
             }
+            // Own functions take their pointer parameters as non-null, so
+            // the `null` literal cannot be passed to one either (helpers
+            // and kfuncs speak for themselves; the verifier checks them).
+            let own = match callee {
+                Callee::Function(id) => !self.program.function(*id).kind.is_program(),
+                _ => false,
+            };
+            if own && !self.quiet && self.returns.is_none() {
+                for arg in args.iter().filter(|arg| is_null_literal(arg)) {
+                    if !self.reported.contains(&arg.span) {
+                        self.reported.push(arg.span);
+                        self.diagnostics
+                            .push(errors::null_argument(arg.span, &name));
+                    }
+                }
+            }
         }
         let mut facts = facts;
         if let Callee::Indirect(target) = callee {
@@ -1350,5 +1366,14 @@ fn stmt_exprs(stmt: &Stmt) -> Vec<&Expr> {
         | StmtKind::Continue
         | StmtKind::Try { .. }
         | StmtKind::Block(_) => Vec::new(),
+    }
+}
+
+/// Whether `expr` is the `null` literal (possibly cast).
+fn is_null_literal(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Null => true,
+        ExprKind::Cast(inner) => is_null_literal(inner),
+        _ => false,
     }
 }

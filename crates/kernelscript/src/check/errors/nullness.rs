@@ -40,6 +40,12 @@ pub(crate) enum NullableOrigin {
     Aliased(Span),
 }
 
+pub(crate) fn null_argument(span: Span, callee: &str) -> Diagnostic {
+    Diagnostic::error(format!("`null` passed to `{callee}`"))
+        .primary(span, "a function takes its pointer parameters as non-null")
+        .help("pointer parameters are taken as non-null inside a function (§4.6); pass a pointer to a value")
+}
+
 pub(crate) fn may_be_null(
     span: Span,
     name: &str,

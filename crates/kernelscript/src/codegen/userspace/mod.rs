@@ -240,6 +240,9 @@ pub(crate) struct Generator<'a> {
     /// Userspace functions a program probes (`@uprobe("FUNCTION")`): real
     /// symbols of the binary, never `static` or inlined.
     pub probed_functions: BTreeSet<FunctionId>,
+    /// Functions something calls or takes as a value; the others are
+    /// marked unused (an uncalled `static` function is a -Wall warning).
+    pub referenced_functions: BTreeSet<FunctionId>,
 }
 
 impl<'a> Generator<'a> {
@@ -269,6 +272,19 @@ impl<'a> Generator<'a> {
             .filter_map(|function| function.kind.program())
             .filter_map(|decl| own_function(program, decl))
             .collect();
+        let mut referenced_functions = BTreeSet::new();
+        for function in &program.functions {
+            crate::ir::visit::walk_block_exprs(&function.body, &mut |expr| match &expr.kind {
+                ExprKind::Call {
+                    callee: Callee::Function(id),
+                    ..
+                }
+                | ExprKind::FunctionRef(id) => {
+                    referenced_functions.insert(*id);
+                }
+                _ => {}
+            });
+        }
         let extension = if tests { "test.c" } else { "c" };
         let scope = FileScope::new(program, sources, plan, TYPE_POLICY, file_names, extension);
         Generator {
@@ -285,6 +301,7 @@ impl<'a> Generator<'a> {
             map_helper_names,
             pinned_globals: plan.pinned_globals.clone(),
             probed_functions,
+            referenced_functions,
         }
     }
 
@@ -704,8 +721,10 @@ impl<'a> Generator<'a> {
     pub fn function_linkage(&self, id: FunctionId) -> &'static str {
         if self.probed_functions.contains(&id) {
             "__attribute__((noinline, used)) "
-        } else {
+        } else if id == self.main || self.referenced_functions.contains(&id) {
             "static "
+        } else {
+            "static __attribute__((unused)) "
         }
     }
 
