@@ -186,6 +186,35 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     /// f(args[, &dest]); if (thrown) <throw>`. `dest` receives its value
     /// (a temporary is used when the value is discarded).
     pub fn call_throwing(&mut self, call: &'a Expr, dest: Option<String>, span: Span) {
+        let thrown = self.throwing_call(call, dest, "call");
+        self.out.open_block(format!("if ({thrown})"));
+        B::throw(self, thrown, span);
+        self.out.close_block();
+    }
+
+    /// A deferred call to a helper that can throw, at an exit: a code it
+    /// throws leaves the function at once (the deferred calls registered
+    /// before it do not run, and it replaces a code already leaving), as
+    /// a throw from a deferred call does in userspace. Only a helper that
+    /// can throw runs one: a program's would be an uncaught throw, which
+    /// the checker refuses.
+    pub fn deferred_throwing_call(&mut self, call: &'a Expr) {
+        self.out.open_block("");
+        let thrown = self.throwing_call(call, None, "discarded");
+        if self.function.throws && !self.in_callback() {
+            self.out.open_block(format!("if ({thrown})"));
+            self.out.line(format!("return {thrown};"));
+            self.out.close_block();
+        } else {
+            self.out.line(format!("(void){thrown};"));
+        }
+        self.out.close_block();
+    }
+
+    /// `__s64 thrown = f(args[, &dest]);` for a call to a helper that can
+    /// throw; its value goes to `dest`, or to a zeroed temporary named
+    /// after `discard` when there is none. Returns the code's variable.
+    fn throwing_call(&mut self, call: &'a Expr, dest: Option<String>, discard: &str) -> String {
         let ExprKind::Call {
             callee: Callee::Function(id),
             args,
@@ -199,7 +228,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             let dest = match dest {
                 Some(dest) => dest,
                 None => {
-                    let temp = self.temp("call");
+                    let temp = self.temp(discard);
                     let declaration = self.types.declaration(&callee.ret, &temp);
                     let zero = self.types.zero(&callee.ret);
                     self.out.line(format!("{declaration} = {zero};"));
@@ -212,47 +241,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         let thrown = self.temp("thrown");
         self.out
             .line(format!("__s64 {thrown} = {name}({});", texts.join(", ")));
-        self.out.open_block(format!("if ({thrown})"));
-        B::throw(self, thrown, span);
-        self.out.close_block();
-    }
-
-    /// A deferred call to a helper that can throw, at an exit: a code it
-    /// throws leaves the function at once (the deferred calls registered
-    /// before it do not run, and it replaces a code already leaving), as
-    /// a throw from a deferred call does in userspace. Only a helper that
-    /// can throw runs one: a program's would be an uncaught throw, which
-    /// the checker refuses.
-    pub fn deferred_throwing_call(&mut self, call: &'a Expr) {
-        let ExprKind::Call {
-            callee: Callee::Function(id),
-            args,
-        } = &call.kind
-        else {
-            unreachable!("checked: a call to a throwing helper");
-        };
-        let mut texts: Vec<String> = args.iter().map(|arg| B::argument(self, arg)).collect();
-        let callee = self.program.function(*id);
-        self.out.open_block("");
-        if callee.ret != Type::Void {
-            let temp = self.temp("discarded");
-            let declaration = self.types.declaration(&callee.ret, &temp);
-            let zero = self.types.zero(&callee.ret);
-            self.out.line(format!("{declaration} = {zero};"));
-            texts.push(format!("&{temp}"));
-        }
-        let name = self.names.function(*id).to_string();
-        let thrown = self.temp("thrown");
-        self.out
-            .line(format!("__s64 {thrown} = {name}({});", texts.join(", ")));
-        if self.function.throws && !self.in_callback() {
-            self.out.open_block(format!("if ({thrown})"));
-            self.out.line(format!("return {thrown};"));
-            self.out.close_block();
-        } else {
-            self.out.line(format!("(void){thrown};"));
-        }
-        self.out.close_block();
+        thrown
     }
 
     /// The code in `error` goes on to the next enclosing catch, or leaves.
