@@ -13,9 +13,9 @@
 //!   a statement into a temporary, each arm's calls inside its own branch.
 //!
 //! Only helpers with `Function::throws` are hoisted (eBPF helpers); the
-//! userspace output unwinds and never needs this. What this file cannot
-//! place (a `while` condition, evaluated again each iteration) the checker
-//! refuses (`check/throws.rs`).
+//! userspace output unwinds and never needs this. A `while` condition is
+//! hoisted inside the loop, before its test (`for (;;)` or the `bpf_loop`
+//! callback), so its calls run again before each iteration.
 
 use crate::codegen::c::backend::Backend;
 use crate::codegen::c::types::is_array_like;
@@ -97,7 +97,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             | StmtKind::Throw(expr) => self.hoist(expr, true),
             // A deferred call runs at the exits (`run_defers`); its
             // arguments are slots (`check/defers.rs`). A `while` condition
-            // is refused by the checker.
+            // is hoisted by the loop's lowering, inside the loop.
             StmtKind::Defer(_) | StmtKind::While { .. } => {}
             StmtKind::Let { init: None, .. }
             | StmtKind::Return(None)
