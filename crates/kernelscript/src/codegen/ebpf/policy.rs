@@ -217,9 +217,13 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
         format!("{name}({subject}, {pattern}, {size})")
     }
 
-    /// A bounded `__builtin_memcpy` (`+=` on strings is not in eBPF).
+    /// A bounded `__builtin_memcpy` (`+=` on strings is not in eBPF); a
+    /// probe read for an array in kernel memory.
     fn store_aggregate(cx: &mut Cx<'g, 'a>, place: &str, ty: &Type, assign: Assign<'a>) {
         let value = assign.value;
+        if let Some(read) = kernel_reads::array_read_into(cx, place, value) {
+            return cx.out.line(read);
+        }
         let size = match (ty, &value.kind, &value.ty) {
             // Copy the literal's bytes and its NUL, but never past the end.
             (Type::Str(capacity), ExprKind::Str(text), _) => (text.len() as u64 + 1)
