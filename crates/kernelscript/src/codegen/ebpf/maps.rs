@@ -342,15 +342,30 @@ impl<'g, 'a> Maps<'a> for Ebpf<'g, 'a> {
 /// (`bpf_ringbuf_output`), and `events.output(value)` on a perf event
 /// array (`bpf_perf_event_output` with the program's `context`). An event
 /// without an address goes through the `NAME_output` accessor.
+///
+/// `output(value, n)` appends `n` bytes of the packet: the length goes in
+/// the flags' bits 32..51 (`BPF_F_CTXLEN_MASK`), masked so a larger `n`
+/// cannot set other flags; the kernel refuses (-EFAULT) more bytes than
+/// the packet has.
 pub(super) fn output<'a>(
     emitter: &mut Cx<'_, 'a>,
     map: MapId,
     context: Option<&'a Expr>,
     event: &'a Expr,
+    bytes: Option<&'a Expr>,
 ) -> CExpr {
     let map_def = emitter.program.map(map);
     let value = map_def.value.clone();
     let context = context.map(|context| emitter.expr(context).text);
+    let flags = match bytes {
+        None => "0xffffffffULL /* BPF_F_CURRENT_CPU */".to_string(),
+        Some(bytes) => {
+            let bytes = emitter.expr(bytes).at(Precedence::UNARY);
+            format!(
+                "(0xffffffffULL /* BPF_F_CURRENT_CPU */ | (((__u64){bytes} & 0xfffffULL) << 32))"
+            )
+        }
+    };
     let pointer = match &event.ty {
         Type::Pointer(_) => Some(emitter.expr(event).text),
         _ => address(emitter, event, &value),
@@ -360,7 +375,7 @@ pub(super) fn output<'a>(
         let size = emitter.types.name(&value);
         return CExpr::primary(match context {
             Some(context) => format!(
-                "bpf_perf_event_output({context}, &{map_name}, 0xffffffffULL /* BPF_F_CURRENT_CPU */, {pointer}, sizeof({size}))"
+                "bpf_perf_event_output({context}, &{map_name}, {flags}, {pointer}, sizeof({size}))"
             ),
             None => format!("bpf_ringbuf_output(&{map_name}, {pointer}, sizeof({size}), 0)"),
         });
@@ -368,7 +383,7 @@ pub(super) fn output<'a>(
     let name = accessor(emitter, map, AccessorKind::Output);
     let event = emitter.expr(event).text;
     CExpr::primary(match context {
-        Some(context) => format!("{name}({context}, {event})"),
+        Some(context) => format!("{name}({context}, {event}, {flags})"),
         None => format!("{name}({event})"),
     })
 }
@@ -625,7 +640,7 @@ fn emit_accessor(
             )
         }
         AccessorKind::Output if map.kind == MapKind::PerfEventArray => format!(
-            "long {name}(void *{context}, {})",
+            "long {name}(void *{context}, {}, __u64 flags)",
             types.declaration(&map.value, e)
         ),
         AccessorKind::Output => format!("long {name}({})", types.declaration(&map.value, e)),
@@ -641,7 +656,7 @@ fn emit_accessor(
         AccessorKind::Store | AccessorKind::Take => unreachable!("maps of objects only"),
         AccessorKind::Output if map.kind == MapKind::PerfEventArray => {
             out.line(format!(
-                "return bpf_perf_event_output({context}, &{map_name}, 0xffffffffULL /* BPF_F_CURRENT_CPU */, &{e}, sizeof({e}));"
+                "return bpf_perf_event_output({context}, &{map_name}, flags, &{e}, sizeof({e}));"
             ));
         }
         AccessorKind::Output => {

@@ -493,7 +493,7 @@ fn ring_method<'a>(cx: &mut Cx<'_, 'a>, map: MapId, method: Method, args: &'a [E
             };
             if !arg.ty.is_pointer() && method == Method::Submit {
                 // A value rather than a reserved pointer: copy it in.
-                return maps::output(cx, map, None, arg);
+                return maps::output(cx, map, None, arg, None);
             }
             if let Some(release) = super::records::release(cx, map, method, arg) {
                 return release;
@@ -508,7 +508,8 @@ fn ring_method<'a>(cx: &mut Cx<'_, 'a>, map: MapId, method: Method, args: &'a [E
         }
         Method::OnEvent => CExpr::primary("0"),
         Method::Output => match args {
-            [context, event] => maps::output(cx, map, Some(context), event),
+            [context, event] => maps::output(cx, map, Some(context), event, None),
+            [context, event, bytes] => maps::output(cx, map, Some(context), event, Some(bytes)),
             _ => CExpr::primary("0"),
         },
         Method::Insert => maps::insert(cx, map, &args[0], &args[1]),
