@@ -172,8 +172,10 @@ impl Checker<'_> {
     /// A call to a throwing helper may stand anywhere an expression can
     /// (the generators hoist it, `codegen/c/lower/hoist.rs`) except in a
     /// `while` condition, which runs again before each iteration: refused.
+    /// So is a string built there (`ir::strings`), hoisted the same way.
     fn check_throwing_calls(&mut self) {
         let mut found = Vec::new();
+        let mut built = Vec::new();
         for function in &self.program.functions {
             if function.kind.target() != Target::Ebpf {
                 continue;
@@ -183,6 +185,9 @@ impl Checker<'_> {
                     return;
                 };
                 visit::walk_exprs(condition, &mut |inner| {
+                    if crate::ir::strings::is_built(inner) {
+                        built.push(inner.span);
+                    }
                     let ExprKind::Call {
                         callee: Callee::Function(callee),
                         ..
@@ -198,6 +203,19 @@ impl Checker<'_> {
         }
         for (span, name) in found {
             self.report(errors::throwing_call_in_while_condition(span, &name));
+        }
+        // The outermost string built, not each of its parts.
+        let outermost: Vec<_> = built
+            .iter()
+            .filter(|span| {
+                !built.iter().any(|outer| {
+                    outer != *span && outer.start <= span.start && span.end <= outer.end
+                })
+            })
+            .copied()
+            .collect();
+        for span in outermost {
+            self.report(errors::built_string_in_while_condition(span));
         }
     }
 }

@@ -221,6 +221,12 @@ pub(crate) fn throwing_call_in_while_condition(span: Span, callee: &str) -> Diag
     ))
 }
 
+pub(crate) fn built_string_in_while_condition(span: Span) -> Diagnostic {
+    Diagnostic::error("building a string in a `while` condition is not supported yet in eBPF code")
+        .primary(span, "a string built here")
+        .help("build it in a local before the loop and again at the end of its body, or test it inside the loop: `while (true) { if (...) { break } ... }`")
+}
+
 pub(crate) fn defer_needs_call(span: Span) -> Diagnostic {
     Diagnostic::error("`defer` expects a function call")
         .primary(span, "not a call")
