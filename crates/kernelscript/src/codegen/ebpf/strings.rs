@@ -12,7 +12,7 @@
 //! bytes, so the verifier walks each once whatever the strings hold.
 
 use crate::codegen::c::backend::Assign;
-use crate::codegen::c::{string_literal, CWriter};
+use crate::codegen::c::{string_literal, CWriter, Precedence};
 use crate::ir::{strings, BinaryOp, Expr, ExprKind, Type};
 
 use super::policy::Cx;
@@ -61,13 +61,18 @@ fn operand<'a>(cx: &mut Cx<'_, 'a>, part: &'a Expr) -> (String, u32) {
     }
     match &part.kind {
         ExprKind::Str(text) => (string_literal(text), text.len() as u32 + 1),
-        // `bytes as str(M)`: the array itself, bounded by its length.
+        // `bytes as str(M)`: the array itself, bounded by its length (a
+        // `u8[N]` read as `char`s).
         ExprKind::Cast(inner) if strings::is_built(part) => {
             let length = match inner.ty {
                 Type::Array(_, length) => length,
                 _ => capacity_of(&part.ty),
             };
-            (cx.expr(inner).text, length)
+            let array = cx.expr(inner);
+            (
+                format!("(const char *){}", array.at(Precedence::UNARY)),
+                length,
+            )
         }
         _ => (cx.expr(part).text, capacity_of(&part.ty)),
     }
