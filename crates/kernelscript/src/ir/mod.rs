@@ -11,6 +11,7 @@
 mod library;
 pub mod loops;
 pub mod records;
+pub mod strings;
 mod types;
 pub mod visit;
 

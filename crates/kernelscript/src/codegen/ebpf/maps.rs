@@ -482,6 +482,16 @@ impl AccessorLocals {
 /// Inside an accessor: the key to hand to map helpers. A key type with
 /// padding is copied field by field into a zero-initialised local first,
 /// so the padding bytes are zero (map keys compare as bytes).
+/// The address of accessor parameter `name` of type `ty`: `&name`, or an
+/// array parameter (a pointer in C) itself.
+fn address_of(ty: &Type, name: &str) -> String {
+    if is_array_like(ty) {
+        name.to_string()
+    } else {
+        format!("&{name}")
+    }
+}
+
 fn key_storage(out: &mut CWriter, types: &Types, map: MapId, key: &str) -> String {
     let key_ty = &types.program.map(map).key;
     if !has_padding(types.program, key_ty) {
@@ -652,6 +662,8 @@ fn emit_accessor(
         AccessorKind::Output => String::new(),
         _ => key_storage(out, types, map_id, k),
     };
+    let key_ref = address_of(&map.key, &key);
+    let v_ref = address_of(&map.value, v);
     match kind {
         AccessorKind::Store | AccessorKind::Take => unreachable!("maps of objects only"),
         AccessorKind::Output if map.kind == MapKind::PerfEventArray => {
@@ -665,12 +677,14 @@ fn emit_accessor(
             ));
         }
         AccessorKind::Lookup => {
-            out.line(format!("return bpf_map_lookup_elem(&{map_name}, &{key});"));
+            out.line(format!(
+                "return bpf_map_lookup_elem(&{map_name}, {key_ref});"
+            ));
         }
         AccessorKind::Load => {
             let pointer = types.declaration(&value_pointer, entry);
             out.line(format!(
-                "{pointer} = bpf_map_lookup_elem(&{map_name}, &{key});"
+                "{pointer} = bpf_map_lookup_elem(&{map_name}, {key_ref});"
             ));
             out.blank_line();
             out.open_block(format!("if (!{entry})"));
@@ -693,22 +707,24 @@ fn emit_accessor(
         }
         AccessorKind::Update => {
             out.line(format!(
-                "return bpf_map_update_elem(&{map_name}, &{key}, &{v}, BPF_ANY);"
+                "return bpf_map_update_elem(&{map_name}, {key_ref}, {v_ref}, BPF_ANY);"
             ));
         }
         AccessorKind::Delete => {
-            out.line(format!("return bpf_map_delete_elem(&{map_name}, &{key});"));
+            out.line(format!(
+                "return bpf_map_delete_elem(&{map_name}, {key_ref});"
+            ));
         }
         AccessorKind::Insert => {
             // -EEXIST (present: unchanged) and -E2BIG (full) are both `false`.
             out.line(format!(
-                "return bpf_map_update_elem(&{map_name}, &{key}, &{v}, BPF_NOEXIST) == 0;"
+                "return bpf_map_update_elem(&{map_name}, {key_ref}, {v_ref}, BPF_NOEXIST) == 0;"
             ));
         }
         AccessorKind::Get => {
             let pointer = types.declaration(&value_pointer, v);
             out.line(format!(
-                "{pointer} = bpf_map_lookup_elem(&{map_name}, &{key});"
+                "{pointer} = bpf_map_lookup_elem(&{map_name}, {key_ref});"
             ));
             out.blank_line();
             match &map.value {
@@ -727,7 +743,7 @@ fn emit_accessor(
         AccessorKind::Apply(op) => {
             let pointer = types.declaration(&value_pointer, v);
             out.line(format!(
-                "{pointer} = bpf_map_lookup_elem(&{map_name}, &{key});"
+                "{pointer} = bpf_map_lookup_elem(&{map_name}, {key_ref});"
             ));
             out.blank_line();
             if !map.kind.is_array() {
@@ -737,9 +753,11 @@ fn emit_accessor(
                 out.line(format!("{zero} = {};", types.zero(&map.value)));
                 out.blank_line();
                 out.line(format!(
-                    "bpf_map_update_elem(&{map_name}, &{key}, &{z}, BPF_NOEXIST);"
+                    "bpf_map_update_elem(&{map_name}, {key_ref}, &{z}, BPF_NOEXIST);"
                 ));
-                out.line(format!("{v} = bpf_map_lookup_elem(&{map_name}, &{key});"));
+                out.line(format!(
+                    "{v} = bpf_map_lookup_elem(&{map_name}, {key_ref});"
+                ));
                 out.close_block();
             }
             out.open_block(format!("if (!{v})"));
@@ -821,13 +839,16 @@ fn emit_object_accessor(
     out.line(format!("static __always_inline {signature}"));
     out.open_block("");
     let key = key_storage(out, types, map_id, k);
+    let key_ref = address_of(&map.key, &key);
     if kind == AccessorKind::Delete {
-        out.line(format!("return bpf_map_delete_elem(&{map_name}, &{key});"));
+        out.line(format!(
+            "return bpf_map_delete_elem(&{map_name}, {key_ref});"
+        ));
         out.close_block();
         return;
     }
     out.line(format!(
-        "{value}{v} = bpf_map_lookup_elem(&{map_name}, &{key});"
+        "{value}{v} = bpf_map_lookup_elem(&{map_name}, {key_ref});"
     ));
     out.blank_line();
     match kind {
@@ -845,10 +866,12 @@ fn emit_object_accessor(
                 out.line(format!("{value_struct} {} = {{}};", locals.zero));
                 out.blank_line();
                 out.line(format!(
-                    "bpf_map_update_elem(&{map_name}, &{key}, &{}, BPF_NOEXIST);",
+                    "bpf_map_update_elem(&{map_name}, {key_ref}, &{}, BPF_NOEXIST);",
                     locals.zero
                 ));
-                out.line(format!("{v} = bpf_map_lookup_elem(&{map_name}, &{key});"));
+                out.line(format!(
+                    "{v} = bpf_map_lookup_elem(&{map_name}, {key_ref});"
+                ));
                 out.close_block();
             }
             out.open_block(format!("if (!{v})"));

@@ -30,6 +30,7 @@ mod loops;
 mod maps;
 mod policy;
 mod records;
+mod strings;
 
 #[cfg(test)]
 mod tests;
@@ -100,6 +101,8 @@ enum Support {
     SignedRem,
     /// Equality of NUL-terminated strings.
     StringsEqual,
+    /// Building strings: `NAME_len`, `NAME_put`, `NAME_end` (`strings.rs`).
+    Strings,
     /// The constants of loop callbacks: how a body left the loop
     /// (`KS_LOOP_*`) and the most iterations (`KS_MAX_LOOPS`).
     LoopExits,
@@ -110,10 +113,11 @@ enum Support {
 }
 
 impl Support {
-    const ALL: [Support; 5] = [
+    const ALL: [Support; 6] = [
         Support::SignedDiv,
         Support::SignedRem,
         Support::StringsEqual,
+        Support::Strings,
         Support::LoopExits,
         Support::Objects,
     ];
@@ -123,6 +127,7 @@ impl Support {
             Support::SignedDiv => "signed_div",
             Support::SignedRem => "signed_rem",
             Support::StringsEqual => "strings_equal",
+            Support::Strings => "ks_str",
             Support::LoopExits => "ks_loop_exit",
             Support::Objects => "ks_obj",
         }
@@ -478,6 +483,7 @@ fn emit_support_functions(
             Support::SignedDiv => emit_signed_division(out, name, "division", "/"),
             Support::SignedRem => emit_signed_division(out, name, "remainder", "%"),
             Support::StringsEqual => emit_strings_equal(out, name),
+            Support::Strings => strings::emit_support(out, name),
             Support::LoopExits => emit_loop_constants(out, name, loop_constants),
             Support::Objects => emit_object_macros(out, name),
         }

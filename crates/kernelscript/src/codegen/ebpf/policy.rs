@@ -7,8 +7,9 @@
 //!   through `bpf_for_each_map_elem` callbacks (`iteration.rs`).
 //! * Operators: signed `/` and `%` through helpers (the BPF instruction set
 //!   clang 14 targets has no signed division), shifts masked to their width
-//!   where C would be undefined, strings compared by a bounded loop, `+=`
-//!   and `-=` on shared map entries atomic.
+//!   where C would be undefined, strings compared by a bounded loop and
+//!   built by the support functions of `strings.rs`, `+=` and `-=` on
+//!   shared map entries atomic.
 //! * Packet pointer fields of a context (`ctx->data`, `__u32` in C) read as
 //!   `(void *)(long)ctx->data`, `(__u8 *)(long)ctx->data` in arithmetic.
 //! * `print` is `bpf_printk`; a tail call is `bpf_tail_call` and, should the
@@ -53,6 +54,7 @@ pub(super) type Cx<'g, 'a> = Lowering<'a, Ebpf<'g, 'a>>;
 
 impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
     const OUTPUT: Output = Output::Ebpf;
+    const STRING_BUFFERS: bool = true;
 
     fn global(cx: &mut Cx<'g, 'a>, id: GlobalId) -> CExpr {
         let name = cx.names.global(id).to_string();
@@ -217,9 +219,15 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
         format!("{name}({subject}, {pattern}, {size})")
     }
 
-    /// A bounded `__builtin_memcpy` (`+=` on strings is not in eBPF); a
-    /// probe read for an array in kernel memory.
+    /// A built string (`a + b`, `bytes as str(M)`, `+=`) through the
+    /// string support functions (`strings.rs`), an array in kernel memory
+    /// by a probe read, anything else a bounded `__builtin_memcpy`.
     fn store_aggregate(cx: &mut Cx<'g, 'a>, place: &str, ty: &Type, assign: Assign<'a>) {
+        if let Type::Str(capacity) = ty {
+            if super::strings::store(cx, place, *capacity, assign) {
+                return;
+            }
+        }
         let value = assign.value;
         if let Some(read) = kernel_reads::array_read_into(cx, place, value) {
             return cx.out.line(read);

@@ -336,7 +336,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                             else_block: next,
                         },
                     span,
-                }] if !super::hoist::contains_throwing(self.program, condition) => {
+                }] if !self.contains_hoisted(condition) => {
                     self.map_line(*span);
                     let condition = self.condition(condition);
                     self.out.reopen_block(format!("else if ({condition})"));
