@@ -90,7 +90,7 @@ pub(crate) fn kfunc_returns_object(span: Span, ty: &str) -> Diagnostic {
     Diagnostic::error(format!("a @kfunc cannot return an object (`{ty}`)"))
         .primary(span, "the object would escape to eBPF code")
         .note(
-            "objects made with `new` in kernel module code come from kzalloc; eBPF code              cannot free or own them",
+            "objects made with `new` in kernel module code come from kzalloc; eBPF code cannot free or own them",
         )
         .help("return the values the caller needs, and `delete` the object in the kfunc")
 }
@@ -98,7 +98,7 @@ pub(crate) fn kfunc_returns_object(span: Span, ty: &str) -> Diagnostic {
 /// A kfunc parameter that points to a struct (from eBPF code).
 pub(crate) fn kfunc_object_parameter(span: Span, ty: &str) -> Diagnostic {
     unsupported(span, &format!("a @kfunc parameter of type `{ty}`")).help(
-        "pass integers (or a byte buffer and its size); objects made with `new` stay on          their side (eBPF or kernel module)",
+        "pass integers (or a byte buffer and its size); objects made with `new` stay on their side (eBPF or kernel module)",
     )
 }
 
