@@ -259,7 +259,10 @@ impl Checker<'_> {
             None => {}
         }
         let Some(symbol) = self.global_symbol(name, span) else {
-            self.report_undefined(name, span, "value");
+            match ir::Gfp::named(name) {
+                Some(_) => self.report(errors::gfp_outside_new(span, name)),
+                None => self.report_undefined(name, span, "value"),
+            }
             return error_expr(span);
         };
         self.symbol_value(symbol, name, span)

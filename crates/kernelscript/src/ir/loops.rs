@@ -122,7 +122,7 @@ fn is_reference(value: &Expr) -> bool {
                     method: super::Method::Reserve | super::Method::Take,
                     ..
                 }
-                | super::Callee::Builtin(super::Builtin::New),
+                | super::Callee::Builtin(super::Builtin::New(_)),
             ..
         } => true,
         ExprKind::MapGet { .. } => value.ty.is_pointer(),

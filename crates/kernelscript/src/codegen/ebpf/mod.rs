@@ -57,6 +57,7 @@ const TYPE_POLICY: TypePolicy = TypePolicy {
     kernel_enums_as_int: false,
     zero_aggregate: "{}",
     string_parameters: false,
+    user_struct_prefix: "",
 };
 
 /// Generates the eBPF C of `program` for the outputs `plan`.
@@ -490,10 +491,12 @@ fn emit_support_functions(
     }
 }
 
-/// The kfuncs behind `new`/`delete` (kernel >= 6.2), `NAME_new(type)`
-/// and `NAME_drop(object)` (docs/design/kernel-lowering.md §3.2). The
-/// local type id is `bpf_core_type_id_local` spelled out, so no CO-RE
-/// header is needed.
+/// The kfuncs behind `new`/`delete` (kernel >= 6.2), `NAME_new(type)`,
+/// `NAME_drop(object)` and `delete`'s `NAME_delete(object)`, which does
+/// nothing for a null object (the verifier then releases the null
+/// pointer's reference on that branch; docs/design/kernel-lowering.md
+/// §3.2). The local type id is `bpf_core_type_id_local` spelled out, so
+/// no CO-RE header is needed.
 fn emit_object_macros(out: &mut CWriter, name: &str) {
     out.line("extern void *bpf_obj_new_impl(__u64 local_type_id, void *meta) __ksym;");
     out.line("extern void bpf_obj_drop_impl(void *kptr, void *meta) __ksym;");
@@ -502,6 +505,9 @@ fn emit_object_macros(out: &mut CWriter, name: &str) {
     ));
     out.unindented(format!(
         "#define {name}_drop(object) bpf_obj_drop_impl(object, (void *)0)"
+    ));
+    out.unindented(format!(
+        "#define {name}_delete(object) do {{ if (object) {name}_drop(object); }} while (0)"
     ));
 }
 

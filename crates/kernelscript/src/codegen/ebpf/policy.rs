@@ -104,9 +104,9 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
             }
             Callee::Builtin(Builtin::Print) => return print(cx, args),
             Callee::Builtin(Builtin::Delete) => {
-                let drop = cx.backend.gen.support_function(Support::Objects);
+                let objects = cx.backend.gen.support_function(Support::Objects);
                 let object = cx.expr(&args[0]).text;
-                return CExpr::postfix(format!("{drop}_drop({object})"));
+                return CExpr::postfix(format!("{objects}_delete({object})"));
             }
             Callee::Builtin(builtin) => format!("{builtin:?}").to_lowercase(),
             Callee::Method { receiver, method } => {
@@ -122,7 +122,7 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
     fn special(cx: &mut Cx<'g, 'a>, expr: &'a Expr) -> Option<CExpr> {
         if let (
             ExprKind::Call {
-                callee: Callee::Builtin(Builtin::New),
+                callee: Callee::Builtin(Builtin::New(_)),
                 ..
             },
             Type::Pointer(pointee),
