@@ -392,6 +392,84 @@ pub(crate) fn is_place(expr: &ir::Expr) -> bool {
 }
 
 impl Checker<'_> {
+    /// The kernel struct `ty` holds by value (itself, or an array's
+    /// element) that userspace C has no definition of: userspace code
+    /// cannot hold one (`fn f(s: sock)` would not compile).
+    pub(crate) fn kernel_struct_without_definition(&self, ty: &Type) -> Option<ir::StructId> {
+        let id = crate::codegen::c::order::held_struct(ty)?;
+        let def = self.program.struct_def(id);
+        (def.origin == ir::Origin::Kernel
+            && !crate::codegen::userspace::types::userspace_has_definition(&self.program, id))
+        .then_some(id)
+    }
+
+    /// Reports `ty` at `span` in userspace code when it holds a kernel
+    /// struct by value that userspace C does not define.
+    pub(crate) fn reject_undefined_kernel_struct(&mut self, ty: &Type, span: Span) {
+        if let Some(id) = self.kernel_struct_without_definition(ty) {
+            let name = self.program.struct_def(id).name.clone();
+            self.report(errors::kernel_struct_by_value_in_userspace(span, &name));
+        }
+    }
+
+    /// Kernel structs userspace defines because a map, global or config
+    /// holds them by value must be spelled with their kernel layout, and
+    /// the userspace C spells only plain structs: no unions, anonymous
+    /// members or bitfields, fields laid out one after another as BTF says
+    /// (`dentry` is none of these). Each root holding another is an error.
+    pub(crate) fn check_shared_kernel_structs(&mut self) {
+        let has_userspace = self
+            .program
+            .functions
+            .iter()
+            .any(|function| function.kind.target() == ir::Target::Userspace);
+        if !has_userspace {
+            return;
+        }
+        let mut roots: Vec<(Type, Span, String)> = Vec::new();
+        for map in &self.program.maps {
+            roots.push((map.key.clone(), map.span, format!("map `{}`", map.name)));
+            roots.push((map.value.clone(), map.span, format!("map `{}`", map.name)));
+        }
+        for global in self.program.globals.iter().filter(|global| !global.local) {
+            roots.push((
+                global.ty.clone(),
+                global.span,
+                format!("global `{}`", global.name),
+            ));
+        }
+        for config in &self.program.configs {
+            for field in &config.fields {
+                roots.push((
+                    field.ty.clone(),
+                    config.span,
+                    format!("config `{}`", config.name),
+                ));
+            }
+        }
+        let mut reported = std::collections::BTreeSet::new();
+        for (ty, span, holder) in roots {
+            let defined = crate::codegen::userspace::types::structs_to_define(
+                &self.program,
+                std::slice::from_ref(&ty),
+            );
+            let bad = defined.into_iter().find(|id| {
+                let def = self.program.struct_def(*id);
+                def.origin == ir::Origin::Kernel && !plainly_laid_out(&self.program, def)
+            });
+            let root = crate::codegen::c::order::held_struct(&ty);
+            if let (Some(id), Some(root)) = (bad, root) {
+                if reported.insert((span.start, span.file)) {
+                    let name = self.program.struct_def(root).name.clone();
+                    let part = self.program.struct_def(id).name.clone();
+                    self.report(errors::kernel_struct_not_shareable(
+                        span, &holder, &name, &part,
+                    ));
+                }
+            }
+        }
+    }
+
     /// Whether the code being checked may read the fields of struct `id`
     /// through a pointer: eBPF code always; userspace code unless it is a
     /// kernel struct userspace C has no definition of (the generator's own
@@ -402,4 +480,26 @@ impl Checker<'_> {
             || self.program.struct_def(id).origin != ir::Origin::Kernel
             || crate::codegen::userspace::types::userspace_has_definition(&self.program, id)
     }
+}
+
+/// Whether kernel struct `def` is a plain struct whose fields, one after
+/// another with C's alignment, give BTF's size: what the userspace C can
+/// define exactly.
+fn plainly_laid_out(program: &ir::Program, def: &ir::StructDef) -> bool {
+    let Some(kernel) = &def.kernel else {
+        return true;
+    };
+    if kernel.spelling != ir::KernelSpelling::Struct || !kernel.bitfields.is_empty() {
+        return false;
+    }
+    let mut offset = 0u64;
+    let mut max_align = 1u64;
+    for field in &def.fields {
+        let align = field.ty.align(program);
+        max_align = max_align.max(align);
+        offset = offset
+            .next_multiple_of(align)
+            .saturating_add(field.ty.size(program));
+    }
+    offset.next_multiple_of(max_align) == kernel.size
 }

@@ -38,8 +38,12 @@ impl Checker<'_> {
             let mut locals: Vec<LocalDef> = Vec::with_capacity(decl.params.len() + 1);
             for param in &decl.params {
                 let ty = self.resolve_value_type(&param.ty, "parameters");
-                if kind.target() == ir::Target::Ebpf {
-                    self.reject_function_in_ebpf(&ty, param.ty.span);
+                match kind.target() {
+                    ir::Target::Ebpf => self.reject_function_in_ebpf(&ty, param.ty.span),
+                    ir::Target::Userspace => {
+                        self.reject_undefined_kernel_struct(&ty, param.ty.span)
+                    }
+                    _ => {}
                 }
                 if kind.target() != ir::Target::Userspace && self.is_perf_type(&ty) {
                     self.report(errors::perf_name_outside_userspace(
@@ -69,6 +73,9 @@ impl Checker<'_> {
                 Some(ret) => self.resolve_type(&ret.ty),
                 None => Type::Void,
             };
+            if let (Some(written), ir::Target::Userspace) = (&decl.ret, kind.target()) {
+                self.reject_undefined_kernel_struct(&ret, written.ty.span);
+            }
             if let Some(written) = decl
                 .ret
                 .as_ref()

@@ -264,6 +264,7 @@ impl<'a> Checker<'a> {
         self.check_c_names();
         self.check_perf_shared_state();
         self.check_bodies();
+        self.check_shared_kernel_structs();
         self.check_nullness();
         self.check_main();
         self.check_args_options();

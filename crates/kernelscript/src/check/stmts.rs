@@ -190,6 +190,8 @@ impl Checker<'_> {
         };
         if self.fx.is_ebpf() {
             self.reject_function_in_ebpf(&ty, name.span);
+        } else if self.fx.target() == Some(ir::Target::Userspace) {
+            self.reject_undefined_kernel_struct(&ty, name.span);
         }
         let (local, bound) = self.fx.declare(&name.name, ty, name.span);
         if let Some(ir::Expr {

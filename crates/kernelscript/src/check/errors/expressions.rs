@@ -411,3 +411,34 @@ pub(crate) fn non_exhaustive_match(span: Span, missing: &[String]) -> Diagnostic
         diagnostic.help(format!("cover {}, or add a `default` arm", list(missing)))
     }
 }
+
+pub(crate) fn kernel_struct_by_value_in_userspace(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "userspace has no definition of kernel struct `{name}`"
+    ))
+    .primary(span, "held by value here")
+    .help(format!(
+        "take a pointer (`*{name}`), or copy the fields userspace needs into a struct of your own"
+    ))
+    .note("userspace C defines a kernel struct only when a map, global or config holds it, or a UAPI header declares it")
+}
+
+pub(crate) fn kernel_struct_not_shareable(
+    span: Span,
+    holder: &str,
+    name: &str,
+    part: &str,
+) -> Diagnostic {
+    let what = match name == part {
+        true => format!("`{name}` has"),
+        false => format!("`{name}` holds `{part}`, which has"),
+    };
+    Diagnostic::error(format!(
+        "kernel struct `{name}` cannot be shared with userspace"
+    ))
+    .primary(span, format!("{holder} holds it by value"))
+    .help("copy the fields userspace needs into a struct of your own, and share that")
+    .note(format!(
+        "{what} unions, anonymous members or bitfields, which the userspace C cannot lay out as the kernel does"
+    ))
+}

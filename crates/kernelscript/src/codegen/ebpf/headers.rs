@@ -283,6 +283,9 @@ fn usage(program: &Program, ebpf_functions: &[usize]) -> Usage {
             );
         }
     }
+    // A struct_ops impl defines a variable of the kernel's type, methods
+    // or none.
+    usage.tracing |= !program.struct_ops.is_empty();
     for function in ebpf_functions
         .iter()
         .map(|index| &program.functions[*index])
