@@ -8,12 +8,13 @@
 # /init mounts).
 #
 # The result is cached OUTSIDE any repository clone, under
-#   CACHE/<kernel version>-<hash of this script>/vmlinux
+#   CACHE/<kernel version>-<hash of the options and patches>/vmlinux
 # (CACHE defaults to /var/cache/kernelscript-guest; KS_GUEST_KERNEL_CACHE
 # overrides it): the uncompressed kernel ELF, DWARF stripped, `.BTF` kept,
-# which qemu boots directly (PVH) and which `--btf-vmlinux-path` reads. An
-# existing build is reused; only a missing one is built (about 6 minutes on
-# 2 cores, `nice`d). Prints the vmlinux path as its last line.
+# which qemu boots directly (PVH) and which `--btf-vmlinux-path` reads,
+# with `release` (its `uname -r`), `config` and `build-seconds` beside it.
+# An existing build is reused; only a missing one is built (`nice`d).
+# Prints the vmlinux path as its last line.
 #
 # Usage: scripts/build-guest-kernel.sh [--print-path]
 #   --print-path  print where the vmlinux is (or would be) and exit.
@@ -26,8 +27,9 @@ cache=${KS_GUEST_KERNEL_CACHE:-/var/cache/kernelscript-guest}
 series=6.12
 tarball=/usr/src/linux-source-$series.tar.xz
 
-# Options on top of tinyconfig. Changing this list (or anything in this
-# file) changes the hash, so a new kernel is built beside the old one.
+# Options on top of tinyconfig. Changing this list, FORMAT or a patch
+# changes the hash, so a new kernel is built beside the old one.
+FORMAT=1
 options=(
     64BIT PRINTK BUG TTY SERIAL_8250 SERIAL_8250_CONSOLE
     BLK_DEV_INITRD BINFMT_ELF BINFMT_SCRIPT PROC_FS SYSFS DEVTMPFS DEVPORT
@@ -40,14 +42,20 @@ options=(
     SECURITY SECURITYFS DEBUG_FS FTRACE ENABLE_DEFAULT_TRACERS
 )
 
-script_hash=$(sha256sum "$0" | cut -c1-12)
-if [ ! -f "$tarball" ]; then
+patches_dir=$(cd "$(dirname "$0")/guest-kernel" && pwd)
+config_hash=$({
+    echo "format $FORMAT" "${options[@]}"
+    cat "$patches_dir"/*.patch
+} | sha256sum | cut -c1-12)
+# The upstream version of the installed source package (6.12.118-1~deb12u1
+# holds 6.12.118): cheap to ask, unlike reading the tarball's Makefile.
+package_version=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null || true)
+if [ ! -f "$tarball" ] || [ -z "$package_version" ]; then
     echo "build-guest-kernel: $tarball is missing (apt-get install linux-source-$series)" >&2
     exit 1
 fi
-version=$(tar -xOf "$tarball" "linux-source-$series/Makefile" |
-    awk '/^VERSION =/{v=$3} /^PATCHLEVEL =/{p=$3} /^SUBLEVEL =/{s=$3} END{print v "." p "." s}')
-out="$cache/$version-$script_hash"
+version=${package_version%%-*}
+out="$cache/$version-$config_hash"
 if [ "${1:-}" = --print-path ]; then
     echo "$out/vmlinux"
     exit 0
@@ -68,9 +76,12 @@ fi
 build=$(mktemp -d "$cache/build.XXXXXX")
 trap 'rm -rf "$build"' EXIT
 started=$(date +%s)
-echo "build-guest-kernel: building $version ($script_hash) in $build" >&2
+echo "build-guest-kernel: building $version ($config_hash) in $build" >&2
 tar -xf "$tarball" -C "$build"
 src="$build/linux-source-$series"
+for patch in "$patches_dir"/*.patch; do
+    patch -s -d "$src" -p1 <"$patch"
+done
 jobs=$(nproc)
 make_quiet=(nice -n 10 make -C "$src" -s "-j$jobs")
 "${make_quiet[@]}" tinyconfig >/dev/null
@@ -97,6 +108,7 @@ mkdir -p "$out.tmp"
 # DWARF is only the input of BTF: strip it (the kernel boots the same).
 objcopy --strip-debug "$src/vmlinux" "$out.tmp/vmlinux"
 cp "$src/.config" "$out.tmp/config"
+make -C "$src" -s kernelrelease >"$out.tmp/release"
 echo $(($(date +%s) - started)) >"$out.tmp/build-seconds"
 rm -rf "$out"
 mv "$out.tmp" "$out"

@@ -299,7 +299,12 @@ pub(crate) fn unknown_struct_ops_type(
         "the kernel's BTF registers no struct_ops type of this name",
     );
     let diagnostic = match close {
-        [] => diagnostic,
+        // Not a typo: a type of another kernel (`sched_ext_ops` needs
+        // CONFIG_SCHED_CLASS_EXT).
+        [] => diagnostic.help(
+            "to build for a kernel that has this type, check against that kernel's BTF: \
+             `--btf-vmlinux-path PATH` (its vmlinux image, or its /sys/kernel/btf/vmlinux)",
+        ),
         _ => diagnostic.help(format!("did you mean {}?", super::list(close))),
     };
     match known {
