@@ -27,13 +27,14 @@ cache=${KS_GUEST_KERNEL_CACHE:-/var/cache/kernelscript-guest}
 series=6.12
 tarball=/usr/src/linux-source-$series.tar.xz
 
-# Options on top of tinyconfig. Changing this list, FORMAT or a patch
+# Options on top of tinyconfig (SMP: 6.12's sched_ext does not link
+# without it, it names stop_sched_class). Changing this list, FORMAT or a patch
 # changes the hash, so a new kernel is built beside the old one.
 FORMAT=1
 options=(
     64BIT PRINTK BUG TTY SERIAL_8250 SERIAL_8250_CONSOLE
     BLK_DEV_INITRD BINFMT_ELF BINFMT_SCRIPT PROC_FS SYSFS DEVTMPFS DEVPORT
-    HYPERVISOR_GUEST PVH
+    SMP HYPERVISOR_GUEST PVH
     MULTIUSER FUTEX EPOLL SIGNALFD TIMERFD EVENTFD SHMEM POSIX_TIMERS
     FILE_LOCKING ADVISE_SYSCALLS
     BPF_SYSCALL BPF_JIT

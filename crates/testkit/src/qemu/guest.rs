@@ -404,16 +404,20 @@ fn find_built_inputs(vmlinux: &Path) -> Result<Inputs, String> {
     let install = "run scripts/install-qemu-deps.sh and scripts/build-guest-kernel.sh";
     let tools = find_tools(install)?;
     if !vmlinux.is_file() {
-        return Err(format!("no guest kernel at {} ({install})", vmlinux.display()));
+        return Err(format!(
+            "no guest kernel at {} ({install})",
+            vmlinux.display()
+        ));
     }
     let dir = vmlinux.parent().unwrap_or(Path::new("/"));
     let version = fs::read_to_string(dir.join("release"))
         .map_err(|e| format!("{}: {e}", dir.join("release").display()))?
         .trim()
         .to_string();
-    let cache_name = dir
-        .file_name()
-        .map_or_else(|| version.clone(), |name| name.to_string_lossy().into_owned());
+    let cache_name = dir.file_name().map_or_else(
+        || version.clone(),
+        |name| name.to_string_lossy().into_owned(),
+    );
     Ok(Inputs {
         version,
         cache_name,
@@ -507,7 +511,10 @@ fn cache_dir() -> PathBuf {
 fn stamp(inputs: &Inputs, bpftool_libraries: &[PathBuf]) -> String {
     let mut text = format!("format {PREPARATION_FORMAT}\n");
     let files = [inputs.kernel.path(), &inputs.busybox, &inputs.bpftool];
-    for file in files.into_iter().chain(bpftool_libraries.iter().map(PathBuf::as_path)) {
+    for file in files
+        .into_iter()
+        .chain(bpftool_libraries.iter().map(PathBuf::as_path))
+    {
         let (size, modified) = fs::metadata(file)
             .map(|m| {
                 let modified = m

@@ -68,7 +68,11 @@ pub fn write_enum(out: &mut CWriter, types: &Types, id: EnumId) {
     out.open_block(format!("enum {}", types.names.enum_tag(types.program, id)));
     for (index, variant) in def.variants.iter().enumerate() {
         let value = const_literal(variant.value, &literal_type, Radix::Decimal);
-        out.line(format!("{} = {},", types.names.variant(id, index), value.text));
+        out.line(format!(
+            "{} = {},",
+            types.names.variant(id, index),
+            value.text
+        ));
     }
     out.close_block_with(";");
 }
