@@ -28,7 +28,11 @@ series=6.12
 tarball=/usr/src/linux-source-$series.tar.xz
 
 # Options on top of tinyconfig (SMP: 6.12's sched_ext does not link
-# without it, it names stop_sched_class). Changing this list, FORMAT or a patch
+# without it, it names stop_sched_class; the cgroup options give
+# sched_ext_ops its cgroup_* members, as distribution kernels have them;
+# KALLSYMS: registering a struct_ops type looks its stub functions up by
+# name, sched_ext's registration fails with ENOENT without it).
+# Changing this list, FORMAT or a patch
 # changes the hash, so a new kernel is built beside the old one.
 FORMAT=1
 options=(
@@ -37,9 +41,9 @@ options=(
     SMP HYPERVISOR_GUEST PVH
     MULTIUSER FUTEX EPOLL SIGNALFD TIMERFD EVENTFD SHMEM POSIX_TIMERS
     FILE_LOCKING ADVISE_SYSCALLS
-    BPF_SYSCALL BPF_JIT
+    BPF_SYSCALL BPF_JIT KALLSYMS
     DEBUG_KERNEL DEBUG_INFO_DWARF4 DEBUG_INFO_BTF
-    SCHED_CLASS_EXT
+    SCHED_CLASS_EXT CGROUPS CGROUP_SCHED EXT_GROUP_SCHED
     SECURITY SECURITYFS DEBUG_FS FTRACE ENABLE_DEFAULT_TRACERS
 )
 
@@ -75,7 +79,8 @@ if [ -f "$out/vmlinux" ]; then
 fi
 
 build=$(mktemp -d "$cache/build.XXXXXX")
-trap 'rm -rf "$build"' EXIT
+trap 'rm -rf "$build" "$out.tmp"' EXIT
+trap 'exit 1' INT TERM HUP
 started=$(date +%s)
 echo "build-guest-kernel: building $version ($config_hash) in $build" >&2
 tar -xf "$tarball" -C "$build"

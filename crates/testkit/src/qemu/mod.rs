@@ -86,9 +86,16 @@ pub fn skip_unless_sched_ext_guest() -> Option<&'static Guest> {
     }
 }
 
+/// Boots this kernel ELF (with a `release` file beside it) in the sched_ext
+/// tests instead of the one `scripts/build-guest-kernel.sh` built.
+pub const SCHED_EXT_KERNEL_ENV: &str = "KS_SCHED_EXT_KERNEL";
+
 /// Where `scripts/build-guest-kernel.sh` keeps (or would keep) the
-/// sched_ext kernel for the installed kernel source.
+/// sched_ext kernel for the installed kernel source, or `$KS_SCHED_EXT_KERNEL`.
 fn sched_ext_kernel() -> Result<PathBuf, String> {
+    if let Some(vmlinux) = std::env::var_os(SCHED_EXT_KERNEL_ENV).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(vmlinux));
+    }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/build-guest-kernel.sh");
     let output = std::process::Command::new("bash")
         .arg(&script)
