@@ -51,7 +51,7 @@ if [ -x ./simple ]; then
     sed 's/^/simple: /' simple.out
     echo "simple: enabled $(( $(cat /sys/kernel/sched_ext/enable_seq) - before )) times, state after $(state)"
 fi
-dmesg | sed -n 's/^\[[ 0-9.]*\] sched_ext: \(BPF scheduler ".*\|[a-z_]*: .*\)/kernel: \1/p'
+dmesg | sed -n 's/^[^a-z]*sched_ext: \(BPF scheduler ".*\|[a-z_]*: .*\)/kernel: \1/p'
 "#;
 
 fn lines_of<'a>(output: &'a str, prefix: &str) -> Vec<&'a str> {
@@ -136,7 +136,7 @@ fn sched_ext_schedulers_built_by_the_compiler_register_and_schedule_in_the_guest
         kernel[..2],
         [
             r#"BPF scheduler "fifo_counter" enabled"#,
-            r#"BPF scheduler "fifo_counter" disabled (unregistered from BPF)"#,
+            r#"BPF scheduler "fifo_counter" disabled (unregistered from user space)"#,
         ],
         "{output}"
     );
@@ -164,7 +164,7 @@ fn sched_ext_schedulers_built_by_the_compiler_register_and_schedule_in_the_guest
         // unregistered instead.
         let ended = &kernel[3..];
         assert!(
-            ended == [r#"BPF scheduler "simple_fifo" disabled (unregistered from BPF)"#]
+            ended == [r#"BPF scheduler "simple_fifo" disabled (unregistered from user space)"#]
                 || (ended.len() == 2
                     && ended[0] == r#"BPF scheduler "simple_fifo" disabled (runtime error)"#
                     && ended[1].starts_with("simple_fifo: ")
