@@ -48,8 +48,9 @@ for file in "$dir"/*.ks; do
             rm -rf "$pins-$name"
             if [ -f "$proj/$name.c" ]; then
                 with_main=$((with_main + 1))
-                if (cd "$proj" && bpftool gen skeleton "$name.ebpf.o" name "${name}_ebpf" >"$name.skel.h" &&
-                    cc -g -O2 "$name.c" -o "$name" -lbpf -lelf -lz) >"$out/$name.cc" 2>&1; then
+                # The generated Makefile's own rule: it knows the flags a
+                # program needs (CPython's for an imported Python module).
+                if make -s -C "$proj" "$name" >"$out/$name.cc" 2>&1; then
                     userspace=$((userspace + 1))
                     status="$status+userspace"
                 else

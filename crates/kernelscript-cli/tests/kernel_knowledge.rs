@@ -141,10 +141,18 @@ fn main() -> i32 {
 
 /// Records, for every process that calls getppid(), its parent's tgid
 /// read through two kernel pointers (`task->real_parent->tgid`, CO-RE
-/// probe reads) and a bitfield of its task (`in_execve`, 0 outside execve).
+/// probe reads), a bitfield of its task (`in_execve`, 0 outside execve),
+/// and both commands: whole arrays copied out of kernel memory into a
+/// local and into a struct field.
 const PARENTS: &str = r#"
+struct Names {
+    own: char[16],
+    parent: char[16],
+}
+
 var parents : hash<u32, u32>(1024)
 var in_execve : hash<u32, u32>(1024)
+var names : hash<u32, Names>(1024)
 
 @tracepoint("syscalls/sys_enter_getppid")
 fn on_getppid(ctx: *trace_event_raw_sys_enter) -> i32 {
@@ -152,6 +160,8 @@ fn on_getppid(ctx: *trace_event_raw_sys_enter) -> i32 {
     var tgid = task->tgid as u32
     parents[tgid] = task->real_parent->tgid as u32
     in_execve[tgid] = task->in_execve
+    var own = task->comm
+    names[tgid] = Names { own: own, parent: task->real_parent->comm }
     return 0
 }
 
@@ -160,7 +170,8 @@ fn main() -> i32 {
     print("attached")
     sleep(1500)
     for (tgid, parent) in parents {
-        print("%u %u %u", tgid, parent, in_execve[tgid])
+        var n = names[tgid]
+        print("%u %u %u %s %s", tgid, parent, in_execve[tgid], n.own, n.parent)
     }
     return 0
 }
@@ -237,7 +248,8 @@ fn co_re_reads_through_kernel_pointers_give_the_kernels_values() {
     let ebpf_c = std::fs::read_to_string(project.dir.join("out/parents.ebpf.c")).unwrap();
     assert!(
         ebpf_c.contains("BPF_CORE_READ(task, real_parent, tgid)")
-            && ebpf_c.contains("BPF_CORE_READ_BITFIELD_PROBED(task, in_execve)"),
+            && ebpf_c.contains("BPF_CORE_READ_BITFIELD_PROBED(task, in_execve)")
+            && ebpf_c.contains("BPF_CORE_READ_INTO(&own, task, comm)"),
         "{ebpf_c}"
     );
     let mut child = Command::new(&project.binary)
@@ -265,7 +277,21 @@ fn co_re_reads_through_kernel_pointers_give_the_kernels_values() {
         .lines()
         .find(|line| line.split(' ').next() == Some(&me.to_string()))
         .unwrap_or_else(|| panic!("no record of process {me}: {rest}"));
-    assert_eq!(line, format!("{me} {parent} 0"), "{rest}");
+    // The command of the calling thread (the test's; the kernel keeps 15
+    // bytes and a NUL), and of the parent process.
+    let comm = |path: String| {
+        std::fs::read_to_string(path)
+            .expect("comm")
+            .trim_end()
+            .to_string()
+    };
+    let own = comm("/proc/thread-self/comm".to_string());
+    let parent_comm = comm(format!("/proc/{parent}/comm"));
+    assert_eq!(
+        line,
+        format!("{me} {parent} 0 {own} {parent_comm}"),
+        "{rest}"
+    );
 }
 
 #[test]

@@ -1058,9 +1058,12 @@ fn a_partial_view_of_a_tracepoint_context_reads_the_kernels_fields() {
 }
 
 /// XDP and TC report UDP datagrams to port 9999 through one perf event
-/// array, XDP passing the event by value, TC by address; the handler
-/// prints each and stops `dispatch` after both programs reported every
-/// datagram. `failed` counts outputs the kernel refused.
+/// array, each with the packet's first 42 bytes (Ethernet, IPv4 and UDP
+/// headers) appended: XDP passing the event from a local, TC as a struct
+/// literal (through the map's accessor). The handler reads the UDP
+/// destination port out of those bytes, prints each event and stops
+/// `dispatch` after both programs reported every datagram. `failed`
+/// counts outputs the kernel refused.
 const PERF_WATCH: &str = concat!(
     packet_headers!(),
     r#"
@@ -1095,7 +1098,7 @@ fn xdp_report(ctx: *xdp_md) -> xdp_action {
     }
     xdp_seq += 1
     var event = Packet { source: 1, seq: xdp_seq, len: (data_end - data) as u32 }
-    if (packets.output(event) != 0) {
+    if (packets.output(event, 42) != 0) {
         failed += 1
     }
     return XDP_PASS
@@ -1115,13 +1118,21 @@ fn tc_report(ctx: *__sk_buff) -> i32 {
         return TC_ACT_OK
     }
     tc_seq += 1
-    var event = Packet { source: 2, seq: tc_seq, len: ctx->len }
-    packets.output(&event)
+    if (packets.output(Packet { source: 2, seq: tc_seq, len: ctx->len }, 42) != 0) {
+        failed += 1
+    }
     return TC_ACT_OK
 }
 
-fn on_packet(event: *Packet) -> i32 {
-    print("packet source", event->source, "seq", event->seq, "len", event->len)
+// `len` counts the bytes after the event: the 42 appended and the
+// kernel's padding of the sample to 8 bytes.
+fn on_packet(event: *Packet, bytes: *u8, len: u32) -> i32 {
+    var port = (bytes[36] as u32) * 256 + (bytes[37] as u32)
+    var appended: u32 = 0
+    if (len >= 42 && len < 50) {
+        appended = 42
+    }
+    print("packet source", event->source, "seq", event->seq, "len", event->len, "port", port, "appended", appended)
     received += 1
     if (received >= expected) {
         return 1
@@ -1176,7 +1187,9 @@ fn perf_event_array_events_from_xdp_and_tc_reach_the_handler() {
     for source in [1, 2] {
         for seq in 1..=4 {
             // 14 + 20 + 8 header bytes and 100 bytes of payload.
-            expected.push(format!("packet source {source} seq {seq} len 142"));
+            expected.push(format!(
+                "packet source {source} seq {seq} len 142 port 9999 appended 42"
+            ));
         }
     }
     expected.sort();

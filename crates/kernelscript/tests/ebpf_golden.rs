@@ -135,6 +135,7 @@ goldens!(
     packet_parser,
     pinned_globals,
     print_strings,
+    string_building,
     probe_fentry,
     raw_tracepoint,
     ringbuf_events,

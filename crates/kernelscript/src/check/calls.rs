@@ -666,7 +666,9 @@ impl Checker<'_> {
                 let (params, ret) = function.signature();
                 (self.library_args(&params, args, name, span), ret)
             }
-            Builtin::New | Builtin::Delete => unreachable!("`new`/`delete` are syntax, not names"),
+            Builtin::New(_) | Builtin::Delete => {
+                unreachable!("`new`/`delete` are syntax, not names")
+            }
         };
         if args.iter().any(|arg| arg.ty == Type::Error) {
             return error_expr(span);

@@ -259,7 +259,10 @@ impl Checker<'_> {
             None => {}
         }
         let Some(symbol) = self.global_symbol(name, span) else {
-            self.report_undefined(name, span, "value");
+            match ir::Gfp::named(name) {
+                Some(_) => self.report(errors::gfp_outside_new(span, name)),
+                None => self.report_undefined(name, span, "value"),
+            }
             return error_expr(span);
         };
         self.symbol_value(symbol, name, span)
@@ -553,10 +556,6 @@ impl Checker<'_> {
                 Some(Type::Int(IntType::I64))
             }
             (Type::Str(a), Type::Str(b)) if op == BinaryOp::Add => {
-                if self.fx.is_ebpf() {
-                    self.report(errors::string_concat_in_ebpf(span));
-                    return error_expr(span);
-                }
                 // Both capacities count their NUL; the result keeps one.
                 let capacity = u64::from(*a) + u64::from(*b) - 1;
                 if capacity > super::types::MAX_TYPE_SIZE {
@@ -765,14 +764,10 @@ impl Checker<'_> {
                 _ => false,
             };
         // `bytes as str(M)`: the bytes up to the first NUL, at most
-        // `M - 1` of them (userspace only).
+        // `N - 1` of them (docs §4.5).
         if let (Type::Array(element, len), Type::Str(capacity)) = (&inner.ty, &ty) {
             if matches!(**element, Type::Int(IntType::U8 | IntType::I8) | Type::Char) {
                 let (from, to) = (self.type_name(&inner.ty), self.type_name(&ty));
-                if self.fx.is_ebpf() {
-                    self.report(errors::bytes_to_string_in_ebpf(span, &from, &to));
-                    return error_expr(span);
-                }
                 if capacity < len {
                     self.report(errors::bytes_to_short_string(span, &from, &to, *len));
                     return error_expr(span);

@@ -1,9 +1,15 @@
 //! What the kernel module backend (`codegen/kmod/`) compiles of `@kfunc`
 //! and `@private` bodies, checked after the bodies themselves: integer,
-//! `bool` and `char` values, pointers to them, calls of the program's own
+//! `bool` and `char` values, pointers to them, objects (`new T(FLAGS)`,
+//! `delete p`) of structs holding such fields, calls of the program's own
 //! kernel module functions and `print`. Anything else in module code
-//! (strings, structs, kernel or BPF helper calls, returned pointers) is a
-//! located "not supported yet" error, so accepted input always builds.
+//! (strings, struct values, kernel or BPF helper calls, returned pointers)
+//! is a located "not supported yet" error, so accepted input always builds.
+//!
+//! Module objects stay in the module: a kfunc cannot return one (eBPF code
+//! cannot own kzalloc memory) nor take a struct pointer from eBPF, and
+//! module code reaches no globals, so nothing else carries one out. Their
+//! ownership (deleted once on every path) is `ownership/`'s, as in eBPF.
 //!
 //! A pointer parameter of a `@kfunc` is memory the eBPF caller passes: the
 //! verifier checks the caller's buffer only when the next parameter is its
@@ -14,7 +20,9 @@
 use crate::ir::{self, visit, Builtin, Callee, ExprKind, Target, Type};
 
 use super::{errors, Checker};
+use crate::codegen::kmod::KERNEL_MACROS;
 use crate::diagnostic::Diagnostic;
+use crate::span::Span;
 
 /// Whether module code may return a value of type `ty`.
 fn supported(ty: &Type) -> bool {
@@ -51,19 +59,66 @@ impl Checker<'_> {
         }
     }
 
-    fn first_unsupported(&self, function: &ir::Function) -> Option<Diagnostic> {
-        let value = |ty: &Type| {
-            format!(
+    /// Why module code cannot hold a value of type `ty` (at `span`), if
+    /// it cannot: scalars, pointers to them and objects of structs of
+    /// scalar fields are fine.
+    fn module_value_problem(&self, ty: &Type, span: Span) -> Option<Diagnostic> {
+        if supported_value(ty) {
+            return None;
+        }
+        if let Some(id) = self.module_object(ty) {
+            let def = self.program.struct_def(id);
+            for field in &def.fields {
+                if !supported(&field.ty) || field.ty == Type::Error {
+                    let ty = self.type_name(&field.ty);
+                    return Some(errors::module_object_field(span, &def.name, &ty));
+                }
+                if KERNEL_MACROS.contains(&field.name.as_str()) {
+                    return Some(errors::module_field_is_kernel_macro(span, &field.name));
+                }
+            }
+            return None;
+        }
+        Some(errors::unsupported(
+            span,
+            &format!(
                 "a value of type `{}` in kernel module functions",
                 self.type_name(ty)
-            )
-        };
+            ),
+        ))
+    }
+
+    /// The struct of `ty` when it is a pointer to a struct `new` allocates.
+    fn module_object(&self, ty: &Type) -> Option<ir::StructId> {
+        match ty {
+            Type::Pointer(inner) => match inner.as_ref() {
+                Type::Struct(id) if self.is_object_pointer(ty) => Some(*id),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn first_unsupported(&self, function: &ir::Function) -> Option<Diagnostic> {
+        if function.kind == ir::FunctionKind::Kfunc && self.module_object(&function.ret).is_some() {
+            let ty = self.type_name(&function.ret);
+            return Some(errors::kfunc_returns_object(function.span, &ty));
+        }
         if function.ret != Type::Void && !supported(&function.ret) {
             let what = format!(
                 "returning `{}` from kernel module functions",
                 self.type_name(&function.ret)
             );
             return Some(errors::unsupported(function.span, &what));
+        }
+        if function.kind == ir::FunctionKind::Kfunc {
+            for param in &function.params {
+                let local = function.local(*param);
+                if self.module_object(&local.ty).is_some() {
+                    let ty = self.type_name(&local.ty);
+                    return Some(errors::kfunc_object_parameter(local.span, &ty));
+                }
+            }
         }
         // String literals are values only as `print` arguments.
         let mut print_args = std::collections::BTreeSet::new();
@@ -85,7 +140,10 @@ impl Checker<'_> {
                 ExprKind::Call { callee, .. } => match callee {
                     // Reported by the call rules already.
                     Callee::Function(_) | Callee::BpfHelper(_) | Callee::Extern(_) => None,
-                    Callee::Builtin(Builtin::Print) => None,
+                    Callee::Builtin(Builtin::Print | Builtin::Delete) => None,
+                    Callee::Builtin(Builtin::New(_)) => {
+                        self.module_value_problem(&expr.ty, expr.span)
+                    }
                     _ => Some(errors::unsupported(
                         expr.span,
                         "this call in kernel module functions",
@@ -100,9 +158,7 @@ impl Checker<'_> {
                         "a kernel constant in kernel module functions",
                     ))
                 }
-                _ if expr.ty != Type::Void && !supported_value(&expr.ty) => {
-                    Some(errors::unsupported(expr.span, &value(&expr.ty)))
-                }
+                _ if expr.ty != Type::Void => self.module_value_problem(&expr.ty, expr.span),
                 _ => None,
             };
         });
@@ -115,12 +171,12 @@ impl Checker<'_> {
                 "a `throw` that can leave a kernel module function",
             ));
         }
-        if let Some(local) = function
+        if let Some(problem) = function
             .locals
             .iter()
-            .find(|local| !supported_value(&local.ty))
+            .find_map(|local| self.module_value_problem(&local.ty, local.span))
         {
-            return Some(errors::unsupported(local.span, &value(&local.ty)));
+            return Some(problem);
         }
         if function.kind != ir::FunctionKind::Kfunc {
             return None;

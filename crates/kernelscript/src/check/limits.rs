@@ -16,7 +16,7 @@
 //! secondary labels, and a note gives the largest locals or each frame's
 //! size.
 
-use crate::ir::{FunctionId, Target};
+use crate::ir::{loops, FunctionId, Target};
 use crate::span::Span;
 
 use super::{errors, Checker};
@@ -75,7 +75,7 @@ impl Checker<'_> {
                     .collect();
                 let function = self.program.function(FunctionId(index as u32));
                 let (name, span) = (function.name.clone(), function.span);
-                let (crossing, reached) = self.crossing_local(&chain);
+                let crossing = self.crossing_local(&chain);
                 let calls: Vec<(Span, String, u64)> = chain
                     .windows(2)
                     .filter_map(|pair| {
@@ -91,12 +91,7 @@ impl Checker<'_> {
                     })
                     .collect();
                 self.report(errors::stack_chain_too_large(
-                    span,
-                    &name,
-                    total,
-                    &frames,
-                    crossing.map(|span| (span, reached)),
-                    &calls,
+                    span, &name, total, &frames, crossing, &calls,
                 ));
             }
         }
@@ -119,24 +114,28 @@ impl Checker<'_> {
             })
             .filter(|(_, _, size)| *size > 0)
             .collect();
+        for frame in loops::stack_frames(&self.program, function) {
+            for (_, size) in frame.buffers {
+                let ty = format!("str({size})");
+                largest.push(("(string buffer)".to_string(), ty, size));
+            }
+        }
         largest.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
         largest.truncate(3);
         let (name, span) = (function.name.clone(), function.span);
         let total = self.fn_facts[id.index()].largest_frame;
-        let (crossing, reached) = self.crossing_local(&[id]);
+        let crossing = self.crossing_local(&[id]);
         self.report(errors::stack_frame_too_large(
-            span,
-            &name,
-            total,
-            &largest,
-            crossing.map(|span| (span, reached)),
+            span, &name, total, &largest, crossing,
         ));
     }
 
-    /// The locals of `id`'s frame in declaration order, with their sizes.
-    fn frame_locals(&self, id: FunctionId) -> Vec<(Span, u64)> {
+    /// What `id`'s frames hold in source order: its locals and the
+    /// buffers of the strings it builds (`ir::strings`), each with its
+    /// span, size and whether it is a buffer.
+    fn frame_locals(&self, id: FunctionId) -> Vec<(Span, u64, bool)> {
         let function = self.program.function(id);
-        function
+        let mut held: Vec<(Span, u64, bool)> = function
             .locals
             .iter()
             .skip(function.params.len())
@@ -146,24 +145,38 @@ impl Checker<'_> {
                 } else {
                     local.ty.size(&self.program)
                 };
-                (local.span, size)
+                (local.span, size, false)
             })
-            .collect()
+            .collect();
+        for frame in loops::stack_frames(&self.program, function) {
+            held.extend(
+                frame
+                    .buffers
+                    .into_iter()
+                    .map(|(span, size)| (span, size, true)),
+            );
+        }
+        held.sort_by_key(|(span, _, _)| span.start);
+        held
     }
 
-    /// The declaration whose local takes the stack of `chain`'s frames
-    /// (stacked in order) over the limit, and the total it reaches.
-    fn crossing_local(&self, chain: &[FunctionId]) -> (Option<Span>, u64) {
+    /// What takes the stack of `chain`'s frames (stacked in order) over
+    /// the limit, and the total it reaches.
+    fn crossing_local(&self, chain: &[FunctionId]) -> Option<errors::StackCrossing> {
         let mut total = 0;
         for id in chain {
-            for (span, size) in self.frame_locals(*id) {
+            for (span, size, buffer) in self.frame_locals(*id) {
                 total += size;
                 if total > MAX_STACK_BYTES {
-                    return (Some(span), total);
+                    return Some(errors::StackCrossing {
+                        span,
+                        reached: total,
+                        buffer,
+                    });
                 }
             }
         }
-        (None, total)
+        None
     }
 
     /// Reports every cycle of eBPF calls once; returns which functions are

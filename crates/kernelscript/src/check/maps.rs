@@ -543,18 +543,16 @@ impl Checker<'_> {
             Method::Reserve => (vec![], event_pointer),
             Method::Submit | Method::Discard => (vec![event_pointer], Type::Void),
             Method::Insert | Method::Output | Method::Take => unreachable!("checked apart"),
+            Method::OnEvent if kind == MapKind::PerfEventArray => {
+                return self.perf_on_event(map, name, args, span);
+            }
             Method::OnEvent => {
                 // A variable-size record comes with its size in bytes.
                 let params = match dynptr {
                     true => vec![event_pointer, size],
                     false => vec![event_pointer],
                 };
-                let handler = Type::Function(Box::new(ir::FunctionType {
-                    params,
-                    ret: Type::Int(IntType::I32),
-                    function: None,
-                }));
-                (vec![handler], Type::Void)
+                (vec![handler_type(params)], Type::Void)
             }
         };
         let args = self.call_args(&params, args, &format!("{map_name}.{}", name.name), span);
@@ -572,8 +570,63 @@ impl Checker<'_> {
     }
 }
 
+/// The type of an event handler taking `params` (`-> i32`; a handler
+/// returning nothing is accepted too).
+fn handler_type(params: Vec<Type>) -> Type {
+    Type::Function(Box::new(ir::FunctionType {
+        params,
+        ret: Type::Int(IntType::I32),
+        function: None,
+    }))
+}
+
 impl Checker<'_> {
-    /// `events.output(value) -> i64` on a `perf_event_array<T>`, from a
+    /// `events.on_event(handler)` on a `perf_event_array<T>`: the handler
+    /// is `fn(event: *T)`, or `fn(event: *T, bytes: *u8, len: u32)` for
+    /// the packet bytes `output(value, n)` appends (`len` is what follows
+    /// the event in the sample, the kernel's padding to 8 bytes included).
+    fn perf_on_event(
+        &mut self,
+        map: MapId,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> ir::Expr {
+        let def = self.program.map(map);
+        let (map_name, value) = (def.name.clone(), def.value.clone());
+        let event_pointer = Type::Pointer(Box::new(value));
+        let [arg] = args else {
+            let handler = handler_type(vec![event_pointer]);
+            self.call_args(&[handler], args, &format!("{map_name}.{}", name.name), span);
+            return error_expr(span);
+        };
+        let checked = self.expr(arg, None);
+        let with_bytes =
+            matches!(&checked.ty, Type::Function(function) if function.params.len() == 3);
+        let params = match with_bytes {
+            true => vec![
+                event_pointer,
+                Type::Pointer(Box::new(Type::Int(IntType::U8))),
+                Type::Int(IntType::U32),
+            ],
+            false => vec![event_pointer],
+        };
+        let handler = self.coerce(checked, &handler_type(params), arg.span);
+        node(
+            ExprKind::Call {
+                callee: Callee::Method {
+                    receiver: map,
+                    method: Method::OnEvent,
+                },
+                args: vec![handler],
+            },
+            Type::Void,
+            span,
+        )
+    }
+
+    /// `events.output(value) -> i64` on a `perf_event_array<T>` (or
+    /// `output(value, n)`, appending `n` bytes of the packet), from a
     /// program whose first parameter is its context (the helper needs it),
     /// or from a `@helper`, which then receives that context from its
     /// callers as a hidden parameter (`perf_context.rs`).
@@ -632,15 +685,41 @@ impl Checker<'_> {
             self.skip_args(args);
             return error_expr(span);
         };
-        let [arg] = args else {
-            self.report(errors::wrong_arg_count(
-                span,
-                &format!("{map_name}.output"),
-                1,
-                args.len(),
-            ));
-            self.skip_args(args);
-            return error_expr(span);
+        let (arg, bytes) = match args {
+            [arg] => (arg, None),
+            [arg, bytes] => (arg, Some(bytes)),
+            _ => {
+                self.report(errors::wrong_arg_count(
+                    span,
+                    &format!("{map_name}.output"),
+                    1,
+                    args.len(),
+                ));
+                self.skip_args(args);
+                return error_expr(span);
+            }
+        };
+        // `output(value, n)`: `n` bytes of the packet follow the value, in
+        // the programs whose kernel helper takes them (not in a helper,
+        // which every kind may call).
+        let bytes = match bytes {
+            None => None,
+            Some(bytes) => {
+                let packet_program = match &self.fx.kind {
+                    Some(ir::FunctionKind::Program(decl)) => {
+                        decl.kind.descriptor().perf_packet_bytes
+                    }
+                    _ => false,
+                };
+                if !packet_program {
+                    self.report(errors::perf_packet_bytes_outside_packet_program(
+                        bytes.span, &map_name,
+                    ));
+                    self.skip_args(args);
+                    return error_expr(span);
+                }
+                Some(self.expr_as(bytes, &Type::Int(IntType::U32)))
+            }
         };
         let by_address = matches!(
             &arg.kind,
@@ -655,13 +734,15 @@ impl Checker<'_> {
             value
         };
         let event = self.expr_as(arg, &expected);
+        let mut args = vec![context, event];
+        args.extend(bytes);
         node(
             ExprKind::Call {
                 callee: Callee::Method {
                     receiver: map,
                     method: Method::Output,
                 },
-                args: vec![context, event],
+                args,
             },
             Type::Int(IntType::I64),
             span,

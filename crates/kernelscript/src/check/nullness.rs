@@ -11,7 +11,7 @@
 //! Such a local must be proven non-null before it is dereferenced (`p->f`,
 //! `*p`, `p[i]`), used in pointer arithmetic, or passed to a call
 //! (`rb.submit(p)`, `rb.discard(p)`, a function, kfunc or helper; `print`
-//! takes anything). Proofs: the then-branch of `if (p != null)`, `if (p)`
+//! takes anything, and `delete p` of a null `p` does nothing). Proofs: the then-branch of `if (p != null)`, `if (p)`
 //! and `if (var q = p)`; the else-branch of `if (p == null)`; the code after
 //! `if (p == null) { return }` (or any branch that cannot complete); the
 //! right operand of `p != null && ...` and of `p == null || ...`; the code
@@ -629,7 +629,7 @@ impl<'a> Nullness<'a> {
                 ..
             } => Some(NullableOrigin::Reserve(value.span)),
             ExprKind::Call {
-                callee: Callee::Builtin(Builtin::New),
+                callee: Callee::Builtin(Builtin::New(_)),
                 ..
             } => Some(NullableOrigin::New(value.span)),
             ExprKind::Call {
@@ -841,9 +841,9 @@ impl<'a> Nullness<'a> {
                 };
                 format!("{}.{method}", self.program.map(*receiver).name)
             }
-            Callee::Builtin(Builtin::Delete) => "delete".to_string(),
-            // `print` and the lifecycle builtins take no pointers to data,
-            // and Python takes no pointers at all.
+            // `delete p` of a null `p` does nothing (docs §4.8), `print`
+            // and the lifecycle builtins take no pointers to data, and
+            // Python takes no pointers at all.
             Callee::Builtin(_) | Callee::Python { .. } => return None,
         })
     }

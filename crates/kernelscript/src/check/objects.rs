@@ -7,12 +7,15 @@
 //!
 //! Decisions: `new` allocates a struct declared in the program (a kernel
 //! struct has no local BTF type for `bpf_obj_new`; a struct_ops struct is
-//! the kernel's); it takes no arguments. In eBPF it may appear in the
-//! program types whose descriptor says `allocates_objects` and in
-//! `@helper`s (`check/programs.rs` checks the programs that reach them),
-//! never in struct_ops methods or kernel-module code.
+//! the kernel's). In eBPF it may appear in the program types whose
+//! descriptor says `allocates_objects` and in `@helper`s (checked below
+//! for the programs that reach them), never in struct_ops methods; it takes
+//! no arguments there, nor in userspace. In kernel module code it takes
+//! the allocation flags (`new T(GFP_KERNEL)`, `ir::Gfp`; `GFP_ATOMIC` by
+//! default, since a kfunc runs where its eBPF caller does); what module
+//! objects may hold is `kernel_module.rs`'s.
 
-use crate::ir::{self, visit, Builtin, Callee, ExprKind, FunctionKind, Target, Type};
+use crate::ir::{self, visit, Builtin, Callee, ExprKind, FunctionKind, Gfp, Target, Type};
 use crate::span::Span;
 use crate::syntax::ast;
 
@@ -78,7 +81,8 @@ impl Checker<'_> {
         )
     }
 
-    /// `new T()` / `new T(arg)`.
+    /// `new T()` / `new T(arg)`: `arg` is the allocation flags in kernel
+    /// module code (`GFP_ATOMIC` when absent), an error elsewhere.
     pub(crate) fn new_object(
         &mut self,
         ty: &ast::TypeExpr,
@@ -86,11 +90,25 @@ impl Checker<'_> {
         span: Span,
     ) -> ir::Expr {
         let resolved = self.resolve_type(ty);
-        if let Some(arg) = arg {
-            self.expr(arg, None);
-            self.report(errors::new_takes_no_argument(arg.span));
-            return error_expr(span);
-        }
+        let module = self.fx.target() == Some(Target::KernelModule);
+        let flags = match (arg, module) {
+            (None, true) => Gfp::ATOMIC,
+            (None, false) => Gfp::NONE,
+            (Some(arg), true) => match self.gfp_flags(arg) {
+                Some(flags) => flags,
+                None => return error_expr(span),
+            },
+            (Some(arg), false) => {
+                if names_gfp_flag(arg) {
+                    let ebpf = self.fx.target() == Some(Target::Ebpf);
+                    self.report(errors::gfp_outside_kernel_module(arg.span, ebpf));
+                } else {
+                    self.expr(arg, None);
+                    self.report(errors::new_takes_no_argument(arg.span));
+                }
+                return error_expr(span);
+            }
+        };
         let allocatable = match &resolved {
             Type::Struct(id) => {
                 let def = self.program.struct_def(*id);
@@ -125,20 +143,52 @@ impl Checker<'_> {
                 self.report(errors::new_in_program_kind(span, "struct_ops method"));
                 return error_expr(span);
             }
-            _ if self.fx.target() == Some(Target::KernelModule) => {
-                self.report(errors::new_in_kernel_module(span));
-                return error_expr(span);
-            }
             _ => {}
         }
         node(
             ExprKind::Call {
-                callee: Callee::Builtin(Builtin::New),
+                callee: Callee::Builtin(Builtin::New(flags)),
                 args: Vec::new(),
             },
             Type::Pointer(Box::new(resolved)),
             span,
         )
+    }
+
+    /// The allocation flags `arg` names: `GFP_X`, or flags joined with
+    /// `|`, exactly one of them a base flag.
+    fn gfp_flags(&mut self, arg: &ast::Expr) -> Option<Gfp> {
+        fn collect(expr: &ast::Expr, into: &mut Gfp) -> Result<(), Span> {
+            match &expr.kind {
+                ast::ExprKind::Ident(name) => match Gfp::named(name) {
+                    Some(flag) => {
+                        *into = into.union(flag);
+                        Ok(())
+                    }
+                    None => Err(expr.span),
+                },
+                ast::ExprKind::Binary {
+                    op: ast::BinaryOp::BitOr,
+                    lhs,
+                    rhs,
+                } => {
+                    collect(lhs, into)?;
+                    collect(rhs, into)
+                }
+                _ => Err(expr.span),
+            }
+        }
+        let mut flags = Gfp::NONE;
+        if let Err(span) = collect(arg, &mut flags) {
+            self.report(errors::new_needs_gfp_flags(span));
+            return None;
+        }
+        let bases = flags.base_count();
+        if bases != 1 {
+            self.report(errors::gfp_needs_one_base(arg.span, bases));
+            return None;
+        }
+        Some(flags)
     }
 
     /// `delete p` where `p` is not a map entry: the object must come from
@@ -151,10 +201,6 @@ impl Checker<'_> {
         let is_object = self.is_object_pointer(&object.ty);
         if !is_object {
             self.report(errors::delete_needs_map_entry(target.span));
-            return None;
-        }
-        if self.fx.target() == Some(Target::KernelModule) {
-            self.report(errors::new_in_kernel_module(span));
             return None;
         }
         Some(ir::StmtKind::Expr(node(
@@ -178,10 +224,14 @@ impl Checker<'_> {
             .functions
             .iter()
             .map(|function| {
+                // Module code allocates with kzalloc, wherever it runs.
+                if function.kind.target() == Target::KernelModule {
+                    return None;
+                }
                 let mut found = None;
                 visit::walk_block_exprs(&function.body, &mut |expr| {
                     if let ExprKind::Call {
-                        callee: Callee::Builtin(Builtin::New),
+                        callee: Callee::Builtin(Builtin::New(_)),
                         ..
                     } = &expr.kind
                     {
@@ -226,5 +276,15 @@ impl Checker<'_> {
         for diagnostic in diagnostics {
             self.report(diagnostic);
         }
+    }
+}
+
+/// Whether `expr` names a GFP flag anywhere (`new T(GFP_KERNEL)` outside
+/// module code gets the allocator's explanation rather than "no arguments").
+fn names_gfp_flag(expr: &ast::Expr) -> bool {
+    match &expr.kind {
+        ast::ExprKind::Ident(name) => Gfp::named(name).is_some(),
+        ast::ExprKind::Binary { lhs, rhs, .. } => names_gfp_flag(lhs) || names_gfp_flag(rhs),
+        _ => false,
     }
 }

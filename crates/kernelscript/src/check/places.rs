@@ -118,14 +118,10 @@ impl Checker<'_> {
                 }
                 (value.ty != Type::Error).then_some(value)
             }
-            // `s += t` appends (userspace only): as much of `t` as fits
-            // in the `N - 1` bytes of `s`.
+            // `s += t` appends: as much of `t` as fits in the `N - 1`
+            // bytes of `s`.
             Type::Str(_) if op == BinaryOp::Add => {
                 let value = self.expr(value, None);
-                if self.fx.is_ebpf() {
-                    self.report(errors::string_concat_in_ebpf(target_span));
-                    return None;
-                }
                 match value.ty {
                     Type::Str(_) => Some(value),
                     Type::Error => None,

@@ -12,7 +12,9 @@
 //! A helper with a non-empty set gets `Function::throws` (its C returns the
 //! code, `codegen/c/lower/errors.rs`); a program or a struct_ops method with
 //! one is an error naming one chain per code. Calls to a throwing helper
-//! may stand anywhere an expression can, except in a `while` condition.
+//! may stand anywhere an expression can (the generators hoist them,
+//! `codegen/c/lower/hoist.rs`; in a `while` condition, inside the loop so
+//! they run again before each test).
 //! A deferred call runs at the function's exits, outside every `try` of
 //! the function: what it throws goes to the callers.
 //!
@@ -21,7 +23,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::ir::{visit, Callee, ExprKind, Function, FunctionId, FunctionKind, StmtKind, Target};
+use crate::ir::{visit, ExprKind, Function, FunctionId, FunctionKind, StmtKind, Target};
 use crate::span::Span;
 
 use super::{errors, Checker};
@@ -82,7 +84,6 @@ impl Checker<'_> {
                 }
             }
         }
-        self.check_throwing_calls();
     }
 
     fn escapes(
@@ -166,38 +167,6 @@ impl Checker<'_> {
         match named {
             Some(constant) => format!("{} ({code})", constant.name),
             None => format!("error code {code}"),
-        }
-    }
-
-    /// A call to a throwing helper may stand anywhere an expression can
-    /// (the generators hoist it, `codegen/c/lower/hoist.rs`) except in a
-    /// `while` condition, which runs again before each iteration: refused.
-    fn check_throwing_calls(&mut self) {
-        let mut found = Vec::new();
-        for function in &self.program.functions {
-            if function.kind.target() != Target::Ebpf {
-                continue;
-            }
-            visit::walk_stmts(&function.body, &mut |stmt| {
-                let StmtKind::While { condition, .. } = &stmt.kind else {
-                    return;
-                };
-                visit::walk_exprs(condition, &mut |inner| {
-                    let ExprKind::Call {
-                        callee: Callee::Function(callee),
-                        ..
-                    } = &inner.kind
-                    else {
-                        return;
-                    };
-                    if self.program.function(*callee).throws {
-                        found.push((inner.span, self.program.function(*callee).name.clone()));
-                    }
-                });
-            });
-        }
-        for (span, name) in found {
-            self.report(errors::throwing_call_in_while_condition(span, &name));
         }
     }
 }

@@ -17,6 +17,7 @@
 //! address.
 
 use super::{visit, Block, Expr, ExprKind, Function, LocalId, Program, Stmt, StmtKind, Type};
+use crate::span::Span;
 
 /// The most iterations a `for` with constant bounds may have and still be a
 /// plain C loop in eBPF (the verifier walks it: trip count times body).
@@ -121,7 +122,7 @@ fn is_reference(value: &Expr) -> bool {
                     method: super::Method::Reserve | super::Method::Take,
                     ..
                 }
-                | super::Callee::Builtin(super::Builtin::New),
+                | super::Callee::Builtin(super::Builtin::New(_)),
             ..
         } => true,
         ExprKind::MapGet { .. } => value.ty.is_pointer(),
@@ -219,6 +220,9 @@ pub struct StackFrame {
     pub bytes: u64,
     /// The locals it holds.
     pub locals: Vec<LocalId>,
+    /// The buffers of built strings its statements need
+    /// (`ir::strings::buffers`): each one's span and size.
+    pub buffers: Vec<(Span, u64)>,
     /// The callbacks it calls (indices into the frames).
     pub children: Vec<usize>,
 }
@@ -259,6 +263,7 @@ pub fn stack_frames(program: &Program, function: &Function) -> Vec<StackFrame> {
                 }
             })
             .sum::<u64>();
+        frame.bytes += frame.buffers.iter().map(|(_, size)| size).sum::<u64>();
     }
     frames
 }
@@ -320,6 +325,7 @@ fn place_stmt(
     } else {
         frame
     };
+    frames[frame].buffers.extend(super::strings::buffers(stmt));
     match &stmt.kind {
         StmtKind::Let { local, .. } => place(*local, frames, frame),
         StmtKind::IfLetMap { binding, .. } | StmtKind::IfLetPointer { binding, .. } => {

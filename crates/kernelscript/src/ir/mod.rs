@@ -8,12 +8,15 @@
 //! accepted, so a generator that meets something it cannot emit has found a
 //! missing checker rule (a bug), not a user error.
 
+mod gfp;
 mod library;
 pub mod loops;
 pub mod records;
+pub mod strings;
 mod types;
 pub mod visit;
 
+pub use gfp::Gfp;
 pub use library::{Library, LIBRARY};
 pub use types::*;
 
@@ -932,10 +935,13 @@ pub enum Builtin {
     Library(Library),
     /// `new T()`: a zeroed `T` the function owns (`Expr::ty` is `*T`),
     /// null when there is no memory. eBPF: `bpf_obj_new`; userspace:
-    /// `calloc`.
-    New,
+    /// `calloc`; kernel module code: `kzalloc` with the flags (never
+    /// empty there, empty elsewhere).
+    New(Gfp),
     /// `delete p` of an object from `new` (one argument, the owned
-    /// pointer). eBPF: `bpf_obj_drop`; userspace: `free`.
+    /// pointer, which may be null: then nothing happens). eBPF:
+    /// `bpf_obj_drop` behind a null test; userspace: `free`; kernel module
+    /// code: `kfree`.
     Delete,
 }
 

@@ -54,6 +54,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     },
     test_run: TestRun::Packet,
     allocates_objects: true,
+    perf_packet_bytes: false,
 };
 
 const ATTACH_CGROUP: &str = r#"

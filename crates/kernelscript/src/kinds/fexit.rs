@@ -50,6 +50,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     },
     test_run: TestRun::Unsupported,
     allocates_objects: false,
+    perf_packet_bytes: false,
 };
 
 /// A kernel symbol (`do_unlinkat`, `foo.isra.0`): part of a section name.

@@ -87,6 +87,7 @@ const fn descriptor(ret: bool) -> Descriptor {
         },
         test_run: TestRun::Unsupported,
         allocates_objects: false,
+        perf_packet_bytes: false,
     }
 }
 

@@ -51,4 +51,5 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     },
     test_run: TestRun::Unsupported,
     allocates_objects: false,
+    perf_packet_bytes: false,
 };

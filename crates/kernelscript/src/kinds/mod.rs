@@ -152,6 +152,11 @@ pub struct Descriptor {
     /// `bpf_obj_drop` (`new`/`delete`; proved per type by
     /// `tests/data/lowering/objects/alloc_in.bpf.c` on 6.18).
     pub allocates_objects: bool,
+    /// Whether `output(value, n)` on a perf event array may append `n`
+    /// bytes of the packet to the sample (the kernel's skb and XDP
+    /// versions of `bpf_perf_event_output` take the length in the flags'
+    /// upper bits; the tracing version refuses them).
+    pub perf_packet_bytes: bool,
 }
 
 /// How `@test` functions run a program of a kind in the kernel

@@ -47,6 +47,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     },
     test_run: TestRun::Unsupported,
     allocates_objects: true,
+    perf_packet_bytes: false,
 };
 
 const ATTACH_PERF_EVENT: &str = r#"

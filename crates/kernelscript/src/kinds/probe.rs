@@ -55,6 +55,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     },
     test_run: TestRun::Unsupported,
     allocates_objects: false,
+    perf_packet_bytes: false,
 };
 
 /// `@probe("f")` enters a function (fentry); `@probe("f+16")` names an

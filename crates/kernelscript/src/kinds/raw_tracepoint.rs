@@ -55,6 +55,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     },
     test_run: TestRun::Arguments,
     allocates_objects: false,
+    perf_packet_bytes: false,
 };
 
 fn program_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {

@@ -79,6 +79,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     },
     test_run: TestRun::Packet,
     allocates_objects: true,
+    perf_packet_bytes: true,
 };
 
 fn program_values(site: &ProgramSite) -> Vec<(&'static str, FieldValue)> {

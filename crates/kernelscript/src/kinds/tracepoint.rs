@@ -54,6 +54,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     },
     test_run: TestRun::Unsupported,
     allocates_objects: true,
+    perf_packet_bytes: false,
 };
 
 /// `(category, event)` of a well-formed `category/event`: both names of

@@ -70,6 +70,7 @@ const fn descriptor(attribute: &'static str, label: &'static str, ret: bool) -> 
         },
         test_run: TestRun::Unsupported,
         allocates_objects: false,
+        perf_packet_bytes: false,
     }
 }
 

@@ -47,6 +47,7 @@ pub(super) const DESCRIPTOR: Descriptor = Descriptor {
     },
     test_run: TestRun::Packet,
     allocates_objects: true,
+    perf_packet_bytes: true,
 };
 
 const ATTACH_XDP: &str = r#"

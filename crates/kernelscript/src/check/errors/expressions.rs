@@ -169,14 +169,6 @@ pub(crate) fn bad_binary_operands(
     }
 }
 
-pub(crate) fn bytes_to_string_in_ebpf(span: Span, from: &str, to: &str) -> Diagnostic {
-    Diagnostic::error(format!(
-        "converting `{from}` to `{to}` is not supported in eBPF code yet"
-    ))
-    .primary(span, "a userspace conversion")
-    .help("send the bytes to userspace (a ring buffer event) and convert them there, or print them with `%s`")
-}
-
 pub(crate) fn bytes_to_short_string(span: Span, from: &str, to: &str, len: u32) -> Diagnostic {
     Diagnostic::error(format!("`{to}` is too small for `{from}`"))
         .primary(span, format!("converts to `str({len})` or larger"))
@@ -184,12 +176,6 @@ pub(crate) fn bytes_to_short_string(span: Span, from: &str, to: &str, len: u32) 
             "write `as str({len})`: it holds the bytes up to the first NUL, at most {} of them",
             len.saturating_sub(1)
         ))
-}
-
-pub(crate) fn string_concat_in_ebpf(span: Span) -> Diagnostic {
-    Diagnostic::error("strings cannot be concatenated in eBPF code")
-        .primary(span, "`+` on strings is a userspace operation")
-        .help("build the text in userspace, or print the parts as separate `print` arguments")
 }
 
 pub(crate) fn division_by_zero(span: Span, op: BinaryOp) -> Diagnostic {

@@ -239,6 +239,17 @@ pub(crate) fn perf_output_needs_context(span: Span, map: &str) -> Diagnostic {
         )
 }
 
+pub(crate) fn perf_packet_bytes_outside_packet_program(span: Span, map: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "`{map}.output(value, n)` appends packet bytes, which only an @xdp or @tc program has"
+    ))
+    .primary(span, "the number of packet bytes to append")
+    .help(format!(
+        "call `{map}.output(value, n)` in the @xdp or @tc program itself (not in a @helper), \
+         or output the value alone: `{map}.output(value)`"
+    ))
+}
+
 pub(crate) fn insert_into_array(span: Span, map: &str) -> Diagnostic {
     Diagnostic::error(format!(
         "`insert` never inserts into array map `{map}`: every index exists"

@@ -4,7 +4,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 
-use super::{Release, ReservationExit};
+use super::{unsupported, Release, ReservationExit};
 
 pub(crate) fn new_takes_no_argument(span: Span) -> Diagnostic {
     Diagnostic::error("`new` takes no arguments")
@@ -28,9 +28,98 @@ pub(crate) fn new_in_program_kind(span: Span, label: &str) -> Diagnostic {
         )
 }
 
-pub(crate) fn new_in_kernel_module(span: Span) -> Diagnostic {
-    Diagnostic::error("`new` and `delete` of objects are not available in kernel module code")
-        .primary(span, "in a `@kfunc` or `@private` function")
+/// A GFP flag argument to `new` outside kernel module code (`ebpf`:
+/// eBPF code, else userspace).
+pub(crate) fn gfp_outside_kernel_module(span: Span, ebpf: bool) -> Diagnostic {
+    let (label, help) = if ebpf {
+        (
+            "eBPF objects come from bpf_obj_new, which takes no allocation flags",
+            "write `new T()`: the verifier's allocator never sleeps",
+        )
+    } else {
+        (
+            "userspace objects come from calloc, which takes no allocation flags",
+            "write `new T()`",
+        )
+    };
+    Diagnostic::error("allocation flags are for kernel module code only")
+        .primary(span, label)
+        .help(format!(
+            "{help}; GFP flags select the kernel allocator (kzalloc) in `@kfunc` and `@private` functions"
+        ))
+}
+
+/// `new T(x)` in module code where `x` is not a set of GFP flags.
+pub(crate) fn new_needs_gfp_flags(span: Span) -> Diagnostic {
+    Diagnostic::error("`new` in kernel module code takes allocation flags")
+        .primary(span, "not a GFP flag")
+        .help(format!(
+            "write one of {} (the default is GFP_ATOMIC), optionally `| __GFP_NOWARN`",
+            crate::ir::Gfp::all_names()
+                .filter(|name| !name.starts_with("__"))
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+}
+
+/// GFP flags with no base flag, or two (`GFP_ATOMIC | GFP_KERNEL`).
+pub(crate) fn gfp_needs_one_base(span: Span, count: usize) -> Diagnostic {
+    let label = if count == 0 {
+        "no base flag (`GFP_ATOMIC`, `GFP_KERNEL`, ...)"
+    } else {
+        "more than one base flag"
+    };
+    Diagnostic::error("allocation flags need exactly one base flag")
+        .primary(span, label)
+        .help("write one `GFP_*` flag, plus `__GFP_*` modifiers if needed: `GFP_ATOMIC | __GFP_NOWARN`")
+}
+
+/// A GFP flag anywhere but the argument of `new` in module code.
+pub(crate) fn gfp_outside_new(span: Span, name: &str) -> Diagnostic {
+    Diagnostic::error(format!("`{name}` is an allocation flag"))
+        .primary(span, "only the argument of `new` may name it")
+        .help(format!(
+            "write `new T({name})` in a `@kfunc` or `@private` function"
+        ))
+}
+
+/// A kfunc returning a module object: eBPF code would own kernel-module
+/// memory it cannot free.
+pub(crate) fn kfunc_returns_object(span: Span, ty: &str) -> Diagnostic {
+    Diagnostic::error(format!("a @kfunc cannot return an object (`{ty}`)"))
+        .primary(span, "the object would escape to eBPF code")
+        .note(
+            "objects made with `new` in kernel module code come from kzalloc; eBPF code cannot free or own them",
+        )
+        .help("return the values the caller needs, and `delete` the object in the kfunc")
+}
+
+/// A kfunc parameter that points to a struct (from eBPF code).
+pub(crate) fn kfunc_object_parameter(span: Span, ty: &str) -> Diagnostic {
+    unsupported(span, &format!("a @kfunc parameter of type `{ty}`")).help(
+        "pass integers (or a byte buffer and its size); objects made with `new` stay on their side (eBPF or kernel module)",
+    )
+}
+
+/// A field of a struct used in module code named like a kernel macro.
+pub(crate) fn module_field_is_kernel_macro(span: Span, field: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "field `{field}` cannot be used in kernel module code"
+    ))
+    .primary(span, "a macro of the kernel headers has this name")
+    .help(format!("rename the field (`{field}_value`)"))
+}
+
+/// A struct used in module code with a field module code cannot hold.
+pub(crate) fn module_object_field(span: Span, name: &str, ty: &str) -> Diagnostic {
+    unsupported(
+        span,
+        &format!("an object of `{name}` in kernel module code"),
+    )
+    .note(format!(
+        "its field of type `{ty}`: module objects hold integers, `bool` and `char`"
+    ))
 }
 
 pub(crate) fn new_in_helper_of(span: Span, helper: &str, program: &str, label: &str) -> Diagnostic {

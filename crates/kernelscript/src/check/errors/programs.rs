@@ -568,21 +568,44 @@ pub(crate) fn recursion_in_ebpf(span: Span, cycle: &[String]) -> Diagnostic {
 
 /// `crossing`: the local declaration that takes the frame over the limit,
 /// and the size the frame reaches there.
+/// What takes a stack over the limit: a local's declaration, or a
+/// string built into a buffer of its own (`ir::strings::buffers`).
+pub(crate) struct StackCrossing {
+    pub span: Span,
+    /// The bytes the stack reaches with it.
+    pub reached: u64,
+    pub buffer: bool,
+}
+
+impl StackCrossing {
+    fn what(&self) -> &'static str {
+        if self.buffer {
+            "the buffer of this string"
+        } else {
+            "this local"
+        }
+    }
+}
+
 pub(crate) fn stack_frame_too_large(
     span: Span,
     name: &str,
     total: u64,
     largest: &[(String, String, u64)],
-    crossing: Option<(Span, u64)>,
+    crossing: Option<StackCrossing>,
 ) -> Diagnostic {
     let diagnostic = Diagnostic::error(format!(
         "function `{name}` needs {total} bytes of stack, over the 512-byte eBPF limit"
     ));
     let mut diagnostic = match crossing {
-        Some((local, reached)) => diagnostic
+        Some(crossing) => diagnostic
             .primary(
-                local,
-                format!("this local brings the frame to {reached} bytes"),
+                crossing.span,
+                format!(
+                    "{} brings the frame to {} bytes",
+                    crossing.what(),
+                    crossing.reached
+                ),
             )
             .secondary(span, format!("the frame of `{name}`: {total} bytes")),
         None => diagnostic.primary(span, "stack frame too large"),
@@ -600,7 +623,7 @@ pub(crate) fn stack_chain_too_large(
     name: &str,
     total: u64,
     frames: &[(String, u64)],
-    crossing: Option<(Span, u64)>,
+    crossing: Option<StackCrossing>,
     calls: &[(Span, String, u64)],
 ) -> Diagnostic {
     let chain: Vec<String> = frames
@@ -612,10 +635,14 @@ pub(crate) fn stack_chain_too_large(
     ));
     let own = frames.first().map_or(0, |(_, size)| *size);
     let mut diagnostic = match crossing {
-        Some((local, reached)) => diagnostic
+        Some(crossing) => diagnostic
             .primary(
-                local,
-                format!("this local brings the stack of `{name}` to {reached} bytes"),
+                crossing.span,
+                format!(
+                    "{} brings the stack of `{name}` to {} bytes",
+                    crossing.what(),
+                    crossing.reached
+                ),
             )
             .secondary(span, format!("program `{name}` ({own} bytes of its own)")),
         None => diagnostic.primary(

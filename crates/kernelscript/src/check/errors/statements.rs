@@ -211,16 +211,6 @@ pub(crate) fn uncaught_throw_in_ebpf(
     }
 }
 
-pub(crate) fn throwing_call_in_while_condition(span: Span, callee: &str) -> Diagnostic {
-    Diagnostic::error(format!(
-        "a call to `{callee}`, which can throw, in a `while` condition is not supported yet"
-    ))
-    .primary(span, "this call can throw")
-    .help(format!(
-        "test it inside the loop: `while (true) {{ if (!cond({callee}(...))) {{ break }} ... }}`"
-    ))
-}
-
 pub(crate) fn defer_needs_call(span: Span) -> Diagnostic {
     Diagnostic::error("`defer` expects a function call")
         .primary(span, "not a call")

@@ -9,8 +9,10 @@
 //! *released* (where), or, after a join, *owned on some paths and released
 //! on others*. The null branch of a check (`if (e == null) { return }`,
 //! the else of `if (var k = rb.reserve())`) owns nothing: the kernel drops
-//! the reference of a null reservation there. A release of a null local is
-//! left to `nullness.rs`, which demands the check first.
+//! the reference of a null reservation there. `rb.submit(e)` of a null
+//! local is left to `nullness.rs`, which demands the check first; `delete
+//! p` needs none (nothing happens when `p` is null), and releases the
+//! object on both paths.
 //!
 //! Rules:
 //! * no exit may be reached while a reservation is owned on some path:
@@ -228,7 +230,7 @@ impl<'a> Ownership<'a> {
             } => Some(Owner::Ring(*receiver)),
             ExprKind::Call {
                 callee:
-                    Callee::Builtin(Builtin::New)
+                    Callee::Builtin(Builtin::New(_))
                     | Callee::Method {
                         method: Method::Take,
                         ..

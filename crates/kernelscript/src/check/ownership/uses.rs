@@ -264,7 +264,7 @@ impl<'a> Ownership<'a> {
                 );
                 return Some(facts);
             }
-            (Callee::Builtin(Builtin::New), _) => {
+            (Callee::Builtin(Builtin::New(_)), _) => {
                 self.not_kept(expr, "new");
                 return Some(facts);
             }

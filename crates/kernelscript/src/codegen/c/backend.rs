@@ -98,6 +98,10 @@ pub trait Maps<'a>: Sized {
 pub trait Backend<'a>: Maps<'a> {
     /// Whose reserved words locals and temporaries avoid.
     const OUTPUT: Output;
+    /// Whether a string built at run time (`ir::strings`) that is not
+    /// stored straight into a place is first written into a buffer before
+    /// its statement (`lower/hoist.rs`); `store_aggregate` then writes it.
+    const STRING_BUFFERS: bool = false;
 
     // ---- names of things outside the function --------------------------
 

@@ -21,6 +21,11 @@ pub struct TypePolicy {
     /// Strings are passed to functions as `const char *` (userspace; the
     /// callee copies one it writes to) rather than as `char[N]`.
     pub string_parameters: bool,
+    /// Prepended to the tags of the program's own structs: the kernel
+    /// module's `ks_` keeps them clear of the kernel headers' tags (its
+    /// objects never cross to the other outputs, so their names need not
+    /// match).
+    pub user_struct_prefix: &'static str,
 }
 
 /// The type speller of one output.
@@ -65,7 +70,11 @@ impl<'a> Types<'a> {
             // An anonymous record is never spelled (the checker keeps its
             // values in place).
             Some(KernelSpelling::Typedef | KernelSpelling::Anonymous) => tag.to_string(),
-            Some(KernelSpelling::Struct) | None => format!("struct {tag}"),
+            Some(KernelSpelling::Struct) => format!("struct {tag}"),
+            None if self.program.struct_def(id).struct_ops.is_none() => {
+                format!("struct {}{tag}", self.policy.user_struct_prefix)
+            }
+            None => format!("struct {tag}"),
         }
     }
 
@@ -239,6 +248,7 @@ mod tests {
                 kernel_enums_as_int: false,
                 zero_aggregate: "{}",
                 string_parameters: false,
+                user_struct_prefix: "",
             },
         );
         let u8_ty = Type::Int(IntType::U8);

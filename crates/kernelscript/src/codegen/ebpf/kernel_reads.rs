@@ -13,9 +13,13 @@
 //! Either way a pointer read is cast to its KernelScript type: the kernel's
 //! may point to `const` data, which KernelScript types do not track.
 //!
+//! A member that is an array decays to its address where C takes one
+//! (`bpf_probe_read_kernel_str(&buf, 16, task->comm)`); copied whole into a
+//! local, a field or a map value (`var comm = task->comm`) it is one
+//! `BPF_CORE_READ_INTO` (`array_read_into`).
+//!
 //! Not reads: places (assignment targets and `&` operands, written in
-//! `place_mode`: `&task->comm` is address arithmetic), members that are
-//! arrays (they decay to their address), and reads through the program's
+//! `place_mode`: `&task->comm` is address arithmetic), and reads through the program's
 //! own context parameter (the verifier rewrites context loads, which must
 //! stay plain: `ctx->pid`, `ctx->sample_period`).
 //!
@@ -79,7 +83,36 @@ fn probe_read<'a>(cx: &mut Cx<'_, 'a>, expr: &'a Expr) -> CExpr {
             "BPF_CORE_READ_BITFIELD_PROBED({container}, {field})"
         ));
     }
-    let root = cx.expr(root).at(Precedence::POSTFIX);
+    let arguments = core_arguments(cx, root, hops);
+    CExpr::postfix(format!("BPF_CORE_READ({arguments})"))
+}
+
+/// A whole array member copied out of kernel memory into `place`
+/// (`var comm = task->comm`): `BPF_CORE_READ_INTO(&place, task, comm)`, a
+/// probe read of the destination's size (the checker makes it the
+/// array's). `None` when `value` is not such a read, or reads the context
+/// (copied directly).
+pub(super) fn array_read_into<'a>(
+    cx: &mut Cx<'_, 'a>,
+    place: &str,
+    value: &'a Expr,
+) -> Option<String> {
+    if !cx.backend.kernel_reads
+        || !is_array_like(&value.ty)
+        || !matches!(value.kind, ExprKind::Arrow { .. } | ExprKind::Field { .. })
+    {
+        return None;
+    }
+    let (root, hops, false) = chain(cx, value)? else {
+        return None;
+    };
+    let arguments = core_arguments(cx, root, hops);
+    Some(format!("BPF_CORE_READ_INTO(&{place}, {arguments});"))
+}
+
+/// The arguments of a `BPF_CORE_READ*` of `hops` from `root`: the root,
+/// then one accessor per pointer hop (`a.b` for the fields inside one).
+fn core_arguments<'a>(cx: &mut Cx<'_, 'a>, root: &'a Expr, hops: Vec<Hop>) -> String {
     let mut accessors: Vec<String> = Vec::new();
     for hop in hops {
         match accessors.last_mut() {
@@ -90,7 +123,8 @@ fn probe_read<'a>(cx: &mut Cx<'_, 'a>, expr: &'a Expr) -> CExpr {
             _ => accessors.push(hop.name),
         }
     }
-    CExpr::postfix(format!("BPF_CORE_READ({root}, {})", accessors.join(", ")))
+    let root = cx.expr(root).at(Precedence::POSTFIX);
+    format!("{root}, {}", accessors.join(", "))
 }
 
 /// `base->field` / `base.field` as plain C.

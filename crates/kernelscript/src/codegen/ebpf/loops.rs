@@ -196,6 +196,7 @@ pub(super) fn while_loop<'a>(
             return;
         }
         cx.map_line(condition.span);
+        cx.hoist(condition, true);
         let test = cx.condition(condition);
         cx.out.open_block(format!("if (!({test}))"));
         cx.leave_callback(LoopExit::Break, None);

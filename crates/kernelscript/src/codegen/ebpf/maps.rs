@@ -342,15 +342,30 @@ impl<'g, 'a> Maps<'a> for Ebpf<'g, 'a> {
 /// (`bpf_ringbuf_output`), and `events.output(value)` on a perf event
 /// array (`bpf_perf_event_output` with the program's `context`). An event
 /// without an address goes through the `NAME_output` accessor.
+///
+/// `output(value, n)` appends `n` bytes of the packet: the length goes in
+/// the flags' bits 32..51 (`BPF_F_CTXLEN_MASK`), masked so a larger `n`
+/// cannot set other flags; the kernel refuses (-EFAULT) more bytes than
+/// the packet has.
 pub(super) fn output<'a>(
     emitter: &mut Cx<'_, 'a>,
     map: MapId,
     context: Option<&'a Expr>,
     event: &'a Expr,
+    bytes: Option<&'a Expr>,
 ) -> CExpr {
     let map_def = emitter.program.map(map);
     let value = map_def.value.clone();
     let context = context.map(|context| emitter.expr(context).text);
+    let flags = match bytes {
+        None => "0xffffffffULL /* BPF_F_CURRENT_CPU */".to_string(),
+        Some(bytes) => {
+            let bytes = emitter.expr(bytes).at(Precedence::UNARY);
+            format!(
+                "(0xffffffffULL /* BPF_F_CURRENT_CPU */ | (((__u64){bytes} & 0xfffffULL) << 32))"
+            )
+        }
+    };
     let pointer = match &event.ty {
         Type::Pointer(_) => Some(emitter.expr(event).text),
         _ => address(emitter, event, &value),
@@ -360,7 +375,7 @@ pub(super) fn output<'a>(
         let size = emitter.types.name(&value);
         return CExpr::primary(match context {
             Some(context) => format!(
-                "bpf_perf_event_output({context}, &{map_name}, 0xffffffffULL /* BPF_F_CURRENT_CPU */, {pointer}, sizeof({size}))"
+                "bpf_perf_event_output({context}, &{map_name}, {flags}, {pointer}, sizeof({size}))"
             ),
             None => format!("bpf_ringbuf_output(&{map_name}, {pointer}, sizeof({size}), 0)"),
         });
@@ -368,7 +383,7 @@ pub(super) fn output<'a>(
     let name = accessor(emitter, map, AccessorKind::Output);
     let event = emitter.expr(event).text;
     CExpr::primary(match context {
-        Some(context) => format!("{name}({context}, {event})"),
+        Some(context) => format!("{name}({context}, {event}, {flags})"),
         None => format!("{name}({event})"),
     })
 }
@@ -467,6 +482,16 @@ impl AccessorLocals {
 /// Inside an accessor: the key to hand to map helpers. A key type with
 /// padding is copied field by field into a zero-initialised local first,
 /// so the padding bytes are zero (map keys compare as bytes).
+/// The address of accessor parameter `name` of type `ty`: `&name`, or an
+/// array parameter (a pointer in C) itself.
+fn address_of(ty: &Type, name: &str) -> String {
+    if is_array_like(ty) {
+        name.to_string()
+    } else {
+        format!("&{name}")
+    }
+}
+
 fn key_storage(out: &mut CWriter, types: &Types, map: MapId, key: &str) -> String {
     let key_ty = &types.program.map(map).key;
     if !has_padding(types.program, key_ty) {
@@ -625,7 +650,7 @@ fn emit_accessor(
             )
         }
         AccessorKind::Output if map.kind == MapKind::PerfEventArray => format!(
-            "long {name}(void *{context}, {})",
+            "long {name}(void *{context}, {}, __u64 flags)",
             types.declaration(&map.value, e)
         ),
         AccessorKind::Output => format!("long {name}({})", types.declaration(&map.value, e)),
@@ -637,11 +662,13 @@ fn emit_accessor(
         AccessorKind::Output => String::new(),
         _ => key_storage(out, types, map_id, k),
     };
+    let key_ref = address_of(&map.key, &key);
+    let v_ref = address_of(&map.value, v);
     match kind {
         AccessorKind::Store | AccessorKind::Take => unreachable!("maps of objects only"),
         AccessorKind::Output if map.kind == MapKind::PerfEventArray => {
             out.line(format!(
-                "return bpf_perf_event_output({context}, &{map_name}, 0xffffffffULL /* BPF_F_CURRENT_CPU */, &{e}, sizeof({e}));"
+                "return bpf_perf_event_output({context}, &{map_name}, flags, &{e}, sizeof({e}));"
             ));
         }
         AccessorKind::Output => {
@@ -650,12 +677,14 @@ fn emit_accessor(
             ));
         }
         AccessorKind::Lookup => {
-            out.line(format!("return bpf_map_lookup_elem(&{map_name}, &{key});"));
+            out.line(format!(
+                "return bpf_map_lookup_elem(&{map_name}, {key_ref});"
+            ));
         }
         AccessorKind::Load => {
             let pointer = types.declaration(&value_pointer, entry);
             out.line(format!(
-                "{pointer} = bpf_map_lookup_elem(&{map_name}, &{key});"
+                "{pointer} = bpf_map_lookup_elem(&{map_name}, {key_ref});"
             ));
             out.blank_line();
             out.open_block(format!("if (!{entry})"));
@@ -678,22 +707,24 @@ fn emit_accessor(
         }
         AccessorKind::Update => {
             out.line(format!(
-                "return bpf_map_update_elem(&{map_name}, &{key}, &{v}, BPF_ANY);"
+                "return bpf_map_update_elem(&{map_name}, {key_ref}, {v_ref}, BPF_ANY);"
             ));
         }
         AccessorKind::Delete => {
-            out.line(format!("return bpf_map_delete_elem(&{map_name}, &{key});"));
+            out.line(format!(
+                "return bpf_map_delete_elem(&{map_name}, {key_ref});"
+            ));
         }
         AccessorKind::Insert => {
             // -EEXIST (present: unchanged) and -E2BIG (full) are both `false`.
             out.line(format!(
-                "return bpf_map_update_elem(&{map_name}, &{key}, &{v}, BPF_NOEXIST) == 0;"
+                "return bpf_map_update_elem(&{map_name}, {key_ref}, {v_ref}, BPF_NOEXIST) == 0;"
             ));
         }
         AccessorKind::Get => {
             let pointer = types.declaration(&value_pointer, v);
             out.line(format!(
-                "{pointer} = bpf_map_lookup_elem(&{map_name}, &{key});"
+                "{pointer} = bpf_map_lookup_elem(&{map_name}, {key_ref});"
             ));
             out.blank_line();
             match &map.value {
@@ -712,7 +743,7 @@ fn emit_accessor(
         AccessorKind::Apply(op) => {
             let pointer = types.declaration(&value_pointer, v);
             out.line(format!(
-                "{pointer} = bpf_map_lookup_elem(&{map_name}, &{key});"
+                "{pointer} = bpf_map_lookup_elem(&{map_name}, {key_ref});"
             ));
             out.blank_line();
             if !map.kind.is_array() {
@@ -722,9 +753,11 @@ fn emit_accessor(
                 out.line(format!("{zero} = {};", types.zero(&map.value)));
                 out.blank_line();
                 out.line(format!(
-                    "bpf_map_update_elem(&{map_name}, &{key}, &{z}, BPF_NOEXIST);"
+                    "bpf_map_update_elem(&{map_name}, {key_ref}, &{z}, BPF_NOEXIST);"
                 ));
-                out.line(format!("{v} = bpf_map_lookup_elem(&{map_name}, &{key});"));
+                out.line(format!(
+                    "{v} = bpf_map_lookup_elem(&{map_name}, {key_ref});"
+                ));
                 out.close_block();
             }
             out.open_block(format!("if (!{v})"));
@@ -806,13 +839,16 @@ fn emit_object_accessor(
     out.line(format!("static __always_inline {signature}"));
     out.open_block("");
     let key = key_storage(out, types, map_id, k);
+    let key_ref = address_of(&map.key, &key);
     if kind == AccessorKind::Delete {
-        out.line(format!("return bpf_map_delete_elem(&{map_name}, &{key});"));
+        out.line(format!(
+            "return bpf_map_delete_elem(&{map_name}, {key_ref});"
+        ));
         out.close_block();
         return;
     }
     out.line(format!(
-        "{value}{v} = bpf_map_lookup_elem(&{map_name}, &{key});"
+        "{value}{v} = bpf_map_lookup_elem(&{map_name}, {key_ref});"
     ));
     out.blank_line();
     match kind {
@@ -830,10 +866,12 @@ fn emit_object_accessor(
                 out.line(format!("{value_struct} {} = {{}};", locals.zero));
                 out.blank_line();
                 out.line(format!(
-                    "bpf_map_update_elem(&{map_name}, &{key}, &{}, BPF_NOEXIST);",
+                    "bpf_map_update_elem(&{map_name}, {key_ref}, &{}, BPF_NOEXIST);",
                     locals.zero
                 ));
-                out.line(format!("{v} = bpf_map_lookup_elem(&{map_name}, &{key});"));
+                out.line(format!(
+                    "{v} = bpf_map_lookup_elem(&{map_name}, {key_ref});"
+                ));
                 out.close_block();
             }
             out.open_block(format!("if (!{v})"));

@@ -30,6 +30,7 @@ mod loops;
 mod maps;
 mod policy;
 mod records;
+mod strings;
 
 #[cfg(test)]
 mod tests;
@@ -56,6 +57,7 @@ const TYPE_POLICY: TypePolicy = TypePolicy {
     kernel_enums_as_int: false,
     zero_aggregate: "{}",
     string_parameters: false,
+    user_struct_prefix: "",
 };
 
 /// Generates the eBPF C of `program` for the outputs `plan`.
@@ -100,6 +102,8 @@ enum Support {
     SignedRem,
     /// Equality of NUL-terminated strings.
     StringsEqual,
+    /// Building strings: `NAME_len`, `NAME_put`, `NAME_end` (`strings.rs`).
+    Strings,
     /// The constants of loop callbacks: how a body left the loop
     /// (`KS_LOOP_*`) and the most iterations (`KS_MAX_LOOPS`).
     LoopExits,
@@ -110,10 +114,11 @@ enum Support {
 }
 
 impl Support {
-    const ALL: [Support; 5] = [
+    const ALL: [Support; 6] = [
         Support::SignedDiv,
         Support::SignedRem,
         Support::StringsEqual,
+        Support::Strings,
         Support::LoopExits,
         Support::Objects,
     ];
@@ -123,6 +128,7 @@ impl Support {
             Support::SignedDiv => "signed_div",
             Support::SignedRem => "signed_rem",
             Support::StringsEqual => "strings_equal",
+            Support::Strings => "ks_str",
             Support::LoopExits => "ks_loop_exit",
             Support::Objects => "ks_obj",
         }
@@ -478,16 +484,19 @@ fn emit_support_functions(
             Support::SignedDiv => emit_signed_division(out, name, "division", "/"),
             Support::SignedRem => emit_signed_division(out, name, "remainder", "%"),
             Support::StringsEqual => emit_strings_equal(out, name),
+            Support::Strings => strings::emit_support(out, name),
             Support::LoopExits => emit_loop_constants(out, name, loop_constants),
             Support::Objects => emit_object_macros(out, name),
         }
     }
 }
 
-/// The kfuncs behind `new`/`delete` (kernel >= 6.2), `NAME_new(type)`
-/// and `NAME_drop(object)` (docs/design/kernel-lowering.md §3.2). The
-/// local type id is `bpf_core_type_id_local` spelled out, so no CO-RE
-/// header is needed.
+/// The kfuncs behind `new`/`delete` (kernel >= 6.2), `NAME_new(type)`,
+/// `NAME_drop(object)` and `delete`'s `NAME_delete(object)`, which does
+/// nothing for a null object (the verifier then releases the null
+/// pointer's reference on that branch; docs/design/kernel-lowering.md
+/// §3.2). The local type id is `bpf_core_type_id_local` spelled out, so
+/// no CO-RE header is needed.
 fn emit_object_macros(out: &mut CWriter, name: &str) {
     out.line("extern void *bpf_obj_new_impl(__u64 local_type_id, void *meta) __ksym;");
     out.line("extern void bpf_obj_drop_impl(void *kptr, void *meta) __ksym;");
@@ -496,6 +505,9 @@ fn emit_object_macros(out: &mut CWriter, name: &str) {
     ));
     out.unindented(format!(
         "#define {name}_drop(object) bpf_obj_drop_impl(object, (void *)0)"
+    ));
+    out.unindented(format!(
+        "#define {name}_delete(object) do {{ if (object) {name}_drop(object); }} while (0)"
     ));
 }
 

@@ -7,8 +7,9 @@
 //!   through `bpf_for_each_map_elem` callbacks (`iteration.rs`).
 //! * Operators: signed `/` and `%` through helpers (the BPF instruction set
 //!   clang 14 targets has no signed division), shifts masked to their width
-//!   where C would be undefined, strings compared by a bounded loop, `+=`
-//!   and `-=` on shared map entries atomic.
+//!   where C would be undefined, strings compared by a bounded loop and
+//!   built by the support functions of `strings.rs`, `+=` and `-=` on
+//!   shared map entries atomic.
 //! * Packet pointer fields of a context (`ctx->data`, `__u32` in C) read as
 //!   `(void *)(long)ctx->data`, `(__u8 *)(long)ctx->data` in arithmetic.
 //! * `print` is `bpf_printk`; a tail call is `bpf_tail_call` and, should the
@@ -53,6 +54,7 @@ pub(super) type Cx<'g, 'a> = Lowering<'a, Ebpf<'g, 'a>>;
 
 impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
     const OUTPUT: Output = Output::Ebpf;
+    const STRING_BUFFERS: bool = true;
 
     fn global(cx: &mut Cx<'g, 'a>, id: GlobalId) -> CExpr {
         let name = cx.names.global(id).to_string();
@@ -102,9 +104,9 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
             }
             Callee::Builtin(Builtin::Print) => return print(cx, args),
             Callee::Builtin(Builtin::Delete) => {
-                let drop = cx.backend.gen.support_function(Support::Objects);
+                let objects = cx.backend.gen.support_function(Support::Objects);
                 let object = cx.expr(&args[0]).text;
-                return CExpr::postfix(format!("{drop}_drop({object})"));
+                return CExpr::postfix(format!("{objects}_delete({object})"));
             }
             Callee::Builtin(builtin) => format!("{builtin:?}").to_lowercase(),
             Callee::Method { receiver, method } => {
@@ -120,7 +122,7 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
     fn special(cx: &mut Cx<'g, 'a>, expr: &'a Expr) -> Option<CExpr> {
         if let (
             ExprKind::Call {
-                callee: Callee::Builtin(Builtin::New),
+                callee: Callee::Builtin(Builtin::New(_)),
                 ..
             },
             Type::Pointer(pointee),
@@ -217,9 +219,19 @@ impl<'g, 'a> Backend<'a> for Ebpf<'g, 'a> {
         format!("{name}({subject}, {pattern}, {size})")
     }
 
-    /// A bounded `__builtin_memcpy` (`+=` on strings is not in eBPF).
+    /// A built string (`a + b`, `bytes as str(M)`, `+=`) through the
+    /// string support functions (`strings.rs`), an array in kernel memory
+    /// by a probe read, anything else a bounded `__builtin_memcpy`.
     fn store_aggregate(cx: &mut Cx<'g, 'a>, place: &str, ty: &Type, assign: Assign<'a>) {
+        if let Type::Str(capacity) = ty {
+            if super::strings::store(cx, place, *capacity, assign) {
+                return;
+            }
+        }
         let value = assign.value;
+        if let Some(read) = kernel_reads::array_read_into(cx, place, value) {
+            return cx.out.line(read);
+        }
         let size = match (ty, &value.kind, &value.ty) {
             // Copy the literal's bytes and its NUL, but never past the end.
             (Type::Str(capacity), ExprKind::Str(text), _) => (text.len() as u64 + 1)
@@ -496,7 +508,7 @@ fn ring_method<'a>(cx: &mut Cx<'_, 'a>, map: MapId, method: Method, args: &'a [E
             };
             if !arg.ty.is_pointer() && method == Method::Submit {
                 // A value rather than a reserved pointer: copy it in.
-                return maps::output(cx, map, None, arg);
+                return maps::output(cx, map, None, arg, None);
             }
             if let Some(release) = super::records::release(cx, map, method, arg) {
                 return release;
@@ -511,7 +523,8 @@ fn ring_method<'a>(cx: &mut Cx<'_, 'a>, map: MapId, method: Method, args: &'a [E
         }
         Method::OnEvent => CExpr::primary("0"),
         Method::Output => match args {
-            [context, event] => maps::output(cx, map, Some(context), event),
+            [context, event] => maps::output(cx, map, Some(context), event, None),
+            [context, event, bytes] => maps::output(cx, map, Some(context), event, Some(bytes)),
             _ => CExpr::primary("0"),
         },
         Method::Insert => maps::insert(cx, map, &args[0], &args[1]),

@@ -3,8 +3,9 @@
 //!
 //! Module code reaches no maps, globals or configs (the checker refuses
 //! them, `check/kernel_module.rs`), so those hooks are unreachable; `print`
-//! is `pr_info`, `try`/`throw` the shared goto convention, and a function
-//! that fails returns its type's zero. Nothing here decides what the
+//! is `pr_info`, `new T(FLAGS)` is `kzalloc(sizeof(T), FLAGS)` and `delete
+//! p` is `kfree(p)` (a no-op for null), `try`/`throw` the shared goto
+//! convention, and a function that fails returns its type's zero. Nothing here decides what the
 //! module registers (that is `mod.rs`).
 
 use crate::codegen::c::backend::{Assign, Backend, Entry, EntryBinding, FieldWrite, MapLoop, Maps};
@@ -89,7 +90,29 @@ impl<'a> Backend<'a> for Module {
     fn call(cx: &mut Cx<'a>, callee: &'a Callee, args: &'a [Expr]) -> CExpr {
         match callee {
             Callee::Builtin(Builtin::Print) => print(cx, args),
+            Callee::Builtin(Builtin::Delete) => {
+                let object = cx.value(&args[0]);
+                CExpr::postfix(format!("kfree({object})"))
+            }
             _ => unreachable!("the checker refuses {callee:?} in kernel module code"),
+        }
+    }
+
+    fn special(cx: &mut Cx<'a>, expr: &'a Expr) -> Option<CExpr> {
+        match (&expr.kind, &expr.ty) {
+            (
+                ExprKind::Call {
+                    callee: Callee::Builtin(Builtin::New(flags)),
+                    ..
+                },
+                Type::Pointer(pointee),
+            ) => {
+                // Zeroed, as objects are everywhere else.
+                let ty = cx.types.name(pointee);
+                let flags = flags.c_expression();
+                Some(CExpr::postfix(format!("kzalloc(sizeof({ty}), {flags})")))
+            }
+            _ => None,
         }
     }
 

@@ -61,7 +61,7 @@ fn builtin_call<'a>(cx: &mut Cx<'_, 'a>, builtin: Builtin, args: &'a [Expr]) -> 
             let object = cx.value(&args[0]);
             CExpr::postfix(format!("free({object})"))
         }
-        Builtin::New => unreachable!("the policy's `special` spells `new`"),
+        Builtin::New(_) => unreachable!("the policy's `special` spells `new`"),
         Builtin::Print => CExpr::postfix(super::print::printf_call(cx, args, false, true)),
         Builtin::Output { stderr, newline } => {
             CExpr::postfix(super::print::printf_call(cx, args, stderr, newline))

@@ -12,7 +12,9 @@
 //! SIGINT/SIGTERM make it return 0; a polling error returns the negative
 //! errno. Events of a map without a handler are dropped, with a warning;
 //! perf samples the kernel lost (a full per-CPU buffer) are reported on
-//! stderr and do not stop `dispatch`.
+//! stderr and do not stop `dispatch`. A perf event array's handler may
+//! take the bytes that follow the event in the sample as two more
+//! arguments (`bytes`, `len`): packet bytes `output(value, n)` appended.
 
 use crate::ir::{MapKind, Type};
 
@@ -101,13 +103,23 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
                 out,
                 "    memcpy(&event, data, size < sizeof(event) ? size : sizeof(event));",
             );
+            // A perf handler may take the bytes after the event (packet
+            // bytes `output(value, n)` appended, and the kernel's padding).
+            let takes_bytes = matches!(
+                handler_ty,
+                Type::Function(function) if function.params.len() == 3
+            );
+            let call = match takes_bytes {
+                true => format!(
+                    "{handler_var}(&event, size > sizeof(event) ? (uint8_t *)data + sizeof(event) : NULL, \
+                     size > sizeof(event) ? (uint32_t)(size - sizeof(event)) : 0)"
+                ),
+                false => format!("{handler_var}(&event)"),
+            };
             if returns_value {
-                raw(
-                    out,
-                    format!("    return ks_handler_result({handler_var}(&event));"),
-                );
+                raw(out, format!("    return ks_handler_result({call});"));
             } else {
-                raw(out, format!("    {handler_var}(&event);"));
+                raw(out, format!("    {call};"));
                 raw(out, "    return 0;");
             }
             raw(out, "}");
@@ -256,8 +268,9 @@ static void ks_perf_lost(void *ctx, int cpu, __u64 count)
  * their handlers, until SIGINT/SIGTERM (returns 0), a handler returns
  * non-zero (returns that value) or polling fails (returns the negative
  * errno). The ring buffers share one manager, each perf event array has its
- * own perf buffer (8 pages per CPU); one epoll set watches them all. */
-static int ks_dispatch(const int *rings, size_t count)
+ * own perf buffer (8 pages per CPU); one epoll set watches them all.
+ * Unused when a handler is set but nothing dispatches. */
+static __attribute__((unused)) int ks_dispatch(const int *rings, size_t count)
 {
     struct ring_buffer *manager = NULL;
     struct perf_buffer **perf = calloc(count, sizeof(*perf));

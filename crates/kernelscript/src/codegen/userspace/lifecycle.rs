@@ -478,7 +478,11 @@ fn write_cleanup(generator: &Generator, out: &mut CWriter, attachments: bool) {
         );
     }
     raw(out, format!("    {skeleton}__destroy(ks_skel);"));
-    if let Some(call) = super::kmod::unload_call(generator) {
+    // Only a program that loads the object inserts the module.
+    if let (Some(call), true) = (
+        super::kmod::unload_call(generator),
+        generator.needs_object_load(),
+    ) {
         raw(out, call);
     }
     raw(out, "}");

@@ -96,6 +96,7 @@ const TYPE_POLICY: TypePolicy = TypePolicy {
     kernel_enums_as_int: true,
     zero_aggregate: "{0}",
     string_parameters: true,
+    user_struct_prefix: "",
 };
 
 /// The userspace program for `program`, or `None` when it has no `main`

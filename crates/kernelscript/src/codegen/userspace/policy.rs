@@ -119,7 +119,7 @@ impl<'g, 'a> Backend<'a> for Userspace<'g, 'a> {
             (
                 Type::Pointer(pointee),
                 ExprKind::Call {
-                    callee: Callee::Builtin(Builtin::New),
+                    callee: Callee::Builtin(Builtin::New(_)),
                     ..
                 },
             ) => {

@@ -42,6 +42,9 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
         );
         out.blank_line();
     }
+    if needs.str_copy || needs.str_concat || needs.str_eq {
+        emit(out, generator, STR_LEN);
+    }
     if needs.str_copy {
         emit(out, generator, STR_COPY);
     }
@@ -71,12 +74,21 @@ pub fn write(generator: &Generator, out: &mut CWriter) {
     }
 }
 
+const STR_LEN: &str = r#"
+/* The text of a string of cap bytes is its bytes up to the first NUL, at
+ * most cap - 1 of them (the eBPF side reads strings the same way). */
+static size_t ks_str_len(const char *s, size_t cap)
+{
+    return cap ? strnlen(s, cap - 1) : 0;
+}
+"#;
+
 const STR_COPY: &str = r#"
-/* Copies src (at most src_cap bytes long) into dst (cap bytes), truncating
- * to cap - 1 bytes and zero-filling the rest of dst. */
+/* Copies the text of src (a string of src_cap bytes) into dst (cap bytes),
+ * truncating to cap - 1 bytes and zero-filling the rest of dst. */
 static char *ks_str_copy(char *dst, size_t cap, const char *src, size_t src_cap)
 {
-    size_t len = strnlen(src, src_cap);
+    size_t len = ks_str_len(src, src_cap);
 
     if (len > cap - 1)
         len = cap - 1;
@@ -90,8 +102,8 @@ const STR_CONCAT: &str = r#"
 /* a + b into the fresh buffer dst (cap bytes), truncated to cap - 1 bytes. */
 static char *ks_str_concat(char *dst, size_t cap, const char *a, size_t a_cap, const char *b, size_t b_cap)
 {
-    size_t a_len = strnlen(a, a_cap);
-    size_t b_len = strnlen(b, b_cap);
+    size_t a_len = ks_str_len(a, a_cap);
+    size_t b_len = ks_str_len(b, b_cap);
 
     if (a_len > cap - 1)
         a_len = cap - 1;
@@ -107,8 +119,8 @@ static char *ks_str_concat(char *dst, size_t cap, const char *a, size_t a_cap, c
 const STR_EQ: &str = r#"
 static bool ks_str_eq(const char *a, size_t a_cap, const char *b, size_t b_cap)
 {
-    size_t a_len = strnlen(a, a_cap);
-    size_t b_len = strnlen(b, b_cap);
+    size_t a_len = ks_str_len(a, a_cap);
+    size_t b_len = ks_str_len(b, b_cap);
 
     return a_len == b_len && memcmp(a, b, a_len) == 0;
 }

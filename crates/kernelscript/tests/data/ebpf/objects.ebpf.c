@@ -45,6 +45,7 @@ extern void *bpf_obj_new_impl(__u64 local_type_id, void *meta) __ksym;
 extern void bpf_obj_drop_impl(void *kptr, void *meta) __ksym;
 #define ks_obj_new(type) ((type *)bpf_obj_new_impl(__builtin_btf_type_id(*(type *)0, 0), (void *)0))
 #define ks_obj_drop(object) bpf_obj_drop_impl(object, (void *)0)
+#define ks_obj_delete(object) do { if (object) ks_obj_drop(object); } while (0)
 
 /* `new Inner()` */
 static __always_inline struct Inner *ks_new_Inner(void)
@@ -153,10 +154,10 @@ int flow_objects(struct xdp_md *ctx)
 	if (inner) {
 #line 39 "objects.ks"
 		inner->total = 3;
-		ks_obj_drop(inner);
+		ks_obj_delete(inner);
 	}
 	return XDP_TX;
 }
-#line 161 "objects.ebpf.c"
+#line 162 "objects.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -467,8 +467,9 @@ static void ks_perf_lost(void *ctx, int cpu, __u64 count)
  * their handlers, until SIGINT/SIGTERM (returns 0), a handler returns
  * non-zero (returns that value) or polling fails (returns the negative
  * errno). The ring buffers share one manager, each perf event array has its
- * own perf buffer (8 pages per CPU); one epoll set watches them all. */
-static int ks_dispatch(const int *rings, size_t count)
+ * own perf buffer (8 pages per CPU); one epoll set watches them all.
+ * Unused when a handler is set but nothing dispatches. */
+static __attribute__((unused)) int ks_dispatch(const int *rings, size_t count)
 {
 	struct ring_buffer *manager = NULL;
 	struct perf_buffer **perf = calloc(count, sizeof(*perf));
@@ -728,7 +729,7 @@ static __s32 handle(struct PacketEvent *event)
 	}
 	return 0;
 }
-#line 732 "events_demo.c"
+#line 733 "events_demo.c"
 
 #line 69 "events_demo.ks"
 static __s32 handle_sample(struct PacketEvent *event)
@@ -737,7 +738,7 @@ static __s32 handle_sample(struct PacketEvent *event)
 	printf("sample: %u bytes\n", event->len);
 	return 0;
 }
-#line 741 "events_demo.c"
+#line 742 "events_demo.c"
 
 #line 74 "events_demo.ks"
 static __s32 ks_main(struct Args *args)
@@ -764,4 +765,4 @@ static __s32 ks_main(struct Args *args)
 	ks_detach(xdp);
 	return 0;
 }
-#line 768 "events_demo.c"
+#line 769 "events_demo.c"

@@ -49,11 +49,18 @@ static const char ks_pin_root[] = "/sys/fs/bpf/maps_demo/maps";
 
 /* ---- Strings: a str(N) is a char[N] buffer, kept NUL-terminated. ---- */
 
-/* Copies src (at most src_cap bytes long) into dst (cap bytes), truncating
- * to cap - 1 bytes and zero-filling the rest of dst. */
+/* The text of a string of cap bytes is its bytes up to the first NUL, at
+ * most cap - 1 of them (the eBPF side reads strings the same way). */
+static size_t ks_str_len(const char *s, size_t cap)
+{
+	return cap ? strnlen(s, cap - 1) : 0;
+}
+
+/* Copies the text of src (a string of src_cap bytes) into dst (cap bytes),
+ * truncating to cap - 1 bytes and zero-filling the rest of dst. */
 static char *ks_str_copy(char *dst, size_t cap, const char *src, size_t src_cap)
 {
-	size_t len = strnlen(src, src_cap);
+	size_t len = ks_str_len(src, src_cap);
 
 	if (len > cap - 1)
 		len = cap - 1;
@@ -618,4 +625,4 @@ static __s32 ks_main(void)
 	flows_delete(key);
 	return 0;
 }
-#line 622 "maps_demo.c"
+#line 629 "maps_demo.c"

@@ -50,11 +50,18 @@ static volatile sig_atomic_t ks_exit_signal;
 
 /* ---- Strings: a str(N) is a char[N] buffer, kept NUL-terminated. ---- */
 
-/* Copies src (at most src_cap bytes long) into dst (cap bytes), truncating
- * to cap - 1 bytes and zero-filling the rest of dst. */
+/* The text of a string of cap bytes is its bytes up to the first NUL, at
+ * most cap - 1 of them (the eBPF side reads strings the same way). */
+static size_t ks_str_len(const char *s, size_t cap)
+{
+	return cap ? strnlen(s, cap - 1) : 0;
+}
+
+/* Copies the text of src (a string of src_cap bytes) into dst (cap bytes),
+ * truncating to cap - 1 bytes and zero-filling the rest of dst. */
 static char *ks_str_copy(char *dst, size_t cap, const char *src, size_t src_cap)
 {
-	size_t len = strnlen(src, src_cap);
+	size_t len = ks_str_len(src, src_cap);
 
 	if (len > cap - 1)
 		len = cap - 1;
@@ -294,7 +301,7 @@ static void bump(__u64 *counter)
 #line 39 "pinned_globals.ks"
 	*counter += 10;
 }
-#line 298 "pinned_globals.c"
+#line 305 "pinned_globals.c"
 
 #line 42 "pinned_globals.ks"
 static __s32 ks_main(void)
@@ -312,4 +319,4 @@ static __s32 ks_main(void)
 	printf("packets: %llu, label: %.16s (was %.16s), port: %u, max: %u\n", ks_pinned_globals()->packets, ks_pinned_globals()->label, previous, ks_pinned_globals()->ports[2], ks_pinned_globals()->limits.max_len);
 	return 0;
 }
-#line 316 "pinned_globals.c"
+#line 323 "pinned_globals.c"

@@ -39,11 +39,18 @@ static volatile sig_atomic_t ks_exit_signal;
 
 /* ---- Strings: a str(N) is a char[N] buffer, kept NUL-terminated. ---- */
 
-/* Copies src (at most src_cap bytes long) into dst (cap bytes), truncating
- * to cap - 1 bytes and zero-filling the rest of dst. */
+/* The text of a string of cap bytes is its bytes up to the first NUL, at
+ * most cap - 1 of them (the eBPF side reads strings the same way). */
+static size_t ks_str_len(const char *s, size_t cap)
+{
+	return cap ? strnlen(s, cap - 1) : 0;
+}
+
+/* Copies the text of src (a string of src_cap bytes) into dst (cap bytes),
+ * truncating to cap - 1 bytes and zero-filling the rest of dst. */
 static char *ks_str_copy(char *dst, size_t cap, const char *src, size_t src_cap)
 {
-	size_t len = strnlen(src, src_cap);
+	size_t len = ks_str_len(src, src_cap);
 
 	if (len > cap - 1)
 		len = cap - 1;
@@ -55,8 +62,8 @@ static char *ks_str_copy(char *dst, size_t cap, const char *src, size_t src_cap)
 /* a + b into the fresh buffer dst (cap bytes), truncated to cap - 1 bytes. */
 static char *ks_str_concat(char *dst, size_t cap, const char *a, size_t a_cap, const char *b, size_t b_cap)
 {
-	size_t a_len = strnlen(a, a_cap);
-	size_t b_len = strnlen(b, b_cap);
+	size_t a_len = ks_str_len(a, a_cap);
+	size_t b_len = ks_str_len(b, b_cap);
 
 	if (a_len > cap - 1)
 		a_len = cap - 1;
@@ -70,8 +77,8 @@ static char *ks_str_concat(char *dst, size_t cap, const char *a, size_t a_cap, c
 
 static bool ks_str_eq(const char *a, size_t a_cap, const char *b, size_t b_cap)
 {
-	size_t a_len = strnlen(a, a_cap);
-	size_t b_len = strnlen(b, b_cap);
+	size_t a_len = ks_str_len(a, a_cap);
+	size_t b_len = ks_str_len(b, b_cap);
 
 	return a_len == b_len && memcmp(a, b, a_len) == 0;
 }
@@ -193,7 +200,7 @@ static ks_str20_t shout(const char *text_arg)
 		return result;
 	}
 }
-#line 197 "strings_demo.c"
+#line 204 "strings_demo.c"
 
 #line 39 "strings_demo.ks"
 static char initial(const char *name)
@@ -201,7 +208,7 @@ static char initial(const char *name)
 #line 40 "strings_demo.ks"
 	return name[0];
 }
-#line 205 "strings_demo.c"
+#line 212 "strings_demo.c"
 
 #line 43 "strings_demo.ks"
 static __u32 length_class(const char *name)
@@ -217,7 +224,7 @@ static __u32 length_class(const char *name)
 	}
 	return count - 4;
 }
-#line 221 "strings_demo.c"
+#line 228 "strings_demo.c"
 
 #line 51 "strings_demo.ks"
 static __s32 ks_main(void)
@@ -247,4 +254,4 @@ static __s32 ks_main(void)
 	printf("unchanged argument: %.16s\n", word);
 	return 0;
 }
-#line 251 "strings_demo.c"
+#line 258 "strings_demo.c"

@@ -13,27 +13,21 @@
 //!   a statement into a temporary, each arm's calls inside its own branch.
 //!
 //! Only helpers with `Function::throws` are hoisted (eBPF helpers); the
-//! userspace output unwinds and never needs this. What this file cannot
-//! place (a `while` condition, evaluated again each iteration) the checker
-//! refuses (`check/throws.rs`).
+//! userspace output unwinds and never needs this. Strings built at run
+//! time (`ir::strings`) are hoisted the same way where the backend asks
+//! (`Backend::STRING_BUFFERS`, eBPF): each into a buffer of its own,
+//! except one a `var` or an assignment stores straight into its place.
+//! A `while` condition is hoisted inside the loop, before its test
+//! (`for (;;)` or the `bpf_loop` callback), so it runs again before each
+//! iteration.
 
 use crate::codegen::c::backend::Backend;
 use crate::codegen::c::types::is_array_like;
-use crate::ir::{visit, BinaryOp, Callee, Expr, ExprKind, Program, Stmt, StmtKind, Type, UnaryOp};
+use crate::ir::{strings, visit, BinaryOp, Callee, Expr, ExprKind, Stmt, StmtKind, Type, UnaryOp};
 
 use super::matching::Sink;
 use super::stmts::is_plain_value;
 use super::Lowering;
-
-/// Whether `expr` (or any expression inside it, `match` arm values
-/// included, arm statements not) calls a helper that can throw.
-pub fn contains_throwing(program: &Program, expr: &Expr) -> bool {
-    let mut found = false;
-    visit::walk_exprs(expr, &mut |inner| {
-        found |= super::errors::throwing_call(program, inner).is_some();
-    });
-    found
-}
 
 /// The identity of an expression of the IR (its address, stable while the
 /// program is borrowed).
@@ -42,6 +36,29 @@ fn key(expr: &Expr) -> usize {
 }
 
 impl<'a, B: Backend<'a>> Lowering<'a, B> {
+    /// Whether `expr` itself runs before its statement: a call to a helper
+    /// that can throw, or (`Backend::STRING_BUFFERS`) a built string.
+    fn is_hoisted_kind(&self, expr: &Expr) -> bool {
+        super::errors::throwing_call(self.program, expr).is_some()
+            || (B::STRING_BUFFERS && strings::is_built(expr))
+    }
+
+    /// Whether `expr` (or any expression inside it, `match` arm values
+    /// included, arm statements not) runs before its statement.
+    pub fn contains_hoisted(&self, expr: &Expr) -> bool {
+        let mut found = false;
+        visit::walk_exprs(expr, &mut |inner| {
+            found |= self.is_hoisted_kind(inner);
+        });
+        found
+    }
+
+    /// Whether `value`, a string built and stored by its statement, goes
+    /// straight into its place (only its parts' insides are hoisted).
+    fn stored_directly(&self, value: &Expr) -> bool {
+        B::STRING_BUFFERS && strings::is_built(value)
+    }
+
     /// The temporary a hoisted expression is read from, if it was hoisted.
     pub fn hoisted_value(&self, expr: &Expr) -> Option<String> {
         self.hoisted_values.get(&key(expr)).cloned()
@@ -54,7 +71,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         let program = self.program;
         if !visit::stmt_exprs(stmt)
             .iter()
-            .any(|expr| contains_throwing(program, expr))
+            .any(|expr| self.contains_hoisted(expr))
         {
             return;
         }
@@ -65,6 +82,13 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 || matches!(expr.kind, ExprKind::Match { .. })
         };
         match &stmt.kind {
+            StmtKind::Let {
+                init: Some(init), ..
+            } if self.stored_directly(init) => self.hoist_parts(init),
+            StmtKind::Assign { target, value, .. } if self.stored_directly(value) => {
+                self.hoist_operands(&[(target, false)]);
+                self.hoist_parts(value);
+            }
             StmtKind::Let {
                 init: Some(init), ..
             }
@@ -97,7 +121,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
             | StmtKind::Throw(expr) => self.hoist(expr, true),
             // A deferred call runs at the exits (`run_defers`); its
             // arguments are slots (`check/defers.rs`). A `while` condition
-            // is refused by the checker.
+            // is hoisted by the loop's lowering, inside the loop.
             StmtKind::Defer(_) | StmtKind::While { .. } => {}
             StmtKind::Let { init: None, .. }
             | StmtKind::Return(None)
@@ -112,7 +136,18 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     /// Hoists the throwing calls inside `expr`, `expr` itself too when
     /// `root` (otherwise the caller lowers a root call or `match`).
     pub fn hoist(&mut self, expr: &'a Expr, root: bool) {
-        if self.hoisted_values.contains_key(&key(expr)) || !contains_throwing(self.program, expr) {
+        if self.hoisted_values.contains_key(&key(expr)) || !self.contains_hoisted(expr) {
+            return;
+        }
+        if B::STRING_BUFFERS && strings::is_built(expr) {
+            // Into a buffer of its own, whatever its position.
+            self.hoist_parts(expr);
+            let temp = self.temp("text");
+            let declaration = self.types.declaration(&expr.ty, &temp);
+            let zero = self.types.policy.zero_aggregate;
+            self.out.line(format!("{declaration} = {zero};"));
+            B::store_aggregate(self, &temp, &expr.ty, super::plain(expr));
+            self.hoisted_values.insert(key(expr), temp);
             return;
         }
         match &expr.kind {
@@ -134,7 +169,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 op: op @ (BinaryOp::And | BinaryOp::Or),
                 lhs,
                 rhs,
-            } if contains_throwing(self.program, rhs) => {
+            } if self.contains_hoisted(rhs) => {
                 self.hoist(lhs, true);
                 let first = self.condition(lhs);
                 let temp = self.temp("cond");
@@ -177,6 +212,19 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
         }
     }
 
+    /// Hoists what runs before the statement inside the parts of built
+    /// string `expr` (a byte conversion's array, in place).
+    fn hoist_parts(&mut self, expr: &'a Expr) {
+        let operands: Vec<(&'a Expr, bool)> = strings::parts(expr)
+            .into_iter()
+            .map(|part| match &part.kind {
+                ExprKind::Cast(inner) if strings::is_built(part) => (inner.as_ref(), false),
+                _ => (part, true),
+            })
+            .collect();
+        self.hoist_operands(&operands);
+    }
+
     /// Hoists the throwing calls of `operands`, evaluated left to right;
     /// each `(operand, may_hold)`: whether the operand is a value that may
     /// be evaluated into a temporary (not a place), and for a root call or
@@ -184,15 +232,14 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     /// holding a throwing call that has effects or reads memory is
     /// evaluated first into a temporary, so it keeps its place in the order.
     fn hoist_operands(&mut self, operands: &[(&'a Expr, bool)]) {
-        let program = self.program;
         let Some(last) = operands
             .iter()
-            .rposition(|(operand, _)| contains_throwing(program, operand))
+            .rposition(|(operand, _)| self.contains_hoisted(operand))
         else {
             return;
         };
         for (index, (operand, may_hold)) in operands.iter().enumerate() {
-            if contains_throwing(program, operand) {
+            if self.contains_hoisted(operand) {
                 self.hoist(operand, *may_hold);
             } else if index < last
                 && *may_hold

@@ -212,7 +212,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
     fn arm_value_throws(&self, arm: &MatchArm) -> bool {
         arm.value
             .as_ref()
-            .is_some_and(|value| super::hoist::contains_throwing(self.program, value))
+            .is_some_and(|value| self.contains_hoisted(value))
     }
 
     /// An expression evaluated for its effects, as C statement text.

@@ -125,8 +125,10 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                 // ends, and clang deletes one that provably cannot (leaving
                 // an empty, unloadable program). This way the loop stays, and
                 // the verifier reports it at load time (docs §10.2).
-                let condition = self.condition(condition);
                 self.out.open_block("for (;;)");
+                // Calls that can throw run again on each test (hoist.rs).
+                self.hoist(condition, true);
+                let condition = self.condition(condition);
                 self.out.line(format!("if (!({condition}))"));
                 self.out.indent();
                 self.out.line("break;");
@@ -334,7 +336,7 @@ impl<'a, B: Backend<'a>> Lowering<'a, B> {
                             else_block: next,
                         },
                     span,
-                }] if !super::hoist::contains_throwing(self.program, condition) => {
+                }] if !self.contains_hoisted(condition) => {
                     self.map_line(*span);
                     let condition = self.condition(condition);
                     self.out.reopen_block(format!("else if ({condition})"));
