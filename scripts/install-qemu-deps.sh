@@ -8,6 +8,9 @@
 # on a machine that does not boot from /boot (no bootloader, as on CI's
 # VMs) INITRD=No skips building an initramfs for it; a machine with a
 # bootloader gets one, so that the newly installed kernel stays bootable.
+# linux-source-6.12 and the kernel's build tools (flex, bison, bc, libelf,
+# libssl headers) are for scripts/build-guest-kernel.sh, which builds the
+# sched_ext guest kernel.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -34,4 +37,5 @@ fi
 
 apt-get install -y --no-install-recommends \
     qemu-system-x86 busybox-static dwarves xz-utils zstd binutils python3 make gcc \
-    "linux-image-$abi" "linux-headers-$abi" "linux-source-$series"
+    "linux-image-$abi" "linux-headers-$abi" "linux-source-$series" \
+    linux-source-6.12 flex bison bc libelf-dev libssl-dev

@@ -11,6 +11,9 @@ bash scripts/install-deps.sh
 # /var/cache/kernelscript without being installed.
 bash scripts/install-qemu-deps.sh
 bash scripts/fetch-backports-kernel.sh
+# The sched_ext guest kernel (none of Debian's has sched_ext): built once
+# (a few minutes on 2 cores) and cached under /var/cache/kernelscript-guest.
+bash scripts/build-guest-kernel.sh
 
 export KS_REQUIRE_KERNEL=1
 export CARGO_TERM_COLOR=never

@@ -144,6 +144,7 @@ goldens!(
     tail_calls,
     tc_classifier,
     tracing_programs,
+    unsigned_enums,
     uprobe_counter,
     xdp_counter,
 );

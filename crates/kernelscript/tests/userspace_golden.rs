@@ -338,4 +338,5 @@ goldens!(
     pinned_globals,
     rate_limiter,
     strings_demo,
+    unsigned_enums,
 );

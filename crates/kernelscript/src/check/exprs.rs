@@ -228,7 +228,7 @@ impl Checker<'_> {
                 match def
                     .variants
                     .iter()
-                    .position(|variant| i128::from(variant.value) == value)
+                    .position(|variant| variant.value == value)
                 {
                     Some(variant) => node(
                         ExprKind::EnumVariant {
@@ -651,7 +651,11 @@ impl Checker<'_> {
         let equality = matches!(op, BinaryOp::Eq | BinaryOp::Ne);
         let ok = match (&left.ty, &right.ty) {
             (Type::Int(a), Type::Int(b)) => common_int(*a, *b).is_some(),
-            (Type::Int(_), Type::Enum(_)) | (Type::Enum(_), Type::Int(_)) => true,
+            // By value; C would compare a signed integer with an unsigned
+            // 64-bit enum as `u64` (`-1` equal to `2^64 - 1`).
+            (Type::Int(int), Type::Enum(id)) | (Type::Enum(id), Type::Int(int)) => {
+                !(int.is_signed() && self.program.enum_def(*id).is_unsigned_64())
+            }
             (Type::Enum(a), Type::Enum(b)) => a == b,
             (Type::Char, Type::Char) | (Type::Char, Type::Int(_)) | (Type::Int(_), Type::Char) => {
                 true

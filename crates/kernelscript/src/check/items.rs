@@ -468,9 +468,15 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The values of a source enum: each between `i64::MIN` and
+    /// `u64::MAX`, and not both negative and above `i64::MAX` in one enum
+    /// (no C integer type holds both).
     fn resolve_enum(&mut self, id: EnumId, decl: &ast::EnumDecl) {
         let mut next: i128 = 0;
         let mut index = 0;
+        // The first negative value and the first above `i64::MAX`.
+        let mut negative: Option<(Span, i128)> = None;
+        let mut above_i64: Option<(Span, i128)> = None;
         for variant in &decl.variants {
             if index >= self.program.enum_def(id).variants.len()
                 || self.program.enum_def(id).variants[index].name != variant.name.name
@@ -483,10 +489,28 @@ impl<'a> Checker<'a> {
                     .unwrap_or(next),
                 None => next,
             };
-            if value < i128::from(i64::MIN) || value > i128::from(i64::MAX) {
-                self.report(errors::enum_value_out_of_range(variant.name.span, value));
+            let span = variant.name.span;
+            if value < i128::from(i64::MIN) || value > i128::from(u64::MAX) {
+                self.report(errors::enum_value_out_of_range(span, value));
+            } else if value < 0 || value > i128::from(i64::MAX) {
+                let (this, other) = if value < 0 {
+                    (&mut negative, above_i64)
+                } else {
+                    (&mut above_i64, negative)
+                };
+                if this.is_none() {
+                    *this = Some((span, value));
+                    if let Some((other_span, other_value)) = other {
+                        self.report(errors::enum_signedness_mixed(
+                            span,
+                            value,
+                            other_span,
+                            other_value,
+                        ));
+                    }
+                }
             }
-            self.program.enums[id.index()].variants[index].value = value as i64;
+            self.program.enums[id.index()].variants[index].value = value;
             next = value + 1;
             index += 1;
         }

@@ -384,7 +384,7 @@ impl Checker<'_> {
                 .enum_def(*id)
                 .variants
                 .iter()
-                .filter(|variant| !covered(i128::from(variant.value)))
+                .filter(|variant| !covered(variant.value))
                 .map(|variant| variant.name.clone())
                 .collect(),
             Type::Bool => [(0, "false"), (1, "true")]

@@ -86,7 +86,7 @@ impl Checker<'_> {
                 .iter()
                 .map(|(name, value)| EnumVariantDef {
                     name: name.to_string(),
-                    value: *value,
+                    value: i128::from(*value),
                 })
                 .collect(),
             origin: Origin::Kernel,

@@ -151,9 +151,7 @@ pub fn constant_value(program: &Program, function: &Function, expr: &Expr) -> Op
     let value = match &expr.kind {
         ExprKind::Int(value, _) => i128::from(*value),
         ExprKind::Const(id) => program.const_def(*id).value,
-        ExprKind::EnumVariant { enum_id, variant } => {
-            i128::from(program.enum_def(*enum_id).variants[*variant].value)
-        }
+        ExprKind::EnumVariant { enum_id, variant } => program.enum_def(*enum_id).value(*variant),
         ExprKind::Cast(inner) => constant_value(program, function, inner)?,
         ExprKind::Local(local) => constant_local(program, function, *local)?,
         _ => return None,

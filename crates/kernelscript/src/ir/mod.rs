@@ -289,39 +289,39 @@ pub struct EnumDef {
 pub struct KernelEnum {
     pub btf_id: u32,
     pub size: u64,
-    /// Whether BTF says its values are signed; an unsigned 64-bit value
-    /// above `i64::MAX` is kept in `EnumVariantDef::value` by its bits.
+    /// Whether BTF says its values are signed.
     pub signed: bool,
 }
 
 impl EnumDef {
-    /// The value of variant `index` as the kernel or the source means it
-    /// (an unsigned 64-bit kernel value is not negative).
+    /// The value of variant `index` as the kernel or the source means it.
     pub fn value(&self, index: usize) -> i128 {
-        let value = self.variants[index].value;
-        match self.kernel {
-            Some(KernelEnum {
-                signed: false,
-                size: 8,
-                ..
-            }) => i128::from(value as u64),
-            _ => i128::from(value),
-        }
+        self.variants[index].value
     }
 
     /// The smallest and largest variant values (`(0, 0)` without variants).
     pub fn value_range(&self) -> (i128, i128) {
-        let values = (0..self.variants.len()).map(|index| self.value(index));
+        let values = self.variants.iter().map(|variant| variant.value);
         let min = values.clone().min().unwrap_or(0);
         let max = values.max().unwrap_or(0);
         (min, max)
+    }
+
+    /// Whether some value is above `i64::MAX` (all are then non-negative):
+    /// an unsigned 64-bit enum, of the kernel's or the source's.
+    pub fn is_unsigned_64(&self) -> bool {
+        self.variants
+            .iter()
+            .any(|variant| variant.value > i128::from(i64::MAX))
     }
 }
 
 #[derive(Clone, Debug)]
 pub struct EnumVariantDef {
     pub name: String,
-    pub value: i64,
+    /// The value as meant: between `i64::MIN` and `u64::MAX`, never
+    /// negative in an enum with a value above `i64::MAX`.
+    pub value: i128,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

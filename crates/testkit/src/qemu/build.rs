@@ -130,6 +130,12 @@ impl Guest {
     /// what `/sys/kernel/btf/vmlinux` is on the machine a user builds on:
     /// both tools take it as the base. Returns the module's path.
     pub fn build_kernel_module(&self, dir: &Path) -> Result<PathBuf, GuestError> {
+        if !self.headers.join("Makefile").is_file() {
+            return Err(GuestError::new(format!(
+                "the guest kernel {} has no kbuild tree to build modules against",
+                self.version
+            )));
+        }
         run_tool(
             Command::new("make")
                 .arg("-s")

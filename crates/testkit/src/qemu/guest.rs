@@ -1,8 +1,8 @@
 //! Finding and preparing the guest: which kernel to boot (a Debian
 //! `linux-image` in `/boot` with the `linux-headers` of the same version,
-//! or one extracted under a directory by
-//! `scripts/fetch-backports-kernel.sh`), and the artefacts made from it
-//! once, cached under
+//! one extracted under a directory by `scripts/fetch-backports-kernel.sh`,
+//! or a kernel ELF `scripts/build-guest-kernel.sh` built, with sched_ext),
+//! and the artefacts made from it once, cached under
 //! `target/qemu-guest/<version>/` and reused while their inputs are
 //! unchanged:
 //!
@@ -113,9 +113,31 @@ impl Guest {
     }
 
     /// The kbuild tree modules for the guest build against
-    /// (`/usr/src/linux-headers-<version>`).
+    /// (`/usr/src/linux-headers-<version>`; for a kernel
+    /// [`Guest::prepare_built`] prepared, the directory of its `vmlinux`,
+    /// which holds none).
     pub fn headers_dir(&self) -> &Path {
         &self.headers
+    }
+
+    /// As [`Guest::prepare`], for the uncompressed kernel ELF `vmlinux`
+    /// that `scripts/build-guest-kernel.sh` built (6.12 with sched_ext;
+    /// its `release` file beside it says `uname -r`). That kernel has no
+    /// module support and no kbuild tree: [`Guest::build_kernel_module`]
+    /// refuses. Once per process and path.
+    pub fn prepare_built(vmlinux: &Path) -> Result<&'static Guest, String> {
+        type Prepared = BTreeMap<PathBuf, &'static Result<Guest, Unavailable>>;
+        static GUESTS: Mutex<Prepared> = Mutex::new(BTreeMap::new());
+        let mut guests = GUESTS.lock().unwrap_or_else(|p| p.into_inner());
+        let prepared = *guests.entry(vmlinux.to_path_buf()).or_insert_with(|| {
+            Box::leak(Box::new(
+                find_built_inputs(vmlinux)
+                    .map_err(Unavailable::Missing)
+                    .and_then(prepare_from),
+            ))
+        });
+        drop(guests);
+        settle(prepared)
     }
 
     /// How long [`Guest::prepare`] took in this process.
@@ -148,10 +170,28 @@ impl From<GuestError> for Unavailable {
     }
 }
 
+/// The kernel to boot, as the system holds it.
+enum KernelFile {
+    /// A bzImage (`/boot/vmlinuz-V`), the ELF cut out of it.
+    Compressed(PathBuf),
+    /// The uncompressed ELF itself (a kernel this project built).
+    Elf(PathBuf),
+}
+
+impl KernelFile {
+    fn path(&self) -> &Path {
+        match self {
+            KernelFile::Compressed(path) | KernelFile::Elf(path) => path,
+        }
+    }
+}
+
 /// The inputs preparation needs from the system.
 struct Inputs {
     version: String,
-    vmlinuz: PathBuf,
+    /// The cache directory's name (`version` unless two kernels share it).
+    cache_name: String,
+    kernel: KernelFile,
     headers: PathBuf,
     source_tarball: Option<PathBuf>,
     qemu: PathBuf,
@@ -160,10 +200,13 @@ struct Inputs {
 }
 
 fn prepare_guest(root: &Path) -> Result<Guest, Unavailable> {
+    prepare_from(find_inputs(root).map_err(Unavailable::Missing)?)
+}
+
+fn prepare_from(inputs: Inputs) -> Result<Guest, Unavailable> {
     let started = Instant::now();
-    let inputs = find_inputs(root).map_err(Unavailable::Missing)?;
     let cache = cache_dir();
-    let dir = cache.join(&inputs.version);
+    let dir = cache.join(&inputs.cache_name);
     fs::create_dir_all(dir.join("include"))
         .map_err(|e| GuestError::io(format!("creating {}", dir.display()), e))?;
     let _lock = lock(&cache)?;
@@ -198,11 +241,15 @@ fn build_artefacts(
     bpftool_libraries: &[PathBuf],
     dir: &Path,
 ) -> Result<(), GuestError> {
-    let vmlinux = extract_vmlinux(&inputs.vmlinuz)?;
+    let vmlinux = match &inputs.kernel {
+        KernelFile::Compressed(vmlinuz) => extract_vmlinux(vmlinuz)?,
+        KernelFile::Elf(vmlinux) => fs::read(vmlinux)
+            .map_err(|e| GuestError::io(format!("reading {}", vmlinux.display()), e))?,
+    };
     let btf = elf::section(&vmlinux, ".BTF").ok_or_else(|| {
         GuestError::new(format!(
             "the kernel in {} has no .BTF section (CONFIG_DEBUG_INFO_BTF is off)",
-            inputs.vmlinuz.display()
+            inputs.kernel.path().display()
         ))
     })?;
     write_atomically(&dir.join("vmlinux.btf"), btf)?;
@@ -268,16 +315,14 @@ fn extract_vmlinux(vmlinuz: &Path) -> Result<Vec<u8>, GuestError> {
     )))
 }
 
-fn find_inputs(root: &Path) -> Result<Inputs, String> {
-    let system = root == Path::new("/");
-    let install = if system {
-        "run scripts/install-qemu-deps.sh".to_string()
-    } else {
-        format!(
-            "run scripts/install-qemu-deps.sh and scripts/fetch-backports-kernel.sh {}",
-            root.display()
-        )
-    };
+/// The tools every guest needs.
+struct Tools {
+    qemu: PathBuf,
+    bpftool: PathBuf,
+    busybox: PathBuf,
+}
+
+fn find_tools(install: &str) -> Result<Tools, String> {
     let mut missing = Vec::new();
     let mut tool = |name: &str, package: &str| {
         let found = find_executable(name);
@@ -304,6 +349,28 @@ fn find_inputs(root: &Path) -> Result<Inputs, String> {
             busybox.display()
         ));
     }
+    Ok(Tools {
+        qemu,
+        bpftool,
+        busybox,
+    })
+}
+
+fn find_inputs(root: &Path) -> Result<Inputs, String> {
+    let system = root == Path::new("/");
+    let install = if system {
+        "run scripts/install-qemu-deps.sh".to_string()
+    } else {
+        format!(
+            "run scripts/install-qemu-deps.sh and scripts/fetch-backports-kernel.sh {}",
+            root.display()
+        )
+    };
+    let Tools {
+        qemu,
+        bpftool,
+        busybox,
+    } = find_tools(&install)?;
     let version = guest_kernel_version(root, system).ok_or_else(|| {
         format!(
             "no guest kernel: {} has no boot/vmlinuz-VERSION with a matching \
@@ -319,13 +386,47 @@ fn find_inputs(root: &Path) -> Result<Inputs, String> {
         ));
     }
     Ok(Inputs {
-        vmlinuz: root.join(format!("boot/vmlinuz-{version}")),
+        kernel: KernelFile::Compressed(root.join(format!("boot/vmlinuz-{version}"))),
         headers,
+        cache_name: version.clone(),
         version,
         source_tarball,
         qemu,
         bpftool,
         busybox,
+    })
+}
+
+/// The inputs for a kernel ELF `scripts/build-guest-kernel.sh` built: its
+/// release from the `release` file beside it, cached under the name of
+/// its directory (`6.12.118-HASH`: one per configuration).
+fn find_built_inputs(vmlinux: &Path) -> Result<Inputs, String> {
+    let install = "run scripts/install-qemu-deps.sh and scripts/build-guest-kernel.sh";
+    let tools = find_tools(install)?;
+    if !vmlinux.is_file() {
+        return Err(format!(
+            "no guest kernel at {} ({install})",
+            vmlinux.display()
+        ));
+    }
+    let dir = vmlinux.parent().unwrap_or(Path::new("/"));
+    let version = fs::read_to_string(dir.join("release"))
+        .map_err(|e| format!("{}: {e}", dir.join("release").display()))?
+        .trim()
+        .to_string();
+    let cache_name = dir.file_name().map_or_else(
+        || version.clone(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    Ok(Inputs {
+        version,
+        cache_name,
+        kernel: KernelFile::Elf(vmlinux.to_path_buf()),
+        headers: dir.to_path_buf(),
+        source_tarball: None,
+        qemu: tools.qemu,
+        bpftool: tools.bpftool,
+        busybox: tools.busybox,
     })
 }
 
@@ -409,8 +510,11 @@ fn cache_dir() -> PathBuf {
 /// Describes every input, so that a changed package rebuilds the cache.
 fn stamp(inputs: &Inputs, bpftool_libraries: &[PathBuf]) -> String {
     let mut text = format!("format {PREPARATION_FORMAT}\n");
-    let files = [&inputs.vmlinuz, &inputs.busybox, &inputs.bpftool];
-    for file in files.into_iter().chain(bpftool_libraries) {
+    let files = [inputs.kernel.path(), &inputs.busybox, &inputs.bpftool];
+    for file in files
+        .into_iter()
+        .chain(bpftool_libraries.iter().map(PathBuf::as_path))
+    {
         let (size, modified) = fs::metadata(file)
             .map(|m| {
                 let modified = m

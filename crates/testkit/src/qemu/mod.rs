@@ -63,6 +63,59 @@ pub fn skip_unless_guest() -> Option<&'static Guest> {
     }
 }
 
+/// Entry point of sched_ext guest tests: the kernel
+/// `scripts/build-guest-kernel.sh` built (6.12 with `CONFIG_SCHED_CLASS_EXT`,
+/// cached outside the repository; the script says where), prepared as a
+/// guest; or `None` after printing `skipped: <reason>` when it has not been
+/// built (panics instead when `KS_REQUIRE_KERNEL=1`). Tests never build
+/// it themselves: a build takes minutes (`scripts/test.sh` runs the script
+/// first).
+pub fn skip_unless_sched_ext_guest() -> Option<&'static Guest> {
+    let prepared = sched_ext_kernel().and_then(|vmlinux| Guest::prepare_built(&vmlinux));
+    match prepared {
+        Ok(guest) => Some(guest),
+        Err(reason) if crate::kernel_required() => panic!(
+            "{}=1 but the sched_ext guest cannot run: {reason}",
+            crate::REQUIRE_KERNEL_ENV
+        ),
+        Err(reason) => {
+            println!("skipped: {reason}");
+            eprintln!("skipped: {reason}");
+            None
+        }
+    }
+}
+
+/// Boots this kernel ELF (with a `release` file beside it) in the sched_ext
+/// tests instead of the one `scripts/build-guest-kernel.sh` built.
+pub const SCHED_EXT_KERNEL_ENV: &str = "KS_SCHED_EXT_KERNEL";
+
+/// Where `scripts/build-guest-kernel.sh` keeps (or would keep) the
+/// sched_ext kernel for the installed kernel source, or `$KS_SCHED_EXT_KERNEL`.
+fn sched_ext_kernel() -> Result<PathBuf, String> {
+    if let Some(vmlinux) = std::env::var_os(SCHED_EXT_KERNEL_ENV).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(vmlinux));
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/build-guest-kernel.sh");
+    let output = std::process::Command::new("bash")
+        .arg(&script)
+        .arg("--print-path")
+        .output()
+        .map_err(|e| format!("running {}: {e}", script.display()))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+    }
+    let vmlinux = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    if vmlinux.is_file() {
+        Ok(vmlinux)
+    } else {
+        Err(format!(
+            "no sched_ext guest kernel at {} (run scripts/build-guest-kernel.sh)",
+            vmlinux.display()
+        ))
+    }
+}
+
 /// testkit's hand-written guest fixtures (`tests/data/qemu`): the kfunc
 /// module `kfunc_module/` and an eBPF C object calling its kfunc. Guest
 /// tests of any crate may use them.

@@ -148,18 +148,31 @@ pub(crate) fn recursive_struct(span: Span, name: &str, field: &str) -> Diagnosti
 }
 
 pub(crate) fn enum_value_out_of_range(span: Span, value: i128) -> Diagnostic {
-    let diagnostic = Diagnostic::error(format!("enum value {value} is out of range")).primary(
+    Diagnostic::error(format!("enum value {value} is out of range")).primary(
         span,
-        format!("enum values must be between {} and {}", i64::MIN, i64::MAX),
-    );
-    if value > i128::from(i64::MAX) && value <= i128::from(u64::MAX) {
-        // An unsigned 64-bit enum of the kernel's (sched_ext's
-        // `scx_dsq_id_flags`) is the kernel's own where the kernel has it.
-        diagnostic
-            .help("enums of unsigned 64-bit values come only from the kernel: where the kernel defines this enum, its declaration names the kernel's; otherwise declare `const NAME: u64 = ...`")
-    } else {
-        diagnostic
-    }
+        format!("enum values must be between {} and {}", i64::MIN, u64::MAX),
+    )
+}
+
+/// A negative value and one above `i64::MAX` in one enum: no 64-bit type
+/// holds both.
+pub(crate) fn enum_signedness_mixed(
+    span: Span,
+    value: i128,
+    other_span: Span,
+    other_value: i128,
+) -> Diagnostic {
+    Diagnostic::error(format!(
+        "enum value {value} cannot share an enum with {other_value}"
+    ))
+    .primary(span, "no 64-bit integer type holds both values")
+    .secondary(other_span, format!("{other_value} is here"))
+    .help(format!(
+        "an enum's values are all within `i64` ({} to {}) or all within `u64` (0 to {})",
+        i64::MIN,
+        i64::MAX,
+        u64::MAX
+    ))
 }
 
 pub(crate) fn not_constant(span: Span) -> Diagnostic {
@@ -286,7 +299,12 @@ pub(crate) fn unknown_struct_ops_type(
         "the kernel's BTF registers no struct_ops type of this name",
     );
     let diagnostic = match close {
-        [] => diagnostic,
+        // Not a typo: a type of another kernel (`sched_ext_ops` needs
+        // CONFIG_SCHED_CLASS_EXT).
+        [] => diagnostic.help(
+            "to build for a kernel that has this type, check against that kernel's BTF: \
+             `--btf-vmlinux-path PATH` (its vmlinux image, or its /sys/kernel/btf/vmlinux)",
+        ),
         _ => diagnostic.help(format!("did you mean {}?", super::list(close))),
     };
     match known {

@@ -277,8 +277,7 @@ impl Checker<'_> {
             .values()
             .map(|value| EnumVariantDef {
                 name: value.name.to_string(),
-                // Unsigned 64-bit values keep their bits.
-                value: value.value as i64,
+                value: value.value,
             })
             .collect();
         let enum_id = EnumId(self.program.enums.len() as u32);

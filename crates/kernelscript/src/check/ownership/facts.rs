@@ -165,9 +165,9 @@ pub(super) fn thrown_code(program: &Program, code: &Expr) -> Option<i128> {
     match &code.kind {
         ExprKind::Int(value, _) => Some(i128::from(*value as i64 as i32)),
         ExprKind::Const(id) => Some(program.const_def(*id).value),
-        ExprKind::EnumVariant { enum_id, variant } => Some(i128::from(
-            program.enum_def(*enum_id).variants[*variant].value,
-        )),
+        ExprKind::EnumVariant { enum_id, variant } => {
+            Some(program.enum_def(*enum_id).value(*variant))
+        }
         ExprKind::Cast(inner) => thrown_code(program, inner),
         ExprKind::Unary {
             op: UnaryOp::Neg,

@@ -11,7 +11,7 @@ use super::literals::const_literal;
 use super::order::{dependencies_first, struct_fields_held};
 use super::types::Types;
 use super::writer::CWriter;
-use crate::ir::{ConfigId, ConstId, EnumId, Origin, StructId};
+use crate::ir::{ConfigId, ConstId, EnumId, IntType, Origin, Radix, StructId, Type};
 
 /// `struct TAG { ... };` for each of `ids`, dependencies first; structs
 /// already written (`done`) are skipped.
@@ -52,16 +52,26 @@ pub fn write_struct(out: &mut CWriter, types: &Types, id: StructId) {
     out.close_block_with(";");
 }
 
-/// `enum TAG { VARIANT = value, ... };` for a user enum.
+/// `enum TAG { VARIANT = value, ... };` for a user enum. Values are C
+/// literals of a 64-bit type (`9223372036854775809ULL`,
+/// `(-9223372036854775807LL - 1)`), so C gives the enum the width the
+/// checker gave it (`ir::types`: 4 bytes when every value fits `int` or
+/// `unsigned int`, else 8; unsigned when a value is above `i64::MAX`).
 pub fn write_enum(out: &mut CWriter, types: &Types, id: EnumId) {
     let def = types.program.enum_def(id);
+    let literal_type = Type::Int(if def.is_unsigned_64() {
+        IntType::U64
+    } else {
+        IntType::I64
+    });
     out.blank_line();
     out.open_block(format!("enum {}", types.names.enum_tag(types.program, id)));
     for (index, variant) in def.variants.iter().enumerate() {
+        let value = const_literal(variant.value, &literal_type, Radix::Decimal);
         out.line(format!(
             "{} = {},",
             types.names.variant(id, index),
-            variant.value
+            value.text
         ));
     }
     out.close_block_with(";");

@@ -452,7 +452,7 @@ fn print<'a>(cx: &mut Cx<'_, 'a>, args: &'a [Expr]) -> CExpr {
                 match &arg.kind {
                     ExprKind::Str(text) => joined.push_str(&text.replace('%', "%%")),
                     _ => {
-                        joined.push_str(conversion(&arg.ty));
+                        joined.push_str(conversion(cx.program, &arg.ty));
                         values.push(cx.value(arg));
                     }
                 }
@@ -469,8 +469,15 @@ fn print<'a>(cx: &mut Cx<'_, 'a>, args: &'a [Expr]) -> CExpr {
 }
 
 /// The `bpf_printk` conversion for an argument of type `ty`.
-fn conversion(ty: &Type) -> &'static str {
+fn conversion(program: &crate::ir::Program, ty: &Type) -> &'static str {
     match ty {
+        Type::Enum(id) if ty.size(program) == 8 => {
+            if program.enum_def(*id).is_unsigned_64() {
+                "%llu"
+            } else {
+                "%lld"
+            }
+        }
         Type::Int(int) => match (int.is_signed(), int.bits()) {
             (true, 64) => "%lld",
             (false, 64) => "%llu",

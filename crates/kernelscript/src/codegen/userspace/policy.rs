@@ -71,8 +71,13 @@ impl<'g, 'a> Backend<'a> for Userspace<'g, 'a> {
     }
 
     fn kernel_variant(cx: &mut Cx<'g, 'a>, id: EnumId, variant: usize) -> CExpr {
-        let value = cx.program.enum_def(id).variants[variant].value;
-        const_literal(i128::from(value), &Type::Int(IntType::I64), Radix::Decimal)
+        let def = cx.program.enum_def(id);
+        let ty = if def.is_unsigned_64() {
+            IntType::U64
+        } else {
+            IntType::I64
+        };
+        const_literal(def.value(variant), &Type::Int(ty), Radix::Decimal)
     }
 
     fn function_ref(cx: &mut Cx<'g, 'a>, id: FunctionId) -> CExpr {

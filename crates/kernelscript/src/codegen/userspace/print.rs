@@ -123,7 +123,10 @@ fn convert<'a>(
                 _ => 'u',
             };
             let needs_unsigned_cast = int.is_signed() && matches!(conversion, 'x' | 'X' | 'o');
-            let argument = if needs_unsigned_cast {
+            let argument = if let ExprKind::Sizeof(_) = arg.kind {
+                // C's `sizeof` is a `size_t`, not the `__u64` it is here.
+                format!("(unsigned long long){value}")
+            } else if needs_unsigned_cast {
                 let unsigned = if wide {
                     "unsigned long long".to_string()
                 } else {
@@ -187,6 +190,16 @@ fn convert<'a>(
                 .unwrap_or_default();
             out.push_str(&format!("{prefix}{precision}s"));
             c_args.push(format!("(const char *)({value})"));
+        }
+        Type::Enum(id) if arg.ty.size(cx.program) == 8 => {
+            let value = cx.value(arg);
+            let (conversion, c_type) = if cx.program.enum_def(*id).is_unsigned_64() {
+                ("llu", "unsigned long long")
+            } else {
+                ("lld", "long long")
+            };
+            out.push_str(&format!("{prefix}{conversion}"));
+            c_args.push(format!("({c_type})({value})"));
         }
         Type::Enum(_) | Type::ProgramHandle | Type::PerfAttachment | Type::ProgramRef(_) => {
             let value = cx.value(arg);
