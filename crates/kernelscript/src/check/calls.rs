@@ -900,6 +900,16 @@ impl Checker<'_> {
                     arg.span,
                 )]
             }
+            // An impl whose `@struct_ops` type is unknown: already reported.
+            Some(Symbol::Impl(id))
+                if self.impls[id.0]
+                    .decl
+                    .attributes
+                    .iter()
+                    .any(|attribute| attribute.name.name == "struct_ops") =>
+            {
+                vec![error_expr(arg.span)]
+            }
             _ => {
                 self.report(errors::register_needs_impl(arg.span));
                 vec![error_expr(arg.span)]
