@@ -1621,7 +1621,8 @@ fn a_tail_call_reaches_the_target_userspace_installed() {
 /// Registers a TCP congestion control and keeps it until a signal.
 /// `undo_cwnd` takes its `struct sock *` as a byte pointer, the
 /// reference's spelling of an opaque pointer: the kernel verifies and
-/// registers it all the same.
+/// registers it all the same. `cong_avoid` calls the `ssthresh` method
+/// (whose body is then a plain function as well as its entry).
 const CONGESTION_CONTROL: &str = r#"
 @struct_ops("tcp_congestion_ops")
 impl ks_cc {
@@ -1632,6 +1633,10 @@ impl ks_cc {
         return 10
     }
     fn cong_avoid(sk: *sock, ack: u32, acked: u32) {
+        var floor = ssthresh(sk)
+        if (floor == 0) {
+            return
+        }
     }
     name: "ks_userspace_cc",
 }

@@ -158,11 +158,10 @@ impl Checker<'_> {
                             return call;
                         }
                     }
+                    // Another method of the same impl block.
                     None if self.sibling_method(name).is_some() => {
                         let method = self.sibling_method(name).expect("checked above");
-                        self.check_call_allowed(method, callee.span);
-                        self.skip_args(args);
-                        return error_expr(span);
+                        return self.call_function(method, callee.span, args, position, span);
                     }
                     None => {
                         let mut candidates = self.env.names_where(callee.span, |symbol| {

@@ -634,7 +634,12 @@ impl Checker<'_> {
             FunctionKind::Private => {
                 matches!(caller_kind, FunctionKind::Kfunc | FunctionKind::Private)
             }
-            FunctionKind::StructOpsMethod { .. } => false,
+            // A sibling method may call it: its body is then also a plain
+            // function (codegen/ebpf/mod.rs).
+            FunctionKind::StructOpsMethod { impl_name } => matches!(
+                &caller_kind,
+                FunctionKind::StructOpsMethod { impl_name: caller } if caller == impl_name
+            ),
             FunctionKind::Userspace | FunctionKind::Main => {
                 caller_kind.target() == Target::Userspace
             }

@@ -160,8 +160,8 @@ pub(crate) fn call_across_boundary(
             "`@private` functions are internal to the kernel module; call a `@kfunc` that uses it".to_string(),
         ),
         ("struct_ops method", _) => (
-            format!("cannot call struct_ops method `{callee}` directly"),
-            "struct_ops methods are called by the kernel; move shared code into a `@helper`".to_string(),
+            format!("cannot call struct_ops method `{callee}` from {caller_kind} `{caller}`"),
+            "struct_ops methods are called by the kernel and by the other methods of their impl block; move shared code into a `@helper`".to_string(),
         ),
         _ => (
             format!("cannot call {callee_kind} `{callee}` from {caller_kind} `{caller}`"),

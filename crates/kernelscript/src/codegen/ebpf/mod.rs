@@ -316,6 +316,10 @@ fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
         kernel_reads,
     };
     let mut cx = Lowering::new(function, scope, backend);
+    // A struct_ops method another method calls is a plain function too:
+    // its body is a static function, which the kernel's entry calls.
+    let called_method = matches!(function.kind, FunctionKind::StructOpsMethod { .. })
+        && called_by_sibling(cx.program, id);
     // libbpf's BPF_PROG / BPF_KPROBE / BPF_KRETPROBE wrap the body in a
     // function whose first parameter is `ctx`: no source parameter may take
     // that name, and the body marks it used (`-Wunused-parameter`).
@@ -324,7 +328,7 @@ fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
             program.entry,
             Entry::BpfProg | Entry::Kprobe | Entry::Kretprobe
         ),
-        FunctionKind::StructOpsMethod { .. } => true,
+        FunctionKind::StructOpsMethod { .. } => !called_method,
         _ => false,
     };
     if macro_entry {
@@ -364,6 +368,12 @@ fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
                 }
             }
         }
+        FunctionKind::StructOpsMethod { .. } if called_method => {
+            cx.map_line(function.span);
+            let ret = cx.types.declaration(&function.ret, &name);
+            cx.out
+                .line(format!("static __always_inline {ret}({params})"));
+        }
         FunctionKind::StructOpsMethod { impl_name } => {
             let name = struct_ops_method_name(impl_name, &function.name);
             cx.out.line(format!("SEC(\"struct_ops/{name}\")"));
@@ -376,7 +386,7 @@ fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
             // The code it lets escape is its C result; its value goes
             // through a last pointer parameter (check/throws.rs).
             cx.map_line(function.span);
-            let mut params = params;
+            let mut params = params.clone();
             if function.ret != crate::ir::Type::Void {
                 let result = cx.temp("result");
                 let declaration = cx.types.declaration(&function.ret, &format!("*{result}"));
@@ -404,12 +414,52 @@ fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
     prologue(&mut cx);
     cx.body();
     cx.out.close_block();
+    if let (true, FunctionKind::StructOpsMethod { impl_name }) = (called_method, &function.kind) {
+        let arguments: Vec<String> = function
+            .params
+            .iter()
+            .map(|param| match cx.locals.get(param) {
+                Some(crate::codegen::c::lower::Spelling::Value(name)) => name.clone(),
+                _ => "0".to_string(),
+            })
+            .collect();
+        let entry = struct_ops_method_name(impl_name, &function.name);
+        let ret = cx.types.declaration(&function.ret, "");
+        let call = format!("{name}({})", arguments.join(", "));
+        cx.out.blank_line();
+        cx.out.line(format!("SEC(\"struct_ops/{entry}\")"));
+        cx.map_line(function.span);
+        cx.out
+            .line(format!("{ret} BPF_PROG({entry}{})", prefixed(&params)));
+        cx.out.open_block("");
+        cx.out.line("(void)ctx;");
+        match function.ret {
+            crate::ir::Type::Void => cx.out.line(format!("{call};")),
+            _ => cx.out.line(format!("return {call};")),
+        }
+        cx.out.close_block();
+    }
     let (mut text, body, _) = cx.finish();
     if !text.is_empty() {
         text.blank_line();
     }
     text.append(body);
     text
+}
+
+/// Whether another function calls struct_ops method `id` (a sibling
+/// method: the checker allows no other caller).
+fn called_by_sibling(program: &crate::ir::Program, id: FunctionId) -> bool {
+    program.functions.iter().any(|function| {
+        let mut found = false;
+        crate::ir::visit::walk_block_exprs(&function.body, &mut |expr| {
+            found |= matches!(
+                expr.kind,
+                crate::ir::ExprKind::Call { callee: crate::ir::Callee::Function(callee), .. } if callee == id
+            );
+        });
+        found
+    })
 }
 
 /// What this output declares first in a function: the pointer to the `pin
