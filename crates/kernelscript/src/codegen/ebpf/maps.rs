@@ -195,6 +195,19 @@ fn address<'a>(emitter: &mut Cx<'_, 'a>, expr: &'a Expr, ty: &Type) -> Option<St
     Some(format!("&{}", text.at(Precedence::UNARY)))
 }
 
+/// `&k` of a temporary `k = expr` for a scalar key (a struct key may have
+/// padding, which only the accessors zero; C cannot assign arrays).
+fn key_temporary<'a>(emitter: &mut Cx<'_, 'a>, expr: &'a Expr, ty: &Type) -> Option<String> {
+    if !matches!(ty, Type::Int(_) | Type::Enum(_) | Type::Bool | Type::Char) {
+        return None;
+    }
+    let text = emitter.expr(expr).text;
+    let temp = emitter.temp("key");
+    let declaration = emitter.types.declaration(ty, &temp);
+    emitter.out.line(format!("{declaration} = {text};"));
+    Some(format!("&{temp}"))
+}
+
 fn is_storage(emitter: &Cx<'_, '_>, expr: &Expr) -> bool {
     match &expr.kind {
         ExprKind::Local(id) => emitter.locals.contains_key(id),
@@ -245,8 +258,15 @@ impl<'g, 'a> Maps<'a> for Ebpf<'g, 'a> {
             cx.out.line(format!("{name}({key}, {object});"));
             return;
         }
-        let key_address = address(cx, entry.key, &map_def.key);
+        let key_type = map_def.key.clone();
         let value_address = address(cx, value, &map_def.value);
+        // A computed key (`m[bpf_get_current_pid_tgid()] = v`) goes into a
+        // temporary when the value has an address: passing a global
+        // struct to the accessor by value made clang 14 exceed the stack.
+        let key_address = match address(cx, entry.key, &key_type) {
+            None if value_address.is_some() => key_temporary(cx, entry.key, &key_type),
+            address => address,
+        };
         if let (Some(key), Some(value)) = (key_address, value_address) {
             let map_name = cx.names.map(entry.map).to_string();
             cx.out.line(format!(

@@ -198,7 +198,12 @@ impl<'a> Generator<'a> {
         }
 
         let ebpf_indices: Vec<usize> = self.function_order.iter().map(|id| id.index()).collect();
-        let generated_bool = self.support.contains_key(&Support::StringsEqual);
+        // `strings_equal` and the `insert` accessors return `bool`.
+        let generated_bool = self.support.contains_key(&Support::StringsEqual)
+            || self
+                .accessors
+                .keys()
+                .any(|accessor| accessor.kind == maps::AccessorKind::Insert);
         let headers = headers::headers(
             self.program,
             &ebpf_indices,
