@@ -156,7 +156,9 @@ int compute(struct xdp_md *ctx)
 	for (__u32 i = 0; i < 8; i++) {
 		total += (__u64)i * 2;
 	}
-	results_update(5, total);
+	__u32 key = 5;
+	bpf_map_update_elem(&results, &key, &total, BPF_ANY);
+#line 54 "control_flow.ks"
 	__u32 counter = 0;
 	struct compute_loop_1 loop_1 = { .counter = &counter };
 	bpf_loop(KS_MAX_LOOPS, compute_loop_1, &loop_1, 0);
@@ -167,6 +169,6 @@ int compute(struct xdp_md *ctx)
 	results_update(6, (__u64)counter);
 	return XDP_PASS;
 }
-#line 171 "control_flow.ebpf.c"
+#line 173 "control_flow.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -68,11 +68,13 @@ int summarize(struct xdp_md *ctx)
 	struct summarize_each_flows loop_2 = { .len = len, .total = &total, .busiest = &busiest, .seen = &seen };
 	bpf_for_each_map_elem(&flows, summarize_each_flows, &loop_2, 0);
 #line 30 "map_iteration.ks"
-	summary_update(0, total);
+	__u32 key_2 = 0;
+	bpf_map_update_elem(&summary, &key_2, &total, BPF_ANY);
+#line 31 "map_iteration.ks"
 	summary_update(1, (__u64)busiest);
 	summary_update(2, (__u64)seen);
 	return XDP_PASS;
 }
-#line 77 "map_iteration.ebpf.c"
+#line 79 "map_iteration.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -138,11 +138,6 @@ static __always_inline __u32 slots_get(__u32 key)
 	return value ? *value : 0;
 }
 
-static __always_inline long slots_update(__u32 key, __u32 value)
-{
-	return bpf_map_update_elem(&slots, &key, &value, BPF_ANY);
-}
-
 static __always_inline void slots_mul(__u32 key, __u32 operand)
 {
 	__u32 *value = bpf_map_lookup_elem(&slots, &key);
@@ -174,7 +169,7 @@ static __always_inline __u32 flow_key(__u32 len)
 #line 28 "map_operations.ks"
 	return len % 64;
 }
-#line 178 "map_operations.ebpf.c"
+#line 173 "map_operations.ebpf.c"
 
 SEC("xdp")
 #line 32 "map_operations.ks"
@@ -205,7 +200,9 @@ int track(struct xdp_md *ctx)
 	hits_add(key, 1);
 	hits_sub(key * 2, 1);
 	per_cpu_add(0, (__u64)len);
-	slots_update(len % 16, len);
+	__u32 key_2 = len % 16;
+	bpf_map_update_elem(&slots, &key_2, &len, BPF_ANY);
+#line 48 "map_operations.ks"
 	slots_mul(1, 3);
 	if (bpf_map_lookup_elem(&recent, &key) != NULL) {
 		bpf_map_delete_elem(&recent, &key);
@@ -222,6 +219,6 @@ int track(struct xdp_md *ctx)
 	persisted_update((__u16)key, flows_get(key).packets);
 	return XDP_PASS;
 }
-#line 226 "map_operations.ebpf.c"
+#line 223 "map_operations.ebpf.c"
 
 char LICENSE[] SEC("license") = "GPL";
