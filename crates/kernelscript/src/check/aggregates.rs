@@ -489,17 +489,7 @@ fn plainly_laid_out(program: &ir::Program, def: &ir::StructDef) -> bool {
     let Some(kernel) = &def.kernel else {
         return true;
     };
-    if kernel.spelling != ir::KernelSpelling::Struct || !kernel.bitfields.is_empty() {
-        return false;
-    }
-    let mut offset = 0u64;
-    let mut max_align = 1u64;
-    for field in &def.fields {
-        let align = field.ty.align(program);
-        max_align = max_align.max(align);
-        offset = offset
-            .next_multiple_of(align)
-            .saturating_add(field.ty.size(program));
-    }
-    offset.next_multiple_of(max_align) == kernel.size
+    kernel.spelling == ir::KernelSpelling::Struct
+        && kernel.bitfields.is_empty()
+        && ir::sequential_size(program, &def.fields) == kernel.size
 }

@@ -5,7 +5,7 @@
 //! tables (user-declared and kernel-provided alike). Sizes and alignment
 //! follow the C ABI of BPF and x86-64, which agree for these types.
 
-use super::{EnumId, FunctionId, MapId, Program, ProgramKind, StructId, StructOpsId};
+use super::{EnumId, FieldDef, FunctionId, MapId, Program, ProgramKind, StructId, StructOpsId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum IntType {
@@ -183,17 +183,7 @@ impl Type {
                 .kernel
                 .as_ref()
                 .map_or(0, |kernel| kernel.size),
-            Type::Struct(id) => {
-                let def = program.struct_def(*id);
-                let mut offset = 0u64;
-                let mut max_align = 1u64;
-                for field in &def.fields {
-                    let align = field.ty.align(program);
-                    max_align = max_align.max(align);
-                    offset = round_up(offset, align).saturating_add(field.ty.size(program));
-                }
-                round_up(offset, max_align)
-            }
+            Type::Struct(id) => sequential_size(program, &program.struct_def(*id).fields),
         }
     }
 
@@ -216,6 +206,20 @@ impl Type {
             other => other.size(program).clamp(1, 8),
         }
     }
+}
+
+/// The size C gives a struct of `fields` laid out one after another,
+/// each at its alignment (a source struct's layout; a kernel struct's
+/// when it has no unions, anonymous members or bitfields).
+pub fn sequential_size(program: &Program, fields: &[FieldDef]) -> u64 {
+    let mut offset = 0u64;
+    let mut max_align = 1u64;
+    for field in fields {
+        let align = field.ty.align(program);
+        max_align = max_align.max(align);
+        offset = round_up(offset, align).saturating_add(field.ty.size(program));
+    }
+    round_up(offset, max_align)
 }
 
 /// `value` rounded up to a multiple of `align` (≥ 1), saturating.

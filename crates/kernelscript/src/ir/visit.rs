@@ -59,6 +59,22 @@ pub fn walk_exprs<'a>(expr: &'a Expr, on_expr: &mut dyn FnMut(&'a Expr)) {
     walk_exprs_shallow(expr, on_expr);
 }
 
+/// The functions `block` calls directly (`f(x)`), in order, repeated as
+/// often as called.
+pub fn called_functions(block: &Block) -> Vec<super::FunctionId> {
+    let mut called = Vec::new();
+    walk_block_exprs(block, &mut |expr| {
+        if let ExprKind::Call {
+            callee: Callee::Function(callee),
+            ..
+        } = &expr.kind
+        {
+            called.push(*callee);
+        }
+    });
+    called
+}
+
 /// The blocks directly nested in `stmt`.
 pub fn child_blocks(stmt: &Stmt) -> Vec<&Block> {
     match &stmt.kind {

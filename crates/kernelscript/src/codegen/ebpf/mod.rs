@@ -455,16 +455,10 @@ fn emit_function(gen: &mut Generator<'_>, id: FunctionId) -> CWriter {
 /// Whether another function calls struct_ops method `id` (a sibling
 /// method: the checker allows no other caller).
 fn called_by_sibling(program: &crate::ir::Program, id: FunctionId) -> bool {
-    program.functions.iter().any(|function| {
-        let mut found = false;
-        crate::ir::visit::walk_block_exprs(&function.body, &mut |expr| {
-            found |= matches!(
-                expr.kind,
-                crate::ir::ExprKind::Call { callee: crate::ir::Callee::Function(callee), .. } if callee == id
-            );
-        });
-        found
-    })
+    program
+        .functions
+        .iter()
+        .any(|function| crate::ir::visit::called_functions(&function.body).contains(&id))
 }
 
 /// What this output declares first in a function: the pointer to the `pin
@@ -693,20 +687,11 @@ fn emit_strings_equal(out: &mut CWriter, name: &str) {
 
 /// The `@kfunc` functions the eBPF functions call, in declaration order.
 fn called_kfuncs(program: &Program, ebpf_functions: &[FunctionId]) -> Vec<FunctionId> {
-    let mut kfuncs = BTreeSet::new();
-    for id in ebpf_functions {
-        crate::ir::visit::walk_block_exprs(&program.function(*id).body, &mut |expr| {
-            if let ExprKind::Call {
-                callee: Callee::Function(callee),
-                ..
-            } = &expr.kind
-            {
-                if program.function(*callee).kind == FunctionKind::Kfunc {
-                    kfuncs.insert(*callee);
-                }
-            }
-        });
-    }
+    let kfuncs: BTreeSet<FunctionId> = ebpf_functions
+        .iter()
+        .flat_map(|id| crate::ir::visit::called_functions(&program.function(*id).body))
+        .filter(|callee| program.function(*callee).kind == FunctionKind::Kfunc)
+        .collect();
     kfuncs.into_iter().collect()
 }
 
